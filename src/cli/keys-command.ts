@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { issueGatewayKey } from '../keys/issue-gateway-key.js';
+import { formatTable } from './format-table.js';
+import { openStore, type CommonOptions } from './open-store.js';
+
+export function keysCommand(): Command {
+  const keys = new Command('keys').description('issue, list and revoke gateway API keys');
+
+  keys
+    .command('issue')
+    .description('issue a new gateway key and print its token once')
+    .requiredOption('--name <name>', 'unique name for the key')
+    .option('--user <user>', 'user the key belongs to')
+    .option('--team <team>', 'team the key belongs to')
+    .option('--models <models>', 'comma-separated allow-list: models, aliases, provider:* patterns')
+    .option('--admin', 'the key may use admin endpoints', false)
+    .option('--config <path>', 'path to sluice.yaml')
+    .action(async (options: CommonOptions & { name: string; user?: string; team?: string; models?: string; admin: boolean }) => {
+      const { store } = await openStore(options);
+      try {
+        const allowedModels = options.models?.split(',').map((model) => model.trim()).filter(Boolean);
+        const { token, key } = await issueGatewayKey(store, {
+          name: options.name,
+          userName: options.user,
+          teamName: options.team,
+          allowedModels,
+          isAdmin: options.admin,
+        });
+        process.stderr.write(`Issued key ${key.id} (${key.name}). Store this token now; it is not shown again:\n`);
+        process.stdout.write(`${token}\n`);
+      } catch (error) {
+        if (String(error).includes('UNIQUE constraint failed: gateway_keys.name')) {
+          throw new Error(`a key named '${options.name}' already exists`);
+        }
+        throw error;
+      } finally {
+        await store.close();
+      }
+    });
+
+  keys
+    .command('list')
+    .description('list keys (never their tokens)')
+    .option('--json', 'print JSON')
+    .option('--config <path>', 'path to sluice.yaml')
+    .action(async (options: CommonOptions & { json?: boolean }) => {
+      const { store } = await openStore(options);
+      const list = await store.listKeys();
+      await store.close();
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(list.map(({ hash: _hash, ...key }) => key), null, 2)}\n`);
+        return;
+      }
+      const rows = list.map((key) => [
+        key.id,
+        key.name,
+        key.hint,
+        key.userName ?? '',
+        key.teamName ?? '',
+        key.allowedModels?.join(',') ?? '*',
+        key.isAdmin ? 'yes' : '',
+        key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active',
+      ]);
+      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'ADMIN', 'STATUS'], rows)}\n`);
+    });
+
+  keys
+    .command('revoke <idOrName>')
+    .description('revoke a key by id or name; running gateways refuse it within a second')
+    .option('--config <path>', 'path to sluice.yaml')
+    .action(async (idOrName: string, options: CommonOptions) => {
+      const { store } = await openStore(options);
+      const revoked = await store.revokeKey(idOrName);
+      await store.close();
+      if (!revoked) throw new Error(`no key with id or name '${idOrName}'`);
+      process.stdout.write(`Revoked ${revoked.id} (${revoked.name}).\n`);
+    });
+
+  return keys;
+}

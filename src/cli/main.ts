@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError } from '../config/interpolate-env.js';
+import { keysCommand } from './keys-command.js';
+import { mockUpstreamCommand } from './mock-upstream-command.js';
+import { providersCommand } from './providers-command.js';
+import { serveCommand } from './serve-command.js';
+import { usageCommand } from './usage-command.js';
+
+const program = new Command('sluice')
+  .description('Sluice: a self-hosted LLM gateway for OpenAI- and Anthropic-shaped APIs')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addCommand(serveCommand())
+  .addCommand(keysCommand())
+  .addCommand(providersCommand())
+  .addCommand(usageCommand())
+  .addCommand(mockUpstreamCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`sluice: ${message}\n`);
+  process.exit(1);
+});

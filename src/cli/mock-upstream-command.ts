@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { startFakeUpstream } from '../mock/fake-upstream.js';
+
+export function mockUpstreamCommand(): Command {
+  return new Command('mock-upstream')
+    .description("run the project's fake provider (Anthropic, OpenAI and Gemini wire formats) for tests and demos")
+    .option('--port <port>', 'listen port', '8433')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .action(async (options: { port: string; host: string }) => {
+      const upstream = await startFakeUpstream({ port: Number(options.port), host: options.host });
+      process.stdout.write(
+        `Mock upstream on ${upstream.url}\n` +
+          `  Anthropic: ${upstream.url}/v1/messages\n` +
+          `  OpenAI:    ${upstream.url}/v1/chat/completions\n` +
+          `  Gemini:    ${upstream.url}/v1beta/openai/chat/completions\n` +
+          `Steer a reply from the last user message, e.g. "hi [[mock {\\"status\\":429,\\"retryAfter\\":1}]]".\n`,
+      );
+      const stop = () => void upstream.close().then(() => process.exit(0));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+}

@@ -1,0 +1,76 @@
+import { Command } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../server/logger.js';
+import { startGateway, type RunningGateway } from '../server/start-gateway.js';
+
+/** Longest a clean stop waits for in-flight streams before closing them. */
+const shutdownGraceMs = 10_000;
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('start the gateway')
+    .option('--config <path>', 'path to sluice.yaml (or set SLUICE_CONFIG)')
+    .option('--port <port>', 'listen port (overrides config)')
+    .option('--host <host>', 'listen address (overrides config)')
+    .action(async (options: { config?: string; port?: string; host?: string }) => {
+      const env = { ...process.env };
+      if (options.port) env.SLUICE_PORT = options.port;
+      if (options.host) env.SLUICE_HOST = options.host;
+      const config = await loadConfig({ path: options.config, env });
+      const logger = createLogger(config.logLevel);
+      const gateway = await startGateway({ config, env, logger, issueFirstKey: true });
+      printBanner(gateway);
+      installShutdown(gateway);
+    });
+}
+
+function printBanner(gateway: RunningGateway): void {
+  const providers = gateway.services.registry
+    .routable()
+    .filter((provider) => !provider.requiresKey || gateway.services.credentials.keyFor(provider) !== undefined)
+    .map((provider) => provider.name);
+  const token = gateway.firstKeyToken ?? '<your sluice key>';
+  const model = providers.includes('mock') ? 'mock-echo' : 'gpt-4o-mini';
+  const lines = [
+    '',
+    `  Sluice is listening on ${gateway.url}`,
+    `  Data directory: ${gateway.dataDir}`,
+    `  Providers ready: ${providers.join(', ') || 'none (callers may bring their own keys)'}`,
+  ];
+  if (gateway.firstKeyToken) {
+    lines.push('', '  First run: issued an admin key. Store it now, it is not shown again:', `    ${gateway.firstKeyToken}`);
+  }
+  lines.push(
+    '',
+    '  Try it:',
+    `    curl ${gateway.url}/v1/chat/completions \\`,
+    `      -H "Authorization: Bearer ${token}" \\`,
+    `      -H "Content-Type: application/json" \\`,
+    `      -d '{"model":"${model}","messages":[{"role":"user","content":"Hello!"}]}'`,
+    '',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function installShutdown(gateway: RunningGateway): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.services.logger.info({ signal }, 'shutting down: finishing requests and flushing usage rows');
+    const forced = setTimeout(() => {
+      gateway.services.logger.warn('in-flight requests did not finish in time; closing them');
+      gateway.app.server.closeAllConnections();
+    }, shutdownGraceMs);
+    forced.unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        gateway.services.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

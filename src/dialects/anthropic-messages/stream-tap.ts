@@ -1,0 +1,80 @@
+import type { SseEvent } from '../../upstream/sse-decoder.js';
+import type { TokenUsage } from '../../usage/token-usage.js';
+import type { StreamTap } from '../dialect.js';
+import { convertAnthropicUsage } from './convert-usage.js';
+
+interface EventShape {
+  type?: unknown;
+  message?: { model?: unknown; usage?: unknown };
+  usage?: Record<string, unknown>;
+  delta?: { type?: unknown; text?: unknown; thinking?: unknown; partial_json?: unknown };
+  error?: { message?: unknown };
+}
+
+/**
+ * Follows a Messages stream: `message_start` carries input and cache counts, `message_delta` the final
+ * (cumulative) output count, deltas the generated text, `message_stop` the end.
+ */
+export function createAnthropicStreamTap(): StreamTap {
+  let usage: TokenUsage | undefined;
+  let reportedModel: string | undefined;
+  let outputFinal = false;
+  let characters = 0;
+  let done = false;
+  let errorMessage: string | undefined;
+
+  return {
+    observe(event) {
+      const type = event.event;
+      if (type === 'ping') return;
+      let payload: EventShape;
+      try {
+        payload = JSON.parse(event.data) as EventShape;
+      } catch {
+        return;
+      }
+      switch (type ?? payload.type) {
+        case 'message_start':
+          usage = convertAnthropicUsage(payload.message?.usage) ?? usage;
+          if (typeof payload.message?.model === 'string') reportedModel = payload.message.model;
+          break;
+        case 'content_block_delta': {
+          const delta = payload.delta ?? {};
+          const text = delta.text ?? delta.thinking ?? delta.partial_json;
+          if (typeof text === 'string') characters += text.length;
+          break;
+        }
+        case 'message_delta':
+          if (payload.usage) {
+            // Newer API versions repeat input and cache counts here; keep earlier values when absent.
+            const merged = { ...usageAsAnthropicFields(usage), ...payload.usage };
+            usage = convertAnthropicUsage(merged);
+            if (payload.usage.output_tokens !== undefined) outputFinal = true;
+          }
+          break;
+        case 'message_stop':
+          done = true;
+          break;
+        case 'error':
+          errorMessage = typeof payload.error?.message === 'string' ? payload.error.message : 'upstream stream error';
+          break;
+      }
+    },
+    shouldForward: () => true,
+    facts: () => ({ usage, reportedModel }),
+    outputReported: () => outputFinal,
+    generatedCharacters: () => characters,
+    completed: () => done,
+    upstreamErrorMessage: () => errorMessage,
+  };
+}
+
+function usageAsAnthropicFields(usage: TokenUsage | undefined): Record<string, number> {
+  if (!usage) return {};
+  return {
+    input_tokens: usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens,
+    cache_read_input_tokens: usage.cacheReadTokens,
+    cache_creation_input_tokens: usage.cacheWriteTokens,
+    output_tokens: usage.outputTokens,
+  };
+}

@@ -1,0 +1,2 @@
+/** One API shape a caller or a provider speaks. */
+export type DialectName = 'openai-chat' | 'anthropic-messages';

@@ -1,0 +1,62 @@
+import type { GatewayError } from '../errors/gateway-error.js';
+import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { SseEvent } from '../upstream/sse-decoder.js';
+import type { TokenUsage } from '../usage/token-usage.js';
+import type { DialectName } from './dialect-name.js';
+
+/** What Sluice itself reads from a request body; every other field passes through untouched. */
+export interface InboundRequest {
+  model: string;
+  stream: boolean;
+  /** End-user id found in the body (`user`, `metadata.user_id`). */
+  bodyRequester: string | undefined;
+}
+
+/** A JSON request body, mutable copy for pass-through edits. */
+export type JsonObject = Record<string, unknown>;
+
+export interface PreparedUpstreamBody {
+  body: JsonObject;
+  /** True when Sluice asked for stream usage the caller did not ask for, so that chunk must be removed again. */
+  removeInjectedUsageChunk: boolean;
+}
+
+/** What a response (whole or streamed) said about itself. */
+export interface ResponseFacts {
+  usage: TokenUsage | undefined;
+  reportedModel: string | undefined;
+}
+
+/**
+ * Reads a stream of decoded events as it flows by. It never holds the stream: it keeps counters only.
+ */
+export interface StreamTap {
+  observe(event: SseEvent): void;
+  /** False for events Sluice added itself and the caller must not see. */
+  shouldForward(event: SseEvent): boolean;
+  facts(): ResponseFacts;
+  /** Whether the upstream has sent its final output-token count (Anthropic sends it near the end). */
+  outputReported(): boolean;
+  /** Characters of generated text seen so far, for estimating output when no count arrives. */
+  generatedCharacters(): number;
+  /** The terminal event arrived (`message_stop`, `[DONE]`). */
+  completed(): boolean;
+  /** An error event the upstream sent inside the stream, if any. */
+  upstreamErrorMessage(): string | undefined;
+}
+
+/** One API shape: how Sluice reads it, edits it for pass-through, taps it and renders errors in it. */
+export interface Dialect {
+  name: DialectName;
+  parseRequest(body: unknown): InboundRequest;
+  prepareUpstreamBody(
+    body: JsonObject,
+    request: InboundRequest,
+    target: { provider: ProviderEntry; upstreamModel: string },
+  ): PreparedUpstreamBody;
+  readResponse(body: unknown): ResponseFacts;
+  createStreamTap(options: { removeInjectedUsageChunk: boolean }): StreamTap;
+  errorBody(error: GatewayError): JsonObject;
+  /** The error event that ends a stream which failed after it started. */
+  streamErrorEvent(error: GatewayError): string;
+}

@@ -1,0 +1,9 @@
+import { anthropicMessagesDialect } from './anthropic-messages/anthropic-messages-dialect.js';
+import type { Dialect } from './dialect.js';
+import type { DialectName } from './dialect-name.js';
+import { openAiChatDialect } from './openai-chat/openai-chat-dialect.js';
+
+export const dialects: Record<DialectName, Dialect> = {
+  'openai-chat': openAiChatDialect,
+  'anthropic-messages': anthropicMessagesDialect,
+};

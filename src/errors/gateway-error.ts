@@ -1,0 +1,60 @@
+/**
+ * The one table of gateway error codes. Every error Sluice produces itself has a stable `code`, an HTTP
+ * status and a flag saying whether a client retry could help. Each dialect renders these into its own
+ * envelope in one place (`dialects/<name>/error-body.ts`).
+ */
+export const errorCatalog = {
+  invalid_json: { status: 400, retryable: false },
+  invalid_request: { status: 400, retryable: false },
+  unsupported_translation: { status: 400, retryable: false },
+  missing_api_key: { status: 401, retryable: false },
+  invalid_api_key: { status: 401, retryable: false },
+  revoked_api_key: { status: 401, retryable: false },
+  model_not_allowed: { status: 403, retryable: false },
+  permission_denied: { status: 403, retryable: false },
+  model_not_found: { status: 404, retryable: false },
+  route_not_found: { status: 404, retryable: false },
+  method_not_allowed: { status: 405, retryable: false },
+  payload_too_large: { status: 413, retryable: false },
+  unsupported_media_type: { status: 415, retryable: false },
+  client_closed_request: { status: 499, retryable: false },
+  internal_error: { status: 500, retryable: true },
+  upstream_unreachable: { status: 502, retryable: true },
+  upstream_stream_interrupted: { status: 502, retryable: true },
+  upstream_invalid_response: { status: 502, retryable: true },
+  provider_not_configured: { status: 503, retryable: false },
+  upstream_timeout: { status: 504, retryable: true },
+  /** An error status the upstream itself answered with; the status is the upstream's. */
+  upstream_error: { status: 502, retryable: false },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type GatewayErrorCode = keyof typeof errorCatalog;
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  /** The request field at fault, when there is one (`model`, `messages`, `max_tokens`…). */
+  readonly param: string | undefined;
+  /** Extra response headers, e.g. `retry-after` copied from an upstream 429. */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { param?: string; status?: number; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? errorCatalog[code].status;
+    this.retryable = code === 'upstream_error' ? isRetryableStatus(this.status) : errorCatalog[code].retryable;
+    this.param = options.param;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** Statuses a client (or a later fallback stage) may retry: timeouts, conflicts, rate limits, server errors. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}

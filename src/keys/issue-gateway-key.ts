@@ -1,0 +1,25 @@
+import type { KeyRecord, KeyStore } from '../store/store.js';
+import { generateGatewayKey } from './gateway-key.js';
+
+export interface IssueKeyOptions {
+  name: string;
+  userName?: string | undefined;
+  teamName?: string | undefined;
+  allowedModels?: string[] | undefined;
+  isAdmin?: boolean | undefined;
+}
+
+/** Creates a key and returns its token: the only time the token exists outside the caller's hands. */
+export async function issueGatewayKey(store: KeyStore, options: IssueKeyOptions): Promise<{ token: string; key: KeyRecord }> {
+  const generated = generateGatewayKey();
+  const key = await store.createKey({
+    name: options.name,
+    hash: generated.hash,
+    hint: generated.hint,
+    userName: options.userName ?? null,
+    teamName: options.teamName ?? null,
+    allowedModels: options.allowedModels && options.allowedModels.length > 0 ? options.allowedModels : null,
+    isAdmin: options.isAdmin ?? false,
+  });
+  return { token: generated.token, key };
+}

@@ -1,0 +1,70 @@
+import type { Logger } from '../server/logger.js';
+import type { KeyRecord, KeyStore } from '../store/store.js';
+
+/** Re-read a little before the last change seen, so clock skew between writers cannot hide a change. */
+const changeOverlapMs = 2_000;
+/** At most this often does an unknown key trigger an early reload (bounds the cost of bad keys). */
+const minimumMissReloadIntervalMs = 250;
+
+/**
+ * The in-memory view of gateway keys that authentication reads, so no request waits on the database.
+ * It reloads changed keys on an interval (revocations reach every instance within that interval) and,
+ * rate-limited, when an unknown key is presented (a key just issued by the CLI works at once).
+ */
+export class KeyView {
+  readonly #store: KeyStore;
+  readonly #logger: Logger;
+  readonly #byHash = new Map<string, KeyRecord>();
+  #latestChange = 0;
+  #lastReload = 0;
+  #reloading: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(store: KeyStore, logger: Logger) {
+    this.#store = store;
+    this.#logger = logger;
+  }
+
+  async start(refreshIntervalMs: number): Promise<void> {
+    await this.reload();
+    this.#timer = setInterval(() => void this.reload(), refreshIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+
+  /** The key with this hash, if known (revoked keys included, so the caller can be told). */
+  find(hash: string): KeyRecord | undefined {
+    return this.#byHash.get(hash);
+  }
+
+  /** Looks again in the store for a key not yet in memory, at most every 250 ms. */
+  async findAfterReload(hash: string): Promise<KeyRecord | undefined> {
+    if (Date.now() - this.#lastReload >= minimumMissReloadIntervalMs) await this.reload();
+    else if (this.#reloading) await this.#reloading;
+    return this.#byHash.get(hash);
+  }
+
+  reload(): Promise<void> {
+    this.#reloading ??= this.#reloadChanged().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  async #reloadChanged(): Promise<void> {
+    this.#lastReload = Date.now();
+    try {
+      const changed = await this.#store.keysChangedSince(Math.max(0, this.#latestChange - changeOverlapMs));
+      for (const key of changed) {
+        this.#byHash.set(key.hash, key);
+        if (key.updatedAt > this.#latestChange) this.#latestChange = key.updatedAt;
+      }
+    } catch (error) {
+      // Keep serving from the last good view; the next tick retries.
+      this.#logger.error({ err: error }, 'reloading gateway keys failed');
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import type { ProviderKind } from '../config/config-schema.js';
+import type { ProviderEntry } from './provider-entry.js';
+
+type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'switchedOff'>;
+
+const openAiChatEndpoint = { 'openai-chat': { path: '/chat/completions', auth: 'bearer' } } as const;
+
+/** The built-in provider entries. OpenAI-compatible ones differ only in data. */
+export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>, BuiltinTemplate> = {
+  anthropic: {
+    kind: 'anthropic',
+    baseUrl: 'https://api.anthropic.com/v1',
+    endpoints: { 'anthropic-messages': { path: '/messages', auth: 'x-api-key' } },
+    fixedHeaders: { 'anthropic-version': '2023-06-01' },
+    forwardedHeaders: ['anthropic-beta'],
+    modelPrefixes: ['claude-'],
+    models: ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-haiku-4-5'],
+    envKeyName: 'ANTHROPIC_API_KEY',
+    pricingProviderId: 'anthropic',
+    acceptsStreamUsageOption: false,
+    requiresKey: true,
+  },
+  openai: {
+    kind: 'openai',
+    baseUrl: 'https://api.openai.com/v1',
+    endpoints: openAiChatEndpoint,
+    fixedHeaders: {},
+    forwardedHeaders: ['openai-beta'],
+    modelPrefixes: ['gpt-', 'chatgpt-', 'o1', 'o3', 'o4', 'codex-'],
+    models: ['gpt-5', 'gpt-5-mini', 'gpt-4.1', 'gpt-4o-mini', 'o4-mini'],
+    envKeyName: 'OPENAI_API_KEY',
+    pricingProviderId: 'openai',
+    acceptsStreamUsageOption: true,
+    requiresKey: true,
+  },
+  gemini: {
+    kind: 'gemini',
+    baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    endpoints: openAiChatEndpoint,
+    fixedHeaders: {},
+    forwardedHeaders: [],
+    modelPrefixes: ['gemini-'],
+    models: ['gemini-2.5-pro', 'gemini-2.5-flash'],
+    envKeyName: 'GEMINI_API_KEY',
+    pricingProviderId: 'google',
+    acceptsStreamUsageOption: true,
+    requiresKey: true,
+  },
+  mistral: {
+    kind: 'mistral',
+    baseUrl: 'https://api.mistral.ai/v1',
+    endpoints: openAiChatEndpoint,
+    fixedHeaders: {},
+    forwardedHeaders: [],
+    modelPrefixes: ['mistral-', 'codestral-', 'magistral-', 'ministral-', 'pixtral-', 'devstral-', 'open-mistral-'],
+    models: ['mistral-large-latest', 'mistral-small-latest', 'codestral-latest'],
+    envKeyName: 'MISTRAL_API_KEY',
+    pricingProviderId: 'mistral',
+    // Mistral always reports usage on the last chunk and does not document stream_options.
+    acceptsStreamUsageOption: false,
+    requiresKey: true,
+  },
+  grok: {
+    kind: 'grok',
+    baseUrl: 'https://api.x.ai/v1',
+    endpoints: openAiChatEndpoint,
+    fixedHeaders: {},
+    forwardedHeaders: [],
+    modelPrefixes: ['grok-'],
+    models: ['grok-4', 'grok-3-mini'],
+    envKeyName: 'XAI_API_KEY',
+    pricingProviderId: 'x-ai',
+    acceptsStreamUsageOption: true,
+    requiresKey: true,
+  },
+  mock: {
+    kind: 'mock',
+    // The real address is filled in when the built-in mock upstream starts.
+    baseUrl: 'http://127.0.0.1:0/v1',
+    endpoints: {
+      'openai-chat': { path: '/chat/completions', auth: 'bearer' },
+      'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
+    },
+    fixedHeaders: { 'anthropic-version': '2023-06-01' },
+    forwardedHeaders: ['anthropic-beta', 'openai-beta'],
+    modelPrefixes: ['mock-'],
+    models: ['mock-echo'],
+    envKeyName: undefined,
+    pricingProviderId: undefined,
+    acceptsStreamUsageOption: true,
+    requiresKey: false,
+  },
+};
+
+/** Template for any OpenAI-compatible server (vLLM, Ollama, OpenRouter, Groq…). */
+export const openAiCompatibleTemplate: BuiltinTemplate = {
+  kind: 'openai-compatible',
+  baseUrl: 'http://127.0.0.1:8000/v1',
+  endpoints: openAiChatEndpoint,
+  fixedHeaders: {},
+  forwardedHeaders: [],
+  modelPrefixes: [],
+  models: [],
+  envKeyName: undefined,
+  pricingProviderId: undefined,
+  acceptsStreamUsageOption: true,
+  requiresKey: false,
+};

@@ -1,0 +1,56 @@
+import type { SecretBox } from '../keys/secret-box.js';
+import type { Logger } from '../server/logger.js';
+import type { ProviderKeyStore } from '../store/store.js';
+import type { ProviderEntry } from './provider-entry.js';
+
+/**
+ * Provider keys for upstream calls: from config or environment first, else the encrypted store (kept
+ * decrypted in memory only, reloaded periodically so `sluice providers set-key` takes effect live).
+ */
+export class ProviderCredentials {
+  readonly #store: ProviderKeyStore;
+  readonly #secretBox: SecretBox;
+  readonly #logger: Logger;
+  #stored = new Map<string, string>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(store: ProviderKeyStore, secretBox: SecretBox, logger: Logger) {
+    this.#store = store;
+    this.#secretBox = secretBox;
+    this.#logger = logger;
+  }
+
+  async start(refreshIntervalMs: number): Promise<void> {
+    await this.reload();
+    this.#timer = setInterval(() => void this.reload(), refreshIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+
+  storedProviders(): ReadonlySet<string> {
+    return new Set(this.#stored.keys());
+  }
+
+  keyFor(provider: ProviderEntry): string | undefined {
+    return provider.configuredKey ?? this.#stored.get(provider.name);
+  }
+
+  async reload(): Promise<void> {
+    try {
+      const next = new Map<string, string>();
+      for (const stored of await this.#store.listProviderKeys()) {
+        try {
+          next.set(stored.provider, this.#secretBox.decrypt(stored.sealedKey, stored.provider));
+        } catch {
+          this.#logger.error({ provider: stored.provider }, 'stored provider key cannot be decrypted with this master key');
+        }
+      }
+      this.#stored = next;
+    } catch (error) {
+      this.#logger.error({ err: error }, 'reloading provider keys failed');
+    }
+  }
+}

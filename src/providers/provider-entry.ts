@@ -1,0 +1,43 @@
+import type { ProviderKind } from '../config/config-schema.js';
+import type { DialectName } from '../dialects/dialect-name.js';
+
+/** How a provider expects its credential. */
+export type ProviderAuthScheme = 'x-api-key' | 'bearer' | 'none';
+
+export interface ProviderEndpoint {
+  /** Path below `baseUrl`. */
+  path: string;
+  auth: ProviderAuthScheme;
+}
+
+/**
+ * A provider is data: where it lives, which API shapes it speaks natively and at which path, how it
+ * authenticates, and the few quirks shared code must know about. Adding a provider means adding an entry.
+ */
+export interface ProviderEntry {
+  /** The name used in `provider:model`, in pinned prefixes (`/<name>/v1/...`) and in usage rows. */
+  name: string;
+  kind: ProviderKind;
+  /** Base URL in the convention of the official SDKs, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** Where and how to call the provider for each dialect it speaks natively. */
+  endpoints: Partial<Record<DialectName, ProviderEndpoint>>;
+  /** Headers Sluice always sets (e.g. `anthropic-version`). */
+  fixedHeaders: Readonly<Record<string, string>>;
+  /** Client request headers passed upstream untouched (e.g. `anthropic-beta`). */
+  forwardedHeaders: readonly string[];
+  modelPrefixes: readonly string[];
+  models: readonly string[];
+  /** Environment variable that enables the provider with its key. */
+  envKeyName: string | undefined;
+  /** Provider id in the pricing catalogue. */
+  pricingProviderId: string | undefined;
+  /** Quirk: whether OpenAI's `stream_options.include_usage` is understood. */
+  acceptsStreamUsageOption: boolean;
+  /** Key from config or environment; a stored encrypted key is looked up separately. */
+  configuredKey: string | undefined;
+  /** Self-hosted servers and the mock answer without a key; hosted providers refuse. */
+  requiresKey: boolean;
+  /** Switched off in config (`enabled: false`), or the mock when real providers are configured. */
+  switchedOff: boolean;
+}

@@ -1,0 +1,98 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ulid } from 'ulid';
+import { dialects } from '../dialects/dialects.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { authenticate } from '../policy/authenticate.js';
+import './fastify-augmentation.js';
+import type { GatewayServices } from './gateway-services.js';
+import { guessDialect } from './guess-dialect.js';
+import { createRequestContext, toUsageRow } from './proxy/request-context.js';
+import { renderGatewayError } from './proxy/write-gateway-error.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerModelRoutes } from './routes/model-routes.js';
+import { registerProxyRoutes } from './routes/proxy-routes.js';
+
+export interface BuildAppOptions {
+  bodyLimit: number;
+}
+
+/** The HTTP application, without listening, so tests can also drive it in-process with `inject`. */
+export function buildApp(services: GatewayServices, options: BuildAppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    genReqId: () => ulid(),
+    // A clean stop closes idle keep-alive sockets at once and lets in-flight requests finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    keepAliveTimeout: 75_000,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new GatewayError('invalid_json', 'The request body is not valid JSON.'), undefined);
+    }
+  });
+
+  registerHealthRoutes(app, services);
+  registerModelRoutes(app, services);
+  registerProxyRoutes(app, services);
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
+    const rendered = renderGatewayError(dialects[guessDialect(request.url, request.headers)], error, request.id);
+    return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
+  });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const gatewayError = toGatewayError(error, services);
+    const dialectName = request.routeOptions.config.dialect ?? guessDialect(request.url, request.headers);
+    const dialect = dialects[dialectName];
+    if (request.routeOptions.config.proxyRoute) await recordRejectedRequest(request, gatewayError, services);
+    const rendered = renderGatewayError(dialect, gatewayError, request.id);
+    return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
+  });
+
+  return app;
+}
+
+/** Errors raised by the server before a handler ran (body parsing, limits) in the gateway's own terms. */
+function toGatewayError(error: FastifyError, services: GatewayServices): GatewayError {
+  if (error instanceof GatewayError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError('payload_too_large', 'The request body is larger than this gateway accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new GatewayError('unsupported_media_type', 'Send the request body as application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new GatewayError('invalid_json', 'The request body is empty or not valid JSON.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new GatewayError('invalid_request', 'The Content-Length header does not match the body.');
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new GatewayError('invalid_request', error.message, { status: error.statusCode });
+  }
+  services.logger.error({ err: error }, 'unhandled server error');
+  return new GatewayError('internal_error', 'Internal gateway error.');
+}
+
+/** A model call refused before its handler still leaves a usage row, attributed to its key if it had one. */
+async function recordRejectedRequest(request: FastifyRequest, error: GatewayError, services: GatewayServices): Promise<void> {
+  const dialect = dialects[request.routeOptions.config.dialect ?? 'openai-chat'];
+  const context = createRequestContext(request.id, dialect, performance.now());
+  try {
+    context.caller = await authenticate(request.headers, services.keyView);
+  } catch {
+    // Unattributed: the row still says what happened.
+  }
+  context.statusCode = error.status;
+  context.outcome = 'error';
+  context.errorCode = error.code;
+  services.usageWriter.enqueue(toUsageRow(context, performance.now()));
+}

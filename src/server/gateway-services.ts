@@ -1,0 +1,21 @@
+import type { KeyView } from '../policy/key-view.js';
+import type { ProviderCredentials } from '../providers/provider-credentials.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { Store } from '../store/store.js';
+import type { UpstreamClient } from '../upstream/upstream-client.js';
+import type { UsageWriter } from '../usage/usage-writer.js';
+import type { Logger } from './logger.js';
+
+/** What the HTTP layer needs from the rest of the gateway; built once at start. */
+export interface GatewayServices {
+  logger: Logger;
+  store: Store;
+  keyView: KeyView;
+  registry: ProviderRegistry;
+  credentials: ProviderCredentials;
+  aliases: Readonly<Record<string, string>>;
+  upstream: UpstreamClient;
+  usageWriter: UsageWriter;
+  /** False once shutdown has begun, so /readyz turns the load balancer away. */
+  isReady(): boolean;
+}

@@ -1,0 +1,42 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { JsonObject } from '../../dialects/dialect.js';
+import type { DialectName } from '../../dialects/dialect-name.js';
+import type { ProviderEntry } from '../../providers/provider-entry.js';
+
+export interface UpstreamRequestParts {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * The upstream URL, headers and body for a pass-through call. The gateway key never travels: only the
+ * provider credential, the provider's fixed headers and the client headers the provider entry forwards.
+ */
+export function buildUpstreamCall(options: {
+  provider: ProviderEntry;
+  dialect: DialectName;
+  credential: string | undefined;
+  clientHeaders: IncomingHttpHeaders;
+  /** The client's query string including `?`, forwarded as is (`?beta=true`). */
+  query: string;
+  body: JsonObject;
+  /** The caller's original body text, sent unchanged when no edit was needed. */
+  rawBody: string | undefined;
+  bodyEdited: boolean;
+}): UpstreamRequestParts {
+  const endpoint = options.provider.endpoints[options.dialect];
+  if (!endpoint) throw new Error(`provider ${options.provider.name} does not speak ${options.dialect}`);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.provider.fixedHeaders };
+  for (const name of options.provider.forwardedHeaders) {
+    const value = options.clientHeaders[name];
+    if (typeof value === 'string') headers[name] = value;
+    else if (Array.isArray(value)) headers[name] = value.join(',');
+  }
+  if (options.credential !== undefined) {
+    if (endpoint.auth === 'x-api-key') headers['x-api-key'] = options.credential;
+    else if (endpoint.auth === 'bearer') headers.authorization = `Bearer ${options.credential}`;
+  }
+  const body = !options.bodyEdited && options.rawBody !== undefined ? options.rawBody : JSON.stringify(options.body);
+  return { url: options.provider.baseUrl + endpoint.path + options.query, headers, body };
+}

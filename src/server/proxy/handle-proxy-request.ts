@@ -1,0 +1,178 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Dialect, JsonObject } from '../../dialects/dialect.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { isModelAllowed } from '../../policy/allow-list.js';
+import { authenticate } from '../../policy/authenticate.js';
+import { resolveModel } from '../../routing/resolve-model.js';
+import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
+import type { GatewayServices } from '../gateway-services.js';
+import { buildUpstreamCall } from './build-upstream-call.js';
+import { relayUpstreamResponse } from './relay-upstream-response.js';
+import { requesterOf, tagsOf } from './request-attribution.js';
+import { createRequestContext, toUsageRow, type RequestContext } from './request-context.js';
+import { writeGatewayError } from './write-gateway-error.js';
+
+export interface ProxyRoute {
+  dialect: Dialect;
+  /** Set on provider-pinned routes such as `/anthropic/v1/messages`. */
+  pinnedProvider: string | undefined;
+}
+
+/**
+ * The request lifecycle of a model call, in order. Each stage may end the request with a GatewayError in
+ * the caller's dialect; the usage row is written whatever happens.
+ *
+ *   1. authenticate       401 missing / invalid / revoked key
+ *   2. parse body         400 naming the field (body JSON itself was parsed by the server: 400/413/415)
+ *   3. resolve model      404 unknown model, alias or provider
+ *   4. allow-list         403 model not allowed for the key
+ *   5. choose dialect     400 when the provider does not speak the caller's shape (no translation yet)
+ *   6. credential         503 provider has no key (and the caller brought none)
+ *   7. upstream call      502 unreachable / reset, 504 timeout, 499 client went away
+ *   8. relay              upstream status and body as they came; streams chunk by chunk
+ *   9. usage row          queued for the batched writer
+ */
+export async function handleProxyRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: ProxyRoute,
+  services: GatewayServices,
+): Promise<void> {
+  reply.hijack();
+  const response = reply.raw;
+  const context = createRequestContext(request.id, route.dialect, performance.now());
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+
+  try {
+    await proxy(request, response, route, services, context, controller.signal);
+  } catch (error) {
+    const gatewayError =
+      error instanceof GatewayError ? error : classifyUnexpected(error, services, context, controller.signal);
+    if (controller.signal.aborted) {
+      context.statusCode = 499;
+      context.outcome = 'cancelled';
+      context.errorCode = 'client_closed_request';
+    } else {
+      context.statusCode = gatewayError.status;
+      context.outcome = 'error';
+      context.errorCode = gatewayError.code;
+      if (!response.headersSent) writeGatewayError(response, route.dialect, gatewayError, context.id, sluiceHeaders(context));
+      else response.end();
+    }
+  } finally {
+    services.usageWriter.enqueue(toUsageRow(context, performance.now()));
+  }
+}
+
+async function proxy(
+  request: FastifyRequest,
+  response: ServerResponse,
+  route: ProxyRoute,
+  services: GatewayServices,
+  context: RequestContext,
+  signal: AbortSignal,
+): Promise<void> {
+  const { dialect } = route;
+  context.tags = tagsOf(request.headers);
+  context.requester = requesterOf(request.headers, undefined);
+
+  const caller = await authenticate(request.headers, services.keyView);
+  context.caller = caller;
+
+  const inbound = dialect.parseRequest(request.body);
+  context.requestedModel = inbound.model;
+  context.stream = inbound.stream;
+  context.requester = requesterOf(request.headers, inbound.bodyRequester);
+
+  const pinnedProvider = route.pinnedProvider === undefined ? undefined : services.registry.get(route.pinnedProvider);
+  if (route.pinnedProvider !== undefined && !pinnedProvider) {
+    throw new GatewayError('route_not_found', `No provider named '${route.pinnedProvider}' is configured.`);
+  }
+  const target = resolveModel(inbound.model, { registry: services.registry, aliases: services.aliases, pinnedProvider });
+  context.provider = target.provider;
+  context.upstreamModel = target.upstreamModel;
+
+  const allowed = isModelAllowed(caller.key.allowedModels, {
+    requested: inbound.model,
+    provider: target.provider.name,
+    upstreamModel: target.upstreamModel,
+  });
+  if (!allowed) {
+    throw new GatewayError('model_not_allowed', `This key may not use the model '${inbound.model}'.`, { param: 'model' });
+  }
+
+  if (!target.provider.endpoints[dialect.name]) {
+    throw new GatewayError(
+      'unsupported_translation',
+      `The model '${inbound.model}' is served by '${target.provider.name}', which does not speak the ${dialect.name} API; ` +
+        `translating between API shapes is not supported yet. Call it through its own API shape.`,
+      { param: 'model' },
+    );
+  }
+
+  const credential = caller.callerProviderKey ?? services.credentials.keyFor(target.provider);
+  if (credential === undefined && target.provider.requiresKey) {
+    const environmentHint = target.provider.envKeyName ? `set ${target.provider.envKeyName}, ` : '';
+    throw new GatewayError(
+      'provider_not_configured',
+      `The provider '${target.provider.name}' has no API key: ${environmentHint}run \`sluice providers set-key ${target.provider.name}\`, ` +
+        `or send your own key with x-sluice-token.`,
+    );
+  }
+
+  const body = request.body as JsonObject;
+  const prepared = dialect.prepareUpstreamBody(body, inbound, target);
+  const call = buildUpstreamCall({
+    provider: target.provider,
+    dialect: dialect.name,
+    credential,
+    clientHeaders: request.headers,
+    query: queryOf(request.url),
+    body: prepared.body,
+    rawBody: request.rawBody,
+    bodyEdited: prepared.body !== body,
+  });
+
+  let upstream;
+  try {
+    upstream = await services.upstream.send({ ...call, signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw classifyUpstreamFailure(error, target.provider.name, 'request');
+  }
+  await relayUpstreamResponse({
+    context,
+    upstream,
+    response,
+    sluiceHeaders: sluiceHeaders(context),
+    signal,
+    removeInjectedUsageChunk: prepared.removeInjectedUsageChunk,
+  });
+}
+
+function sluiceHeaders(context: RequestContext): Record<string, string> {
+  const headers: Record<string, string> = { 'x-sluice-request-id': context.id };
+  if (context.provider) headers['x-sluice-provider'] = context.provider.name;
+  if (context.upstreamModel) headers['x-sluice-model'] = context.upstreamModel;
+  return headers;
+}
+
+function queryOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? '' : url.slice(index);
+}
+
+/** A failure no stage anticipated: logged with its stack, answered as a plain 500. */
+function classifyUnexpected(
+  error: unknown,
+  services: GatewayServices,
+  context: RequestContext,
+  signal: AbortSignal,
+): GatewayError {
+  if (!signal.aborted) services.logger.error({ err: error, requestId: context.id }, 'unexpected error in proxy');
+  return new GatewayError('internal_error', 'Internal gateway error.', { cause: error });
+}

@@ -1,0 +1,83 @@
+import type { Dialect } from '../../dialects/dialect.js';
+import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { Caller } from '../../policy/authenticate.js';
+import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
+import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
+
+/** Everything one request accumulates on its way through the stages, and what its usage row is made of. */
+export interface RequestContext {
+  id: string;
+  createdAt: number;
+  /** `performance.now()` at arrival, for latencies. */
+  startedAt: number;
+  dialect: Dialect;
+  caller: Caller | undefined;
+  requester: string | null;
+  tags: string[];
+  requestedModel: string | null;
+  provider: ProviderEntry | undefined;
+  upstreamModel: string | null;
+  reportedModel: string | null;
+  stream: boolean;
+  statusCode: number;
+  outcome: UsageOutcome;
+  errorCode: string | null;
+  usage: TokenUsage;
+  outputTokensEstimated: boolean;
+  firstByteAt: number | undefined;
+}
+
+export function createRequestContext(id: string, dialect: Dialect, startedAt: number): RequestContext {
+  return {
+    id,
+    createdAt: Date.now(),
+    startedAt,
+    dialect,
+    caller: undefined,
+    requester: null,
+    tags: [],
+    requestedModel: null,
+    provider: undefined,
+    upstreamModel: null,
+    reportedModel: null,
+    stream: false,
+    statusCode: 200,
+    outcome: 'ok',
+    errorCode: null,
+    usage: emptyUsage(),
+    outputTokensEstimated: false,
+    firstByteAt: undefined,
+  };
+}
+
+export function toUsageRow(context: RequestContext, finishedAt: number): UsageRow {
+  const key = context.caller?.key;
+  return {
+    id: context.id,
+    createdAt: context.createdAt,
+    keyId: key?.id ?? null,
+    userName: key?.userName ?? null,
+    teamName: key?.teamName ?? null,
+    requester: context.requester,
+    tags: context.tags,
+    inboundDialect: context.dialect.name,
+    provider: context.provider?.name ?? null,
+    requestedModel: context.requestedModel,
+    upstreamModel: context.upstreamModel,
+    reportedModel: context.reportedModel,
+    stream: context.stream,
+    callerProviderKey: context.caller?.callerProviderKey !== undefined,
+    statusCode: context.statusCode,
+    outcome: context.outcome,
+    errorCode: context.errorCode,
+    ...context.usage,
+    outputTokensEstimated: context.outputTokensEstimated,
+    costUsd: null,
+    latencyMs: round(finishedAt - context.startedAt),
+    timeToFirstByteMs: context.firstByteAt === undefined ? null : round(context.firstByteAt - context.startedAt),
+  };
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 1000) / 1000;
+}

@@ -1,0 +1,120 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { SluiceConfig } from '../config/config-schema.js';
+import { issueGatewayKey } from '../keys/issue-gateway-key.js';
+import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
+import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
+import { KeyView } from '../policy/key-view.js';
+import { ProviderCredentials } from '../providers/provider-credentials.js';
+import { buildProviderRegistry } from '../providers/provider-registry.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { UpstreamClient } from '../upstream/upstream-client.js';
+import { Pricer } from '../usage/pricing.js';
+import { UsageWriter } from '../usage/usage-writer.js';
+import { buildApp } from './build-app.js';
+import type { GatewayServices } from './gateway-services.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface StartGatewayOptions {
+  config: SluiceConfig;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Issue an admin key when the store has none yet (the first `sluice serve`). */
+  issueFirstKey?: boolean;
+}
+
+export interface RunningGateway {
+  url: string;
+  app: FastifyInstance;
+  services: GatewayServices;
+  dataDir: string;
+  /** The token of the key issued on first run, printed once by the CLI. */
+  firstKeyToken: string | undefined;
+  /** The built-in mock upstream, when the mock provider is on. */
+  mockUpstream: FakeUpstream | undefined;
+  /** Stops accepting, lets in-flight requests finish, flushes every queued usage row, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const store = new SqliteStore(join(config.dataDir, 'sluice.db'));
+  const masterKey = await loadMasterKey({ env, dataDirectory: config.dataDir });
+  const credentials = new ProviderCredentials(store, new SecretBox(masterKey.key), logger);
+  await credentials.start(5_000);
+
+  const registry = buildProviderRegistry({ config, env, providersWithStoredKeys: credentials.storedProviders() });
+  let mockUpstream: FakeUpstream | undefined;
+  if (registry.get('mock')) {
+    mockUpstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
+    registry.setBaseUrl('mock', `${mockUpstream.url}/v1`);
+  }
+
+  const keyView = new KeyView(store, logger);
+  await keyView.start(config.keys.refreshIntervalMs);
+  let firstKeyToken: string | undefined;
+  if (options.issueFirstKey && (await store.listKeys()).length === 0) {
+    const issued = await issueGatewayKey(store, { name: 'first-key', isAdmin: true });
+    firstKeyToken = issued.token;
+    await keyView.reload();
+  }
+
+  const pricer = new Pricer(config.pricing);
+  const usageWriter = new UsageWriter({
+    store,
+    logger,
+    flushIntervalMs: config.usage.flushIntervalMs,
+    batchSize: config.usage.batchSize,
+    price: (row) => {
+      if (!row.provider || !(row.reportedModel ?? row.upstreamModel)) return null;
+      const provider = registry.get(row.provider);
+      return pricer.price({
+        provider: row.provider,
+        pricingProviderId: provider?.pricingProviderId,
+        model: row.reportedModel ?? row.upstreamModel ?? '',
+        usage: row,
+      });
+    },
+  });
+  const upstream = new UpstreamClient(config.upstream);
+
+  let ready = true;
+  const services: GatewayServices = {
+    logger,
+    store,
+    keyView,
+    registry,
+    credentials,
+    aliases: config.aliases,
+    upstream,
+    usageWriter,
+    isReady: () => ready,
+  };
+  const app = buildApp(services, { bodyLimit: config.server.bodyLimit });
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      await app.close();
+      keyView.stop();
+      credentials.stop();
+      await usageWriter.close();
+      await upstream.close();
+      await mockUpstream?.close();
+      await store.close();
+    })();
+    return closing;
+  };
+
+  return { url: `http://${host}:${port}`, app, services, dataDir: config.dataDir, firstKeyToken, mockUpstream, close };
+}

@@ -1,0 +1,59 @@
+/**
+ * SQLite schema, one entry per version. `PRAGMA user_version` records how many have been applied; a
+ * migration is never edited once released, only followed by a new one.
+ */
+export const sqliteMigrations: readonly string[] = [
+  `
+  CREATE TABLE gateway_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    user_name TEXT,
+    team_name TEXT,
+    allowed_models TEXT,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX gateway_keys_updated_at ON gateway_keys (updated_at);
+
+  CREATE TABLE provider_keys (
+    provider TEXT PRIMARY KEY,
+    sealed_key TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE usage_rows (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    key_id TEXT,
+    user_name TEXT,
+    team_name TEXT,
+    requester TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    inbound_dialect TEXT NOT NULL,
+    provider TEXT,
+    requested_model TEXT,
+    upstream_model TEXT,
+    reported_model TEXT,
+    stream INTEGER NOT NULL,
+    caller_provider_key INTEGER NOT NULL DEFAULT 0,
+    status_code INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    error_code TEXT,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens_estimated INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL,
+    latency_ms REAL NOT NULL,
+    time_to_first_byte_ms REAL
+  );
+  CREATE INDEX usage_rows_created_at ON usage_rows (created_at);
+  CREATE INDEX usage_rows_key_created_at ON usage_rows (key_id, created_at);
+  `,
+];

@@ -1,0 +1,305 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ulid } from 'ulid';
+import type { UsageRow } from '../../usage/usage-row.js';
+import type {
+  KeyRecord,
+  NewKey,
+  Store,
+  StoredProviderKey,
+  UsageGrouping,
+  UsageSummaryRow,
+} from '../store.js';
+import { sqliteMigrations } from './migrations.js';
+
+interface KeyRowShape {
+  id: string;
+  name: string;
+  hash: string;
+  hint: string;
+  user_name: string | null;
+  team_name: string | null;
+  allowed_models: string | null;
+  is_admin: number;
+  created_at: number;
+  revoked_at: number | null;
+  updated_at: number;
+}
+
+interface UsageRowShape {
+  id: string;
+  created_at: number;
+  key_id: string | null;
+  user_name: string | null;
+  team_name: string | null;
+  requester: string | null;
+  tags: string;
+  inbound_dialect: UsageRow['inboundDialect'];
+  provider: string | null;
+  requested_model: string | null;
+  upstream_model: string | null;
+  reported_model: string | null;
+  stream: number;
+  caller_provider_key: number;
+  status_code: number;
+  outcome: UsageRow['outcome'];
+  error_code: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  output_tokens_estimated: number;
+  cost_usd: number | null;
+  latency_ms: number;
+  time_to_first_byte_ms: number | null;
+}
+
+const groupColumns: Record<UsageGrouping, string> = {
+  model: 'COALESCE(u.upstream_model, u.requested_model)',
+  key: "COALESCE(k.name, u.key_id)",
+  user: 'u.user_name',
+  team: 'u.team_name',
+  provider: 'u.provider',
+};
+
+/**
+ * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so nothing here runs on
+ * the request path: keys are read into memory by the key view and usage rows are written in batches.
+ */
+export class SqliteStore implements Store {
+  readonly #database: Database.Database;
+  readonly #insertUsage: Database.Statement;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.#database = new Database(path);
+    this.#database.pragma('journal_mode = WAL');
+    this.#database.pragma('synchronous = NORMAL');
+    // Several processes (a server and the CLI) may share the file.
+    this.#database.pragma('busy_timeout = 5000');
+    this.#migrate();
+    this.#insertUsage = this.#database.prepare(`
+      INSERT INTO usage_rows (
+        id, created_at, key_id, user_name, team_name, requester, tags, inbound_dialect, provider,
+        requested_model, upstream_model, reported_model, stream, caller_provider_key, status_code, outcome,
+        error_code, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+        output_tokens_estimated, cost_usd, latency_ms, time_to_first_byte_ms
+      ) VALUES (
+        @id, @created_at, @key_id, @user_name, @team_name, @requester, @tags, @inbound_dialect, @provider,
+        @requested_model, @upstream_model, @reported_model, @stream, @caller_provider_key, @status_code, @outcome,
+        @error_code, @input_tokens, @output_tokens, @cache_read_tokens, @cache_write_tokens, @reasoning_tokens,
+        @output_tokens_estimated, @cost_usd, @latency_ms, @time_to_first_byte_ms
+      )`);
+  }
+
+  #migrate(): void {
+    const applied = this.#database.pragma('user_version', { simple: true }) as number;
+    for (let version = applied; version < sqliteMigrations.length; version++) {
+      this.#database.transaction(() => {
+        this.#database.exec(sqliteMigrations[version] ?? '');
+        this.#database.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  async createKey(key: NewKey): Promise<KeyRecord> {
+    const now = Date.now();
+    const record: KeyRecord = { ...key, id: `key_${ulid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+    this.#database
+      .prepare(
+        `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.id,
+        record.name,
+        record.hash,
+        record.hint,
+        record.userName,
+        record.teamName,
+        record.allowedModels ? JSON.stringify(record.allowedModels) : null,
+        record.isAdmin ? 1 : 0,
+        record.createdAt,
+        record.updatedAt,
+      );
+    return record;
+  }
+
+  async listKeys(): Promise<KeyRecord[]> {
+    const rows = this.#database.prepare('SELECT * FROM gateway_keys ORDER BY created_at').all() as KeyRowShape[];
+    return rows.map(toKeyRecord);
+  }
+
+  async keysChangedSince(since: number): Promise<KeyRecord[]> {
+    const rows = this.#database
+      .prepare('SELECT * FROM gateway_keys WHERE updated_at >= ? ORDER BY updated_at')
+      .all(since) as KeyRowShape[];
+    return rows.map(toKeyRecord);
+  }
+
+  async revokeKey(idOrName: string): Promise<KeyRecord | undefined> {
+    const now = Date.now();
+    const row = this.#database
+      .prepare(
+        `UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, ?), updated_at = ?
+         WHERE id = ? OR name = ? RETURNING *`,
+      )
+      .get(now, now, idOrName, idOrName) as KeyRowShape | undefined;
+    return row ? toKeyRecord(row) : undefined;
+  }
+
+  async setProviderKey(provider: string, sealedKey: string): Promise<void> {
+    this.#database
+      .prepare(
+        `INSERT INTO provider_keys (provider, sealed_key, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (provider) DO UPDATE SET sealed_key = excluded.sealed_key, updated_at = excluded.updated_at`,
+      )
+      .run(provider, sealedKey, Date.now());
+  }
+
+  async deleteProviderKey(provider: string): Promise<boolean> {
+    return this.#database.prepare('DELETE FROM provider_keys WHERE provider = ?').run(provider).changes > 0;
+  }
+
+  async listProviderKeys(): Promise<StoredProviderKey[]> {
+    const rows = this.#database.prepare('SELECT * FROM provider_keys ORDER BY provider').all() as Array<{
+      provider: string;
+      sealed_key: string;
+      updated_at: number;
+    }>;
+    return rows.map((row) => ({ provider: row.provider, sealedKey: row.sealed_key, updatedAt: row.updated_at }));
+  }
+
+  async recordUsage(rows: readonly UsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.#database.transaction((batch: readonly UsageRow[]) => {
+      for (const row of batch) this.#insertUsage.run(fromUsageRow(row));
+    })(rows);
+  }
+
+  async summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]> {
+    const group = groupColumns[options.by];
+    const rows = this.#database
+      .prepare(
+        `SELECT ${group} AS grouping, COUNT(*) AS requests,
+                SUM(CASE WHEN u.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
+                SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
+                SUM(u.cache_read_tokens) AS cache_read_tokens, SUM(u.cache_write_tokens) AS cache_write_tokens,
+                SUM(u.cost_usd) AS cost_usd
+         FROM usage_rows u LEFT JOIN gateway_keys k ON k.id = u.key_id
+         WHERE u.created_at >= ?
+         GROUP BY grouping ORDER BY COALESCE(SUM(u.cost_usd), 0) DESC, requests DESC`,
+      )
+      .all(options.since) as Array<{
+      grouping: string | null;
+      requests: number;
+      errors: number;
+      input_tokens: number;
+      output_tokens: number;
+      cache_read_tokens: number;
+      cache_write_tokens: number;
+      cost_usd: number | null;
+    }>;
+    return rows.map((row) => ({
+      group: row.grouping,
+      requests: row.requests,
+      errors: row.errors,
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      cacheReadTokens: row.cache_read_tokens,
+      cacheWriteTokens: row.cache_write_tokens,
+      costUsd: row.cost_usd,
+    }));
+  }
+
+  async recentUsage(options: { limit: number }): Promise<UsageRow[]> {
+    const rows = this.#database
+      .prepare('SELECT * FROM usage_rows ORDER BY id DESC LIMIT ?')
+      .all(options.limit) as UsageRowShape[];
+    return rows.map(toUsageRow);
+  }
+
+  async close(): Promise<void> {
+    if (this.#database.open) this.#database.close();
+  }
+}
+
+function toKeyRecord(row: KeyRowShape): KeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    hash: row.hash,
+    hint: row.hint,
+    userName: row.user_name,
+    teamName: row.team_name,
+    allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
+    isAdmin: row.is_admin === 1,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function fromUsageRow(row: UsageRow): UsageRowShape {
+  return {
+    id: row.id,
+    created_at: row.createdAt,
+    key_id: row.keyId,
+    user_name: row.userName,
+    team_name: row.teamName,
+    requester: row.requester,
+    tags: JSON.stringify(row.tags),
+    inbound_dialect: row.inboundDialect,
+    provider: row.provider,
+    requested_model: row.requestedModel,
+    upstream_model: row.upstreamModel,
+    reported_model: row.reportedModel,
+    stream: row.stream ? 1 : 0,
+    caller_provider_key: row.callerProviderKey ? 1 : 0,
+    status_code: row.statusCode,
+    outcome: row.outcome,
+    error_code: row.errorCode,
+    input_tokens: row.inputTokens,
+    output_tokens: row.outputTokens,
+    cache_read_tokens: row.cacheReadTokens,
+    cache_write_tokens: row.cacheWriteTokens,
+    reasoning_tokens: row.reasoningTokens,
+    output_tokens_estimated: row.outputTokensEstimated ? 1 : 0,
+    cost_usd: row.costUsd,
+    latency_ms: row.latencyMs,
+    time_to_first_byte_ms: row.timeToFirstByteMs,
+  };
+}
+
+function toUsageRow(row: UsageRowShape): UsageRow {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    keyId: row.key_id,
+    userName: row.user_name,
+    teamName: row.team_name,
+    requester: row.requester,
+    tags: JSON.parse(row.tags) as string[],
+    inboundDialect: row.inbound_dialect,
+    provider: row.provider,
+    requestedModel: row.requested_model,
+    upstreamModel: row.upstream_model,
+    reportedModel: row.reported_model,
+    stream: row.stream === 1,
+    callerProviderKey: row.caller_provider_key === 1,
+    statusCode: row.status_code,
+    outcome: row.outcome,
+    errorCode: row.error_code,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cacheReadTokens: row.cache_read_tokens,
+    cacheWriteTokens: row.cache_write_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    outputTokensEstimated: row.output_tokens_estimated === 1,
+    costUsd: row.cost_usd,
+    latencyMs: row.latency_ms,
+    timeToFirstByteMs: row.time_to_first_byte_ms,
+  };
+}

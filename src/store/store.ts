@@ -1,0 +1,70 @@
+import type { UsageRow } from '../usage/usage-row.js';
+
+/** A gateway key as stored: never the token, only its hash. */
+export interface KeyRecord {
+  id: string;
+  name: string;
+  /** SHA-256 hex of the token. */
+  hash: string;
+  /** A display hint such as `sk-sluice-…a1b2`. */
+  hint: string;
+  userName: string | null;
+  teamName: string | null;
+  /** Models, aliases or `provider:*` patterns the key may use; null means any. */
+  allowedModels: string[] | null;
+  isAdmin: boolean;
+  createdAt: number;
+  revokedAt: number | null;
+  /** Epoch ms of the last change, so instances can pick up changes incrementally. */
+  updatedAt: number;
+}
+
+export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'isAdmin'>;
+
+export interface KeyStore {
+  createKey(key: NewKey): Promise<KeyRecord>;
+  listKeys(): Promise<KeyRecord[]>;
+  /** Keys created or changed at or after `since` (epoch ms). */
+  keysChangedSince(since: number): Promise<KeyRecord[]>;
+  /** Revokes by id or by name; returns the revoked key, or undefined when none matched. */
+  revokeKey(idOrName: string): Promise<KeyRecord | undefined>;
+}
+
+export interface StoredProviderKey {
+  provider: string;
+  /** AES-256-GCM sealed (see keys/secret-box.ts). */
+  sealedKey: string;
+  updatedAt: number;
+}
+
+export interface ProviderKeyStore {
+  setProviderKey(provider: string, sealedKey: string): Promise<void>;
+  deleteProviderKey(provider: string): Promise<boolean>;
+  listProviderKeys(): Promise<StoredProviderKey[]>;
+}
+
+export type UsageGrouping = 'model' | 'key' | 'user' | 'team' | 'provider';
+
+export interface UsageSummaryRow {
+  group: string | null;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Sum of known costs; null when no row in the group had a price. */
+  costUsd: number | null;
+}
+
+export interface UsageStore {
+  recordUsage(rows: readonly UsageRow[]): Promise<void>;
+  summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]>;
+  /** Most recent rows first. */
+  recentUsage(options: { limit: number }): Promise<UsageRow[]>;
+}
+
+/** Everything Sluice persists. One implementation per database. */
+export interface Store extends KeyStore, ProviderKeyStore, UsageStore {
+  close(): Promise<void>;
+}

@@ -1,0 +1,43 @@
+import type { DialectName } from '../dialects/dialect-name.js';
+
+/** How a request ended. */
+export type UsageOutcome = 'ok' | 'error' | 'cancelled';
+
+/** One row per request, whatever happened to it. */
+export interface UsageRow {
+  /** ULID; also the `x-sluice-request-id` the caller saw. */
+  id: string;
+  /** Epoch milliseconds when the request arrived. */
+  createdAt: number;
+  keyId: string | null;
+  userName: string | null;
+  teamName: string | null;
+  /** Free-form end user: `x-sluice-user`, else the body's `user` / `metadata.user_id`. */
+  requester: string | null;
+  tags: string[];
+  inboundDialect: DialectName;
+  provider: string | null;
+  requestedModel: string | null;
+  /** The model name sent upstream after resolution. */
+  upstreamModel: string | null;
+  /** The model the provider said it used. */
+  reportedModel: string | null;
+  stream: boolean;
+  /** The caller brought its own provider key (pass-through mode). */
+  callerProviderKey: boolean;
+  statusCode: number;
+  outcome: UsageOutcome;
+  errorCode: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Output tokens were estimated from the text seen (the stream ended before the provider's count). */
+  outputTokensEstimated: boolean;
+  /** USD; null when no price is known for the model. Filled in by the usage writer. */
+  costUsd: number | null;
+  latencyMs: number;
+  /** Time to the first byte sent to the caller; null when nothing was sent. */
+  timeToFirstByteMs: number | null;
+}

@@ -1,0 +1,90 @@
+import type { UsageStore } from '../store/store.js';
+import type { Logger } from '../server/logger.js';
+import type { UsageRow } from './usage-row.js';
+
+export interface UsageWriterOptions {
+  store: UsageStore;
+  flushIntervalMs: number;
+  batchSize: number;
+  logger: Logger;
+  /** Fills in `costUsd` just before a batch is written, so pricing stays off the request path. */
+  price: (row: UsageRow) => number | null;
+}
+
+/** Rows kept for retry when the store is down; beyond this the oldest are dropped and counted. */
+const maximumQueuedRows = 100_000;
+
+/**
+ * Queues usage rows and writes them in batches off the request path. `close()` writes everything still
+ * queued, so a clean shutdown loses nothing.
+ */
+export class UsageWriter {
+  readonly #options: UsageWriterOptions;
+  #queue: UsageRow[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  #dropped = 0;
+
+  constructor(options: UsageWriterOptions) {
+    this.#options = options;
+    this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  enqueue(row: UsageRow): void {
+    this.#queue.push(row);
+    if (this.#queue.length > maximumQueuedRows) {
+      this.#queue.shift();
+      this.#dropped++;
+    }
+    if (this.#queue.length >= this.#options.batchSize && !this.#flushing) setImmediate(() => void this.flush());
+  }
+
+  get queuedRows(): number {
+    return this.#queue.length;
+  }
+
+  /** Writes what is queued now; concurrent calls share one flush. */
+  flush(): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    if (this.#queue.length === 0) return Promise.resolve();
+    this.#flushing = this.#writeQueued().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async #writeQueued(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#options.batchSize);
+      for (const row of batch) {
+        if (row.costUsd === null) row.costUsd = this.#options.price(row);
+      }
+      try {
+        await this.#options.store.recordUsage(batch);
+      } catch (error) {
+        // Keep the rows for the next attempt rather than losing them.
+        this.#queue.unshift(...batch);
+        this.#options.logger.error({ err: error, rows: batch.length }, 'usage write failed; will retry');
+        return;
+      }
+    }
+    if (this.#dropped > 0) {
+      this.#options.logger.error({ rows: this.#dropped }, 'usage rows dropped because the queue overflowed');
+      this.#dropped = 0;
+    }
+  }
+
+  /** Stops the timer and writes every queued row, retrying a few times if the store hiccups. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (let attempt = 0; attempt < 5 && (this.#queue.length > 0 || this.#flushing); attempt++) {
+      if (this.#flushing) await this.#flushing;
+      await this.flush();
+      if (this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+    }
+  }
+}
