@@ -1,0 +1,143 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const cli = join(process.cwd(), 'dist/src/cli/main.js');
+const children: ChildProcess[] = [];
+const directories: string[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
+});
+
+/** An environment with no provider keys, as on a fresh machine. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const name of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'MISTRAL_API_KEY', 'XAI_API_KEY', 'SLUICE_CONFIG']) {
+    delete env[name];
+  }
+  return env;
+}
+
+async function tempDirectory(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  directories.push(directory);
+  return directory;
+}
+
+/** Starts `sluice serve` and resolves with everything it printed up to the banner's curl example. */
+function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"messages"')) resolve({ child, banner: output });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+  });
+}
+
+describe('sluice serve', () => {
+  it('starts on a fresh machine with a mock provider, a first key and a curl that works', async () => {
+    const dataDir = await tempDirectory();
+    const { child, banner } = await serve(['--port', '0'], cleanEnv({ SLUICE_DATA_DIR: dataDir }));
+    expect(banner).toContain(`Data directory: ${dataDir}`);
+    const token = /sk-sluice-[0-9A-Za-z]+/.exec(banner)?.[0];
+    expect(token).toBeDefined();
+    const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1];
+    const body = /-d '([^']+)'/.exec(banner)?.[1];
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const completion = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(completion.choices[0]?.message.content).toContain('Hello');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('exit', resolve));
+
+    // Second run: the key already exists, so no new one is printed.
+    const second = await serve(['--port', '0'], cleanEnv({ SLUICE_DATA_DIR: dataDir }));
+    expect(second.banner).not.toMatch(/sk-sluice-[0-9A-Za-z]{20,}/);
+    second.child.kill('SIGTERM');
+  });
+
+  it('flushes every queued usage row on SIGTERM', async () => {
+    const dataDir = await tempDirectory();
+    const configPath = join(dataDir, 'sluice.yaml');
+    // A flush interval far longer than the test, so only the shutdown flush can write the rows.
+    await writeFile(configPath, `dataDir: ${dataDir}\nserver:\n  port: 0\nusage:\n  flushIntervalMs: 600000\n  batchSize: 100000\n`);
+    const { child, banner } = await serve(['--config', configPath], cleanEnv());
+    const token = /sk-sluice-[0-9A-Za-z]+/.exec(banner)![0];
+    const url = /listening on (http:\/\/\S+)/.exec(banner)![1];
+    const requests = Array.from({ length: 40 }, (_, index) =>
+      fetch(`${url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock-echo', max_tokens: 32, messages: [{ role: 'user', content: `hello ${index}` }] }),
+      }).then((response) => response.status),
+    );
+    expect(await Promise.all(requests)).toEqual(Array(40).fill(200));
+    const database = new Database(join(dataDir, 'sluice.db'), { readonly: true });
+    expect((database.prepare('SELECT COUNT(*) AS count FROM usage_rows').get() as { count: number }).count).toBe(0);
+    database.close();
+    child.kill('SIGTERM');
+    const exitCode = await new Promise((resolve) => child.on('exit', resolve));
+    expect(exitCode).toBe(0);
+    const after = new Database(join(dataDir, 'sluice.db'), { readonly: true });
+    expect((after.prepare('SELECT COUNT(*) AS count FROM usage_rows WHERE status_code = 200').get() as { count: number }).count).toBe(40);
+    after.close();
+  });
+
+  it('fails at start with a message naming the bad config field', async () => {
+    const dataDir = await tempDirectory();
+    const configPath = join(dataDir, 'bad.yaml');
+    await writeFile(configPath, `server:\n  port: "eighty"\nprovider:\n  openai: {}\n`);
+    const result = spawnSync(process.execPath, [cli, 'serve', '--config', configPath], { env: cleanEnv(), encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('server.port');
+    expect(result.stderr).toContain('provider: unknown field');
+  });
+});
+
+describe('sluice keys, providers and usage', () => {
+  it('issues, lists and revokes keys, stores provider keys encrypted and prints usage', async () => {
+    const dataDir = await tempDirectory();
+    const env = cleanEnv({ SLUICE_DATA_DIR: dataDir });
+    const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', input });
+
+    const issued = run(['keys', 'issue', '--name', 'ci', '--user', 'grace', '--team', 'platform', '--models', 'haiku,openai:*']);
+    expect(issued.status).toBe(0);
+    const token = issued.stdout.trim();
+    expect(token).toMatch(/^sk-sluice-/);
+    const listed = run(['keys', 'list']);
+    expect(listed.stdout).toContain('ci');
+    expect(listed.stdout).toContain('grace');
+    expect(listed.stdout).not.toContain(token);
+    expect(run(['keys', 'issue', '--name', 'ci']).stderr).toContain('already exists');
+
+    const secret = 'sk-ant-stored-provider-key-42';
+    expect(run(['providers', 'set-key', 'anthropic'], `${secret}\n`).status).toBe(0);
+    const database = new Database(join(dataDir, 'sluice.db'), { readonly: true });
+    const stored = database.prepare('SELECT sealed_key FROM provider_keys').get() as { sealed_key: string };
+    database.close();
+    expect(stored.sealed_key).not.toContain(secret);
+    expect(run(['providers', 'list']).stdout).toMatch(/anthropic.*stored \(encrypted\)/);
+
+    expect(run(['keys', 'revoke', 'ci']).stdout).toContain('Revoked');
+    expect(run(['keys', 'list']).stdout).toContain('revoked');
+    const usage = run(['usage', '--window', '7d', '--by', 'team']);
+    expect(usage.status).toBe(0);
+    expect(usage.stdout).toContain('CALLS');
+    expect(run(['usage', '--window', 'forever']).stderr).toContain('--window');
+    expect(run(['--help']).stdout).toContain('mock-upstream');
+  });
+});

@@ -1,0 +1,94 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load-config.js';
+import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gateway-key.js';
+import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
+import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
+import type { UsageRow } from '../../src/usage/usage-row.js';
+
+/** Provider keys the fake upstream should receive; tests assert the gateway key never travels instead. */
+export const upstreamKeys = {
+  anthropic: 'sk-ant-upstream-secret-0001',
+  openai: 'sk-openai-upstream-secret-0002',
+  gemini: 'gemini-upstream-secret-0003',
+  mistral: 'mistral-upstream-secret-0004',
+  grok: 'xai-upstream-secret-0005',
+  vllm: 'vllm-upstream-secret-0006',
+} as const;
+
+export interface TestGateway {
+  gateway: RunningGateway;
+  upstream: FakeUpstream;
+  url: string;
+  /** An ordinary key's token. */
+  token: string;
+  dataDir: string;
+  issueKey(options: IssueKeyOptions): Promise<string>;
+  /** Flushes the usage queue and returns rows, oldest first. */
+  usageRows(): Promise<UsageRow[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real server on an ephemeral port with every provider pointed at a private fake upstream,
+ * a fresh data directory and one ordinary key. `config` is merged over the defaults (top-level keys).
+ */
+export async function startTestGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
+  const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
+  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
+  const parsed = parseConfig(
+    {
+      server: { host: '127.0.0.1', port: 0 },
+      dataDir,
+      mock: 'off',
+      logLevel: 'silent',
+      providers: {
+        anthropic: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.anthropic },
+        openai: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.openai },
+        gemini: { baseUrl: `${upstream.url}/v1beta/openai`, apiKey: upstreamKeys.gemini },
+        mistral: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.mistral },
+        grok: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.grok },
+        vllm: { type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.vllm, models: ['llama-3.1-8b'] },
+      },
+      aliases: { haiku: 'anthropic:claude-haiku-4-5', mini: 'openai:gpt-4o-mini' },
+      ...config,
+    },
+    {},
+  );
+  const gateway = await startGateway({ config: parsed, env: {} });
+  const issueKey = async (options: IssueKeyOptions): Promise<string> => {
+    const { token } = await issueGatewayKey(gateway.services.store, options);
+    return token;
+  };
+  const token = await issueKey({ name: 'test-key', userName: 'ada', teamName: 'research' });
+  return {
+    gateway,
+    upstream,
+    url: gateway.url,
+    token,
+    dataDir,
+    issueKey,
+    async usageRows() {
+      await gateway.services.usageWriter.flush();
+      const rows = await gateway.services.store.recentUsage({ limit: 10_000 });
+      return rows.reverse();
+    },
+    async close() {
+      await gateway.close();
+      await upstream.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until `predicate` holds, polling; for effects that land asynchronously (usage rows after a cancel). */
+export async function eventually<T>(probe: () => Promise<T> | T, predicate: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (predicate(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

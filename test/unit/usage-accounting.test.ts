@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/server/logger.js';
+import type { UsageStore } from '../../src/store/store.js';
+import { Pricer } from '../../src/usage/pricing.js';
+import type { UsageRow } from '../../src/usage/usage-row.js';
+import { UsageWriter } from '../../src/usage/usage-writer.js';
+
+const usage = { inputTokens: 1_000_000, outputTokens: 100_000, cacheReadTokens: 200_000, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+describe('pricing', () => {
+  it('prices known models from the catalogue and returns null for unknown ones', () => {
+    const pricer = new Pricer({});
+    const price = pricer.price({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-4o-mini', usage });
+    expect(price).toBeGreaterThan(0);
+    expect(pricer.price({ provider: 'vllm', pricingProviderId: undefined, model: 'my-own-finetune-xyz', usage })).toBeNull();
+  });
+
+  it('lets config overrides win, with cache reads at their own rate', () => {
+    const pricer = new Pricer({ 'vllm:llama': { inputPerMillion: 1, outputPerMillion: 10, cacheReadPerMillion: 0.5 } });
+    // 800k uncached × $1 + 200k cached × $0.5 + 100k output × $10 = 0.8 + 0.1 + 1.0
+    expect(pricer.price({ provider: 'vllm', pricingProviderId: undefined, model: 'llama', usage })).toBeCloseTo(1.9, 9);
+  });
+});
+
+function row(index: number): UsageRow {
+  return {
+    id: `row-${index}`,
+    createdAt: Date.now(),
+    keyId: null,
+    userName: null,
+    teamName: null,
+    requester: null,
+    tags: [],
+    inboundDialect: 'openai-chat',
+    provider: 'openai',
+    requestedModel: 'gpt-4o-mini',
+    upstreamModel: 'gpt-4o-mini',
+    reportedModel: null,
+    stream: false,
+    callerProviderKey: false,
+    statusCode: 200,
+    outcome: 'ok',
+    errorCode: null,
+    inputTokens: 1,
+    outputTokens: 1,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    outputTokensEstimated: false,
+    costUsd: null,
+    latencyMs: 1,
+    timeToFirstByteMs: null,
+  };
+}
+
+describe('usage writer', () => {
+  it('writes in batches, prices rows, and flushes everything on close even after a store failure', async () => {
+    const written: UsageRow[][] = [];
+    let failNext = true;
+    const store: Pick<UsageStore, 'recordUsage'> = {
+      async recordUsage(rows) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('database is locked');
+        }
+        written.push([...rows]);
+      },
+    };
+    const writer = new UsageWriter({
+      store: store as UsageStore,
+      flushIntervalMs: 60_000,
+      batchSize: 3,
+      logger: createLogger('silent'),
+      price: () => 0.25,
+    });
+    for (let index = 0; index < 7; index++) writer.enqueue(row(index));
+    await writer.close();
+    expect(written.map((batch) => batch.length)).toEqual([3, 3, 1]);
+    expect(written.flat().map((item) => item.id)).toEqual(Array.from({ length: 7 }, (_, index) => `row-${index}`));
+    expect(written.flat().every((item) => item.costUsd === 0.25)).toBe(true);
+    expect(writer.queuedRows).toBe(0);
+  });
+});
