@@ -22,7 +22,9 @@ function checksumOf(body: string): string {
  * rejected without any lookup, and lets secret scanners recognise Sluice keys.
  */
 export function generateGatewayKey(): { token: string; hash: string; hint: string } {
-  const body = base62.encode(randomBytes(32)).padStart(bodyLength, '0');
+  let body = '';
+  // base-x spells each leading zero byte as an extra '0'; redraw the rare key that would not fit the width.
+  while (body.length === 0 || body.length > bodyLength) body = base62.encode(randomBytes(32)).padStart(bodyLength, '0');
   const token = `${GATEWAY_KEY_PREFIX}${body}${checksumOf(body)}`;
   return { token, hash: hashGatewayKey(token), hint: `${GATEWAY_KEY_PREFIX}…${token.slice(-4)}` };
 }

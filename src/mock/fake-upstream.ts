@@ -164,6 +164,8 @@ export async function startFakeUpstream(
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': 'req_mock' });
     for (const [index, event] of events.entries()) {
       if (behavior.dropAfterEvents !== undefined && index >= behavior.dropAfterEvents) {
+        // Let what was written reach the client first, as when a real provider dies mid-stream.
+        await new Promise<void>((resolve) => response.write('', () => resolve()));
         response.socket?.destroy();
         return;
       }

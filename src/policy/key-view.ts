@@ -18,6 +18,7 @@ export class KeyView {
   #latestChange = 0;
   #lastReload = 0;
   #reloading: Promise<void> | undefined;
+  #missReload: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(store: KeyStore, logger: Logger) {
@@ -40,10 +41,19 @@ export class KeyView {
     return this.#byHash.get(hash);
   }
 
-  /** Looks again in the store for a key not yet in memory, at most every 250 ms. */
+  /**
+   * Looks again in the store for a key not yet in memory. Reloads are spaced at least 250 ms apart and
+   * shared by every waiting request, so a flood of bad keys costs at most four queries a second.
+   */
   async findAfterReload(hash: string): Promise<KeyRecord | undefined> {
-    if (Date.now() - this.#lastReload >= minimumMissReloadIntervalMs) await this.reload();
-    else if (this.#reloading) await this.#reloading;
+    this.#missReload ??= (async () => {
+      const wait = this.#lastReload + minimumMissReloadIntervalMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.reload();
+    })().finally(() => {
+      this.#missReload = undefined;
+    });
+    await this.#missReload;
     return this.#byHash.get(hash);
   }
 

@@ -65,7 +65,7 @@ export function classifyUpstreamFailure(error: unknown, provider: string, phase:
       { cause: error },
     );
   }
-  return new GatewayError('upstream_unreachable', `The upstream provider '${provider}' could not be reached.`, {
+  return new GatewayError('upstream_unreachable', `The upstream provider '${provider}' could not be reached or closed the connection.`, {
     cause: error,
   });
 }

@@ -73,7 +73,7 @@ describe('Anthropic SDK through Sluice (pass-through)', () => {
       messages: [{ role: 'user', content: 'think about it' }],
       // @ts-expect-error a field newer than this SDK
       future_field: { shape: 'unknown' },
-    });
+    }, { query: { beta: 'true' } });
     const received = harness.upstream.requests[0]!;
     expect(received.query.beta).toBe('true');
     expect(received.headers['anthropic-beta']).toBe('context-management-2025-06-27,interleaved-thinking-2025-05-14');

@@ -1,4 +1,3 @@
-import type { SseEvent } from '../../upstream/sse-decoder.js';
 import type { TokenUsage } from '../../usage/token-usage.js';
 import type { StreamTap } from '../dialect.js';
 import { convertAnthropicUsage } from './convert-usage.js';

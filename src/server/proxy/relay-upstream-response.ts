@@ -115,12 +115,10 @@ async function relayEventStream(options: RelayOptions): Promise<void> {
   if (facts.usage) context.usage = facts.usage;
   context.reportedModel = facts.reportedModel ?? null;
   if (!tap.outputReported()) {
-    // Cut short before the provider counted: estimate from what was generated, and say so.
+    // No final count from the provider (cut short, or it sends none): estimate from what was generated.
     const estimate = estimateTokensFromCharacters(tap.generatedCharacters());
-    if (estimate > context.usage.outputTokens) {
-      context.usage = { ...context.usage, outputTokens: estimate };
-      context.outputTokensEstimated = true;
-    }
+    context.usage = { ...context.usage, outputTokens: Math.max(context.usage.outputTokens, estimate) };
+    context.outputTokensEstimated = true;
   }
 
   if (signal.aborted) {
