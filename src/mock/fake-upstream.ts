@@ -129,7 +129,9 @@ export async function startFakeUpstream(
     const fail = (status: number, message: string, headers: Record<string, string> = {}) =>
       sendJson(response, status, wire === 'anthropic' ? anthropicError(status, message) : openAiError(status, message), headers);
 
-    const credential = wire === 'anthropic' ? recorded.headers['x-api-key'] : recorded.headers.authorization?.replace(/^Bearer\s+/i, '');
+    // Anthropic takes `x-api-key` or, as its newer SDKs send it, `Authorization: Bearer`.
+    const bearer = recorded.headers.authorization?.replace(/^Bearer\s+/i, '');
+    const credential = wire === 'anthropic' ? (recorded.headers['x-api-key'] ?? bearer) : bearer;
     if (!credential || credential === 'invalid-key') return fail(401, 'invalid x-api-key');
     if (wire === 'anthropic' && !recorded.headers['anthropic-version']) return fail(400, 'anthropic-version header is required');
     if (body === null || typeof body !== 'object') return fail(400, 'body must be a JSON object');
@@ -170,7 +172,7 @@ export async function startFakeUpstream(
         return;
       }
       if (recorded.clientAborted) return;
-      if (!response.write(event)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+      if (!response.write(event)) await drainOrClose(response);
       if (behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs);
     }
     response.end();
@@ -216,6 +218,19 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   response.end(text);
+}
+
+/** Resolves when the client can take more, or has gone; leaves no listener behind either way. */
+function drainOrClose(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 function sleep(milliseconds: number): Promise<void> {

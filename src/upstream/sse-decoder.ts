@@ -8,7 +8,7 @@ export interface SseEvent {
 
 export interface SseDecoder {
   push(chunk: Uint8Array): void;
-  /** Flushes a multi-byte character still pending at the end of the stream. */
+  /** Flushes what is pending at the end of the stream (a split character, an event ended by a lone CR). */
   end(): void;
 }
 
@@ -29,6 +29,9 @@ export function createSseDecoder(onEvent: (event: SseEvent) => void): SseDecoder
     end() {
       const rest = textDecoder.decode();
       if (rest.length > 0) parser.feed(rest);
+      // A final lone CR may still be waiting to see whether an LF follows. The stream is over, so end the
+      // line; after a normal ending this extra blank line carries no data and dispatches nothing.
+      parser.feed('\n');
     },
   };
 }
