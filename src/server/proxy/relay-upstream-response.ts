@@ -70,7 +70,11 @@ async function relayWholeBody(options: RelayOptions): Promise<void> {
     context.reportedModel = facts.reportedModel ?? null;
   }
   context.firstByteAt = performance.now();
-  response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers), ...options.sluiceHeaders });
+  response.writeHead(upstream.statusCode, {
+    ...forwardableResponseHeaders(upstream.headers),
+    'content-length': bytes.length,
+    ...options.sluiceHeaders,
+  });
   response.end(bytes);
 }
 

@@ -1,0 +1,6 @@
+import { startFakeUpstream } from '../src/mock/fake-upstream.js';
+
+// The fake provider in a process of its own, so it does not share an event loop with what is measured.
+const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
+process.stdout.write(`listening ${upstream.url}\n`);
+process.on('SIGTERM', () => void upstream.close().then(() => process.exit(0)));
