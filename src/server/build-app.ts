@@ -1,5 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { ulid } from 'ulid';
+import { newUlid } from '../ids/new-ulid.js';
 import { dialects } from '../dialects/dialects.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { authenticate } from '../policy/authenticate.js';
@@ -21,7 +21,7 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions): F
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit,
-    genReqId: () => ulid(),
+    genReqId: () => newUlid(),
     // A clean stop closes idle keep-alive sockets at once and lets in-flight requests finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

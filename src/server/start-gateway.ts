@@ -10,8 +10,8 @@ import { ProviderCredentials } from '../providers/provider-credentials.js';
 import { buildProviderRegistry } from '../providers/provider-registry.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
-import { Pricer } from '../usage/pricing.js';
 import { UsageWriter } from '../usage/usage-writer.js';
+import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
 import { buildApp } from './build-app.js';
 import type { GatewayServices } from './gateway-services.js';
 import { createLogger, type Logger } from './logger.js';
@@ -43,7 +43,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const logger = options.logger ?? createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 
-  const store = new SqliteStore(join(config.dataDir, 'sluice.db'));
+  const databasePath = join(config.dataDir, 'sluice.db');
+  const store = new SqliteStore(databasePath);
   const masterKey = await loadMasterKey({ env, dataDirectory: config.dataDir });
   const credentials = new ProviderCredentials(store, new SecretBox(masterKey.key), logger);
   await credentials.start(5_000);
@@ -64,22 +65,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await keyView.reload();
   }
 
-  const pricer = new Pricer(config.pricing);
+  const usageSink = new WorkerUsageSink({
+    databasePath,
+    pricing: config.pricing,
+    pricingProviderIds: registry.routable().map((provider) => [provider.name, provider.pricingProviderId]),
+  });
   const usageWriter = new UsageWriter({
-    store,
+    sink: usageSink,
     logger,
     flushIntervalMs: config.usage.flushIntervalMs,
     batchSize: config.usage.batchSize,
-    price: (row) => {
-      if (!row.provider || !(row.reportedModel ?? row.upstreamModel)) return null;
-      const provider = registry.get(row.provider);
-      return pricer.price({
-        provider: row.provider,
-        pricingProviderId: provider?.pricingProviderId,
-        model: row.reportedModel ?? row.upstreamModel ?? '',
-        usage: row,
-      });
-    },
   });
   const upstream = new UpstreamClient(config.upstream);
 
@@ -109,6 +104,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       keyView.stop();
       credentials.stop();
       await usageWriter.close();
+      await usageSink.close();
       await upstream.close();
       await mockUpstream?.close();
       await store.close();

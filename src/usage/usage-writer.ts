@@ -1,14 +1,13 @@
-import type { UsageStore } from '../store/store.js';
 import type { Logger } from '../server/logger.js';
 import type { UsageRow } from './usage-row.js';
+import type { UsageSink } from './worker-usage-sink.js';
 
 export interface UsageWriterOptions {
-  store: UsageStore;
+  /** Usually the worker sink, which prices and writes off the request thread. */
+  sink: UsageSink;
   flushIntervalMs: number;
   batchSize: number;
   logger: Logger;
-  /** Fills in `costUsd` just before a batch is written, so pricing stays off the request path. */
-  price: (row: UsageRow) => number | null;
 }
 
 /** Rows kept for retry when the store is down; beyond this the oldest are dropped and counted. */
@@ -58,11 +57,8 @@ export class UsageWriter {
   async #writeQueued(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#options.batchSize);
-      for (const row of batch) {
-        if (row.costUsd === null) row.costUsd = this.#options.price(row);
-      }
       try {
-        await this.#options.store.recordUsage(batch);
+        await this.#options.sink.recordUsage(batch);
       } catch (error) {
         // Keep the rows for the next attempt rather than losing them.
         this.#queue.unshift(...batch);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ulid } from 'ulid';
+import { newUlid } from '../../ids/new-ulid.js';
 import type { UsageRow } from '../../usage/usage-row.js';
 import type {
   KeyRecord,
@@ -106,7 +106,7 @@ export class SqliteStore implements Store {
 
   async createKey(key: NewKey): Promise<KeyRecord> {
     const now = Date.now();
-    const record: KeyRecord = { ...key, id: `key_${ulid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+    const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
     this.#database
       .prepare(
         `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, created_at, updated_at)
