@@ -66,7 +66,7 @@ export function keysCommand(): Command {
 
   keys
     .command('revoke <idOrName>')
-    .description('revoke a key by id or name; running gateways refuse it within a second')
+    .description('revoke a key by id or name; running gateways refuse it within keys.refreshIntervalMs (250 ms)')
     .option('--config <path>', 'path to sluice.yaml')
     .action(async (idOrName: string, options: CommonOptions) => {
       const { store } = await openStore(options);

@@ -81,7 +81,7 @@ export const configSchema = z
     keys: z
       .object({
         /** How often each instance reloads keys changed elsewhere (revocations, new keys). */
-        refreshIntervalMs: z.number().int().positive().default(1_000),
+        refreshIntervalMs: z.number().int().positive().default(250),
       })
       .strict()
       .default({}),
