@@ -99,15 +99,18 @@ async function relayEventStream(options: RelayOptions): Promise<void> {
   let failure: GatewayError | undefined;
   try {
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      decoder.push(chunk);
       let output: Buffer | string = chunk;
       if (filtering) {
+        decoder.push(chunk);
         output = pending;
         pending = '';
+        if (output.length === 0) continue;
       }
-      if (output.length === 0) continue;
       context.firstByteAt ??= performance.now();
-      if (!response.write(output)) await waitForDrain(response, signal);
+      const roomLeft = response.write(output);
+      // Untouched bytes go to the client first; the tap reads them afterwards, off the latency path.
+      if (!filtering) decoder.push(chunk);
+      if (!roomLeft) await waitForDrain(response, signal);
     }
     decoder.end();
     if (filtering && pending.length > 0) response.write(pending);
