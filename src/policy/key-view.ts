@@ -1,5 +1,6 @@
 import type { Logger } from '../server/logger.js';
 import type { KeyRecord, KeyStore } from '../store/store.js';
+import { ReloadingView } from '../support/reloading-view.js';
 
 /** Re-read a little before the last change seen, so clock skew between writers cannot hide a change. */
 const changeOverlapMs = 2_000;
@@ -11,7 +12,7 @@ const minimumMissReloadIntervalMs = 250;
  * It reloads changed keys on an interval (revocations reach every instance within that interval) and,
  * rate-limited, when an unknown key is presented (a key just issued by the CLI works at once).
  */
-export class KeyView {
+export class KeyView extends ReloadingView {
   readonly #store: KeyStore;
   readonly #logger: Logger;
   readonly #byHash = new Map<string, KeyRecord>();
@@ -19,21 +20,11 @@ export class KeyView {
   #lastReload = 0;
   #reloading: Promise<void> | undefined;
   #missReload: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(store: KeyStore, logger: Logger) {
+    super();
     this.#store = store;
     this.#logger = logger;
-  }
-
-  async start(refreshIntervalMs: number): Promise<void> {
-    await this.reload();
-    this.#timer = setInterval(() => void this.reload(), refreshIntervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
   }
 
   /** The key with this hash, if known (revoked keys included, so the caller can be told). */
@@ -57,7 +48,7 @@ export class KeyView {
     return this.#byHash.get(hash);
   }
 
-  reload(): Promise<void> {
+  override reload(): Promise<void> {
     this.#reloading ??= this.#reloadChanged().finally(() => {
       this.#reloading = undefined;
     });

@@ -2,32 +2,23 @@ import type { SecretBox } from '../keys/secret-box.js';
 import type { Logger } from '../server/logger.js';
 import type { ProviderKeyStore } from '../store/store.js';
 import type { ProviderEntry } from './provider-entry.js';
+import { ReloadingView } from '../support/reloading-view.js';
 
 /**
  * Provider keys for upstream calls: from config or environment first, else the encrypted store (kept
  * decrypted in memory only, reloaded periodically so `sluice providers set-key` takes effect live).
  */
-export class ProviderCredentials {
+export class ProviderCredentials extends ReloadingView {
   readonly #store: ProviderKeyStore;
   readonly #secretBox: SecretBox;
   readonly #logger: Logger;
   #stored = new Map<string, string>();
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(store: ProviderKeyStore, secretBox: SecretBox, logger: Logger) {
+    super();
     this.#store = store;
     this.#secretBox = secretBox;
     this.#logger = logger;
-  }
-
-  async start(refreshIntervalMs: number): Promise<void> {
-    await this.reload();
-    this.#timer = setInterval(() => void this.reload(), refreshIntervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
   }
 
   storedProviders(): ReadonlySet<string> {
@@ -38,7 +29,7 @@ export class ProviderCredentials {
     return provider.configuredKey ?? this.#stored.get(provider.name);
   }
 
-  async reload(): Promise<void> {
+  override async reload(): Promise<void> {
     try {
       const next = new Map<string, string>();
       for (const stored of await this.#store.listProviderKeys()) {

@@ -1,4 +1,5 @@
 import type { Dialect } from '../dialect.js';
+import { readResponseFacts } from '../read-response-facts.js';
 import { convertAnthropicUsage } from './convert-usage.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './error-body.js';
 import { parseAnthropicMessagesRequest } from './parse-request.js';
@@ -14,13 +15,7 @@ export const anthropicMessagesDialect: Dialect = {
       removeInjectedUsageChunk: false,
     };
   },
-  readResponse(body) {
-    const response = (body ?? {}) as { usage?: unknown; model?: unknown };
-    return {
-      usage: convertAnthropicUsage(response.usage),
-      reportedModel: typeof response.model === 'string' ? response.model : undefined,
-    };
-  },
+  readResponse: (body) => readResponseFacts(body, convertAnthropicUsage),
   createStreamTap: createAnthropicStreamTap,
   errorBody: anthropicErrorBody,
   streamErrorEvent: anthropicStreamErrorEvent,

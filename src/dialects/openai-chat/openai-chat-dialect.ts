@@ -1,4 +1,5 @@
 import type { Dialect } from '../dialect.js';
+import { readResponseFacts } from '../read-response-facts.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
 import { openAiChatErrorBody, openAiChatStreamErrorEvent } from './error-body.js';
 import { parseOpenAiChatRequest } from './parse-request.js';
@@ -9,13 +10,7 @@ export const openAiChatDialect: Dialect = {
   name: 'openai-chat',
   parseRequest: parseOpenAiChatRequest,
   prepareUpstreamBody: prepareOpenAiChatBody,
-  readResponse(body) {
-    const response = (body ?? {}) as { usage?: unknown; model?: unknown };
-    return {
-      usage: convertOpenAiChatUsage(response.usage),
-      reportedModel: typeof response.model === 'string' ? response.model : undefined,
-    };
-  },
+  readResponse: (body) => readResponseFacts(body, convertOpenAiChatUsage),
   createStreamTap: createOpenAiChatStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: openAiChatStreamErrorEvent,
