@@ -1,4 +1,5 @@
 import type { GatewayError } from '../errors/gateway-error.js';
+import type { IrRequest, IrResponse, IrStreamEvent } from '../ir/ir-types.js';
 import type { ProviderEntry } from '../providers/provider-entry.js';
 import type { SseEvent } from '../upstream/sse-decoder.js';
 import type { TokenUsage } from '../usage/token-usage.js';
@@ -45,7 +46,21 @@ export interface StreamTap {
   upstreamErrorMessage(): string | undefined;
 }
 
-/** One API shape: how Sluice reads it, edits it for pass-through, taps it and renders errors in it. */
+/** A request body for the target, and what could not be carried over (sent as `x-sluice-warning`). */
+export interface EncodedRequest {
+  body: JsonObject;
+  warnings: string[];
+}
+
+/** Turns one upstream event into core stream events (stateful: one per stream). */
+export type StreamDecoder = (event: SseEvent) => IrStreamEvent[];
+/** Turns one core stream event into SSE text for the caller (stateful: one per stream). */
+export type StreamEncoder = (event: IrStreamEvent) => string;
+
+/**
+ * One API shape. Pass-through uses the first group (read, edit, tap); translation goes through the core
+ * model with the codecs of the second group, so every pair of shapes works without pairwise code.
+ */
 export interface Dialect {
   name: DialectName;
   parseRequest(body: unknown): InboundRequest;
@@ -59,4 +74,13 @@ export interface Dialect {
   errorBody(error: GatewayError): JsonObject;
   /** The error event that ends a stream which failed after it started. */
   streamErrorEvent(error: GatewayError): string;
+
+  decodeRequest(body: JsonObject): IrRequest;
+  encodeRequest(request: IrRequest, target: { provider: ProviderEntry; upstreamModel: string }): EncodedRequest;
+  decodeResponse(body: unknown): IrResponse;
+  encodeResponse(response: IrResponse): JsonObject;
+  createStreamDecoder(): StreamDecoder;
+  createStreamEncoder(options: { model: string; includeUsage: boolean }): StreamEncoder;
+  /** The human message inside an upstream error body of this shape. */
+  errorMessage(body: unknown): string | undefined;
 }

@@ -32,6 +32,8 @@ export interface ProviderEntry {
   envKeyName: string | undefined;
   /** Provider id in the pricing catalogue. */
   pricingProviderId: string | undefined;
+  /** Quirk: OpenAI's newer models take `max_completion_tokens` and refuse `max_tokens`. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Quirk: whether OpenAI's `stream_options.include_usage` is understood. */
   acceptsStreamUsageOption: boolean;
   /** Key from config or environment; a stored encrypted key is looked up separately. */

@@ -113,9 +113,14 @@ describe('bad input gets a clear error in the caller shape', () => {
     );
   });
 
-  it('400 when the model needs another API shape (translation is its own feature)', async () => {
-    const crossShape = await send('/v1/chat/completions', { body: { ...openAiBody, model: 'claude-haiku-4-5' } });
-    expectOpenAiError(crossShape, 400, 'unsupported_translation');
+  it('400 naming what cannot be translated to a provider of another shape, before any upstream call', async () => {
+    const audio = {
+      model: 'claude-haiku-4-5',
+      messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }],
+    };
+    const refused = await send('/v1/chat/completions', { body: audio });
+    expectOpenAiError(refused, 400, 'invalid_request');
+    expect(JSON.stringify(refused.body)).toContain('input_audio');
     expect(harness.upstream.requests).toHaveLength(0);
   });
 

@@ -1,5 +1,12 @@
 import type { Dialect } from '../dialect.js';
+import { nestedErrorMessage } from '../nested-error-message.js';
 import { readResponseFacts } from '../read-response-facts.js';
+import { decodeAnthropicRequest } from './decode-request.js';
+import { decodeAnthropicResponse } from './decode-response.js';
+import { encodeAnthropicRequest } from './encode-request.js';
+import { encodeAnthropicResponse } from './encode-response.js';
+import { createAnthropicStreamDecoder } from './stream-decoder.js';
+import { createAnthropicStreamEncoder } from './stream-encoder.js';
 import { convertAnthropicUsage } from './convert-usage.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './error-body.js';
 import { parseAnthropicMessagesRequest } from './parse-request.js';
@@ -19,4 +26,11 @@ export const anthropicMessagesDialect: Dialect = {
   createStreamTap: createAnthropicStreamTap,
   errorBody: anthropicErrorBody,
   streamErrorEvent: anthropicStreamErrorEvent,
+  decodeRequest: decodeAnthropicRequest,
+  encodeRequest: encodeAnthropicRequest,
+  decodeResponse: decodeAnthropicResponse,
+  encodeResponse: encodeAnthropicResponse,
+  createStreamDecoder: createAnthropicStreamDecoder,
+  createStreamEncoder: createAnthropicStreamEncoder,
+  errorMessage: nestedErrorMessage,
 };

@@ -1,5 +1,12 @@
 import type { Dialect } from '../dialect.js';
+import { nestedErrorMessage } from '../nested-error-message.js';
 import { readResponseFacts } from '../read-response-facts.js';
+import { decodeOpenAiChatRequest } from './decode-request.js';
+import { decodeOpenAiChatResponse } from './decode-response.js';
+import { encodeOpenAiChatRequest } from './encode-request.js';
+import { encodeOpenAiChatResponse } from './encode-response.js';
+import { createOpenAiChatStreamDecoder } from './stream-decoder.js';
+import { createOpenAiChatStreamEncoder } from './stream-encoder.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
 import { openAiChatErrorBody, openAiChatStreamErrorEvent } from './error-body.js';
 import { parseOpenAiChatRequest } from './parse-request.js';
@@ -14,4 +21,11 @@ export const openAiChatDialect: Dialect = {
   createStreamTap: createOpenAiChatStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: openAiChatStreamErrorEvent,
+  decodeRequest: decodeOpenAiChatRequest,
+  encodeRequest: encodeOpenAiChatRequest,
+  decodeResponse: decodeOpenAiChatResponse,
+  encodeResponse: encodeOpenAiChatResponse,
+  createStreamDecoder: createOpenAiChatStreamDecoder,
+  createStreamEncoder: createOpenAiChatStreamEncoder,
+  errorMessage: nestedErrorMessage,
 };

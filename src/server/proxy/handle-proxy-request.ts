@@ -1,14 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dialect, JsonObject } from '../../dialects/dialect.js';
+import type { DialectName } from '../../dialects/dialect-name.js';
+import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { isModelAllowed } from '../../policy/allow-list.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import type { GatewayServices } from '../gateway-services.js';
-import { buildUpstreamCall } from './build-upstream-call.js';
-import { relayUpstreamResponse } from './relay-upstream-response.js';
+import { buildUpstreamCall, type UpstreamRequestParts } from './build-upstream-call.js';
+import { relayUpstreamResponse, type Translation } from './relay-upstream-response.js';
 import { requesterOf, tagsOf } from './request-attribution.js';
 import { createRequestContext, toUsageRow, type RequestContext } from './request-context.js';
 import { writeGatewayError } from './write-gateway-error.js';
@@ -27,7 +29,7 @@ export interface ProxyRoute {
  *   2. parse body         400 naming the field (body JSON itself was parsed by the server: 400/413/415)
  *   3. resolve model      404 unknown model, alias or provider
  *   4. allow-list         403 model not allowed for the key
- *   5. choose dialect     400 when the provider does not speak the caller's shape (no translation yet)
+ *   5. choose dialect     pass-through when the provider speaks the caller's shape, else translate
  *   6. credential         503 provider has no key (and the caller brought none)
  *   7. upstream call      502 unreachable / reset, 504 timeout, 499 client went away
  *   8. relay              upstream status and body as they came; streams chunk by chunk
@@ -105,13 +107,12 @@ async function proxy(
     throw new GatewayError('model_not_allowed', `This key may not use the model '${inbound.model}'.`, { param: 'model' });
   }
 
-  if (!target.provider.endpoints[dialect.name]) {
-    throw new GatewayError(
-      'unsupported_translation',
-      `The model '${inbound.model}' is served by '${target.provider.name}', which does not speak the ${dialect.name} API; ` +
-        `translating between API shapes is not supported yet. Call it through its own API shape.`,
-      { param: 'model' },
-    );
+  // The provider's own shape when it speaks the caller's (pass-through), else the first it speaks.
+  const upstreamDialectName = target.provider.endpoints[dialect.name]
+    ? dialect.name
+    : (Object.keys(target.provider.endpoints)[0] as DialectName | undefined);
+  if (!upstreamDialectName) {
+    throw new GatewayError('unsupported_translation', `The provider '${target.provider.name}' has no API Sluice can call.`);
   }
 
   const credential = caller.callerProviderKey ?? services.credentials.keyFor(target.provider);
@@ -125,17 +126,40 @@ async function proxy(
   }
 
   const body = request.body as JsonObject;
-  const prepared = dialect.prepareUpstreamBody(body, inbound, target);
-  const call = buildUpstreamCall({
-    provider: target.provider,
-    dialect: dialect.name,
-    credential,
-    clientHeaders: request.headers,
-    query: queryOf(request.url),
-    body: prepared.body,
-    rawBody: request.rawBody,
-    bodyEdited: prepared.body !== body,
-  });
+  let call: UpstreamRequestParts;
+  let translation: Translation | undefined;
+  let removeInjectedUsageChunk = false;
+  if (upstreamDialectName === dialect.name) {
+    const prepared = dialect.prepareUpstreamBody(body, inbound, target);
+    removeInjectedUsageChunk = prepared.removeInjectedUsageChunk;
+    call = buildUpstreamCall({
+      provider: target.provider,
+      dialect: dialect.name,
+      credential,
+      clientHeaders: request.headers,
+      query: queryOf(request.url),
+      body: prepared.body,
+      rawBody: request.rawBody,
+      bodyEdited: prepared.body !== body,
+    });
+  } else {
+    const upstreamDialect = dialects[upstreamDialectName];
+    const core = dialect.decodeRequest(body);
+    const encoded = upstreamDialect.encodeRequest(core, target);
+    context.warnings.push(...encoded.warnings);
+    translation = { upstreamDialect, includeUsage: core.streamUsage };
+    call = buildUpstreamCall({
+      provider: target.provider,
+      dialect: upstreamDialectName,
+      credential,
+      clientHeaders: request.headers,
+      // A query string belongs to the caller's API (`?beta=true`), not to the one being called.
+      query: '',
+      body: encoded.body,
+      rawBody: undefined,
+      bodyEdited: true,
+    });
+  }
 
   let upstream;
   try {
@@ -150,7 +174,8 @@ async function proxy(
     response,
     sluiceHeaders: sluiceHeaders(context),
     signal,
-    removeInjectedUsageChunk: prepared.removeInjectedUsageChunk,
+    removeInjectedUsageChunk,
+    translation,
   });
 }
 
@@ -158,6 +183,7 @@ function sluiceHeaders(context: RequestContext): Record<string, string> {
   const headers: Record<string, string> = { 'x-sluice-request-id': context.id };
   if (context.provider) headers['x-sluice-provider'] = context.provider.name;
   if (context.upstreamModel) headers['x-sluice-model'] = context.upstreamModel;
+  if (context.warnings.length > 0) headers['x-sluice-warning'] = context.warnings.join('; ');
   return headers;
 }
 

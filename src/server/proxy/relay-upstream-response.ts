@@ -1,13 +1,21 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { Dialect } from '../../dialects/dialect.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
-import { createSseDecoder, encodeSseEvent } from '../../upstream/sse-decoder.js';
 import { estimateTokensFromCharacters } from '../../usage/token-usage.js';
 import type { RequestContext } from './request-context.js';
 import { forwardableResponseHeaders } from './response-headers.js';
+import { createPassThroughPipe, createTranslatingPipe, type StreamPipe } from './stream-pipes.js';
 import { writeGatewayError } from './write-gateway-error.js';
+
+/** Set when the upstream speaks another shape than the caller. */
+export interface Translation {
+  upstreamDialect: Dialect;
+  /** The caller asked for usage inside its stream. */
+  includeUsage: boolean;
+}
 
 export interface RelayOptions {
   context: RequestContext;
@@ -16,32 +24,30 @@ export interface RelayOptions {
   sluiceHeaders: Record<string, string>;
   signal: AbortSignal;
   removeInjectedUsageChunk: boolean;
+  translation: Translation | undefined;
 }
 
 /**
- * Sends the upstream's answer back in the same dialect. Error answers and whole JSON answers are relayed
- * byte for byte after a usage read; event streams are forwarded chunk by chunk as they arrive, with
- * backpressure, while a tap reads usage from them.
+ * Sends the upstream's answer back in the caller's shape. Pass-through answers go back byte for byte after
+ * a usage read; translated ones through the core model. Event streams are forwarded chunk by chunk as they
+ * arrive, with backpressure.
  */
 export async function relayUpstreamResponse(options: RelayOptions): Promise<void> {
-  const { upstream, context } = options;
+  const { upstream, context, translation } = options;
   const contentType = String(upstream.headers['content-type'] ?? '');
   if (upstream.statusCode < 400 && context.stream && contentType.includes('text/event-stream')) {
-    await relayEventStream(options);
-  } else {
-    await relayWholeBody(options);
+    const pipe = translation
+      ? createTranslatingPipe({
+          upstreamDialect: translation.upstreamDialect,
+          callerDialect: context.dialect,
+          model: context.upstreamModel ?? '',
+          includeUsage: translation.includeUsage,
+        })
+      : createPassThroughPipe(context.dialect, options.removeInjectedUsageChunk);
+    await relayEventStream(options, pipe);
+    return;
   }
-}
-
-async function relayWholeBody(options: RelayOptions): Promise<void> {
-  const { upstream, context, response } = options;
-  let bytes: Buffer;
-  try {
-    bytes = Buffer.from(await upstream.body.arrayBuffer());
-  } catch (error) {
-    if (options.signal.aborted) throw error;
-    throw classifyUpstreamFailure(error, context.provider?.name ?? 'upstream', 'request');
-  }
+  const bytes = await readWholeBody(options);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
@@ -50,46 +56,70 @@ async function relayWholeBody(options: RelayOptions): Promise<void> {
   }
   context.statusCode = upstream.statusCode;
   if (upstream.statusCode >= 400) {
-    context.outcome = 'error';
-    context.errorCode = 'upstream_error';
-    if (parsed === undefined) {
-      // Not the provider's JSON (a proxy's HTML page, say): answer in the caller's shape instead.
-      const error = new GatewayError(
-        'upstream_error',
-        `The upstream provider '${context.provider?.name}' answered with status ${upstream.statusCode}.`,
-        { status: upstream.statusCode },
-      );
-      writeGatewayError(response, context.dialect, error, context.id, options.sluiceHeaders);
-      return;
-    }
-  } else if (parsed === undefined) {
-    throw new GatewayError('upstream_invalid_response', `The upstream provider '${context.provider?.name}' sent a response that is not JSON.`);
-  } else {
-    const facts = context.dialect.readResponse(parsed);
-    if (facts.usage) context.usage = facts.usage;
-    context.reportedModel = facts.reportedModel ?? null;
+    relayUpstreamError(options, bytes, parsed);
+    return;
   }
-  context.firstByteAt = performance.now();
-  response.writeHead(upstream.statusCode, {
-    ...forwardableResponseHeaders(upstream.headers),
-    'content-length': bytes.length,
-    ...options.sluiceHeaders,
-  });
-  response.end(bytes);
+  if (parsed === undefined) {
+    throw new GatewayError('upstream_invalid_response', `The upstream provider '${context.provider?.name}' sent a response that is not JSON.`);
+  }
+  if (translation) {
+    const core = translation.upstreamDialect.decodeResponse(parsed);
+    context.usage = core.usage;
+    context.reportedModel = core.model || null;
+    const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core)));
+    sendWhole(options, encoded, { 'content-type': 'application/json' });
+    return;
+  }
+  const facts = context.dialect.readResponse(parsed);
+  if (facts.usage) context.usage = facts.usage;
+  context.reportedModel = facts.reportedModel ?? null;
+  sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
 }
 
-async function relayEventStream(options: RelayOptions): Promise<void> {
-  const { upstream, context, response, signal } = options;
-  const tap = context.dialect.createStreamTap({ removeInjectedUsageChunk: options.removeInjectedUsageChunk });
-  const filtering = options.removeInjectedUsageChunk;
-  let pending = '';
-  const decoder = createSseDecoder((event) => {
-    tap.observe(event);
-    if (filtering && tap.shouldForward(event)) pending += encodeSseEvent(event);
-  });
+async function readWholeBody(options: RelayOptions): Promise<Buffer> {
+  try {
+    return Buffer.from(await options.upstream.body.arrayBuffer());
+  } catch (error) {
+    if (options.signal.aborted) throw error;
+    throw classifyUpstreamFailure(error, options.context.provider?.name ?? 'upstream', 'request');
+  }
+}
 
+function sendWhole(options: RelayOptions, bytes: Buffer, headers: Record<string, string | string[]>): void {
+  options.context.firstByteAt = performance.now();
+  options.response.writeHead(options.upstream.statusCode, { ...headers, 'content-length': bytes.length, ...options.sluiceHeaders });
+  options.response.end(bytes);
+}
+
+/**
+ * An upstream error answer. In the caller's own shape it goes back as it came; otherwise (another shape,
+ * or not JSON at all) its status and message are rendered in the caller's shape.
+ */
+function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknown): void {
+  const { context, upstream } = options;
+  context.outcome = 'error';
+  context.errorCode = 'upstream_error';
+  if (parsed !== undefined && !options.translation) {
+    sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
+    return;
+  }
+  const message =
+    (parsed !== undefined ? options.translation?.upstreamDialect.errorMessage(parsed) : undefined) ??
+    `The upstream provider '${context.provider?.name}' answered with status ${upstream.statusCode}.`;
+  const retryAfter = upstream.headers['retry-after'];
+  const error = new GatewayError('upstream_error', message, {
+    status: upstream.statusCode,
+    headers: typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {},
+  });
+  writeGatewayError(options.response, context.dialect, error, context.id, options.sluiceHeaders);
+}
+
+async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promise<void> {
+  const { upstream, context, response, signal } = options;
+  const passThroughHeaders = options.translation ? {} : forwardableResponseHeaders(upstream.headers);
   response.writeHead(upstream.statusCode, {
-    ...forwardableResponseHeaders(upstream.headers),
+    ...passThroughHeaders,
+    'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     ...options.sluiceHeaders,
   });
@@ -99,25 +129,24 @@ async function relayEventStream(options: RelayOptions): Promise<void> {
   let failure: GatewayError | undefined;
   try {
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      let output: Buffer | string = chunk;
-      if (filtering) {
-        decoder.push(chunk);
-        output = pending;
-        pending = '';
-        if (output.length === 0) continue;
+      const output = pipe.transform(chunk);
+      if (output.length === 0) {
+        pipe.afterWrite(chunk);
+        continue;
       }
       context.firstByteAt ??= performance.now();
       const roomLeft = response.write(output);
       // Untouched bytes go to the client first; the tap reads them afterwards, off the latency path.
-      if (!filtering) decoder.push(chunk);
+      pipe.afterWrite(chunk);
       if (!roomLeft) await waitForDrain(response, signal);
     }
-    decoder.end();
-    if (filtering && pending.length > 0) response.write(pending);
+    const trailing = pipe.finish();
+    if (trailing.length > 0) response.write(trailing);
   } catch (error) {
     if (!signal.aborted) failure = classifyUpstreamFailure(error, context.provider?.name ?? 'upstream', 'stream');
   }
 
+  const { tap } = pipe;
   const facts = tap.facts();
   if (facts.usage) context.usage = facts.usage;
   context.reportedModel = facts.reportedModel ?? null;
@@ -144,7 +173,7 @@ async function relayEventStream(options: RelayOptions): Promise<void> {
     context.statusCode = failure.status;
     context.outcome = 'error';
     context.errorCode = failure.code;
-    response.end(context.dialect.streamErrorEvent(failure));
+    response.end(pipe.failureEvent(failure));
     return;
   }
   if (tap.upstreamErrorMessage()) {

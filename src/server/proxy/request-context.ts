@@ -25,6 +25,8 @@ export interface RequestContext {
   usage: TokenUsage;
   outputTokensEstimated: boolean;
   firstByteAt: number | undefined;
+  /** What a translation could not carry over; sent as `x-sluice-warning`. */
+  warnings: string[];
 }
 
 export function createRequestContext(id: string, dialect: Dialect, startedAt: number): RequestContext {
@@ -47,6 +49,7 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     usage: emptyUsage(),
     outputTokensEstimated: false,
     firstByteAt: undefined,
+    warnings: [],
   };
 }
 

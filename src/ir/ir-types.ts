@@ -1,0 +1,85 @@
+import type { TokenUsage } from '../usage/token-usage.js';
+
+/**
+ * The provider-neutral model every dialect converts to and from, so N dialects need N codecs, not N×N.
+ * It holds what Sluice can translate faithfully; a pass-through call never goes through it.
+ */
+
+export type IrImageSource = { kind: 'url'; url: string } | { kind: 'base64'; mediaType: string; data: string };
+
+export type IrPart =
+  | { type: 'text'; text: string; cacheControl?: unknown }
+  | { type: 'image'; source: IrImageSource; cacheControl?: unknown }
+  | { type: 'tool-call'; id: string; name: string; /** JSON text, as streamed */ arguments: string }
+  | { type: 'tool-result'; toolCallId: string; content: Array<IrTextPart | IrImagePart>; isError: boolean }
+  /** Thinking / reasoning. `signature` (Anthropic) or `encrypted` (OpenAI) carries the provider's opaque state. */
+  | { type: 'reasoning'; text: string; signature?: string; redacted?: string };
+
+export type IrTextPart = Extract<IrPart, { type: 'text' }>;
+export type IrImagePart = Extract<IrPart, { type: 'image' }>;
+export type IrToolCallPart = Extract<IrPart, { type: 'tool-call' }>;
+
+export interface IrMessage {
+  /** `system` inside the conversation (OpenAI allows it anywhere; Claude Code sends one mid-conversation). */
+  role: 'system' | 'user' | 'assistant';
+  parts: IrPart[];
+}
+
+export interface IrTool {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
+}
+
+export type IrToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'tool'; name: string };
+
+export type IrResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean };
+
+export interface IrRequest {
+  model: string;
+  /** System and developer instructions that lead the conversation. */
+  system: IrTextPart[];
+  messages: IrMessage[];
+  tools: IrTool[];
+  toolChoice?: IrToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: IrResponseFormat;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  /** Thinking budget (Anthropic) or effort (OpenAI); a target without reasoning drops it with a warning. */
+  reasoning?: { budgetTokens?: number; effort?: 'minimal' | 'low' | 'medium' | 'high' };
+  stream: boolean;
+  /** The caller asked for usage in its stream (OpenAI `stream_options.include_usage`). */
+  streamUsage: boolean;
+  user?: string;
+}
+
+export type IrStopReason = 'end' | 'max_tokens' | 'stop_sequence' | 'tool_calls' | 'content_filter' | 'refusal' | 'other';
+
+export interface IrResponse {
+  id: string;
+  model: string;
+  content: IrPart[];
+  stopReason: IrStopReason;
+  stopSequence?: string | null;
+  usage: TokenUsage;
+}
+
+/** One step of a streamed answer, in the order a client must see them. */
+export type IrStreamEvent =
+  | { type: 'start'; id: string; model: string; usage?: TokenUsage }
+  | { type: 'text-delta'; text: string }
+  | { type: 'reasoning-delta'; text: string }
+  | { type: 'reasoning-signature'; signature: string }
+  | { type: 'tool-call-start'; index: number; id: string; name: string }
+  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
+  | { type: 'finish'; stopReason: IrStopReason; stopSequence?: string | null; usage: TokenUsage | undefined }
+  | { type: 'error'; status: number; message: string };
