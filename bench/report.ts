@@ -12,6 +12,9 @@ export interface BenchResults {
   latency: Map<string, LatencySummary>;
   firstByte: Map<string, LatencySummary>;
   firstByteAnthropic: Map<string, LatencySummary>;
+  /** Sluice answering OpenAI-shaped calls from an Anthropic model (translation both ways). */
+  translatedLatency: LatencySummary;
+  translatedFirstByte: LatencySummary;
   memory: { bare: number; sluice: number };
 }
 
@@ -29,6 +32,8 @@ export function renderReport(results: BenchResults): string {
   const firstByteOverBare = results.firstByte.get(sluice)!.p50 - results.firstByte.get(bare)!.p50;
   const firstByteAnthropicOverBare = results.firstByteAnthropic.get(sluice)!.p50 - results.firstByteAnthropic.get(bare)!.p50;
 
+  const translationOverhead = results.translatedLatency.p50 - latencyOf(sluice).p50;
+  const translationFirstByte = results.translatedFirstByte.p50 - results.firstByte.get(sluice)!.p50;
   const rows = results.targets.map((name) => {
     const latency = latencyOf(name);
     return `| ${name} | ${results.throughput.get(name)!.toFixed(0)} | ${milliseconds(latency.p50)} | ${milliseconds(latency.p99)} | ${milliseconds(results.firstByte.get(name)?.p50)} | ${milliseconds(results.firstByteAnthropic.get(name)?.p50)} |`;
@@ -51,6 +56,7 @@ comparisons are side by side in one run.
 | target | throughput, ${results.concurrency} concurrent (req/s) | latency p50 at ${results.rate} req/s, 50 ms upstream (ms) | p99 (ms) | OpenAI stream first byte p50 (ms) | Anthropic stream first byte p50 (ms) |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
+| sluice, translated (OpenAI shape → Anthropic model) | – | ${milliseconds(results.translatedLatency.p50)} | ${milliseconds(results.translatedLatency.p99)} | ${milliseconds(results.translatedFirstByte.p50)} | – |
 
 Resident memory after the run: sluice ${results.memory.sluice} MiB, bare proxy ${results.memory.bare} MiB.
 
@@ -63,6 +69,8 @@ Resident memory after the run: sluice ${results.memory.sluice} MiB, bare proxy $
 | p99 no more than 2 ms above the bare proxy's | ${p99OverBare.toFixed(3)} ms | ${verdict(p99OverBare <= 2)} |
 | streaming first byte ≤ 0.5 ms above the bare proxy's (OpenAI) | ${firstByteOverBare.toFixed(3)} ms | ${verdict(firstByteOverBare <= 0.5)} |
 | streaming first byte ≤ 0.5 ms above the bare proxy's (Anthropic) | ${firstByteAnthropicOverBare.toFixed(3)} ms | ${verdict(firstByteAnthropicOverBare <= 0.5)} |
+| translation adds ≤ 0.3 ms p50 over pass-through (translated p50 − pass-through p50, same run) | ${translationOverhead.toFixed(3)} ms | ${verdict(translationOverhead <= 0.3)} |
+| translated stream first byte over pass-through (for information) | ${translationFirstByte.toFixed(3)} ms | – |
 
 ## Method
 

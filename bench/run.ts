@@ -13,8 +13,8 @@ const concurrency = 32;
 const rate = 500;
 const streamCount = Math.max(50, seconds * 40);
 
-const chat = (content: string, stream = false) =>
-  JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content }] });
+const chat = (content: string, stream = false, model = 'gpt-4o-mini') =>
+  JSON.stringify({ model, stream, messages: [{ role: 'user', content }] });
 const messages = (content: string) =>
   JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 256, stream: true, messages: [{ role: 'user', content }] });
 
@@ -32,6 +32,9 @@ async function main(): Promise<void> {
   const delayed = { path: '/v1/chat/completions', body: chat('Hello [[mock {"delayMs":50}]]') };
   const openAiStream = { path: '/v1/chat/completions', body: chat('Stream a short answer please', true) };
   const anthropicStream = { path: '/v1/messages', body: messages('Stream a short answer please') };
+  // The same OpenAI-shaped calls aimed at an Anthropic model: Sluice translates both ways.
+  const translatedDelayed = { path: '/v1/chat/completions', body: chat('Hello [[mock {"delayMs":50}]]', false, 'claude-haiku-4-5') };
+  const translatedStream = { path: '/v1/chat/completions', body: chat('Stream a short answer please', true, 'claude-haiku-4-5') };
 
   log(`warming up (${seconds}s runs, concurrency ${concurrency}, ${rate} req/s)`);
   for (const target of targets) await measureThroughput(target, plain, concurrency, Math.min(2, seconds));
@@ -52,6 +55,10 @@ async function main(): Promise<void> {
     log(`latency at ${rate} req/s ${target.name}: p50 ${latency.get(target.name)!.p50.toFixed(2)} ms`);
   }
 
+  const sluiceTarget = targets[2]!;
+  const translatedLatency = await measureLatencyAtRate(sluiceTarget, translatedDelayed, rate, seconds);
+  log(`latency at ${rate} req/s sluice translated: p50 ${translatedLatency.p50.toFixed(2)} ms`);
+
   const firstByte = new Map<string, LatencySummary>();
   const firstByteAnthropic = new Map<string, LatencySummary>();
   for (const target of targets) {
@@ -59,6 +66,8 @@ async function main(): Promise<void> {
     firstByteAnthropic.set(target.name, await measureStreamingFirstByte(target, anthropicStream, streamCount));
     log(`streaming first byte ${target.name}: p50 ${firstByte.get(target.name)!.p50.toFixed(3)} ms`);
   }
+
+  const translatedFirstByte = await measureStreamingFirstByte(sluiceTarget, translatedStream, streamCount);
 
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -72,6 +81,8 @@ async function main(): Promise<void> {
     latency,
     firstByte,
     firstByteAnthropic,
+    translatedLatency,
+    translatedFirstByte,
     memory: { bare: residentMemoryMiB(bare.pid), sluice: residentMemoryMiB(sluice.pid) },
   };
   const report = renderReport(results);
