@@ -8,6 +8,7 @@ import type { GatewayServices } from './gateway-services.js';
 import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
 import { renderGatewayError } from './proxy/write-gateway-error.js';
+import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerModelRoutes } from './routes/model-routes.js';
 import { registerProxyRoutes } from './routes/proxy-routes.js';
@@ -42,6 +43,7 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions): F
   registerHealthRoutes(app, services);
   registerModelRoutes(app, services);
   registerProxyRoutes(app, services);
+  registerCountTokensRoute(app, services);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);

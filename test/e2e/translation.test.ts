@@ -228,3 +228,20 @@ describe('one call, one count', () => {
     expect(rows[0]!.costUsd).toBe(rows[1]!.costUsd);
   });
 });
+
+describe('count_tokens', () => {
+  it('asks Anthropic for its models and estimates locally for the others, saying so', async () => {
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'How many tokens is this sentence, roughly?' }];
+    const counted = await anthropic.messages.countTokens({ model: 'claude-haiku-4-5', messages }).withResponse();
+    expect(harness.upstream.requests[0]!.path).toBe('/v1/messages/count_tokens');
+    expect(counted.data.input_tokens).toBeGreaterThan(0);
+    expect(counted.response.headers.get('x-sluice-token-estimate')).toBeNull();
+
+    const estimated = await anthropic.messages.countTokens({ model: 'gpt-4o-mini', system: 'Be brief.', messages }).withResponse();
+    expect(estimated.response.headers.get('x-sluice-token-estimate')).toBe('true');
+    expect(estimated.data.input_tokens).toBe(Math.ceil(('Be brief.'.length + 'How many tokens is this sentence, roughly?'.length) / 4));
+    expect(harness.upstream.requests).toHaveLength(1);
+
+    await expect(anthropic.messages.countTokens({ model: 'no-such-model', messages })).rejects.toMatchObject({ status: 404 });
+  });
+});
