@@ -78,9 +78,10 @@ export interface Dialect {
   decodeRequest(body: JsonObject): IrRequest;
   encodeRequest(request: IrRequest, target: { provider: ProviderEntry; upstreamModel: string }): EncodedRequest;
   decodeResponse(body: unknown): IrResponse;
-  encodeResponse(response: IrResponse): JsonObject;
+  /** `request` is the caller's own request as the core model, for what the answer must echo back. */
+  encodeResponse(response: IrResponse, request: IrRequest): JsonObject;
   createStreamDecoder(): StreamDecoder;
-  createStreamEncoder(options: { model: string; includeUsage: boolean }): StreamEncoder;
+  createStreamEncoder(options: { model: string; includeUsage: boolean; request: IrRequest }): StreamEncoder;
   /** The human message inside an upstream error body of this shape. */
   errorMessage(body: unknown): string | undefined;
 }

@@ -2,8 +2,10 @@ import { anthropicMessagesDialect } from './anthropic-messages/anthropic-message
 import type { Dialect } from './dialect.js';
 import type { DialectName } from './dialect-name.js';
 import { openAiChatDialect } from './openai-chat/openai-chat-dialect.js';
+import { openAiResponsesDialect } from './openai-responses/openai-responses-dialect.js';
 
 export const dialects: Record<DialectName, Dialect> = {
   'openai-chat': openAiChatDialect,
+  'openai-responses': openAiResponsesDialect,
   'anthropic-messages': anthropicMessagesDialect,
 };

@@ -12,8 +12,8 @@ export type IrPart =
   | { type: 'image'; source: IrImageSource; cacheControl?: unknown }
   | { type: 'tool-call'; id: string; name: string; /** JSON text, as streamed */ arguments: string }
   | { type: 'tool-result'; toolCallId: string; content: Array<IrTextPart | IrImagePart>; isError: boolean }
-  /** Thinking / reasoning. `signature` (Anthropic) or `encrypted` (OpenAI) carries the provider's opaque state. */
-  | { type: 'reasoning'; text: string; signature?: string; redacted?: string };
+  /** Thinking / reasoning; `signature` (Anthropic) or `encrypted` (OpenAI) carries the provider's opaque state. */
+  | { type: 'reasoning'; text: string; signature?: string; redacted?: string; encrypted?: string };
 
 export type IrTextPart = Extract<IrPart, { type: 'text' }>;
 export type IrImagePart = Extract<IrPart, { type: 'image' }>;
@@ -30,6 +30,11 @@ export interface IrTool {
   description?: string;
   /** JSON Schema of the arguments. */
   parameters: Record<string, unknown>;
+  /**
+   * A Responses "custom" tool that takes free text. Other providers see a function with one string
+   * argument `input`; answers are turned back into custom tool calls for the caller.
+   */
+  freeform?: boolean;
 }
 
 export type IrToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'tool'; name: string };

@@ -6,6 +6,7 @@ import { planAnswer, type MockUsage } from './mock-answer.js';
 import { parseDirective, type MockBehavior } from './mock-behavior.js';
 import { countTokens, lastUserText, promptText } from './mock-conversation.js';
 import { openAiCompletion, openAiError, openAiStreamEvents } from './openai-wire.js';
+import { responsesAsConversation, responsesObject, responsesStreamEvents } from './responses-wire.js';
 
 export type { MockBehavior } from './mock-behavior.js';
 
@@ -41,13 +42,14 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-type Wire = 'anthropic' | 'openai';
+type Wire = 'anthropic' | 'openai' | 'responses';
 
 const routes: Record<string, Wire | 'count_tokens'> = {
   '/v1/messages': 'anthropic',
   '/v1/messages/count_tokens': 'count_tokens',
   '/v1/chat/completions': 'openai',
   '/v1beta/openai/chat/completions': 'openai',
+  '/v1/responses': 'responses',
 };
 
 /**
@@ -125,7 +127,7 @@ export async function startFakeUpstream(
     }
     const route = request.method === 'POST' ? routes[url.pathname] : undefined;
     if (!route) return sendJson(response, 404, { error: { message: `Unknown path ${url.pathname}`, type: 'invalid_request_error' } });
-    const wire: Wire = route === 'openai' ? 'openai' : 'anthropic';
+    const wire: Wire = route === 'count_tokens' ? 'anthropic' : route;
     const fail = (status: number, message: string, headers: Record<string, string> = {}) =>
       sendJson(response, status, wire === 'anthropic' ? anthropicError(status, message) : openAiError(status, message), headers);
 
@@ -135,7 +137,7 @@ export async function startFakeUpstream(
     if (!credential || credential === 'invalid-key') return fail(401, 'invalid x-api-key');
     if (wire === 'anthropic' && !recorded.headers['anthropic-version']) return fail(400, 'anthropic-version header is required');
     if (body === null || typeof body !== 'object') return fail(400, 'body must be a JSON object');
-    const fields = body as Record<string, unknown>;
+    const fields = wire === 'responses' ? responsesAsConversation(body as Record<string, unknown>) : (body as Record<string, unknown>);
 
     if (route === 'count_tokens') return sendJson(response, 200, { input_tokens: countTokens(promptText(fields)) });
 
@@ -148,7 +150,8 @@ export async function startFakeUpstream(
       const headers: Record<string, string> = behavior.retryAfter === undefined ? {} : { 'retry-after': String(behavior.retryAfter) };
       return fail(behavior.status, behavior.errorMessage ?? `mock error ${behavior.status}`, headers);
     }
-    const missing = ['model', 'messages', ...(wire === 'anthropic' ? ['max_tokens'] : [])].find((field) => fields[field] === undefined);
+    const required = wire === 'responses' ? ['model', 'input'] : ['model', 'messages', ...(wire === 'anthropic' ? ['max_tokens'] : [])];
+    const missing = required.find((field) => fields[field] === undefined);
     if (missing) return fail(400, `${missing}: Field required`);
 
     const answer = planAnswer(fields, behavior);
@@ -156,13 +159,14 @@ export async function startFakeUpstream(
     if (!answer.omitUsage) recorded.sentUsage = answer.usage;
 
     if (fields.stream !== true) {
-      sendJson(response, 200, wire === 'anthropic' ? anthropicMessage(answer) : openAiCompletion(answer));
+      sendJson(response, 200, wire === 'anthropic' ? anthropicMessage(answer) : wire === 'responses' ? responsesObject(answer) : openAiCompletion(answer));
       recorded.completed = true;
       return;
     }
     const includeUsage = (fields.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
     if (wire === 'openai' && !includeUsage) delete recorded.sentUsage;
-    const events = wire === 'anthropic' ? anthropicStreamEvents(answer) : openAiStreamEvents(answer, includeUsage);
+    const events =
+      wire === 'anthropic' ? anthropicStreamEvents(answer) : wire === 'responses' ? responsesStreamEvents(answer) : openAiStreamEvents(answer, includeUsage);
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': 'req_mock' });
     for (const [index, event] of events.entries()) {
       if (behavior.dropAfterEvents !== undefined && index >= behavior.dropAfterEvents) {

@@ -24,7 +24,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   openai: {
     kind: 'openai',
     baseUrl: 'https://api.openai.com/v1',
-    endpoints: openAiChatEndpoint,
+    endpoints: { ...openAiChatEndpoint, 'openai-responses': { path: '/responses', auth: 'bearer' } },
     fixedHeaders: {},
     forwardedHeaders: ['openai-beta'],
     modelPrefixes: ['gpt-', 'chatgpt-', 'o1', 'o3', 'o4', 'codex-'],
@@ -84,6 +84,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     baseUrl: 'http://127.0.0.1:0/v1',
     endpoints: {
       'openai-chat': { path: '/chat/completions', auth: 'bearer' },
+      'openai-responses': { path: '/responses', auth: 'bearer' },
       'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
     },
     fixedHeaders: { 'anthropic-version': '2023-06-01' },

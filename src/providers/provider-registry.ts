@@ -1,7 +1,8 @@
 import type { ProviderConfig, ProviderKind, SluiceConfig } from '../config/config-schema.js';
 import { ConfigError } from '../config/interpolate-env.js';
 import { builtinProviders, openAiCompatibleTemplate } from './builtin-providers.js';
-import type { ProviderEntry } from './provider-entry.js';
+import type { DialectName } from '../dialects/dialect-name.js';
+import type { ProviderEndpoint, ProviderEntry } from './provider-entry.js';
 
 /** Names that cannot be used for providers because they are routes of their own. */
 const reservedNames = new Set(['v1', 'admin', 'analytics', 'dashboard', 'healthz', 'readyz', 'metrics']);
@@ -84,6 +85,7 @@ function applyConfig(entry: ProviderEntry, providerConfig: ProviderConfig | unde
   if (!providerConfig) return entry;
   return {
     ...entry,
+    endpoints: providerConfig.apis ? endpointsFor(providerConfig.apis) : entry.endpoints,
     baseUrl: stripTrailingSlash(providerConfig.baseUrl ?? entry.baseUrl),
     models: providerConfig.models ?? entry.models,
     modelPrefixes: providerConfig.modelPrefixes ?? entry.modelPrefixes,
@@ -94,4 +96,15 @@ function applyConfig(entry: ProviderEntry, providerConfig: ProviderConfig | unde
 
 function stripTrailingSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+/** The conventional path and auth of each API shape, below an SDK-style base URL. */
+const conventionalEndpoints: Record<DialectName, ProviderEndpoint> = {
+  'openai-chat': { path: '/chat/completions', auth: 'bearer' },
+  'openai-responses': { path: '/responses', auth: 'bearer' },
+  'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
+};
+
+function endpointsFor(apis: readonly DialectName[]): Partial<Record<DialectName, ProviderEndpoint>> {
+  return Object.fromEntries(apis.map((api) => [api, conventionalEndpoints[api]]));
 }

@@ -147,7 +147,7 @@ async function proxy(
     const core = dialect.decodeRequest(body);
     const encoded = upstreamDialect.encodeRequest(core, target);
     context.warnings.push(...encoded.warnings);
-    translation = { upstreamDialect, includeUsage: core.streamUsage };
+    translation = { upstreamDialect, callerRequest: core };
     call = buildUpstreamCall({
       provider: target.provider,
       dialect: upstreamDialectName,

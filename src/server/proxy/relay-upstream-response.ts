@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Dialect } from '../../dialects/dialect.js';
+import type { IrRequest } from '../../ir/ir-types.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import { estimateTokensFromCharacters } from '../../usage/token-usage.js';
@@ -13,8 +14,8 @@ import { writeGatewayError } from './write-gateway-error.js';
 /** Set when the upstream speaks another shape than the caller. */
 export interface Translation {
   upstreamDialect: Dialect;
-  /** The caller asked for usage inside its stream. */
-  includeUsage: boolean;
+  /** The caller's request as the core model. */
+  callerRequest: IrRequest;
 }
 
 export interface RelayOptions {
@@ -41,7 +42,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<void
           upstreamDialect: translation.upstreamDialect,
           callerDialect: context.dialect,
           model: context.upstreamModel ?? '',
-          includeUsage: translation.includeUsage,
+          callerRequest: translation.callerRequest,
         })
       : createPassThroughPipe(context.dialect, options.removeInjectedUsageChunk);
     await relayEventStream(options, pipe);
@@ -66,7 +67,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<void
     const core = translation.upstreamDialect.decodeResponse(parsed);
     context.usage = core.usage;
     context.reportedModel = core.model || null;
-    const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core)));
+    const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core, translation.callerRequest)));
     sendWhole(options, encoded, { 'content-type': 'application/json' });
     return;
   }

@@ -1,6 +1,6 @@
 import type { Dialect, StreamTap } from '../../dialects/dialect.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
-import type { IrStreamEvent } from '../../ir/ir-types.js';
+import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
 import { createSseDecoder, encodeSseEvent } from '../../upstream/sse-decoder.js';
 import type { TokenUsage } from '../../usage/token-usage.js';
 
@@ -56,10 +56,14 @@ export function createTranslatingPipe(options: {
   upstreamDialect: Dialect;
   callerDialect: Dialect;
   model: string;
-  includeUsage: boolean;
+  callerRequest: IrRequest;
 }): StreamPipe {
   const translate = options.upstreamDialect.createStreamDecoder();
-  const encode = options.callerDialect.createStreamEncoder({ model: options.model, includeUsage: options.includeUsage });
+  const encode = options.callerDialect.createStreamEncoder({
+    model: options.model,
+    includeUsage: options.callerRequest.streamUsage,
+    request: options.callerRequest,
+  });
   const tap = createCoreEventTap();
   let pending = '';
   const decoder = createSseDecoder((event) => {

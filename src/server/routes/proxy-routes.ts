@@ -9,6 +9,7 @@ import { writeGatewayError } from '../proxy/write-gateway-error.js';
 /** Model-call surfaces: the shared paths, and `/<provider>/…` prefixes that pin a provider. */
 const surfaces: ReadonlyArray<{ path: string; dialect: DialectName }> = [
   { path: '/v1/chat/completions', dialect: 'openai-chat' },
+  { path: '/v1/responses', dialect: 'openai-responses' },
   { path: '/v1/messages', dialect: 'anthropic-messages' },
 ];
 

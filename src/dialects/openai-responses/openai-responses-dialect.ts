@@ -1,0 +1,34 @@
+import type { Dialect } from '../dialect.js';
+import { nestedErrorMessage } from '../nested-error-message.js';
+import { openAiChatErrorBody } from '../openai-chat/error-body.js';
+import { readResponseFacts } from '../read-response-facts.js';
+import { convertResponsesUsage } from './convert-usage.js';
+import { decodeResponsesRequest } from './decode-request.js';
+import { decodeResponsesResponse } from './decode-response.js';
+import { encodeResponsesRequest } from './encode-request.js';
+import { encodeResponsesResponse } from './encode-response.js';
+import { responsesStreamErrorEvent } from './error-body.js';
+import { parseResponsesRequest } from './parse-request.js';
+import { createResponsesStreamDecoder } from './stream-decoder.js';
+import { createResponsesStreamEncoder } from './stream-encoder.js';
+import { createResponsesStreamTap } from './stream-tap.js';
+
+export const openAiResponsesDialect: Dialect = {
+  name: 'openai-responses',
+  parseRequest: parseResponsesRequest,
+  // Responses streams always end with the usage; pass-through only resolves the model.
+  prepareUpstreamBody(body, _request, target) {
+    return { body: body.model === target.upstreamModel ? body : { ...body, model: target.upstreamModel }, removeInjectedUsageChunk: false };
+  },
+  readResponse: (body) => readResponseFacts(body, convertResponsesUsage),
+  createStreamTap: createResponsesStreamTap,
+  errorBody: openAiChatErrorBody,
+  streamErrorEvent: responsesStreamErrorEvent,
+  decodeRequest: decodeResponsesRequest,
+  encodeRequest: encodeResponsesRequest,
+  decodeResponse: decodeResponsesResponse,
+  encodeResponse: encodeResponsesResponse,
+  createStreamDecoder: createResponsesStreamDecoder,
+  createStreamEncoder: createResponsesStreamEncoder,
+  errorMessage: nestedErrorMessage,
+};
