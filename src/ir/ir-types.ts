@@ -65,6 +65,8 @@ export interface IrRequest {
   /** The caller asked for usage in its stream (OpenAI `stream_options.include_usage`). */
   streamUsage: boolean;
   user?: string;
+  /** What reading the caller's request had to leave out (sent as `x-sluice-warning`). */
+  warnings: string[];
 }
 
 export type IrStopReason = 'end' | 'max_tokens' | 'stop_sequence' | 'tool_calls' | 'content_filter' | 'refusal' | 'other';

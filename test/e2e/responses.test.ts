@@ -131,10 +131,22 @@ describe('Responses API, Anthropic model: translated', () => {
     const stateful = await client.responses.create({ model: 'haiku', input: 'x', previous_response_id: 'resp_1' }).catch((error: unknown) => error);
     expect(stateful).toMatchObject({ status: 400 });
     expect(String(stateful)).toContain('previous_response_id');
-    const hosted = await client.responses.create({ model: 'haiku', input: 'x', tools: [{ type: 'web_search' }] }).catch((error: unknown) => error);
-    expect(hosted).toMatchObject({ status: 400 });
-    expect(String(hosted)).toContain('web_search');
+    const forced = await client.responses
+      .create({ model: 'haiku', input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search_preview' } })
+      .catch((error: unknown) => error);
+    expect(forced).toMatchObject({ status: 400 });
+    expect(String(forced)).toContain('web_search_preview');
     expect(harness.upstream.requests).toHaveLength(0);
+  });
+
+  it('drops hosted tools the model is merely offered, with a warning', async () => {
+    const response = await client.responses
+      .create({ model: 'haiku', input: 'x', tools: [{ type: 'web_search' }, weatherTool] })
+      .withResponse();
+    expect(response.response.headers.get('x-sluice-warning')).toContain('web_search');
+    expect((harness.upstream.requests[0]!.body as Json).tools).toEqual([
+      { name: 'get_weather', description: 'Weather', input_schema: weatherTool.parameters },
+    ]);
   });
 });
 

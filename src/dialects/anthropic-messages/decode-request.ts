@@ -23,6 +23,7 @@ export function decodeAnthropicRequest(body: JsonObject): IrRequest {
         parameters: tool.input_schema as Json,
       })),
     stream: body.stream === true,
+    warnings: [],
     streamUsage: true,
   };
   const choice = body.tool_choice as Json | undefined;

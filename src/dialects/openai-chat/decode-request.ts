@@ -49,6 +49,7 @@ export function decodeOpenAiChatRequest(body: JsonObject): IrRequest {
         };
       }),
     stream: body.stream === true,
+    warnings: [],
     streamUsage: (body.stream_options as Json | undefined)?.include_usage === true,
   };
   const toolChoice = decodeToolChoice(body.tool_choice);

@@ -57,15 +57,22 @@ export function decodeResponsesRequest(body: JsonObject): IrRequest {
     }
   }
 
-  const request: IrRequest = {
-    model: String(body.model),
-    system,
-    messages,
-    tools: ((body.tools as Json[] | undefined) ?? []).map(decodeTool),
-    stream: body.stream === true,
-    streamUsage: true,
-  };
+  const warnings: string[] = [];
+  const tools: IrTool[] = [];
+  for (const tool of (body.tools as Json[] | undefined) ?? []) {
+    const decoded = decodeTool(tool);
+    if (decoded) tools.push(decoded);
+    else warnings.push(`tool '${String(tool.name ?? tool.type)}' (${String(tool.type)}) dropped: it runs on OpenAI only`);
+  }
+  const request: IrRequest = { model: String(body.model), system, messages, tools, stream: body.stream === true, streamUsage: true, warnings };
   const choice = body.tool_choice;
+  const forced = choice && typeof choice === 'object' ? (choice as Json) : undefined;
+  if (forced && forced.type !== 'function' && forced.type !== 'custom' && forced.type !== 'allowed_tools') {
+    // Forcing a hosted tool changes what the answer must be: that cannot be quietly dropped.
+    throw new GatewayError('unsupported_translation', `tool_choice '${String(forced.type)}' runs on OpenAI only and cannot be served by this model.`, {
+      param: 'tool_choice',
+    });
+  }
   if (choice === 'auto' || choice === 'none' || choice === 'required') request.toolChoice = { type: choice };
   else if (choice && typeof choice === 'object' && typeof (choice as Json).name === 'string') {
     request.toolChoice = { type: 'tool', name: String((choice as Json).name) };
@@ -91,7 +98,12 @@ export function decodeResponsesRequest(body: JsonObject): IrRequest {
   return request;
 }
 
-function decodeTool(tool: Json): IrTool {
+/**
+ * Function and custom tools translate; hosted ones (web search, file search, namespaces of OpenAI's own
+ * agent tools…) cannot run elsewhere. Declaring them only offers the model an option, so they are dropped
+ * with a warning rather than refused, which keeps agents such as Codex working on other providers.
+ */
+function decodeTool(tool: Json): IrTool | undefined {
   if (tool.type === 'function') {
     return {
       name: String(tool.name),
@@ -107,9 +119,7 @@ function decodeTool(tool: Json): IrTool {
       freeform: true,
     };
   }
-  throw new GatewayError('unsupported_translation', `Tool type '${String(tool.type)}' runs on OpenAI only and cannot be served by this model.`, {
-    param: 'tools',
-  });
+  return undefined;
 }
 
 function contentParts(content: unknown): IrPart[] {

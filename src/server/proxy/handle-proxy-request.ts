@@ -146,7 +146,7 @@ async function proxy(
     const upstreamDialect = dialects[upstreamDialectName];
     const core = dialect.decodeRequest(body);
     const encoded = upstreamDialect.encodeRequest(core, target);
-    context.warnings.push(...encoded.warnings);
+    context.warnings.push(...core.warnings, ...encoded.warnings);
     translation = { upstreamDialect, callerRequest: core };
     call = buildUpstreamCall({
       provider: target.provider,
