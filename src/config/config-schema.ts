@@ -31,7 +31,7 @@ const providerSchema = z
     /** Model-name prefixes that route to this provider (e.g. `llama-`). */
     modelPrefixes: z.array(z.string().min(1)).optional(),
     /** The API shapes the server speaks, in order of preference (default: what the type speaks). */
-    apis: z.array(z.enum(['openai-chat', 'openai-responses', 'anthropic-messages'])).min(1).optional(),
+    apis: z.array(z.enum(['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'])).min(1).optional(),
     /** Extra headers sent upstream on every call (not secrets: use apiKey for those). */
     headers: z.record(z.string()).optional(),
     enabled: z.boolean().optional(),

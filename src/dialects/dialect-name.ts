@@ -1,2 +1,2 @@
 /** One API shape a caller or a provider speaks. */
-export type DialectName = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
+export type DialectName = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini';

@@ -13,6 +13,12 @@ export interface InboundRequest {
   bodyRequester: string | undefined;
 }
 
+/** What the request URL says, for shapes that put the model there (Gemini: `models/{model}:generateContent`). */
+export interface RequestUrlFacts {
+  model?: string | undefined;
+  stream?: boolean | undefined;
+}
+
 /** A JSON request body, mutable copy for pass-through edits. */
 export type JsonObject = Record<string, unknown>;
 
@@ -63,7 +69,7 @@ export type StreamEncoder = (event: IrStreamEvent) => string;
  */
 export interface Dialect {
   name: DialectName;
-  parseRequest(body: unknown): InboundRequest;
+  parseRequest(body: unknown, url: RequestUrlFacts): InboundRequest;
   prepareUpstreamBody(
     body: JsonObject,
     request: InboundRequest,

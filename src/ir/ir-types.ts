@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../usage/token-usage.js';
+import type { ReasoningState } from './reasoning-state.js';
 
 /**
  * The provider-neutral model every dialect converts to and from, so N dialects need N codecs, not N×N.
@@ -12,8 +13,12 @@ export type IrPart =
   | { type: 'image'; source: IrImageSource; cacheControl?: unknown }
   | { type: 'tool-call'; id: string; name: string; /** JSON text, as streamed */ arguments: string }
   | { type: 'tool-result'; toolCallId: string; content: Array<IrTextPart | IrImagePart>; isError: boolean }
-  /** Thinking / reasoning; `signature` (Anthropic) or `encrypted` (OpenAI) carries the provider's opaque state. */
-  | { type: 'reasoning'; text: string; signature?: string; redacted?: string; encrypted?: string };
+  /**
+   * Thinking / reasoning. `state` is the provider's opaque continuation (Anthropic signature, Gemini thought
+   * signature, OpenAI encrypted content); Gemini's signature of a function call is a reasoning part with
+   * empty text just before that call. `redacted` is Anthropic's redacted thinking.
+   */
+  | { type: 'reasoning'; text: string; state?: ReasoningState; redacted?: string };
 
 export type IrTextPart = Extract<IrPart, { type: 'text' }>;
 export type IrImagePart = Extract<IrPart, { type: 'image' }>;
@@ -85,7 +90,7 @@ export type IrStreamEvent =
   | { type: 'start'; id: string; model: string; usage?: TokenUsage }
   | { type: 'text-delta'; text: string }
   | { type: 'reasoning-delta'; text: string }
-  | { type: 'reasoning-signature'; signature: string }
+  | { type: 'reasoning-state'; state: ReasoningState }
   | { type: 'tool-call-start'; index: number; id: string; name: string }
   | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
   | { type: 'finish'; stopReason: IrStopReason; stopSequence?: string | null; usage: TokenUsage | undefined }

@@ -7,6 +7,7 @@ import { parseDirective, type MockBehavior } from './mock-behavior.js';
 import { countTokens, lastUserText, promptText } from './mock-conversation.js';
 import { openAiCompletion, openAiError, openAiStreamEvents } from './openai-wire.js';
 import { responsesAsConversation, responsesObject, responsesStreamEvents } from './responses-wire.js';
+import { geminiAsConversation, geminiError, geminiResponse, geminiStreamEvents, parseGeminiPath } from './gemini-wire.js';
 
 export type { MockBehavior } from './mock-behavior.js';
 
@@ -42,7 +43,7 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-type Wire = 'anthropic' | 'openai' | 'responses';
+type Wire = 'anthropic' | 'openai' | 'responses' | 'gemini';
 
 const routes: Record<string, Wire | 'count_tokens'> = {
   '/v1/messages': 'anthropic',
@@ -125,19 +126,35 @@ export async function startFakeUpstream(
     if (request.method === 'GET' && url.pathname === '/v1/models') {
       return sendJson(response, 200, { object: 'list', data: [{ id: 'mock-echo', object: 'model', created: 0, owned_by: 'mock' }] });
     }
-    const route = request.method === 'POST' ? routes[url.pathname] : undefined;
+    const geminiCall = request.method === 'POST' ? parseGeminiPath(url.pathname) : undefined;
+    const route = request.method === 'POST' ? (routes[url.pathname] ?? (geminiCall ? 'gemini' : undefined)) : undefined;
     if (!route) return sendJson(response, 404, { error: { message: `Unknown path ${url.pathname}`, type: 'invalid_request_error' } });
     const wire: Wire = route === 'count_tokens' ? 'anthropic' : route;
     const fail = (status: number, message: string, headers: Record<string, string> = {}) =>
-      sendJson(response, status, wire === 'anthropic' ? anthropicError(status, message) : openAiError(status, message), headers);
+      sendJson(
+        response,
+        status,
+        wire === 'anthropic' ? anthropicError(status, message) : wire === 'gemini' ? geminiError(status, message) : openAiError(status, message),
+        headers,
+      );
 
     // Anthropic takes `x-api-key` or, as its newer SDKs send it, `Authorization: Bearer`.
     const bearer = recorded.headers.authorization?.replace(/^Bearer\s+/i, '');
-    const credential = wire === 'anthropic' ? (recorded.headers['x-api-key'] ?? bearer) : bearer;
+    const credential =
+      wire === 'anthropic'
+        ? (recorded.headers['x-api-key'] ?? bearer)
+        : wire === 'gemini'
+          ? (recorded.headers['x-goog-api-key'] ?? url.searchParams.get('key') ?? undefined)
+          : bearer;
     if (!credential || credential === 'invalid-key') return fail(401, 'invalid x-api-key');
     if (wire === 'anthropic' && !recorded.headers['anthropic-version']) return fail(400, 'anthropic-version header is required');
     if (body === null || typeof body !== 'object') return fail(400, 'body must be a JSON object');
-    const fields = wire === 'responses' ? responsesAsConversation(body as Record<string, unknown>) : (body as Record<string, unknown>);
+    const fields =
+      wire === 'responses'
+        ? responsesAsConversation(body as Record<string, unknown>)
+        : wire === 'gemini'
+          ? geminiAsConversation(body as Record<string, unknown>, geminiCall?.model ?? '')
+          : (body as Record<string, unknown>);
 
     if (route === 'count_tokens') return sendJson(response, 200, { input_tokens: countTokens(promptText(fields)) });
 
@@ -150,7 +167,8 @@ export async function startFakeUpstream(
       const headers: Record<string, string> = behavior.retryAfter === undefined ? {} : { 'retry-after': String(behavior.retryAfter) };
       return fail(behavior.status, behavior.errorMessage ?? `mock error ${behavior.status}`, headers);
     }
-    const required = wire === 'responses' ? ['model', 'input'] : ['model', 'messages', ...(wire === 'anthropic' ? ['max_tokens'] : [])];
+    const required =
+      wire === 'responses' ? ['model', 'input'] : wire === 'gemini' ? ['contents'] : ['model', 'messages', ...(wire === 'anthropic' ? ['max_tokens'] : [])];
     const missing = required.find((field) => fields[field] === undefined);
     if (missing) return fail(400, `${missing}: Field required`);
 
@@ -158,15 +176,24 @@ export async function startFakeUpstream(
     recorded.sentText = answer.toolCall ? answer.toolCall.argumentsJson : answer.text;
     if (!answer.omitUsage) recorded.sentUsage = answer.usage;
 
-    if (fields.stream !== true) {
-      sendJson(response, 200, wire === 'anthropic' ? anthropicMessage(answer) : wire === 'responses' ? responsesObject(answer) : openAiCompletion(answer));
+    const streaming = wire === 'gemini' ? geminiCall?.stream === true : fields.stream === true;
+    if (!streaming) {
+      const whole =
+        wire === 'anthropic' ? anthropicMessage(answer) : wire === 'responses' ? responsesObject(answer) : wire === 'gemini' ? geminiResponse(answer) : openAiCompletion(answer);
+      sendJson(response, 200, whole);
       recorded.completed = true;
       return;
     }
     const includeUsage = (fields.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
     if (wire === 'openai' && !includeUsage) delete recorded.sentUsage;
     const events =
-      wire === 'anthropic' ? anthropicStreamEvents(answer) : wire === 'responses' ? responsesStreamEvents(answer) : openAiStreamEvents(answer, includeUsage);
+      wire === 'anthropic'
+        ? anthropicStreamEvents(answer)
+        : wire === 'responses'
+          ? responsesStreamEvents(answer)
+          : wire === 'gemini'
+            ? geminiStreamEvents(answer)
+            : openAiStreamEvents(answer, includeUsage);
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': 'req_mock' });
     for (const [index, event] of events.entries()) {
       if (behavior.dropAfterEvents !== undefined && index >= behavior.dropAfterEvents) {

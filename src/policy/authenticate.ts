@@ -13,9 +13,9 @@ export interface Caller {
   callerProviderKey: string | undefined;
 }
 
-/** The credential a client presented, from `x-api-key` or `Authorization: Bearer`. */
+/** The credential a client presented: `x-api-key`, `Authorization: Bearer`, or Gemini's `x-goog-api-key`. */
 export function presentedCredential(headers: IncomingHttpHeaders): string | undefined {
-  const apiKey = headers['x-api-key'];
+  const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
   if (typeof apiKey === 'string' && apiKey.length > 0) return apiKey.trim();
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && /^bearer\s+/i.test(authorization)) {

@@ -37,8 +37,16 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   },
   gemini: {
     kind: 'gemini',
-    baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
-    endpoints: openAiChatEndpoint,
+    baseUrl: 'https://generativelanguage.googleapis.com/v1beta',
+    endpoints: {
+      // Native first: translation from other shapes keeps thought signatures and full usage.
+      gemini: {
+        path: '/models/{model}:generateContent',
+        streamPath: '/models/{model}:streamGenerateContent?alt=sse',
+        auth: 'x-goog-api-key',
+      },
+      'openai-chat': { path: '/openai/chat/completions', auth: 'bearer' },
+    },
     fixedHeaders: {},
     forwardedHeaders: [],
     modelPrefixes: ['gemini-'],
@@ -86,6 +94,11 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
       'openai-chat': { path: '/chat/completions', auth: 'bearer' },
       'openai-responses': { path: '/responses', auth: 'bearer' },
       'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
+      gemini: {
+        path: '/models/{model}:generateContent',
+        streamPath: '/models/{model}:streamGenerateContent?alt=sse',
+        auth: 'x-goog-api-key',
+      },
     },
     fixedHeaders: { 'anthropic-version': '2023-06-01' },
     forwardedHeaders: ['anthropic-beta', 'openai-beta'],

@@ -2,11 +2,13 @@ import type { ProviderKind } from '../config/config-schema.js';
 import type { DialectName } from '../dialects/dialect-name.js';
 
 /** How a provider expects its credential. */
-export type ProviderAuthScheme = 'x-api-key' | 'bearer' | 'none';
+export type ProviderAuthScheme = 'x-api-key' | 'bearer' | 'x-goog-api-key' | 'none';
 
 export interface ProviderEndpoint {
-  /** Path below `baseUrl`. */
+  /** Path below `baseUrl`; `{model}` is replaced by the upstream model (Gemini puts it in the URL). */
   path: string;
+  /** A different path for streaming calls, when the API has one (Gemini's `:streamGenerateContent?alt=sse`). */
+  streamPath?: string;
   auth: ProviderAuthScheme;
 }
 

@@ -103,6 +103,7 @@ const conventionalEndpoints: Record<DialectName, ProviderEndpoint> = {
   'openai-chat': { path: '/chat/completions', auth: 'bearer' },
   'openai-responses': { path: '/responses', auth: 'bearer' },
   'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
+  gemini: { path: '/models/{model}:generateContent', streamPath: '/models/{model}:streamGenerateContent?alt=sse', auth: 'x-goog-api-key' },
 };
 
 function endpointsFor(apis: readonly DialectName[]): Partial<Record<DialectName, ProviderEndpoint>> {

@@ -46,7 +46,7 @@ export async function startTestGateway(config: Record<string, unknown> = {}): Pr
       providers: {
         anthropic: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.anthropic },
         openai: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.openai },
-        gemini: { baseUrl: `${upstream.url}/v1beta/openai`, apiKey: upstreamKeys.gemini },
+        gemini: { baseUrl: `${upstream.url}/v1beta`, apiKey: upstreamKeys.gemini },
         mistral: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.mistral },
         grok: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.grok },
         vllm: { type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.vllm, models: ['llama-3.1-8b'] },

@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrImagePart, IrMessage, IrPart, IrRequest, IrTextPart } from '../../ir/ir-types.js';
+import { stateFromCaller } from '../../ir/reasoning-state.js';
 import type { JsonObject } from '../dialect.js';
 
 type Json = Record<string, unknown>;
@@ -67,7 +68,11 @@ function blocksToParts(content: unknown): IrPart[] {
         });
         break;
       case 'thinking':
-        parts.push({ type: 'reasoning', text: String(block.thinking ?? ''), ...(typeof block.signature === 'string' ? { signature: block.signature } : {}) });
+        parts.push({
+          type: 'reasoning',
+          text: String(block.thinking ?? ''),
+          ...(typeof block.signature === 'string' && block.signature ? { state: stateFromCaller(block.signature, 'anthropic') } : {}),
+        });
         break;
       case 'redacted_thinking':
         parts.push({ type: 'reasoning', text: '', redacted: String(block.data ?? '') });

@@ -13,7 +13,8 @@ export function decodeAnthropicResponse(body: unknown): IrResponse {
     else if (block.type === 'tool_use') {
       content.push({ type: 'tool-call', id: String(block.id), name: String(block.name), arguments: JSON.stringify(block.input ?? {}) });
     } else if (block.type === 'thinking') {
-      content.push({ type: 'reasoning', text: String(block.thinking ?? ''), ...(typeof block.signature === 'string' ? { signature: block.signature } : {}) });
+      const signature = typeof block.signature === 'string' ? block.signature : '';
+      content.push({ type: 'reasoning', text: String(block.thinking ?? ''), ...(signature ? { state: { family: 'anthropic' as const, value: signature } } : {}) });
     } else if (block.type === 'redacted_thinking') content.push({ type: 'reasoning', text: '', redacted: String(block.data ?? '') });
   }
   return {

@@ -1,4 +1,5 @@
 import type { IrPart, IrRequest } from '../../ir/ir-types.js';
+import { stateForProvider } from '../../ir/reasoning-state.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { EncodedRequest, JsonObject } from '../dialect.js';
 
@@ -84,8 +85,9 @@ function assistantBlocks(parts: IrPart[]): Json[] {
   for (const part of parts) {
     if (part.type === 'reasoning') {
       // Thinking only round-trips with Anthropic's own signature; another provider's reasoning is dropped.
+      const signature = stateForProvider(part.state, 'anthropic');
       if (part.redacted) blocks.push({ type: 'redacted_thinking', data: part.redacted });
-      else if (part.signature) blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature });
+      else if (signature) blocks.push({ type: 'thinking', thinking: part.text, signature });
     } else if (part.type === 'text' && part.text.length > 0) {
       blocks.push(textBlock(part));
     } else if (part.type === 'tool-call') {

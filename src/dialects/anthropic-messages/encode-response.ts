@@ -1,4 +1,5 @@
 import type { IrResponse } from '../../ir/ir-types.js';
+import { stateForCaller } from '../../ir/reasoning-state.js';
 import type { TokenUsage } from '../../usage/token-usage.js';
 import type { JsonObject } from '../dialect.js';
 import { toAnthropicStopReason } from './map-stop-reason.js';
@@ -24,7 +25,7 @@ export function encodeAnthropicResponse(response: IrResponse): JsonObject {
     else if (part.type === 'tool-call') content.push({ type: 'tool_use', id: part.id, name: part.name, input: parseObject(part.arguments) });
     else if (part.type === 'reasoning') {
       if (part.redacted) content.push({ type: 'redacted_thinking', data: part.redacted });
-      else content.push({ type: 'thinking', thinking: part.text, signature: part.signature ?? '' });
+      else content.push({ type: 'thinking', thinking: part.text, signature: part.state ? stateForCaller(part.state, 'anthropic') : '' });
     }
   }
   return {

@@ -40,7 +40,7 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
         const delta = (payload.delta ?? {}) as Json;
         if (delta.type === 'text_delta') return [{ type: 'text-delta', text: String(delta.text ?? '') }];
         if (delta.type === 'thinking_delta') return [{ type: 'reasoning-delta', text: String(delta.thinking ?? '') }];
-        if (delta.type === 'signature_delta') return [{ type: 'reasoning-signature', signature: String(delta.signature ?? '') }];
+        if (delta.type === 'signature_delta') return [{ type: 'reasoning-state', state: { family: 'anthropic', value: String(delta.signature ?? '') } }];
         if (delta.type === 'input_json_delta') {
           return [{ type: 'tool-call-delta', index: toolIndexByBlock.get(Number(payload.index)) ?? 0, argumentsDelta: String(delta.partial_json ?? '') }];
         }

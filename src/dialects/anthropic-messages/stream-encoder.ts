@@ -1,4 +1,5 @@
 import type { IrStreamEvent } from '../../ir/ir-types.js';
+import { stateForCaller } from '../../ir/reasoning-state.js';
 import { encodeSseEvent } from '../../upstream/sse-decoder.js';
 import { emptyUsage } from '../../usage/token-usage.js';
 import type { StreamEncoder } from '../dialect.js';
@@ -52,9 +53,10 @@ export function createAnthropicStreamEncoder(options: { model: string }): Stream
         const opening = openBlock === 'thinking' ? '' : openNew('thinking', { type: 'thinking', thinking: '', signature: '' });
         return opening + frame('content_block_delta', { index: blockIndex, delta: { type: 'thinking_delta', thinking: event.text } });
       }
-      case 'reasoning-signature': {
+      case 'reasoning-state': {
         const opening = openBlock === 'thinking' ? '' : openNew('thinking', { type: 'thinking', thinking: '', signature: '' });
-        return opening + frame('content_block_delta', { index: blockIndex, delta: { type: 'signature_delta', signature: event.signature } });
+        const signature = stateForCaller(event.state, 'anthropic');
+        return opening + frame('content_block_delta', { index: blockIndex, delta: { type: 'signature_delta', signature } });
       }
       case 'tool-call-start':
         openToolIndex = event.index;

@@ -29,7 +29,8 @@ export function createOpenAiChatStreamEncoder(options: { model: string; includeU
         return frame({ content: event.text });
       case 'reasoning-delta':
         return frame({ reasoning_content: event.text });
-      case 'reasoning-signature':
+      case 'reasoning-state':
+        // Chat Completions has no field for reasoning state; it cannot survive this shape.
         return '';
       case 'tool-call-start':
         return frame({ tool_calls: [{ index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }] });

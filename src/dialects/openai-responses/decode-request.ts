@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrImagePart, IrMessage, IrPart, IrRequest, IrTextPart, IrTool } from '../../ir/ir-types.js';
+import { stateFromCaller } from '../../ir/reasoning-state.js';
 import type { JsonObject } from '../dialect.js';
 
 type Json = Record<string, unknown>;
@@ -49,7 +50,8 @@ export function decodeResponsesRequest(body: JsonObject): IrRequest {
       push('user', [{ type: 'tool-result', toolCallId: String(item.call_id), content: outputParts(item.output), isError: false }]);
     } else if (type === 'reasoning') {
       const summary = ((item.summary as Json[] | undefined) ?? []).map((part) => String(part.text ?? '')).join('\n');
-      push('assistant', [{ type: 'reasoning', text: summary, ...(typeof item.encrypted_content === 'string' ? { encrypted: item.encrypted_content } : {}) }]);
+      const encrypted = typeof item.encrypted_content === 'string' ? item.encrypted_content : '';
+      push('assistant', [{ type: 'reasoning', text: summary, ...(encrypted ? { state: stateFromCaller(encrypted, 'openai') } : {}) }]);
     } else {
       throw new GatewayError('unsupported_translation', `Input item type '${String(type)}' cannot be served by a provider other than OpenAI.`, {
         param: 'input',

@@ -31,7 +31,8 @@ export function partsOfOutputItem(item: Json): IrPart[] {
       return [{ type: 'tool-call', id: String(item.call_id), name: String(item.name), arguments: JSON.stringify({ input: String(item.input ?? '') }) }];
     case 'reasoning': {
       const text = ((item.summary as Json[] | undefined) ?? []).map((part) => String(part.text ?? '')).join('\n');
-      return [{ type: 'reasoning', text, ...(typeof item.encrypted_content === 'string' ? { encrypted: item.encrypted_content } : {}) }];
+      const encrypted = typeof item.encrypted_content === 'string' ? item.encrypted_content : '';
+      return [{ type: 'reasoning', text, ...(encrypted ? { state: { family: 'openai' as const, value: encrypted } } : {}) }];
     }
     default:
       return [];

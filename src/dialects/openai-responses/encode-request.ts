@@ -1,4 +1,5 @@
 import type { IrPart, IrRequest } from '../../ir/ir-types.js';
+import { stateForProvider } from '../../ir/reasoning-state.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { EncodedRequest, JsonObject } from '../dialect.js';
 
@@ -71,9 +72,11 @@ function itemOf(part: IrPart, freeform: ReadonlySet<string>): Json | undefined {
         call_id: part.toolCallId,
         output: part.content.filter((item) => item.type === 'text').map((item) => item.text).join('\n'),
       };
-    case 'reasoning':
+    case 'reasoning': {
       // Only OpenAI's own encrypted reasoning can go back to it.
-      return part.encrypted ? { type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: part.encrypted } : undefined;
+      const encrypted = stateForProvider(part.state, 'openai');
+      return encrypted ? { type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: encrypted } : undefined;
+    }
     default:
       return undefined;
   }

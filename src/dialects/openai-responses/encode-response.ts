@@ -1,4 +1,5 @@
 import type { IrPart, IrRequest, IrResponse } from '../../ir/ir-types.js';
+import { stateForCaller } from '../../ir/reasoning-state.js';
 import type { JsonObject } from '../dialect.js';
 import { responsesUsage } from './convert-usage.js';
 import { freeformInput } from './encode-request.js';
@@ -23,7 +24,7 @@ export function outputItemOf(part: IrPart, itemId: string, freeform: ReadonlySet
         id: itemId,
         type: 'reasoning',
         summary: part.text ? [{ type: 'summary_text', text: part.text }] : [],
-        ...(part.encrypted ? { encrypted_content: part.encrypted } : {}),
+        ...(part.state ? { encrypted_content: stateForCaller(part.state, 'openai') } : {}),
       };
     default:
       return undefined;

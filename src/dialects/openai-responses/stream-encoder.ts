@@ -1,4 +1,5 @@
 import type { IrStreamEvent } from '../../ir/ir-types.js';
+import { stateForCaller } from '../../ir/reasoning-state.js';
 import { encodeSseEvent } from '../../upstream/sse-decoder.js';
 import type { StreamEncoder } from '../dialect.js';
 import { responsesUsage } from './convert-usage.js';
@@ -16,6 +17,8 @@ interface OpenItem {
   callId?: string;
   name?: string;
   toolIndex?: number;
+  /** Reasoning state to hand back as `encrypted_content`. */
+  state?: string;
 }
 
 /**
@@ -47,9 +50,11 @@ export function createResponsesStreamEncoder(options: { model: string; request: 
       finished = { id: item.id, type: 'message', status: 'completed', role: 'assistant', content: [part] };
     } else if (item.kind === 'reasoning') {
       const part = { type: 'summary_text', text: item.text };
-      text += frame('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: item.text });
-      text += frame('response.reasoning_summary_part.done', { ...at, summary_index: 0, part });
-      finished = { id: item.id, type: 'reasoning', summary: [part] };
+      if (item.text) {
+        text += frame('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: item.text });
+        text += frame('response.reasoning_summary_part.done', { ...at, summary_index: 0, part });
+      }
+      finished = { id: item.id, type: 'reasoning', summary: item.text ? [part] : [], ...(item.state ? { encrypted_content: item.state } : {}) };
     } else if (item.kind === 'custom_tool_call') {
       const input = freeformInput(item.text);
       text += frame('response.custom_tool_call_input.delta', { ...at, delta: input });
@@ -88,16 +93,18 @@ export function createResponsesStreamEncoder(options: { model: string; request: 
       }
       case 'reasoning-delta': {
         let text = '';
-        if (open?.kind !== 'reasoning') {
-          text += openItem('reasoning', { type: 'reasoning', summary: [] });
+        if (open?.kind !== 'reasoning') text += openItem('reasoning', { type: 'reasoning', summary: [] });
+        if (open!.text === '') {
           text += frame('response.reasoning_summary_part.added', { item_id: open!.id, output_index: open!.outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
         }
         open!.text += event.text;
         return text + frame('response.reasoning_summary_text.delta', { item_id: open!.id, output_index: open!.outputIndex, summary_index: 0, delta: event.text });
       }
-      case 'reasoning-signature':
-        // Another provider's reasoning state has no place in a Responses item.
-        return '';
+      case 'reasoning-state': {
+        const opening = open?.kind === 'reasoning' ? '' : openItem('reasoning', { type: 'reasoning', summary: [] });
+        open!.state = stateForCaller(event.state, 'openai');
+        return opening;
+      }
       case 'tool-call-start': {
         const kind = freeform.has(event.name) ? 'custom_tool_call' : 'function_call';
         const added =

@@ -21,6 +21,8 @@ export function buildUpstreamCall(options: {
   /** The client's query string including `?`, forwarded as is (`?beta=true`). */
   query: string;
   body: JsonObject;
+  upstreamModel: string;
+  stream: boolean;
   /** The caller's original body text, sent unchanged when no edit was needed. */
   rawBody: string | undefined;
   bodyEdited: boolean;
@@ -35,8 +37,13 @@ export function buildUpstreamCall(options: {
   }
   if (options.credential !== undefined) {
     if (endpoint.auth === 'x-api-key') headers['x-api-key'] = options.credential;
+    else if (endpoint.auth === 'x-goog-api-key') headers['x-goog-api-key'] = options.credential;
     else if (endpoint.auth === 'bearer') headers.authorization = `Bearer ${options.credential}`;
   }
   const body = !options.bodyEdited && options.rawBody !== undefined ? options.rawBody : JSON.stringify(options.body);
-  return { url: options.provider.baseUrl + endpoint.path + options.query, headers, body };
+  const template = options.stream && endpoint.streamPath ? endpoint.streamPath : endpoint.path;
+  const path = template.replace('{model}', encodeURIComponent(options.upstreamModel));
+  // A path with its own query (`?alt=sse`) is complete; otherwise the caller's query goes along.
+  const query = path.includes('?') ? '' : options.query;
+  return { url: options.provider.baseUrl + path + query, headers, body };
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Dialect, JsonObject } from '../../dialects/dialect.js';
+import type { Dialect, JsonObject, RequestUrlFacts } from '../../dialects/dialect.js';
 import type { DialectName } from '../../dialects/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -19,6 +19,10 @@ export interface ProxyRoute {
   dialect: Dialect;
   /** Set on provider-pinned routes such as `/anthropic/v1/messages`. */
   pinnedProvider: string | undefined;
+  /** Model and streaming when the URL carries them (Gemini). */
+  url: RequestUrlFacts;
+  /** Whether the caller's query string belongs to the provider API (`?beta=true`) or to the route (`?alt=sse&key=…`). */
+  forwardQuery: boolean;
 }
 
 /**
@@ -85,7 +89,7 @@ async function proxy(
   const caller = await authenticate(request.headers, services.keyView);
   context.caller = caller;
 
-  const inbound = dialect.parseRequest(request.body);
+  const inbound = dialect.parseRequest(request.body, route.url);
   context.requestedModel = inbound.model;
   context.stream = inbound.stream;
   context.requester = requesterOf(request.headers, inbound.bodyRequester);
@@ -137,14 +141,19 @@ async function proxy(
       dialect: dialect.name,
       credential,
       clientHeaders: request.headers,
-      query: queryOf(request.url),
+      query: route.forwardQuery ? queryOf(request.url) : '',
       body: prepared.body,
       rawBody: request.rawBody,
       bodyEdited: prepared.body !== body,
+      upstreamModel: target.upstreamModel,
+      stream: inbound.stream,
     });
   } else {
     const upstreamDialect = dialects[upstreamDialectName];
     const core = dialect.decodeRequest(body);
+    // Shapes that put them in the URL (Gemini) leave these to the route.
+    core.model = inbound.model;
+    core.stream = inbound.stream;
     const encoded = upstreamDialect.encodeRequest(core, target);
     context.warnings.push(...core.warnings, ...encoded.warnings);
     translation = { upstreamDialect, callerRequest: core };
@@ -158,6 +167,8 @@ async function proxy(
       body: encoded.body,
       rawBody: undefined,
       bodyEdited: true,
+      upstreamModel: target.upstreamModel,
+      stream: inbound.stream,
     });
   }
 

@@ -70,6 +70,8 @@ async function countTokens(
         body: { ...body, model: target.upstreamModel },
         rawBody: undefined,
         bodyEdited: true,
+        upstreamModel: target.upstreamModel,
+        stream: false,
       });
       let upstream;
       try {

@@ -20,15 +20,40 @@ export function registerProxyRoutes(app: FastifyInstance, services: GatewayServi
     const dialect = dialects[surface.dialect];
     const config = { dialect: surface.dialect, proxyRoute: true };
     app.post(surface.path, { config }, (request, reply) =>
-      handleProxyRequest(request, reply, { dialect, pinnedProvider: undefined }, services),
+      handleProxyRequest(request, reply, { dialect, pinnedProvider: undefined, url: {}, forwardQuery: true }, services),
     );
     app.post<{ Params: { provider: string } }>(`/:provider${surface.path}`, { config }, (request, reply) =>
-      handleProxyRequest(request, reply, { dialect, pinnedProvider: request.params.provider }, services),
+      handleProxyRequest(request, reply, { dialect, pinnedProvider: request.params.provider, url: {}, forwardQuery: true }, services),
     );
     for (const path of [surface.path, `/:provider${surface.path}`]) {
       app.route({ method: [...otherMethods], url: path, config, handler: methodNotAllowed(surface.dialect) });
     }
   }
+  registerGeminiRoutes(app, services);
+}
+
+/**
+ * Gemini's native surface for Gemini SDK users: `POST /v1beta/models/{model}:generateContent` and
+ * `:streamGenerateContent?alt=sse`, also under `/<provider>/v1beta/…` (e.g. `/gemini/v1beta/…`) to pin it.
+ */
+function registerGeminiRoutes(app: FastifyInstance, services: GatewayServices): void {
+  const dialect = dialects.gemini;
+  const config = { dialect: 'gemini' as const, proxyRoute: true };
+  const handle = (request: FastifyRequest, reply: FastifyReply, modelAction: string, pinnedProvider: string | undefined) => {
+    const match = /^(.+):(generateContent|streamGenerateContent)$/.exec(modelAction);
+    if (!match) {
+      reply.hijack();
+      const error = new GatewayError('route_not_found', `Unsupported Gemini method in '${modelAction}'; use :generateContent or :streamGenerateContent.`);
+      writeGatewayError(reply.raw, dialect, error, request.id);
+      return;
+    }
+    const url = { model: match[1], stream: match[2] === 'streamGenerateContent' };
+    return handleProxyRequest(request, reply, { dialect, pinnedProvider, url, forwardQuery: false }, services);
+  };
+  app.post<{ Params: { '*': string } }>('/v1beta/models/*', { config }, (request, reply) => handle(request, reply, request.params['*'], undefined));
+  app.post<{ Params: { provider: string; '*': string } }>('/:provider/v1beta/models/*', { config }, (request, reply) =>
+    handle(request, reply, request.params['*'], request.params.provider),
+  );
 }
 
 function methodNotAllowed(dialect: DialectName) {

@@ -1,0 +1,34 @@
+import type { Dialect } from '../dialect.js';
+import { nestedErrorMessage } from '../nested-error-message.js';
+import { convertGeminiUsage } from './convert-usage.js';
+import { decodeGeminiRequest, field } from './decode-request.js';
+import { decodeGeminiResponse } from './decode-response.js';
+import { encodeGeminiRequest } from './encode-request.js';
+import { encodeGeminiResponse } from './encode-response.js';
+import { geminiErrorBody, geminiStreamErrorEvent } from './error-body.js';
+import { parseGeminiRequest } from './parse-request.js';
+import { createGeminiStreamDecoder } from './stream-decoder.js';
+import { createGeminiStreamEncoder } from './stream-encoder.js';
+import { createGeminiStreamTap } from './stream-tap.js';
+
+export const geminiDialect: Dialect = {
+  name: 'gemini',
+  parseRequest: parseGeminiRequest,
+  // The model travels in the URL, so a pass-through body needs no edit at all.
+  prepareUpstreamBody: (body) => ({ body, removeInjectedUsageChunk: false }),
+  readResponse(body) {
+    const response = (body ?? {}) as Record<string, unknown>;
+    const model = field(response, 'modelVersion');
+    return { usage: convertGeminiUsage(field(response, 'usageMetadata')), reportedModel: typeof model === 'string' ? model : undefined };
+  },
+  createStreamTap: createGeminiStreamTap,
+  errorBody: geminiErrorBody,
+  streamErrorEvent: geminiStreamErrorEvent,
+  decodeRequest: decodeGeminiRequest,
+  encodeRequest: encodeGeminiRequest,
+  decodeResponse: decodeGeminiResponse,
+  encodeResponse: encodeGeminiResponse,
+  createStreamDecoder: createGeminiStreamDecoder,
+  createStreamEncoder: createGeminiStreamEncoder,
+  errorMessage: nestedErrorMessage,
+};
