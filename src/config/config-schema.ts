@@ -30,6 +30,8 @@ const providerSchema = z
     models: z.array(z.string().min(1)).optional(),
     /** Model-name prefixes that route to this provider (e.g. `llama-`). */
     modelPrefixes: z.array(z.string().min(1)).optional(),
+    /** False for text-only models: a request with an image is refused before any upstream call. */
+    images: z.boolean().optional(),
     /** The API shapes the server speaks, in order of preference (default: what the type speaks). */
     apis: z.array(z.enum(['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'])).min(1).optional(),
     /** Extra headers sent upstream on every call (not secrets: use apiKey for those). */

@@ -19,6 +19,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     pricingProviderId: 'anthropic',
     maxTokensField: 'max_tokens',
     acceptsStreamUsageOption: false,
+    acceptsImages: true,
     requiresKey: true,
   },
   openai: {
@@ -33,6 +34,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     pricingProviderId: 'openai',
     maxTokensField: 'max_completion_tokens',
     acceptsStreamUsageOption: true,
+    acceptsImages: true,
     requiresKey: true,
   },
   gemini: {
@@ -55,6 +57,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     pricingProviderId: 'google',
     maxTokensField: 'max_tokens',
     acceptsStreamUsageOption: true,
+    acceptsImages: true,
     requiresKey: true,
   },
   mistral: {
@@ -70,6 +73,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     // Mistral always reports usage on the last chunk and does not document stream_options.
     maxTokensField: 'max_tokens',
     acceptsStreamUsageOption: false,
+    acceptsImages: true,
     requiresKey: true,
   },
   grok: {
@@ -84,6 +88,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     pricingProviderId: 'x-ai',
     maxTokensField: 'max_tokens',
     acceptsStreamUsageOption: true,
+    acceptsImages: true,
     requiresKey: true,
   },
   mock: {
@@ -108,6 +113,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     pricingProviderId: undefined,
     maxTokensField: 'max_tokens',
     acceptsStreamUsageOption: true,
+    acceptsImages: true,
     requiresKey: false,
   },
 };
@@ -125,5 +131,6 @@ export const openAiCompatibleTemplate: BuiltinTemplate = {
   pricingProviderId: undefined,
   maxTokensField: 'max_tokens',
   acceptsStreamUsageOption: true,
+  acceptsImages: true,
   requiresKey: false,
 };

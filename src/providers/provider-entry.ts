@@ -40,6 +40,8 @@ export interface ProviderEntry {
   acceptsStreamUsageOption: boolean;
   /** Key from config or environment; a stored encrypted key is looked up separately. */
   configuredKey: string | undefined;
+  /** Whether the provider's models take images; a text-only target gets a 400 instead of a confusing upstream error. */
+  acceptsImages: boolean;
   /** Self-hosted servers and the mock answer without a key; hosted providers refuse. */
   requiresKey: boolean;
   /** Switched off in config (`enabled: false`), or the mock when real providers are configured. */

@@ -86,6 +86,7 @@ function applyConfig(entry: ProviderEntry, providerConfig: ProviderConfig | unde
   return {
     ...entry,
     endpoints: providerConfig.apis ? endpointsFor(providerConfig.apis) : entry.endpoints,
+    acceptsImages: providerConfig.images ?? entry.acceptsImages,
     baseUrl: stripTrailingSlash(providerConfig.baseUrl ?? entry.baseUrl),
     models: providerConfig.models ?? entry.models,
     modelPrefixes: providerConfig.modelPrefixes ?? entry.modelPrefixes,

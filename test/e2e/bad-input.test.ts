@@ -124,6 +124,25 @@ describe('bad input gets a clear error in the caller shape', () => {
     expect(harness.upstream.requests).toHaveLength(0);
   });
 
+  it('400 for an image sent to a text-only model, before any upstream call', async () => {
+    const textOnly = await startTestGateway({
+      providers: { local: { baseUrl: `${harness.upstream.url}/v1`, images: false, models: ['llama-text'] } },
+    });
+    try {
+      const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } };
+      const response = await fetch(`${textOnly.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${textOnly.token}` },
+        body: JSON.stringify({ model: 'llama-text', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, image] }] }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_request', param: 'messages' } });
+      expect(harness.upstream.requests).toHaveLength(0);
+    } finally {
+      await textOnly.close();
+    }
+  });
+
   it('passes upstream errors through in the caller shape with their status and retry-after', async () => {
     harness.upstream.enqueue({ status: 429, retryAfter: 7 });
     const limited = await send('/v1/messages', { body: anthropicBody });

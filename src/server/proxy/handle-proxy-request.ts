@@ -4,6 +4,7 @@ import type { Dialect, JsonObject, RequestUrlFacts } from '../../dialects/dialec
 import type { DialectName } from '../../dialects/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import type { IrRequest } from '../../ir/ir-types.js';
 import { isModelAllowed } from '../../policy/allow-list.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { resolveModel } from '../../routing/resolve-model.js';
@@ -130,6 +131,11 @@ async function proxy(
   }
 
   const body = request.body as JsonObject;
+  if (!target.provider.acceptsImages && hasImages(dialect.decodeRequest(body))) {
+    throw new GatewayError('invalid_request', `The model '${inbound.model}' takes text only; remove the images from the request.`, {
+      param: 'messages',
+    });
+  }
   let call: UpstreamRequestParts;
   let translation: Translation | undefined;
   let removeInjectedUsageChunk = false;
@@ -188,6 +194,12 @@ async function proxy(
     removeInjectedUsageChunk,
     translation,
   });
+}
+
+function hasImages(request: IrRequest): boolean {
+  return request.messages.some((message) =>
+    message.parts.some((part) => part.type === 'image' || (part.type === 'tool-result' && part.content.some((item) => item.type === 'image'))),
+  );
 }
 
 function sluiceHeaders(context: RequestContext): Record<string, string> {
