@@ -207,3 +207,56 @@ describe.each(allDialects)('%s: shape → core → same shape loses nothing mode
     }
   });
 });
+
+describe('every pair of shapes: provider answer in B → core → caller shape A → core', () => {
+  const pairs = allDialects.flatMap((caller) => allDialects.filter((upstream) => upstream !== caller).map((upstream) => [caller, upstream] as const));
+  const answer: IrResponse = {
+    id: 'pair1',
+    model: 'model-y',
+    content: [
+      { type: 'text', text: 'Naïve answer ✓' },
+      { type: 'tool-call', id: 'call_3', name: 'lookup', arguments: '{"q":"x"}' },
+    ],
+    stopReason: 'tool_calls',
+    usage: { inputTokens: 77, outputTokens: 21, cacheReadTokens: 7, cacheWriteTokens: 0, reasoningTokens: 0 },
+  };
+  const streamed: IrStreamEvent[] = [
+    { type: 'start', id: 'pair2', model: 'model-y' },
+    { type: 'text-delta', text: 'Naïve ' },
+    { type: 'text-delta', text: 'answer ✓' },
+    { type: 'tool-call-start', index: 0, id: 'call_4', name: 'lookup' },
+    { type: 'tool-call-delta', index: 0, argumentsDelta: '{"q":"x"}' },
+    { type: 'finish', stopReason: 'tool_calls', usage: answer.usage },
+  ];
+
+  function throughStream(encoderDialect: Dialect, decoderDialect: Dialect, events: IrStreamEvent[]): IrStreamEvent[] {
+    const encode = encoderDialect.createStreamEncoder({ model: 'model-y', includeUsage: true, request: canonical });
+    const decode = decoderDialect.createStreamDecoder();
+    const out: IrStreamEvent[] = [];
+    const sse = createSseDecoder((event) => out.push(...decode(event)));
+    sse.push(new TextEncoder().encode(events.map(encode).join('')));
+    sse.end();
+    return out;
+  }
+
+  it.each(pairs)('%s caller, %s provider: whole answers', (caller, upstream) => {
+    const fromProvider = dialects[upstream].decodeResponse(JSON.parse(JSON.stringify(dialects[upstream].encodeResponse(answer, canonical))));
+    const toCaller = dialects[caller].decodeResponse(JSON.parse(JSON.stringify(dialects[caller].encodeResponse(fromProvider, canonical))));
+    expect(toCaller.content).toEqual(answer.content);
+    expect(toCaller.stopReason).toBe(answer.stopReason);
+    expect(toCaller.usage).toEqual(answer.usage);
+  });
+
+  it.each(pairs)('%s caller, %s provider: streams', (caller, upstream) => {
+    const fromProvider = throughStream(dialects[upstream], dialects[upstream], streamed);
+    const toCaller = throughStream(dialects[caller], dialects[caller], fromProvider);
+    const text = toCaller.filter((event) => event.type === 'text-delta').map((event) => event.text).join('');
+    const argumentsText = toCaller.filter((event) => event.type === 'tool-call-delta').map((event) => event.argumentsDelta).join('');
+    const call = toCaller.find((event) => event.type === 'tool-call-start');
+    const finish = toCaller.find((event) => event.type === 'finish');
+    expect(text).toBe('Naïve answer ✓');
+    expect(call).toMatchObject({ id: 'call_4', name: 'lookup' });
+    expect(JSON.parse(argumentsText)).toEqual({ q: 'x' });
+    expect(finish).toMatchObject({ stopReason: 'tool_calls', usage: answer.usage });
+  });
+});
