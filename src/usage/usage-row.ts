@@ -35,6 +35,8 @@ export interface UsageRow {
   reasoningTokens: number;
   /** Output tokens were estimated from the text seen (the stream ended before the provider's count). */
   outputTokensEstimated: boolean;
+  /** Input tokens were estimated from the request (the stream ended before the provider counted them). */
+  inputTokensEstimated: boolean;
   /** USD; null when no price is known for the model. Filled in by the usage writer. */
   costUsd: number | null;
   latencyMs: number;

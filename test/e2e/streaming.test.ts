@@ -90,7 +90,8 @@ describe('streaming', () => {
       () => harness.usageRows().then((rows) => rows.at(-1)),
       (last) => last?.outcome === 'cancelled',
     );
-    expect(row).toMatchObject({ statusCode: 499, stream: false });
+    expect(row).toMatchObject({ statusCode: 499, stream: false, inputTokensEstimated: true });
+    expect(row!.inputTokens).toBe(Math.ceil('hang'.length / 4));
   });
 
   it('ends the stream with an error event in the caller shape when the upstream dies mid-stream', async () => {

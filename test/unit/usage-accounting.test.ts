@@ -47,6 +47,7 @@ function row(index: number): UsageRow {
     cacheWriteTokens: 0,
     reasoningTokens: 0,
     outputTokensEstimated: false,
+    inputTokensEstimated: false,
     costUsd: null,
     latencyMs: 1,
     timeToFirstByteMs: null,

@@ -9,11 +9,12 @@ import { isModelAllowed } from '../../policy/allow-list.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
+import { estimateInputTokens } from '../../usage/estimate-input-tokens.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { buildUpstreamCall, type UpstreamRequestParts } from './build-upstream-call.js';
 import { relayUpstreamResponse, type Translation } from './relay-upstream-response.js';
 import { requesterOf, tagsOf } from './request-attribution.js';
-import { createRequestContext, toUsageRow, type RequestContext } from './request-context.js';
+import { createRequestContext, estimateUncountedInput, toUsageRow, type RequestContext } from './request-context.js';
 import { writeGatewayError } from './write-gateway-error.js';
 
 export interface ProxyRoute {
@@ -71,6 +72,7 @@ export async function handleProxyRequest(
       else response.end();
     }
   } finally {
+    estimateUncountedInput(context);
     services.usageWriter.enqueue(toUsageRow(context, performance.now()));
   }
 }
@@ -131,6 +133,13 @@ async function proxy(
   }
 
   const body = request.body as JsonObject;
+  context.estimateInputTokens = () => {
+    try {
+      return estimateInputTokens(dialect.decodeRequest(body));
+    } catch {
+      return 0;
+    }
+  };
   if (!target.provider.acceptsImages && hasImages(dialect.decodeRequest(body))) {
     throw new GatewayError('invalid_request', `The model '${inbound.model}' takes text only; remove the images from the request.`, {
       param: 'messages',
@@ -179,6 +188,7 @@ async function proxy(
   }
 
   let upstream;
+  context.sentUpstream = true;
   try {
     upstream = await services.upstream.send({ ...call, signal });
   } catch (error) {

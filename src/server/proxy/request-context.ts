@@ -24,6 +24,11 @@ export interface RequestContext {
   errorCode: string | null;
   usage: TokenUsage;
   outputTokensEstimated: boolean;
+  inputTokensEstimated: boolean;
+  /** Estimates the prompt's tokens from the request, for calls cut before the provider counted them. */
+  estimateInputTokens: () => number;
+  /** The request went to the provider, so it may have cost something even without a count. */
+  sentUpstream: boolean;
   firstByteAt: number | undefined;
   /** What a translation could not carry over; sent as `x-sluice-warning`. */
   warnings: string[];
@@ -48,9 +53,25 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     errorCode: null,
     usage: emptyUsage(),
     outputTokensEstimated: false,
+    inputTokensEstimated: false,
+    estimateInputTokens: () => 0,
+    sentUpstream: false,
     firstByteAt: undefined,
     warnings: [],
   };
+}
+
+/**
+ * A call the provider received but never counted (cancelled, cut mid-stream, or a provider that reports
+ * no usage) still cost its prompt: estimate it. Calls the provider refused cost nothing.
+ */
+export function estimateUncountedInput(context: RequestContext): void {
+  const providerMayHaveCharged = context.outcome !== 'error' || context.errorCode === 'upstream_stream_interrupted';
+  if (!context.sentUpstream || context.usage.inputTokens > 0 || !providerMayHaveCharged) return;
+  const estimate = context.estimateInputTokens();
+  if (estimate === 0) return;
+  context.usage = { ...context.usage, inputTokens: estimate };
+  context.inputTokensEstimated = true;
 }
 
 export function toUsageRow(context: RequestContext, finishedAt: number): UsageRow {
@@ -75,6 +96,7 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     errorCode: context.errorCode,
     ...context.usage,
     outputTokensEstimated: context.outputTokensEstimated,
+    inputTokensEstimated: context.inputTokensEstimated,
     costUsd: null,
     latencyMs: round(finishedAt - context.startedAt),
     timeToFirstByteMs: context.firstByteAt === undefined ? null : round(context.firstByteAt - context.startedAt),

@@ -56,4 +56,7 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX usage_rows_created_at ON usage_rows (created_at);
   CREATE INDEX usage_rows_key_created_at ON usage_rows (key_id, created_at);
   `,
+  `
+  ALTER TABLE usage_rows ADD COLUMN input_tokens_estimated INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

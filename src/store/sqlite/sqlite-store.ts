@@ -51,6 +51,7 @@ interface UsageRowShape {
   cache_write_tokens: number;
   reasoning_tokens: number;
   output_tokens_estimated: number;
+  input_tokens_estimated: number;
   cost_usd: number | null;
   latency_ms: number;
   time_to_first_byte_ms: number | null;
@@ -85,12 +86,12 @@ export class SqliteStore implements Store {
         id, created_at, key_id, user_name, team_name, requester, tags, inbound_dialect, provider,
         requested_model, upstream_model, reported_model, stream, caller_provider_key, status_code, outcome,
         error_code, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-        output_tokens_estimated, cost_usd, latency_ms, time_to_first_byte_ms
+        output_tokens_estimated, input_tokens_estimated, cost_usd, latency_ms, time_to_first_byte_ms
       ) VALUES (
         @id, @created_at, @key_id, @user_name, @team_name, @requester, @tags, @inbound_dialect, @provider,
         @requested_model, @upstream_model, @reported_model, @stream, @caller_provider_key, @status_code, @outcome,
         @error_code, @input_tokens, @output_tokens, @cache_read_tokens, @cache_write_tokens, @reasoning_tokens,
-        @output_tokens_estimated, @cost_usd, @latency_ms, @time_to_first_byte_ms
+        @output_tokens_estimated, @input_tokens_estimated, @cost_usd, @latency_ms, @time_to_first_byte_ms
       )`);
   }
 
@@ -267,6 +268,7 @@ function fromUsageRow(row: UsageRow): UsageRowShape {
     cache_write_tokens: row.cacheWriteTokens,
     reasoning_tokens: row.reasoningTokens,
     output_tokens_estimated: row.outputTokensEstimated ? 1 : 0,
+    input_tokens_estimated: row.inputTokensEstimated ? 1 : 0,
     cost_usd: row.costUsd,
     latency_ms: row.latencyMs,
     time_to_first_byte_ms: row.timeToFirstByteMs,
@@ -298,6 +300,7 @@ function toUsageRow(row: UsageRowShape): UsageRow {
     cacheWriteTokens: row.cache_write_tokens,
     reasoningTokens: row.reasoning_tokens,
     outputTokensEstimated: row.output_tokens_estimated === 1,
+    inputTokensEstimated: row.input_tokens_estimated === 1,
     costUsd: row.cost_usd,
     latencyMs: row.latency_ms,
     timeToFirstByteMs: row.time_to_first_byte_ms,
