@@ -34,7 +34,11 @@ export function startBareProxy(upstreamUrl: string): Promise<RunningProcess> {
   return startNode(join(distDirectory, 'bench/bare-proxy.js'), [upstreamUrl], /listening (\S+)/);
 }
 
-/** Sluice as users run it (`sluice serve`), auth and usage logging on, every provider on the fake upstream. */
+/**
+ * Sluice as users run it (`sluice serve`), auth, limits and usage logging on, every provider on the fake
+ * upstream. The bench key's per-minute cap is set out of reach (the 100 rpm default would refuse a load
+ * test), so the rate limiter still counts every request.
+ */
 export async function startSluice(upstreamUrl: string): Promise<RunningProcess & { token: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -53,7 +57,7 @@ export async function startSluice(upstreamUrl: string): Promise<RunningProcess &
     ].join('\n'),
   );
   const cli = join(distDirectory, 'src/cli/main.js');
-  const issued = spawnSync(process.execPath, [cli, 'keys', 'issue', '--name', 'bench', '--config', configPath], { encoding: 'utf8' });
+  const issued = spawnSync(process.execPath, [cli, 'keys', 'issue', '--name', 'bench', '--rpm', '1000000000', '--config', configPath], { encoding: 'utf8' });
   if (issued.status !== 0) throw new Error(`could not issue a key: ${issued.stderr}`);
   const running = await startNode(cli, ['serve', '--config', configPath], /listening on (\S+)/);
   return { ...running, token: issued.stdout.trim() };

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
+import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
 import { openStore, type CommonOptions } from './open-store.js';
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('issue, list and revoke gateway API keys');
 
-  keys
+  const issue = keys
     .command('issue')
     .description('issue a new gateway key and print its token once')
     .requiredOption('--name <name>', 'unique name for the key')
@@ -14,8 +15,9 @@ export function keysCommand(): Command {
     .option('--team <team>', 'team the key belongs to')
     .option('--models <models>', 'comma-separated allow-list: models, aliases, provider:* patterns')
     .option('--admin', 'the key may use admin endpoints', false)
-    .option('--config <path>', 'path to sluice.yaml')
-    .action(async (options: CommonOptions & { name: string; user?: string; team?: string; models?: string; admin: boolean }) => {
+    .option('--config <path>', 'path to sluice.yaml');
+  addLimitOptions(issue).action(
+    async (options: CommonOptions & LimitFlags & { name: string; user?: string; team?: string; models?: string; admin: boolean }) => {
       const { store } = await openStore(options);
       try {
         const allowedModels = options.models?.split(',').map((model) => model.trim()).filter(Boolean);
@@ -25,6 +27,7 @@ export function keysCommand(): Command {
           teamName: options.team,
           allowedModels,
           isAdmin: options.admin,
+          limits: limitsFromFlags(options),
         });
         process.stderr.write(`Issued key ${key.id} (${key.name}). Store this token now; it is not shown again:\n`);
         process.stdout.write(`${token}\n`);
@@ -36,7 +39,35 @@ export function keysCommand(): Command {
       } finally {
         await store.close();
       }
-    });
+    },
+  );
+
+  const update = keys
+    .command('update <idOrName>')
+    .description("change a key's user, team, allow-list or limits (flags not given keep their value)")
+    .option('--user <user>', 'user the key belongs to')
+    .option('--team <team>', 'team the key belongs to')
+    .option('--models <models>', 'comma-separated allow-list ("" allows every model)')
+    .option('--config <path>', 'path to sluice.yaml');
+  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & { user?: string; team?: string; models?: string }) => {
+    const { store } = await openStore(options);
+    try {
+      const existing = (await store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
+      if (!existing) throw new Error(`no key with id or name '${idOrName}'`);
+      const updated = await store.updateKey(idOrName, {
+        ...(options.user !== undefined ? { userName: options.user } : {}),
+        ...(options.team !== undefined ? { teamName: options.team } : {}),
+        ...(options.models !== undefined
+          ? { allowedModels: options.models.trim() === '' ? null : options.models.split(',').map((model) => model.trim()).filter(Boolean) }
+          : {}),
+        limits: limitsFromFlags(options, existing.limits),
+      });
+      process.stdout.write(`Updated ${updated!.id} (${updated!.name}): ${describeLimits(updated!.limits)}
+`);
+    } finally {
+      await store.close();
+    }
+  });
 
   keys
     .command('list')
@@ -59,9 +90,10 @@ export function keysCommand(): Command {
         key.teamName ?? '',
         key.allowedModels?.join(',') ?? '*',
         key.isAdmin ? 'yes' : '',
+        describeLimits(key.limits),
         key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active',
       ]);
-      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'ADMIN', 'STATUS'], rows)}\n`);
+      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'ADMIN', 'LIMITS', 'STATUS'], rows)}\n`);
     });
 
   keys

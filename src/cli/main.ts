@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config/interpolate-env.js';
 import { keysCommand } from './keys-command.js';
 import { mockUpstreamCommand } from './mock-upstream-command.js';
+import { principalsCommand } from './principals-command.js';
 import { providersCommand } from './providers-command.js';
 import { serveCommand } from './serve-command.js';
 import { usageCommand } from './usage-command.js';
@@ -13,6 +14,8 @@ const program = new Command('sluice')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(keysCommand())
+  .addCommand(principalsCommand('user'))
+  .addCommand(principalsCommand('team'))
   .addCommand(providersCommand())
   .addCommand(usageCommand())
   .addCommand(mockUpstreamCommand());

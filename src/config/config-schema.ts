@@ -40,6 +40,22 @@ const providerSchema = z
   })
   .strict();
 
+const limitSettingsSchema = z
+  .object({
+    requestsPerMinute: z.number().int().nonnegative().optional(),
+    tokensPerMinute: z.number().int().nonnegative().optional(),
+    concurrentRequests: z.number().int().nonnegative().optional(),
+    budget: z
+      .object({
+        period: z.enum(['day', 'week', 'month']),
+        hardUsd: z.number().nonnegative().optional(),
+        softUsd: z.number().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const priceSchema = z
   .object({
     inputPerMillion: z.number().nonnegative(),
@@ -86,6 +102,20 @@ export const configSchema = z
       .object({
         /** How often each instance reloads keys changed elsewhere (revocations, new keys). */
         refreshIntervalMs: z.number().int().positive().default(250),
+      })
+      .strict()
+      .default({}),
+    /** Defaults for keys, users and teams that do not set a limit themselves (0 = no limit). */
+    limits: z
+      .object({
+        defaults: z
+          .object({
+            key: limitSettingsSchema.default({ requestsPerMinute: 100 }),
+            user: limitSettingsSchema.default({}),
+            team: limitSettingsSchema.default({}),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),

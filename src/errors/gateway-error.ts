@@ -17,6 +17,9 @@ export const errorCatalog = {
   method_not_allowed: { status: 405, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
+  rate_limited: { status: 429, retryable: true },
+  concurrency_limited: { status: 429, retryable: true },
+  budget_exceeded: { status: 429, retryable: false },
   client_closed_request: { status: 499, retryable: false },
   internal_error: { status: 500, retryable: true },
   upstream_unreachable: { status: 502, retryable: true },
@@ -38,11 +41,13 @@ export class GatewayError extends Error {
   readonly param: string | undefined;
   /** Extra response headers, e.g. `retry-after` copied from an upstream 429. */
   readonly headers: Record<string, string>;
+  /** What exactly refused the request, for the usage row (`rate_limited.key.requests_per_minute`). */
+  readonly reason: string | undefined;
 
   constructor(
     code: GatewayErrorCode,
     message: string,
-    options: { param?: string; status?: number; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { param?: string; status?: number; headers?: Record<string, string>; cause?: unknown; reason?: string } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
@@ -51,6 +56,7 @@ export class GatewayError extends Error {
     this.retryable = code === 'upstream_error' ? isRetryableStatus(this.status) : errorCatalog[code].retryable;
     this.param = options.param;
     this.headers = options.headers ?? {};
+    this.reason = options.reason;
   }
 }
 

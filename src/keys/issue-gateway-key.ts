@@ -1,4 +1,4 @@
-import type { KeyRecord, KeyStore } from '../store/store.js';
+import type { KeyRecord, KeyStore, LimitSettings } from '../store/store.js';
 import { generateGatewayKey } from './gateway-key.js';
 
 export interface IssueKeyOptions {
@@ -7,6 +7,7 @@ export interface IssueKeyOptions {
   teamName?: string | undefined;
   allowedModels?: string[] | undefined;
   isAdmin?: boolean | undefined;
+  limits?: LimitSettings | undefined;
 }
 
 /** Creates a key and returns its token: the only time the token exists outside the caller's hands. */
@@ -20,6 +21,7 @@ export async function issueGatewayKey(store: KeyStore, options: IssueKeyOptions)
     teamName: options.teamName ?? null,
     allowedModels: options.allowedModels && options.allowedModels.length > 0 ? options.allowedModels : null,
     isAdmin: options.isAdmin ?? false,
+    limits: options.limits ?? {},
   });
   return { token: generated.token, key };
 }

@@ -95,6 +95,6 @@ async function recordRejectedRequest(request: FastifyRequest, error: GatewayErro
   }
   context.statusCode = error.status;
   context.outcome = 'error';
-  context.errorCode = error.code;
+  context.errorCode = error.reason ?? error.code;
   services.usageWriter.enqueue(toUsageRow(context, performance.now()));
 }

@@ -1,7 +1,10 @@
+import type { SubjectScope } from '../policy/admission.js';
 import type { KeyView } from '../policy/key-view.js';
+import type { LimitCounters } from '../policy/limit-counters.js';
+import type { PrincipalView } from '../policy/principal-view.js';
 import type { ProviderCredentials } from '../providers/provider-credentials.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { Store } from '../store/store.js';
+import type { LimitSettings, Store } from '../store/store.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UsageWriter } from '../usage/usage-writer.js';
 import type { Logger } from './logger.js';
@@ -11,6 +14,9 @@ export interface GatewayServices {
   logger: Logger;
   store: Store;
   keyView: KeyView;
+  principals: PrincipalView;
+  limitCounters: LimitCounters;
+  limitDefaults: Record<SubjectScope, LimitSettings>;
   registry: ProviderRegistry;
   credentials: ProviderCredentials;
   aliases: Readonly<Record<string, string>>;

@@ -6,6 +6,8 @@ import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
 import { KeyView } from '../policy/key-view.js';
+import { MemoryLimitCounters } from '../policy/memory-limit-counters.js';
+import { PrincipalView } from '../policy/principal-view.js';
 import { ProviderCredentials } from '../providers/provider-credentials.js';
 import { buildProviderRegistry } from '../providers/provider-registry.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -58,6 +60,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const keyView = new KeyView(store, logger);
   await keyView.start(config.keys.refreshIntervalMs);
+  const principals = new PrincipalView(store, logger);
+  await principals.start(config.keys.refreshIntervalMs);
   let firstKeyToken: string | undefined;
   if (options.issueFirstKey && (await store.listKeys()).length === 0) {
     const issued = await issueGatewayKey(store, { name: 'first-key', isAdmin: true });
@@ -83,6 +87,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     store,
     keyView,
+    principals,
+    limitCounters: new MemoryLimitCounters(),
+    limitDefaults: config.limits.defaults,
     registry,
     credentials,
     aliases: config.aliases,
@@ -102,6 +109,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       ready = false;
       await app.close();
       keyView.stop();
+      principals.stop();
       credentials.stop();
       await usageWriter.close();
       await usageSink.close();

@@ -1,5 +1,36 @@
 import type { UsageRow } from '../usage/usage-row.js';
 
+export type BudgetPeriod = 'day' | 'week' | 'month';
+
+/**
+ * Limits a key, user or team may carry. A missing field inherits the configured default; 0 means no limit.
+ * Budgets are in USD over a calendar period (UTC): past the soft cap requests are served with a warning,
+ * past the hard cap refused.
+ */
+export interface LimitSettings {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+  concurrentRequests?: number;
+  budget?: { period: BudgetPeriod; hardUsd?: number; softUsd?: number };
+}
+
+/** A user or team: the limits and allow-list shared by every key that belongs to it. */
+export interface PrincipalRecord {
+  name: string;
+  limits: LimitSettings;
+  /** Teams only: models every key of the team is limited to; null means any. */
+  allowedModels: string[] | null;
+  updatedAt: number;
+}
+
+export type PrincipalKind = 'user' | 'team';
+
+export interface PrincipalStore {
+  setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord>;
+  listPrincipals(kind: PrincipalKind): Promise<PrincipalRecord[]>;
+  principalsChangedSince(kind: PrincipalKind, since: number): Promise<PrincipalRecord[]>;
+}
+
 /** A gateway key as stored: never the token, only its hash. */
 export interface KeyRecord {
   id: string;
@@ -13,19 +44,23 @@ export interface KeyRecord {
   /** Models, aliases or `provider:*` patterns the key may use; null means any. */
   allowedModels: string[] | null;
   isAdmin: boolean;
+  limits: LimitSettings;
   createdAt: number;
   revokedAt: number | null;
   /** Epoch ms of the last change, so instances can pick up changes incrementally. */
   updatedAt: number;
 }
 
-export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'isAdmin'>;
+export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits'>;
+export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits'>>;
 
 export interface KeyStore {
   createKey(key: NewKey): Promise<KeyRecord>;
   listKeys(): Promise<KeyRecord[]>;
   /** Keys created or changed at or after `since` (epoch ms). */
   keysChangedSince(since: number): Promise<KeyRecord[]>;
+  /** Changes a key found by id or name; returns it, or undefined when none matched. */
+  updateKey(idOrName: string, changes: KeyChanges): Promise<KeyRecord | undefined>;
   /** Revokes by id or by name; returns the revoked key, or undefined when none matched. */
   revokeKey(idOrName: string): Promise<KeyRecord | undefined>;
 }
@@ -65,6 +100,6 @@ export interface UsageStore {
 }
 
 /** Everything Sluice persists. One implementation per database. */
-export interface Store extends KeyStore, ProviderKeyStore, UsageStore {
+export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore {
   close(): Promise<void>;
 }

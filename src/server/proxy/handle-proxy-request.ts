@@ -5,6 +5,7 @@ import type { DialectName } from '../../dialects/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrRequest } from '../../ir/ir-types.js';
+import { admit, limitSubjects } from '../../policy/admission.js';
 import { isModelAllowed } from '../../policy/allow-list.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { resolveModel } from '../../routing/resolve-model.js';
@@ -67,11 +68,15 @@ export async function handleProxyRequest(
     } else {
       context.statusCode = gatewayError.status;
       context.outcome = 'error';
-      context.errorCode = gatewayError.code;
+      context.errorCode = gatewayError.reason ?? gatewayError.code;
       if (!response.headersSent) writeGatewayError(response, route.dialect, gatewayError, context.id, sluiceHeaders(context));
       else response.end();
     }
   } finally {
+    if (context.admission) {
+      await context.admission.release();
+      await context.admission.settleTokens(context.usage.inputTokens + context.usage.outputTokens);
+    }
     estimateUncountedInput(context);
     services.usageWriter.enqueue(toUsageRow(context, performance.now()));
   }
@@ -122,6 +127,11 @@ async function proxy(
     throw new GatewayError('unsupported_translation', `The provider '${target.provider.name}' has no API Sluice can call.`);
   }
 
+  const team = services.principals.find('team', caller.key.teamName);
+  if (team && !isModelAllowed(team.allowedModels, { requested: inbound.model, provider: target.provider.name, upstreamModel: target.upstreamModel })) {
+    throw new GatewayError('model_not_allowed', `The team '${team.name}' may not use the model '${inbound.model}'.`, { param: 'model' });
+  }
+
   const credential = caller.callerProviderKey ?? services.credentials.keyFor(target.provider);
   if (credential === undefined && target.provider.requiresKey) {
     const environmentHint = target.provider.envKeyName ? `set ${target.provider.envKeyName}, ` : '';
@@ -140,6 +150,11 @@ async function proxy(
       return 0;
     }
   };
+  context.admission = await admit({
+    subjects: limitSubjects(caller.key, services.principals, services.limitDefaults),
+    counters: services.limitCounters,
+    estimateTokens: () => context.estimateInputTokens() + maximumOutputTokens(dialect, body),
+  });
   if (!target.provider.acceptsImages && hasImages(dialect.decodeRequest(body))) {
     throw new GatewayError('invalid_request', `The model '${inbound.model}' takes text only; remove the images from the request.`, {
       param: 'messages',
@@ -206,6 +221,15 @@ async function proxy(
   });
 }
 
+/** The most output a request can produce, for a token-limit estimate before the call. */
+function maximumOutputTokens(dialect: Dialect, body: JsonObject): number {
+  try {
+    return dialect.decodeRequest(body).maxTokens ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 function hasImages(request: IrRequest): boolean {
   return request.messages.some((message) =>
     message.parts.some((part) => part.type === 'image' || (part.type === 'tool-result' && part.content.some((item) => item.type === 'image'))),
@@ -217,7 +241,7 @@ function sluiceHeaders(context: RequestContext): Record<string, string> {
   if (context.provider) headers['x-sluice-provider'] = context.provider.name;
   if (context.upstreamModel) headers['x-sluice-model'] = context.upstreamModel;
   if (context.warnings.length > 0) headers['x-sluice-warning'] = context.warnings.join('; ');
-  return headers;
+  return context.admission ? { ...context.admission.headers, ...headers } : headers;
 }
 
 function queryOf(url: string): string {

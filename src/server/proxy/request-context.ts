@@ -1,5 +1,6 @@
 import type { Dialect } from '../../dialects/dialect.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
 import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
 import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
@@ -30,6 +31,8 @@ export interface RequestContext {
   /** The request went to the provider, so it may have cost something even without a count. */
   sentUpstream: boolean;
   firstByteAt: number | undefined;
+  /** Rate limits and concurrency slots this request holds, once admitted. */
+  admission: Admission | undefined;
   /** What a translation could not carry over; sent as `x-sluice-warning`. */
   warnings: string[];
 }
@@ -58,6 +61,7 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     sentUpstream: false,
     firstByteAt: undefined,
     warnings: [],
+    admission: undefined,
   };
 }
 

@@ -59,4 +59,18 @@ export const sqliteMigrations: readonly string[] = [
   `
   ALTER TABLE usage_rows ADD COLUMN input_tokens_estimated INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  ALTER TABLE gateway_keys ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
+  CREATE TABLE principals (
+    kind TEXT NOT NULL CHECK (kind IN ('user', 'team')),
+    name TEXT NOT NULL,
+    limits TEXT NOT NULL DEFAULT '{}',
+    allowed_models TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, name)
+  );
+  CREATE INDEX principals_updated_at ON principals (updated_at);
+  CREATE INDEX usage_rows_user_created_at ON usage_rows (user_name, created_at);
+  CREATE INDEX usage_rows_team_created_at ON usage_rows (team_name, created_at);
+  `,
 ];

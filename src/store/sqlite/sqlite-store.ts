@@ -4,8 +4,12 @@ import Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { UsageRow } from '../../usage/usage-row.js';
 import type {
+  KeyChanges,
   KeyRecord,
+  LimitSettings,
   NewKey,
+  PrincipalKind,
+  PrincipalRecord,
   Store,
   StoredProviderKey,
   UsageGrouping,
@@ -22,6 +26,7 @@ interface KeyRowShape {
   team_name: string | null;
   allowed_models: string | null;
   is_admin: number;
+  limits: string;
   created_at: number;
   revoked_at: number | null;
   updated_at: number;
@@ -110,8 +115,8 @@ export class SqliteStore implements Store {
     const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
     this.#database
       .prepare(
-        `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         record.id,
@@ -122,6 +127,7 @@ export class SqliteStore implements Store {
         record.teamName,
         record.allowedModels ? JSON.stringify(record.allowedModels) : null,
         record.isAdmin ? 1 : 0,
+        JSON.stringify(record.limits),
         record.createdAt,
         record.updatedAt,
       );
@@ -138,6 +144,48 @@ export class SqliteStore implements Store {
       .prepare('SELECT * FROM gateway_keys WHERE updated_at >= ? ORDER BY updated_at')
       .all(since) as KeyRowShape[];
     return rows.map(toKeyRecord);
+  }
+
+  async updateKey(idOrName: string, changes: KeyChanges): Promise<KeyRecord | undefined> {
+    const assignments: Array<[column: string, value: unknown]> = [];
+    if (changes.userName !== undefined) assignments.push(['user_name', changes.userName]);
+    if (changes.teamName !== undefined) assignments.push(['team_name', changes.teamName]);
+    if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
+    if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin ? 1 : 0]);
+    if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
+    assignments.push(['updated_at', Date.now()]);
+    const row = this.#database
+      .prepare(`UPDATE gateway_keys SET ${assignments.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ? OR name = ? RETURNING *`)
+      .get(...assignments.map(([, value]) => value), idOrName, idOrName) as KeyRowShape | undefined;
+    return row ? toKeyRecord(row) : undefined;
+  }
+
+  async setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord> {
+    const updatedAt = Date.now();
+    this.#database
+      .prepare(
+        `INSERT INTO principals (kind, name, limits, allowed_models, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (kind, name) DO UPDATE SET limits = excluded.limits, allowed_models = excluded.allowed_models,
+         updated_at = excluded.updated_at`,
+      )
+      .run(kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, updatedAt);
+    return { ...principal, updatedAt };
+  }
+
+  async listPrincipals(kind: PrincipalKind): Promise<PrincipalRecord[]> {
+    return this.principalsChangedSince(kind, 0);
+  }
+
+  async principalsChangedSince(kind: PrincipalKind, since: number): Promise<PrincipalRecord[]> {
+    const rows = this.#database
+      .prepare('SELECT * FROM principals WHERE kind = ? AND updated_at >= ? ORDER BY name')
+      .all(kind, since) as Array<{ name: string; limits: string; allowed_models: string | null; updated_at: number }>;
+    return rows.map((row) => ({
+      name: row.name,
+      limits: JSON.parse(row.limits) as LimitSettings,
+      allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
+      updatedAt: row.updated_at,
+    }));
   }
 
   async revokeKey(idOrName: string): Promise<KeyRecord | undefined> {
@@ -237,6 +285,7 @@ function toKeyRecord(row: KeyRowShape): KeyRecord {
     teamName: row.team_name,
     allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
     isAdmin: row.is_admin === 1,
+    limits: JSON.parse(row.limits) as LimitSettings,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     updatedAt: row.updated_at,

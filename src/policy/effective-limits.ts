@@ -1,0 +1,19 @@
+import type { LimitSettings } from '../store/store.js';
+
+/** The limits that apply: the subject's own, else the configured default; 0 turns a limit off. */
+export function effectiveLimits(own: LimitSettings | undefined, defaults: LimitSettings): LimitSettings {
+  const pick = (value: number | undefined, fallback: number | undefined) => {
+    const chosen = value ?? fallback;
+    return chosen === undefined || chosen === 0 ? undefined : chosen;
+  };
+  const limits: LimitSettings = {};
+  const requestsPerMinute = pick(own?.requestsPerMinute, defaults.requestsPerMinute);
+  const tokensPerMinute = pick(own?.tokensPerMinute, defaults.tokensPerMinute);
+  const concurrentRequests = pick(own?.concurrentRequests, defaults.concurrentRequests);
+  if (requestsPerMinute !== undefined) limits.requestsPerMinute = requestsPerMinute;
+  if (tokensPerMinute !== undefined) limits.tokensPerMinute = tokensPerMinute;
+  if (concurrentRequests !== undefined) limits.concurrentRequests = concurrentRequests;
+  const budget = own?.budget ?? defaults.budget;
+  if (budget && (budget.hardUsd || budget.softUsd)) limits.budget = budget;
+  return limits;
+}
