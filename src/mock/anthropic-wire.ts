@@ -14,11 +14,11 @@ const errorTypes: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-export function anthropicError(status: number, message: string): unknown {
+export function anthropicError(status: number, message: string, requestId = randomId('req_')): unknown {
   return {
     type: 'error',
     error: { type: errorTypes[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message },
-    request_id: randomId('req_'),
+    request_id: requestId,
   };
 }
 
@@ -48,7 +48,7 @@ export function anthropicMessage(answer: MockAnswer): unknown {
     stop_reason: answer.toolCall ? 'tool_use' : 'end_turn',
     stop_sequence: null,
   };
-  message.usage = answer.omitUsage ? { input_tokens: 0, output_tokens: 0 } : usageBlock(answer, answer.usage.outputTokens);
+  if (!answer.omitUsage) message.usage = usageBlock(answer, answer.usage.outputTokens);
   return message;
 }
 
@@ -63,7 +63,8 @@ export function anthropicStreamEvents(answer: MockAnswer): string[] {
     content: [],
     stop_reason: null,
     stop_sequence: null,
-    usage: answer.omitUsage ? { input_tokens: 0, output_tokens: 0 } : usageBlock(answer, 1),
+    // The SDKs' stream accumulators write into `usage`, so "no numbers" is an empty object, not a missing one.
+    usage: answer.omitUsage ? {} : usageBlock(answer, 1),
   };
   const events = [frame('message_start', { type: 'message_start', message: start })];
   if (answer.toolCall) {

@@ -1,0 +1,139 @@
+import type { ServerResponse } from 'node:http';
+import { anthropicMessage, anthropicStreamEvents } from './anthropic-wire.js';
+import { checkCredentials } from './check-credentials.js';
+import { chooseBehavior } from './choose-behavior.js';
+import { geminiAsConversation, geminiResponse, geminiStreamEvents } from './gemini-wire.js';
+import { planAnswer, type MockAnswer } from './mock-answer.js';
+import type { MockBehavior } from './mock-behavior.js';
+import { countTokens, lastUserText, promptText, randomId } from './mock-conversation.js';
+import { openAiCompletion, openAiStreamEvents } from './openai-wire.js';
+import { pause } from './pause.js';
+import { providerError, requestIdHeaders } from './provider-error.js';
+import type { RecordedRequest } from './recorded-request.js';
+import { reportedUsage } from './reported-usage.js';
+import { responsesAsConversation, responsesObject, responsesStreamEvents } from './responses-wire.js';
+import type { MockRoute, Wire } from './route-request.js';
+import { sendEvents } from './send-events.js';
+import { sendJson } from './send-json.js';
+
+export interface AnswerContext {
+  /** Takes the next enqueued behavior, if any. */
+  takeQueuedBehavior(): MockBehavior | undefined;
+  defaultBehavior: MockBehavior | undefined;
+  /** Called just before the server cuts a connection on purpose, so it is not taken for a client abort. */
+  onDrop(): void;
+}
+
+const modelList = {
+  object: 'list',
+  // Both SDKs' model lists parse this: OpenAI reads `object`/`owned_by`, Anthropic `type`/`display_name`/`has_more`.
+  data: [{ id: 'mock-echo', object: 'model', created: 0, owned_by: 'sluice-mock', type: 'model', display_name: 'Sluice mock echo', created_at: '1970-01-01T00:00:00Z' }],
+  has_more: false,
+  first_id: 'mock-echo',
+  last_id: 'mock-echo',
+};
+
+const requiredFields: Record<Wire, string[]> = {
+  anthropic: ['model', 'messages', 'max_tokens'],
+  openai: ['model', 'messages'],
+  responses: ['model', 'input'],
+  gemini: ['contents'],
+};
+
+/** Answers one recorded request on a known route, in its provider's wire format, as its behavior says. */
+export async function answerRequest(recorded: RecordedRequest, response: ServerResponse, route: MockRoute, context: AnswerContext): Promise<void> {
+  if (route.kind === 'models') return sendJson(response, 200, modelList);
+
+  const wire = route.wire;
+  const requestId = randomId('req_');
+  const idHeaders = requestIdHeaders(wire, requestId);
+  const fail = (status: number, message: string, extraHeaders: Record<string, string> = {}) =>
+    sendJson(response, status, providerError(wire, status, message, requestId), { ...idHeaders, ...extraHeaders });
+
+  const credentialProblem = checkCredentials(wire, recorded.headers, recorded.query);
+  if (credentialProblem) return fail(credentialProblem.status, credentialProblem.message);
+  const body = recorded.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return fail(400, 'The request body is not a valid JSON object.');
+  const fields = conversationOf(wire, body as Record<string, unknown>, route.kind === 'generate' ? route.pathModel : undefined);
+
+  if (route.kind === 'count-tokens') return sendJson(response, 200, { input_tokens: countTokens(promptText(fields)) }, idHeaders);
+
+  const behavior = chooseBehavior({
+    queued: context.takeQueuedBehavior(),
+    header: recorded.headers['x-mock-behavior'],
+    lastUserText: lastUserText(fields),
+    fallback: context.defaultBehavior,
+  });
+  // Leaves the response open; the server's close listener records the client going away.
+  if (behavior.hang) return;
+  if (behavior.delayMs) await pause(behavior.delayMs, response);
+  if (response.closed) return;
+  if (behavior.status !== undefined && behavior.status >= 400) {
+    const retryAfter: Record<string, string> = behavior.retryAfter === undefined ? {} : { 'retry-after': String(behavior.retryAfter) };
+    return fail(behavior.status, behavior.errorMessage ?? `mock error ${behavior.status}`, retryAfter);
+  }
+  const missing = requiredFields[wire].find((field) => fields[field] === undefined);
+  if (missing) return fail(400, missingFieldMessage(wire, missing));
+
+  const answer = planAnswer(fields, behavior);
+  recorded.sentText = answer.toolCall ? answer.toolCall.argumentsJson : answer.text;
+  const streaming = route.pathStream ?? fields.stream === true;
+  const includeUsage = (fields.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  // Chat Completions streams report usage only when asked.
+  const reportsUsage = !answer.omitUsage && !(streaming && wire === 'openai' && !includeUsage);
+  if (reportsUsage) recorded.sentUsage = reportedUsage(wire, answer.usage);
+
+  if (!streaming) {
+    if (behavior.dropAfterEvents !== undefined) {
+      // A whole answer has no events to count: the connection just dies before any byte of it.
+      context.onDrop();
+      response.socket?.destroy();
+      return;
+    }
+    sendJson(response, 200, wholeAnswer(wire, answer), idHeaders);
+    recorded.completed = true;
+    return;
+  }
+  const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...idHeaders };
+  const outcome = await sendEvents(response, streamEvents(wire, answer, includeUsage), headers, behavior, context.onDrop);
+  recorded.completed = outcome === 'completed';
+}
+
+/** Every wire seen as `{ model, system, messages, ... }`, so counting and echoing work the same way. */
+function conversationOf(wire: Wire, body: Record<string, unknown>, pathModel: string | undefined): Record<string, unknown> {
+  if (wire === 'responses') return responsesAsConversation(body);
+  if (wire === 'gemini') return geminiAsConversation(body, pathModel ?? '');
+  return body;
+}
+
+function missingFieldMessage(wire: Wire, field: string): string {
+  if (wire === 'anthropic') return `${field}: Field required`;
+  if (wire === 'gemini') return `* GenerateContentRequest.${field}: ${field} is not specified`;
+  return `Missing required parameter: '${field}'.`;
+}
+
+function wholeAnswer(wire: Wire, answer: MockAnswer): unknown {
+  switch (wire) {
+    case 'anthropic':
+      return anthropicMessage(answer);
+    case 'openai':
+      return openAiCompletion(answer);
+    case 'responses':
+      return responsesObject(answer);
+    case 'gemini':
+      return geminiResponse(answer);
+  }
+}
+
+function streamEvents(wire: Wire, answer: MockAnswer, includeUsage: boolean): string[] {
+  switch (wire) {
+    case 'anthropic':
+      return anthropicStreamEvents(answer);
+    case 'openai':
+      return openAiStreamEvents(answer, includeUsage);
+    case 'responses':
+      return responsesStreamEvents(answer);
+    case 'gemini':
+      return geminiStreamEvents(answer);
+  }
+}
