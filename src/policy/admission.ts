@@ -1,5 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { KeyRecord, LimitSettings, PrincipalKind } from '../store/store.js';
+import type { BudgetCharge, BudgetLedger } from './budget-ledger.js';
+import { budgetPeriodOf } from './budget-period.js';
 import { effectiveLimits } from './effective-limits.js';
 import type { LimitCounters, WindowCharge, WindowState } from './limit-counters.js';
 import type { PrincipalView } from './principal-view.js';
@@ -27,7 +29,11 @@ export interface Admission {
   headers: Record<string, string>;
   /** Settles the token estimate to the real count. */
   settleTokens(actualTokens: number): Promise<void>;
-  /** Gives back concurrency slots. Idempotent. */
+  /** Whether a budget reservation is held (the caller should price the call and settle it). */
+  holdsBudget: boolean;
+  /** Settles the budget reservation to the real cost. */
+  settleCost(actualUsd: number): Promise<void>;
+  /** Gives back concurrency slots and any unsettled budget reservation. Idempotent. */
   release(): Promise<void>;
 }
 
@@ -42,6 +48,9 @@ export async function admit(options: {
   counters: LimitCounters;
   /** Called only when a token limit applies: the request's estimated tokens (prompt + max output). */
   estimateTokens: () => number;
+  /** Called only when a budget applies: the most the call can cost. */
+  maximumCostUsd?: () => number;
+  ledger?: BudgetLedger;
 }): Promise<Admission> {
   const { subjects, counters } = options;
   const charges: WindowCharge[] = [];
@@ -67,9 +76,16 @@ export async function admit(options: {
   }
 
   const slots: string[] = [];
-  const release = async () => {
+  let reservationId: string | undefined;
+  const releaseSlots = async () => {
     const taken = slots.splice(0);
     await Promise.all(taken.map((slot) => counters.releaseSlot(slot)));
+  };
+  const release = async () => {
+    await releaseSlots();
+    const reservation = reservationId;
+    reservationId = undefined;
+    if (reservation && options.ledger) await options.ledger.release(reservation);
   };
   for (const subject of subjects) {
     const limit = subject.limits.concurrentRequests;
@@ -85,9 +101,35 @@ export async function admit(options: {
     slots.push(slot);
   }
 
+  const headers = rateLimitHeaders(states);
+  const budgetCharges = budgetChargesOf(subjects, Date.now());
+  if (budgetCharges.length > 0 && options.ledger) {
+    const outcome = await options.ledger.reserve(budgetCharges, options.maximumCostUsd?.() ?? 0);
+    if (!outcome.admitted) {
+      await releaseSlots();
+      const charge = budgetCharges.find((candidate) => candidate.account === outcome.refusedAccount)!;
+      const period = subjects.find((subject) => subject.scope === charge.scope)?.limits.budget?.period ?? 'month';
+      throw new GatewayError(
+        'budget_exceeded',
+        `Budget exhausted for this ${charge.scope}: $${outcome.spentUsd.toFixed(4)} spent of $${charge.hardUsd} this ${period}.`,
+        { reason: `budget_exceeded.${charge.scope}` },
+      );
+    }
+    reservationId = outcome.reservationId;
+    if (outcome.softCapReached.length > 0) {
+      headers['x-sluice-budget-warning'] = outcome.softCapReached.map((account) => `soft budget reached for ${account.split(':')[0]}`).join('; ');
+    }
+  }
+
   const windowStart = Math.floor(Date.now() / minuteMs) * minuteMs;
   return {
-    headers: rateLimitHeaders(states),
+    headers,
+    holdsBudget: reservationId !== undefined,
+    async settleCost(actualUsd) {
+      const reservation = reservationId;
+      reservationId = undefined;
+      if (reservation && options.ledger) await options.ledger.settle(reservation, actualUsd);
+    },
     async settleTokens(actualTokens) {
       const delta = actualTokens - estimate;
       if (delta === 0) return;
@@ -97,6 +139,16 @@ export async function admit(options: {
     },
     release,
   };
+}
+
+/** One ledger account per subject with a budget, for the calendar period it is in now. */
+function budgetChargesOf(subjects: LimitSubject[], now: number): BudgetCharge[] {
+  return subjects.flatMap((subject) => {
+    const budget = subject.limits.budget;
+    if (!budget) return [];
+    const period = budgetPeriodOf(budget.period, now);
+    return [{ account: `${subject.scope}:${subject.id}:${period.label}`, scope: subject.scope, subject: subject.id, periodStart: period.start, hardUsd: budget.hardUsd, softUsd: budget.softUsd }];
+  });
 }
 
 /** OpenAI-style headers for the tightest request and token limits. */

@@ -12,6 +12,7 @@ import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerModelRoutes } from './routes/model-routes.js';
 import { registerProxyRoutes } from './routes/proxy-routes.js';
+import { registerUsageRoute } from './routes/usage-route.js';
 
 export interface BuildAppOptions {
   bodyLimit: number;
@@ -44,6 +45,7 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions): F
   registerModelRoutes(app, services);
   registerProxyRoutes(app, services);
   registerCountTokensRoute(app, services);
+  registerUsageRoute(app, services);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);

@@ -1,6 +1,9 @@
 import type { SubjectScope } from '../policy/admission.js';
 import type { KeyView } from '../policy/key-view.js';
+import type { BudgetLedger } from '../policy/budget-ledger.js';
 import type { LimitCounters } from '../policy/limit-counters.js';
+import type { CostBound } from '../usage/cost-bound.js';
+import type { Pricer } from '../usage/pricing.js';
 import type { PrincipalView } from '../policy/principal-view.js';
 import type { ProviderCredentials } from '../providers/provider-credentials.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -16,6 +19,10 @@ export interface GatewayServices {
   keyView: KeyView;
   principals: PrincipalView;
   limitCounters: LimitCounters;
+  budgetLedger: BudgetLedger;
+  /** Prices on the request thread, only for calls that hold a budget reservation. */
+  pricer: Pricer;
+  costBound: CostBound;
   limitDefaults: Record<SubjectScope, LimitSettings>;
   registry: ProviderRegistry;
   credentials: ProviderCredentials;

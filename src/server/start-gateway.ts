@@ -6,7 +6,10 @@ import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
 import { KeyView } from '../policy/key-view.js';
+import { MemoryBudgetLedger } from '../policy/memory-budget-ledger.js';
 import { MemoryLimitCounters } from '../policy/memory-limit-counters.js';
+import { CostBound } from '../usage/cost-bound.js';
+import { Pricer } from '../usage/pricing.js';
 import { PrincipalView } from '../policy/principal-view.js';
 import { ProviderCredentials } from '../providers/provider-credentials.js';
 import { buildProviderRegistry } from '../providers/provider-registry.js';
@@ -89,6 +92,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     keyView,
     principals,
     limitCounters: new MemoryLimitCounters(),
+    budgetLedger: new MemoryBudgetLedger(async (charge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd),
+    pricer: new Pricer(config.pricing),
+    costBound: new CostBound(config.pricing),
     limitDefaults: config.limits.defaults,
     registry,
     credentials,

@@ -92,8 +92,17 @@ export interface UsageSummaryRow {
   costUsd: number | null;
 }
 
+export interface UsageTotals {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
 export interface UsageStore {
   recordUsage(rows: readonly UsageRow[]): Promise<void>;
+  /** Totals for one key (by id), user or team (by name) since a time. */
+  usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals>;
   summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]>;
   /** Most recent rows first. */
   recentUsage(options: { limit: number }): Promise<UsageRow[]>;

@@ -73,11 +73,12 @@ export async function handleProxyRequest(
       else response.end();
     }
   } finally {
+    estimateUncountedInput(context);
     if (context.admission) {
+      if (context.admission.holdsBudget) await context.admission.settleCost(costOf(context, services));
       await context.admission.release();
       await context.admission.settleTokens(context.usage.inputTokens + context.usage.outputTokens);
     }
-    estimateUncountedInput(context);
     services.usageWriter.enqueue(toUsageRow(context, performance.now()));
   }
 }
@@ -154,6 +155,15 @@ async function proxy(
     subjects: limitSubjects(caller.key, services.principals, services.limitDefaults),
     counters: services.limitCounters,
     estimateTokens: () => context.estimateInputTokens() + maximumOutputTokens(dialect, body),
+    ledger: services.budgetLedger,
+    maximumCostUsd: () =>
+      services.costBound.maximumCostUsd({
+        provider: target.provider.name,
+        pricingProviderId: target.provider.pricingProviderId,
+        model: target.upstreamModel,
+        inputTokens: context.estimateInputTokens(),
+        maxOutputTokens: maximumOutputTokens(dialect, body) || defaultReservedOutputTokens,
+      }),
   });
   if (!target.provider.acceptsImages && hasImages(dialect.decodeRequest(body))) {
     throw new GatewayError('invalid_request', `The model '${inbound.model}' takes text only; remove the images from the request.`, {
@@ -219,6 +229,25 @@ async function proxy(
     removeInjectedUsageChunk,
     translation,
   });
+}
+
+/**
+ * Output reserved against a budget when the caller sets no max_tokens (OpenAI's own default is the model's
+ * limit, which would make the reservation absurd); a longer answer settles to its real cost afterwards.
+ */
+const defaultReservedOutputTokens = 4096;
+
+/** The real cost of a finished call, for settling its budget reservation. */
+function costOf(context: RequestContext, services: GatewayServices): number {
+  if (!context.provider || !context.upstreamModel) return 0;
+  return (
+    services.pricer.price({
+      provider: context.provider.name,
+      pricingProviderId: context.provider.pricingProviderId,
+      model: context.reportedModel ?? context.upstreamModel,
+      usage: context.usage,
+    }) ?? 0
+  );
 }
 
 /** The most output a request can produce, for a token-limit estimate before the call. */

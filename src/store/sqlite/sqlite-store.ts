@@ -14,6 +14,7 @@ import type {
   StoredProviderKey,
   UsageGrouping,
   UsageSummaryRow,
+  UsageTotals,
 } from '../store.js';
 import { sqliteMigrations } from './migrations.js';
 
@@ -226,6 +227,18 @@ export class SqliteStore implements Store {
     this.#database.transaction((batch: readonly UsageRow[]) => {
       for (const row of batch) this.#insertUsage.run(fromUsageRow(row));
     })(rows);
+  }
+
+  async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
+    const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
+    const row = this.#database
+      .prepare(
+        `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+                COALESCE(SUM(cost_usd), 0) AS cost_usd
+         FROM usage_rows WHERE ${column} = ? AND created_at >= ?`,
+      )
+      .get(options.subject, options.since) as { requests: number; input_tokens: number; output_tokens: number; cost_usd: number };
+    return { requests: row.requests, inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd };
   }
 
   async summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]> {

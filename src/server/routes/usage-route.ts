@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { dialects } from '../../dialects/dialects.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { limitSubjects, type LimitSubject } from '../../policy/admission.js';
+import { authenticate } from '../../policy/authenticate.js';
+import { budgetPeriodOf } from '../../policy/budget-period.js';
+import type { GatewayServices } from '../gateway-services.js';
+import { guessDialect } from '../guess-dialect.js';
+import { writeGatewayError } from '../proxy/write-gateway-error.js';
+import { sluiceApiVersion } from './health-routes.js';
+
+/**
+ * `GET /v1/usage`: the caller's own usage and what remains, for its key, user and team — limits in force,
+ * spend against budgets this period, and calls, tokens and cost today and this month.
+ */
+export function registerUsageRoute(app: FastifyInstance, services: GatewayServices): void {
+  app.get('/v1/usage', async (request, reply) => {
+    reply.hijack();
+    try {
+      const caller = await authenticate(request.headers, services.keyView);
+      const subjects = limitSubjects(caller.key, services.principals, services.limitDefaults);
+      const now = Date.now();
+      const body: Record<string, unknown> = { object: 'usage', generatedAt: new Date(now).toISOString() };
+      for (const subject of subjects) body[subject.scope] = await describeSubject(subject, services, now, subject.scope === 'key' ? caller.key.name : subject.id);
+      reply.raw.writeHead(200, { 'content-type': 'application/json', 'sluice-api-version': sluiceApiVersion });
+      reply.raw.end(JSON.stringify(body));
+    } catch (error) {
+      const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
+      writeGatewayError(reply.raw, dialects[guessDialect(request.url, request.headers)], gatewayError, request.id);
+    }
+  });
+}
+
+async function describeSubject(subject: LimitSubject, services: GatewayServices, now: number, name: string): Promise<Record<string, unknown>> {
+  const day = budgetPeriodOf('day', now);
+  const month = budgetPeriodOf('month', now);
+  const [today, thisMonth] = await Promise.all([
+    services.store.usageTotals({ scope: subject.scope, subject: subject.id, since: day.start }),
+    services.store.usageTotals({ scope: subject.scope, subject: subject.id, since: month.start }),
+  ]);
+  const description: Record<string, unknown> = { name, limits: subject.limits, usage: { today, thisMonth } };
+  const budget = subject.limits.budget;
+  if (budget) {
+    const period = budgetPeriodOf(budget.period, now);
+    const account = `${subject.scope}:${subject.id}:${period.label}`;
+    // The ledger knows reservations in flight; the store knows everything written so far.
+    const stored = (await services.store.usageTotals({ scope: subject.scope, subject: subject.id, since: period.start })).costUsd;
+    const spentUsd = Math.max(stored, await services.budgetLedger.spent(account));
+    description.budget = {
+      period: budget.period,
+      periodStart: new Date(period.start).toISOString(),
+      periodEnd: new Date(period.end).toISOString(),
+      hardUsd: budget.hardUsd ?? null,
+      softUsd: budget.softUsd ?? null,
+      spentUsd,
+      remainingUsd: budget.hardUsd === undefined ? null : Math.max(0, budget.hardUsd - spentUsd),
+    };
+  }
+  return description;
+}
