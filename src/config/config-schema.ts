@@ -105,6 +105,15 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** The response cache, used by requests that send `x-sluice-cache: true` or `refresh`. */
+    cache: z
+      .object({
+        /** Whose answers an entry may serve: the same team (else the same key), the same key, or anyone. */
+        partition: z.enum(['team', 'key', 'global']).default('team'),
+        maxEntries: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({}),
     /** Defaults for keys, users and teams that do not set a limit themselves (0 = no limit). */
     limits: z
       .object({

@@ -1,5 +1,7 @@
 import type { SubjectScope } from '../policy/admission.js';
 import type { KeyView } from '../policy/key-view.js';
+import type { CachePartition } from '../cache/cache-request.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { BudgetLedger } from '../policy/budget-ledger.js';
 import type { LimitCounters } from '../policy/limit-counters.js';
 import type { CostBound } from '../usage/cost-bound.js';
@@ -19,6 +21,8 @@ export interface GatewayServices {
   keyView: KeyView;
   principals: PrincipalView;
   limitCounters: LimitCounters;
+  responseCache: ResponseCache;
+  cachePartition: CachePartition;
   budgetLedger: BudgetLedger;
   /** Prices on the request thread, only for calls that hold a budget reservation. */
   pricer: Pricer;

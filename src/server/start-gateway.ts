@@ -6,6 +6,7 @@ import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
 import { KeyView } from '../policy/key-view.js';
+import { MemoryResponseCache } from '../cache/memory-response-cache.js';
 import { MemoryBudgetLedger } from '../policy/memory-budget-ledger.js';
 import { MemoryLimitCounters } from '../policy/memory-limit-counters.js';
 import { CostBound } from '../usage/cost-bound.js';
@@ -92,6 +93,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     keyView,
     principals,
     limitCounters: new MemoryLimitCounters(),
+    responseCache: new MemoryResponseCache(config.cache.maxEntries),
+    cachePartition: config.cache.partition,
     budgetLedger: new MemoryBudgetLedger(async (charge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd),
     pricer: new Pricer(config.pricing),
     costBound: new CostBound(config.pricing),

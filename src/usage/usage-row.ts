@@ -37,6 +37,10 @@ export interface UsageRow {
   outputTokensEstimated: boolean;
   /** Input tokens were estimated from the request (the stream ended before the provider counted them). */
   inputTokensEstimated: boolean;
+  /** Served from the response cache: no tokens, no cost. */
+  cached: boolean;
+  /** What a cache hit saved: the cost of the call that produced the answer. */
+  savedCostUsd: number | null;
   /** USD; null when no price is known for the model. Filled in by the usage writer. */
   costUsd: number | null;
   latencyMs: number;

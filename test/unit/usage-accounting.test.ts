@@ -48,6 +48,8 @@ function row(index: number): UsageRow {
     reasoningTokens: 0,
     outputTokensEstimated: false,
     inputTokensEstimated: false,
+    cached: false,
+    savedCostUsd: null,
     costUsd: null,
     latencyMs: 1,
     timeToFirstByteMs: null,

@@ -5,6 +5,8 @@ import type { DialectName } from '../../dialects/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrRequest } from '../../ir/ir-types.js';
+import { cacheKey, cacheModeOf, cacheTtlMs, partitionOf } from '../../cache/cache-request.js';
+import type { CachedAnswer } from '../../cache/response-cache.js';
 import { admit, limitSubjects } from '../../policy/admission.js';
 import { isModelAllowed } from '../../policy/allow-list.js';
 import { authenticate } from '../../policy/authenticate.js';
@@ -16,6 +18,7 @@ import { buildUpstreamCall, type UpstreamRequestParts } from './build-upstream-c
 import { relayUpstreamResponse, type Translation } from './relay-upstream-response.js';
 import { requesterOf, tagsOf } from './request-attribution.js';
 import { createRequestContext, estimateUncountedInput, toUsageRow, type RequestContext } from './request-context.js';
+import { serveCachedAnswer } from './serve-cached-answer.js';
 import { writeGatewayError } from './write-gateway-error.js';
 
 export interface ProxyRoute {
@@ -170,6 +173,26 @@ async function proxy(
       param: 'messages',
     });
   }
+  const cacheMode = cacheModeOf(request.headers);
+  if (cacheMode) {
+    context.cache = {
+      mode: cacheMode,
+      ttlMs: cacheTtlMs(request.headers),
+      key: cacheKey({
+        partition: partitionOf(services.cachePartition, caller.key),
+        dialect: dialect.name,
+        provider: target.provider.name,
+        upstreamModel: target.upstreamModel,
+        body,
+      }),
+    };
+    const hit = cacheMode === 'use' ? await services.responseCache.get(context.cache.key) : undefined;
+    if (hit) {
+      serveCachedAnswer({ context, response, hit, callerRequest: dialect.decodeRequest(body), headers: sluiceHeaders(context) });
+      return;
+    }
+  }
+
   let call: UpstreamRequestParts;
   let translation: Translation | undefined;
   let removeInjectedUsageChunk = false;
@@ -228,6 +251,7 @@ async function proxy(
     signal,
     removeInjectedUsageChunk,
     translation,
+    storeInCache: context.cache ? (answer) => storeAnswer(context, services, answer) : undefined,
   });
 }
 
@@ -236,6 +260,15 @@ async function proxy(
  * limit, which would make the reservation absurd); a longer answer settles to its real cost afterwards.
  */
 const defaultReservedOutputTokens = 4096;
+
+/** Keeps a successful answer for later hits, with what it cost (recorded as saved on every hit). */
+function storeAnswer(context: RequestContext, services: GatewayServices, answer: CachedAnswer['answer']): void {
+  if (!context.cache) return;
+  const entry: CachedAnswer = { answer, reportedModel: context.reportedModel, costUsd: costOf(context, services), storedAt: Date.now() };
+  void services.responseCache.set(context.cache.key, entry, context.cache.ttlMs).catch((error: unknown) => {
+    services.logger.warn({ err: error }, 'storing a cached answer failed');
+  });
+}
 
 /** The real cost of a finished call, for settling its budget reservation. */
 function costOf(context: RequestContext, services: GatewayServices): number {
@@ -270,6 +303,7 @@ function sluiceHeaders(context: RequestContext): Record<string, string> {
   if (context.provider) headers['x-sluice-provider'] = context.provider.name;
   if (context.upstreamModel) headers['x-sluice-model'] = context.upstreamModel;
   if (context.warnings.length > 0) headers['x-sluice-warning'] = context.warnings.join('; ');
+  if (context.cache && !context.cached) headers['x-sluice-cache'] = 'MISS';
   return context.admission ? { ...context.admission.headers, ...headers } : headers;
 }
 

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Dialect } from '../../dialects/dialect.js';
-import type { IrRequest } from '../../ir/ir-types.js';
+import type { CachedAnswer } from '../../cache/response-cache.js';
+import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
+import { createSseDecoder } from '../../upstream/sse-decoder.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import { estimateTokensFromCharacters } from '../../usage/token-usage.js';
@@ -26,6 +28,8 @@ export interface RelayOptions {
   signal: AbortSignal;
   removeInjectedUsageChunk: boolean;
   translation: Translation | undefined;
+  /** Set when the answer should be cached: called once, only for a complete, successful answer. */
+  storeInCache: ((answer: CachedAnswer['answer']) => void) | undefined;
 }
 
 /**
@@ -67,6 +71,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<void
     const core = translation.upstreamDialect.decodeResponse(parsed);
     context.usage = core.usage;
     context.reportedModel = core.model || null;
+    options.storeInCache?.({ kind: 'whole', response: core });
     const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core, translation.callerRequest)));
     sendWhole(options, encoded, { 'content-type': 'application/json' });
     return;
@@ -75,6 +80,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<void
   if (facts.usage) context.usage = facts.usage;
   context.reportedModel = facts.reportedModel ?? null;
   sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
+  options.storeInCache?.({ kind: 'whole', response: context.dialect.decodeResponse(parsed) });
 }
 
 async function readWholeBody(options: RelayOptions): Promise<Buffer> {
@@ -117,6 +123,8 @@ function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknow
 
 async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promise<void> {
   const { upstream, context, response, signal } = options;
+  // Caching records the answer as core events, whatever the shapes, so any caller can be served later.
+  const recorder = options.storeInCache ? createEventRecorder(options.translation?.upstreamDialect ?? context.dialect) : undefined;
   const passThroughHeaders = options.translation ? {} : forwardableResponseHeaders(upstream.headers);
   response.writeHead(upstream.statusCode, {
     ...passThroughHeaders,
@@ -139,6 +147,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
       const roomLeft = response.write(output);
       // Untouched bytes go to the client first; the tap reads them afterwards, off the latency path.
       pipe.afterWrite(chunk);
+      recorder?.push(chunk);
       if (!roomLeft) await waitForDrain(response, signal);
     }
     const trailing = pipe.finish();
@@ -180,8 +189,23 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
   if (tap.upstreamErrorMessage()) {
     context.outcome = 'error';
     context.errorCode = 'upstream_error';
+  } else if (recorder && options.storeInCache) {
+    options.storeInCache({ kind: 'stream', events: recorder.finish() });
   }
   response.end();
+}
+
+function createEventRecorder(upstreamDialect: Dialect): { push(chunk: Buffer): void; finish(): IrStreamEvent[] } {
+  const translate = upstreamDialect.createStreamDecoder();
+  const events: IrStreamEvent[] = [];
+  const decoder = createSseDecoder((event) => events.push(...translate(event)));
+  return {
+    push: (chunk) => decoder.push(chunk),
+    finish() {
+      decoder.end();
+      return events;
+    },
+  };
 }
 
 /** Waits until the client has room again, or has gone away. */

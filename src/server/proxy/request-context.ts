@@ -1,5 +1,6 @@
 import type { Dialect } from '../../dialects/dialect.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
 import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
@@ -31,6 +32,10 @@ export interface RequestContext {
   /** The request went to the provider, so it may have cost something even without a count. */
   sentUpstream: boolean;
   firstByteAt: number | undefined;
+  /** Set when the caller asked for the response cache. */
+  cache: { key: string; ttlMs: number; mode: CacheMode } | undefined;
+  cached: boolean;
+  savedCostUsd: number | null;
   /** Rate limits and concurrency slots this request holds, once admitted. */
   admission: Admission | undefined;
   /** What a translation could not carry over; sent as `x-sluice-warning`. */
@@ -62,6 +67,9 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     firstByteAt: undefined,
     warnings: [],
     admission: undefined,
+    cache: undefined,
+    cached: false,
+    savedCostUsd: null,
   };
 }
 
@@ -101,6 +109,8 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     ...context.usage,
     outputTokensEstimated: context.outputTokensEstimated,
     inputTokensEstimated: context.inputTokensEstimated,
+    cached: context.cached,
+    savedCostUsd: context.savedCostUsd,
     costUsd: null,
     latencyMs: round(finishedAt - context.startedAt),
     timeToFirstByteMs: context.firstByteAt === undefined ? null : round(context.firstByteAt - context.startedAt),

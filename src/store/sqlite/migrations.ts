@@ -73,4 +73,8 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX usage_rows_user_created_at ON usage_rows (user_name, created_at);
   CREATE INDEX usage_rows_team_created_at ON usage_rows (team_name, created_at);
   `,
+  `
+  ALTER TABLE usage_rows ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE usage_rows ADD COLUMN saved_cost_usd REAL;
+  `,
 ];

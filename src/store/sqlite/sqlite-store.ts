@@ -58,6 +58,8 @@ interface UsageRowShape {
   reasoning_tokens: number;
   output_tokens_estimated: number;
   input_tokens_estimated: number;
+  cached: number;
+  saved_cost_usd: number | null;
   cost_usd: number | null;
   latency_ms: number;
   time_to_first_byte_ms: number | null;
@@ -92,12 +94,12 @@ export class SqliteStore implements Store {
         id, created_at, key_id, user_name, team_name, requester, tags, inbound_dialect, provider,
         requested_model, upstream_model, reported_model, stream, caller_provider_key, status_code, outcome,
         error_code, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-        output_tokens_estimated, input_tokens_estimated, cost_usd, latency_ms, time_to_first_byte_ms
+        output_tokens_estimated, input_tokens_estimated, cached, saved_cost_usd, cost_usd, latency_ms, time_to_first_byte_ms
       ) VALUES (
         @id, @created_at, @key_id, @user_name, @team_name, @requester, @tags, @inbound_dialect, @provider,
         @requested_model, @upstream_model, @reported_model, @stream, @caller_provider_key, @status_code, @outcome,
         @error_code, @input_tokens, @output_tokens, @cache_read_tokens, @cache_write_tokens, @reasoning_tokens,
-        @output_tokens_estimated, @input_tokens_estimated, @cost_usd, @latency_ms, @time_to_first_byte_ms
+        @output_tokens_estimated, @input_tokens_estimated, @cached, @saved_cost_usd, @cost_usd, @latency_ms, @time_to_first_byte_ms
       )`);
   }
 
@@ -331,6 +333,8 @@ function fromUsageRow(row: UsageRow): UsageRowShape {
     reasoning_tokens: row.reasoningTokens,
     output_tokens_estimated: row.outputTokensEstimated ? 1 : 0,
     input_tokens_estimated: row.inputTokensEstimated ? 1 : 0,
+    cached: row.cached ? 1 : 0,
+    saved_cost_usd: row.savedCostUsd,
     cost_usd: row.costUsd,
     latency_ms: row.latencyMs,
     time_to_first_byte_ms: row.timeToFirstByteMs,
@@ -363,6 +367,8 @@ function toUsageRow(row: UsageRowShape): UsageRow {
     reasoningTokens: row.reasoning_tokens,
     outputTokensEstimated: row.output_tokens_estimated === 1,
     inputTokensEstimated: row.input_tokens_estimated === 1,
+    cached: row.cached === 1,
+    savedCostUsd: row.saved_cost_usd,
     costUsd: row.cost_usd,
     latencyMs: row.latency_ms,
     timeToFirstByteMs: row.time_to_first_byte_ms,
