@@ -105,6 +105,13 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    cors: z
+      .object({
+        /** Browser origins allowed to call Sluice, e.g. https://app.example.com; localhost is always allowed. */
+        origins: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({}),
     /** The response cache, used by requests that send `x-sluice-cache: true` or `refresh`. */
     cache: z
       .object({

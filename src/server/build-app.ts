@@ -4,6 +4,7 @@ import { dialects } from '../dialects/dialects.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { authenticate } from '../policy/authenticate.js';
 import './fastify-augmentation.js';
+import { registerCors } from './cors-policy.js';
 import type { GatewayServices } from './gateway-services.js';
 import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
@@ -16,10 +17,11 @@ import { registerUsageRoute } from './routes/usage-route.js';
 
 export interface BuildAppOptions {
   bodyLimit: number;
+  corsOrigins: readonly string[];
 }
 
 /** The HTTP application, without listening, so tests can also drive it in-process with `inject`. */
-export function buildApp(services: GatewayServices, options: BuildAppOptions): FastifyInstance {
+export async function buildApp(services: GatewayServices, options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit,
@@ -30,6 +32,7 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions): F
     keepAliveTimeout: 75_000,
   });
 
+  await registerCors(app, options.corsOrigins);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;

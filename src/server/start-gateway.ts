@@ -106,7 +106,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     usageWriter,
     isReady: () => ready,
   };
-  const app = buildApp(services, { bodyLimit: config.server.bodyLimit });
+  const app = await buildApp(services, { bodyLimit: config.server.bodyLimit, corsOrigins: config.cors.origins });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;

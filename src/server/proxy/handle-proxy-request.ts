@@ -20,6 +20,7 @@ import { requesterOf, tagsOf } from './request-attribution.js';
 import { createRequestContext, estimateUncountedInput, toUsageRow, type RequestContext } from './request-context.js';
 import { serveCachedAnswer } from './serve-cached-answer.js';
 import { writeGatewayError } from './write-gateway-error.js';
+import { hijackReply } from '../hijack-reply.js';
 
 export interface ProxyRoute {
   dialect: Dialect;
@@ -51,8 +52,7 @@ export async function handleProxyRequest(
   route: ProxyRoute,
   services: GatewayServices,
 ): Promise<void> {
-  reply.hijack();
-  const response = reply.raw;
+  const response = hijackReply(reply);
   const context = createRequestContext(request.id, route.dialect, performance.now());
   const controller = new AbortController();
   response.once('close', () => {

@@ -13,6 +13,7 @@ import type { GatewayServices } from '../gateway-services.js';
 import { buildUpstreamCall } from '../proxy/build-upstream-call.js';
 import { forwardableResponseHeaders } from '../proxy/response-headers.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
+import { hijackReply } from '../hijack-reply.js';
 
 const countTokensRequest = z.object({
   model: z.string().min(1, 'must be a non-empty string'),
@@ -39,8 +40,7 @@ async function countTokens(
   services: GatewayServices,
   pinnedProviderName: string | undefined,
 ): Promise<void> {
-  reply.hijack();
-  const response = reply.raw;
+  const response = hijackReply(reply);
   const controller = new AbortController();
   response.once('close', () => {
     if (!response.writableFinished) controller.abort();

@@ -7,6 +7,7 @@ import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { guessDialect } from '../guess-dialect.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
+import { hijackReply } from '../hijack-reply.js';
 
 interface ListedModel {
   id: string;
@@ -28,7 +29,7 @@ async function listModels(
   pinnedProvider: string | undefined,
 ): Promise<void> {
   const dialect = dialects[guessDialect(request.url, request.headers)];
-  reply.hijack();
+  hijackReply(reply);
   try {
     const caller = await authenticate(request.headers, services.keyView);
     const providers = pinnedProvider === undefined ? services.registry.routable() : [services.registry.get(pinnedProvider)];

@@ -5,6 +5,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { handleProxyRequest } from '../proxy/handle-proxy-request.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
+import { hijackReply } from '../hijack-reply.js';
 
 /** Model-call surfaces: the shared paths, and `/<provider>/…` prefixes that pin a provider. */
 const surfaces: ReadonlyArray<{ path: string; dialect: DialectName }> = [
@@ -42,7 +43,7 @@ function registerGeminiRoutes(app: FastifyInstance, services: GatewayServices): 
   const handle = (request: FastifyRequest, reply: FastifyReply, modelAction: string, pinnedProvider: string | undefined) => {
     const match = /^(.+):(generateContent|streamGenerateContent)$/.exec(modelAction);
     if (!match) {
-      reply.hijack();
+      hijackReply(reply);
       const error = new GatewayError('route_not_found', `Unsupported Gemini method in '${modelAction}'; use :generateContent or :streamGenerateContent.`);
       writeGatewayError(reply.raw, dialect, error, request.id);
       return;
@@ -58,7 +59,7 @@ function registerGeminiRoutes(app: FastifyInstance, services: GatewayServices): 
 
 function methodNotAllowed(dialect: DialectName) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    reply.hijack();
+    hijackReply(reply);
     const error = new GatewayError('method_not_allowed', `Method ${request.method} is not allowed here; use POST.`);
     writeGatewayError(reply.raw, dialects[dialect], error, request.id, { allow: 'POST' });
   };

@@ -8,6 +8,7 @@ import type { GatewayServices } from '../gateway-services.js';
 import { guessDialect } from '../guess-dialect.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { sluiceApiVersion } from './health-routes.js';
+import { hijackReply } from '../hijack-reply.js';
 
 /**
  * `GET /v1/usage`: the caller's own usage and what remains, for its key, user and team — limits in force,
@@ -15,7 +16,7 @@ import { sluiceApiVersion } from './health-routes.js';
  */
 export function registerUsageRoute(app: FastifyInstance, services: GatewayServices): void {
   app.get('/v1/usage', async (request, reply) => {
-    reply.hijack();
+    hijackReply(reply);
     try {
       const caller = await authenticate(request.headers, services.keyView);
       const subjects = limitSubjects(caller.key, services.principals, services.limitDefaults);
