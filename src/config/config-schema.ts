@@ -105,6 +105,19 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Shared state for several instances: limits, budgets and cache in Redis (or set REDIS_URL). */
+    redis: z
+      .object({
+        url: z.string().min(1).optional(),
+        /** Every Redis call is bounded by this. */
+        timeoutMs: z.number().int().positive().default(100),
+        /** While Redis is unreachable each instance allows this share of a rate limit: limit / instances. */
+        instances: z.number().int().positive().default(1),
+        /** While Redis is unreachable: refuse budgeted calls (fail-closed) or reserve locally (local). */
+        budgetsWhenUnavailable: z.enum(['fail-closed', 'local']).default('local'),
+      })
+      .strict()
+      .default({}),
     cors: z
       .object({
         /** Browser origins allowed to call Sluice, e.g. https://app.example.com; localhost is always allowed. */

@@ -20,6 +20,7 @@ export const errorCatalog = {
   rate_limited: { status: 429, retryable: true },
   concurrency_limited: { status: 429, retryable: true },
   budget_exceeded: { status: 429, retryable: false },
+  budget_unavailable: { status: 503, retryable: true },
   client_closed_request: { status: 499, retryable: false },
   internal_error: { status: 500, retryable: true },
   upstream_unreachable: { status: 502, retryable: true },

@@ -147,7 +147,17 @@ function budgetChargesOf(subjects: LimitSubject[], now: number): BudgetCharge[] 
     const budget = subject.limits.budget;
     if (!budget) return [];
     const period = budgetPeriodOf(budget.period, now);
-    return [{ account: `${subject.scope}:${subject.id}:${period.label}`, scope: subject.scope, subject: subject.id, periodStart: period.start, hardUsd: budget.hardUsd, softUsd: budget.softUsd }];
+    return [
+      {
+        account: `${subject.scope}:${subject.id}:${period.label}`,
+        scope: subject.scope,
+        subject: subject.id,
+        periodStart: period.start,
+        periodEnd: period.end,
+        hardUsd: budget.hardUsd,
+        softUsd: budget.softUsd,
+      },
+    ];
   });
 }
 

@@ -10,6 +10,8 @@ export interface BudgetCharge {
   scope: 'key' | 'user' | 'team';
   subject: string;
   periodStart: number;
+  /** When the period ends, so a shared account can expire after it. */
+  periodEnd: number;
   /** Hard cap in USD; undefined when only a soft cap is set. */
   hardUsd: number | undefined;
   softUsd: number | undefined;

@@ -6,9 +6,6 @@ import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
 import { KeyView } from '../policy/key-view.js';
-import { MemoryResponseCache } from '../cache/memory-response-cache.js';
-import { MemoryBudgetLedger } from '../policy/memory-budget-ledger.js';
-import { MemoryLimitCounters } from '../policy/memory-limit-counters.js';
 import { CostBound } from '../usage/cost-bound.js';
 import { Pricer } from '../usage/pricing.js';
 import { PrincipalView } from '../policy/principal-view.js';
@@ -21,6 +18,7 @@ import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
 import { buildApp } from './build-app.js';
 import type { GatewayServices } from './gateway-services.js';
 import { createLogger, type Logger } from './logger.js';
+import { createSharedState } from './shared-state.js';
 
 export interface StartGatewayOptions {
   config: SluiceConfig;
@@ -86,16 +84,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const upstream = new UpstreamClient(config.upstream);
 
+  const sharedState = createSharedState(config, store, logger);
   let ready = true;
   const services: GatewayServices = {
     logger,
     store,
     keyView,
     principals,
-    limitCounters: new MemoryLimitCounters(),
-    responseCache: new MemoryResponseCache(config.cache.maxEntries),
+    limitCounters: sharedState.limitCounters,
+    responseCache: sharedState.responseCache,
     cachePartition: config.cache.partition,
-    budgetLedger: new MemoryBudgetLedger(async (charge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd),
+    budgetLedger: sharedState.budgetLedger,
     pricer: new Pricer(config.pricing),
     costBound: new CostBound(config.pricing),
     limitDefaults: config.limits.defaults,
@@ -124,6 +123,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await usageSink.close();
       await upstream.close();
       await mockUpstream?.close();
+      await sharedState.close();
       await store.close();
     })();
     return closing;

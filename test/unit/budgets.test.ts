@@ -8,6 +8,7 @@ const charge = (hardUsd: number | undefined, softUsd?: number): BudgetCharge => 
   scope: 'key',
   subject: 'k1',
   periodStart: 0,
+  periodEnd: 86_400_000,
   hardUsd,
   softUsd,
 });

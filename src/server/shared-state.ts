@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import type { SluiceConfig } from '../config/config-schema.js';
+import { MemoryResponseCache } from '../cache/memory-response-cache.js';
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { BudgetCharge, BudgetLedger } from '../policy/budget-ledger.js';
+import type { LimitCounters } from '../policy/limit-counters.js';
+import { MemoryBudgetLedger } from '../policy/memory-budget-ledger.js';
+import { MemoryLimitCounters } from '../policy/memory-limit-counters.js';
+import { RedisBudgetLedger } from '../store/redis/redis-budget-ledger.js';
+import { RedisLimitCounters } from '../store/redis/redis-limit-counters.js';
+import { RedisResponseCache } from '../store/redis/redis-response-cache.js';
+import { ResilientBudgetLedger, ResilientLimitCounters, ResilientResponseCache } from '../store/redis/resilient-state.js';
+import type { UsageStore } from '../store/store.js';
+import type { Logger } from './logger.js';
+
+export interface SharedState {
+  limitCounters: LimitCounters;
+  budgetLedger: BudgetLedger;
+  responseCache: ResponseCache;
+  close(): Promise<void>;
+}
+
+/**
+ * Counters, budgets and cache: in process by default, in Redis when `redis.url` (or REDIS_URL) is set,
+ * with the documented fallbacks while Redis is unreachable.
+ */
+export function createSharedState(config: SluiceConfig, store: UsageStore, logger: Logger): SharedState {
+  const loadBaseline = async (charge: BudgetCharge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd;
+  const localCounters = new MemoryLimitCounters();
+  const localLedger = new MemoryBudgetLedger(loadBaseline);
+  const localCache = new MemoryResponseCache(config.cache.maxEntries);
+  if (!config.redis.url) {
+    return { limitCounters: localCounters, budgetLedger: localLedger, responseCache: localCache, close: async () => undefined };
+  }
+  const redis = new Redis(config.redis.url, {
+    commandTimeout: config.redis.timeoutMs,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    // Fail at once while disconnected instead of queueing: the fallbacks take over, and ioredis keeps
+    // reconnecting in the background, so service recovers without a restart.
+    enableOfflineQueue: false,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  return {
+    limitCounters: new ResilientLimitCounters({ primary: new RedisLimitCounters(redis), local: localCounters, instances: config.redis.instances, logger }),
+    budgetLedger: new ResilientBudgetLedger({
+      primary: new RedisBudgetLedger({ redis, loadBaseline }),
+      local: localLedger,
+      failClosed: config.redis.budgetsWhenUnavailable === 'fail-closed',
+      logger,
+    }),
+    responseCache: new ResilientResponseCache(new RedisResponseCache(redis)),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

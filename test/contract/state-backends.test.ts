@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResponseCache } from '../../src/cache/response-cache.js';
+import { MemoryResponseCache } from '../../src/cache/memory-response-cache.js';
+import type { BudgetCharge, BudgetLedger } from '../../src/policy/budget-ledger.js';
+import type { LimitCounters } from '../../src/policy/limit-counters.js';
+import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
+import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';
+import { RedisBudgetLedger } from '../../src/store/redis/redis-budget-ledger.js';
+import { RedisLimitCounters } from '../../src/store/redis/redis-limit-counters.js';
+import { RedisResponseCache } from '../../src/store/redis/redis-response-cache.js';
+import { connectTestRedis } from '../helpers/redis-backend.js';
+
+/**
+ * One contract per state interface, run on every backend: in process, and the real Redis on the machine.
+ */
+interface Backend {
+  name: string;
+  counters: () => LimitCounters;
+  ledger: (baseline: number) => BudgetLedger;
+  cache: () => ResponseCache;
+}
+
+const redisConnection = await connectTestRedis();
+const backends: Backend[] = [
+  {
+    name: 'memory',
+    counters: () => new MemoryLimitCounters(),
+    ledger: (baseline) => new MemoryBudgetLedger(async () => baseline),
+    cache: () => new MemoryResponseCache(100),
+  },
+];
+if ('redis' in redisConnection) {
+  const { redis, prefix } = redisConnection;
+  let instance = 0;
+  const fresh = () => `${prefix}${instance++}:`;
+  backends.push({
+    name: 'redis',
+    counters: () => new RedisLimitCounters(redis, fresh()),
+    ledger: (baseline) => new RedisBudgetLedger({ redis, prefix: fresh(), loadBaseline: async () => baseline }),
+    cache: () => new RedisResponseCache(redis, fresh()),
+  });
+} else {
+  console.warn(`[state-backends] skipping the Redis backend: ${redisConnection.skipReason}`);
+}
+
+afterAll(async () => {
+  if ('redis' in redisConnection) {
+    const keys = await redisConnection.redis.keys(`${redisConnection.prefix}*`);
+    if (keys.length > 0) await redisConnection.redis.del(...keys);
+    redisConnection.redis.disconnect();
+  }
+});
+
+const charge: BudgetCharge = { account: 'key:k1:2026-11', scope: 'key', subject: 'k1', periodStart: 0, periodEnd: Date.now() + 86_400_000, hardUsd: 1, softUsd: 0.5 };
+
+describe.each(backends)('$name backend', (backend) => {
+  describe('limit counters', () => {
+    let counters: LimitCounters;
+    beforeAll(() => {
+      counters = backend.counters();
+    });
+
+    it('charge all-or-nothing and report use and reset', async () => {
+      const charges = [
+        { counter: 'requests:key:a', limit: 2, amount: 1 },
+        { counter: 'tokens:key:a', limit: 100, amount: 60 },
+      ];
+      const first = await counters.charge(charges, 60_000);
+      expect(first.admitted).toBe(true);
+      expect(first.states.map((state) => state.used)).toEqual([1, 60]);
+      expect(first.states[0]!.resetAt).toBeGreaterThan(Date.now() - 1_000);
+      const second = await counters.charge(charges, 60_000);
+      expect(second).toMatchObject({ admitted: false, refused: { counter: 'tokens:key:a', used: 60 } });
+      const third = await counters.charge([charges[0]!], 60_000);
+      expect(third.states[0]!.used).toBe(2);
+    });
+
+    it('admit exactly the limit under concurrency', async () => {
+      const outcomes = await Promise.all(Array.from({ length: 50 }, () => counters.charge([{ counter: 'requests:key:burst', limit: 20, amount: 1 }], 60_000)));
+      expect(outcomes.filter((outcome) => outcome.admitted)).toHaveLength(20);
+    });
+
+    it('adjust a window after the fact', async () => {
+      const outcome = await counters.charge([{ counter: 'tokens:key:adjust', limit: 100, amount: 90 }], 60_000);
+      const windowStart = outcome.states[0]!.resetAt - 60_000;
+      await counters.adjust('tokens:key:adjust', windowStart, 60_000, -80);
+      expect((await counters.charge([{ counter: 'tokens:key:adjust', limit: 100, amount: 50 }], 60_000)).admitted).toBe(true);
+    });
+
+    it('hand out and take back concurrency slots', async () => {
+      const taken = await Promise.all(Array.from({ length: 10 }, () => counters.acquireSlot('concurrency:key:c', 3)));
+      expect(taken.filter(Boolean)).toHaveLength(3);
+      await counters.releaseSlot('concurrency:key:c');
+      expect(await counters.acquireSlot('concurrency:key:c', 3)).toBe(true);
+      expect(await counters.acquireSlot('concurrency:key:c', 3)).toBe(false);
+    });
+  });
+
+  describe('budget ledger', () => {
+    it('starts from the stored spend, reserves, settles and releases exactly once', async () => {
+      const ledger = backend.ledger(0.25);
+      const reserved = await ledger.reserve([charge], 0.5);
+      expect(reserved).toMatchObject({ admitted: true, softCapReached: ['key:k1:2026-11'] });
+      expect(await ledger.spent(charge.account)).toBeCloseTo(0.75, 9);
+      if (!reserved.admitted) throw new Error('expected a reservation');
+      await ledger.settle(reserved.reservationId, 0.1);
+      await ledger.settle(reserved.reservationId, 0.1);
+      expect(await ledger.spent(charge.account)).toBeCloseTo(0.35, 9);
+      const again = await ledger.reserve([charge], 0.2);
+      if (again.admitted) await ledger.release(again.reservationId);
+      expect(await ledger.spent(charge.account)).toBeCloseTo(0.35, 9);
+    });
+
+    it('never lets concurrent reservations pass the hard cap', async () => {
+      const ledger = backend.ledger(0.9);
+      const outcomes = await Promise.all(Array.from({ length: 100 }, () => ledger.reserve([charge], 0.01)));
+      const admitted = outcomes.filter((outcome) => outcome.admitted);
+      expect(admitted).toHaveLength(10);
+      expect(outcomes.find((outcome) => !outcome.admitted)).toMatchObject({ admitted: false, refusedAccount: 'key:k1:2026-11' });
+      for (const outcome of admitted) if (outcome.admitted) await ledger.release(outcome.reservationId);
+      expect(await ledger.spent(charge.account)).toBeCloseTo(0.9, 9);
+    });
+  });
+
+  describe('response cache', () => {
+    it('stores, reads back and expires', async () => {
+      const cache = backend.cache();
+      const answer = { answer: { kind: 'whole' as const, response: { id: 'x', model: 'm', content: [{ type: 'text' as const, text: 'hi' }], stopReason: 'end' as const, usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } } }, reportedModel: 'm', costUsd: 0.001, storedAt: 1 };
+      await cache.set('k', answer, 200);
+      expect(await cache.get('k')).toEqual(answer);
+      expect(await cache.get('missing')).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await cache.get('k')).toBeUndefined();
+    });
+  });
+});

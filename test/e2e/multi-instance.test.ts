@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Several `sluice serve` processes sharing one store and one Redis, as behind a load balancer. Uses the
+ * machine's real Redis (REDIS_URL); without it the suite skips and says why.
+ */
+const cli = join(process.cwd(), 'dist/src/cli/main.js');
+const redisUrl = process.env.REDIS_URL;
+const children: ChildProcess[] = [];
+let dataDir = '';
+let configPath = '';
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'MISTRAL_API_KEY', 'XAI_API_KEY', 'SLUICE_CONFIG', 'DATABASE_URL']) delete env[name];
+  return env;
+}
+
+function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) resolve({ child, url });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+  });
+}
+
+function cliRun(args: string[]): string {
+  const result = spawnSync(process.execPath, [cli, ...args, '--config', configPath], { env: cleanEnv({}), encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return result.stdout.trim();
+}
+
+const call = (url: string, token: string, content = 'hello') =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock-echo', max_tokens: 10, messages: [{ role: 'user', content }] }),
+  }).then(async (response) => {
+    await response.arrayBuffer();
+    return response.status;
+  });
+
+async function awayFromMinuteBoundary(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 200));
+}
+
+describe.skipIf(!redisUrl)(`two instances sharing a store and Redis${redisUrl ? '' : ' (skipped: REDIS_URL is not set)'}`, () => {
+  let first: { child: ChildProcess; url: string };
+  let second: { child: ChildProcess; url: string };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sluice-multi-'));
+    configPath = join(dataDir, 'sluice.yaml');
+    await writeFile(
+      configPath,
+      [`dataDir: ${dataDir}`, 'server: { port: 0 }', 'logLevel: warn', 'mock: on', 'redis: { instances: 2 }', 'pricing:', '  "mock:mock-echo": { inputPerMillion: 1000, outputPerMillion: 1000 }', ''].join('\n'),
+    );
+    cliRun(['keys', 'issue', '--name', 'bootstrap']);
+    const env = cleanEnv({ REDIS_URL: redisUrl! });
+    [first, second] = await Promise.all([serve(env), serve(env)]);
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('admits exactly 100 per minute for a 100-rpm key across both, from 50 concurrent clients', async () => {
+    const token = cliRun(['keys', 'issue', '--name', 'shared-rpm']);
+    await awayFromMinuteBoundary();
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, client) => {
+        for (let round = 0; round < 3; round++) statuses.push(await call(client % 2 === 0 ? first.url : second.url, token));
+      }),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(100);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(50);
+  });
+
+  it('overspends a nearly spent budget by at most one request\'s maximum cost, with no reservation left', async () => {
+    // Each call costs about $0.02 at $1 per 1k tokens (tiny prompt, ~10 output tokens); max cost ~ $0.013.
+    const token = cliRun(['keys', 'issue', '--name', 'shared-budget', '--rpm', '0', '--budget', '0.05']);
+    const keyId = (JSON.parse(cliRun(['keys', 'list', '--json'])) as Array<{ id: string; name: string }>).find((key) => key.name === 'shared-budget')!.id;
+    const statuses = await Promise.all(Array.from({ length: 100 }, (_, index) => call(index % 2 === 0 ? first.url : second.url, token, 'hi')));
+    const served = statuses.filter((status) => status === 200).length;
+    expect(served).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status === 429).length).toBe(100 - served);
+    const redis = new Redis(redisUrl!);
+    try {
+      const reservations = await redis.keys('sluice:budget:reservation:*');
+      expect(reservations).toHaveLength(0);
+      const [account] = await redis.keys(`sluice:budget:key:${keyId}:*`);
+      const spentUsd = Number(await redis.get(account!)) / 1e9;
+      expect(spentUsd).toBeLessThanOrEqual(0.05 + 0.02);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('refuses a key revoked on one instance everywhere within a second', async () => {
+    const token = cliRun(['keys', 'issue', '--name', 'to-revoke', '--rpm', '0']);
+    expect(await call(first.url, token)).toBe(200);
+    expect(await call(second.url, token)).toBe(200);
+    cliRun(['keys', 'revoke', 'to-revoke']);
+    const revokedAt = Date.now();
+    const refusedBy = async (url: string) => {
+      while ((await call(url, token)) !== 401) await new Promise((resolve) => setTimeout(resolve, 20));
+      return Date.now() - revokedAt;
+    };
+    const delays = await Promise.all([refusedBy(first.url), refusedBy(second.url)]);
+    expect(Math.max(...delays)).toBeLessThan(1_000);
+  });
+
+  it('writes the rows of both instances into one table', async () => {
+    const token = cliRun(['keys', 'issue', '--name', 'rows', '--rpm', '0']);
+    await Promise.all([...Array.from({ length: 5 }, () => call(first.url, token)), ...Array.from({ length: 5 }, () => call(second.url, token))]);
+    first.child.kill('SIGTERM');
+    second.child.kill('SIGTERM');
+    await Promise.all([first, second].map(({ child }) => new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(null)))));
+    const database = new Database(join(dataDir, 'sluice.db'), { readonly: true });
+    const keyId = (database.prepare("SELECT id FROM gateway_keys WHERE name = 'rows'").get() as { id: string }).id;
+    expect((database.prepare('SELECT COUNT(*) AS count FROM usage_rows WHERE key_id = ?').get(keyId) as { count: number }).count).toBe(10);
+    database.close();
+  });
+});
