@@ -32,7 +32,7 @@ export function keysCommand(): Command {
         process.stderr.write(`Issued key ${key.id} (${key.name}). Store this token now; it is not shown again:\n`);
         process.stdout.write(`${token}\n`);
       } catch (error) {
-        if (String(error).includes('UNIQUE constraint failed: gateway_keys.name')) {
+        if (/UNIQUE constraint failed: gateway_keys.name|duplicate key value violates unique constraint "gateway_keys_name_key"/.test(String(error))) {
           throw new Error(`a key named '${options.name}' already exists`);
         }
         throw error;

@@ -105,6 +105,11 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Keys, users, teams and usage rows in PostgreSQL instead of the SQLite file (or set DATABASE_URL). */
+    database: z
+      .object({ url: z.string().min(1).optional() })
+      .strict()
+      .default({}),
     /** Shared state for several instances: limits, budgets and cache in Redis (or set REDIS_URL). */
     redis: z
       .object({

@@ -58,6 +58,7 @@ function applyEnvironmentOverrides(document: Record<string, unknown>, env: NodeJ
   }
   if (Object.keys(server).length > 0) result.server = server;
   if (env.SLUICE_DATA_DIR) result.dataDir = env.SLUICE_DATA_DIR;
+  if (env.DATABASE_URL) result.database = { ...((result.database as Record<string, unknown> | undefined) ?? {}), url: env.DATABASE_URL };
   if (env.REDIS_URL) result.redis = { ...((result.redis as Record<string, unknown> | undefined) ?? {}), url: env.REDIS_URL };
   return result;
 }

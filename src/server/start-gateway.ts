@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
@@ -11,7 +10,7 @@ import { Pricer } from '../usage/pricing.js';
 import { PrincipalView } from '../policy/principal-view.js';
 import { ProviderCredentials } from '../providers/provider-credentials.js';
 import { buildProviderRegistry } from '../providers/provider-registry.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore, storeLocationOf } from '../store/open-store.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
 import { UsageWriter } from '../usage/usage-writer.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
@@ -47,8 +46,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const logger = options.logger ?? createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 
-  const databasePath = join(config.dataDir, 'sluice.db');
-  const store = new SqliteStore(databasePath);
+  const storeLocation = storeLocationOf(config);
+  const store = await openStore(storeLocation);
   const masterKey = await loadMasterKey({ env, dataDirectory: config.dataDir });
   const credentials = new ProviderCredentials(store, new SecretBox(masterKey.key), logger);
   await credentials.start(5_000);
@@ -72,7 +71,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   }
 
   const usageSink = new WorkerUsageSink({
-    databasePath,
+    store: storeLocation,
     pricing: config.pricing,
     pricingProviderIds: registry.routable().map((provider) => [provider.name, provider.pricingProviderId]),
   });

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PriceOverride } from '../config/config-schema.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore, type StoreLocation } from '../store/open-store.js';
 import { priceUsageRow } from './price-usage-row.js';
 import { Pricer } from './pricing.js';
 import type { UsageRow } from './usage-row.js';
@@ -11,7 +11,7 @@ import type { UsageRow } from './usage-row.js';
  * event loop that serves requests.
  */
 export interface UsageWorkerData {
-  databasePath: string;
+  store: StoreLocation;
   pricing: Record<string, PriceOverride>;
   pricingProviderIds: Array<[string, string | undefined]>;
 }
@@ -24,7 +24,7 @@ export interface UsageWorkerRequest {
 export type UsageWorkerReply = { id: number; ok: true } | { id: number; ok: false; message: string };
 
 const data = workerData as UsageWorkerData;
-const store = new SqliteStore(data.databasePath);
+const store = await openStore(data.store);
 const pricer = new Pricer(data.pricing);
 const pricingProviderIds = new Map(data.pricingProviderIds);
 

@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { createTestDatabase } from '../helpers/postgres-backend.js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,11 +17,13 @@ const redisUrl = process.env.REDIS_URL;
 const children: ChildProcess[] = [];
 let dataDir = '';
 let configPath = '';
+/** PostgreSQL when the machine has it (as in production), else the shared SQLite file. */
+let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'MISTRAL_API_KEY', 'XAI_API_KEY', 'SLUICE_CONFIG', 'DATABASE_URL']) delete env[name];
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'MISTRAL_API_KEY', 'XAI_API_KEY', 'SLUICE_CONFIG', 'DATABASE_URL', 'REDIS_URL']) delete env[name];
+  return { ...env, ...extra };
 }
 
 function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
@@ -58,16 +62,19 @@ async function awayFromMinuteBoundary(): Promise<void> {
   if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 200));
 }
 
-describe.skipIf(!redisUrl)(`two instances sharing a store and Redis${redisUrl ? '' : ' (skipped: REDIS_URL is not set)'}`, () => {
+describe.skipIf(!redisUrl)(`two instances sharing PostgreSQL (or SQLite) and Redis${redisUrl ? '' : ' (skipped: REDIS_URL is not set)'}`, () => {
   let first: { child: ChildProcess; url: string };
   let second: { child: ChildProcess; url: string };
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sluice-multi-'));
     configPath = join(dataDir, 'sluice.yaml');
+    database = await createTestDatabase();
+    if ('skipReason' in database) console.warn(`[multi-instance] sharing SQLite instead of PostgreSQL: ${database.skipReason}`);
+    const databaseLine = 'url' in database ? `database: { url: "${database.url}" }` : '';
     await writeFile(
       configPath,
-      [`dataDir: ${dataDir}`, 'server: { port: 0 }', 'logLevel: warn', 'mock: on', 'redis: { instances: 2 }', 'pricing:', '  "mock:mock-echo": { inputPerMillion: 1000, outputPerMillion: 1000 }', ''].join('\n'),
+      [`dataDir: ${dataDir}`, databaseLine, 'server: { port: 0 }', 'logLevel: warn', 'mock: on', 'redis: { instances: 2 }', 'pricing:', '  "mock:mock-echo": { inputPerMillion: 1000, outputPerMillion: 1000 }', ''].join('\n'),
     );
     cliRun(['keys', 'issue', '--name', 'bootstrap']);
     const env = cleanEnv({ REDIS_URL: redisUrl! });
@@ -77,6 +84,7 @@ describe.skipIf(!redisUrl)(`two instances sharing a store and Redis${redisUrl ? 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
+    if (database && 'url' in database) await database.drop();
   });
 
   it('admits exactly 100 per minute for a 100-rpm key across both, from 50 concurrent clients', async () => {
@@ -132,9 +140,16 @@ describe.skipIf(!redisUrl)(`two instances sharing a store and Redis${redisUrl ? 
     first.child.kill('SIGTERM');
     second.child.kill('SIGTERM');
     await Promise.all([first, second].map(({ child }) => new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(null)))));
-    const database = new Database(join(dataDir, 'sluice.db'), { readonly: true });
-    const keyId = (database.prepare("SELECT id FROM gateway_keys WHERE name = 'rows'").get() as { id: string }).id;
-    expect((database.prepare('SELECT COUNT(*) AS count FROM usage_rows WHERE key_id = ?').get(keyId) as { count: number }).count).toBe(10);
-    database.close();
+    const countQuery = "SELECT COUNT(*) AS count FROM usage_rows u JOIN gateway_keys k ON k.id = u.key_id WHERE k.name = 'rows'";
+    if (database && 'url' in database) {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      expect(Number((await client.query<{ count: string }>(countQuery)).rows[0]!.count)).toBe(10);
+      await client.end();
+    } else {
+      const sqlite = new Database(join(dataDir, 'sluice.db'), { readonly: true });
+      expect((sqlite.prepare(countQuery).get() as { count: number }).count).toBe(10);
+      sqlite.close();
+    }
   });
 });

@@ -61,7 +61,7 @@ describe.skipIf(!redisServer)(`Redis outage${redisServer ? '' : ' (skipped: redi
     dataDir = await mkdtemp(join(tmpdir(), 'sluice-outage-'));
     const configPath = join(dataDir, 'sluice.yaml');
     await writeFile(configPath, [`dataDir: ${dataDir}`, 'server: { port: 0 }', 'logLevel: error', 'mock: on', `redis: { url: "redis://127.0.0.1:${port}", instances: 2 }`, ''].join('\n'));
-    const issued = spawnSync(process.execPath, [cli, 'keys', 'issue', '--name', 'outage', '--rpm', '20', '--config', configPath], { encoding: 'utf8' });
+    const issued = spawnSync(process.execPath, [cli, 'keys', 'issue', '--name', 'outage', '--rpm', '20', '--config', configPath], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     token = issued.stdout.trim();
     gateway = spawn(process.execPath, [cli, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
     url = await new Promise((resolve, reject) => {

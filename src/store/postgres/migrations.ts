@@ -1,0 +1,75 @@
+/**
+ * PostgreSQL schema, one entry per version, mirroring the SQLite one. Applied under an advisory lock, so
+ * several instances starting at once migrate exactly once.
+ */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE gateway_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    user_name TEXT,
+    team_name TEXT,
+    allowed_models TEXT,
+    is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+    limits TEXT NOT NULL DEFAULT '{}',
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX gateway_keys_updated_at ON gateway_keys (updated_at);
+
+  CREATE TABLE principals (
+    kind TEXT NOT NULL CHECK (kind IN ('user', 'team')),
+    name TEXT NOT NULL,
+    limits TEXT NOT NULL DEFAULT '{}',
+    allowed_models TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, name)
+  );
+  CREATE INDEX principals_updated_at ON principals (updated_at);
+
+  CREATE TABLE provider_keys (
+    provider TEXT PRIMARY KEY,
+    sealed_key TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE usage_rows (
+    id TEXT PRIMARY KEY,
+    created_at BIGINT NOT NULL,
+    key_id TEXT,
+    user_name TEXT,
+    team_name TEXT,
+    requester TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    inbound_dialect TEXT NOT NULL,
+    provider TEXT,
+    requested_model TEXT,
+    upstream_model TEXT,
+    reported_model TEXT,
+    stream BOOLEAN NOT NULL,
+    caller_provider_key BOOLEAN NOT NULL DEFAULT FALSE,
+    status_code INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    error_code TEXT,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_read_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_write_tokens BIGINT NOT NULL DEFAULT 0,
+    reasoning_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens_estimated BOOLEAN NOT NULL DEFAULT FALSE,
+    input_tokens_estimated BOOLEAN NOT NULL DEFAULT FALSE,
+    cached BOOLEAN NOT NULL DEFAULT FALSE,
+    saved_cost_usd DOUBLE PRECISION,
+    cost_usd DOUBLE PRECISION,
+    latency_ms DOUBLE PRECISION NOT NULL,
+    time_to_first_byte_ms DOUBLE PRECISION
+  );
+  CREATE INDEX usage_rows_created_at ON usage_rows (created_at);
+  CREATE INDEX usage_rows_key_created_at ON usage_rows (key_id, created_at);
+  CREATE INDEX usage_rows_user_created_at ON usage_rows (user_name, created_at);
+  CREATE INDEX usage_rows_team_created_at ON usage_rows (team_name, created_at);
+  `,
+];

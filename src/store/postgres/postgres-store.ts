@@ -1,0 +1,276 @@
+import pg from 'pg';
+import { newUlid } from '../../ids/new-ulid.js';
+import type { UsageRow } from '../../usage/usage-row.js';
+import type {
+  KeyChanges,
+  KeyRecord,
+  LimitSettings,
+  NewKey,
+  PrincipalKind,
+  PrincipalRecord,
+  Store,
+  StoredProviderKey,
+  UsageGrouping,
+  UsageSummaryRow,
+  UsageTotals,
+} from '../store.js';
+import { postgresMigrations } from './migrations.js';
+
+// BIGINT columns hold epoch milliseconds and token counts, all far below 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+type Row = Record<string, unknown>;
+
+const usageColumns = [
+  'id', 'created_at', 'key_id', 'user_name', 'team_name', 'requester', 'tags', 'inbound_dialect', 'provider',
+  'requested_model', 'upstream_model', 'reported_model', 'stream', 'caller_provider_key', 'status_code', 'outcome',
+  'error_code', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens',
+  'output_tokens_estimated', 'input_tokens_estimated', 'cached', 'saved_cost_usd', 'cost_usd', 'latency_ms', 'time_to_first_byte_ms',
+] as const;
+
+const groupColumns: Record<UsageGrouping, string> = {
+  model: 'COALESCE(u.upstream_model, u.requested_model)',
+  key: 'COALESCE(k.name, u.key_id)',
+  user: 'u.user_name',
+  team: 'u.team_name',
+  provider: 'u.provider',
+};
+
+/** The distributed store: PostgreSQL shared by every instance, same contract as the SQLite store. */
+export class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  static async open(connectionString: string): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString, max: 10 });
+    const store = new PostgresStore(pool);
+    await store.#migrate();
+    return store;
+  }
+
+  async #migrate(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One instance migrates; the others wait here, then find nothing left to do.
+      await client.query('SELECT pg_advisory_xact_lock(8422)');
+      await client.query('CREATE TABLE IF NOT EXISTS sluice_schema_version (version INTEGER NOT NULL)');
+      const current = await client.query<{ version: number }>('SELECT version FROM sluice_schema_version');
+      let version = current.rows[0]?.version ?? 0;
+      if (current.rows.length === 0) await client.query('INSERT INTO sluice_schema_version (version) VALUES (0)');
+      for (; version < postgresMigrations.length; version++) await client.query(postgresMigrations[version] ?? '');
+      await client.query('UPDATE sluice_schema_version SET version = $1', [version]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async createKey(key: NewKey): Promise<KeyRecord> {
+    const now = Date.now();
+    const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+    await this.#pool.query(
+      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [record.id, record.name, record.hash, record.hint, record.userName, record.teamName, record.allowedModels ? JSON.stringify(record.allowedModels) : null, record.isAdmin, JSON.stringify(record.limits), record.createdAt, record.updatedAt],
+    );
+    return record;
+  }
+
+  async listKeys(): Promise<KeyRecord[]> {
+    return (await this.#pool.query('SELECT * FROM gateway_keys ORDER BY created_at')).rows.map(toKeyRecord);
+  }
+
+  async keysChangedSince(since: number): Promise<KeyRecord[]> {
+    return (await this.#pool.query('SELECT * FROM gateway_keys WHERE updated_at >= $1 ORDER BY updated_at', [since])).rows.map(toKeyRecord);
+  }
+
+  async updateKey(idOrName: string, changes: KeyChanges): Promise<KeyRecord | undefined> {
+    const assignments: Array<[string, unknown]> = [];
+    if (changes.userName !== undefined) assignments.push(['user_name', changes.userName]);
+    if (changes.teamName !== undefined) assignments.push(['team_name', changes.teamName]);
+    if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
+    if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin]);
+    if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
+    assignments.push(['updated_at', Date.now()]);
+    const sets = assignments.map(([column], index) => `${column} = $${index + 1}`).join(', ');
+    const values = [...assignments.map(([, value]) => value), idOrName];
+    const result = await this.#pool.query(`UPDATE gateway_keys SET ${sets} WHERE id = $${values.length} OR name = $${values.length} RETURNING *`, values);
+    return result.rows[0] ? toKeyRecord(result.rows[0]) : undefined;
+  }
+
+  async revokeKey(idOrName: string): Promise<KeyRecord | undefined> {
+    const now = Date.now();
+    const result = await this.#pool.query(
+      'UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, $1), updated_at = $1 WHERE id = $2 OR name = $2 RETURNING *',
+      [now, idOrName],
+    );
+    return result.rows[0] ? toKeyRecord(result.rows[0]) : undefined;
+  }
+
+  async setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord> {
+    const updatedAt = Date.now();
+    await this.#pool.query(
+      `INSERT INTO principals (kind, name, limits, allowed_models, updated_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (kind, name) DO UPDATE SET limits = EXCLUDED.limits, allowed_models = EXCLUDED.allowed_models, updated_at = EXCLUDED.updated_at`,
+      [kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, updatedAt],
+    );
+    return { ...principal, updatedAt };
+  }
+
+  async listPrincipals(kind: PrincipalKind): Promise<PrincipalRecord[]> {
+    return this.principalsChangedSince(kind, 0);
+  }
+
+  async principalsChangedSince(kind: PrincipalKind, since: number): Promise<PrincipalRecord[]> {
+    const result = await this.#pool.query('SELECT * FROM principals WHERE kind = $1 AND updated_at >= $2 ORDER BY name', [kind, since]);
+    return result.rows.map((row: Row) => ({
+      name: String(row.name),
+      limits: JSON.parse(String(row.limits)) as LimitSettings,
+      allowedModels: row.allowed_models ? (JSON.parse(String(row.allowed_models)) as string[]) : null,
+      updatedAt: Number(row.updated_at),
+    }));
+  }
+
+  async setProviderKey(provider: string, sealedKey: string): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO provider_keys (provider, sealed_key, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (provider) DO UPDATE SET sealed_key = EXCLUDED.sealed_key, updated_at = EXCLUDED.updated_at`,
+      [provider, sealedKey, Date.now()],
+    );
+  }
+
+  async deleteProviderKey(provider: string): Promise<boolean> {
+    return ((await this.#pool.query('DELETE FROM provider_keys WHERE provider = $1', [provider])).rowCount ?? 0) > 0;
+  }
+
+  async listProviderKeys(): Promise<StoredProviderKey[]> {
+    const result = await this.#pool.query('SELECT * FROM provider_keys ORDER BY provider');
+    return result.rows.map((row: Row) => ({ provider: String(row.provider), sealedKey: String(row.sealed_key), updatedAt: Number(row.updated_at) }));
+  }
+
+  async recordUsage(rows: readonly UsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const fields = usageFields(row);
+      const placeholders = fields.map((field) => {
+        values.push(field);
+        return `$${values.length}`;
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    // One statement per batch; a retried batch (after a timeout) must not duplicate rows.
+    await this.#pool.query(`INSERT INTO usage_rows (${usageColumns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
+  }
+
+  async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
+    const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
+    const result = await this.#pool.query(
+      `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+              COALESCE(SUM(cost_usd), 0) AS cost_usd
+       FROM usage_rows WHERE ${column} = $1 AND created_at >= $2`,
+      [options.subject, options.since],
+    );
+    const row = result.rows[0] as Row;
+    return { requests: Number(row.requests), inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens), costUsd: Number(row.cost_usd) };
+  }
+
+  async summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]> {
+    const group = groupColumns[options.by];
+    const result = await this.#pool.query(
+      `SELECT ${group} AS grouping, COUNT(*) AS requests, SUM(CASE WHEN u.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
+              SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
+              SUM(u.cache_read_tokens) AS cache_read_tokens, SUM(u.cache_write_tokens) AS cache_write_tokens, SUM(u.cost_usd) AS cost_usd
+       FROM usage_rows u LEFT JOIN gateway_keys k ON k.id = u.key_id
+       WHERE u.created_at >= $1
+       GROUP BY 1 ORDER BY COALESCE(SUM(u.cost_usd), 0) DESC, COUNT(*) DESC`,
+      [options.since],
+    );
+    return result.rows.map((row: Row) => ({
+      group: row.grouping === null ? null : String(row.grouping),
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      cacheReadTokens: Number(row.cache_read_tokens),
+      cacheWriteTokens: Number(row.cache_write_tokens),
+      costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
+    }));
+  }
+
+  async recentUsage(options: { limit: number }): Promise<UsageRow[]> {
+    const result = await this.#pool.query('SELECT * FROM usage_rows ORDER BY id DESC LIMIT $1', [options.limit]);
+    return result.rows.map(toUsageRow);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+function toKeyRecord(row: Row): KeyRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    hash: String(row.hash),
+    hint: String(row.hint),
+    userName: (row.user_name as string | null) ?? null,
+    teamName: (row.team_name as string | null) ?? null,
+    allowedModels: row.allowed_models ? (JSON.parse(String(row.allowed_models)) as string[]) : null,
+    isAdmin: row.is_admin === true,
+    limits: JSON.parse(String(row.limits)) as LimitSettings,
+    createdAt: Number(row.created_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function usageFields(row: UsageRow): unknown[] {
+  return [
+    row.id, row.createdAt, row.keyId, row.userName, row.teamName, row.requester, JSON.stringify(row.tags), row.inboundDialect, row.provider,
+    row.requestedModel, row.upstreamModel, row.reportedModel, row.stream, row.callerProviderKey, row.statusCode, row.outcome,
+    row.errorCode, row.inputTokens, row.outputTokens, row.cacheReadTokens, row.cacheWriteTokens, row.reasoningTokens,
+    row.outputTokensEstimated, row.inputTokensEstimated, row.cached, row.savedCostUsd, row.costUsd, row.latencyMs, row.timeToFirstByteMs,
+  ];
+}
+
+function toUsageRow(row: Row): UsageRow {
+  return {
+    id: String(row.id),
+    createdAt: Number(row.created_at),
+    keyId: (row.key_id as string | null) ?? null,
+    userName: (row.user_name as string | null) ?? null,
+    teamName: (row.team_name as string | null) ?? null,
+    requester: (row.requester as string | null) ?? null,
+    tags: JSON.parse(String(row.tags)) as string[],
+    inboundDialect: row.inbound_dialect as UsageRow['inboundDialect'],
+    provider: (row.provider as string | null) ?? null,
+    requestedModel: (row.requested_model as string | null) ?? null,
+    upstreamModel: (row.upstream_model as string | null) ?? null,
+    reportedModel: (row.reported_model as string | null) ?? null,
+    stream: row.stream === true,
+    callerProviderKey: row.caller_provider_key === true,
+    statusCode: Number(row.status_code),
+    outcome: row.outcome as UsageRow['outcome'],
+    errorCode: (row.error_code as string | null) ?? null,
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    cacheReadTokens: Number(row.cache_read_tokens),
+    cacheWriteTokens: Number(row.cache_write_tokens),
+    reasoningTokens: Number(row.reasoning_tokens),
+    outputTokensEstimated: row.output_tokens_estimated === true,
+    inputTokensEstimated: row.input_tokens_estimated === true,
+    cached: row.cached === true,
+    savedCostUsd: row.saved_cost_usd === null ? null : Number(row.saved_cost_usd),
+    costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
+    latencyMs: Number(row.latency_ms),
+    timeToFirstByteMs: row.time_to_first_byte_ms === null ? null : Number(row.time_to_first_byte_ms),
+  };
+}
