@@ -4,6 +4,11 @@ import type { ProviderEntry } from './provider-entry.js';
 type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'switchedOff'>;
 
 const openAiChatEndpoint = { 'openai-chat': { path: '/chat/completions', auth: 'bearer' } } as const;
+const geminiNativeEndpoint = {
+  path: '/models/{model}:generateContent',
+  streamPath: '/models/{model}:streamGenerateContent?alt=sse',
+  auth: 'x-goog-api-key',
+} as const;
 
 /** The built-in provider entries. OpenAI-compatible ones differ only in data. */
 export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>, BuiltinTemplate> = {
@@ -42,11 +47,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     baseUrl: 'https://generativelanguage.googleapis.com/v1beta',
     endpoints: {
       // Native first: translation from other shapes keeps thought signatures and full usage.
-      gemini: {
-        path: '/models/{model}:generateContent',
-        streamPath: '/models/{model}:streamGenerateContent?alt=sse',
-        auth: 'x-goog-api-key',
-      },
+      gemini: geminiNativeEndpoint,
       'openai-chat': { path: '/openai/chat/completions', auth: 'bearer' },
     },
     fixedHeaders: {},
@@ -99,11 +100,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
       'openai-chat': { path: '/chat/completions', auth: 'bearer' },
       'openai-responses': { path: '/responses', auth: 'bearer' },
       'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
-      gemini: {
-        path: '/models/{model}:generateContent',
-        streamPath: '/models/{model}:streamGenerateContent?alt=sse',
-        auth: 'x-goog-api-key',
-      },
+      gemini: geminiNativeEndpoint,
     },
     fixedHeaders: { 'anthropic-version': '2023-06-01' },
     forwardedHeaders: ['anthropic-beta', 'openai-beta'],

@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../../usage/token-usage.js';
 import type { StreamTap } from '../dialect.js';
+import { createTapState, tapOf } from '../tap-state.js';
 import { convertAnthropicUsage } from './convert-usage.js';
 
 interface EventShape {
@@ -15,15 +16,12 @@ interface EventShape {
  * (cumulative) output count, deltas the generated text, `message_stop` the end.
  */
 export function createAnthropicStreamTap(): StreamTap {
-  let usage: TokenUsage | undefined;
-  let reportedModel: string | undefined;
+  const state = createTapState();
   let outputFinal = false;
-  let characters = 0;
-  let done = false;
-  let errorMessage: string | undefined;
 
-  return {
-    observe(event) {
+  return tapOf(
+    state,
+    (event) => {
       const type = event.event;
       if (type === 'ping') return;
       let payload: EventShape;
@@ -34,38 +32,33 @@ export function createAnthropicStreamTap(): StreamTap {
       }
       switch (type ?? payload.type) {
         case 'message_start':
-          usage = convertAnthropicUsage(payload.message?.usage) ?? usage;
-          if (typeof payload.message?.model === 'string') reportedModel = payload.message.model;
+          state.usage = convertAnthropicUsage(payload.message?.usage) ?? state.usage;
+          if (typeof payload.message?.model === 'string') state.reportedModel = payload.message.model;
           break;
         case 'content_block_delta': {
           const delta = payload.delta ?? {};
           const text = delta.text ?? delta.thinking ?? delta.partial_json;
-          if (typeof text === 'string') characters += text.length;
+          if (typeof text === 'string') state.characters += text.length;
           break;
         }
         case 'message_delta':
           if (payload.usage) {
             // Newer API versions repeat input and cache counts here; keep earlier values when absent.
-            const merged = { ...usageAsAnthropicFields(usage), ...payload.usage };
-            usage = convertAnthropicUsage(merged);
+            const merged = { ...usageAsAnthropicFields(state.usage), ...payload.usage };
+            state.usage = convertAnthropicUsage(merged);
             if (payload.usage.output_tokens !== undefined) outputFinal = true;
           }
           break;
         case 'message_stop':
-          done = true;
+          state.done = true;
           break;
         case 'error':
-          errorMessage = typeof payload.error?.message === 'string' ? payload.error.message : 'upstream stream error';
+          state.errorMessage = typeof payload.error?.message === 'string' ? payload.error.message : 'upstream stream error';
           break;
       }
     },
-    shouldForward: () => true,
-    facts: () => ({ usage, reportedModel }),
-    outputReported: () => outputFinal,
-    generatedCharacters: () => characters,
-    completed: () => done,
-    upstreamErrorMessage: () => errorMessage,
-  };
+    { outputReported: () => outputFinal },
+  );
 }
 
 function usageAsAnthropicFields(usage: TokenUsage | undefined): Record<string, number> {

@@ -1,6 +1,6 @@
 import type { SseEvent } from '../../upstream/sse-decoder.js';
-import type { TokenUsage } from '../../usage/token-usage.js';
 import type { StreamTap } from '../dialect.js';
+import { createTapState, tapOf } from '../tap-state.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
 
 interface ChunkShape {
@@ -12,17 +12,14 @@ interface ChunkShape {
 
 /** Follows a `chat.completion.chunk` stream: usage, model, generated text length, errors, `[DONE]`. */
 export function createOpenAiChatStreamTap(options: { removeInjectedUsageChunk: boolean }): StreamTap {
-  let usage: TokenUsage | undefined;
-  let reportedModel: string | undefined;
-  let characters = 0;
-  let done = false;
-  let errorMessage: string | undefined;
+  const state = createTapState();
   const usageOnlyChunks = new WeakSet<SseEvent>();
 
-  return {
-    observe(event) {
+  return tapOf(
+    state,
+    (event) => {
       if (event.data === '[DONE]') {
-        done = true;
+        state.done = true;
         return;
       }
       let chunk: ChunkShape;
@@ -32,33 +29,28 @@ export function createOpenAiChatStreamTap(options: { removeInjectedUsageChunk: b
         return;
       }
       if (chunk.error) {
-        errorMessage = typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream stream error';
+        state.errorMessage = typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream stream error';
         return;
       }
-      if (typeof chunk.model === 'string') reportedModel = chunk.model;
+      if (typeof chunk.model === 'string') state.reportedModel = chunk.model;
       const choices = chunk.choices ?? [];
       for (const choice of choices) {
         const delta = choice.delta;
         if (!delta) continue;
-        if (typeof delta.content === 'string') characters += delta.content.length;
-        if (typeof delta.reasoning_content === 'string') characters += delta.reasoning_content.length;
+        if (typeof delta.content === 'string') state.characters += delta.content.length;
+        if (typeof delta.reasoning_content === 'string') state.characters += delta.reasoning_content.length;
         for (const toolCall of delta.tool_calls ?? []) {
           const argumentsText = toolCall.function?.arguments;
-          if (typeof argumentsText === 'string') characters += argumentsText.length;
+          if (typeof argumentsText === 'string') state.characters += argumentsText.length;
         }
       }
       if (chunk.usage !== undefined && chunk.usage !== null) {
-        usage = convertOpenAiChatUsage(chunk.usage);
+        state.usage = convertOpenAiChatUsage(chunk.usage);
         if (choices.length === 0) usageOnlyChunks.add(event);
       }
     },
-    shouldForward(event) {
-      return !(options.removeInjectedUsageChunk && usageOnlyChunks.has(event));
+    {
+      shouldForward: (event) => !(options.removeInjectedUsageChunk && usageOnlyChunks.has(event)),
     },
-    facts: () => ({ usage, reportedModel }),
-    outputReported: () => usage !== undefined,
-    generatedCharacters: () => characters,
-    completed: () => done,
-    upstreamErrorMessage: () => errorMessage,
-  };
+  );
 }

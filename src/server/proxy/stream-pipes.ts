@@ -1,8 +1,8 @@
 import type { Dialect, StreamTap } from '../../dialects/dialect.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
+import { createTapState, tapOf } from '../../dialects/tap-state.js';
 import { createSseDecoder, encodeSseEvent } from '../../upstream/sse-decoder.js';
-import type { TokenUsage } from '../../usage/token-usage.js';
 
 /**
  * What happens to an upstream event stream on its way to the caller: forwarded as is (pass-through) or
@@ -20,31 +20,41 @@ export interface StreamPipe {
   failureEvent(error: GatewayError): string;
 }
 
+/** Text produced while decoding a chunk, handed out once per chunk. */
+function createOutputBuffer(): { add(text: string): void; take(): string } {
+  let buffered = '';
+  return {
+    add(text) {
+      buffered += text;
+    },
+    take() {
+      const output = buffered;
+      buffered = '';
+      return output;
+    },
+  };
+}
+
 /** Same shape in and out: the upstream's bytes, except a usage chunk Sluice itself asked for. */
 export function createPassThroughPipe(dialect: Dialect, removeInjectedUsageChunk: boolean): StreamPipe {
   const tap = dialect.createStreamTap({ removeInjectedUsageChunk });
-  let pending = '';
+  const pending = createOutputBuffer();
   const decoder = createSseDecoder((event) => {
     tap.observe(event);
-    if (removeInjectedUsageChunk && tap.shouldForward(event)) pending += encodeSseEvent(event);
+    if (removeInjectedUsageChunk && tap.shouldForward(event)) pending.add(encodeSseEvent(event));
   });
-  const takePending = () => {
-    const output = pending;
-    pending = '';
-    return output;
-  };
   return {
     transform(chunk) {
       if (!removeInjectedUsageChunk) return chunk;
       decoder.push(chunk);
-      return takePending();
+      return pending.take();
     },
     afterWrite(chunk) {
       if (!removeInjectedUsageChunk) decoder.push(chunk);
     },
     finish() {
       decoder.end();
-      return takePending();
+      return pending.take();
     },
     tap,
     failureEvent: (error) => dialect.streamErrorEvent(error),
@@ -65,27 +75,22 @@ export function createTranslatingPipe(options: {
     request: options.callerRequest,
   });
   const tap = createCoreEventTap();
-  let pending = '';
+  const pending = createOutputBuffer();
   const decoder = createSseDecoder((event) => {
     for (const coreEvent of translate(event)) {
       tap.observeCore(coreEvent);
-      pending += encode(coreEvent);
+      pending.add(encode(coreEvent));
     }
   });
-  const takePending = () => {
-    const output = pending;
-    pending = '';
-    return output;
-  };
   return {
     transform(chunk) {
       decoder.push(chunk);
-      return takePending();
+      return pending.take();
     },
     afterWrite: () => undefined,
     finish() {
       decoder.end();
-      return takePending();
+      return pending.take();
     },
     tap,
     failureEvent: (error) => options.callerDialect.streamErrorEvent(error),
@@ -94,44 +99,33 @@ export function createTranslatingPipe(options: {
 
 /** A StreamTap over core events, for translated streams. */
 function createCoreEventTap(): StreamTap & { observeCore(event: IrStreamEvent): void } {
-  let usage: TokenUsage | undefined;
-  let reportedModel: string | undefined;
+  const state = createTapState();
   let outputFinal = false;
-  let characters = 0;
-  let done = false;
-  let errorMessage: string | undefined;
-  return {
-    observeCore(event) {
-      switch (event.type) {
-        case 'start':
-          reportedModel = event.model || undefined;
-          usage = event.usage ?? usage;
-          break;
-        case 'text-delta':
-        case 'reasoning-delta':
-          characters += event.text.length;
-          break;
-        case 'tool-call-delta':
-          characters += event.argumentsDelta.length;
-          break;
-        case 'finish':
-          done = true;
-          if (event.usage) {
-            usage = event.usage;
-            outputFinal = true;
-          }
-          break;
-        case 'error':
-          errorMessage = event.message;
-          break;
-      }
-    },
-    observe: () => undefined,
-    shouldForward: () => true,
-    facts: () => ({ usage, reportedModel }),
-    outputReported: () => outputFinal,
-    generatedCharacters: () => characters,
-    completed: () => done,
-    upstreamErrorMessage: () => errorMessage,
+  const observeCore = (event: IrStreamEvent) => {
+    switch (event.type) {
+      case 'start':
+        state.reportedModel = event.model || undefined;
+        state.usage = event.usage ?? state.usage;
+        break;
+      case 'text-delta':
+      case 'reasoning-delta':
+        state.characters += event.text.length;
+        break;
+      case 'tool-call-delta':
+        state.characters += event.argumentsDelta.length;
+        break;
+      case 'finish':
+        state.done = true;
+        if (event.usage) {
+          state.usage = event.usage;
+          outputFinal = true;
+        }
+        break;
+      case 'error':
+        state.errorMessage = event.message;
+        break;
+    }
   };
+  // Translated streams are observed as core events, not as SSE events.
+  return { ...tapOf(state, () => undefined, { outputReported: () => outputFinal }), observeCore };
 }

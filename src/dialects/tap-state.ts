@@ -1,0 +1,35 @@
+import type { SseEvent } from '../upstream/sse-decoder.js';
+import type { TokenUsage } from '../usage/token-usage.js';
+import type { StreamTap } from './dialect.js';
+
+/** What every stream tap keeps while a stream flows by; each tap's own `observe` fills it in. */
+export interface TapState {
+  usage: TokenUsage | undefined;
+  reportedModel: string | undefined;
+  /** Characters of generated text, for estimating output when no count arrives. */
+  characters: number;
+  /** The terminal event arrived. */
+  done: boolean;
+  errorMessage: string | undefined;
+}
+
+export function createTapState(): TapState {
+  return { usage: undefined, reportedModel: undefined, characters: 0, done: false, errorMessage: undefined };
+}
+
+/** A StreamTap reading its answers from `state`; by default the output count is final once usage arrived. */
+export function tapOf(
+  state: TapState,
+  observe: (event: SseEvent) => void,
+  options: { shouldForward?: (event: SseEvent) => boolean; outputReported?: () => boolean } = {},
+): StreamTap {
+  return {
+    observe,
+    shouldForward: options.shouldForward ?? (() => true),
+    facts: () => ({ usage: state.usage, reportedModel: state.reportedModel }),
+    outputReported: options.outputReported ?? (() => state.usage !== undefined),
+    generatedCharacters: () => state.characters,
+    completed: () => state.done,
+    upstreamErrorMessage: () => state.errorMessage,
+  };
+}
