@@ -9,6 +9,7 @@ import type { GatewayServices } from './gateway-services.js';
 import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
 import { renderGatewayError } from './proxy/write-gateway-error.js';
+import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerModelRoutes } from './routes/model-routes.js';
@@ -49,6 +50,7 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
   registerProxyRoutes(app, services);
   registerCountTokensRoute(app, services);
   registerUsageRoute(app, services);
+  registerAdminRoutes(app, services);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);

@@ -37,10 +37,15 @@ async function listModels(
     const usable = (providers as ProviderEntry[]).filter(
       (provider) => !provider.requiresKey || caller.callerProviderKey !== undefined || services.credentials.keyFor(provider) !== undefined,
     );
+    const team = services.principals.find('team', caller.key.teamName);
+    // The key's allow-list and its team's both apply.
+    const allowed = (requested: string, provider: string, upstreamModel: string) =>
+      isModelAllowed(caller.key.allowedModels, { requested, provider, upstreamModel }) &&
+      isModelAllowed(team?.allowedModels ?? null, { requested, provider, upstreamModel });
     const models: ListedModel[] = [];
     for (const provider of usable) {
       for (const model of provider.models) {
-        if (isModelAllowed(caller.key.allowedModels, { requested: model, provider: provider.name, upstreamModel: model })) {
+        if (allowed(model, provider.name, model)) {
           models.push({ id: model, ownedBy: provider.name });
         }
       }
@@ -51,7 +56,7 @@ async function listModels(
         const provider = usable.find((candidate) => candidate.name === providerName);
         if (!provider) continue;
         const upstreamModel = target.slice(target.indexOf(':') + 1);
-        if (isModelAllowed(caller.key.allowedModels, { requested: alias, provider: provider.name, upstreamModel })) {
+        if (allowed(alias, provider.name, upstreamModel)) {
           models.push({ id: alias, ownedBy: provider.name });
         }
       }

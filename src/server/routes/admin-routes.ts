@@ -1,0 +1,135 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { dialects } from '../../dialects/dialects.js';
+import { parseRequestBody } from '../../dialects/parse-request-body.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
+import { authenticate } from '../../policy/authenticate.js';
+import type { KeyRecord } from '../../store/store.js';
+import type { GatewayServices } from '../gateway-services.js';
+import { hijackReply } from '../hijack-reply.js';
+import { writeGatewayError } from '../proxy/write-gateway-error.js';
+import { sluiceApiVersion } from './health-routes.js';
+
+const limits = z
+  .object({
+    requestsPerMinute: z.number().int().nonnegative().optional(),
+    tokensPerMinute: z.number().int().nonnegative().optional(),
+    concurrentRequests: z.number().int().nonnegative().optional(),
+    budget: z.object({ period: z.enum(['day', 'week', 'month']), hardUsd: z.number().nonnegative().optional(), softUsd: z.number().nonnegative().optional() }).optional(),
+  })
+  .strict();
+
+const newKey = z.object({
+  name: z.string().min(1),
+  userName: z.string().min(1).nullish(),
+  teamName: z.string().min(1).nullish(),
+  allowedModels: z.array(z.string().min(1)).nullish(),
+  isAdmin: z.boolean().optional(),
+  limits: limits.optional(),
+});
+
+const keyChanges = z.object({
+  userName: z.string().min(1).nullable().optional(),
+  teamName: z.string().min(1).nullable().optional(),
+  allowedModels: z.array(z.string().min(1)).nullable().optional(),
+  limits: limits.optional(),
+});
+
+const principal = z.object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish() });
+
+/** A key as the admin API shows it: everything but the hash. */
+function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> {
+  const { hash: _hash, ...visible } = key;
+  return visible;
+}
+
+/**
+ * `/admin/*`: the CLI's key, user and team management over HTTP, for admin keys only; an ordinary key
+ * gets a 403. Changes reach every instance through the store within `keys.refreshIntervalMs`.
+ */
+export function registerAdminRoutes(app: FastifyInstance, services: GatewayServices): void {
+  const route = (handler: (request: FastifyRequest) => Promise<{ status?: number; body: unknown }>) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const response = hijackReply(reply);
+    try {
+      const caller = await authenticate(request.headers, services.keyView);
+      if (!caller.key.isAdmin) throw new GatewayError('permission_denied', 'This endpoint needs an admin key.');
+      const result = await handler(request);
+      const text = JSON.stringify(result.body);
+      response.writeHead(result.status ?? 200, { 'content-type': 'application/json', 'sluice-api-version': sluiceApiVersion });
+      response.end(text);
+    } catch (error) {
+      const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
+      if (!(error instanceof GatewayError)) services.logger.error({ err: error }, 'admin request failed');
+      writeGatewayError(response, dialects['openai-chat'], gatewayError, request.id, { 'sluice-api-version': sluiceApiVersion });
+    }
+  };
+  const refreshViews = async () => {
+    await Promise.all([services.keyView.reload(), services.principals.reload()]);
+  };
+
+  app.get('/admin/keys', route(async () => ({ body: { data: (await services.store.listKeys()).map(publicKey) } })));
+
+  app.post(
+    '/admin/keys',
+    route(async (request) => {
+      const input = parseRequestBody(newKey, request.body);
+      try {
+        const { token, key } = await issueGatewayKey(services.store, {
+          name: input.name,
+          userName: input.userName ?? undefined,
+          teamName: input.teamName ?? undefined,
+          allowedModels: input.allowedModels ?? undefined,
+          isAdmin: input.isAdmin,
+          limits: input.limits,
+        });
+        await refreshViews();
+        // The one time the token is shown.
+        return { status: 201, body: { token, key: publicKey(key) } };
+      } catch (error) {
+        if (/UNIQUE|duplicate key/.test(String(error))) throw new GatewayError('invalid_request', `A key named '${input.name}' already exists.`, { param: 'name', status: 409 });
+        throw error;
+      }
+    }),
+  );
+
+  app.patch<{ Params: { idOrName: string } }>(
+    '/admin/keys/:idOrName',
+    route(async (request) => {
+      const changes = parseRequestBody(keyChanges, request.body);
+      const { idOrName } = request.params as { idOrName: string };
+      const updated = await services.store.updateKey(idOrName, changes);
+      if (!updated) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
+      await refreshViews();
+      return { body: publicKey(updated) };
+    }),
+  );
+
+  app.post<{ Params: { idOrName: string } }>(
+    '/admin/keys/:idOrName/revoke',
+    route(async (request) => {
+      const { idOrName } = request.params as { idOrName: string };
+      const revoked = await services.store.revokeKey(idOrName);
+      if (!revoked) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
+      await refreshViews();
+      return { body: publicKey(revoked) };
+    }),
+  );
+
+  for (const kind of ['user', 'team'] as const) {
+    app.get(`/admin/${kind}s`, route(async () => ({ body: { data: await services.store.listPrincipals(kind) } })));
+    app.put<{ Params: { name: string } }>(
+      `/admin/${kind}s/:name`,
+      route(async (request) => {
+        const input = parseRequestBody(principal, request.body);
+        const saved = await services.store.setPrincipal(kind, {
+          name: (request.params as { name: string }).name,
+          limits: input.limits,
+          allowedModels: kind === 'team' ? (input.allowedModels ?? null) : null,
+        });
+        await refreshViews();
+        return { body: saved };
+      }),
+    );
+  }
+}
