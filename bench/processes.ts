@@ -1,28 +1,51 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const distDirectory = join(import.meta.dirname, '..');
-const children: ChildProcess[] = [];
+/** `dist/`, where the compiled bench and Sluice live side by side. */
+export const distDirectory = join(import.meta.dirname, '..');
+const startupTimeoutMs = 30_000;
+const children = new Set<ChildProcess>();
+/** Children the bench itself is stopping: any other exit is a crash worth saying so. */
+const stopping = new WeakSet<ChildProcess>();
 
 export interface RunningProcess {
   url: string;
   pid: number;
+  child: ChildProcess;
 }
 
-/** Starts a node script and waits for the `listening <url>` (or banner) line it prints. */
-function startNode(script: string, args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
+/**
+ * Starts a node script in a process of its own (so it never shares an event loop with the load generator)
+ * and waits for the line that carries its URL.
+ */
+export function startNode(script: string, args: string[], urlPattern: RegExp): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     let output = '';
+    let started = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} printed no URL within ${startupTimeoutMs} ms: ${output}`));
+    }, startupTimeoutMs);
+    // Keeps reading after the URL too: a child blocked on a full stdout pipe would stall mid-run.
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (started) return;
       output += chunk.toString();
-      const match = pattern.exec(output);
-      if (match?.[1]) resolve({ url: match[1], pid: child.pid! });
+      const url = urlPattern.exec(output)?.[1];
+      if (!url) return;
+      started = true;
+      clearTimeout(timer);
+      resolve({ url, pid: child.pid!, child });
     });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!started) reject(new Error(`${script} exited (${signal ?? code}) before listening: ${output}`));
+      else if (!stopping.has(child)) process.stderr.write(`[bench] ${script} exited unexpectedly (${signal ?? code})\n`);
+    });
   });
 }
 
@@ -34,43 +57,46 @@ export function startBareProxy(upstreamUrl: string): Promise<RunningProcess> {
   return startNode(join(distDirectory, 'bench/bare-proxy.js'), [upstreamUrl], /listening (\S+)/);
 }
 
-/**
- * Sluice as users run it (`sluice serve`), auth, limits and usage logging on, every provider on the fake
- * upstream. The bench key's per-minute cap is set out of reach (the 100 rpm default would refuse a load
- * test), so the rate limiter still counts every request.
- */
-export async function startSluice(upstreamUrl: string): Promise<RunningProcess & { token: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const configPath = join(dataDir, 'sluice.yaml');
-  writeFileSync(
-    configPath,
-    [
-      `dataDir: ${dataDir}`,
-      'server: { host: 127.0.0.1, port: 0 }',
-      'mock: off',
-      'logLevel: warn',
-      'providers:',
-      `  openai: { baseUrl: "${upstreamUrl}/v1", apiKey: bench-openai-key }`,
-      `  anthropic: { baseUrl: "${upstreamUrl}/v1", apiKey: bench-anthropic-key }`,
-      '',
-    ].join('\n'),
-  );
-  const cli = join(distDirectory, 'src/cli/main.js');
-  const issued = spawnSync(process.execPath, [cli, 'keys', 'issue', '--name', 'bench', '--rpm', '1000000000', '--config', configPath], { encoding: 'utf8' });
-  if (issued.status !== 0) throw new Error(`could not issue a key: ${issued.stderr}`);
-  const running = await startNode(cli, ['serve', '--config', configPath], /listening on (\S+)/);
-  return { ...running, token: issued.stdout.trim() };
+/** Asks a process to stop cleanly and waits; kills it if it takes longer than `graceMs`. Returns the time taken. */
+export async function stopProcess(running: RunningProcess, graceMs = 15_000): Promise<number> {
+  const started = performance.now();
+  if (running.child.exitCode !== null || running.child.signalCode !== null) return 0;
+  const exited = once(running.child, 'exit');
+  stopping.add(running.child);
+  running.child.kill('SIGTERM');
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  return performance.now() - started;
 }
 
-/** Resident memory of a process in MiB, from /proc. */
-export function residentMemoryMiB(pid: number): number {
+export interface MemoryReading {
+  /** VmRSS: resident now. */
+  residentMiB: number;
+  /** VmHWM: the most it was ever resident. */
+  peakResidentMiB: number;
+}
+
+export function readMemory(pid: number): MemoryReading {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kilobytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round((kilobytes / 1024) * 10) / 10;
+  const mebibytes = (field: string) => Math.round((Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024) * 10) / 10;
+  return { residentMiB: mebibytes('VmRSS'), peakResidentMiB: mebibytes('VmHWM') };
 }
 
+/** Kills every child still running; safe to call more than once. */
 export function stopAll(): void {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    stopping.add(child);
+    child.kill('SIGKILL');
+  }
 }
+
+// No child may outlive the bench, whether it ends normally, throws, or is interrupted.
 process.on('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
