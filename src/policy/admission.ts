@@ -1,9 +1,9 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { KeyRecord, LimitSettings, PrincipalKind } from '../store/store.js';
-import type { BudgetCharge, BudgetLedger } from './budget-ledger.js';
+import type { BudgetCharge, BudgetLedger, ReserveOutcome } from './budget-ledger.js';
 import { budgetPeriodOf } from './budget-period.js';
 import { effectiveLimits } from './effective-limits.js';
-import type { LimitCounters, WindowCharge, WindowState } from './limit-counters.js';
+import type { ChargeOutcome, LimitCounters, SlotCharge, WindowCharge, WindowState } from './limit-counters.js';
 import type { PrincipalView } from './principal-view.js';
 
 const minuteMs = 60_000;
@@ -27,21 +27,21 @@ export function limitSubjects(key: KeyRecord, principals: PrincipalView, default
 /** A request let in: its rate-limit headers, and what must happen when it ends. */
 export interface Admission {
   headers: Record<string, string>;
-  /** Settles the token estimate to the real count. */
-  settleTokens(actualTokens: number): Promise<void>;
-  /** Whether a budget reservation is held (the caller should price the call and settle it). */
+  /** Whether a budget reservation is held (the caller should price the call for `finish`). */
   holdsBudget: boolean;
-  /** Settles the budget reservation to the real cost. */
-  settleCost(actualUsd: number): Promise<void>;
-  /** Gives back concurrency slots and any unsettled budget reservation. Idempotent. */
-  release(): Promise<void>;
+  /**
+   * Settles the token estimate to the real count and the budget reservation to the real cost, and gives the
+   * concurrency slots back, all in one go (with Redis, one round trip). Idempotent.
+   */
+  finish(actual: { tokens: number; costUsd: number }): Promise<void>;
 }
 
 const names = { requests: 'requests_per_minute', tokens: 'tokens_per_minute' } as const;
 
 /**
- * Rate limits and concurrency caps for one request, all-or-nothing across key, user and team: either every
- * counter is charged or none is, so a refused request never eats anyone's quota.
+ * Rate limits, concurrency caps and budgets for one request, all-or-nothing across key, user and team:
+ * either everything is charged or nothing is, so a refused request never eats anyone's quota. The limit
+ * charge and the budget reservation are sent together: with Redis, admission costs one round trip.
  */
 export async function admit(options: {
   subjects: LimitSubject[];
@@ -52,93 +52,100 @@ export async function admit(options: {
   maximumCostUsd?: () => number;
   ledger?: BudgetLedger;
 }): Promise<Admission> {
-  const { subjects, counters } = options;
-  const charges: WindowCharge[] = [];
+  const { subjects, counters, ledger } = options;
   const needsTokens = subjects.some((subject) => subject.limits.tokensPerMinute !== undefined);
   const estimate = needsTokens ? options.estimateTokens() : 0;
+  const windows: WindowCharge[] = [];
+  const slots: SlotCharge[] = [];
   for (const subject of subjects) {
-    if (subject.limits.requestsPerMinute !== undefined) charges.push({ counter: `requests:${subject.scope}:${subject.id}`, limit: subject.limits.requestsPerMinute, amount: 1 });
-    if (subject.limits.tokensPerMinute !== undefined) charges.push({ counter: `tokens:${subject.scope}:${subject.id}`, limit: subject.limits.tokensPerMinute, amount: estimate });
+    const { requestsPerMinute, tokensPerMinute, concurrentRequests } = subject.limits;
+    if (requestsPerMinute !== undefined) windows.push({ counter: `requests:${subject.scope}:${subject.id}`, limit: requestsPerMinute, amount: 1 });
+    if (tokensPerMinute !== undefined) windows.push({ counter: `tokens:${subject.scope}:${subject.id}`, limit: tokensPerMinute, amount: estimate });
+    if (concurrentRequests !== undefined) slots.push({ counter: `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests });
   }
+  const budgetCharges = ledger ? budgetChargesOf(subjects, Date.now()) : [];
 
-  let states: WindowState[] = [];
-  if (charges.length > 0) {
-    const outcome = await counters.charge(charges, minuteMs);
-    states = outcome.states;
-    if (!outcome.admitted) {
-      const [kind, scope] = outcome.refused.counter.split(':') as ['requests' | 'tokens', SubjectScope];
-      const retryAfter = Math.max(1, Math.ceil((outcome.refused.resetAt - Date.now()) / 1000));
-      throw new GatewayError('rate_limited', `Rate limit reached for this ${scope}: ${outcome.refused.limit} ${kind} per minute. Retry in ${retryAfter} s.`, {
-        headers: { ...rateLimitHeaders(states), 'retry-after': String(retryAfter) },
-        reason: `rate_limited.${scope}.${names[kind]}`,
-      });
-    }
-  }
+  const [limitResult, budgetResult] = await Promise.allSettled([
+    windows.length > 0 || slots.length > 0 ? counters.charge({ windows, windowMs: minuteMs, slots }) : undefined,
+    ledger && budgetCharges.length > 0 ? ledger.reserve(budgetCharges, options.maximumCostUsd?.() ?? 0) : undefined,
+  ]);
+  const limits = limitResult.status === 'fulfilled' ? limitResult.value : undefined;
+  const budget = budgetResult.status === 'fulfilled' ? budgetResult.value : undefined;
+  const states = limits?.states ?? [];
+  const limitsHeld = limits?.admitted === true;
+  let reservationId = budget?.admitted ? budget.reservationId : undefined;
+  const windowStartOf = (index: number) => (states[index]?.resetAt ?? 0) - minuteMs;
 
-  const slots: string[] = [];
-  let reservationId: string | undefined;
-  const releaseSlots = async () => {
-    const taken = slots.splice(0);
-    await Promise.all(taken.map((slot) => counters.releaseSlot(slot)));
-  };
-  const release = async () => {
-    await releaseSlots();
-    const reservation = reservationId;
-    reservationId = undefined;
-    if (reservation && options.ledger) await options.ledger.release(reservation);
-  };
-  for (const subject of subjects) {
-    const limit = subject.limits.concurrentRequests;
-    if (limit === undefined) continue;
-    const slot = `concurrency:${subject.scope}:${subject.id}`;
-    if (!(await counters.acquireSlot(slot, limit))) {
-      await release();
-      throw new GatewayError('concurrency_limited', `Too many requests in flight for this ${subject.scope}: at most ${limit} at once.`, {
-        headers: { 'retry-after': '1' },
-        reason: `concurrency_limited.${subject.scope}`,
-      });
-    }
-    slots.push(slot);
+  const refusal =
+    limitResult.status === 'rejected'
+      ? limitResult.reason
+      : limits && !limits.admitted
+        ? limitRefusal(limits, states)
+        : budgetResult.status === 'rejected'
+          ? budgetResult.reason
+          : budget && !budget.admitted
+            ? budgetRefusal(budget, budgetCharges, subjects)
+            : undefined;
+  if (refusal !== undefined) {
+    // Give back whatever the other check took.
+    await Promise.all([
+      limitsHeld
+        ? counters.settle({ adjustments: windows.map((window, index) => ({ counter: window.counter, windowStart: windowStartOf(index), delta: -window.amount })), slots: slots.map((slot) => slot.counter) })
+        : undefined,
+      reservationId && ledger ? ledger.release(reservationId) : undefined,
+    ]);
+    throw refusal;
   }
 
   const headers = rateLimitHeaders(states);
-  const budgetCharges = budgetChargesOf(subjects, Date.now());
-  if (budgetCharges.length > 0 && options.ledger) {
-    const outcome = await options.ledger.reserve(budgetCharges, options.maximumCostUsd?.() ?? 0);
-    if (!outcome.admitted) {
-      await releaseSlots();
-      const charge = budgetCharges.find((candidate) => candidate.account === outcome.refusedAccount)!;
-      const period = subjects.find((subject) => subject.scope === charge.scope)?.limits.budget?.period ?? 'month';
-      throw new GatewayError(
-        'budget_exceeded',
-        `Budget exhausted for this ${charge.scope}: $${outcome.spentUsd.toFixed(4)} spent of $${charge.hardUsd} this ${period}.`,
-        { reason: `budget_exceeded.${charge.scope}` },
-      );
-    }
-    reservationId = outcome.reservationId;
-    if (outcome.softCapReached.length > 0) {
-      headers['x-sluice-budget-warning'] = outcome.softCapReached.map((account) => `soft budget reached for ${account.split(':')[0]}`).join('; ');
-    }
+  if (budget?.admitted && budget.softCapReached.length > 0) {
+    headers['x-sluice-budget-warning'] = budget.softCapReached.map((account) => `soft budget reached for ${account.split(':')[0]}`).join('; ');
   }
-
-  const windowStart = Math.floor(Date.now() / minuteMs) * minuteMs;
+  let finished = false;
   return {
     headers,
     holdsBudget: reservationId !== undefined,
-    async settleCost(actualUsd) {
+    async finish(actual) {
+      if (finished) return;
+      finished = true;
+      const tokenDelta = actual.tokens - estimate;
+      const adjustments =
+        tokenDelta === 0
+          ? []
+          : windows.flatMap((window, index) => (window.counter.startsWith('tokens:') ? [{ counter: window.counter, windowStart: windowStartOf(index), delta: tokenDelta }] : []));
       const reservation = reservationId;
       reservationId = undefined;
-      if (reservation && options.ledger) await options.ledger.settle(reservation, actualUsd);
+      await Promise.all([
+        limitsHeld && (adjustments.length > 0 || slots.length > 0) ? counters.settle({ adjustments, slots: slots.map((slot) => slot.counter) }) : undefined,
+        reservation && ledger ? ledger.settle(reservation, actual.costUsd) : undefined,
+      ]);
     },
-    async settleTokens(actualTokens) {
-      const delta = actualTokens - estimate;
-      if (delta === 0) return;
-      await Promise.all(
-        charges.filter((charge) => charge.counter.startsWith('tokens:')).map((charge) => counters.adjust(charge.counter, windowStart, minuteMs, delta)),
-      );
-    },
-    release,
   };
+}
+
+function limitRefusal(outcome: Extract<ChargeOutcome, { admitted: false }>, states: WindowState[]): GatewayError {
+  if ('slot' in outcome.refused) {
+    const [, scope] = outcome.refused.slot.counter.split(':') as [string, SubjectScope];
+    return new GatewayError('concurrency_limited', `Too many requests in flight for this ${scope}: at most ${outcome.refused.slot.limit} at once.`, {
+      headers: { 'retry-after': '1' },
+      reason: `concurrency_limited.${scope}`,
+    });
+  }
+  const refused = outcome.refused.window;
+  const [kind, scope] = refused.counter.split(':') as ['requests' | 'tokens', SubjectScope];
+  const retryAfter = Math.max(1, Math.ceil((refused.resetAt - Date.now()) / 1000));
+  return new GatewayError('rate_limited', `Rate limit reached for this ${scope}: ${refused.limit} ${kind} per minute. Retry in ${retryAfter} s.`, {
+    headers: { ...rateLimitHeaders(states), 'retry-after': String(retryAfter) },
+    reason: `rate_limited.${scope}.${names[kind]}`,
+  });
+}
+
+function budgetRefusal(outcome: Extract<ReserveOutcome, { admitted: false }>, charges: BudgetCharge[], subjects: LimitSubject[]): GatewayError {
+  const charge = charges.find((candidate) => candidate.account === outcome.refusedAccount)!;
+  const period = subjects.find((subject) => subject.scope === charge.scope)?.limits.budget?.period ?? 'month';
+  return new GatewayError('budget_exceeded', `Budget exhausted for this ${charge.scope}: $${outcome.spentUsd.toFixed(4)} spent of $${charge.hardUsd} this ${period}.`, {
+    reason: `budget_exceeded.${charge.scope}`,
+  });
 }
 
 /** One ledger account per subject with a budget, for the calendar period it is in now. */

@@ -1,12 +1,26 @@
 /**
  * The counters behind rate limits and concurrency caps, kept in process or in Redis. Narrow on purpose:
  * everything else about limits (which subjects, which defaults, which headers) is the gateway's own logic.
+ * A request costs one `charge` before its call and one `settle` after it: with Redis, one round trip each.
  */
 export interface WindowCharge {
   /** e.g. `requests:key:key_01H…` */
   counter: string;
   limit: number;
   amount: number;
+}
+
+/** One of `limit` concurrency slots, e.g. `concurrency:team:research`. */
+export interface SlotCharge {
+  counter: string;
+  limit: number;
+}
+
+export interface LimitCharge {
+  /** Fixed windows of `windowMs`. */
+  windows: WindowCharge[];
+  windowMs: number;
+  slots: SlotCharge[];
 }
 
 export interface WindowState {
@@ -18,14 +32,20 @@ export interface WindowState {
   resetAt: number;
 }
 
-export type ChargeOutcome = { admitted: true; states: WindowState[] } | { admitted: false; refused: WindowState; states: WindowState[] };
+export type ChargeOutcome =
+  | { admitted: true; states: WindowState[] }
+  | { admitted: false; states: WindowState[]; refused: { window: WindowState } | { slot: SlotCharge } };
+
+export interface LimitSettlement {
+  /** Corrections to windows charged earlier: estimated tokens settled to the real count, or a refund. */
+  adjustments: Array<{ counter: string; windowStart: number; delta: number }>;
+  /** Slots to give back. */
+  slots: string[];
+}
 
 export interface LimitCounters {
-  /** Fixed windows of `windowMs`: adds every charge if, and only if, each stays within its limit. Atomic. */
-  charge(charges: WindowCharge[], windowMs: number): Promise<ChargeOutcome>;
-  /** Corrects a counter in the window that started at `windowStart` (estimated tokens settled to real ones). */
-  adjust(counter: string, windowStart: number, windowMs: number, delta: number): Promise<void>;
-  /** Takes one of `limit` slots, or answers false. */
-  acquireSlot(counter: string, limit: number): Promise<boolean>;
-  releaseSlot(counter: string): Promise<void>;
+  /** Adds every window charge and takes every slot if, and only if, each stays within its limit. Atomic. */
+  charge(charge: LimitCharge): Promise<ChargeOutcome>;
+  /** Applies the adjustments (to windows still current) and gives the slots back. */
+  settle(settlement: LimitSettlement): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { ChargeOutcome, LimitCounters, WindowCharge, WindowState } from './limit-counters.js';
+import type { ChargeOutcome, LimitCharge, LimitCounters, LimitSettlement, WindowState } from './limit-counters.js';
 
 interface Window {
   start: number;
@@ -15,7 +15,7 @@ export class MemoryLimitCounters implements LimitCounters {
     this.#now = now;
   }
 
-  async charge(charges: WindowCharge[], windowMs: number): Promise<ChargeOutcome> {
+  async charge({ windows: charges, windowMs, slots }: LimitCharge): Promise<ChargeOutcome> {
     const start = Math.floor(this.#now() / windowMs) * windowMs;
     const windows = charges.map((charge) => this.#window(charge.counter, start));
     const states: WindowState[] = charges.map((charge, index) => ({
@@ -24,31 +24,29 @@ export class MemoryLimitCounters implements LimitCounters {
       used: windows[index]!.used,
       resetAt: start + windowMs,
     }));
+    // Check everything, then apply everything, with no await in between: atomic within this process.
     const refusedIndex = charges.findIndex((charge, index) => windows[index]!.used + charge.amount > charge.limit);
-    if (refusedIndex >= 0) return { admitted: false, refused: states[refusedIndex]!, states };
+    if (refusedIndex >= 0) return { admitted: false, states, refused: { window: states[refusedIndex]! } };
+    const refusedSlot = slots.find((slot) => (this.#slots.get(slot.counter) ?? 0) >= slot.limit);
+    if (refusedSlot) return { admitted: false, states, refused: { slot: refusedSlot } };
     charges.forEach((charge, index) => {
       windows[index]!.used += charge.amount;
       states[index]!.used = windows[index]!.used;
     });
+    for (const slot of slots) this.#slots.set(slot.counter, (this.#slots.get(slot.counter) ?? 0) + 1);
     return { admitted: true, states };
   }
 
-  async adjust(counter: string, windowStart: number, _windowMs: number, delta: number): Promise<void> {
-    const window = this.#windows.get(counter);
-    if (window && window.start === windowStart) window.used = Math.max(0, window.used + delta);
-  }
-
-  async acquireSlot(counter: string, limit: number): Promise<boolean> {
-    const taken = this.#slots.get(counter) ?? 0;
-    if (taken >= limit) return false;
-    this.#slots.set(counter, taken + 1);
-    return true;
-  }
-
-  async releaseSlot(counter: string): Promise<void> {
-    const taken = (this.#slots.get(counter) ?? 0) - 1;
-    if (taken > 0) this.#slots.set(counter, taken);
-    else this.#slots.delete(counter);
+  async settle({ adjustments, slots }: LimitSettlement): Promise<void> {
+    for (const { counter, windowStart, delta } of adjustments) {
+      const window = this.#windows.get(counter);
+      if (window && window.start === windowStart) window.used = Math.max(0, window.used + delta);
+    }
+    for (const counter of slots) {
+      const taken = (this.#slots.get(counter) ?? 0) - 1;
+      if (taken > 0) this.#slots.set(counter, taken);
+      else this.#slots.delete(counter);
+    }
   }
 
   #window(counter: string, start: number): Window {

@@ -60,39 +60,57 @@ describe.each(backends)('$name backend', (backend) => {
       counters = backend.counters();
     });
 
+    const windows = (...charges: Array<[counter: string, limit: number, amount: number]>) => ({
+      windows: charges.map(([counter, limit, amount]) => ({ counter, limit, amount })),
+      windowMs: 60_000,
+      slots: [],
+    });
+
     it('charge all-or-nothing and report use and reset', async () => {
-      const charges = [
-        { counter: 'requests:key:a', limit: 2, amount: 1 },
-        { counter: 'tokens:key:a', limit: 100, amount: 60 },
-      ];
-      const first = await counters.charge(charges, 60_000);
+      const both = windows(['requests:key:a', 2, 1], ['tokens:key:a', 100, 60]);
+      const first = await counters.charge(both);
       expect(first.admitted).toBe(true);
       expect(first.states.map((state) => state.used)).toEqual([1, 60]);
       expect(first.states[0]!.resetAt).toBeGreaterThan(Date.now() - 1_000);
-      const second = await counters.charge(charges, 60_000);
-      expect(second).toMatchObject({ admitted: false, refused: { counter: 'tokens:key:a', used: 60 } });
-      const third = await counters.charge([charges[0]!], 60_000);
+      const second = await counters.charge(both);
+      expect(second).toMatchObject({ admitted: false, refused: { window: { counter: 'tokens:key:a', used: 60 } } });
+      const third = await counters.charge(windows(['requests:key:a', 2, 1]));
       expect(third.states[0]!.used).toBe(2);
     });
 
     it('admit exactly the limit under concurrency', async () => {
-      const outcomes = await Promise.all(Array.from({ length: 50 }, () => counters.charge([{ counter: 'requests:key:burst', limit: 20, amount: 1 }], 60_000)));
+      const outcomes = await Promise.all(Array.from({ length: 50 }, () => counters.charge(windows(['requests:key:burst', 20, 1]))));
       expect(outcomes.filter((outcome) => outcome.admitted)).toHaveLength(20);
     });
 
-    it('adjust a window after the fact', async () => {
-      const outcome = await counters.charge([{ counter: 'tokens:key:adjust', limit: 100, amount: 90 }], 60_000);
+    it('settle a window after the fact', async () => {
+      const outcome = await counters.charge(windows(['tokens:key:adjust', 100, 90]));
       const windowStart = outcome.states[0]!.resetAt - 60_000;
-      await counters.adjust('tokens:key:adjust', windowStart, 60_000, -80);
-      expect((await counters.charge([{ counter: 'tokens:key:adjust', limit: 100, amount: 50 }], 60_000)).admitted).toBe(true);
+      await counters.settle({ adjustments: [{ counter: 'tokens:key:adjust', windowStart, delta: -80 }], slots: [] });
+      expect((await counters.charge(windows(['tokens:key:adjust', 100, 50]))).admitted).toBe(true);
     });
 
     it('hand out and take back concurrency slots', async () => {
-      const taken = await Promise.all(Array.from({ length: 10 }, () => counters.acquireSlot('concurrency:key:c', 3)));
-      expect(taken.filter(Boolean)).toHaveLength(3);
-      await counters.releaseSlot('concurrency:key:c');
-      expect(await counters.acquireSlot('concurrency:key:c', 3)).toBe(true);
-      expect(await counters.acquireSlot('concurrency:key:c', 3)).toBe(false);
+      const slot = { windows: [], windowMs: 60_000, slots: [{ counter: 'concurrency:key:c', limit: 3 }] };
+      const taken = await Promise.all(Array.from({ length: 10 }, () => counters.charge(slot)));
+      expect(taken.filter((outcome) => outcome.admitted)).toHaveLength(3);
+      expect(taken.find((outcome) => !outcome.admitted)).toMatchObject({ refused: { slot: { counter: 'concurrency:key:c', limit: 3 } } });
+      await counters.settle({ adjustments: [], slots: ['concurrency:key:c'] });
+      expect((await counters.charge(slot)).admitted).toBe(true);
+      expect((await counters.charge(slot)).admitted).toBe(false);
+    });
+
+    it('charge windows and slots together: a full slot leaves every window as it was', async () => {
+      const request = { ...windows(['requests:key:mixed', 10, 1]), slots: [{ counter: 'concurrency:key:mixed', limit: 1 }] };
+      const first = await counters.charge(request);
+      expect(first.admitted).toBe(true);
+      const refused = await counters.charge(request);
+      expect(refused).toMatchObject({ admitted: false, refused: { slot: { counter: 'concurrency:key:mixed' } } });
+      expect(refused.states[0]!.used).toBe(1);
+      // One settlement gives the slot back and corrects the window.
+      await counters.settle({ adjustments: [{ counter: 'requests:key:mixed', windowStart: first.states[0]!.resetAt - 60_000, delta: -1 }], slots: ['concurrency:key:mixed'] });
+      const again = await counters.charge(request);
+      expect(again).toMatchObject({ admitted: true, states: [{ used: 1 }] });
     });
   });
 
@@ -109,6 +127,14 @@ describe.each(backends)('$name backend', (backend) => {
       const again = await ledger.reserve([charge], 0.2);
       if (again.admitted) await ledger.release(again.reservationId);
       expect(await ledger.spent(charge.account)).toBeCloseTo(0.35, 9);
+    });
+
+    it('reserves on key, user and team accounts all used for the first time', async () => {
+      const ledger = backend.ledger(0.1);
+      const accounts = (['key', 'user', 'team'] as const).map((scope) => ({ ...charge, scope, subject: `${scope}-first`, account: `${scope}:${scope}-first:2026-11` }));
+      const outcome = await ledger.reserve(accounts, 0.2);
+      expect(outcome.admitted).toBe(true);
+      for (const account of accounts) expect(await ledger.spent(account.account)).toBeCloseTo(0.3, 9);
     });
 
     it('never lets concurrent reservations pass the hard cap', async () => {

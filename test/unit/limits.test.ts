@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { admit, type LimitSubject } from '../../src/policy/admission.js';
 import { effectiveLimits } from '../../src/policy/effective-limits.js';
 import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';
+import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 
 describe('effective limits', () => {
@@ -14,31 +15,35 @@ describe('effective limits', () => {
 });
 
 describe('memory limit counters', () => {
+  const charge = (...charges: Array<[counter: string, limit: number, amount: number]>) => ({
+    windows: charges.map(([counter, limit, amount]) => ({ counter, limit, amount })),
+    windowMs: 60_000,
+    slots: [],
+  });
+
   it('charge all-or-nothing within fixed windows', async () => {
     let now = 60_000 * 10 + 5;
     const counters = new MemoryLimitCounters(() => now);
-    const charges = [
-      { counter: 'a', limit: 2, amount: 1 },
-      { counter: 'b', limit: 5, amount: 3 },
-    ];
-    expect((await counters.charge(charges, 60_000)).admitted).toBe(true);
-    const second = await counters.charge(charges, 60_000);
+    const both = charge(['a', 2, 1], ['b', 5, 3]);
+    expect((await counters.charge(both)).admitted).toBe(true);
+    const second = await counters.charge(both);
     expect(second.admitted).toBe(false);
     // `a` was not charged either: the refusal on `b` left every counter as it was.
     expect(second.states.map((state) => state.used)).toEqual([1, 3]);
-    expect((await counters.charge([charges[0]!], 60_000)).admitted).toBe(true);
-    expect((await counters.charge([charges[0]!], 60_000)).admitted).toBe(false);
+    expect((await counters.charge(charge(['a', 2, 1]))).admitted).toBe(true);
+    expect((await counters.charge(charge(['a', 2, 1]))).admitted).toBe(false);
     now += 60_000;
-    expect((await counters.charge(charges, 60_000)).admitted).toBe(true);
+    expect((await counters.charge(both)).admitted).toBe(true);
   });
 
   it('hand out and take back concurrency slots', async () => {
     const counters = new MemoryLimitCounters();
-    expect(await counters.acquireSlot('s', 2)).toBe(true);
-    expect(await counters.acquireSlot('s', 2)).toBe(true);
-    expect(await counters.acquireSlot('s', 2)).toBe(false);
-    await counters.releaseSlot('s');
-    expect(await counters.acquireSlot('s', 2)).toBe(true);
+    const slot = { windows: [], windowMs: 60_000, slots: [{ counter: 's', limit: 2 }] };
+    expect((await counters.charge(slot)).admitted).toBe(true);
+    expect((await counters.charge(slot)).admitted).toBe(true);
+    expect((await counters.charge(slot)).admitted).toBe(false);
+    await counters.settle({ adjustments: [], slots: ['s'] });
+    expect((await counters.charge(slot)).admitted).toBe(true);
   });
 });
 
@@ -65,7 +70,7 @@ describe('admission', () => {
     const tokenSubjects: LimitSubject[] = [{ scope: 'key', id: 'k2', limits: { tokensPerMinute: 1000 } }];
     const first = await admit({ subjects: tokenSubjects, counters, estimateTokens: () => 900 });
     await expect(admit({ subjects: tokenSubjects, counters, estimateTokens: () => 200 })).rejects.toMatchObject({ reason: 'rate_limited.key.tokens_per_minute' });
-    await first.settleTokens(100);
+    await first.finish({ tokens: 100, costUsd: 0 });
     const second = await admit({ subjects: tokenSubjects, counters, estimateTokens: () => 200 });
     expect(second.headers['x-ratelimit-remaining-tokens']).toBe('700');
   });
@@ -75,8 +80,23 @@ describe('admission', () => {
     const capped: LimitSubject[] = [{ scope: 'user', id: 'u1', limits: { concurrentRequests: 1 } }];
     const holding = await admit({ subjects: capped, counters, estimateTokens: () => 0 });
     await expect(admit({ subjects: capped, counters, estimateTokens: () => 0 })).rejects.toMatchObject({ code: 'concurrency_limited', reason: 'concurrency_limited.user' });
-    await holding.release();
-    await holding.release();
+    await holding.finish({ tokens: 0, costUsd: 0 });
+    await holding.finish({ tokens: 0, costUsd: 0 });
     await expect(admit({ subjects: capped, counters, estimateTokens: () => 0 })).resolves.toBeDefined();
+  });
+
+  it('gives back the limit charge when the budget refuses, and the reservation when a limit refuses', async () => {
+    const counters = new MemoryLimitCounters();
+    const ledger = new MemoryBudgetLedger(async () => 0.99);
+    const budgeted: LimitSubject[] = [{ scope: 'key', id: 'k3', limits: { requestsPerMinute: 1, concurrentRequests: 1, budget: { hardUsd: 1, period: 'month' } } }];
+    await expect(admit({ subjects: budgeted, counters, ledger, estimateTokens: () => 0, maximumCostUsd: () => 0.5 })).rejects.toMatchObject({ code: 'budget_exceeded' });
+    // Neither the request window nor the slot was kept by the refused request.
+    const admitted = await admit({ subjects: budgeted, counters, ledger, estimateTokens: () => 0, maximumCostUsd: () => 0.005 });
+    expect(admitted.holdsBudget).toBe(true);
+    await expect(admit({ subjects: budgeted, counters, ledger, estimateTokens: () => 0, maximumCostUsd: () => 0.001 })).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(ledger.openReservations).toBe(1);
+    await admitted.finish({ tokens: 0, costUsd: 0.002 });
+    expect(ledger.openReservations).toBe(0);
+    expect(await ledger.spent(`key:k3:${new Date().toISOString().slice(0, 7)}`)).toBeCloseTo(0.992, 9);
   });
 });

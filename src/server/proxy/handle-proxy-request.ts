@@ -78,9 +78,10 @@ export async function handleProxyRequest(
   } finally {
     estimateUncountedInput(context);
     if (context.admission) {
-      if (context.admission.holdsBudget) await context.admission.settleCost(costOf(context, services));
-      await context.admission.release();
-      await context.admission.settleTokens(context.usage.inputTokens + context.usage.outputTokens);
+      await context.admission.finish({
+        tokens: context.usage.inputTokens + context.usage.outputTokens,
+        costUsd: context.admission.holdsBudget ? costOf(context, services) : 0,
+      });
     }
     services.usageWriter.enqueue(toUsageRow(context, performance.now()));
   }

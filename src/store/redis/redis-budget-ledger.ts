@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BudgetCharge, BudgetLedger, ReserveOutcome } from '../../policy/budget-ledger.js';
+import { defineScript, type RedisScript } from './redis-script.js';
 
 /** Amounts are kept as integer nano-dollars: exact sums, no float drift in Redis. */
 const nanos = (usd: number) => Math.round(usd * 1e9);
@@ -56,19 +57,24 @@ export class RedisBudgetLedger implements BudgetLedger {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #loadBaseline: (charge: BudgetCharge) => Promise<number>;
+  readonly #reserve: RedisScript;
+  readonly #settle: RedisScript;
 
   constructor(options: { redis: Redis; loadBaseline: (charge: BudgetCharge) => Promise<number>; prefix?: string }) {
     this.#redis = options.redis;
     this.#loadBaseline = options.loadBaseline;
     this.#prefix = options.prefix ?? 'sluice:budget:';
+    this.#reserve = defineScript(options.redis, 'sluiceBudgetReserve', reserveScript);
+    this.#settle = defineScript(options.redis, 'sluiceBudgetSettle', settleScript);
   }
 
   async reserve(charges: BudgetCharge[], amountUsd: number): Promise<ReserveOutcome> {
     const reservationId = randomUUID();
     const keys = [...charges.map((charge) => this.#prefix + charge.account), `${this.#prefix}reservation:${reservationId}`];
     const args = [nanos(amountUsd), reservationLifetimeMs, ...charges.flatMap((charge) => [charge.hardUsd === undefined ? -1 : nanos(charge.hardUsd), charge.softUsd === undefined ? -1 : nanos(charge.softUsd)])];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = (await this.#redis.eval(reserveScript, keys.length, ...keys, ...args)) as number[];
+    // Each pass either answers or loads one account not yet used anywhere; another instance may race us to it.
+    for (let attempt = 0; attempt <= charges.length + 1; attempt++) {
+      const result = (await this.#reserve(keys, args)) as number[];
       if (result[0] === 1) {
         const softCapReached = charges.filter((_, index) => result[index + 1] === 1).map((charge) => charge.account);
         return { admitted: true, reservationId, softCapReached };
@@ -83,7 +89,7 @@ export class RedisBudgetLedger implements BudgetLedger {
   }
 
   async settle(reservationId: string, actualUsd: number): Promise<void> {
-    await this.#redis.eval(settleScript, 1, `${this.#prefix}reservation:${reservationId}`, nanos(actualUsd));
+    await this.#settle([`${this.#prefix}reservation:${reservationId}`], [nanos(actualUsd)]);
   }
 
   async release(reservationId: string): Promise<void> {

@@ -1,57 +1,71 @@
 import type { Redis } from 'ioredis';
-import type { ChargeOutcome, LimitCounters, WindowCharge, WindowState } from '../../policy/limit-counters.js';
+import type { ChargeOutcome, LimitCharge, LimitCounters, LimitSettlement, WindowState } from '../../policy/limit-counters.js';
+import { defineScript, type RedisScript } from './redis-script.js';
 
 /**
- * All-or-nothing window charge, atomic in Redis, on Redis's own clock so instances with skewed clocks agree
- * on windows. KEYS are the counters; ARGV = windowMs, then limit and amount per counter. Returns, per
- * counter, its use, then the window's reset time, then 1 (admitted) or the 1-based index refused.
+ * Windows and slots charged all-or-nothing, atomically, on Redis's own clock so instances with skewed
+ * clocks agree on windows. KEYS = the window counters, then the slot counters. ARGV = windowMs, the number
+ * of windows, the slot lifetime in ms, then limit and amount per window, then the limit per slot. Returns
+ * each window's use, the windows' reset time, and what refused: 0 (nothing), 1 (a window) or 2 (a slot),
+ * with its 1-based index.
  */
 const chargeScript = `
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local windowMs = tonumber(ARGV[1])
+local windows = tonumber(ARGV[2])
+local slotLifetimeMs = tonumber(ARGV[3])
 local windowStart = nowMs - (nowMs % windowMs)
 local result = {}
-local refused = 0
-for index, counter in ipairs(KEYS) do
-  local key = counter .. ':' .. windowStart
-  local used = tonumber(redis.call('GET', key) or '0')
-  local limit = tonumber(ARGV[index * 2])
-  local amount = tonumber(ARGV[index * 2 + 1])
+local refusedKind, refusedIndex = 0, 0
+for index = 1, windows do
+  local used = tonumber(redis.call('GET', KEYS[index] .. ':' .. windowStart) or '0')
   result[index] = used
-  if refused == 0 and used + amount > limit then refused = index end
+  if refusedKind == 0 and used + tonumber(ARGV[3 + index * 2]) > tonumber(ARGV[2 + index * 2]) then
+    refusedKind, refusedIndex = 1, index
+  end
 end
-if refused == 0 then
-  for index, counter in ipairs(KEYS) do
-    local key = counter .. ':' .. windowStart
-    result[index] = redis.call('INCRBY', key, tonumber(ARGV[index * 2 + 1]))
+if refusedKind == 0 then
+  for index = windows + 1, #KEYS do
+    local taken = tonumber(redis.call('GET', KEYS[index]) or '0')
+    if taken >= tonumber(ARGV[3 + windows * 2 + index - windows]) then
+      refusedKind, refusedIndex = 2, index - windows
+      break
+    end
+  end
+end
+if refusedKind == 0 then
+  for index = 1, windows do
+    local key = KEYS[index] .. ':' .. windowStart
+    result[index] = redis.call('INCRBY', key, tonumber(ARGV[3 + index * 2]))
     redis.call('PEXPIRE', key, windowMs * 2)
+  end
+  for index = windows + 1, #KEYS do
+    redis.call('INCR', KEYS[index])
+    redis.call('PEXPIRE', KEYS[index], slotLifetimeMs)
   end
 end
 table.insert(result, windowStart + windowMs)
-table.insert(result, refused)
+table.insert(result, refusedKind)
+table.insert(result, refusedIndex)
 return result
 `;
 
-/** Takes a slot if fewer than ARGV[1] are taken; slots expire after ARGV[2] ms in case an instance dies holding them. */
-const acquireScript = `
-local taken = tonumber(redis.call('GET', KEYS[1]) or '0')
-if taken >= tonumber(ARGV[1]) then return 0 end
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
-`;
-
-const releaseScript = `
-local taken = tonumber(redis.call('GET', KEYS[1]) or '0')
-if taken <= 1 then redis.call('DEL', KEYS[1]) else redis.call('DECR', KEYS[1]) end
-return 1
-`;
-
-const adjustScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local value = redis.call('INCRBY', KEYS[1], tonumber(ARGV[1]))
-  if value < 0 then redis.call('SET', KEYS[1], 0, 'KEEPTTL') end
+/**
+ * KEYS = windows to adjust (with their window start), then slots to give back. ARGV = the number of
+ * windows, then one delta per window. A window that has already expired is left alone.
+ */
+const settleScript = `
+local windows = tonumber(ARGV[1])
+for index = 1, windows do
+  if redis.call('EXISTS', KEYS[index]) == 1 then
+    local value = redis.call('INCRBY', KEYS[index], tonumber(ARGV[1 + index]))
+    if value < 0 then redis.call('SET', KEYS[index], 0, 'KEEPTTL') end
+  end
+end
+for index = windows + 1, #KEYS do
+  local taken = tonumber(redis.call('GET', KEYS[index]) or '0')
+  if taken <= 1 then redis.call('DEL', KEYS[index]) else redis.call('DECR', KEYS[index]) end
 end
 return 1
 `;
@@ -59,35 +73,34 @@ return 1
 /** How long a concurrency slot survives an instance that died without releasing it. */
 const slotLifetimeMs = 10 * 60_000;
 
-/** Limit counters shared by every instance: one Redis round trip per check, each an atomic script. */
+/** Limit counters shared by every instance: one round trip to charge a request, one to settle it. */
 export class RedisLimitCounters implements LimitCounters {
-  readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #charge: RedisScript;
+  readonly #settle: RedisScript;
 
   constructor(redis: Redis, prefix = 'sluice:limits:') {
-    this.#redis = redis;
     this.#prefix = prefix;
+    this.#charge = defineScript(redis, 'sluiceLimitCharge', chargeScript);
+    this.#settle = defineScript(redis, 'sluiceLimitSettle', settleScript);
   }
 
-  async charge(charges: WindowCharge[], windowMs: number): Promise<ChargeOutcome> {
-    const keys = charges.map((charge) => this.#prefix + charge.counter);
-    const args = [windowMs, ...charges.flatMap((charge) => [charge.limit, charge.amount])];
-    const result = (await this.#redis.eval(chargeScript, keys.length, ...keys, ...args)) as number[];
-    const resetAt = Number(result[charges.length]);
-    const refused = Number(result[charges.length + 1]);
-    const states: WindowState[] = charges.map((charge, index) => ({ counter: charge.counter, limit: charge.limit, used: Number(result[index]), resetAt }));
-    return refused === 0 ? { admitted: true, states } : { admitted: false, refused: states[refused - 1]!, states };
+  async charge({ windows, windowMs, slots }: LimitCharge): Promise<ChargeOutcome> {
+    const keys = [...windows.map((window) => this.#prefix + window.counter), ...slots.map((slot) => this.#prefix + slot.counter)];
+    const args = [windowMs, windows.length, slotLifetimeMs, ...windows.flatMap((window) => [window.limit, window.amount]), ...slots.map((slot) => slot.limit)];
+    const result = (await this.#charge(keys, args)) as number[];
+    const resetAt = Number(result[windows.length]);
+    const refusedKind = Number(result[windows.length + 1]);
+    const refusedIndex = Number(result[windows.length + 2]) - 1;
+    const states: WindowState[] = windows.map((window, index) => ({ counter: window.counter, limit: window.limit, used: Number(result[index]), resetAt }));
+    if (refusedKind === 1) return { admitted: false, states, refused: { window: states[refusedIndex]! } };
+    if (refusedKind === 2) return { admitted: false, states, refused: { slot: slots[refusedIndex]! } };
+    return { admitted: true, states };
   }
 
-  async adjust(counter: string, windowStart: number, _windowMs: number, delta: number): Promise<void> {
-    await this.#redis.eval(adjustScript, 1, `${this.#prefix}${counter}:${windowStart}`, delta);
-  }
-
-  async acquireSlot(counter: string, limit: number): Promise<boolean> {
-    return Number(await this.#redis.eval(acquireScript, 1, this.#prefix + counter, limit, slotLifetimeMs)) === 1;
-  }
-
-  async releaseSlot(counter: string): Promise<void> {
-    await this.#redis.eval(releaseScript, 1, this.#prefix + counter);
+  async settle({ adjustments, slots }: LimitSettlement): Promise<void> {
+    if (adjustments.length === 0 && slots.length === 0) return;
+    const keys = [...adjustments.map((adjustment) => `${this.#prefix}${adjustment.counter}:${adjustment.windowStart}`), ...slots.map((slot) => this.#prefix + slot)];
+    await this.#settle(keys, [adjustments.length, ...adjustments.map((adjustment) => adjustment.delta)]);
   }
 }

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { CachedAnswer, ResponseCache } from '../../cache/response-cache.js';
 import type { BudgetCharge, BudgetLedger, ReserveOutcome } from '../../policy/budget-ledger.js';
-import type { ChargeOutcome, LimitCounters, WindowCharge } from '../../policy/limit-counters.js';
+import type { ChargeOutcome, LimitCharge, LimitCounters, LimitSettlement } from '../../policy/limit-counters.js';
 import type { Logger } from '../../server/logger.js';
 
 /**
@@ -25,55 +25,46 @@ export class ResilientLimitCounters implements LimitCounters {
     this.#logger = options.logger;
   }
 
-  async charge(charges: WindowCharge[], windowMs: number): Promise<ChargeOutcome> {
+  async charge(charge: LimitCharge): Promise<ChargeOutcome> {
     try {
-      return await this.#primary.charge(charges, windowMs);
+      return await this.#primary.charge(charge);
     } catch (error) {
-      this.#warn(error);
-      return this.#local.charge(charges.map((charge) => ({ ...charge, limit: this.#share(charge.limit) })), windowMs);
+      this.#logger.warn({ err: error }, "Redis unavailable: rate limits use this instance's share");
+      const outcome = await this.#local.charge({
+        windows: charge.windows.map((window) => ({ ...window, limit: this.#share(window.limit) })),
+        windowMs: charge.windowMs,
+        slots: charge.slots.map((slot) => ({ ...slot, limit: this.#share(slot.limit) })),
+      });
+      if (outcome.admitted) for (const slot of charge.slots) this.#localSlots.set(slot.counter, (this.#localSlots.get(slot.counter) ?? 0) + 1);
+      return outcome;
     }
   }
 
-  async adjust(counter: string, windowStart: number, windowMs: number, delta: number): Promise<void> {
-    try {
-      await this.#primary.adjust(counter, windowStart, windowMs, delta);
-    } catch {
-      await this.#local.adjust(counter, windowStart, windowMs, delta);
+  async settle(settlement: LimitSettlement): Promise<void> {
+    const localSlots: string[] = [];
+    const sharedSlots: string[] = [];
+    for (const counter of settlement.slots) {
+      const local = this.#localSlots.get(counter) ?? 0;
+      if (local > 0) {
+        if (local === 1) this.#localSlots.delete(counter);
+        else this.#localSlots.set(counter, local - 1);
+        localSlots.push(counter);
+      } else {
+        sharedSlots.push(counter);
+      }
     }
-  }
-
-  async acquireSlot(counter: string, limit: number): Promise<boolean> {
+    if (localSlots.length > 0) await this.#local.settle({ adjustments: [], slots: localSlots });
     try {
-      return await this.#primary.acquireSlot(counter, limit);
+      await this.#primary.settle({ adjustments: settlement.adjustments, slots: sharedSlots });
     } catch (error) {
-      this.#warn(error);
-      const taken = await this.#local.acquireSlot(counter, this.#share(limit));
-      if (taken) this.#localSlots.set(counter, (this.#localSlots.get(counter) ?? 0) + 1);
-      return taken;
-    }
-  }
-
-  async releaseSlot(counter: string): Promise<void> {
-    const local = this.#localSlots.get(counter) ?? 0;
-    if (local > 0) {
-      this.#localSlots.set(counter, local - 1);
-      await this.#local.releaseSlot(counter);
-      return;
-    }
-    try {
-      await this.#primary.releaseSlot(counter);
-    } catch (error) {
-      // The slot expires in Redis by itself; nothing else to do.
-      this.#warn(error);
+      // Shared slots expire in Redis by themselves; the adjustments land on the local windows instead.
+      this.#logger.warn({ err: error }, 'Redis unavailable: a rate-limit settlement stays local');
+      await this.#local.settle({ adjustments: settlement.adjustments, slots: [] });
     }
   }
 
   #share(limit: number): number {
     return Math.max(1, Math.floor(limit / this.#instances));
-  }
-
-  #warn(error: unknown): void {
-    this.#logger.warn({ err: error }, 'Redis unavailable: rate limits use this instance\'s share');
   }
 }
 

@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { admit, type LimitSubject } from '../../src/policy/admission.js';
+import { RedisBudgetLedger } from '../../src/store/redis/redis-budget-ledger.js';
+import { RedisLimitCounters } from '../../src/store/redis/redis-limit-counters.js';
+import { connectTestRedis } from '../helpers/redis-backend.js';
+
+/**
+ * What a request costs in Redis with every limit on (requests, tokens and concurrency for key, user and
+ * team, and a budget): one script per backend to admit it, sent together, and one per backend to settle it.
+ * Read off Redis's own MONITOR feed, filtered to this test's keys.
+ */
+const connection = await connectTestRedis();
+const skip = 'skipReason' in connection ? connection.skipReason : undefined;
+if (skip) console.warn(`[redis-round-trips] skipped: ${skip}`);
+
+describe.skipIf(skip !== undefined)('Redis commands per request', () => {
+  const { redis, prefix } = connection as { redis: Redis; prefix: string };
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('admits with one command per backend sent in one go, and settles the same way', async () => {
+    const counters = new RedisLimitCounters(redis, `${prefix}limits:`);
+    const ledger = new RedisBudgetLedger({ redis, prefix: `${prefix}budget:`, loadBaseline: async () => 0 });
+    const limits = { requestsPerMinute: 1000, tokensPerMinute: 1_000_000, concurrentRequests: 10, budget: { hardUsd: 100, period: 'month' as const } };
+    const subjects: LimitSubject[] = [
+      { scope: 'key', id: 'k', limits },
+      { scope: 'user', id: 'u', limits },
+      { scope: 'team', id: 't', limits },
+    ];
+    const options = { subjects, counters, ledger, estimateTokens: () => 100, maximumCostUsd: () => 0.01 };
+    // The first use of a budget account loads what the store says was spent; that happens once per period.
+    await (await admit(options)).finish({ tokens: 100, costUsd: 0.001 });
+
+    const monitor = await redis.monitor();
+    const commands: string[] = [];
+    // MONITOR also shows the commands a script runs inside Redis (source 'lua'): only what the client sent counts.
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((argument) => argument.startsWith(prefix))) commands.push(String(args[0]).toLowerCase());
+    });
+    try {
+      const admission = await admit(options);
+      await waitFor(() => commands.length >= 2);
+      const admitting = commands.splice(0);
+      await admission.finish({ tokens: 80, costUsd: 0.002 });
+      await waitFor(() => commands.length >= 2);
+      expect(admitting).toEqual(['evalsha', 'evalsha']);
+      expect(commands).toEqual(['evalsha', 'evalsha']);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
