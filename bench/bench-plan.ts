@@ -36,7 +36,17 @@ export const names = {
   bare: 'bare undici proxy',
   sluice: 'sluice',
   translated: 'sluice, translated',
+  noLimits: 'sluice, no limits',
+  limits: 'sluice, limits',
+  budgets: 'sluice, limits + budgets',
+  cacheHit: 'sluice, cache hit',
+  redisLimits: 'sluice on Redis, limits',
+  redisBudgets: 'sluice on Redis, limits + budgets',
+  redisCacheHit: 'sluice on Redis, cache hit',
 } as const;
+
+/** Calls sent one at a time per Redis scenario while counting the commands Redis runs. */
+export const redisCountedCalls = 200;
 
 /** The fake upstream waits this long before answering in the latency phase. */
 export const upstreamDelayMs = 50;

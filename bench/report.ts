@@ -1,4 +1,4 @@
-import { names, streamPaceMs, upstreamDelayMs, type BenchSettings } from './bench-plan.js';
+import { names, redisCountedCalls, streamPaceMs, upstreamDelayMs, type BenchSettings } from './bench-plan.js';
 import type { StreamTiming } from './stream-timing.js';
 import type { MemoryReading } from './processes.js';
 import type { LatencySummary } from './statistics.js';
@@ -19,7 +19,10 @@ export interface BenchResults {
   /** By scenario name as `firstByte`: median timings of streams whose events come `streamPaceMs` apart. */
   relay: Map<string, StreamTiming>;
   memory: { name: string; idle: MemoryReading; afterLoad: MemoryReading }[];
-  usage: { callsSent: number; rowsWritten: number; stopMs: number };
+  /** Per Sluice process. */
+  usage: { name: string; callsSent: number; rowsWritten: number; stopMs: number }[];
+  /** By Redis scenario name: commands Redis ran per call; undefined when no Redis was reachable. */
+  redisCommands: Map<string, number> | undefined;
 }
 
 interface Verdict {
@@ -63,6 +66,10 @@ ${throughputTable(results)}
 
 ${latencyTable(results)}
 
+## Limits, budgets and the response cache
+
+${governanceSection(results)}
+
 ## Streaming: time to first body byte, sequential calls
 
 ${firstByteTable(results)}
@@ -79,8 +86,12 @@ ${table(
   results.memory.map((reading) => [reading.name, `${reading.idle.residentMiB}`, `${reading.afterLoad.residentMiB}`, `${reading.afterLoad.peakResidentMiB}`]),
 )}
 
-Usage logging: ${results.usage.rowsWritten} rows written for ${results.usage.callsSent} calls sent to Sluice (the 401 check adds
-one row when rejected calls are logged); a clean stop, flushing the queue, took ${results.usage.stopMs.toFixed(0)} ms.
+Usage logging (the 401 check adds one row to the first, as rejected calls are logged too):
+
+${table(
+  ['process', 'calls sent', 'usage rows written', 'clean stop, flushing the queue (ms)'],
+  results.usage.map((process) => [process.name, `${process.callsSent}`, `${process.rowsWritten}`, process.stopMs.toFixed(0)]),
+)}
 
 ## Method
 
@@ -107,6 +118,13 @@ one row when rejected calls are logged); a clean stop, flushing the queue, took 
   interleaved call by call across targets; time from sending to the first body byte. The upstream writes
   its events back to back here, so the number is pure overhead; the relay check, with events spaced out,
   shows that the first byte is not waiting for the rest.
+- Limits, budgets, cache: the same Sluice (and a second one with \`redis.url\` set, state in Redis) with one
+  key per policy: none at all; requests, tokens and concurrency capped for the key, its user and its team
+  (caps out of reach, so every counter is charged and none refuses); the same plus a monthly budget for each
+  of the three. Their CPU per call comes from the throughput phase, their p50 from the latency phase. A
+  cache hit is a call with \`x-sluice-cache: true\` whose answer is stored (every call after the first).
+  Redis commands per call: what the clients sent (MONITOR, commands run inside scripts left out) over ${redisCountedCalls}
+  calls sent one at a time.
 - Memory: VmRSS and VmHWM from /proc, right after start and after the run.
 `;
 }
@@ -124,7 +142,8 @@ function verdicts(results: BenchResults): Verdict[] {
   const firstByteOverBare = (shape: string) => firstByteOf(`${names.sluice} ${shape}`) - firstByteOf(`${names.bare} ${shape}`);
   const translationP50 = latencyOf(names.translated).p50 - latencyOf(names.sluice).p50;
   const translationFirstByte = firstByteOf(`${names.translated} openai`) - firstByteOf(`${names.sluice} openai`);
-  const { rowsWritten, callsSent } = results.usage;
+  const rowsWritten = results.usage.reduce((total, process) => total + process.rowsWritten, 0);
+  const callsSent = results.usage.reduce((total, process) => total + process.callsSent, 0);
   const slowestRelay = Math.max(...[...results.relay].filter(([name]) => name.startsWith(names.sluice)).map(([, timing]) => timing.firstByte));
   return [
     { target: 'throughput ≥ 80% of the bare proxy', measured: `${(throughputRatio * 100).toFixed(1)}%`, passed: throughputRatio >= 0.8 },
@@ -156,6 +175,7 @@ function verdicts(results: BenchResults): Verdict[] {
       measured: `${milliseconds(slowestRelay)} ms at worst`,
       passed: slowestRelay < streamPaceMs,
     },
+    ...governanceVerdicts(results),
     { target: 'one usage row per call sent to Sluice', measured: `${rowsWritten} rows / ${callsSent} calls`, passed: rowsWritten >= callsSent },
   ];
 }
@@ -206,4 +226,80 @@ function streamTable(cell: (scenario: string) => string): string {
   const targets = [names.direct, names.bare, names.sluice, names.translated];
   const rows = targets.map((target) => [target === names.translated ? `${target} (OpenAI shape → Anthropic model)` : target, cell(`${target} openai`), cell(`${target} anthropic`)]);
   return table(['target', 'OpenAI shape (ms)', 'Anthropic shape (ms)'], rows);
+}
+
+const policyScenarios = [names.noLimits, names.limits, names.budgets, names.redisLimits, names.redisBudgets];
+const cacheScenarios = [names.cacheHit, names.redisCacheHit];
+
+function governanceSection(results: BenchResults): string {
+  const cpuOf = (name: string) => results.throughput.get(name)?.cpuMicrosecondsPerCall;
+  const p50Of = (name: string) => results.latency.get(name)?.latency.p50;
+  const baseCpu = cpuOf(names.noLimits);
+  const baseP50 = p50Of(names.noLimits);
+  const rows = [...policyScenarios, ...cacheScenarios]
+    .filter((name) => results.latency.has(name))
+    .map((name) => {
+      const cpu = cpuOf(name);
+      const p50 = p50Of(name);
+      const commands = results.redisCommands?.get(name);
+      return [
+        name,
+        cpu === undefined ? '–' : cpu.toFixed(0),
+        cpu === undefined || baseCpu === undefined ? '–' : `${cpu - baseCpu >= 0 ? '+' : '−'}${Math.abs(cpu - baseCpu).toFixed(0)}`,
+        milliseconds(p50),
+        p50 === undefined || baseP50 === undefined ? '–' : signed(p50 - baseP50),
+        commands === undefined ? '–' : commands.toFixed(2),
+      ];
+    });
+  const redisNote = results.redisCommands ? '' : '\n\nNo Redis was reachable (REDIS_URL, else 127.0.0.1:6379): the Redis scenarios were skipped.';
+  return `${table(['scenario', 'server CPU per call (µs)', 'added CPU vs no limits (µs)', `p50 at ${results.settings.rate} req/s (ms)`, 'p50 added vs no limits', 'Redis commands per call'], rows)}
+
+The latency scenarios' upstream answers after ${upstreamDelayMs} ms; a cache hit does not call it at all. With Redis, the
+limit script and the budget script are sent together before the upstream call (one round trip), and
+settled together after the answer has gone out (one more, off the caller's path).${redisNote}`;
+}
+
+function governanceVerdicts(results: BenchResults): Verdict[] {
+  const cpuOf = (name: string) => results.throughput.get(name)?.cpuMicrosecondsPerCall ?? Number.NaN;
+  const p50Of = (name: string) => results.latency.get(name)?.latency.p50 ?? Number.NaN;
+  const limitsCpu = cpuOf(names.limits) - cpuOf(names.noLimits);
+  const budgetsCpu = cpuOf(names.budgets) - cpuOf(names.noLimits);
+  const verdicts: Verdict[] = [
+    {
+      target: 'limits in process add ≤ 50 µs per request (server CPU per call, limits − no limits)',
+      measured: `${signedMicroseconds(limitsCpu)} (p50 ${signed(p50Of(names.limits) - p50Of(names.noLimits))} ms)`,
+      passed: limitsCpu <= 50,
+    },
+    {
+      target: 'limits and budgets in process, for information (server CPU per call, − no limits)',
+      measured: `${signedMicroseconds(budgetsCpu)} (p50 ${signed(p50Of(names.budgets) - p50Of(names.noLimits))} ms)`,
+      passed: undefined,
+    },
+    { target: 'a cache hit answers in < 1 ms p50 (in process)', measured: `${milliseconds(p50Of(names.cacheHit))} ms`, passed: p50Of(names.cacheHit) < 1 },
+  ];
+  const commands = results.redisCommands;
+  if (!commands) {
+    verdicts.push({ target: 'with Redis, one round trip per request', measured: 'not measured: no Redis reachable', passed: undefined });
+    return verdicts;
+  }
+  const limitCommands = commands.get(names.redisLimits) ?? Number.NaN;
+  const budgetCommands = commands.get(names.redisBudgets) ?? Number.NaN;
+  verdicts.push(
+    {
+      target: 'with Redis, one round trip per request before the upstream call (limits: 1 script to admit + 1 to settle after)',
+      measured: `${limitCommands.toFixed(2)} commands per call; p50 ${signed(p50Of(names.redisLimits) - p50Of(names.limits))} ms over in process`,
+      passed: limitCommands <= 2.05,
+    },
+    {
+      target: 'with Redis, limits + budgets: still one round trip before the call (2 scripts sent together + 2 after)',
+      measured: `${budgetCommands.toFixed(2)} commands per call; p50 ${signed(p50Of(names.redisBudgets) - p50Of(names.budgets))} ms over in process`,
+      passed: budgetCommands <= 4.05,
+    },
+    { target: 'a cache hit answers in < 1 ms p50 (Redis)', measured: `${milliseconds(p50Of(names.redisCacheHit))} ms`, passed: p50Of(names.redisCacheHit) < 1 },
+  );
+  return verdicts;
+}
+
+function signedMicroseconds(value: number): string {
+  return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(0)} µs`;
 }

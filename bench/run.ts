@@ -10,6 +10,8 @@ import { latencyPhase, streamingPhase, throughputPhase } from './phases.js';
 import { readMemory, startBareProxy, startUpstream, stopAll, stopProcess, type MemoryReading, type RunningProcess } from './processes.js';
 import { renderReport, type BenchResults } from './report.js';
 import { countUsageRows, startSluice, type RunningSluice } from './sluice-process.js';
+import { connectBenchRedis } from './bench-redis.js';
+import { governanceTargets, redisCommandsPhase } from './governance.js';
 
 /**
  * `npm run bench`: the fake upstream, a bare undici proxy and Sluice, each in its own process, measured
@@ -20,35 +22,50 @@ async function main(): Promise<void> {
   const upstream = await startUpstream();
   const bare = await startBareProxy(upstream.url);
   const sluice = await startSluice(upstream.url);
+  const redis = await connectBenchRedis();
+  const sluiceOnRedis = redis ? await startSluice(upstream.url, { redisUrl: redis.url }) : undefined;
   const providerHeaders = { authorization: 'Bearer bench-openai-key', 'x-api-key': 'bench-anthropic-key', 'anthropic-version': '2023-06-01' };
   const directTarget: Target = { name: names.direct, url: upstream.url, headers: providerHeaders, pid: upstream.pid, requestsSent: 0 };
   const bareTarget: Target = { name: names.bare, url: bare.url, headers: providerHeaders, pid: bare.pid, requestsSent: 0 };
-  const sluiceHeaders = { authorization: `Bearer ${sluice.token}` };
+  const sluiceHeaders = { authorization: `Bearer ${sluice.keys.standard}` };
   const sluiceTarget: Target = { name: names.sluice, url: sluice.url, headers: sluiceHeaders, pid: sluice.pid, requestsSent: 0 };
   const targets = [directTarget, bareTarget, sluiceTarget];
+  const governance = governanceTargets(sluice, sluiceOnRedis);
   await checkAuthenticationIsOn(sluice);
-  const processes = { [names.direct]: upstream, [names.bare]: bare, [names.sluice]: sluice };
+  const processes: Record<string, RunningProcess> = { [names.direct]: upstream, [names.bare]: bare, [names.sluice]: sluice };
+  if (sluiceOnRedis) processes['sluice on Redis'] = sluiceOnRedis;
   const idleMemory = readMemories(processes);
   const loadAverageAtStart = loadavg()[0] ?? 0;
   if (loadAverageAtStart > 0.5) log(`warning: load average ${loadAverageAtStart.toFixed(2)} before the start; if others are busy, numbers will be noisy`);
-  const foreignLoad = new ForeignLoadMeter(() => [process.pid, upstream.pid, bare.pid, sluice.pid]);
+  const foreignLoad = new ForeignLoadMeter(() => [process.pid, upstream.pid, bare.pid, sluice.pid, ...(sluiceOnRedis ? [sluiceOnRedis.pid] : [])]);
 
-  const throughput = await throughputPhase(settings, targets.map((target) => ({ name: target.name, target, shape: shapes.plain })));
+  const throughputTargets = [...targets, ...governance.policy];
+  const throughput = await throughputPhase(settings, throughputTargets.map((target) => ({ name: target.name, target, shape: shapes.plain })));
 
   const latencyScenarios: Scenario[] = [
     ...targets.map((target) => ({ name: target.name, target, shape: shapes.delayed })),
     { name: names.translated, target: sluiceTarget, shape: shapes.translatedDelayed },
+    ...[...governance.policy, ...governance.cacheHits].map((target) => ({ name: target.name, target, shape: shapes.delayed })),
   ];
   const latency = await latencyPhase(settings, latencyScenarios);
 
   const { firstByte, relay } = await streamingPhase(settings, targets, sluiceTarget);
+  const redisCommands = redis ? await redisCommandsPhase(redis.redis, governance.onRedis) : undefined;
+  redis?.redis.disconnect();
 
   const afterLoadMemory = readMemories(processes);
   const foreignCores = foreignLoad.read();
   // A clean stop flushes every queued usage row; only then does the count mean anything.
-  const stopMs = await stopProcess(sluice);
-  const rowsWritten = countUsageRows(sluice);
-  log(`sluice stopped in ${stopMs.toFixed(0)} ms; ${rowsWritten} usage rows for ${sluiceTarget.requestsSent} calls`);
+  const allTargets = [...throughputTargets, ...governance.cacheHits];
+  const usage = [];
+  for (const [name, running] of [[names.sluice, sluice], ['sluice on Redis', sluiceOnRedis]] as const) {
+    if (!running) continue;
+    const stopMs = await stopProcess(running);
+    const rowsWritten = countUsageRows(running);
+    const callsSent = allTargets.filter((target) => target.pid === running.pid).reduce((total, target) => total + target.requestsSent, 0);
+    log(`${name} stopped in ${stopMs.toFixed(0)} ms; ${rowsWritten} usage rows for ${callsSent} calls`);
+    usage.push({ name, callsSent, rowsWritten, stopMs });
+  }
 
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -61,7 +78,8 @@ async function main(): Promise<void> {
     firstByte,
     relay,
     memory: Object.keys(processes).map((name) => ({ name, idle: idleMemory.get(name)!, afterLoad: afterLoadMemory.get(name)! })),
-    usage: { callsSent: sluiceTarget.requestsSent, rowsWritten, stopMs },
+    usage,
+    redisCommands,
   };
   const report = renderReport(results);
   writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), report);

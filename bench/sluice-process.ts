@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,17 +7,32 @@ import { distDirectory, startNode, type RunningProcess } from './processes.js';
 
 const cli = join(distDirectory, 'src/cli/main.js');
 
+/** Gateway keys for the same calls under more and more policy. */
+export interface BenchKeys {
+  /** The default a key gets (a per-minute cap, here out of reach): what the headline numbers measure. */
+  standard: string;
+  /** No limit at all: the baseline the cost of limits is measured against. */
+  unlimited: string;
+  /** Requests, tokens and concurrency capped for the key, its user and its team (9 counters, none reached). */
+  limited: string;
+  /** As `limited`, plus a monthly budget for the key, its user and its team (3 accounts, none reached). */
+  budgeted: string;
+}
+
 export interface RunningSluice extends RunningProcess {
-  token: string;
+  keys: BenchKeys;
   configPath: string;
 }
 
+/** Caps high enough that a benchmark never reaches them, so every counter is charged and none refuses. */
+const outOfReach = ['--rpm', '1000000000', '--tpm', '1000000000000', '--concurrency', '1000000'];
+const outOfReachBudget = ['--budget', '1000000000'];
+
 /**
  * Sluice as users run it (`sluice serve`): auth, limits and usage logging on, every provider on the fake
- * upstream. The bench key's per-minute cap is set out of reach (the 100 rpm default would refuse a load
- * test), so the rate limiter still counts every request without ever refusing one.
+ * upstream; limits, budgets and cache in process, or in Redis when `redisUrl` is given.
  */
-export async function startSluice(upstreamUrl: string): Promise<RunningSluice> {
+export async function startSluice(upstreamUrl: string, options: { redisUrl?: string } = {}): Promise<RunningSluice> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const configPath = join(dataDir, 'sluice.yaml');
@@ -27,15 +43,29 @@ export async function startSluice(upstreamUrl: string): Promise<RunningSluice> {
       'server: { host: 127.0.0.1, port: 0 }',
       'mock: off',
       'logLevel: warn',
+      ...(options.redisUrl ? [`redis: { url: "${options.redisUrl}" }`] : []),
       'providers:',
       `  openai: { baseUrl: "${upstreamUrl}/v1", apiKey: bench-openai-key }`,
       `  anthropic: { baseUrl: "${upstreamUrl}/v1", apiKey: bench-anthropic-key }`,
       '',
     ].join('\n'),
   );
-  const token = runCli(['keys', 'issue', '--name', 'bench', '--rpm', '1000000000', '--config', configPath]).trim();
+  // Names unique to this run: Redis outlives it, and counters, budgets or cached answers must not carry over.
+  const run = randomBytes(4).toString('hex');
+  const sluice = (...args: string[]) => runCli([...args, '--config', configPath]);
+  for (const kind of ['users', 'teams']) {
+    sluice(kind, 'set', `limited-${run}`, ...outOfReach);
+    sluice(kind, 'set', `budgeted-${run}`, ...outOfReach, ...outOfReachBudget);
+  }
+  const issue = (name: string, ...flags: string[]) => sluice('keys', 'issue', '--name', name, ...flags).trim();
+  const keys: BenchKeys = {
+    standard: issue('bench', '--rpm', '1000000000'),
+    unlimited: issue('bench-unlimited', '--rpm', '0'),
+    limited: issue('bench-limited', '--user', `limited-${run}`, '--team', `limited-${run}`, ...outOfReach),
+    budgeted: issue('bench-budgeted', '--user', `budgeted-${run}`, '--team', `budgeted-${run}`, ...outOfReach, ...outOfReachBudget),
+  };
   const running = await startNode(cli, ['serve', '--config', configPath], /listening on (\S+)/);
-  return { ...running, token, configPath };
+  return { ...running, keys, configPath };
 }
 
 /** Usage rows Sluice wrote in the last hour (run after it stopped, so every queued row is flushed). */

@@ -168,17 +168,25 @@ function budgetChargesOf(subjects: LimitSubject[], now: number): BudgetCharge[] 
   });
 }
 
-/** OpenAI-style headers for the tightest request and token limits. */
+/** OpenAI-style headers for the tightest request and token limits (one pass: this runs on every request). */
 function rateLimitHeaders(states: WindowState[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const kind of ['requests', 'tokens'] as const) {
-    const tightest = states
-      .filter((state) => state.counter.startsWith(`${kind}:`))
-      .sort((left, right) => left.limit - left.used - (right.limit - right.used))[0];
+  if (states.length === 0) return headers;
+  let requests: WindowState | undefined;
+  let tokens: WindowState | undefined;
+  for (const state of states) {
+    if (state.counter.startsWith('requests:')) {
+      if (!requests || state.limit - state.used < requests.limit - requests.used) requests = state;
+    } else if (!tokens || state.limit - state.used < tokens.limit - tokens.used) {
+      tokens = state;
+    }
+  }
+  const now = Date.now();
+  for (const [kind, tightest] of [['requests', requests], ['tokens', tokens]] as const) {
     if (!tightest) continue;
     headers[`x-ratelimit-limit-${kind}`] = String(tightest.limit);
     headers[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, tightest.limit - tightest.used));
-    headers[`x-ratelimit-reset-${kind}`] = `${Math.max(0, Math.ceil((tightest.resetAt - Date.now()) / 1000))}s`;
+    headers[`x-ratelimit-reset-${kind}`] = `${Math.max(0, Math.ceil((tightest.resetAt - now) / 1000))}s`;
   }
   return headers;
 }

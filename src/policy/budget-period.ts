@@ -1,7 +1,24 @@
 import type { BudgetPeriod } from '../store/store.js';
 
+export interface PeriodBounds {
+  start: number;
+  end: number;
+  label: string;
+}
+
+/** The last period computed per kind: every request asks, and the answer changes once a day at most. */
+const current = new Map<BudgetPeriod, PeriodBounds>();
+
 /** The UTC calendar period containing `now`: its start (epoch ms) and a label used in account names. */
-export function budgetPeriodOf(period: BudgetPeriod, now: number): { start: number; end: number; label: string } {
+export function budgetPeriodOf(period: BudgetPeriod, now: number): PeriodBounds {
+  const known = current.get(period);
+  if (known && known.start <= now && now < known.end) return known;
+  const bounds = computePeriod(period, now);
+  current.set(period, bounds);
+  return bounds;
+}
+
+function computePeriod(period: BudgetPeriod, now: number): PeriodBounds {
   const date = new Date(now);
   const year = date.getUTCFullYear();
   const month = date.getUTCMonth();

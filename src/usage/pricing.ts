@@ -10,12 +10,29 @@ export interface PriceQuery {
   usage: TokenUsage;
 }
 
+/** USD per million tokens of each kind, plus any fixed fee per request. */
+interface LinearRates {
+  request: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/** How long catalogue rates are reused before they are looked up again (the catalogue dates its prices). */
+const ratesLifetimeMs = 60 * 60_000;
+
 /**
  * Prices usage from the maintained genai-prices catalogue, with config overrides (keyed `provider:model`
  * or `model`) taking precedence. Returns null when no price is known: a missing price never blocks traffic.
+ *
+ * A catalogue lookup costs tens of microseconds, so each model's rates are read off the catalogue once (an
+ * hour) and reused while they are linear, i.e. the same per token at a thousand tokens as at a million.
+ * Models with tiers (a dearer rate past some prompt size) are priced by the catalogue on every call.
  */
 export class Pricer {
   readonly #overrides: Readonly<Record<string, PriceOverride>>;
+  readonly #rates = new Map<string, { rates: LinearRates | 'tiered' | null; until: number }>();
 
   constructor(overrides: Readonly<Record<string, PriceOverride>>) {
     this.#overrides = overrides;
@@ -25,23 +42,86 @@ export class Pricer {
     const override = this.#overrides[`${query.provider}:${query.model}`] ?? this.#overrides[query.model];
     if (override) return priceWithOverride(override, query.usage);
     if (query.usage.inputTokens === 0 && query.usage.outputTokens === 0) return 0;
+    const rates = this.#ratesFor(query);
+    if (rates === null) return null;
+    if (rates !== 'tiered') return priceLinear(rates, query.usage);
     try {
-      const result = calcPrice(
-        {
-          input_tokens: query.usage.inputTokens,
-          output_tokens: query.usage.outputTokens,
-          cache_read_tokens: query.usage.cacheReadTokens,
-          cache_write_tokens: query.usage.cacheWriteTokens,
-        },
-        query.model,
-        query.pricingProviderId ? { providerId: query.pricingProviderId } : {},
-      );
-      return result ? roundUsd(result.total_price) : null;
+      const result = catalogue(query.model, query.pricingProviderId, {
+        input_tokens: query.usage.inputTokens,
+        output_tokens: query.usage.outputTokens,
+        cache_read_tokens: query.usage.cacheReadTokens,
+        cache_write_tokens: query.usage.cacheWriteTokens,
+      });
+      return result === null ? null : roundUsd(result);
     } catch {
       // Inconsistent counts from a misbehaving upstream must not lose the row.
       return null;
     }
   }
+
+  #ratesFor(query: PriceQuery): LinearRates | 'tiered' | null {
+    const cacheKey = `${query.pricingProviderId ?? ''}:${query.model}`;
+    const now = Date.now();
+    const cached = this.#rates.get(cacheKey);
+    if (cached && cached.until > now) return cached.rates;
+    const rates = probeRates(query.model, query.pricingProviderId);
+    this.#rates.set(cacheKey, { rates, until: now + ratesLifetimeMs });
+    return rates;
+  }
+}
+
+type CatalogueUsage = Parameters<typeof calcPrice>[0];
+
+function catalogue(model: string, pricingProviderId: string | undefined, usage: CatalogueUsage): number | null {
+  const result = calcPrice(usage, model, pricingProviderId ? { providerId: pricingProviderId } : {});
+  return result ? result.total_price : null;
+}
+
+const million = 1_000_000;
+const thousand = 1_000;
+
+/**
+ * The model's rates per million tokens, 'tiered' when a thousand tokens and a million are not priced
+ * alike (or the parts do not add up), null when the catalogue has no price for it.
+ */
+function probeRates(model: string, pricingProviderId: string | undefined): LinearRates | 'tiered' | null {
+  try {
+    const at = (usage: CatalogueUsage) => catalogue(model, pricingProviderId, usage);
+    const request = at({ input_tokens: 0, output_tokens: 0 });
+    if (request === null) return null;
+    const per = (scale: number) => {
+      const input = at({ input_tokens: scale });
+      const output = at({ output_tokens: scale });
+      // Cache reads and writes are part of the input count: a prompt made only of them.
+      const cacheRead = at({ input_tokens: scale, cache_read_tokens: scale });
+      const cacheWrite = at({ input_tokens: scale, cache_write_tokens: scale });
+      const together = at({ input_tokens: scale, output_tokens: scale });
+      if (input === null || output === null || cacheRead === null || cacheWrite === null || together === null) return undefined;
+      const rates = { request, input: input - request, output: output - request, cacheRead: cacheRead - request, cacheWrite: cacheWrite - request };
+      return { rates, consistent: close(together - request, rates.input + rates.output) };
+    };
+    const small = per(thousand);
+    const large = per(million);
+    if (!small || !large || !small.consistent || !large.consistent) return 'tiered';
+    for (const kind of ['input', 'output', 'cacheRead', 'cacheWrite'] as const) {
+      if (!close(small.rates[kind] * (million / thousand), large.rates[kind])) return 'tiered';
+    }
+    return large.rates;
+  } catch {
+    return 'tiered';
+  }
+}
+
+function close(left: number, right: number): boolean {
+  return Math.abs(left - right) <= 1e-9 * Math.max(1, Math.abs(left), Math.abs(right));
+}
+
+function priceLinear(rates: LinearRates, usage: TokenUsage): number {
+  const uncachedInput = Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens);
+  const total =
+    rates.request +
+    (uncachedInput * rates.input + usage.cacheReadTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output) / million;
+  return roundUsd(total);
 }
 
 function priceWithOverride(price: PriceOverride, usage: TokenUsage): number {

@@ -1,0 +1,48 @@
+import { calcPrice } from '@pydantic/genai-prices';
+import { describe, expect, it } from 'vitest';
+import { Pricer } from '../../src/usage/pricing.js';
+
+/** The catalogue's own answer, rounded as Sluice rounds. */
+function catalogue(provider: string, model: string, usage: { input: number; output: number; cacheRead: number; cacheWrite: number }): number | null {
+  try {
+    const result = calcPrice(
+      { input_tokens: usage.input, output_tokens: usage.output, cache_read_tokens: usage.cacheRead, cache_write_tokens: usage.cacheWrite },
+      model,
+      { providerId: provider },
+    );
+    return result ? Math.round(result.total_price * 1e12) / 1e12 : null;
+  } catch {
+    return null;
+  }
+}
+
+describe('pricing', () => {
+  // Linear models, a tiered one (Gemini 2.5 Pro is dearer past 200k prompt tokens) and an unknown one.
+  const models: Array<[string, string]> = [
+    ['anthropic', 'claude-haiku-4-5'],
+    ['anthropic', 'claude-sonnet-4-5'],
+    ['openai', 'gpt-4o-mini'],
+    ['openai', 'gpt-5'],
+    ['google', 'gemini-2.5-pro'],
+    ['google', 'gemini-2.5-flash'],
+    ['mistral', 'mistral-large-latest'],
+    ['openai', 'no-such-model'],
+  ];
+
+  it.each(models)('prices %s:%s exactly as the catalogue does, below and above any tier', (provider, model) => {
+    const pricer = new Pricer({});
+    for (const input of [10, 1_234, 150_000, 250_000, 1_500_000]) {
+      for (const [output, cacheRead, cacheWrite] of [[0, 0, 0], [7, 0, 0], [5_000, 5, 0], [5_000, 0, 3]] as const) {
+        const expected = catalogue(provider, model, { input, output, cacheRead, cacheWrite });
+        const actual = pricer.price({ provider, pricingProviderId: provider, model, usage: { inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, reasoningTokens: 0 } });
+        if (expected === null) expect(actual).toBeNull();
+        else expect(actual).toBeCloseTo(expected, 12);
+      }
+    }
+  });
+
+  it('prefers a configured price over the catalogue', () => {
+    const pricer = new Pricer({ 'openai:gpt-4o-mini': { inputPerMillion: 1, outputPerMillion: 2 } });
+    expect(pricer.price({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-4o-mini', usage: { inputTokens: 1_000_000, outputTokens: 500_000, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } })).toBe(2);
+  });
+});
