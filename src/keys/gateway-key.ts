@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import baseX from 'base-x';
 
@@ -36,7 +36,8 @@ export function isWellFormedGatewayKey(token: string): boolean {
 }
 
 export function hashGatewayKey(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  // One-shot hash: no Hash object per request.
+  return hash('sha256', token, 'hex');
 }
 
 /** Constant-time comparison of two hex hashes (unequal lengths answer false without a timing leak of content). */
