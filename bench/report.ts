@@ -119,7 +119,8 @@ ${table(
   its events back to back here, so the number is pure overhead; the relay check, with events spaced out,
   shows that the first byte is not waiting for the rest.
 - Limits, budgets, cache: the same Sluice (and a second one with \`redis.url\` set, state in Redis) with one
-  key per policy: none at all; requests, tokens and concurrency capped for the key, its user and its team
+  key per policy, each with a user and a team of its own: no limit at all (the baseline, so that only the
+  policy differs); requests, tokens and concurrency capped for the key, its user and its team
   (caps out of reach, so every counter is charged and none refuses); the same plus a monthly budget for each
   of the three. Their CPU per call comes from the throughput phase, their p50 from the latency phase. A
   cache hit is a call with \`x-sluice-cache: true\` whose answer is stored (every call after the first).

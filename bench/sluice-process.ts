@@ -11,7 +11,7 @@ const cli = join(distDirectory, 'src/cli/main.js');
 export interface BenchKeys {
   /** The default a key gets (a per-minute cap, here out of reach): what the headline numbers measure. */
   standard: string;
-  /** No limit at all: the baseline the cost of limits is measured against. */
+  /** No limit at all, for the key, its user or its team: the baseline the cost of limits is measured against. */
   unlimited: string;
   /** Requests, tokens and concurrency capped for the key, its user and its team (9 counters, none reached). */
   limited: string;
@@ -54,13 +54,14 @@ export async function startSluice(upstreamUrl: string, options: { redisUrl?: str
   const run = randomBytes(4).toString('hex');
   const sluice = (...args: string[]) => runCli([...args, '--config', configPath]);
   for (const kind of ['users', 'teams']) {
+    sluice(kind, 'set', `unlimited-${run}`, '--rpm', '0');
     sluice(kind, 'set', `limited-${run}`, ...outOfReach);
     sluice(kind, 'set', `budgeted-${run}`, ...outOfReach, ...outOfReachBudget);
   }
   const issue = (name: string, ...flags: string[]) => sluice('keys', 'issue', '--name', name, ...flags).trim();
   const keys: BenchKeys = {
     standard: issue('bench', '--rpm', '1000000000'),
-    unlimited: issue('bench-unlimited', '--rpm', '0'),
+    unlimited: issue('bench-unlimited', '--user', `unlimited-${run}`, '--team', `unlimited-${run}`, '--rpm', '0'),
     limited: issue('bench-limited', '--user', `limited-${run}`, '--team', `limited-${run}`, ...outOfReach),
     budgeted: issue('bench-budgeted', '--user', `budgeted-${run}`, '--team', `budgeted-${run}`, ...outOfReach, ...outOfReachBudget),
   };

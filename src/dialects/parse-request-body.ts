@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /**
@@ -17,4 +17,27 @@ export function parseRequestBody<Schema extends z.ZodTypeAny>(schema: Schema, bo
     ? `Missing required field '${field}'.`
     : `Invalid field '${field}': ${issue?.message ?? 'invalid value'}.`;
   throw new GatewayError('invalid_request', message, { param: field || undefined });
+}
+
+/** A non-empty list; each message's shape is checked by `checkMessageRoles`, which copies nothing. */
+export const messageList = z.array(z.unknown()).min(1, 'must contain at least one message');
+
+/**
+ * Each message must be an object with a string `role`. Checked by hand: zod's object parsing would copy
+ * every message, which on a long conversation costs as much again as parsing the JSON.
+ */
+export function checkMessageRoles(messages: readonly unknown[]): void {
+  for (let index = 0; index < messages.length; index++) {
+    const message = messages[index];
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      throw new GatewayError('invalid_request', `Invalid field 'messages.${index}': expected an object.`, { param: `messages.${index}` });
+    }
+    const role = (message as { role?: unknown }).role;
+    if (role === undefined) {
+      throw new GatewayError('invalid_request', `Missing required field 'messages.${index}.role'.`, { param: `messages.${index}.role` });
+    }
+    if (typeof role !== 'string') {
+      throw new GatewayError('invalid_request', `Invalid field 'messages.${index}.role': expected a string.`, { param: `messages.${index}.role` });
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 
@@ -11,7 +12,8 @@ export interface UpstreamCall {
   url: string;
   headers: Record<string, string>;
   body: string;
-  signal: AbortSignal;
+  /** Aborts the call: an AbortSignal, or an EventEmitter that emits 'abort' (undici takes both). */
+  signal: AbortSignal | EventEmitter;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { InboundRequest } from '../dialect.js';
-import { parseRequestBody } from '../parse-request-body.js';
+import { checkMessageRoles, messageList, parseRequestBody } from '../parse-request-body.js';
 
 const messagesRequest = z.object({
   model: z.string().min(1, 'must be a non-empty string'),
-  messages: z.array(z.object({ role: z.string() }).passthrough()).min(1, 'must contain at least one message'),
+  messages: messageList,
   max_tokens: z.number().int('must be an integer').positive('must be a positive integer'),
   stream: z.boolean().nullish(),
   metadata: z.object({ user_id: z.string().nullish() }).passthrough().nullish(),
@@ -12,6 +12,7 @@ const messagesRequest = z.object({
 
 export function parseAnthropicMessagesRequest(body: unknown): InboundRequest {
   const request = parseRequestBody(messagesRequest, body);
+  checkMessageRoles(request.messages);
   return {
     model: request.model,
     stream: request.stream === true,

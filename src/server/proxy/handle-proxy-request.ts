@@ -15,6 +15,7 @@ import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import { estimateInputTokens } from '../../usage/estimate-input-tokens.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { buildUpstreamCall, type UpstreamRequestParts } from './build-upstream-call.js';
+import { abortWhenClientLeaves, type ClientAbort } from './client-abort.js';
 import { relayUpstreamResponse, type Translation } from './relay-upstream-response.js';
 import { requesterOf, tagsOf } from './request-attribution.js';
 import { createRequestContext, estimateUncountedInput, toUsageRow, type RequestContext } from './request-context.js';
@@ -54,17 +55,14 @@ export async function handleProxyRequest(
 ): Promise<void> {
   const response = hijackReply(reply);
   const context = createRequestContext(request.id, route.dialect, performance.now());
-  const controller = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
+  const abort = abortWhenClientLeaves(response);
 
   try {
-    await proxy(request, response, route, services, context, controller.signal);
+    await proxy(request, response, route, services, context, abort);
   } catch (error) {
     const gatewayError =
-      error instanceof GatewayError ? error : classifyUnexpected(error, services, context, controller.signal);
-    if (controller.signal.aborted) {
+      error instanceof GatewayError ? error : classifyUnexpected(error, services, context, abort);
+    if (abort.aborted) {
       context.statusCode = 499;
       context.outcome = 'cancelled';
       context.errorCode = 'client_closed_request';
@@ -93,7 +91,7 @@ async function proxy(
   route: ProxyRoute,
   services: GatewayServices,
   context: RequestContext,
-  signal: AbortSignal,
+  signal: ClientAbort,
 ): Promise<void> {
   const { dialect } = route;
   context.tags = tagsOf(request.headers);
@@ -300,12 +298,14 @@ function hasImages(request: IrRequest): boolean {
 }
 
 function sluiceHeaders(context: RequestContext): Record<string, string> {
-  const headers: Record<string, string> = { 'x-sluice-request-id': context.id };
+  // Built in place (no spreads): this runs on every request.
+  const headers: Record<string, string> = context.admission ? Object.assign({}, context.admission.headers) : {};
+  headers['x-sluice-request-id'] = context.id;
   if (context.provider) headers['x-sluice-provider'] = context.provider.name;
   if (context.upstreamModel) headers['x-sluice-model'] = context.upstreamModel;
   if (context.warnings.length > 0) headers['x-sluice-warning'] = context.warnings.join('; ');
   if (context.cache && !context.cached) headers['x-sluice-cache'] = 'MISS';
-  return context.admission ? { ...context.admission.headers, ...headers } : headers;
+  return headers;
 }
 
 function queryOf(url: string): string {
@@ -318,7 +318,7 @@ function classifyUnexpected(
   error: unknown,
   services: GatewayServices,
   context: RequestContext,
-  signal: AbortSignal,
+  signal: ClientAbort,
 ): GatewayError {
   if (!signal.aborted) services.logger.error({ err: error, requestId: context.id }, 'unexpected error in proxy');
   return new GatewayError('internal_error', 'Internal gateway error.', { cause: error });

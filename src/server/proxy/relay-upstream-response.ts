@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Dialect } from '../../dialects/dialect.js';
@@ -8,6 +7,7 @@ import { createSseDecoder } from '../../upstream/sse-decoder.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import { estimateTokensFromCharacters } from '../../usage/token-usage.js';
+import { waitForDrain, type ClientAbort } from './client-abort.js';
 import type { RequestContext } from './request-context.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { createPassThroughPipe, createTranslatingPipe, type StreamPipe } from './stream-pipes.js';
@@ -25,7 +25,7 @@ export interface RelayOptions {
   upstream: Dispatcher.ResponseData;
   response: ServerResponse;
   sluiceHeaders: Record<string, string>;
-  signal: AbortSignal;
+  signal: ClientAbort;
   removeInjectedUsageChunk: boolean;
   translation: Translation | undefined;
   /** Set when the answer should be cached: called once, only for a complete, successful answer. */
@@ -92,9 +92,12 @@ async function readWholeBody(options: RelayOptions): Promise<Buffer> {
   }
 }
 
-function sendWhole(options: RelayOptions, bytes: Buffer, headers: Record<string, string | string[]>): void {
+/** Sends a whole answer; `headers` is a fresh object this function may fill in. */
+function sendWhole(options: RelayOptions, bytes: Buffer, headers: Record<string, string | string[] | number>): void {
   options.context.firstByteAt = performance.now();
-  options.response.writeHead(options.upstream.statusCode, { ...headers, 'content-length': bytes.length, ...options.sluiceHeaders });
+  headers['content-length'] = bytes.length;
+  Object.assign(headers, options.sluiceHeaders);
+  options.response.writeHead(options.upstream.statusCode, headers);
   options.response.end(bytes);
 }
 
@@ -206,10 +209,4 @@ function createEventRecorder(upstreamDialect: Dialect): { push(chunk: Buffer): v
       return events;
     },
   };
-}
-
-/** Waits until the client has room again, or has gone away. */
-async function waitForDrain(response: ServerResponse, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw signal.reason;
-  await once(response, 'drain', { signal });
 }
