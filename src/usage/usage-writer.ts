@@ -27,7 +27,7 @@ export class UsageWriter {
 
   constructor(options: UsageWriterOptions) {
     this.#options = options;
-    this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs);
+    this.#timer = setInterval(() => void this.#write('batches'), options.flushIntervalMs);
     this.#timer.unref();
   }
 
@@ -37,26 +37,37 @@ export class UsageWriter {
       this.#queue.shift();
       this.#dropped++;
     }
-    if (this.#queue.length >= this.#options.batchSize && !this.#flushing) setImmediate(() => void this.flush());
+    if (this.#queue.length >= this.#options.batchSize && !this.#flushing) setImmediate(() => void this.#write('batches'));
   }
 
   get queuedRows(): number {
     return this.#queue.length;
   }
 
-  /** Writes what is queued now; concurrent calls share one flush. */
-  flush(): Promise<void> {
+  /** Writes every row queued now, including rows a write already under way has left behind. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    await this.#write('everything');
+  }
+
+  /**
+   * One write at a time. On the timer or a full batch, it writes what is queued, then only further full
+   * batches: rows that arrive during a write wait for the next tick instead of going out a few at a time
+   * (each hand-off to the writer thread has a fixed cost, so small batches cost more per row).
+   */
+  #write(mode: 'batches' | 'everything'): Promise<void> {
     if (this.#flushing) return this.#flushing;
     if (this.#queue.length === 0) return Promise.resolve();
-    this.#flushing = this.#writeQueued().finally(() => {
+    this.#flushing = this.#writeQueued(mode).finally(() => {
       this.#flushing = undefined;
     });
     return this.#flushing;
   }
 
-  async #writeQueued(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#options.batchSize);
+  async #writeQueued(mode: 'batches' | 'everything'): Promise<void> {
+    const { batchSize } = this.#options;
+    do {
+      const batch = this.#queue.splice(0, batchSize);
       try {
         await this.#options.sink.recordUsage(batch);
       } catch (error) {
@@ -65,7 +76,7 @@ export class UsageWriter {
         this.#options.logger.error({ err: error, rows: batch.length }, 'usage write failed; will retry');
         return;
       }
-    }
+    } while (this.#queue.length >= batchSize || (mode === 'everything' && this.#queue.length > 0));
     if (this.#dropped > 0) {
       this.#options.logger.error({ rows: this.#dropped }, 'usage rows dropped because the queue overflowed');
       this.#dropped = 0;
@@ -77,8 +88,7 @@ export class UsageWriter {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    for (let attempt = 0; attempt < 5 && (this.#queue.length > 0 || this.#flushing); attempt++) {
-      if (this.#flushing) await this.#flushing;
+    for (let attempt = 0; attempt < 5 && this.#queue.length + (this.#flushing ? 1 : 0) > 0; attempt++) {
       await this.flush();
       if (this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
     }

@@ -81,4 +81,34 @@ describe('usage writer', () => {
     expect(written.flat().map((item) => item.id)).toEqual(Array.from({ length: 7 }, (_, index) => `row-${index}`));
     expect(writer.queuedRows).toBe(0);
   });
+
+  it('leaves rows that arrive during a write for the next full batch or tick, but flush() takes them all', async () => {
+    const written: number[] = [];
+    let releaseWrite: () => void = () => undefined;
+    const sink: UsageSink = {
+      async recordUsage(rows) {
+        written.push(rows.length);
+        await new Promise<void>((resolve) => {
+          releaseWrite = resolve;
+        });
+      },
+    };
+    const writer = new UsageWriter({ sink, flushIntervalMs: 60_000, batchSize: 4, logger: createLogger('silent') });
+    for (let index = 0; index < 4; index++) writer.enqueue(row(index));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toEqual([4]);
+    // Two rows arrive while the first batch is being written: not worth a hand-off of their own.
+    writer.enqueue(row(4));
+    writer.enqueue(row(5));
+    releaseWrite();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(written).toEqual([4]);
+    expect(writer.queuedRows).toBe(2);
+    const flushed = writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    releaseWrite();
+    await flushed;
+    expect(written).toEqual([4, 2]);
+    expect(writer.queuedRows).toBe(0);
+  });
 });
