@@ -19,7 +19,9 @@ const notForwarded = new Set([
 /** Upstream response headers worth passing on: content type, request ids, rate-limit and retry hints. */
 export function forwardableResponseHeaders(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  // for…in rather than Object.entries: no array of pairs allocated on every answer.
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined || notForwarded.has(name)) continue;
     headers[name] = value;
   }
