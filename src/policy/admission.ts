@@ -115,8 +115,11 @@ export async function admit(options: {
           : windows.flatMap((window, index) => (window.counter.startsWith('tokens:') ? [{ counter: window.counter, windowStart: windowStartOf(index), delta: tokenDelta }] : []));
       const reservation = reservationId;
       reservationId = undefined;
+      const settlesLimits = limitsHeld && (adjustments.length > 0 || slots.length > 0);
+      // The usual key (a request window only) has nothing to settle: no promise, no round trip.
+      if (!settlesLimits && !reservation) return;
       await Promise.all([
-        limitsHeld && (adjustments.length > 0 || slots.length > 0) ? counters.settle({ adjustments, slots: slots.map((slot) => slot.counter) }) : undefined,
+        settlesLimits ? counters.settle({ adjustments, slots: slots.map((slot) => slot.counter) }) : undefined,
         reservation && ledger ? ledger.settle(reservation, actual.costUsd) : undefined,
       ]);
     },
