@@ -102,7 +102,8 @@ ${table(
 - Throughput: closed loop, ${settings.concurrency} callers over keep-alive connections, short non-streaming chat
   completions; a warm-up per target, then ${settings.throughputRounds} rounds of ${settings.seconds / settings.throughputRounds} s per target in rotating order, req/s = all
   calls over all rounds' time. CPU per call is the server process's own user + system time
-  (/proc/<pid>/stat, all threads) over the rounds divided by the calls it answered; for the proxies it
+  (/proc/<pid>/stat, all threads) in a round divided by the calls it answered that round, the median over
+  the rounds (a WAL checkpoint or a major GC lands whole in one round); for the proxies it
   excludes the upstream's share. On 2 cores shared with the generator and the upstream, req/s ratios
   are diluted by their CPU; the CPU ratio is what a dedicated core per proxy would give.
 - Machine load: CPU time the whole machine used (/proc/stat) minus what the bench and its three servers

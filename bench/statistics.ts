@@ -21,3 +21,11 @@ export function rotate<Item>(items: Item[], round: number): Item[] {
   const offset = round % Math.max(1, items.length);
   return [...items.slice(offset), ...items.slice(0, offset)];
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(samples: number[]): number {
+  const sorted = [...samples].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -3,7 +3,7 @@ import type { KeyRecord, LimitSettings, PrincipalKind } from '../store/store.js'
 import type { BudgetCharge, BudgetLedger, ReserveOutcome } from './budget-ledger.js';
 import { budgetPeriodOf } from './budget-period.js';
 import { effectiveLimits } from './effective-limits.js';
-import type { ChargeOutcome, LimitCounters, SlotCharge, WindowCharge, WindowState } from './limit-counters.js';
+import type { ChargeOutcome, LimitCounters, LimitSettlement, SlotCharge, WindowCharge, WindowState } from './limit-counters.js';
 import type { PrincipalView } from './principal-view.js';
 
 const minuteMs = 60_000;
@@ -109,10 +109,13 @@ export async function admit(options: {
       if (finished) return;
       finished = true;
       const tokenDelta = actual.tokens - estimate;
-      const adjustments =
-        tokenDelta === 0
-          ? []
-          : windows.flatMap((window, index) => (window.counter.startsWith('tokens:') ? [{ counter: window.counter, windowStart: windowStartOf(index), delta: tokenDelta }] : []));
+      const adjustments: LimitSettlement['adjustments'] = [];
+      if (tokenDelta !== 0) {
+        for (let index = 0; index < windows.length; index++) {
+          const counter = windows[index]!.counter;
+          if (counter.startsWith('tokens:')) adjustments.push({ counter, windowStart: windowStartOf(index), delta: tokenDelta });
+        }
+      }
       const reservation = reservationId;
       reservationId = undefined;
       const settlesLimits = limitsHeld && (adjustments.length > 0 || slots.length > 0);
@@ -153,22 +156,22 @@ function budgetRefusal(outcome: Extract<ReserveOutcome, { admitted: false }>, ch
 
 /** One ledger account per subject with a budget, for the calendar period it is in now. */
 function budgetChargesOf(subjects: LimitSubject[], now: number): BudgetCharge[] {
-  return subjects.flatMap((subject) => {
+  const charges: BudgetCharge[] = [];
+  for (const subject of subjects) {
     const budget = subject.limits.budget;
-    if (!budget) return [];
+    if (!budget) continue;
     const period = budgetPeriodOf(budget.period, now);
-    return [
-      {
-        account: `${subject.scope}:${subject.id}:${period.label}`,
-        scope: subject.scope,
-        subject: subject.id,
-        periodStart: period.start,
-        periodEnd: period.end,
-        hardUsd: budget.hardUsd,
-        softUsd: budget.softUsd,
-      },
-    ];
-  });
+    charges.push({
+      account: `${subject.scope}:${subject.id}:${period.label}`,
+      scope: subject.scope,
+      subject: subject.id,
+      periodStart: period.start,
+      periodEnd: period.end,
+      hardUsd: budget.hardUsd,
+      softUsd: budget.softUsd,
+    });
+  }
+  return charges;
 }
 
 /** OpenAI-style headers for the tightest request and token limits (one pass: this runs on every request). */
@@ -185,11 +188,19 @@ function rateLimitHeaders(states: WindowState[]): Record<string, string> {
     }
   }
   const now = Date.now();
-  for (const [kind, tightest] of [['requests', requests], ['tokens', tokens]] as const) {
-    if (!tightest) continue;
-    headers[`x-ratelimit-limit-${kind}`] = String(tightest.limit);
-    headers[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, tightest.limit - tightest.used));
-    headers[`x-ratelimit-reset-${kind}`] = `${Math.max(0, Math.ceil((tightest.resetAt - now) / 1000))}s`;
+  if (requests) {
+    headers['x-ratelimit-limit-requests'] = String(requests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(Math.max(0, requests.limit - requests.used));
+    headers['x-ratelimit-reset-requests'] = resetIn(requests, now);
+  }
+  if (tokens) {
+    headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, tokens.limit - tokens.used));
+    headers['x-ratelimit-reset-tokens'] = resetIn(tokens, now);
   }
   return headers;
+}
+
+function resetIn(state: WindowState, now: number): string {
+  return `${Math.max(0, Math.ceil((state.resetAt - now) / 1000))}s`;
 }
