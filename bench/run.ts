@@ -12,6 +12,7 @@ import { renderReport, type BenchResults } from './report.js';
 import { countUsageRows, startSluice, type RunningSluice } from './sluice-process.js';
 import { connectBenchRedis } from './bench-redis.js';
 import { governanceTargets, redisCommandsPhase } from './governance.js';
+import { admissionCost } from './admission-cost.js';
 
 /**
  * `npm run bench`: the fake upstream, a bare undici proxy and Sluice, each in its own process, measured
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
 
   const { firstByte, relay } = await streamingPhase(settings, targets, sluiceTarget);
   const redisCommands = redis ? await redisCommandsPhase(redis.redis, governance.onRedis) : undefined;
+  const admission = await admissionCost();
   redis?.redis.disconnect();
 
   const afterLoadMemory = readMemories(processes);
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     memory: Object.keys(processes).map((name) => ({ name, idle: idleMemory.get(name)!, afterLoad: afterLoadMemory.get(name)! })),
     usage,
     redisCommands,
+    admission,
   };
   const report = renderReport(results);
   writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), report);
