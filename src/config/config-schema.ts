@@ -17,6 +17,19 @@ function parseByteSize(text: string): number {
   return Math.floor(value * multiplier);
 }
 
+/**
+ * A record keyed by names the operator chooses (providers, aliases, prices). `__proto__` is refused by name:
+ * zod would otherwise drop it without a word, and the names are matched against what callers send.
+ */
+function namedRecord<Value extends z.ZodTypeAny>(value: Value) {
+  return z.preprocess((input, context) => {
+    if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__')) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['__proto__'], message: "'__proto__' cannot be used as a name" });
+    }
+    return input;
+  }, z.record(value));
+}
+
 export const providerKinds = ['anthropic', 'openai', 'gemini', 'mistral', 'grok', 'openai-compatible', 'mock'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
@@ -35,7 +48,7 @@ const providerSchema = z
     /** The API shapes the server speaks, in order of preference (default: what the type speaks). */
     apis: z.array(z.enum(['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'])).min(1).optional(),
     /** Extra headers sent upstream on every call (not secrets: use apiKey for those). */
-    headers: z.record(z.string()).optional(),
+    headers: namedRecord(z.string()).optional(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -85,10 +98,10 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    providers: z.record(providerSchema).default({}),
-    aliases: z.record(z.string().min(1)).default({}),
+    providers: namedRecord(providerSchema).default({}),
+    aliases: namedRecord(z.string().min(1)).default({}),
     /** Price overrides in USD per million tokens, keyed `provider:model` or `model`. */
-    pricing: z.record(priceSchema).default({}),
+    pricing: namedRecord(priceSchema).default({}),
     /** The built-in mock provider: `auto` enables it when no real provider has a key. */
     mock: z.enum(['auto', 'on', 'off']).default('auto'),
     usage: z

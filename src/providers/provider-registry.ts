@@ -58,7 +58,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
   }
 
   for (const [name, providerConfig] of Object.entries(configured)) {
-    if (name in builtinProviders) continue;
+    if (Object.hasOwn(builtinProviders, name)) continue;
     if (reservedNames.has(name) || !/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
       throw new ConfigError(
         `providers.${name}: provider names must be lower-case letters, digits, - or _ and not a reserved route`,

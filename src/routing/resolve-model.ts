@@ -10,7 +10,8 @@ export interface ResolvedTarget {
 
 export interface ResolveModelOptions {
   registry: ProviderRegistry;
-  aliases: Readonly<Record<string, string>>;
+  /** A Map: the name looked up comes from the caller (`constructor` must not find Object's). */
+  aliases: ReadonlyMap<string, string>;
   /** Set when the caller used a provider-pinned prefix such as `/anthropic/v1/messages`. */
   pinnedProvider?: ProviderEntry | undefined;
 }
@@ -25,7 +26,7 @@ const maximumAliasDepth = 8;
 export function resolveModel(requested: string, options: ResolveModelOptions): ResolvedTarget {
   let name = requested;
   for (let depth = 0; depth < maximumAliasDepth; depth++) {
-    const aliased = options.aliases[name];
+    const aliased = options.aliases.get(name);
     if (aliased === undefined) break;
     name = aliased;
   }

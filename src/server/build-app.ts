@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { authenticate } from '../policy/authenticate.js';
 import './fastify-augmentation.js';
 import { registerCors } from './cors-policy.js';
+import { isNestedDeeperThan, maximumJsonNestingDepth } from './http/json-nesting-depth.js';
 import type { GatewayServices } from './gateway-services.js';
 import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
@@ -38,11 +39,19 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     request.rawBody = text;
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
       done(new GatewayError('invalid_json', 'The request body is not valid JSON.'), undefined);
+      return;
     }
+    // Refused before any stage walks it: deep nesting would overflow recursive code further on.
+    if (isNestedDeeperThan(parsed, maximumJsonNestingDepth)) {
+      done(new GatewayError('invalid_request', `The request body is nested deeper than ${maximumJsonNestingDepth} levels.`), undefined);
+      return;
+    }
+    done(null, parsed);
   });
 
   registerHealthRoutes(app, services);

@@ -30,7 +30,7 @@ export interface GatewayServices {
   limitDefaults: Record<SubjectScope, LimitSettings>;
   registry: ProviderRegistry;
   credentials: ProviderCredentials;
-  aliases: Readonly<Record<string, string>>;
+  aliases: ReadonlyMap<string, string>;
   upstream: UpstreamClient;
   usageWriter: UsageWriter;
   /** False once shutdown has begun, so /readyz turns the load balancer away. */

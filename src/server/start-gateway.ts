@@ -99,7 +99,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     limitDefaults: config.limits.defaults,
     registry,
     credentials,
-    aliases: config.aliases,
+    aliases: new Map(Object.entries(config.aliases)),
     upstream,
     usageWriter,
     isReady: () => ready,

@@ -14,11 +14,12 @@ const probeTokens = 10_000_000;
  * Unknown prices reserve nothing, since a missing price never blocks traffic.
  */
 export class CostBound {
-  readonly #overrides: Readonly<Record<string, PriceOverride>>;
+  /** A Map: model names come from callers (see Pricer). */
+  readonly #overrides: ReadonlyMap<string, PriceOverride>;
   readonly #rates = new Map<string, Rates | null>();
 
   constructor(overrides: Readonly<Record<string, PriceOverride>>) {
-    this.#overrides = overrides;
+    this.#overrides = new Map(Object.entries(overrides));
   }
 
   maximumCostUsd(options: { provider: string; pricingProviderId: string | undefined; model: string; inputTokens: number; maxOutputTokens: number }): number {
@@ -30,7 +31,7 @@ export class CostBound {
   #ratesFor(provider: string, pricingProviderId: string | undefined, model: string): Rates | null {
     const cacheKey = `${provider}:${model}`;
     if (this.#rates.has(cacheKey)) return this.#rates.get(cacheKey) ?? null;
-    const override = this.#overrides[cacheKey] ?? this.#overrides[model];
+    const override = this.#overrides.get(cacheKey) ?? this.#overrides.get(model);
     let rates: Rates | null = null;
     if (override) {
       const input = Math.max(override.inputPerMillion, override.cacheReadPerMillion ?? 0, override.cacheWritePerMillion ?? 0);

@@ -31,15 +31,16 @@ const ratesLifetimeMs = 60 * 60_000;
  * Models with tiers (a dearer rate past some prompt size) are priced by the catalogue on every call.
  */
 export class Pricer {
-  readonly #overrides: Readonly<Record<string, PriceOverride>>;
+  /** A Map, not the config object: model names come from callers, and `constructor` is a valid-looking one. */
+  readonly #overrides: ReadonlyMap<string, PriceOverride>;
   readonly #rates = new Map<string, { rates: LinearRates | 'tiered' | null; until: number }>();
 
   constructor(overrides: Readonly<Record<string, PriceOverride>>) {
-    this.#overrides = overrides;
+    this.#overrides = new Map(Object.entries(overrides));
   }
 
   price(query: PriceQuery): number | null {
-    const override = this.#overrides[`${query.provider}:${query.model}`] ?? this.#overrides[query.model];
+    const override = this.#overrides.get(`${query.provider}:${query.model}`) ?? this.#overrides.get(query.model);
     if (override) return priceWithOverride(override, query.usage);
     if (query.usage.inputTokens === 0 && query.usage.outputTokens === 0) return 0;
     const rates = this.#ratesFor(query);

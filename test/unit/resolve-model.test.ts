@@ -10,7 +10,7 @@ const registry = buildProviderRegistry({
   env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o' },
   providersWithStoredKeys: new Set(),
 });
-const aliases = { haiku: 'anthropic:claude-haiku-4-5', fast: 'haiku', loop: 'loop' };
+const aliases = new Map(Object.entries({ haiku: 'anthropic:claude-haiku-4-5', fast: 'haiku', loop: 'loop' }));
 
 function resolve(model: string, pinned?: string) {
   const target = resolveModel(model, { registry, aliases, pinnedProvider: pinned ? registry.get(pinned) : undefined });

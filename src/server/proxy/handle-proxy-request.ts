@@ -22,6 +22,7 @@ import { createRequestContext, estimateUncountedInput, toUsageRow, type RequestC
 import { serveCachedAnswer } from './serve-cached-answer.js';
 import { writeGatewayError } from './write-gateway-error.js';
 import { hijackReply } from '../hijack-reply.js';
+import { safeHeaderValue } from '../http/safe-header-value.js';
 
 export interface ProxyRoute {
   dialect: Dialect;
@@ -70,18 +71,21 @@ export async function handleProxyRequest(
       context.statusCode = gatewayError.status;
       context.outcome = 'error';
       context.errorCode = gatewayError.reason ?? gatewayError.code;
-      if (!response.headersSent) writeGatewayError(response, route.dialect, gatewayError, context.id, sluiceHeaders(context));
-      else response.end();
+      // Ends the exchange however far the answer got (an error event was already sent on a broken stream).
+      writeGatewayError(response, route.dialect, gatewayError, context.id, sluiceHeaders(context));
     }
   } finally {
+    // The row is queued first: nothing after this point may keep a call from being recorded.
     estimateUncountedInput(context);
-    if (context.admission) {
-      await context.admission.finish({
-        tokens: context.usage.inputTokens + context.usage.outputTokens,
-        costUsd: context.admission.holdsBudget ? costOf(context, services) : 0,
-      });
-    }
     services.usageWriter.enqueue(toUsageRow(context, performance.now()));
+    if (context.admission) {
+      await context.admission
+        .finish({
+          tokens: context.usage.inputTokens + context.usage.outputTokens,
+          costUsd: context.admission.holdsBudget ? costOf(context, services) : 0,
+        })
+        .catch((error: unknown) => services.logger.error({ err: error, requestId: context.id }, 'settling limits and budgets failed'));
+    }
   }
 }
 
@@ -301,9 +305,10 @@ function sluiceHeaders(context: RequestContext): Record<string, string> {
   // Built in place (no spreads): this runs on every request.
   const headers: Record<string, string> = context.admission ? Object.assign({}, context.admission.headers) : {};
   headers['x-sluice-request-id'] = context.id;
-  if (context.provider) headers['x-sluice-provider'] = context.provider.name;
-  if (context.upstreamModel) headers['x-sluice-model'] = context.upstreamModel;
-  if (context.warnings.length > 0) headers['x-sluice-warning'] = context.warnings.join('; ');
+  // Model names and warnings echo caller input: made safe for a header (an odd character must not stop the answer).
+  if (context.provider) headers['x-sluice-provider'] = safeHeaderValue(context.provider.name);
+  if (context.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(context.upstreamModel);
+  if (context.warnings.length > 0) headers['x-sluice-warning'] = safeHeaderValue(context.warnings.join('; '));
   if (context.cache && !context.cached) headers['x-sluice-cache'] = 'MISS';
   return headers;
 }

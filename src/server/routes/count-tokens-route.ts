@@ -14,6 +14,7 @@ import { buildUpstreamCall } from '../proxy/build-upstream-call.js';
 import { forwardableResponseHeaders } from '../proxy/response-headers.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { hijackReply } from '../hijack-reply.js';
+import { safeHeaderValue } from '../http/safe-header-value.js';
 
 const countTokensRequest = z.object({
   model: z.string().min(1, 'must be a non-empty string'),
@@ -57,7 +58,11 @@ async function countTokens(
     if (!isModelAllowed(caller.key.allowedModels, { requested: model, provider: target.provider.name, upstreamModel: target.upstreamModel })) {
       throw new GatewayError('model_not_allowed', `This key may not use the model '${model}'.`, { param: 'model' });
     }
-    const sluiceHeaders = { 'x-sluice-request-id': request.id, 'x-sluice-provider': target.provider.name, 'x-sluice-model': target.upstreamModel };
+    const sluiceHeaders = {
+      'x-sluice-request-id': request.id,
+      'x-sluice-provider': safeHeaderValue(target.provider.name),
+      'x-sluice-model': safeHeaderValue(target.upstreamModel),
+    };
     const credential = caller.callerProviderKey ?? services.credentials.keyFor(target.provider);
     const endpoint = target.provider.endpoints['anthropic-messages'];
     if (endpoint && (credential !== undefined || !target.provider.requiresKey)) {

@@ -51,7 +51,7 @@ async function listModels(
       }
     }
     if (pinnedProvider === undefined) {
-      for (const [alias, target] of Object.entries(services.aliases)) {
+      for (const [alias, target] of services.aliases) {
         const providerName = target.includes(':') ? target.slice(0, target.indexOf(':')) : undefined;
         const provider = usable.find((candidate) => candidate.name === providerName);
         if (!provider) continue;
