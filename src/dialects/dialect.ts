@@ -50,6 +50,8 @@ export interface StreamTap {
   completed(): boolean;
   /** An error event the upstream sent inside the stream, if any. */
   upstreamErrorMessage(): string | undefined;
+  /** Events that could not be read (data that is not JSON): the answer is an invalid response, not a success. */
+  unreadableEvents(): number;
 }
 
 /** A request body for the target, and what could not be carried over (sent as `x-sluice-warning`). */

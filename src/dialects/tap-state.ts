@@ -11,10 +11,12 @@ export interface TapState {
   /** The terminal event arrived. */
   done: boolean;
   errorMessage: string | undefined;
+  /** Events whose data was not the JSON the shape promises. */
+  unreadableEvents: number;
 }
 
 export function createTapState(): TapState {
-  return { usage: undefined, reportedModel: undefined, characters: 0, done: false, errorMessage: undefined };
+  return { usage: undefined, reportedModel: undefined, characters: 0, done: false, errorMessage: undefined, unreadableEvents: 0 };
 }
 
 /** A StreamTap reading its answers from `state`; by default the output count is final once usage arrived. */
@@ -31,5 +33,6 @@ export function tapOf(
     generatedCharacters: () => state.characters,
     completed: () => state.done,
     upstreamErrorMessage: () => state.errorMessage,
+    unreadableEvents: () => state.unreadableEvents,
   };
 }

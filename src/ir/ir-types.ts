@@ -94,4 +94,5 @@ export type IrStreamEvent =
   | { type: 'tool-call-start'; index: number; id: string; name: string }
   | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
   | { type: 'finish'; stopReason: IrStopReason; stopSequence?: string | null; usage: TokenUsage | undefined }
-  | { type: 'error'; status: number; message: string };
+  /** `code` is set when the upstream's stream itself could not be read (as opposed to an error it sent). */
+  | { type: 'error'; status: number; message: string; code?: 'upstream_invalid_response' };

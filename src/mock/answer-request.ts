@@ -95,7 +95,9 @@ export async function answerRequest(recorded: RecordedRequest, response: ServerR
     return;
   }
   const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...idHeaders };
-  const outcome = await sendEvents(response, streamEvents(wire, answer, includeUsage), headers, behavior, context.onDrop);
+  const events = streamEvents(wire, answer, includeUsage);
+  if (behavior.invalidEventAt !== undefined) events.splice(behavior.invalidEventAt, 0, 'data: {not json\n\n');
+  const outcome = await sendEvents(response, events, headers, behavior, context.onDrop);
   recorded.completed = outcome === 'completed';
 }
 

@@ -13,6 +13,8 @@ export interface MockBehavior {
   hang?: boolean;
   /** Streaming: destroy the connection after this many events. */
   dropAfterEvents?: number;
+  /** Streaming: insert an event whose data is not JSON (`data: {not json`) before the event at this index. */
+  invalidEventAt?: number;
   /** Override the assistant text. */
   reply?: string;
   /** Answer with one tool call instead of text; arguments stream in several pieces. */

@@ -4,6 +4,7 @@ import type { TokenUsage } from '../../usage/token-usage.js';
 import type { StreamDecoder } from '../dialect.js';
 import { convertAnthropicUsage } from './convert-usage.js';
 import { fromAnthropicStopReason } from './map-stop-reason.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,12 +17,9 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
 
   return (event: SseEvent): IrStreamEvent[] => {
     if (event.event === 'ping') return [];
-    let payload: Json;
-    try {
-      payload = JSON.parse(event.data) as Json;
-    } catch {
-      return [];
-    }
+    const payload = readEventJson<Json>(event);
+    if (payload === unreadableEvent) return [unreadableEventError()];
+    if (payload === undefined) return [];
     switch (event.event ?? payload.type) {
       case 'message_start': {
         const message = (payload.message ?? {}) as Json;

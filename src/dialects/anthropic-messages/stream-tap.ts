@@ -2,6 +2,7 @@ import type { TokenUsage } from '../../usage/token-usage.js';
 import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertAnthropicUsage } from './convert-usage.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 interface EventShape {
   type?: unknown;
@@ -24,12 +25,9 @@ export function createAnthropicStreamTap(): StreamTap {
     (event) => {
       const type = event.event;
       if (type === 'ping') return;
-      let payload: EventShape;
-      try {
-        payload = JSON.parse(event.data) as EventShape;
-      } catch {
-        return;
-      }
+      const payload = readEventJson<EventShape>(event);
+      if (payload === unreadableEvent) state.unreadableEvents++;
+      if (payload === unreadableEvent || payload === undefined) return;
       switch (type ?? payload.type) {
         case 'message_start':
           state.usage = convertAnthropicUsage(payload.message?.usage) ?? state.usage;

@@ -6,6 +6,7 @@ import { convertGeminiUsage } from './convert-usage.js';
 import { candidateParts } from './decode-response.js';
 import { field } from './decode-request.js';
 import { fromGeminiFinishReason } from './map-finish-reason.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,12 +20,9 @@ export function createGeminiStreamDecoder(): StreamDecoder {
   let sawToolCall = false;
   let usage: TokenUsage | undefined;
   return (event: SseEvent): IrStreamEvent[] => {
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(event.data) as Json;
-    } catch {
-      return [];
-    }
+    const chunk = readEventJson<Json>(event);
+    if (chunk === unreadableEvent) return [unreadableEventError()];
+    if (chunk === undefined) return [];
     const error = chunk.error as Json | undefined;
     if (error) return [{ type: 'error', status: typeof error.code === 'number' ? error.code : 502, message: String(error.message ?? 'upstream stream error') }];
     const events: IrStreamEvent[] = [];

@@ -2,6 +2,7 @@ import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertGeminiUsage } from './convert-usage.js';
 import { field } from './decode-request.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -11,12 +12,9 @@ export function createGeminiStreamTap(): StreamTap {
   return tapOf(
     state,
     (event) => {
-      let chunk: Json;
-      try {
-        chunk = JSON.parse(event.data) as Json;
-      } catch {
-        return;
-      }
+      const chunk = readEventJson<Json>(event);
+      if (chunk === unreadableEvent) state.unreadableEvents++;
+      if (chunk === unreadableEvent || chunk === undefined) return;
       const error = chunk.error as Json | undefined;
       if (error) {
         state.errorMessage = String(error.message ?? 'upstream stream error');

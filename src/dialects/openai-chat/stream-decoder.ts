@@ -4,6 +4,7 @@ import type { TokenUsage } from '../../usage/token-usage.js';
 import type { StreamDecoder } from '../dialect.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
 import { fromOpenAiFinishReason } from './map-finish-reason.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,12 +20,9 @@ export function createOpenAiChatStreamDecoder(): StreamDecoder {
 
   return (event: SseEvent): IrStreamEvent[] => {
     if (event.data === '[DONE]') return [{ type: 'finish', stopReason: stopReason ?? 'end', usage }];
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(event.data) as Json;
-    } catch {
-      return [];
-    }
+    const chunk = readEventJson<Json>(event);
+    if (chunk === unreadableEvent) return [unreadableEventError()];
+    if (chunk === undefined) return [];
     const error = chunk.error as Json | undefined;
     if (error) return [{ type: 'error', status: 502, message: String(error.message ?? 'upstream stream error') }];
     const events: IrStreamEvent[] = [];

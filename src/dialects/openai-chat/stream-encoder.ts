@@ -45,7 +45,7 @@ export function createOpenAiChatStreamEncoder(options: { model: string; includeU
         return `${text}data: [DONE]\n\n`;
       }
       case 'error':
-        return encodeSseEvent({ data: JSON.stringify({ error: { message: event.message, type: 'api_error', param: null, code: 'upstream_error' } }) });
+        return encodeSseEvent({ data: JSON.stringify({ error: { message: event.message, type: 'api_error', param: null, code: event.code ?? 'upstream_error' } }) });
       default: {
         const exhaustive: never = event;
         return exhaustive;

@@ -2,6 +2,7 @@ import type { SseEvent } from '../../upstream/sse-decoder.js';
 import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 interface ChunkShape {
   model?: unknown;
@@ -22,12 +23,9 @@ export function createOpenAiChatStreamTap(options: { removeInjectedUsageChunk: b
         state.done = true;
         return;
       }
-      let chunk: ChunkShape;
-      try {
-        chunk = JSON.parse(event.data) as ChunkShape;
-      } catch {
-        return;
-      }
+      const chunk = readEventJson<ChunkShape>(event);
+      if (chunk === unreadableEvent) state.unreadableEvents++;
+      if (chunk === unreadableEvent || chunk === undefined) return;
       if (chunk.error) {
         state.errorMessage = typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream stream error';
         return;

@@ -3,6 +3,7 @@ import type { SseEvent } from '../../upstream/sse-decoder.js';
 import type { StreamDecoder } from '../dialect.js';
 import { convertResponsesUsage } from './convert-usage.js';
 import { stopReasonOfResponse } from './map-status.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -11,12 +12,9 @@ export function createResponsesStreamDecoder(): StreamDecoder {
   const toolIndexByItem = new Map<string, number>();
   const customInput = new Map<string, string>();
   return (event: SseEvent): IrStreamEvent[] => {
-    let payload: Json;
-    try {
-      payload = JSON.parse(event.data) as Json;
-    } catch {
-      return [];
-    }
+    const payload = readEventJson<Json>(event);
+    if (payload === unreadableEvent) return [unreadableEventError()];
+    if (payload === undefined) return [];
     const itemId = String(payload.item_id ?? '');
     switch (payload.type ?? event.event) {
       case 'response.created': {

@@ -126,7 +126,7 @@ export function createResponsesStreamEncoder(options: { model: string; request: 
         return closing + frame(outcome.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
       }
       case 'error':
-        return frame('error', { code: event.status === 529 ? 'overloaded' : 'upstream_error', message: event.message, param: null });
+        return frame('error', { code: event.code ?? (event.status === 529 ? 'overloaded' : 'upstream_error'), message: event.message, param: null });
       default: {
         const exhaustive: never = event;
         return exhaustive;

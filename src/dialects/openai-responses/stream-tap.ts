@@ -1,6 +1,7 @@
 import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertResponsesUsage } from './convert-usage.js';
+import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -10,12 +11,9 @@ export function createResponsesStreamTap(): StreamTap {
   return tapOf(
     state,
     (event) => {
-      let payload: Json;
-      try {
-        payload = JSON.parse(event.data) as Json;
-      } catch {
-        return;
-      }
+      const payload = readEventJson<Json>(event);
+      if (payload === unreadableEvent) state.unreadableEvents++;
+      if (payload === unreadableEvent || payload === undefined) return;
       const type = payload.type ?? event.event;
       if (typeof payload.delta === 'string') state.characters += payload.delta.length;
       const response = payload.response as Json | undefined;

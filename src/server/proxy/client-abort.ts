@@ -26,17 +26,31 @@ export class ClientAbort extends EventEmitter<{ abort: [] }> {
   }
 }
 
-/** A `ClientAbort` raised when `response` closes before it has been written out. */
+/**
+ * A `ClientAbort` raised when `response` closes before it has been written out. A caller can leave before
+ * the handler starts (while the body was read, between parsing and routing): its 'close' has then already
+ * fired, so the abort is raised at once instead of waiting for an event that will not come again.
+ */
 export function abortWhenClientLeaves(response: ServerResponse): ClientAbort {
   const abort = new ClientAbort();
+  if (hasClosed(response)) {
+    abort.abort();
+    return abort;
+  }
   response.once('close', () => {
     if (!response.writableFinished) abort.abort();
   });
   return abort;
 }
 
+function hasClosed(response: ServerResponse): boolean {
+  const socket = response.socket;
+  return response.destroyed || socket === null || socket.destroyed;
+}
+
 /** Waits until the client has room again; rejects if it goes away first. */
 export async function waitForDrain(response: ServerResponse, abort: ClientAbort): Promise<void> {
+  if (hasClosed(response)) abort.abort();
   if (abort.aborted) throw abort.reason;
   await new Promise<void>((resolve, reject) => {
     const onDrain = () => {

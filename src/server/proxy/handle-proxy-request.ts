@@ -238,6 +238,8 @@ async function proxy(
     });
   }
 
+  // A caller already gone is not worth a provider call (nor the estimate of one in its row).
+  if (signal.aborted) throw signal.reason;
   let upstream;
   context.sentUpstream = true;
   try {

@@ -176,6 +176,15 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     context.errorCode = 'client_closed_request';
     return;
   }
+  if (!failure && tap.unreadableEvents() > 0) {
+    // The bytes relayed stay relayed (a translated stream already ended with an error event): the row says
+    // the answer could not be read, instead of passing it off as a success with no tokens.
+    context.statusCode = 502;
+    context.outcome = 'error';
+    context.errorCode = 'upstream_invalid_response';
+    response.end();
+    return;
+  }
   if (!failure && !tap.completed() && !tap.upstreamErrorMessage()) {
     failure = new GatewayError(
       'upstream_stream_interrupted',

@@ -76,10 +76,14 @@ export function createTranslatingPipe(options: {
   });
   const tap = createCoreEventTap();
   const pending = createOutputBuffer();
+  // An error event ends the caller's stream: whatever the upstream sends after it is not translated.
+  let ended = false;
   const decoder = createSseDecoder((event) => {
     for (const coreEvent of translate(event)) {
+      if (ended) return;
       tap.observeCore(coreEvent);
       pending.add(encode(coreEvent));
+      if (coreEvent.type === 'error') ended = true;
     }
   });
   return {
@@ -122,7 +126,8 @@ function createCoreEventTap(): StreamTap & { observeCore(event: IrStreamEvent): 
         }
         break;
       case 'error':
-        state.errorMessage = event.message;
+        if (event.code === 'upstream_invalid_response') state.unreadableEvents++;
+        else state.errorMessage = event.message;
         break;
     }
   };

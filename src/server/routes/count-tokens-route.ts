@@ -14,6 +14,7 @@ import { buildUpstreamCall } from '../proxy/build-upstream-call.js';
 import { forwardableResponseHeaders } from '../proxy/response-headers.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { hijackReply } from '../hijack-reply.js';
+import { abortWhenClientLeaves } from '../proxy/client-abort.js';
 import { safeHeaderValue } from '../http/safe-header-value.js';
 
 const countTokensRequest = z.object({
@@ -42,10 +43,7 @@ async function countTokens(
   pinnedProviderName: string | undefined,
 ): Promise<void> {
   const response = hijackReply(reply);
-  const controller = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
+  const abort = abortWhenClientLeaves(response);
   try {
     const caller = await authenticate(request.headers, services.keyView);
     const body = request.body as JsonObject;
@@ -80,9 +78,9 @@ async function countTokens(
       });
       let upstream;
       try {
-        upstream = await services.upstream.send({ ...call, url: call.url.replace(/\/messages$/, '/messages/count_tokens'), signal: controller.signal });
+        upstream = await services.upstream.send({ ...call, url: call.url.replace(/\/messages$/, '/messages/count_tokens'), signal: abort });
       } catch (error) {
-        if (controller.signal.aborted) return;
+        if (abort.aborted) return;
         throw classifyUpstreamFailure(error, target.provider.name, 'request');
       }
       const bytes = Buffer.from(await upstream.body.arrayBuffer());
@@ -95,7 +93,7 @@ async function countTokens(
     response.writeHead(200, { 'content-type': 'application/json', 'x-sluice-token-estimate': 'true', ...sluiceHeaders });
     response.end(text);
   } catch (error) {
-    if (controller.signal.aborted) return;
+    if (abort.aborted) return;
     const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
     if (!(error instanceof GatewayError)) services.logger.error({ err: error, requestId: request.id }, 'count_tokens failed');
     writeGatewayError(response, anthropic, gatewayError, request.id);
