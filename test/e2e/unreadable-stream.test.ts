@@ -47,7 +47,7 @@ describe('a stream whose events cannot be read', () => {
   });
 
   it('translated (chat → Anthropic, messages → OpenAI, Gemini → OpenAI, responses → Anthropic): ends with an error event', async () => {
-    const cases = [
+    const cases: Array<{ path: string; body: unknown; headers: Record<string, string>; lastEvent: RegExp }> = [
       { path: '/v1/chat/completions', body: chat('claude-haiku-4-5'), headers: { authorization: `Bearer ${harness.token}` }, lastEvent: /"code":"upstream_invalid_response"/ },
       { path: '/v1/messages', body: messages('gpt-4o-mini'), headers: { 'x-api-key': harness.token }, lastEvent: /event: error\n.*not valid JSON/ },
       {
