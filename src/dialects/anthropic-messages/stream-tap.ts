@@ -2,7 +2,7 @@ import type { TokenUsage } from '../../usage/token-usage.js';
 import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertAnthropicUsage } from './convert-usage.js';
-import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
+import { readEventJson, unreadableEvent } from '../read-event-json.js';
 
 interface EventShape {
   type?: unknown;

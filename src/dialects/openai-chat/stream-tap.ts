@@ -2,7 +2,7 @@ import type { SseEvent } from '../../upstream/sse-decoder.js';
 import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
-import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
+import { readEventJson, unreadableEvent } from '../read-event-json.js';
 
 interface ChunkShape {
   model?: unknown;

@@ -1,7 +1,7 @@
 import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertResponsesUsage } from './convert-usage.js';
-import { readEventJson, unreadableEvent, unreadableEventError } from '../read-event-json.js';
+import { readEventJson, unreadableEvent } from '../read-event-json.js';
 
 type Json = Record<string, unknown>;
 
