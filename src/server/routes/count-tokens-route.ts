@@ -1,21 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { JsonObject } from '../../dialects/dialect.js';
 import { dialects } from '../../dialects/dialects.js';
 import { parseRequestBody } from '../../dialects/parse-request-body.js';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { isModelAllowed } from '../../policy/allow-list.js';
-import { authenticate } from '../../policy/authenticate.js';
-import { resolveModel } from '../../routing/resolve-model.js';
+import { admit, limitSubjects } from '../../policy/admission.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import { estimateInputTokens } from '../../usage/estimate-input-tokens.js';
 import type { GatewayServices } from '../gateway-services.js';
-import { buildUpstreamCall } from '../proxy/build-upstream-call.js';
-import { forwardableResponseHeaders } from '../proxy/response-headers.js';
-import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { hijackReply } from '../hijack-reply.js';
+import { answerHeadersOf } from '../proxy/answer-headers.js';
+import { buildUpstreamCall } from '../proxy/build-upstream-call.js';
 import { abortWhenClientLeaves } from '../proxy/client-abort.js';
-import { safeHeaderValue } from '../http/safe-header-value.js';
+import { createModelCall, type ModelCall } from '../proxy/model-call.js';
+import { forwardableResponseHeaders } from '../proxy/response-headers.js';
+import { authenticateCaller } from '../proxy/stages/authenticate-caller.js';
+import { authorizeCall } from '../proxy/stages/authorize-call.js';
+import { resolveTarget } from '../proxy/stages/resolve-target.js';
+import { writeGatewayError } from '../proxy/write-gateway-error.js';
 
 const countTokensRequest = z.object({
   model: z.string().min(1, 'must be a non-empty string'),
@@ -26,7 +27,9 @@ const anthropic = dialects['anthropic-messages'];
 
 /**
  * `POST /v1/messages/count_tokens`: asked of Anthropic when the model lives there; for any other target,
- * answered with a local estimate and `x-sluice-token-estimate: true`. Counting is free, so no usage row.
+ * answered with a local estimate and `x-sluice-token-estimate: true`. It goes through the same
+ * authenticate, resolve and authorize stages as a model call, and counts against the caller's request
+ * rate and concurrency limits; counting is free, so it reserves no budget and leaves no usage row.
  */
 export function registerCountTokensRoute(app: FastifyInstance, services: GatewayServices): void {
   const config = { dialect: 'anthropic-messages' as const };
@@ -40,62 +43,67 @@ async function countTokens(
   request: FastifyRequest,
   reply: FastifyReply,
   services: GatewayServices,
-  pinnedProviderName: string | undefined,
+  pinnedProvider: string | undefined,
 ): Promise<void> {
   const response = hijackReply(reply);
-  const abort = abortWhenClientLeaves(response);
+  const route = { dialect: anthropic, pinnedProvider, url: {}, forwardQuery: false };
+  const call = createModelCall({ request, response, route, services, signal: abortWhenClientLeaves(response) });
   try {
-    const caller = await authenticate(request.headers, services.keyView);
-    const body = request.body as JsonObject;
-    const { model } = parseRequestBody(countTokensRequest, body);
-    const pinnedProvider = pinnedProviderName === undefined ? undefined : services.registry.get(pinnedProviderName);
-    if (pinnedProviderName !== undefined && !pinnedProvider) {
-      throw new GatewayError('route_not_found', `No provider named '${pinnedProviderName}' is configured.`);
-    }
-    const target = resolveModel(model, { registry: services.registry, aliases: services.aliases, pinnedProvider });
-    if (!isModelAllowed(caller.key.allowedModels, { requested: model, provider: target.provider.name, upstreamModel: target.upstreamModel })) {
-      throw new GatewayError('model_not_allowed', `This key may not use the model '${model}'.`, { param: 'model' });
-    }
-    const sluiceHeaders = {
-      'x-sluice-request-id': request.id,
-      'x-sluice-provider': safeHeaderValue(target.provider.name),
-      'x-sluice-model': safeHeaderValue(target.upstreamModel),
-    };
-    const credential = caller.callerProviderKey ?? services.credentials.keyFor(target.provider);
-    const endpoint = target.provider.endpoints['anthropic-messages'];
-    if (endpoint && (credential !== undefined || !target.provider.requiresKey)) {
-      const call = buildUpstreamCall({
-        provider: target.provider,
-        dialect: 'anthropic-messages',
-        credential,
-        clientHeaders: request.headers,
-        query: '',
-        body: { ...body, model: target.upstreamModel },
-        rawBody: undefined,
-        bodyEdited: true,
-        upstreamModel: target.upstreamModel,
-        stream: false,
-      });
-      let upstream;
-      try {
-        upstream = await services.upstream.send({ ...call, url: call.url.replace(/\/messages$/, '/messages/count_tokens'), signal: abort });
-      } catch (error) {
-        if (abort.aborted) return;
-        throw classifyUpstreamFailure(error, target.provider.name, 'request');
-      }
-      const bytes = Buffer.from(await upstream.body.arrayBuffer());
-      response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers), 'content-length': bytes.length, ...sluiceHeaders });
-      response.end(bytes);
-      return;
-    }
-    const inputTokens = estimateInputTokens(anthropic.decodeRequest(body));
-    const text = JSON.stringify({ input_tokens: inputTokens });
-    response.writeHead(200, { 'content-type': 'application/json', 'x-sluice-token-estimate': 'true', ...sluiceHeaders });
-    response.end(text);
+    await authenticateCaller(call);
+    const { model } = parseRequestBody(countTokensRequest, call.body);
+    call.inbound = { model, stream: false, bodyRequester: undefined };
+    call.requestedModel = model;
+    resolveTarget(call);
+    authorizeCall(call);
+    call.admission = await admit({
+      subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
+      counters: services.limitCounters,
+      estimateTokens: () => 0,
+    });
+    await answerCount(call);
   } catch (error) {
-    if (abort.aborted) return;
+    if (call.signal.aborted) return;
     const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
     if (!(error instanceof GatewayError)) services.logger.error({ err: error, requestId: request.id }, 'count_tokens failed');
-    writeGatewayError(response, anthropic, gatewayError, request.id);
+    writeGatewayError(response, anthropic, gatewayError, request.id, answerHeadersOf(call));
+  } finally {
+    await call.admission?.finish({ tokens: 0, costUsd: 0 }).catch(() => undefined);
   }
+}
+
+/** Anthropic counts for its own models; any other target gets a local estimate. */
+async function answerCount(call: ModelCall): Promise<void> {
+  const { provider, upstreamModel } = call.target!;
+  const { response, services } = call;
+  const headers = answerHeadersOf(call);
+  const credential = call.caller!.callerProviderKey ?? services.credentials.keyFor(provider);
+  const endpoint = provider.endpoints['anthropic-messages'];
+  if (endpoint && (credential !== undefined || !provider.requiresKey)) {
+    const parts = buildUpstreamCall({
+      provider,
+      dialect: 'anthropic-messages',
+      credential,
+      clientHeaders: call.request.headers,
+      query: '',
+      body: { ...call.body, model: upstreamModel },
+      rawBody: undefined,
+      bodyEdited: true,
+      upstreamModel,
+      stream: false,
+    });
+    let upstream;
+    try {
+      upstream = await services.upstream.send({ ...parts, url: parts.url.replace(/\/messages$/, '/messages/count_tokens'), signal: call.signal });
+    } catch (error) {
+      if (call.signal.aborted) throw error;
+      throw classifyUpstreamFailure(error, provider.name, 'request');
+    }
+    const bytes = Buffer.from(await upstream.body.arrayBuffer());
+    response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers), 'content-length': bytes.length, ...headers });
+    response.end(bytes);
+    return;
+  }
+  const inputTokens = estimateInputTokens(call.coreRequest());
+  response.writeHead(200, { 'content-type': 'application/json', 'x-sluice-token-estimate': 'true', ...headers });
+  response.end(JSON.stringify({ input_tokens: inputTokens }));
 }

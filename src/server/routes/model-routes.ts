@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { isModelAllowed } from '../../policy/allow-list.js';
+import { modelRefusalFor } from '../../policy/authorize-model.js';
+import { resolveModel, type ResolvedTarget } from '../../routing/resolve-model.js';
 import { authenticate } from '../../policy/authenticate.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { GatewayServices } from '../gateway-services.js';
@@ -37,11 +38,9 @@ async function listModels(
     const usable = (providers as ProviderEntry[]).filter(
       (provider) => !provider.requiresKey || caller.callerProviderKey !== undefined || services.credentials.keyFor(provider) !== undefined,
     );
-    const team = services.principals.find('team', caller.key.teamName);
-    // The key's allow-list and its team's both apply.
+    // The same rule as a model call: the key's allow-list and its team's.
     const allowed = (requested: string, provider: string, upstreamModel: string) =>
-      isModelAllowed(caller.key.allowedModels, { requested, provider, upstreamModel }) &&
-      isModelAllowed(team?.allowedModels ?? null, { requested, provider, upstreamModel });
+      modelRefusalFor(caller.key, services.principals, { requested, provider, upstreamModel }) === undefined;
     const models: ListedModel[] = [];
     for (const provider of usable) {
       for (const model of provider.models) {
@@ -51,13 +50,12 @@ async function listModels(
       }
     }
     if (pinnedProvider === undefined) {
-      for (const [alias, target] of services.aliases) {
-        const providerName = target.includes(':') ? target.slice(0, target.indexOf(':')) : undefined;
-        const provider = usable.find((candidate) => candidate.name === providerName);
-        if (!provider) continue;
-        const upstreamModel = target.slice(target.indexOf(':') + 1);
-        if (allowed(alias, provider.name, upstreamModel)) {
-          models.push({ id: alias, ownedBy: provider.name });
+      for (const alias of services.aliases.keys()) {
+        // Resolved like a call would be, so an alias of an alias is listed where it lands.
+        const target = resolvedOrUndefined(alias, services);
+        if (!target || !usable.includes(target.provider)) continue;
+        if (allowed(alias, target.provider.name, target.upstreamModel)) {
+          models.push({ id: alias, ownedBy: target.provider.name });
         }
       }
     }
@@ -67,6 +65,14 @@ async function listModels(
   } catch (error) {
     const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
     writeGatewayError(reply.raw, dialect, gatewayError, request.id);
+  }
+}
+
+function resolvedOrUndefined(name: string, services: GatewayServices): ResolvedTarget | undefined {
+  try {
+    return resolveModel(name, { registry: services.registry, aliases: services.aliases });
+  } catch {
+    return undefined;
   }
 }
 

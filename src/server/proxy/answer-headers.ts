@@ -1,0 +1,17 @@
+import { safeHeaderValue } from '../http/safe-header-value.js';
+import type { RequestContext } from './request-context.js';
+
+/**
+ * The headers Sluice adds to every answer of a model call: request id, what served it, rate-limit state,
+ * warnings, cache status. Built in place (no spreads): this runs on every request.
+ */
+export function answerHeadersOf(context: RequestContext): Record<string, string> {
+  const headers: Record<string, string> = context.admission ? Object.assign({}, context.admission.headers) : {};
+  headers['x-sluice-request-id'] = context.id;
+  // Model names and warnings echo caller input: made safe for a header (an odd character must not stop the answer).
+  if (context.provider) headers['x-sluice-provider'] = safeHeaderValue(context.provider.name);
+  if (context.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(context.upstreamModel);
+  if (context.warnings.length > 0) headers['x-sluice-warning'] = safeHeaderValue(context.warnings.join('; '));
+  if (context.cache && !context.cached) headers['x-sluice-cache'] = 'MISS';
+  return headers;
+}

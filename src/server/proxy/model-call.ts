@@ -1,0 +1,86 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import type { Dialect, InboundRequest, JsonObject, RequestUrlFacts } from '../../dialects/dialect.js';
+import type { IrRequest } from '../../ir/ir-types.js';
+import type { ResolvedTarget } from '../../routing/resolve-model.js';
+import type { GatewayServices } from '../gateway-services.js';
+import type { ClientAbort } from './client-abort.js';
+import type { UpstreamPlan } from './stages/plan-upstream-call.js';
+import { createRequestContext, type RequestContext } from './request-context.js';
+
+export interface ProxyRoute {
+  dialect: Dialect;
+  /** Set on provider-pinned routes such as `/anthropic/v1/messages`. */
+  pinnedProvider: string | undefined;
+  /** Model and streaming when the URL carries them (Gemini). */
+  url: RequestUrlFacts;
+  /** Whether the caller's query string belongs to the provider API (`?beta=true`) or to the route (`?alt=sse&key=…`). */
+  forwardQuery: boolean;
+}
+
+/**
+ * One model call on its way through the stages: what arrived (request, route), what the stages found out
+ * (caller, parsed fields, target, plan) and what the usage row is made of (the RequestContext it extends).
+ */
+export interface ModelCall extends RequestContext {
+  readonly request: FastifyRequest;
+  readonly response: ServerResponse;
+  readonly route: ProxyRoute;
+  readonly services: GatewayServices;
+  /** Raised when the caller goes away; aborts the upstream call. */
+  readonly signal: ClientAbort;
+  readonly body: JsonObject;
+  /** The fields Sluice reads, once the body was parsed. */
+  inbound: InboundRequest | undefined;
+  /** Where the call goes, once resolved. */
+  target: ResolvedTarget | undefined;
+  /** The upstream request for the target, once planned. */
+  plan: UpstreamPlan | undefined;
+  /**
+   * The request in the core model, decoded on first use and shared by every stage that needs it (token
+   * estimate, maximum output, image check, cache replay, translation). Throws what the decoder throws (a
+   * 400 naming what cannot be carried over), every time it is asked.
+   */
+  coreRequest(): IrRequest;
+}
+
+export function createModelCall(options: {
+  request: FastifyRequest;
+  response: ServerResponse;
+  route: ProxyRoute;
+  services: GatewayServices;
+  signal: ClientAbort;
+}): ModelCall {
+  const { request, route } = options;
+  let decoded: { request: IrRequest } | { error: unknown } | undefined;
+  // Fields assigned in one fixed order, so every call object shares one hidden class.
+  const call = createRequestContext(request.id, route.dialect, performance.now()) as ModelCall;
+  const writable = call as { -readonly [Field in keyof ModelCall]: ModelCall[Field] };
+  writable.request = request;
+  writable.response = options.response;
+  writable.route = route;
+  writable.services = options.services;
+  writable.signal = options.signal;
+  writable.body = request.body as JsonObject;
+  writable.inbound = undefined;
+  writable.target = undefined;
+  writable.plan = undefined;
+  writable.coreRequest = () => {
+    if (decoded === undefined) {
+      try {
+        const core = route.dialect.decodeRequest(call.body);
+        // Shapes that put them in the URL (Gemini) leave these to the route.
+        if (call.inbound) {
+          core.model = call.inbound.model;
+          core.stream = call.inbound.stream;
+        }
+        decoded = { request: core };
+      } catch (error) {
+        decoded = { error };
+      }
+    }
+    if ('error' in decoded) throw decoded.error;
+    return decoded.request;
+  };
+  return call;
+}

@@ -1,0 +1,49 @@
+import { admit, limitSubjects } from '../../../policy/admission.js';
+import { estimateInputTokens } from '../../../usage/estimate-input-tokens.js';
+import type { ModelCall } from '../model-call.js';
+
+/**
+ * Output reserved against a budget when the caller sets no max_tokens (OpenAI's own default is the model's
+ * limit, which would make the reservation absurd); a longer answer settles to its real cost afterwards.
+ */
+const defaultReservedOutputTokens = 4096;
+
+/**
+ * Stage 6 — rate limits, concurrency caps and budget reservations for key, user and team, all or nothing
+ * (with Redis: one round trip). 429 `rate_limited` / `concurrency_limited` / `budget_exceeded`. What it
+ * holds is given back when the call is settled.
+ */
+export async function admitCall(call: ModelCall): Promise<void> {
+  const { services } = call;
+  const { provider, upstreamModel } = call.target!;
+  call.estimateInputTokens = () => {
+    try {
+      return estimateInputTokens(call.coreRequest());
+    } catch {
+      return 0;
+    }
+  };
+  call.admission = await admit({
+    subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
+    counters: services.limitCounters,
+    estimateTokens: () => call.estimateInputTokens() + maximumOutputTokens(call),
+    ledger: services.budgetLedger,
+    maximumCostUsd: () =>
+      services.costBound.maximumCostUsd({
+        provider: provider.name,
+        pricingProviderId: provider.pricingProviderId,
+        model: upstreamModel,
+        inputTokens: call.estimateInputTokens(),
+        maxOutputTokens: maximumOutputTokens(call) || defaultReservedOutputTokens,
+      }),
+  });
+}
+
+/** The most output the call can produce, for a token-limit estimate and a budget reservation. */
+function maximumOutputTokens(call: ModelCall): number {
+  try {
+    return call.coreRequest().maxTokens ?? 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,93 @@
+import type { DialectName } from '../../../dialects/dialect-name.js';
+import { dialects } from '../../../dialects/dialects.js';
+import { GatewayError } from '../../../errors/gateway-error.js';
+import { buildUpstreamCall, type UpstreamRequestParts } from '../build-upstream-call.js';
+import type { ModelCall } from '../model-call.js';
+import type { Translation } from '../relay-upstream-response.js';
+
+/** The upstream request for a target, ready to send, and how its answer must be relayed. */
+export interface UpstreamPlan {
+  parts: UpstreamRequestParts;
+  /** Set when the provider speaks another shape than the caller. */
+  translation: Translation | undefined;
+  /** Sluice asked for OpenAI stream usage the caller did not: that chunk is removed again. */
+  removeInjectedUsageChunk: boolean;
+}
+
+/**
+ * Stage 5 — how to call the target: its credential (the caller's own in pass-through mode, else config,
+ * environment or the encrypted store), and its API shape: the caller's own when the provider speaks it
+ * (pass-through, least edits), else the first it speaks, translated through the core model. Runs before
+ * admission because it can still refuse the request (503 no credential, 400 what cannot be translated),
+ * and a refused request must not use up anyone's limits.
+ */
+export function planUpstreamCall(call: ModelCall): void {
+  const { provider, upstreamModel } = call.target!;
+  const dialect = call.route.dialect;
+  const inbound = call.inbound!;
+
+  const upstreamDialectName = provider.endpoints[dialect.name]
+    ? dialect.name
+    : (Object.keys(provider.endpoints)[0] as DialectName | undefined);
+  if (!upstreamDialectName) {
+    throw new GatewayError('unsupported_translation', `The provider '${provider.name}' has no API Sluice can call.`);
+  }
+
+  const credential = call.caller!.callerProviderKey ?? call.services.credentials.keyFor(provider);
+  if (credential === undefined && provider.requiresKey) {
+    const environmentHint = provider.envKeyName ? `set ${provider.envKeyName}, ` : '';
+    throw new GatewayError(
+      'provider_not_configured',
+      `The provider '${provider.name}' has no API key: ${environmentHint}run \`sluice providers set-key ${provider.name}\`, ` +
+        `or send your own key with x-sluice-token.`,
+    );
+  }
+
+  if (upstreamDialectName === dialect.name) {
+    const prepared = dialect.prepareUpstreamBody(call.body, inbound, call.target!);
+    call.plan = {
+      parts: buildUpstreamCall({
+        provider,
+        dialect: dialect.name,
+        credential,
+        clientHeaders: call.request.headers,
+        query: call.route.forwardQuery ? queryOf(call.request.url) : '',
+        body: prepared.body,
+        rawBody: call.request.rawBody,
+        bodyEdited: prepared.body !== call.body,
+        upstreamModel,
+        stream: inbound.stream,
+      }),
+      translation: undefined,
+      removeInjectedUsageChunk: prepared.removeInjectedUsageChunk,
+    };
+    return;
+  }
+
+  const upstreamDialect = dialects[upstreamDialectName];
+  const core = call.coreRequest();
+  const encoded = upstreamDialect.encodeRequest(core, call.target!);
+  call.warnings.push(...core.warnings, ...encoded.warnings);
+  call.plan = {
+    parts: buildUpstreamCall({
+      provider,
+      dialect: upstreamDialectName,
+      credential,
+      clientHeaders: call.request.headers,
+      // A query string belongs to the caller's API (`?beta=true`), not to the one being called.
+      query: '',
+      body: encoded.body,
+      rawBody: undefined,
+      bodyEdited: true,
+      upstreamModel,
+      stream: inbound.stream,
+    }),
+    translation: { upstreamDialect, callerRequest: core },
+    removeInjectedUsageChunk: false,
+  };
+}
+
+function queryOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? '' : url.slice(index);
+}
