@@ -5,7 +5,7 @@ import type { IrRequest } from '../../ir/ir-types.js';
 import type { ResolvedTarget } from '../../routing/resolve-model.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ClientAbort } from './client-abort.js';
-import type { UpstreamPlan } from './stages/plan-upstream-call.js';
+import type { UpstreamPlan } from './upstream-plan.js';
 import { createRequestContext, type RequestContext } from './request-context.js';
 
 export interface ProxyRoute {

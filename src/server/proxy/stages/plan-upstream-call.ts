@@ -1,18 +1,8 @@
 import type { DialectName } from '../../../dialects/dialect-name.js';
 import { dialects } from '../../../dialects/dialects.js';
 import { GatewayError } from '../../../errors/gateway-error.js';
-import { buildUpstreamCall, type UpstreamRequestParts } from '../build-upstream-call.js';
+import { buildUpstreamCall } from '../build-upstream-call.js';
 import type { ModelCall } from '../model-call.js';
-import type { Translation } from '../relay-upstream-response.js';
-
-/** The upstream request for a target, ready to send, and how its answer must be relayed. */
-export interface UpstreamPlan {
-  parts: UpstreamRequestParts;
-  /** Set when the provider speaks another shape than the caller. */
-  translation: Translation | undefined;
-  /** Sluice asked for OpenAI stream usage the caller did not: that chunk is removed again. */
-  removeInjectedUsageChunk: boolean;
-}
 
 /**
  * Stage 5 — how to call the target: its credential (the caller's own in pass-through mode, else config,
