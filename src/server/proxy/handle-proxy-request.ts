@@ -156,7 +156,7 @@ async function proxy(
   context.admission = await admit({
     subjects: limitSubjects(caller.key, services.principals, services.limitDefaults),
     counters: services.limitCounters,
-    estimateTokens: () => context.estimateInputTokens() + maximumOutputTokens(dialect, body),
+    estimateTokens: () => context.estimateInputTokens() + maximumOutputTokens(dialect, dialects[upstreamDialectName], body),
     ledger: services.budgetLedger,
     maximumCostUsd: () =>
       services.costBound.maximumCostUsd({
@@ -164,7 +164,7 @@ async function proxy(
         pricingProviderId: target.provider.pricingProviderId,
         model: target.upstreamModel,
         inputTokens: context.estimateInputTokens(),
-        maxOutputTokens: maximumOutputTokens(dialect, body) || defaultReservedOutputTokens,
+        maxOutputTokens: maximumOutputTokens(dialect, dialects[upstreamDialectName], body) || defaultReservedOutputTokens,
       }),
   });
   if (!target.provider.acceptsImages && hasImages(dialect.decodeRequest(body))) {
@@ -229,6 +229,7 @@ async function proxy(
       body: encoded.body,
       rawBody: undefined,
       bodyEdited: true,
+      translated: true,
       upstreamModel: target.upstreamModel,
       stream: inbound.stream,
     });
@@ -282,10 +283,14 @@ function costOf(context: RequestContext, services: GatewayServices): number {
   );
 }
 
-/** The most output a request can produce, for a token-limit estimate before the call. */
-function maximumOutputTokens(dialect: Dialect, body: JsonObject): number {
+/**
+ * The most output a request can produce, for a token-limit estimate and budget reservation before the call:
+ * what goes upstream, which a translation may set where the caller did not (Claude needs max_tokens, and
+ * room for thinking).
+ */
+function maximumOutputTokens(dialect: Dialect, upstreamDialect: Dialect, body: JsonObject): number {
   try {
-    return dialect.decodeRequest(body).maxTokens ?? 0;
+    return upstreamDialect.sentMaxOutputTokens(dialect.decodeRequest(body)) ?? 0;
   } catch {
     return 0;
   }
