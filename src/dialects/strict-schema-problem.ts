@@ -32,10 +32,10 @@ function objectProblem(schema: Json, path: string, depth: number): string | unde
   if (depth > maximumDepth) return undefined;
   const properties = isObject(schema.properties) ? schema.properties : {};
   if (schema.type === 'object' || isObject(schema.properties)) {
-    if (schema.additionalProperties !== false) return `the object at '${path || '/'}' does not set additionalProperties: false`;
+    if (schema.additionalProperties !== false) return `the object at ${quoted(path || '/')} does not set additionalProperties: false`;
     const required = new Set(Array.isArray(schema.required) ? schema.required : []);
     const optional = Object.keys(properties).find((name) => !required.has(name));
-    if (optional !== undefined) return `'${path}/${optional}' is not required`;
+    if (optional !== undefined) return `${quoted(`${path}/${optional}`)} is not required`;
   }
   for (const [name, subschema] of Object.entries(properties)) {
     const problem = isObject(subschema) ? objectProblem(subschema, `${path}/${name}`, depth + 1) : undefined;
@@ -55,6 +55,12 @@ function objectProblem(schema: Json, path: string, depth: number): string | unde
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** A schema path as it may appear in a warning header: caller text, so ASCII only and bounded. */
+function quoted(path: string): string {
+  const ascii = path.replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${ascii.length > 80 ? `${ascii.slice(0, 80)}...` : ascii}'`;
 }
 
 function isObject(value: unknown): value is Json {

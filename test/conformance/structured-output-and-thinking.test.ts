@@ -181,3 +181,12 @@ describe('upstream error bodies of every provider shape', () => {
     });
   });
 });
+
+describe('warnings built from caller text stay header-safe', () => {
+  it('escapes a property name outside ASCII in the strict-mode warning', () => {
+    const schema = { type: 'object', properties: { 'name☺\u2028': { type: 'string' } }, additionalProperties: false };
+    const encoded = dialects['openai-chat'].encodeRequest(request({ responseFormat: { type: 'json_schema', name: 'r', schema, strict: true } }), target('openai', 'gpt-4.1'));
+    expect(encoded.warnings).toEqual(["response_format strict dropped: OpenAI can only follow this schema loosely ('/name\\u263a\\u2028' is not required)"]);
+    expect(encoded.warnings.every((warning) => /^[\x20-\x7e]*$/.test(warning))).toBe(true);
+  });
+});
