@@ -45,8 +45,20 @@ const providerSchema = z
     modelPrefixes: z.array(z.string().min(1)).optional(),
     /** False for text-only models: a request with an image is refused before any upstream call. */
     images: z.boolean().optional(),
-    /** The API shapes the server speaks, in order of preference (default: what the type speaks). */
+    /**
+     * The API shapes Sluice calls the provider in, in order of preference: callers of a listed shape pass
+     * through, others are translated into the first. Default: what the type speaks (Gemini: its native API
+     * only; add openai-chat to pass OpenAI callers through to its OpenAI-compatible endpoint).
+     */
     apis: z.array(z.enum(['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'])).min(1).optional(),
+    /**
+     * The `anthropic-version` sent on every Anthropic-shaped call to this provider, instead of the caller's
+     * (pass-through) or the one Sluice's translator follows.
+     */
+    anthropicVersion: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,64}$/, 'expected an API version such as 2023-06-01')
+      .optional(),
     /** Extra headers sent upstream on every call (not secrets: use apiKey for those). */
     headers: namedRecord(z.string()).optional(),
     enabled: z.boolean().optional(),

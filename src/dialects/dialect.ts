@@ -60,6 +60,13 @@ export interface EncodedRequest {
   warnings: string[];
 }
 
+/** A header that names the API version a body was written for (Anthropic's `anthropic-version`). */
+export interface VersionHeader {
+  name: string;
+  /** The version Sluice's codecs for this shape follow: what a translated call is sent with. */
+  translatorVersion: string;
+}
+
 /** Turns one upstream event into core stream events (stateful: one per stream). */
 export type StreamDecoder = (event: SseEvent) => IrStreamEvent[];
 /** Turns one core stream event into SSE text for the caller (stateful: one per stream). */
@@ -71,6 +78,8 @@ export type StreamEncoder = (event: IrStreamEvent) => string;
  */
 export interface Dialect {
   name: DialectName;
+  /** Set when calls in this shape must say which API version they speak. */
+  versionHeader: VersionHeader | undefined;
   parseRequest(body: unknown, url: RequestUrlFacts): InboundRequest;
   prepareUpstreamBody(
     body: JsonObject,
@@ -85,11 +94,20 @@ export interface Dialect {
 
   decodeRequest(body: JsonObject): IrRequest;
   encodeRequest(request: IrRequest, target: { provider: ProviderEntry; upstreamModel: string }): EncodedRequest;
+  /**
+   * The output ceiling (thinking included) a call in this shape carries for `request`, as encodeRequest
+   * writes it; undefined when none is sent. Budgets and token limits are reserved on this, not on the
+   * caller's own number, where the two differ.
+   */
+  sentMaxOutputTokens(request: IrRequest): number | undefined;
   decodeResponse(body: unknown): IrResponse;
   /** `request` is the caller's own request as the core model, for what the answer must echo back. */
   encodeResponse(response: IrResponse, request: IrRequest): JsonObject;
   createStreamDecoder(): StreamDecoder;
   createStreamEncoder(options: { model: string; includeUsage: boolean; request: IrRequest }): StreamEncoder;
-  /** The human message inside an upstream error body of this shape. */
-  errorMessage(body: unknown): string | undefined;
+  /**
+   * Whether an error body is already in this shape's envelope, so an upstream error can reach a caller of
+   * this shape as it came (with the provider's own type and code); any other is rendered anew.
+   */
+  isErrorBody(body: unknown): boolean;
 }

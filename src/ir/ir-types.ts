@@ -44,6 +44,12 @@ export interface IrTool {
 
 export type IrToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'tool'; name: string };
 
+/**
+ * What the answer must be: free text, any JSON object (OpenAI's JSON mode, Gemini's JSON mime type without
+ * a schema) or JSON valid under a schema. `strict` says the caller asked for output constrained to the
+ * schema (OpenAI's `strict: true`; Anthropic's and Gemini's schemas always constrain); a target that can
+ * only follow the schema loosely says so in a warning.
+ */
 export type IrResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }

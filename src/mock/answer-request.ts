@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { anthropicMessage, anthropicStreamEvents } from './anthropic-wire.js';
 import { checkCredentials } from './check-credentials.js';
+import { checkRequest } from './check-request.js';
 import { chooseBehavior } from './choose-behavior.js';
 import { geminiAsConversation, geminiResponse, geminiStreamEvents } from './gemini-wire.js';
 import { planAnswer, type MockAnswer } from './mock-answer.js';
@@ -11,6 +12,7 @@ import { pause } from './pause.js';
 import { providerError, requestIdHeaders } from './provider-error.js';
 import type { RecordedRequest } from './recorded-request.js';
 import { reportedUsage } from './reported-usage.js';
+import { requestedJsonFormat } from './requested-json-format.js';
 import { responsesAsConversation, responsesObject, responsesStreamEvents } from './responses-wire.js';
 import type { MockRoute, Wire } from './route-request.js';
 import { sendEvents } from './send-events.js';
@@ -48,7 +50,10 @@ export async function answerRequest(recorded: RecordedRequest, response: ServerR
   const requestId = randomId('req_');
   const idHeaders = requestIdHeaders(wire, requestId);
   const fail = (status: number, message: string, extraHeaders: Record<string, string> = {}) =>
-    sendJson(response, status, providerError(wire, status, message, requestId), { ...idHeaders, ...extraHeaders });
+    sendJson(response, status, providerError(wire, status, message, requestId, route.kind === 'generate' ? route.errors : undefined), {
+      ...idHeaders,
+      ...extraHeaders,
+    });
 
   const credentialProblem = checkCredentials(wire, recorded.headers, recorded.query);
   if (credentialProblem) return fail(credentialProblem.status, credentialProblem.message);
@@ -74,8 +79,10 @@ export async function answerRequest(recorded: RecordedRequest, response: ServerR
   }
   const missing = requiredFields[wire].find((field) => fields[field] === undefined);
   if (missing) return fail(400, missingFieldMessage(wire, missing));
+  const problem = checkRequest(wire, body as Record<string, unknown>);
+  if (problem) return fail(problem.status, problem.message);
 
-  const answer = planAnswer(fields, behavior);
+  const answer = planAnswer(fields, behavior, requestedJsonFormat(wire, body as Record<string, unknown>));
   recorded.sentText = answer.toolCall ? answer.toolCall.argumentsJson : answer.text;
   const streaming = route.pathStream ?? fields.stream === true;
   const includeUsage = (fields.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;

@@ -1,5 +1,6 @@
 import { countTokens, lastUserText, promptText, randomId, splitIntoPieces, splitJson } from './mock-conversation.js';
 import { stripDirectives, type MockBehavior } from './mock-behavior.js';
+import { exampleOf } from './requested-json-format.js';
 
 export interface MockUsage {
   /** Whole prompt, cache reads and writes included. */
@@ -20,9 +21,13 @@ export interface MockAnswer {
   omitUsage: boolean;
 }
 
-export function planAnswer(body: Record<string, unknown>, behavior: MockBehavior): MockAnswer {
+/** `jsonFormat`: the request asked for JSON (under a schema, when it gave one), so the text is JSON that fits. */
+export function planAnswer(body: Record<string, unknown>, behavior: MockBehavior, jsonFormat?: { schema: Record<string, unknown> | undefined }): MockAnswer {
   const said = stripDirectives(lastUserText(body)).slice(0, 200);
-  const text = behavior.toolCall ? '' : (behavior.reply ?? `Hello from the Sluice mock upstream. You said: ${said}`);
+  const freeText = `Hello from the Sluice mock upstream. You said: ${said}`;
+  const text = behavior.toolCall
+    ? ''
+    : (behavior.reply ?? (jsonFormat ? JSON.stringify(jsonFormat.schema ? exampleOf(jsonFormat.schema) : { reply: freeText }) : freeText));
   const pieces = behavior.toolCall ? [] : splitIntoPieces(text);
   const toolCall = behavior.toolCall
     ? (() => {

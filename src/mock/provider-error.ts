@@ -3,8 +3,12 @@ import { geminiError } from './gemini-wire.js';
 import { openAiError } from './openai-wire.js';
 import type { Wire } from './route-request.js';
 
-/** An error body in the shape the provider behind `wire` uses. */
-export function providerError(wire: Wire, status: number, message: string, requestId: string): unknown {
+/**
+ * An error body in the shape the provider behind `wire` uses; `gemini-list` is the one-element list of
+ * Gemini errors its OpenAI-compatible API answers with (`[{"error": {"code", "message", "status"}}]`).
+ */
+export function providerError(wire: Wire, status: number, message: string, requestId: string, errors?: 'gemini-list'): unknown {
+  if (errors === 'gemini-list') return [geminiError(status, message)];
   switch (wire) {
     case 'anthropic':
       return anthropicError(status, message, requestId);

@@ -6,16 +6,20 @@ export type Wire = 'anthropic' | 'openai' | 'responses' | 'gemini';
 export type MockRoute =
   | { kind: 'models' }
   | { kind: 'count-tokens'; wire: 'anthropic' }
-  /** Gemini's native API names the model and whether it streams in the path, not the body. */
-  | { kind: 'generate'; wire: Wire; pathModel?: string; pathStream?: boolean };
+  /**
+   * Gemini's native API names the model and whether it streams in the path, not the body. `errors` is set
+   * where a surface answers errors in another shape than its wire: Gemini's OpenAI-compatible one answers
+   * in a list of Gemini errors.
+   */
+  | { kind: 'generate'; wire: Wire; pathModel?: string; pathStream?: boolean; errors?: 'gemini-list' };
 
-const generatePaths = new Map<string, Wire>(Object.entries({
-  '/v1/messages': 'anthropic',
-  '/v1/chat/completions': 'openai',
-  // Gemini's OpenAI-compatible surface speaks Chat Completions.
-  '/v1beta/openai/chat/completions': 'openai',
-  '/v1/responses': 'responses',
-}));
+const generatePaths = new Map<string, { wire: Wire; errors?: 'gemini-list' }>([
+  ['/v1/messages', { wire: 'anthropic' }],
+  ['/v1/chat/completions', { wire: 'openai' }],
+  // Gemini's OpenAI-compatible surface speaks Chat Completions, but errs in its own way.
+  ['/v1beta/openai/chat/completions', { wire: 'openai', errors: 'gemini-list' }],
+  ['/v1/responses', { wire: 'responses' }],
+]);
 
 const modelListPaths = new Set(['/v1/models', '/v1beta/openai/models']);
 
@@ -23,8 +27,8 @@ export function routeRequest(method: string, path: string): MockRoute | undefine
   if (method === 'GET') return modelListPaths.has(path) ? { kind: 'models' } : undefined;
   if (method !== 'POST') return undefined;
   if (path === '/v1/messages/count_tokens') return { kind: 'count-tokens', wire: 'anthropic' };
-  const wire = generatePaths.get(path);
-  if (wire) return { kind: 'generate', wire };
+  const surface = generatePaths.get(path);
+  if (surface) return { kind: 'generate', ...surface };
   const gemini = parseGeminiPath(path);
   return gemini ? { kind: 'generate', wire: 'gemini', pathModel: gemini.model, pathStream: gemini.stream } : undefined;
 }

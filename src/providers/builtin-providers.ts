@@ -1,7 +1,7 @@
 import type { ProviderKind } from '../config/config-schema.js';
 import type { ProviderEntry } from './provider-entry.js';
 
-type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'switchedOff'>;
+type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'switchedOff' | 'anthropicVersion'>;
 
 const openAiChatEndpoint = { 'openai-chat': { path: '/chat/completions', auth: 'bearer' } } as const;
 const geminiNativeEndpoint = {
@@ -16,7 +16,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     kind: 'anthropic',
     baseUrl: 'https://api.anthropic.com/v1',
     endpoints: { 'anthropic-messages': { path: '/messages', auth: 'x-api-key' } },
-    fixedHeaders: { 'anthropic-version': '2023-06-01' },
+    fixedHeaders: {},
     forwardedHeaders: ['anthropic-beta'],
     modelPrefixes: ['claude-'],
     models: ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-haiku-4-5'],
@@ -45,11 +45,11 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   gemini: {
     kind: 'gemini',
     baseUrl: 'https://generativelanguage.googleapis.com/v1beta',
-    endpoints: {
-      // Native first: translation from other shapes keeps thought signatures and full usage.
-      gemini: geminiNativeEndpoint,
-      'openai-chat': { path: '/openai/chat/completions', auth: 'bearer' },
-    },
+    // Every other shape is translated to the native API: thought signatures, thinking settings, cache
+    // counts and structured output survive there, and errors come back in one known shape. The
+    // OpenAI-compatible endpoint passes OpenAI callers through instead when `apis:` names it.
+    endpoints: { gemini: geminiNativeEndpoint },
+    optionalEndpoints: { 'openai-chat': { path: '/openai/chat/completions', auth: 'bearer' } },
     fixedHeaders: {},
     forwardedHeaders: [],
     modelPrefixes: ['gemini-'],
@@ -102,7 +102,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
       'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
       gemini: geminiNativeEndpoint,
     },
-    fixedHeaders: { 'anthropic-version': '2023-06-01' },
+    fixedHeaders: {},
     forwardedHeaders: ['anthropic-beta', 'openai-beta'],
     modelPrefixes: ['mock-'],
     models: ['mock-echo'],

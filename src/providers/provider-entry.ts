@@ -22,10 +22,23 @@ export interface ProviderEntry {
   kind: ProviderKind;
   /** Base URL in the convention of the official SDKs, e.g. `https://api.openai.com/v1`. */
   baseUrl: string;
-  /** Where and how to call the provider for each dialect it speaks natively. */
+  /**
+   * Where and how to call the provider for each dialect Sluice calls it in. A caller of one of these shapes
+   * is passed through; any other is translated into the first one listed.
+   */
   endpoints: Partial<Record<DialectName, ProviderEndpoint>>;
-  /** Headers Sluice always sets (e.g. `anthropic-version`). */
+  /**
+   * Endpoints the provider also has but Sluice leaves alone unless `apis:` in the config names them
+   * (Gemini's OpenAI-compatible one: translating to the native API keeps more).
+   */
+  optionalEndpoints?: Partial<Record<DialectName, ProviderEndpoint>>;
+  /** Headers Sluice always sets (from `headers:` in the config). */
   fixedHeaders: Readonly<Record<string, string>>;
+  /**
+   * `providers.<name>.anthropicVersion`: the `anthropic-version` sent on every Anthropic-shaped call to this
+   * provider, whatever the caller sent. Unset: the caller's own on pass-through, the translator's otherwise.
+   */
+  anthropicVersion: string | undefined;
   /** Client request headers passed upstream untouched (e.g. `anthropic-beta`). */
   forwardedHeaders: readonly string[];
   modelPrefixes: readonly string[];

@@ -53,7 +53,13 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
     if (kind === 'mock') continue;
     const providerConfig = configured[kind];
     const envKey = template.envKeyName ? env[template.envKeyName] || undefined : undefined;
-    const entry: ProviderEntry = { ...template, name: kind, configuredKey: providerConfig?.apiKey ?? envKey, switchedOff: false };
+    const entry: ProviderEntry = {
+      ...template,
+      name: kind,
+      configuredKey: providerConfig?.apiKey ?? envKey,
+      switchedOff: false,
+      anthropicVersion: undefined,
+    };
     entries.push(applyConfig(entry, providerConfig));
   }
 
@@ -69,14 +75,22 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
       throw new ConfigError(`providers.${name}.baseUrl: required for an OpenAI-compatible provider`);
     }
     const template = kind === 'openai-compatible' ? openAiCompatibleTemplate : builtinProviders[kind];
-    entries.push(applyConfig({ ...template, name, configuredKey: providerConfig.apiKey, switchedOff: false }, providerConfig));
+    entries.push(
+      applyConfig({ ...template, name, configuredKey: providerConfig.apiKey, switchedOff: false, anthropicVersion: undefined }, providerConfig),
+    );
   }
 
   const realProviderReady = entries.some(
     (entry) => !entry.switchedOff && (entry.configuredKey !== undefined || providersWithStoredKeys.has(entry.name) || !entry.requiresKey),
   );
   const mockWanted = config.mock === 'on' || (config.mock === 'auto' && !realProviderReady);
-  const mock: ProviderEntry = { ...builtinProviders.mock, name: 'mock', configuredKey: 'mock-key', switchedOff: !mockWanted };
+  const mock: ProviderEntry = {
+    ...builtinProviders.mock,
+    name: 'mock',
+    configuredKey: 'mock-key',
+    switchedOff: !mockWanted,
+    anthropicVersion: undefined,
+  };
   entries.push(applyConfig(mock, configured.mock));
   return new ProviderRegistry(entries);
 }
@@ -85,7 +99,8 @@ function applyConfig(entry: ProviderEntry, providerConfig: ProviderConfig | unde
   if (!providerConfig) return entry;
   return {
     ...entry,
-    endpoints: providerConfig.apis ? endpointsFor(providerConfig.apis) : entry.endpoints,
+    endpoints: providerConfig.apis ? endpointsFor(providerConfig.apis, entry) : entry.endpoints,
+    anthropicVersion: providerConfig.anthropicVersion ?? entry.anthropicVersion,
     acceptsImages: providerConfig.images ?? entry.acceptsImages,
     baseUrl: stripTrailingSlash(providerConfig.baseUrl ?? entry.baseUrl),
     models: providerConfig.models ?? entry.models,
@@ -107,6 +122,7 @@ const conventionalEndpoints: Record<DialectName, ProviderEndpoint> = {
   gemini: { path: '/models/{model}:generateContent', streamPath: '/models/{model}:streamGenerateContent?alt=sse', auth: 'x-goog-api-key' },
 };
 
-function endpointsFor(apis: readonly DialectName[]): Partial<Record<DialectName, ProviderEndpoint>> {
-  return Object.fromEntries(apis.map((api) => [api, conventionalEndpoints[api]]));
+/** The endpoints `apis:` names, in its order: the provider's own path for a shape when it has one, else the convention. */
+function endpointsFor(apis: readonly DialectName[], entry: ProviderEntry): Partial<Record<DialectName, ProviderEndpoint>> {
+  return Object.fromEntries(apis.map((api) => [api, entry.endpoints[api] ?? entry.optionalEndpoints?.[api] ?? conventionalEndpoints[api]]));
 }

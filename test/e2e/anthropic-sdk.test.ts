@@ -24,7 +24,8 @@ describe('Anthropic SDK through Sluice (pass-through)', () => {
     expect(message.content[0]).toMatchObject({ type: 'text' });
     const received = harness.upstream.requests[0]!;
     expect(received.headers['x-api-key']).toBe(upstreamKeys.anthropic);
-    expect(received.headers['anthropic-version']).toBe('2023-06-01');
+    // The SDK's own version goes through (test/e2e/anthropic-version.test.ts covers every case).
+    expect(received.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(received.headers.authorization).toBeUndefined();
     const row = (await harness.usageRows()).at(-1)!;
     expect(row).toMatchObject({
@@ -67,9 +68,9 @@ describe('Anthropic SDK through Sluice (pass-through)', () => {
     const bearerClient = new Anthropic({ authToken: harness.token, apiKey: null, baseURL: harness.url, maxRetries: 0 });
     await bearerClient.beta.messages.create({
       model: 'claude-haiku-4-5',
-      max_tokens: 1024,
+      max_tokens: 2048,
       betas: ['context-management-2025-06-27', 'interleaved-thinking-2025-05-14'],
-      thinking: { type: 'enabled', budget_tokens: 512 },
+      thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [{ role: 'user', content: 'think about it' }],
       // @ts-expect-error a field newer than this SDK
       future_field: { shape: 'unknown' },
@@ -78,7 +79,7 @@ describe('Anthropic SDK through Sluice (pass-through)', () => {
     expect(received.query.beta).toBe('true');
     expect(received.headers['anthropic-beta']).toBe('context-management-2025-06-27,interleaved-thinking-2025-05-14');
     const body = received.body as Record<string, unknown>;
-    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 512 });
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
     expect(body.future_field).toEqual({ shape: 'unknown' });
     expect(JSON.stringify(received)).not.toContain(harness.token);
   });

@@ -100,10 +100,10 @@ describe('Gemini SDK → Anthropic model: translated', () => {
 });
 
 describe('OpenAI and Anthropic SDKs → Gemini model', () => {
-  it('OpenAI SDK goes through Gemini\'s OpenAI-compatible endpoint untouched', async () => {
+  it('OpenAI SDK is translated to the native API by default (see gemini-native-default.test.ts)', async () => {
     const client = new OpenAI({ apiKey: harness.token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
     const completion = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] });
-    expect(harness.upstream.requests[0]!.path).toBe('/v1beta/openai/chat/completions');
+    expect(harness.upstream.requests[0]!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
     expect(completion.choices[0]?.message.content).toBe(harness.upstream.requests[0]!.sentText);
   });
 

@@ -107,7 +107,6 @@ describe('OpenAI SDK through Sluice (pass-through)', () => {
 
   it.each([
     ['openai', 'gpt-4o-mini', '/v1/chat/completions', upstreamKeys.openai],
-    ['gemini', 'gemini-2.5-flash', '/v1beta/openai/chat/completions', upstreamKeys.gemini],
     ['mistral', 'mistral-small-latest', '/v1/chat/completions', upstreamKeys.mistral],
     ['grok', 'grok-4', '/v1/chat/completions', upstreamKeys.grok],
     ['vllm', 'llama-3.1-8b', '/v1/chat/completions', upstreamKeys.vllm],

@@ -1,5 +1,4 @@
 import type { Dialect } from '../dialect.js';
-import { nestedErrorMessage } from '../nested-error-message.js';
 import { readResponseFacts } from '../read-response-facts.js';
 import { decodeAnthropicRequest } from './decode-request.js';
 import { decodeAnthropicResponse } from './decode-response.js';
@@ -8,12 +7,15 @@ import { encodeAnthropicResponse } from './encode-response.js';
 import { createAnthropicStreamDecoder } from './stream-decoder.js';
 import { createAnthropicStreamEncoder } from './stream-encoder.js';
 import { convertAnthropicUsage } from './convert-usage.js';
-import { anthropicErrorBody, anthropicStreamErrorEvent } from './error-body.js';
+import { anthropicVersionHeader } from './anthropic-version.js';
+import { planThinking } from './plan-thinking.js';
+import { anthropicErrorBody, anthropicStreamErrorEvent, isAnthropicErrorBody } from './error-body.js';
 import { parseAnthropicMessagesRequest } from './parse-request.js';
 import { createAnthropicStreamTap } from './stream-tap.js';
 
 export const anthropicMessagesDialect: Dialect = {
   name: 'anthropic-messages',
+  versionHeader: anthropicVersionHeader,
   parseRequest: parseAnthropicMessagesRequest,
   // Pass-through needs nothing but the resolved model name.
   prepareUpstreamBody(body, _request, target) {
@@ -28,9 +30,10 @@ export const anthropicMessagesDialect: Dialect = {
   streamErrorEvent: anthropicStreamErrorEvent,
   decodeRequest: decodeAnthropicRequest,
   encodeRequest: encodeAnthropicRequest,
+  sentMaxOutputTokens: (request) => planThinking(request).maxTokens,
   decodeResponse: decodeAnthropicResponse,
   encodeResponse: encodeAnthropicResponse,
   createStreamDecoder: createAnthropicStreamDecoder,
   createStreamEncoder: createAnthropicStreamEncoder,
-  errorMessage: nestedErrorMessage,
+  isErrorBody: isAnthropicErrorBody,
 };

@@ -41,6 +41,12 @@ export function decodeAnthropicRequest(body: JsonObject): IrRequest {
   if (typeof userId === 'string') request.user = userId;
   const thinking = body.thinking as Json | undefined;
   if (thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number') request.reasoning = { budgetTokens: thinking.budget_tokens };
+  // Structured outputs: `output_config.format`, or `output_format` from the beta that preceded it.
+  const format = ((body.output_config as Json | undefined)?.format ?? body.output_format) as Json | undefined;
+  if (format?.type === 'json_schema' && isObject(format.schema)) {
+    // Claude always constrains its answer to the schema: that is what the caller asked of any target.
+    request.responseFormat = { type: 'json_schema', name: 'response', schema: format.schema, strict: true };
+  }
   return request;
 }
 
@@ -93,4 +99,8 @@ function imagePart(block: Json): IrImagePart {
     type: 'image',
     source: { kind: 'base64', mediaType: String(source.media_type ?? 'image/png'), data: String(source.data ?? '') },
   };
+}
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -2,12 +2,10 @@ import type { IrPart, IrRequest } from '../../ir/ir-types.js';
 import { stateForProvider } from '../../ir/reasoning-state.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { EncodedRequest, JsonObject } from '../dialect.js';
+import { closeObjectSchemas } from './close-object-schemas.js';
+import { planThinking } from './plan-thinking.js';
 
 type Json = Record<string, unknown>;
-
-/** Anthropic requires max_tokens; this is what a caller that did not say gets. */
-const defaultMaxTokens = 4096;
-const effortBudgets = { minimal: 1024, low: 2048, medium: 8192, high: 24576 } as const;
 
 /** The core model as an Anthropic Messages body. */
 export function encodeAnthropicRequest(request: IrRequest, target: { provider: ProviderEntry; upstreamModel: string }): EncodedRequest {
@@ -28,7 +26,8 @@ export function encodeAnthropicRequest(request: IrRequest, target: { provider: P
     else messages.push({ role: message.role, content: blocks });
   }
 
-  const body: JsonObject = { model: target.upstreamModel, max_tokens: request.maxTokens ?? defaultMaxTokens, messages };
+  const thinking = planThinking(request);
+  const body: JsonObject = { model: target.upstreamModel, max_tokens: thinking.maxTokens, messages };
   if (system.length > 0) body.system = system;
   if (request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({
@@ -52,15 +51,28 @@ export function encodeAnthropicRequest(request: IrRequest, target: { provider: P
   if (request.stop) body.stop_sequences = request.stop;
   if (request.user) body.metadata = { user_id: request.user };
   if (request.seed !== undefined) warnings.push('seed dropped: not supported by the target');
-  if (request.responseFormat && request.responseFormat.type !== 'text') {
-    warnings.push('response_format dropped: the target has no JSON mode; ask for JSON in the prompt');
+  const format = request.responseFormat;
+  if (format?.type === 'json_schema') {
+    // Structured outputs (GA, no beta header): the answer is constrained to the schema.
+    body.output_config = { format: { type: 'json_schema', schema: closeObjectSchemas(format.schema) } };
+  } else if (format?.type === 'json_object') {
+    warnings.push(
+      'response_format json_object dropped: Claude has no schema-free JSON mode (its structured outputs need a JSON schema); ' +
+        'send a json_schema, or ask for JSON in the prompt',
+    );
   }
-  if (request.reasoning) {
-    const budget = request.reasoning.budgetTokens ?? effortBudgets[request.reasoning.effort ?? 'medium'];
-    body.thinking = { type: 'enabled', budget_tokens: Math.max(1024, budget) };
-    // The budget must stay below max_tokens.
-    if ((body.max_tokens as number) <= budget) body.max_tokens = budget + defaultMaxTokens;
+  if (thinking.warning) warnings.push(thinking.warning);
+  if (thinking.budgetTokens !== undefined) {
+    body.thinking = { type: 'enabled', budget_tokens: thinking.budgetTokens };
+    // Claude samples thinking its own way: it refuses a temperature, top_k or a top_p below 0.95 with it.
+    if (body.temperature !== undefined && body.temperature !== 1) warnings.push('temperature dropped: Claude takes none with thinking');
+    if (body.top_k !== undefined) warnings.push('top_k dropped: Claude takes none with thinking');
+    if (typeof body.top_p === 'number' && body.top_p < 0.95) {
+      warnings.push('top_p dropped: Claude takes only 0.95 to 1 with thinking');
+      delete body.top_p;
+    }
     delete body.temperature;
+    delete body.top_k;
   }
   if (request.stream) body.stream = true;
   return { body, warnings };

@@ -31,3 +31,9 @@ export function anthropicErrorBody(error: GatewayError): JsonObject {
 export function anthropicStreamErrorEvent(error: GatewayError): string {
   return encodeSseEvent({ event: 'error', data: JSON.stringify(anthropicErrorBody(error)) });
 }
+
+/** `{type: "error", error: {type, message}}`. */
+export function isAnthropicErrorBody(body: unknown): boolean {
+  const envelope = body as { type?: unknown; error?: { type?: unknown; message?: unknown } } | null;
+  return envelope?.type === 'error' && typeof envelope.error?.type === 'string' && typeof envelope.error.message === 'string';
+}

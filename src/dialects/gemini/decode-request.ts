@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrMessage, IrPart, IrRequest, IrTextPart, IrTool } from '../../ir/ir-types.js';
 import { stateFromCaller } from '../../ir/reasoning-state.js';
 import type { JsonObject } from '../dialect.js';
+import { jsonSchemaFromGemini } from './json-schema-from-gemini.js';
 
 type Json = Record<string, unknown>;
 
@@ -75,7 +76,7 @@ export function decodeGeminiRequest(body: JsonObject): IrRequest {
       tools.push({
         name: String(declaration.name),
         ...(typeof declaration.description === 'string' ? { description: declaration.description } : {}),
-        parameters: (field(declaration, 'parametersJsonSchema') ?? declaration.parameters ?? { type: 'object', properties: {} }) as Json,
+        parameters: declarationParameters(declaration),
       });
     }
   }
@@ -102,9 +103,23 @@ export function decodeGeminiRequest(body: JsonObject): IrRequest {
   const budget = field(field(generation, 'thinkingConfig') as Json | undefined, 'thinkingBudget');
   if (typeof budget === 'number' && budget > 0) request.reasoning = { budgetTokens: budget };
   if (field(generation, 'responseMimeType') === 'application/json') {
-    const schema = (field(generation, 'responseJsonSchema') ?? field(generation, 'responseSchema')) as Json | undefined;
-    request.responseFormat = schema ? { type: 'json_schema', name: 'response', schema } : { type: 'json_object' };
+    const jsonSchema = field(generation, 'responseJsonSchema');
+    const geminiSchema = field(generation, 'responseSchema');
+    const schema = isObject(jsonSchema) ? jsonSchema : isObject(geminiSchema) ? jsonSchemaFromGemini(geminiSchema) : undefined;
+    // Gemini constrains its answer to a response schema: that is what the caller asked of any target.
+    request.responseFormat = schema ? { type: 'json_schema', name: 'response', schema, strict: true } : { type: 'json_object' };
   }
   return request;
 }
 
+
+/** A function's arguments schema: `parametersJsonSchema` is JSON Schema already, `parameters` is Gemini's own. */
+function declarationParameters(declaration: Json): Json {
+  const jsonSchema = field(declaration, 'parametersJsonSchema');
+  if (isObject(jsonSchema)) return jsonSchema;
+  return isObject(declaration.parameters) ? jsonSchemaFromGemini(declaration.parameters) : { type: 'object', properties: {} };
+}
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -36,3 +36,9 @@ export function geminiErrorBody(error: GatewayError): JsonObject {
 export function geminiStreamErrorEvent(error: GatewayError): string {
   return encodeSseEvent({ data: JSON.stringify(geminiErrorBody(error)) });
 }
+
+/** `{error: {code, message, status}}` (google.rpc.Status); the OpenAI-compatible API's list of them is not. */
+export function isGeminiErrorBody(body: unknown): boolean {
+  const error = (body as { error?: { code?: unknown; message?: unknown; status?: unknown } } | null)?.error;
+  return !Array.isArray(body) && typeof error?.code === 'number' && typeof error.message === 'string' && typeof error.status === 'string';
+}

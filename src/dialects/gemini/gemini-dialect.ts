@@ -1,11 +1,10 @@
 import type { Dialect } from '../dialect.js';
-import { nestedErrorMessage } from '../nested-error-message.js';
 import { convertGeminiUsage } from './convert-usage.js';
 import { decodeGeminiRequest, field } from './decode-request.js';
 import { decodeGeminiResponse } from './decode-response.js';
 import { encodeGeminiRequest } from './encode-request.js';
 import { encodeGeminiResponse } from './encode-response.js';
-import { geminiErrorBody, geminiStreamErrorEvent } from './error-body.js';
+import { geminiErrorBody, geminiStreamErrorEvent, isGeminiErrorBody } from './error-body.js';
 import { parseGeminiRequest } from './parse-request.js';
 import { createGeminiStreamDecoder } from './stream-decoder.js';
 import { createGeminiStreamEncoder } from './stream-encoder.js';
@@ -13,6 +12,7 @@ import { createGeminiStreamTap } from './stream-tap.js';
 
 export const geminiDialect: Dialect = {
   name: 'gemini',
+  versionHeader: undefined,
   parseRequest: parseGeminiRequest,
   // The model travels in the URL, so a pass-through body needs no edit at all.
   prepareUpstreamBody: (body) => ({ body, removeInjectedUsageChunk: false }),
@@ -26,9 +26,10 @@ export const geminiDialect: Dialect = {
   streamErrorEvent: geminiStreamErrorEvent,
   decodeRequest: decodeGeminiRequest,
   encodeRequest: encodeGeminiRequest,
+  sentMaxOutputTokens: (request) => request.maxTokens,
   decodeResponse: decodeGeminiResponse,
   encodeResponse: encodeGeminiResponse,
   createStreamDecoder: createGeminiStreamDecoder,
   createStreamEncoder: createGeminiStreamEncoder,
-  errorMessage: nestedErrorMessage,
+  isErrorBody: isGeminiErrorBody,
 };

@@ -123,6 +123,9 @@ function assistantParts(message: Json): IrPart[] {
   parts.push(...contentParts(message.content));
   for (const call of (message.tool_calls as Json[] | undefined) ?? []) {
     const fn = (call.function ?? {}) as Json;
+    // Gemini's thought signature, where its OpenAI-compatible API (and Sluice) put it on the call.
+    const signature = ((call.extra_content as Json | undefined)?.google as Json | undefined)?.thought_signature;
+    if (typeof signature === 'string' && signature) parts.push({ type: 'reasoning', text: '', state: { family: 'gemini', value: signature } });
     parts.push({ type: 'tool-call', id: String(call.id), name: String(fn.name), arguments: String(fn.arguments ?? '{}') });
   }
   return parts;

@@ -1,6 +1,7 @@
 import type { IrPart, IrRequest } from '../../ir/ir-types.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { EncodedRequest, JsonObject } from '../dialect.js';
+import { openAiStrictFlag } from '../strict-schema-problem.js';
 
 type Json = Record<string, unknown>;
 
@@ -57,11 +58,7 @@ export function encodeOpenAiChatRequest(request: IrRequest, target: { provider: 
         ? { type: 'json_object' }
         : {
             type: 'json_schema',
-            json_schema: {
-              name: request.responseFormat.name,
-              schema: request.responseFormat.schema,
-              ...(request.responseFormat.strict === undefined ? {} : { strict: request.responseFormat.strict }),
-            },
+            json_schema: withStrict({ name: request.responseFormat.name, schema: request.responseFormat.schema }, openAiStrictFlag(request.responseFormat, warnings)),
           };
   }
   if (request.reasoning) warnings.push('thinking dropped: the target model is called without reasoning settings');
@@ -89,4 +86,9 @@ function userContent(parts: IrPart[]): Json[] {
     }
   }
   return content;
+}
+
+function withStrict(format: Json, strict: boolean | undefined): Json {
+  if (strict !== undefined) format.strict = strict;
+  return format;
 }

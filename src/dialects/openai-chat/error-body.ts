@@ -19,3 +19,11 @@ export function openAiChatErrorBody(error: GatewayError): JsonObject {
 export function openAiChatStreamErrorEvent(error: GatewayError): string {
   return encodeSseEvent({ data: JSON.stringify(openAiChatErrorBody(error)) });
 }
+
+/** `{error: {message, type, param, code}}`: OpenAI's envelope, for Chat Completions and Responses alike. */
+export function isOpenAiErrorBody(body: unknown): boolean {
+  const envelope = body as { type?: unknown; error?: { message?: unknown; type?: unknown } } | null;
+  const error = envelope?.error;
+  // Anthropic's envelope also nests {type, message} under `error`, beside a top-level `type`.
+  return !Array.isArray(body) && envelope?.type === undefined && typeof error?.message === 'string' && typeof error.type === 'string';
+}

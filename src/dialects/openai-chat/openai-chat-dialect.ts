@@ -1,5 +1,4 @@
 import type { Dialect } from '../dialect.js';
-import { nestedErrorMessage } from '../nested-error-message.js';
 import { readResponseFacts } from '../read-response-facts.js';
 import { decodeOpenAiChatRequest } from './decode-request.js';
 import { decodeOpenAiChatResponse } from './decode-response.js';
@@ -8,13 +7,14 @@ import { encodeOpenAiChatResponse } from './encode-response.js';
 import { createOpenAiChatStreamDecoder } from './stream-decoder.js';
 import { createOpenAiChatStreamEncoder } from './stream-encoder.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
-import { openAiChatErrorBody, openAiChatStreamErrorEvent } from './error-body.js';
+import { openAiChatErrorBody, openAiChatStreamErrorEvent, isOpenAiErrorBody } from './error-body.js';
 import { parseOpenAiChatRequest } from './parse-request.js';
 import { prepareOpenAiChatBody } from './prepare-upstream-body.js';
 import { createOpenAiChatStreamTap } from './stream-tap.js';
 
 export const openAiChatDialect: Dialect = {
   name: 'openai-chat',
+  versionHeader: undefined,
   parseRequest: parseOpenAiChatRequest,
   prepareUpstreamBody: prepareOpenAiChatBody,
   readResponse: (body) => readResponseFacts(body, convertOpenAiChatUsage),
@@ -23,9 +23,10 @@ export const openAiChatDialect: Dialect = {
   streamErrorEvent: openAiChatStreamErrorEvent,
   decodeRequest: decodeOpenAiChatRequest,
   encodeRequest: encodeOpenAiChatRequest,
+  sentMaxOutputTokens: (request) => request.maxTokens,
   decodeResponse: decodeOpenAiChatResponse,
   encodeResponse: encodeOpenAiChatResponse,
   createStreamDecoder: createOpenAiChatStreamDecoder,
   createStreamEncoder: createOpenAiChatStreamEncoder,
-  errorMessage: nestedErrorMessage,
+  isErrorBody: isOpenAiErrorBody,
 };

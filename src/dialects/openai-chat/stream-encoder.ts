@@ -1,12 +1,14 @@
 import type { IrStreamEvent } from '../../ir/ir-types.js';
 import { encodeSseEvent } from '../../upstream/sse-decoder.js';
 import type { StreamEncoder } from '../dialect.js';
-import { openAiChatUsage } from './encode-response.js';
+import { stateForProvider } from '../../ir/reasoning-state.js';
+import { geminiExtraContent, openAiChatUsage } from './encode-response.js';
 import { toOpenAiFinishReason } from './map-finish-reason.js';
 
 /** Core stream events as `chat.completion.chunk` frames, ending with `[DONE]`. */
 export function createOpenAiChatStreamEncoder(options: { model: string; includeUsage: boolean }): StreamEncoder {
   let id = 'chatcmpl-sluice';
+  let pendingSignature: string | undefined;
   const created = Math.floor(Date.now() / 1000);
   const frame = (delta: Record<string, unknown>, finishReason: string | null = null) => {
     const chunk: Record<string, unknown> = {
@@ -26,14 +28,19 @@ export function createOpenAiChatStreamEncoder(options: { model: string; includeU
         id = event.id.startsWith('chatcmpl-') ? event.id : `chatcmpl-${event.id || 'sluice'}`;
         return frame({ role: 'assistant', content: '' });
       case 'text-delta':
+        pendingSignature = undefined;
         return frame({ content: event.text });
       case 'reasoning-delta':
         return frame({ reasoning_content: event.text });
       case 'reasoning-state':
-        // Chat Completions has no field for reasoning state; it cannot survive this shape.
+        // Chat Completions has a place for Gemini's signature of a call only (on the call that follows).
+        pendingSignature = stateForProvider(event.state, 'gemini');
         return '';
-      case 'tool-call-start':
-        return frame({ tool_calls: [{ index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }] });
+      case 'tool-call-start': {
+        const call = { index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' }, ...geminiExtraContent(pendingSignature) };
+        pendingSignature = undefined;
+        return frame({ tool_calls: [call] });
+      }
       case 'tool-call-delta':
         return frame({ tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] });
       case 'finish': {

@@ -2,6 +2,7 @@ import type { IrPart, IrRequest } from '../../ir/ir-types.js';
 import { stateForProvider } from '../../ir/reasoning-state.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { EncodedRequest, JsonObject } from '../dialect.js';
+import { openAiStrictFlag } from '../strict-schema-problem.js';
 
 type Json = Record<string, unknown>;
 
@@ -54,7 +55,12 @@ export function encodeResponsesRequest(request: IrRequest, target: { provider: P
       format:
         request.responseFormat.type === 'json_object'
           ? { type: 'json_object' }
-          : { type: 'json_schema', name: request.responseFormat.name, schema: request.responseFormat.schema, strict: request.responseFormat.strict ?? false },
+          : {
+              type: 'json_schema',
+              name: request.responseFormat.name,
+              schema: request.responseFormat.schema,
+              strict: openAiStrictFlag(request.responseFormat, warnings) ?? false,
+            },
     };
   }
   if (request.stream) body.stream = true;

@@ -1,6 +1,5 @@
 import type { Dialect } from '../dialect.js';
-import { nestedErrorMessage } from '../nested-error-message.js';
-import { openAiChatErrorBody } from '../openai-chat/error-body.js';
+import { openAiChatErrorBody, isOpenAiErrorBody } from '../openai-chat/error-body.js';
 import { readResponseFacts } from '../read-response-facts.js';
 import { convertResponsesUsage } from './convert-usage.js';
 import { decodeResponsesRequest } from './decode-request.js';
@@ -15,6 +14,7 @@ import { createResponsesStreamTap } from './stream-tap.js';
 
 export const openAiResponsesDialect: Dialect = {
   name: 'openai-responses',
+  versionHeader: undefined,
   parseRequest: parseResponsesRequest,
   // Responses streams always end with the usage; pass-through only resolves the model.
   prepareUpstreamBody(body, _request, target) {
@@ -26,9 +26,10 @@ export const openAiResponsesDialect: Dialect = {
   streamErrorEvent: responsesStreamErrorEvent,
   decodeRequest: decodeResponsesRequest,
   encodeRequest: encodeResponsesRequest,
+  sentMaxOutputTokens: (request) => request.maxTokens,
   decodeResponse: decodeResponsesResponse,
   encodeResponse: encodeResponsesResponse,
   createStreamDecoder: createResponsesStreamDecoder,
   createStreamEncoder: createResponsesStreamEncoder,
-  errorMessage: nestedErrorMessage,
+  isErrorBody: isOpenAiErrorBody,
 };

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { JsonObject } from '../../dialects/dialect.js';
+import type { VersionHeader } from '../../dialects/dialect.js';
 import type { DialectName } from '../../dialects/dialect-name.js';
+import { dialects } from '../../dialects/dialects.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 
 export interface UpstreamRequestParts {
@@ -10,8 +12,9 @@ export interface UpstreamRequestParts {
 }
 
 /**
- * The upstream URL, headers and body for a pass-through call. The gateway key never travels: only the
- * provider credential, the provider's fixed headers and the client headers the provider entry forwards.
+ * The upstream URL, headers and body for a call. The gateway key never travels: only the provider
+ * credential, the provider's fixed headers, the API version header and the client headers the provider
+ * entry forwards.
  */
 export function buildUpstreamCall(options: {
   provider: ProviderEntry;
@@ -26,6 +29,8 @@ export function buildUpstreamCall(options: {
   /** The caller's original body text, sent unchanged when no edit was needed. */
   rawBody: string | undefined;
   bodyEdited: boolean;
+  /** The body was translated from the caller's shape: the caller's API version does not describe it. */
+  translated?: boolean;
 }): UpstreamRequestParts {
   const endpoint = options.provider.endpoints[options.dialect];
   if (!endpoint) throw new Error(`provider ${options.provider.name} does not speak ${options.dialect}`);
@@ -34,6 +39,11 @@ export function buildUpstreamCall(options: {
     const value = options.clientHeaders[name];
     if (typeof value === 'string') headers[name] = value;
     else if (Array.isArray(value)) headers[name] = value.join(',');
+  }
+  const versionHeader = dialects[options.dialect].versionHeader;
+  // A version pinned in `headers:` stays as configured.
+  if (versionHeader && headers[versionHeader.name] === undefined) {
+    headers[versionHeader.name] = apiVersion(versionHeader, options.provider, options.translated === true ? undefined : options.clientHeaders);
   }
   if (options.credential !== undefined) {
     if (endpoint.auth === 'x-api-key') headers['x-api-key'] = options.credential;
@@ -46,4 +56,16 @@ export function buildUpstreamCall(options: {
   // A path with its own query (`?alt=sse`) is complete; otherwise the caller's query goes along.
   const query = path.includes('?') ? '' : options.query;
   return { url: options.provider.baseUrl + path + query, headers, body };
+}
+
+/**
+ * The version a call goes with: the provider's configured one, else on pass-through the caller's own (its
+ * body was written for it, and features gated on newer versions must keep working), else the version
+ * Sluice's translator was written for.
+ */
+function apiVersion(versionHeader: VersionHeader, provider: ProviderEntry, passThroughHeaders: IncomingHttpHeaders | undefined): string {
+  if (provider.anthropicVersion !== undefined) return provider.anthropicVersion;
+  const sent = passThroughHeaders?.[versionHeader.name];
+  const callerVersion = Array.isArray(sent) ? sent[0] : sent;
+  return callerVersion || versionHeader.translatorVersion;
 }

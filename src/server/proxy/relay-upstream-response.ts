@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Dialect } from '../../dialects/dialect.js';
 import type { CachedAnswer } from '../../cache/response-cache.js';
 import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
+import { upstreamErrorMessage } from '../../dialects/upstream-error-message.js';
 import { createSseDecoder } from '../../upstream/sse-decoder.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
@@ -102,20 +103,21 @@ function sendWhole(options: RelayOptions, bytes: Buffer, headers: Record<string,
 }
 
 /**
- * An upstream error answer. In the caller's own shape it goes back as it came; otherwise (another shape,
- * or not JSON at all) its status and message are rendered in the caller's shape.
+ * An upstream error answer. Already in the caller's envelope (pass-through, or a provider of the same
+ * family), it goes back as it came, with the provider's own type and code; in any other shape (a
+ * translated call, an OpenAI-compatible server with its own error format, or not JSON at all) its status
+ * and message are rendered in the caller's shape, so an SDK always finds its error where it looks.
  */
 function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknown): void {
   const { context, upstream } = options;
   context.outcome = 'error';
   context.errorCode = 'upstream_error';
-  if (parsed !== undefined && !options.translation) {
+  if (parsed !== undefined && context.dialect.isErrorBody(parsed)) {
     sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
     return;
   }
   const message =
-    (parsed !== undefined ? options.translation?.upstreamDialect.errorMessage(parsed) : undefined) ??
-    `The upstream provider '${context.provider?.name}' answered with status ${upstream.statusCode}.`;
+    upstreamErrorMessage(parsed) ?? `The upstream provider '${context.provider?.name}' answered with status ${upstream.statusCode}.`;
   const retryAfter = upstream.headers['retry-after'];
   const error = new GatewayError('upstream_error', message, {
     status: upstream.statusCode,

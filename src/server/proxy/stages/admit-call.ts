@@ -39,10 +39,14 @@ export async function admitCall(call: ModelCall): Promise<void> {
   });
 }
 
-/** The most output the call can produce, for a token-limit estimate and a budget reservation. */
+/**
+ * The most output the call can produce, for a token-limit estimate and a budget reservation: what goes
+ * upstream, which a translation may set where the caller did not (Claude needs max_tokens, and room for
+ * thinking), so the reservation covers what is actually sent.
+ */
 function maximumOutputTokens(call: ModelCall): number {
   try {
-    return call.coreRequest().maxTokens ?? 0;
+    return call.plan!.upstreamDialect.sentMaxOutputTokens(call.coreRequest()) ?? 0;
   } catch {
     return 0;
   }

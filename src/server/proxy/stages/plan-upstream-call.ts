@@ -48,6 +48,7 @@ export function planUpstreamCall(call: ModelCall): void {
         upstreamModel,
         stream: inbound.stream,
       }),
+      upstreamDialect: dialect,
       translation: undefined,
       removeInjectedUsageChunk: prepared.removeInjectedUsageChunk,
     };
@@ -69,9 +70,11 @@ export function planUpstreamCall(call: ModelCall): void {
       body: encoded.body,
       rawBody: undefined,
       bodyEdited: true,
+      translated: true,
       upstreamModel,
       stream: inbound.stream,
     }),
+    upstreamDialect,
     translation: { upstreamDialect, callerRequest: core },
     removeInjectedUsageChunk: false,
   };

@@ -1,0 +1,14 @@
+import type { Dialect } from '../../dialects/dialect.js';
+import type { UpstreamRequestParts } from './build-upstream-call.js';
+import type { Translation } from './relay-upstream-response.js';
+
+/** The upstream request for a target, ready to send, and how its answer must be relayed. */
+export interface UpstreamPlan {
+  parts: UpstreamRequestParts;
+  /** The shape the provider is called in (the caller's own on pass-through). */
+  upstreamDialect: Dialect;
+  /** Set when the provider speaks another shape than the caller. */
+  translation: Translation | undefined;
+  /** Sluice asked for OpenAI stream usage the caller did not: that chunk is removed again. */
+  removeInjectedUsageChunk: boolean;
+}
