@@ -27,7 +27,8 @@ const afterCutMs = 2_000;
  *   1. the listener closes: new connections are refused, open ones stay;
  *   2. answers in flight finish, and those whose headers are not out yet say `connection: close`;
  *   3. a request that arrives on an open keep-alive connection gets a 503 `shutting_down` in the caller's
- *      shape (through the app's error handler: request id, usage row) with `connection: close`;
+ *      shape (through the app's error handler: request id, usage row) with `connection: close` (one that
+ *      matches no route gets its usual 404, with `connection: close` too);
  *   4. once nothing has been in flight for `idleGraceMs`, idle connections are closed (or at once, when
  *      every connection has already closed itself); at `deadlineMs` every connection is cut.
  *
@@ -46,30 +47,21 @@ export class ConnectionDrain {
     this.#logger = logger;
   }
 
-  get draining(): boolean {
-    return this.#draining;
-  }
-
   /** Hooks the app; call before any route is registered, so every handler is counted while it runs. */
   install(app: FastifyInstance): void {
     this.#app = app;
     const inFlight = this.#inFlight;
+    const lateRequests = this.#lateRequests;
     app.addHook('onRoute', (route) => {
-      route.handler = holdWhileRunning(route.handler, inFlight);
+      route.handler = countedHandler(route.handler, inFlight, lateRequests);
     });
     app.addHook('onRequest', (request, reply, done) => {
       inFlight.trackResponse(reply.raw);
       if (this.#draining) {
         reply.raw.setHeader('connection', 'close');
-        this.#lateRequests.add(request);
+        lateRequests.add(request);
       }
       done();
-    });
-    // Refused once the body has been read: answering before it and then closing the socket with unread
-    // bytes in it makes the kernel send a reset, which can reach the client before the 503 does.
-    app.addHook('preHandler', (request, _reply, done) => {
-      if (!this.#lateRequests.has(request)) return done();
-      done(new GatewayError('shutting_down', 'Sluice is shutting down; send the request again (on a new connection).'));
     });
   }
 
@@ -116,9 +108,20 @@ function closeConnectionAfter(response: ServerResponse): void {
   if (!response.headersSent) response.setHeader('connection', 'close');
 }
 
-/** Counts a route handler as in flight until the promise it returns settles. */
-function holdWhileRunning(handler: RouteHandlerMethod, inFlight: InFlightRequests): RouteHandlerMethod {
-  return function countedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+/**
+ * Counts a route handler as in flight until the promise it returns settles, and refuses a request that
+ * arrived during the stop instead of running it. The refusal comes here, once the body has been read:
+ * answering before it and then closing the socket with unread bytes in it makes the kernel send a reset,
+ * which can reach the client before the 503 does.
+ */
+function countedHandler(
+  handler: RouteHandlerMethod,
+  inFlight: InFlightRequests,
+  lateRequests: WeakSet<FastifyRequest>,
+): RouteHandlerMethod {
+  return function counted(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    // Through the app's error handler: the route's dialect, a request id, and a usage row for model calls.
+    if (lateRequests.has(request)) return Promise.reject(new GatewayError('shutting_down', shuttingDownMessage));
     const release = inFlight.hold();
     try {
       const result: unknown = handler.call(this, request, reply);
@@ -131,6 +134,8 @@ function holdWhileRunning(handler: RouteHandlerMethod, inFlight: InFlightRequest
     }
   } as RouteHandlerMethod;
 }
+
+const shuttingDownMessage = 'Sluice is shutting down; send the request again (on a new connection).';
 
 /** Resolves after `milliseconds`, or at once when `signal` aborts; never rejects. */
 function delay(milliseconds: number, signal: AbortSignal): Promise<void> {
