@@ -3,9 +3,6 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../server/logger.js';
 import { startGateway, type RunningGateway } from '../server/start-gateway.js';
 
-/** Longest a clean stop waits for in-flight streams before closing them. */
-const shutdownGraceMs = 10_000;
-
 export function serveCommand(): Command {
   return new Command('serve')
     .description('start the gateway')
@@ -58,11 +55,7 @@ function installShutdown(gateway: RunningGateway): void {
     if (stopping) return;
     stopping = true;
     gateway.services.logger.info({ signal }, 'shutting down: finishing requests and flushing usage rows');
-    const forced = setTimeout(() => {
-      gateway.services.logger.warn('in-flight requests did not finish in time; closing them');
-      gateway.app.server.closeAllConnections();
-    }, shutdownGraceMs);
-    forced.unref();
+    // Streams in flight get up to 10 s (connection-drain.ts), then their connections are cut.
     gateway.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -6,6 +6,8 @@
 export const errorCatalog = {
   invalid_json: { status: 400, retryable: false },
   invalid_request: { status: 400, retryable: false },
+  /** The HTTP parser refused the request (bare CR, NUL or obs-fold in a header, two Content-Lengths, CL + TE). */
+  invalid_http: { status: 400, retryable: false },
   unsupported_translation: { status: 400, retryable: false },
   missing_api_key: { status: 401, retryable: false },
   invalid_api_key: { status: 401, retryable: false },
@@ -15,8 +17,11 @@ export const errorCatalog = {
   model_not_found: { status: 404, retryable: false },
   route_not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },
+  /** The request line and headers did not arrive within the server's headers or request timeout. */
+  request_timeout: { status: 408, retryable: true },
   payload_too_large: { status: 413, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
+  headers_too_large: { status: 431, retryable: false },
   rate_limited: { status: 429, retryable: true },
   concurrency_limited: { status: 429, retryable: true },
   budget_exceeded: { status: 429, retryable: false },
@@ -27,6 +32,8 @@ export const errorCatalog = {
   upstream_stream_interrupted: { status: 502, retryable: true },
   upstream_invalid_response: { status: 502, retryable: true },
   provider_not_configured: { status: 503, retryable: false },
+  /** A request that arrived on an open connection after SIGTERM: another instance (or this one restarted) can take it. */
+  shutting_down: { status: 503, retryable: true },
   upstream_timeout: { status: 504, retryable: true },
   /** An error status the upstream itself answered with; the status is the upstream's. */
   upstream_error: { status: 502, retryable: false },

@@ -4,6 +4,8 @@ import { dialects } from '../dialects/dialects.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { authenticate } from '../policy/authenticate.js';
 import './fastify-augmentation.js';
+import { answerClientError } from './answer-client-error.js';
+import type { ConnectionDrain } from './connection-drain.js';
 import { registerCors } from './cors-policy.js';
 import { isNestedDeeperThan, maximumJsonNestingDepth } from './http/json-nesting-depth.js';
 import type { GatewayServices } from './gateway-services.js';
@@ -20,6 +22,8 @@ import { registerUsageRoute } from './routes/usage-route.js';
 export interface BuildAppOptions {
   bodyLimit: number;
   corsOrigins: readonly string[];
+  /** The clean stop: counts what is in flight and refuses late requests in shape (see connection-drain.ts). */
+  drain: ConnectionDrain;
 }
 
 /** The HTTP application, without listening, so tests can also drive it in-process with `inject`. */
@@ -28,12 +32,15 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
     logger: false,
     bodyLimit: options.bodyLimit,
     genReqId: () => newUlid(),
-    // A clean stop closes idle keep-alive sockets at once and lets in-flight requests finish.
-    forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // The stop is ConnectionDrain's: Fastify's would close idle keep-alive sockets under requests already on
+    // the wire and answer late ones with its own 503 body, without a request id or a usage row.
+    forceCloseConnections: false,
+    return503OnClosing: false,
     keepAliveTimeout: 75_000,
+    clientErrorHandler: answerClientError(services.logger),
   });
 
+  options.drain.install(app);
   await registerCors(app, options.corsOrigins);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {

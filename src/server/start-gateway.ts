@@ -15,6 +15,7 @@ import { UpstreamClient } from '../upstream/upstream-client.js';
 import { UsageWriter } from '../usage/usage-writer.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
 import { buildApp } from './build-app.js';
+import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
 import type { GatewayServices } from './gateway-services.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSharedState } from './shared-state.js';
@@ -36,8 +37,11 @@ export interface RunningGateway {
   firstKeyToken: string | undefined;
   /** The built-in mock upstream, when the mock provider is on. */
   mockUpstream: FakeUpstream | undefined;
-  /** Stops accepting, lets in-flight requests finish, flushes every queued usage row, closes the store. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, answers every request already received (late ones on open connections with a 503),
+   * closes idle connections, flushes every queued usage row, closes the store.
+   */
+  close(options?: DrainOptions): Promise<void>;
 }
 
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
@@ -104,16 +108,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     usageWriter,
     isReady: () => ready,
   };
-  const app = await buildApp(services, { bodyLimit: config.server.bodyLimit, corsOrigins: config.cors.origins });
+  const drain = new ConnectionDrain(logger);
+  const app = await buildApp(services, { bodyLimit: config.server.bodyLimit, corsOrigins: config.cors.origins, drain });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
+  const close = (drainOptions?: DrainOptions): Promise<void> => {
     closing ??= (async () => {
       ready = false;
+      await drain.drain(drainOptions);
       await app.close();
       keyView.stop();
       principals.stop();
