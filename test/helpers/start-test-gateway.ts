@@ -32,9 +32,10 @@ export interface TestGateway {
 
 /**
  * Starts the real server on an ephemeral port with every provider pointed at a private fake upstream,
- * a fresh data directory and one ordinary key. `config` is merged over the defaults (top-level keys).
+ * a fresh data directory and one ordinary key. `config` is merged over the defaults (top-level keys);
+ * `clock` drives the in-process rate-limit windows and cache expiry (see `ManualClock`).
  */
-export async function startTestGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
+export async function startTestGateway(config: Record<string, unknown> = {}, options: { clock?: () => number } = {}): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
   const parsed = parseConfig(
@@ -56,7 +57,7 @@ export async function startTestGateway(config: Record<string, unknown> = {}): Pr
     },
     {},
   );
-  const gateway = await startGateway({ config: parsed, env: {} });
+  const gateway = await startGateway({ config: parsed, env: {}, clock: options.clock });
   const issueKey = async (options: IssueKeyOptions): Promise<string> => {
     const { token } = await issueGatewayKey(gateway.services.store, options);
     return token;

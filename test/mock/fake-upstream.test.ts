@@ -41,6 +41,9 @@ async function rawStream(path: string, headers: Record<string, string>, body: un
   });
 }
 
+/** An SDK's error class, to check which one a status becomes. */
+type ErrorClass = abstract new (...args: never[]) => Error;
+
 function postJson(path: string, headers: Record<string, string>, body: unknown): Promise<Response> {
   return fetch(`${upstream.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
@@ -265,7 +268,7 @@ describe('errors in each provider shape', () => {
     // Written from https://docs.claude.com/en/api/errors ("HTTP errors"), not from the fake's own table; the
     // docs add that other 4XX statuses may also use invalid_request_error (422 here). The SDK's class per
     // status is a second, independent reading of the same status.
-    const anthropicDocumented: Array<[status: number, type: string, sdkClass: typeof Anthropic.APIError]> = [
+    const anthropicDocumented: Array<[status: number, type: string, sdkClass: ErrorClass]> = [
       [400, 'invalid_request_error', Anthropic.BadRequestError],
       [401, 'authentication_error', Anthropic.AuthenticationError],
       [403, 'permission_error', Anthropic.PermissionDeniedError],
@@ -307,7 +310,7 @@ describe('errors in each provider shape', () => {
     }
 
     // OpenAI documents no type per status; its SDK picks the error class from the status alone.
-    const openAiClasses: Array<[status: number, sdkClass: typeof OpenAI.APIError]> = [
+    const openAiClasses: Array<[status: number, sdkClass: ErrorClass]> = [
       [400, OpenAI.BadRequestError],
       [401, OpenAI.AuthenticationError],
       [403, OpenAI.PermissionDeniedError],
