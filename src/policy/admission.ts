@@ -51,8 +51,11 @@ export async function admit(options: {
   /** Called only when a budget applies: the most the call can cost. */
   maximumCostUsd?: () => number;
   ledger?: BudgetLedger;
+  /** The clock of budget periods and retry-after; the same one the counters use, in tests. Date.now by default. */
+  now?: () => number;
 }): Promise<Admission> {
   const { subjects, counters, ledger } = options;
+  const now = options.now ?? Date.now;
   const needsTokens = subjects.some((subject) => subject.limits.tokensPerMinute !== undefined);
   const estimate = needsTokens ? options.estimateTokens() : 0;
   const windows: WindowCharge[] = [];
@@ -63,7 +66,7 @@ export async function admit(options: {
     if (tokensPerMinute !== undefined) windows.push({ counter: `tokens:${subject.scope}:${subject.id}`, limit: tokensPerMinute, amount: estimate });
     if (concurrentRequests !== undefined) slots.push({ counter: `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests });
   }
-  const budgetCharges = ledger ? budgetChargesOf(subjects, Date.now()) : [];
+  const budgetCharges = ledger ? budgetChargesOf(subjects, now()) : [];
 
   const [limitResult, budgetResult] = await Promise.allSettled([
     windows.length > 0 || slots.length > 0 ? counters.charge({ windows, windowMs: minuteMs, slots }) : undefined,
@@ -80,7 +83,7 @@ export async function admit(options: {
     limitResult.status === 'rejected'
       ? limitResult.reason
       : limits && !limits.admitted
-        ? limitRefusal(limits, states)
+        ? limitRefusal(limits, states, now)
         : budgetResult.status === 'rejected'
           ? budgetResult.reason
           : budget && !budget.admitted
@@ -97,7 +100,7 @@ export async function admit(options: {
     throw refusal;
   }
 
-  const headers = rateLimitHeaders(states);
+  const headers = rateLimitHeaders(states, now);
   if (budget?.admitted && budget.softCapReached.length > 0) {
     headers['x-sluice-budget-warning'] = budget.softCapReached.map((account) => `soft budget reached for ${account.split(':')[0]}`).join('; ');
   }
@@ -129,7 +132,7 @@ export async function admit(options: {
   };
 }
 
-function limitRefusal(outcome: Extract<ChargeOutcome, { admitted: false }>, states: WindowState[]): GatewayError {
+function limitRefusal(outcome: Extract<ChargeOutcome, { admitted: false }>, states: WindowState[], now: () => number): GatewayError {
   if ('slot' in outcome.refused) {
     const [, scope] = outcome.refused.slot.counter.split(':') as [string, SubjectScope];
     return new GatewayError('concurrency_limited', `Too many requests in flight for this ${scope}: at most ${outcome.refused.slot.limit} at once.`, {
@@ -139,9 +142,9 @@ function limitRefusal(outcome: Extract<ChargeOutcome, { admitted: false }>, stat
   }
   const refused = outcome.refused.window;
   const [kind, scope] = refused.counter.split(':') as ['requests' | 'tokens', SubjectScope];
-  const retryAfter = Math.max(1, Math.ceil((refused.resetAt - Date.now()) / 1000));
+  const retryAfter = Math.max(1, Math.ceil((refused.resetAt - now()) / 1000));
   return new GatewayError('rate_limited', `Rate limit reached for this ${scope}: ${refused.limit} ${kind} per minute. Retry in ${retryAfter} s.`, {
-    headers: { ...rateLimitHeaders(states), 'retry-after': String(retryAfter) },
+    headers: { ...rateLimitHeaders(states, now), 'retry-after': String(retryAfter) },
     reason: `rate_limited.${scope}.${names[kind]}`,
   });
 }
@@ -175,7 +178,7 @@ function budgetChargesOf(subjects: LimitSubject[], now: number): BudgetCharge[] 
 }
 
 /** OpenAI-style headers for the tightest request and token limits (one pass: this runs on every request). */
-function rateLimitHeaders(states: WindowState[]): Record<string, string> {
+function rateLimitHeaders(states: WindowState[], clock: () => number): Record<string, string> {
   const headers: Record<string, string> = {};
   if (states.length === 0) return headers;
   let requests: WindowState | undefined;
@@ -187,7 +190,7 @@ function rateLimitHeaders(states: WindowState[]): Record<string, string> {
       tokens = state;
     }
   }
-  const now = Date.now();
+  const now = clock();
   if (requests) {
     headers['x-ratelimit-limit-requests'] = String(requests.limit);
     headers['x-ratelimit-remaining-requests'] = String(Math.max(0, requests.limit - requests.used));

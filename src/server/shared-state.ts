@@ -24,11 +24,12 @@ export interface SharedState {
  * Counters, budgets and cache: in process by default, in Redis when `redis.url` (or REDIS_URL) is set,
  * with the documented fallbacks while Redis is unreachable.
  */
-export function createSharedState(config: SluiceConfig, store: UsageStore, logger: Logger): SharedState {
+export function createSharedState(config: SluiceConfig, store: UsageStore, logger: Logger, now: () => number = Date.now): SharedState {
   const loadBaseline = async (charge: BudgetCharge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd;
-  const localCounters = new MemoryLimitCounters();
+  // `now` drives the in-process windows and expiries; Redis keeps its own clock (TIME, PX) whatever is passed.
+  const localCounters = new MemoryLimitCounters(now);
   const localLedger = new MemoryBudgetLedger(loadBaseline);
-  const localCache = new MemoryResponseCache(config.cache.maxEntries);
+  const localCache = new MemoryResponseCache(config.cache.maxEntries, now);
   if (!config.redis.url) {
     return { limitCounters: localCounters, budgetLedger: localLedger, responseCache: localCache, close: async () => undefined };
   }

@@ -26,6 +26,8 @@ export interface StartGatewayOptions {
   logger?: Logger;
   /** Issue an admin key when the store has none yet (the first `sluice serve`). */
   issueFirstKey?: boolean;
+  /** The clock of in-process rate-limit windows and cache expiry; tests pass one they can move. Date.now by default. */
+  clock?: () => number;
 }
 
 export interface RunningGateway {
@@ -87,7 +89,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const upstream = new UpstreamClient(config.upstream);
 
-  const sharedState = createSharedState(config, store, logger);
+  const sharedState = createSharedState(config, store, logger, options.clock);
   let ready = true;
   const services: GatewayServices = {
     logger,

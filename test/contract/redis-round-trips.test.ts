@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { admit, type LimitSubject } from '../../src/policy/admission.js';
 import { RedisBudgetLedger } from '../../src/store/redis/redis-budget-ledger.js';
@@ -36,27 +36,43 @@ describe.skipIf(skip !== undefined)('Redis commands per request', () => {
     await (await admit(options)).finish({ tokens: 100, costUsd: 0.001 });
 
     const monitor = await redis.monitor();
-    const commands: string[] = [];
+    const seen: Array<{ command: string; key: string }> = [];
     // MONITOR also shows the commands a script runs inside Redis (source 'lua'): only what the client sent counts.
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && args.some((argument) => argument.startsWith(prefix))) commands.push(String(args[0]).toLowerCase());
+      const key = args.find((argument) => argument.startsWith(prefix));
+      if (source !== 'lua' && key !== undefined) seen.push({ command: String(args[0]).toLowerCase(), key });
     });
+    let markers = 0;
+    const sendMarker = async () => {
+      const marker = `${prefix}marker:${markers++}`;
+      await redis.exists(marker);
+      return marker;
+    };
+    /**
+     * The commands seen since the last call, and nothing after: a marker sent on the same connection reaches
+     * MONITOR after every command sent before it, so once it shows, the list up to it is complete.
+     */
+    const takeCommandsSoFar = async (): Promise<string[]> => {
+      const marker = await sendMarker();
+      await vi.waitFor(() => expect(seen.map((entry) => entry.key)).toContain(marker), { timeout: 2_000, interval: 10 });
+      const end = seen.findIndex((entry) => entry.key === marker);
+      return seen.splice(0, end + 1).slice(0, -1).map((entry) => entry.command);
+    };
     try {
+      // MONITOR may start a moment after it is acknowledged: wait until it shows a marker, then start clean.
+      await vi.waitFor(async () => {
+        await sendMarker();
+        expect(seen).not.toHaveLength(0);
+      }, { timeout: 2_000, interval: 20 });
+      await takeCommandsSoFar();
       const admission = await admit(options);
-      await waitFor(() => commands.length >= 2);
-      const admitting = commands.splice(0);
+      const admitting = await takeCommandsSoFar();
       await admission.finish({ tokens: 80, costUsd: 0.002 });
-      await waitFor(() => commands.length >= 2);
+      const settling = await takeCommandsSoFar();
       expect(admitting).toEqual(['evalsha', 'evalsha']);
-      expect(commands).toEqual(['evalsha', 'evalsha']);
+      expect(settling).toEqual(['evalsha', 'evalsha']);
     } finally {
       monitor.disconnect();
     }
   });
 });
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}

@@ -8,6 +8,7 @@ import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';
 import { RedisBudgetLedger } from '../../src/store/redis/redis-budget-ledger.js';
 import { RedisLimitCounters } from '../../src/store/redis/redis-limit-counters.js';
 import { RedisResponseCache } from '../../src/store/redis/redis-response-cache.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { connectTestRedis } from '../helpers/redis-backend.js';
 
 /**
@@ -17,16 +18,18 @@ interface Backend {
   name: string;
   counters: () => LimitCounters;
   ledger: (baseline: number) => BudgetLedger;
-  cache: () => ResponseCache;
+  /** `now` is the clock of an in-process cache; Redis expires keys on its own clock. */
+  cache: (now: () => number) => ResponseCache;
 }
 
 const redisConnection = await connectTestRedis();
 const backends: Backend[] = [
   {
     name: 'memory',
-    counters: () => new MemoryLimitCounters(),
+    // A clock that stands still: a test's charges never straddle a window boundary (Redis uses its own TIME).
+    counters: () => new MemoryLimitCounters(new ManualClock().now),
     ledger: (baseline) => new MemoryBudgetLedger(async () => baseline),
-    cache: () => new MemoryResponseCache(100),
+    cache: (now) => new MemoryResponseCache(100, now),
   },
 ];
 if ('redis' in redisConnection) {
@@ -150,13 +153,17 @@ describe.each(backends)('$name backend', (backend) => {
 
   describe('response cache', () => {
     it('stores, reads back and expires', async () => {
-      const cache = backend.cache();
+      const clock = new ManualClock();
+      const cache = backend.cache(clock.now);
       const answer = { answer: { kind: 'whole' as const, response: { id: 'x', model: 'm', content: [{ type: 'text' as const, text: 'hi' }], stopReason: 'end' as const, usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } } }, reportedModel: 'm', costUsd: 0.001, storedAt: 1 };
-      await cache.set('k', answer, 200);
+      await cache.set('k', answer, 1_000);
       expect(await cache.get('k')).toEqual(answer);
       expect(await cache.get('missing')).toBeUndefined();
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      expect(await cache.get('k')).toBeUndefined();
+      clock.advance(999);
+      expect(await cache.get('k')).toEqual(answer);
+      clock.advance(1);
+      // In process that is the moment it expires; Redis drops it on its own clock, within the poll's deadline.
+      await expect.poll(() => cache.get('k'), { timeout: 3_000, interval: 50 }).toBeUndefined();
     });
   });
 });

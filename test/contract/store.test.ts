@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -68,7 +68,8 @@ describe.each(backends)('$name store', (backend) => {
     expect(await store.listKeys()).toEqual([created]);
     await expect(store.createKey({ ...created, hash: 'h2' })).rejects.toThrow();
     expect(await store.keysChangedSince(created.updatedAt + 10_000)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The update must carry a later timestamp than the creation: wait for the clock to tick past it, no longer.
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(created.updatedAt), { timeout: 1_000, interval: 1 });
     const updated = await store.updateKey('k1', { teamName: 'research', limits: { budget: { period: 'day', hardUsd: 2 } } });
     expect(updated).toMatchObject({ teamName: 'research', userName: 'ada', limits: { budget: { period: 'day', hardUsd: 2 } } });
     expect(updated!.updatedAt).toBeGreaterThan(created.updatedAt);

@@ -187,7 +187,8 @@ describe('bad input gets a clear error in the caller shape', () => {
         socket.on('error', () => resolve(received));
         socket.setTimeout(2_000, () => socket.destroy());
       });
-      if (reply) expect(reply).toMatch(/^HTTP\/1\.1 4\d\d/);
+      // Every attempt gets an answer, and it is a refusal: silence would let a smuggled request go unnoticed.
+      expect(reply, JSON.stringify(attempt)).toMatch(/^HTTP\/1\.1 4\d\d /);
     }
     const health = await fetch(`${harness.url}/healthz`);
     expect(health.status).toBe(200);

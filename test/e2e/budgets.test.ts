@@ -55,11 +55,16 @@ describe('budgets', () => {
     await harness.gateway.services.principals.reload();
     const first = new OpenAI({ apiKey: await harness.issueKey({ name: 'frugal-1', teamName: 'frugal' }), baseURL: `${harness.url}/v1`, maxRetries: 0 });
     const second = new OpenAI({ apiKey: await harness.issueKey({ name: 'frugal-2', teamName: 'frugal' }), baseURL: `${harness.url}/v1`, maxRetries: 0 });
-    let refused = 0;
+    const refusals: unknown[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
-      await ask(attempt % 2 === 0 ? first : second).catch(() => refused++);
+      await ask(attempt % 2 === 0 ? first : second).catch((error: unknown) => refusals.push(error));
     }
-    expect(refused).toBeGreaterThan(0);
+    expect(refusals.length).toBeGreaterThan(0);
+    // Only budget refusals count: any other failure (a 500, a rate limit) is a bug here, not a refusal.
+    for (const refusal of refusals) {
+      expect(refusal).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(refusal).toMatchObject({ status: 429, code: 'budget_exceeded' });
+    }
     expect((await harness.usageRows()).at(-1)).toMatchObject({ errorCode: 'budget_exceeded.team' });
   });
 

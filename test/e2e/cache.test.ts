@@ -1,14 +1,16 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 let harness: TestGateway;
+const clock = new ManualClock();
 let client: OpenAI;
 const cacheOn = { headers: { 'x-sluice-cache': 'true' } };
 
 beforeAll(async () => {
-  harness = await startTestGateway();
+  harness = await startTestGateway({}, { clock: clock.now });
   client = new OpenAI({ apiKey: harness.token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
 });
 afterAll(() => harness.close());
@@ -52,7 +54,10 @@ describe('response cache', () => {
     await client.chat.completions.create(question('short lived'), shortLived);
     await client.chat.completions.create(question('short lived'), shortLived);
     expect(harness.upstream.requests).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    clock.advance(999);
+    const before = await client.chat.completions.create(question('short lived'), shortLived).withResponse();
+    expect(before.response.headers.get('x-sluice-cache')).toBe('HIT');
+    clock.advance(1);
     const after = await client.chat.completions.create(question('short lived'), shortLived).withResponse();
     expect(after.response.headers.get('x-sluice-cache')).toBe('MISS');
     expect(harness.upstream.requests).toHaveLength(2);

@@ -1,19 +1,18 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 let harness: TestGateway;
+// Limits count in fixed minute windows on this clock: it moves only when a test moves it, so no test straddles a
+// window boundary by chance.
+const clock = new ManualClock();
 
 beforeAll(async () => {
-  harness = await startTestGateway();
+  harness = await startTestGateway({}, { clock: clock.now });
 });
 afterAll(() => harness.close());
-beforeEach(async () => {
-  harness.upstream.reset();
-  // Limits count in fixed minute windows: keep each test clear of a window boundary.
-  const leftInMinute = 60_000 - (Date.now() % 60_000);
-  if (leftInMinute < 8_000) await new Promise((resolve) => setTimeout(resolve, leftInMinute + 100));
-});
+beforeEach(() => harness.upstream.reset());
 
 const ask = (client: OpenAI) =>
   client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
@@ -37,6 +36,10 @@ describe('rate limits through the gateway', () => {
     expect(rows.at(-1)).toMatchObject({ statusCode: 429, errorCode: 'rate_limited.key.requests_per_minute' });
     // 100 admitted calls reached the upstream, no more.
     expect(harness.upstream.requests).toHaveLength(100);
+    // The next minute's window starts empty.
+    clock.advance(60_000);
+    const nextMinute = await ask(client);
+    expect(nextMinute.response.headers.get('x-ratelimit-remaining-requests')).toBe('99');
   });
 
   it('team limits and team allow-lists apply to every key of the team', async () => {

@@ -1,20 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /**
  * Redis stopped mid-run: a private redis-server on a spare port is started, killed and started again while
  * a gateway keeps serving. Skips, saying why, where redis-server is not installed.
  */
 const redisServer = spawnSync('which', ['redis-server'], { encoding: 'utf8' }).stdout.trim();
-const cli = join(process.cwd(), 'dist/src/cli/main.js');
 let redis: ChildProcess | undefined;
-let gateway: ChildProcess | undefined;
-let dataDir = '';
 let port = 0;
 
 async function sparePort(): Promise<number> {
@@ -30,72 +26,60 @@ async function startRedis(): Promise<void> {
   redis = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
   client.on('error', () => undefined);
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      return;
-    } catch {
-      client.disconnect();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  try {
+    await vi.waitFor(
+      async () => {
+        if (client.status !== 'ready') await client.connect().catch(() => undefined);
+        expect(await client.ping()).toBe('PONG');
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+  } finally {
+    client.disconnect();
   }
-  throw new Error('private redis-server did not start');
 }
 
 async function stopRedis(): Promise<void> {
-  if (!redis || redis.exitCode !== null) return;
+  // A process killed by a signal keeps exitCode null: without the signalCode check a second stop would wait forever.
+  if (!redis || redis.exitCode !== null || redis.signalCode !== null) return;
   const exited = new Promise((resolve) => redis!.on('exit', resolve));
   redis.kill('SIGKILL');
   await exited;
 }
 
 describe.skipIf(!redisServer)(`Redis outage${redisServer ? '' : ' (skipped: redis-server is not installed)'}`, () => {
-  let url = '';
+  let harness: TestGateway;
   let token = '';
+  // The fallback's in-process windows run on this clock, so the whole outage falls in one window.
+  const clock = new ManualClock();
 
   beforeAll(async () => {
     port = await sparePort();
     await startRedis();
-    dataDir = await mkdtemp(join(tmpdir(), 'sluice-outage-'));
-    const configPath = join(dataDir, 'sluice.yaml');
-    await writeFile(configPath, [`dataDir: ${dataDir}`, 'server: { port: 0 }', 'logLevel: error', 'mock: on', `redis: { url: "redis://127.0.0.1:${port}", instances: 2 }`, ''].join('\n'));
-    const issued = spawnSync(process.execPath, [cli, 'keys', 'issue', '--name', 'outage', '--rpm', '20', '--config', configPath], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    token = issued.stdout.trim();
-    gateway = spawn(process.execPath, [cli, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-    url = await new Promise((resolve, reject) => {
-      let output = '';
-      gateway!.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match?.[1]) resolve(match[1]);
-      });
-      gateway!.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-    });
+    harness = await startTestGateway({ redis: { url: `redis://127.0.0.1:${port}`, instances: 2 } }, { clock: clock.now });
+    token = await harness.issueKey({ name: 'outage', limits: { requestsPerMinute: 20 } });
   });
 
   afterAll(async () => {
-    gateway?.kill('SIGKILL');
+    await harness?.close();
     await stopRedis();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   const timedCall = async () => {
     const started = performance.now();
-    const response = await fetch(`${url}/v1/chat/completions`, {
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'mock-echo', messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
     });
     await response.arrayBuffer();
     return { status: response.status, elapsedMs: performance.now() - started, remaining: response.headers.get('x-ratelimit-remaining-requests') };
   };
 
   it('keeps serving on this instance\'s share of the limit, with bounded latency, and recovers when Redis returns', async () => {
-    const left = 60_000 - (Date.now() % 60_000);
-    if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 200));
     expect((await timedCall()).status).toBe(200);
+    // The outage starts in a fresh window of the local fallback, whichever counters served the call before it.
+    clock.advance(60_000);
 
     await stopRedis();
     const during = [];
@@ -103,19 +87,27 @@ describe.skipIf(!redisServer)(`Redis outage${redisServer ? '' : ' (skipped: redi
     // The key allows 20 a minute across 2 instances: alone, this one allows its share of 10.
     expect(during.filter((call) => call.status === 200)).toHaveLength(10);
     expect(during.filter((call) => call.status === 429)).toHaveLength(5);
+    expect(during.map((call) => call.remaining).slice(0, 10)).toEqual(['9', '8', '7', '6', '5', '4', '3', '2', '1', '0']);
     expect(Math.max(...during.map((call) => call.elapsedMs))).toBeLessThan(500);
 
     await startRedis();
     // The restarted Redis is empty: counters appear in it only once the gateway uses it again, unrestarted.
     const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0 });
     client.on('error', () => undefined);
-    let recovered = false;
-    for (let attempt = 0; attempt < 50 && !recovered; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect((await timedCall()).status).toBeLessThan(500);
-      recovered = (await client.keys('sluice:limits:*')).length > 0;
+    try {
+      await vi.waitFor(
+        async () => {
+          expect((await timedCall()).status).toBeLessThan(500);
+          expect(await client.keys('sluice:limits:*')).not.toHaveLength(0);
+        },
+        { timeout: 5_000, interval: 100 },
+      );
+    } finally {
+      client.disconnect();
     }
-    client.disconnect();
-    expect(recovered).toBe(true);
+    // Back on the shared count: a fresh Redis window, whatever the local one had used.
+    const shared = await timedCall();
+    expect(shared.status).toBe(200);
+    expect(Number(shared.remaining)).toBeGreaterThan(10);
   });
 });

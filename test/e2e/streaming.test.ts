@@ -1,7 +1,8 @@
-import { request } from 'node:http';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 let harness: TestGateway;
@@ -70,7 +71,11 @@ describe('streaming', () => {
       (last) => last?.outcome === 'cancelled',
     );
     expect(row).toMatchObject({ statusCode: 499, errorCode: 'client_closed_request', stream: true });
-    expect(row!.inputTokens).toBe(harness.upstream.requests[0]!.sentUsage?.inputTokens ?? row!.inputTokens);
+    // Anthropic states the prompt's size in message_start, long before the cut: the row has the reported count.
+    const sent = harness.upstream.requests[0]!.sentUsage;
+    expect(sent?.inputTokens).toBeGreaterThan(0);
+    expect(row!.inputTokens).toBe(sent!.inputTokens);
+    expect(row!.inputTokensEstimated).toBe(false);
     expect(row!.outputTokens).toBeGreaterThan(0);
     expect(row!.outputTokensEstimated).toBe(true);
   });
@@ -143,31 +148,49 @@ describe('streaming', () => {
   });
 
   it('holds back reading the upstream while the client does not read (backpressure)', async () => {
-    // Tens of megabytes: more than every socket buffer between the three processes can hold.
+    // Tens of megabytes: more than every socket buffer between client, gateway and upstream can hold.
     const words = 200_000;
     harness.upstream.enqueue({ reply: Array.from({ length: words }, (_, index) => `w${index}`).join(' ') });
-    const clientRequest = request(`${harness.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.token}` },
-    });
-    const response = await new Promise<import('node:http').IncomingMessage>((resolve) => {
-      clientRequest.on('response', resolve);
-      clientRequest.end(JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'big' }] }));
-    });
-    response.pause();
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    // Had the gateway kept reading into memory, the upstream would long have finished writing.
-    expect(harness.upstream.requests[0]!.completed).toBe(false);
-    let total = 0;
-    response.on('data', (chunk: Buffer) => (total += chunk.length));
-    response.resume();
-    await new Promise((resolve) => response.on('end', resolve));
-    expect(harness.upstream.requests[0]!.completed).toBe(true);
-    const row = await eventually(
-      () => harness.usageRows().then((rows) => rows.at(-1)),
-      (last) => last?.outcome === 'ok' && last.stream,
-    );
-    expect(row!.outputTokens).toBe(words);
-    expect(total).toBeGreaterThan(words * 100);
+    // Gateway and fake upstream run in this process: their sides of the two exchanges show what each is doing.
+    let gatewayResponse: ServerResponse | undefined;
+    let upstreamResponse: ServerResponse | undefined;
+    const onServerRequest = (message: unknown) => {
+      const { request: incoming, response: outgoing, server } = message as { request: IncomingMessage; response: ServerResponse; server: unknown };
+      if (incoming.url !== '/v1/chat/completions') return;
+      if (server === harness.gateway.app.server) gatewayResponse = outgoing;
+      else upstreamResponse = outgoing;
+    };
+    diagnosticsChannel.subscribe('http.server.request.start', onServerRequest);
+    try {
+      const clientRequest = request(`${harness.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.token}` },
+      });
+      const response = await new Promise<IncomingMessage>((resolve) => {
+        clientRequest.on('response', resolve);
+        clientRequest.end(JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'big' }] }));
+      });
+      response.pause();
+      // The client reads nothing, so the buffers towards it fill up and the relay must stop and wait for them to
+      // drain (reading no more from the upstream meanwhile). A relay that wrote on regardless, piling the answer
+      // up in memory, never waits: this fails at its deadline. (Waiting a fixed time for the upstream to finish
+      // could not tell: on a busy machine it takes longer than any such wait to write tens of megabytes.)
+      await vi.waitFor(() => expect(gatewayResponse?.listenerCount('drain')).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+      expect(upstreamResponse?.writableFinished).toBe(false);
+      expect(harness.upstream.requests[0]!.completed).toBe(false);
+      let total = 0;
+      response.on('data', (chunk: Buffer) => (total += chunk.length));
+      response.resume();
+      await new Promise((resolve) => response.on('end', resolve));
+      expect(harness.upstream.requests[0]!.completed).toBe(true);
+      const row = await eventually(
+        () => harness.usageRows().then((rows) => rows.at(-1)),
+        (last) => last?.outcome === 'ok' && last.stream,
+      );
+      expect(row!.outputTokens).toBe(words);
+      expect(total).toBeGreaterThan(words * 100);
+    } finally {
+      diagnosticsChannel.unsubscribe('http.server.request.start', onServerRequest);
+    }
   });
 });

@@ -225,6 +225,8 @@ describe('one call, one count', () => {
     const rows = (await harness.usageRows()).slice(-2);
     expect(rows[0]!.inboundDialect).not.toBe(rows[1]!.inboundDialect);
     expect([rows[0]!.inputTokens, rows[0]!.outputTokens]).toEqual([rows[1]!.inputTokens, rows[1]!.outputTokens]);
+    // Both priced (two nulls would be equal too), and priced the same.
+    expect(rows[0]!.costUsd).toBeGreaterThan(0);
     expect(rows[0]!.costUsd).toBe(rows[1]!.costUsd);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gateway-key.js';
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
@@ -32,9 +33,10 @@ export interface TestGateway {
 
 /**
  * Starts the real server on an ephemeral port with every provider pointed at a private fake upstream,
- * a fresh data directory and one ordinary key. `config` is merged over the defaults (top-level keys).
+ * a fresh data directory and one ordinary key. `config` is merged over the defaults (top-level keys);
+ * `clock` drives the in-process rate-limit windows and cache expiry (see `ManualClock`).
  */
-export async function startTestGateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
+export async function startTestGateway(config: Record<string, unknown> = {}, options: { clock?: () => number } = {}): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
   const parsed = parseConfig(
@@ -56,7 +58,7 @@ export async function startTestGateway(config: Record<string, unknown> = {}): Pr
     },
     {},
   );
-  const gateway = await startGateway({ config: parsed, env: {} });
+  const gateway = await startGateway({ config: parsed, env: {}, clock: options.clock });
   const issueKey = async (options: IssueKeyOptions): Promise<string> => {
     const { token } = await issueGatewayKey(gateway.services.store, options);
     return token;
@@ -82,13 +84,17 @@ export async function startTestGateway(config: Record<string, unknown> = {}): Pr
   };
 }
 
-/** Waits until `predicate` holds, polling; for effects that land asynchronously (usage rows after a cancel). */
+/**
+ * Waits until `predicate` holds, polling, and fails at the deadline with the last value seen; for effects that
+ * land asynchronously (usage rows after a cancel).
+ */
 export async function eventually<T>(probe: () => Promise<T> | T, predicate: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (!predicate(value)) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
 }

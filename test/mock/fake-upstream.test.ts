@@ -41,6 +41,9 @@ async function rawStream(path: string, headers: Record<string, string>, body: un
   });
 }
 
+/** An SDK's error class, to check which one a status becomes. */
+type ErrorClass = abstract new (...args: never[]) => Error;
+
 function postJson(path: string, headers: Record<string, string>, body: unknown): Promise<Response> {
   return fetch(`${upstream.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
@@ -261,22 +264,66 @@ describe('errors in each provider shape', () => {
     expect(directed).toMatchObject({ error: { type: 'error', error: { type: 'rate_limit_error' }, request_id: expect.stringMatching(/^req_/) } });
   });
 
-  it('maps each status to the provider error type', async () => {
-    const anthropicTypes: Record<number, string> = {
-      400: 'invalid_request_error',
-      401: 'authentication_error',
-      403: 'permission_error',
-      404: 'not_found_error',
-      413: 'request_too_large',
-      429: 'rate_limit_error',
-      500: 'api_error',
-      529: 'overloaded_error',
-    };
-    for (const [status, type] of Object.entries(anthropicTypes)) {
-      upstream.enqueue({ status: Number(status), errorMessage: `boom ${status}` });
+  it('maps each status to the error type the provider documents', async () => {
+    // Written from https://docs.claude.com/en/api/errors ("HTTP errors"), not from the fake's own table; the
+    // docs add that other 4XX statuses may also use invalid_request_error (422 here). The SDK's class per
+    // status is a second, independent reading of the same status.
+    const anthropicDocumented: Array<[status: number, type: string, sdkClass: ErrorClass]> = [
+      [400, 'invalid_request_error', Anthropic.BadRequestError],
+      [401, 'authentication_error', Anthropic.AuthenticationError],
+      [403, 'permission_error', Anthropic.PermissionDeniedError],
+      [404, 'not_found_error', Anthropic.NotFoundError],
+      [413, 'request_too_large', Anthropic.APIError],
+      [422, 'invalid_request_error', Anthropic.UnprocessableEntityError],
+      [429, 'rate_limit_error', Anthropic.RateLimitError],
+      [500, 'api_error', Anthropic.InternalServerError],
+      [529, 'overloaded_error', Anthropic.InternalServerError],
+    ];
+    for (const [status, type, sdkClass] of anthropicDocumented) {
+      upstream.enqueue({ status, errorMessage: `boom ${status}` });
       const response = await postJson('/v1/messages', { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' }, { model: 'm', max_tokens: 1, messages: [] });
-      expect(response.status).toBe(Number(status));
-      expect(await response.json()).toMatchObject({ type: 'error', error: { type, message: `boom ${status}` } });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ type: 'error', error: { type, message: `boom ${status}` }, request_id: expect.stringMatching(/^req_/) });
+      upstream.enqueue({ status });
+      const failure = await anthropic.messages.create({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(sdkClass);
+      expect(failure).toMatchObject({ status, error: { error: { type } } });
+    }
+
+    // https://ai.google.dev/gemini-api/docs/troubleshooting ("Gemini API backend service error codes"), plus
+    // 401 UNAUTHENTICATED, the google.rpc code Google APIs send for a missing or bad credential.
+    const geminiDocumented: Array<[status: number, statusName: string]> = [
+      [400, 'INVALID_ARGUMENT'],
+      [401, 'UNAUTHENTICATED'],
+      [403, 'PERMISSION_DENIED'],
+      [404, 'NOT_FOUND'],
+      [429, 'RESOURCE_EXHAUSTED'],
+      [500, 'INTERNAL'],
+      [503, 'UNAVAILABLE'],
+      [504, 'DEADLINE_EXCEEDED'],
+    ];
+    for (const [status, statusName] of geminiDocumented) {
+      upstream.enqueue({ status, errorMessage: `boom ${status}` });
+      const response = await postJson('/v1beta/models/gemini-2.5-flash:generateContent', { 'x-goog-api-key': 'k' }, { contents: [{ role: 'user', parts: [{ text: 'x' }] }] });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toEqual({ error: { code: status, message: `boom ${status}`, status: statusName } });
+    }
+
+    // OpenAI documents no type per status; its SDK picks the error class from the status alone.
+    const openAiClasses: Array<[status: number, sdkClass: ErrorClass]> = [
+      [400, OpenAI.BadRequestError],
+      [401, OpenAI.AuthenticationError],
+      [403, OpenAI.PermissionDeniedError],
+      [404, OpenAI.NotFoundError],
+      [429, OpenAI.RateLimitError],
+      [500, OpenAI.InternalServerError],
+      [503, OpenAI.InternalServerError],
+    ];
+    for (const [status, sdkClass] of openAiClasses) {
+      upstream.enqueue({ status, errorMessage: `boom ${status}` });
+      const failure = await openAi.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(sdkClass);
+      expect(failure).toMatchObject({ status, error: { message: `boom ${status}`, param: null } });
     }
     upstream.enqueue({ status: 503 });
     const unavailable = await postJson('/v1/chat/completions', { authorization: 'Bearer k' }, { model: 'm', messages: [] });

@@ -4,6 +4,7 @@ import { effectiveLimits } from '../../src/policy/effective-limits.js';
 import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 describe('effective limits', () => {
   it('takes the subject value, else the default, and 0 turns a limit off', () => {
@@ -37,7 +38,7 @@ describe('memory limit counters', () => {
   });
 
   it('hand out and take back concurrency slots', async () => {
-    const counters = new MemoryLimitCounters();
+    const counters = new MemoryLimitCounters(new ManualClock().now);
     const slot = { windows: [], windowMs: 60_000, slots: [{ counter: 's', limit: 2 }] };
     expect((await counters.charge(slot)).admitted).toBe(true);
     expect((await counters.charge(slot)).admitted).toBe(true);
@@ -54,19 +55,25 @@ describe('admission', () => {
   ];
 
   it('refuses past the tightest limit with headers, retry-after and the limit named', async () => {
-    const counters = new MemoryLimitCounters();
-    const admitted = await admit({ subjects: subjects({ requestsPerMinute: 10 }), counters, estimateTokens: () => 0 });
-    expect(admitted.headers).toMatchObject({ 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '2' });
-    await admit({ subjects: subjects({ requestsPerMinute: 10 }), counters, estimateTokens: () => 0 });
-    await admit({ subjects: subjects({ requestsPerMinute: 10 }), counters, estimateTokens: () => 0 });
-    const refusal = await admit({ subjects: subjects({ requestsPerMinute: 10 }), counters, estimateTokens: () => 0 }).catch((error: unknown) => error);
+    // 45 s into a minute window: 15 s until it resets, on the clock the counters and admission share.
+    const clock = new ManualClock(60_000 * 29_000_000 + 45_000);
+    const counters = new MemoryLimitCounters(clock.now);
+    const options = { subjects: subjects({ requestsPerMinute: 10 }), counters, estimateTokens: () => 0, now: clock.now };
+    const admitted = await admit(options);
+    expect(admitted.headers).toMatchObject({ 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '2', 'x-ratelimit-reset-requests': '15s' });
+    await admit(options);
+    clock.advance(5_000);
+    await admit(options);
+    const refusal = await admit(options).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(GatewayError);
     expect(refusal).toMatchObject({ status: 429, code: 'rate_limited', reason: 'rate_limited.team.requests_per_minute' });
-    expect(Number((refusal as GatewayError).headers['retry-after'])).toBeGreaterThan(0);
+    expect((refusal as GatewayError).headers).toMatchObject({ 'retry-after': '10', 'x-ratelimit-reset-requests': '10s', 'x-ratelimit-remaining-requests': '0' });
+    clock.advance(10_000);
+    await expect(admit(options)).resolves.toMatchObject({ headers: { 'x-ratelimit-remaining-requests': '2', 'x-ratelimit-reset-requests': '60s' } });
   });
 
   it('charges estimated tokens and settles them to the real count', async () => {
-    const counters = new MemoryLimitCounters();
+    const counters = new MemoryLimitCounters(new ManualClock().now);
     const tokenSubjects: LimitSubject[] = [{ scope: 'key', id: 'k2', limits: { tokensPerMinute: 1000 } }];
     const first = await admit({ subjects: tokenSubjects, counters, estimateTokens: () => 900 });
     await expect(admit({ subjects: tokenSubjects, counters, estimateTokens: () => 200 })).rejects.toMatchObject({ reason: 'rate_limited.key.tokens_per_minute' });
@@ -76,7 +83,7 @@ describe('admission', () => {
   });
 
   it('caps requests in flight and gives slots back on release', async () => {
-    const counters = new MemoryLimitCounters();
+    const counters = new MemoryLimitCounters(new ManualClock().now);
     const capped: LimitSubject[] = [{ scope: 'user', id: 'u1', limits: { concurrentRequests: 1 } }];
     const holding = await admit({ subjects: capped, counters, estimateTokens: () => 0 });
     await expect(admit({ subjects: capped, counters, estimateTokens: () => 0 })).rejects.toMatchObject({ code: 'concurrency_limited', reason: 'concurrency_limited.user' });
@@ -86,17 +93,20 @@ describe('admission', () => {
   });
 
   it('gives back the limit charge when the budget refuses, and the reservation when a limit refuses', async () => {
-    const counters = new MemoryLimitCounters();
+    // Mid-November 2026: the budget account is November's, whatever the real date.
+    const clock = new ManualClock(Date.UTC(2026, 10, 15, 12));
+    const counters = new MemoryLimitCounters(clock.now);
     const ledger = new MemoryBudgetLedger(async () => 0.99);
     const budgeted: LimitSubject[] = [{ scope: 'key', id: 'k3', limits: { requestsPerMinute: 1, concurrentRequests: 1, budget: { hardUsd: 1, period: 'month' } } }];
-    await expect(admit({ subjects: budgeted, counters, ledger, estimateTokens: () => 0, maximumCostUsd: () => 0.5 })).rejects.toMatchObject({ code: 'budget_exceeded' });
+    const options = { subjects: budgeted, counters, ledger, estimateTokens: () => 0, now: clock.now };
+    await expect(admit({ ...options, maximumCostUsd: () => 0.5 })).rejects.toMatchObject({ code: 'budget_exceeded' });
     // Neither the request window nor the slot was kept by the refused request.
-    const admitted = await admit({ subjects: budgeted, counters, ledger, estimateTokens: () => 0, maximumCostUsd: () => 0.005 });
+    const admitted = await admit({ ...options, maximumCostUsd: () => 0.005 });
     expect(admitted.holdsBudget).toBe(true);
-    await expect(admit({ subjects: budgeted, counters, ledger, estimateTokens: () => 0, maximumCostUsd: () => 0.001 })).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(admit({ ...options, maximumCostUsd: () => 0.001 })).rejects.toMatchObject({ code: 'rate_limited' });
     expect(ledger.openReservations).toBe(1);
     await admitted.finish({ tokens: 0, costUsd: 0.002 });
     expect(ledger.openReservations).toBe(0);
-    expect(await ledger.spent(`key:k3:${new Date().toISOString().slice(0, 7)}`)).toBeCloseTo(0.992, 9);
+    expect(await ledger.spent('key:k3:2026-11')).toBeCloseTo(0.992, 9);
   });
 });

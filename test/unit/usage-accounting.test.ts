@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/server/logger.js';
 import { Pricer } from '../../src/usage/pricing.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
@@ -93,22 +93,34 @@ describe('usage writer', () => {
         });
       },
     };
-    const writer = new UsageWriter({ sink, flushIntervalMs: 60_000, batchSize: 4, logger: createLogger('silent') });
-    for (let index = 0; index < 4; index++) writer.enqueue(row(index));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(written).toEqual([4]);
-    // Two rows arrive while the first batch is being written: not worth a hand-off of their own.
-    writer.enqueue(row(4));
-    writer.enqueue(row(5));
-    releaseWrite();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(written).toEqual([4]);
-    expect(writer.queuedRows).toBe(2);
-    const flushed = writer.flush();
-    await new Promise((resolve) => setImmediate(resolve));
-    releaseWrite();
-    await flushed;
-    expect(written).toEqual([4, 2]);
-    expect(writer.queuedRows).toBe(0);
+    // The writer's timers run on fake time: "until the next tick" is then a minute the test can skip through.
+    vi.useFakeTimers();
+    try {
+      const writer = new UsageWriter({ sink, flushIntervalMs: 60_000, batchSize: 4, logger: createLogger('silent') });
+      for (let index = 0; index < 4; index++) writer.enqueue(row(index));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(written).toEqual([4]);
+      // Two rows arrive while the first batch is being written: not worth a hand-off of their own.
+      writer.enqueue(row(4));
+      writer.enqueue(row(5));
+      releaseWrite();
+      await vi.advanceTimersByTimeAsync(59_999);
+      expect(written).toEqual([4]);
+      expect(writer.queuedRows).toBe(2);
+      const flushed = writer.flush();
+      await vi.advanceTimersByTimeAsync(0);
+      releaseWrite();
+      await flushed;
+      expect(written).toEqual([4, 2]);
+      expect(writer.queuedRows).toBe(0);
+      // And the tick writes what a later write leaves behind, without a flush.
+      writer.enqueue(row(6));
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(written).toEqual([4, 2, 1]);
+      releaseWrite();
+      await writer.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

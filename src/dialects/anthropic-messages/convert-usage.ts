@@ -9,12 +9,13 @@ export function convertAnthropicUsage(usage: unknown): TokenUsage | undefined {
   const fields = usage as Record<string, unknown>;
   const cacheReadTokens = countOf(fields.cache_read_input_tokens);
   const cacheWriteTokens = countOf(fields.cache_creation_input_tokens);
+  const outputDetails = (fields.output_tokens_details ?? {}) as Record<string, unknown>;
   return {
     inputTokens: countOf(fields.input_tokens) + cacheReadTokens + cacheWriteTokens,
     outputTokens: countOf(fields.output_tokens),
     cacheReadTokens,
     cacheWriteTokens,
-    // Anthropic bills thinking as output and does not report it separately.
-    reasoningTokens: 0,
+    // Thinking is billed as output; newer API versions also say how much of it was thinking.
+    reasoningTokens: countOf(outputDetails.thinking_tokens),
   };
 }

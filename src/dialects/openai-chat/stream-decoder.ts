@@ -35,6 +35,8 @@ export function createOpenAiChatStreamDecoder(): StreamDecoder {
       const delta = (choice.delta ?? {}) as Json;
       if (typeof delta.reasoning_content === 'string' && delta.reasoning_content) events.push({ type: 'reasoning-delta', text: delta.reasoning_content });
       if (typeof delta.content === 'string' && delta.content) events.push({ type: 'text-delta', text: delta.content });
+      // A refusal streams in its own field; as in a whole answer, it is the text the caller gets.
+      if (typeof delta.refusal === 'string' && delta.refusal) events.push({ type: 'text-delta', text: delta.refusal });
       for (const call of (delta.tool_calls as Json[] | undefined) ?? []) {
         const index = typeof call.index === 'number' ? call.index : 0;
         const fn = (call.function ?? {}) as Json;

@@ -6,7 +6,7 @@ import { readEventJson, unreadableEvent } from '../read-event-json.js';
 
 interface ChunkShape {
   model?: unknown;
-  choices?: Array<{ delta?: { content?: unknown; reasoning_content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>;
+  choices?: Array<{ delta?: { content?: unknown; refusal?: unknown; reasoning_content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>;
   usage?: unknown;
   error?: { message?: unknown };
 }
@@ -36,6 +36,7 @@ export function createOpenAiChatStreamTap(options: { removeInjectedUsageChunk: b
         const delta = choice.delta;
         if (!delta) continue;
         if (typeof delta.content === 'string') state.characters += delta.content.length;
+        if (typeof delta.refusal === 'string') state.characters += delta.refusal.length;
         if (typeof delta.reasoning_content === 'string') state.characters += delta.reasoning_content.length;
         for (const toolCall of delta.tool_calls ?? []) {
           const argumentsText = toolCall.function?.arguments;

@@ -29,6 +29,12 @@ export function createResponsesStreamDecoder(): StreamDecoder {
         if (item.type === 'custom_tool_call') customInput.set(String(item.id), '');
         return [{ type: 'tool-call-start', index, id: String(item.call_id), name: String(item.name) }];
       }
+      case 'response.output_item.done': {
+        // Encrypted reasoning (include: reasoning.encrypted_content) arrives whole with the finished item.
+        const item = (payload.item ?? {}) as Json;
+        if (item.type !== 'reasoning' || typeof item.encrypted_content !== 'string' || !item.encrypted_content) return [];
+        return [{ type: 'reasoning-state', state: { family: 'openai', value: item.encrypted_content } }];
+      }
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         return [{ type: 'text-delta', text: String(payload.delta ?? '') }];
