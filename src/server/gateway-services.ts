@@ -33,6 +33,8 @@ export interface GatewayServices {
   aliases: ReadonlyMap<string, string>;
   upstream: UpstreamClient;
   usageWriter: UsageWriter;
+  /** The clock of rate-limit windows, budget periods and retry-after (Date.now; tests pass one they move). */
+  clock: () => number;
   /** False once shutdown has begun, so /readyz turns the load balancer away. */
   isReady(): boolean;
 }

@@ -108,6 +108,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     aliases: new Map(Object.entries(config.aliases)),
     upstream,
     usageWriter,
+    clock: options.clock ?? Date.now,
     isReady: () => ready,
   };
   const drain = new ConnectionDrain(logger);

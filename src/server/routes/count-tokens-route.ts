@@ -58,6 +58,7 @@ async function countTokens(
     call.admission = await admit({
       subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
       counters: services.limitCounters,
+      now: services.clock,
       estimateTokens: () => 0,
     });
     await answerCount(call);

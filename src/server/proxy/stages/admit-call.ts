@@ -26,6 +26,7 @@ export async function admitCall(call: ModelCall): Promise<void> {
   call.admission = await admit({
     subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
     counters: services.limitCounters,
+    now: services.clock,
     estimateTokens: () => call.estimateInputTokens() + maximumOutputTokens(call),
     ledger: services.budgetLedger,
     maximumCostUsd: () =>
