@@ -54,6 +54,8 @@ import { TargetStats } from './target-stats.js';
 
 export type { RequestFacts };
 
+const noTargets: readonly RouteTarget[] = Object.freeze([]);
+
 export interface PlanRequest {
   route: ResolvedRoute;
   /** What the request needs; asked for only when a candidate could be excluded (it may decode the body). */
@@ -146,15 +148,26 @@ export class Router {
     if (!group) return this.#planPlainModel(route, needs);
 
     const requestNeeds = needs();
-    const { eligible, excluded, dropReasoning } = eligibleTargets(route.candidates, requestNeeds);
-    if (eligible.length === 0) throw noEligibleTargetError(route, excluded);
+    const eligibility = eligibleTargets(route.candidates, requestNeeds);
+    const { eligible } = eligibility;
+    if (eligible.length === 0) throw noEligibleTargetError(route, eligibility.excluded);
     const policy = this.#policies.get(group.name)!;
     const context: PolicyContext = { group, requestedName: route.requestedName, request, needs: requestNeeds, stats: this.stats };
-    const base = { route, group, policy: group.policy, excluded, dropReasoning, retry: group.retry, timeToFirstTokenMs: group.timeToFirstTokenMs };
+    const planOf = (candidates: readonly RouteTarget[], probe: RouteTarget | undefined, cooling: readonly RouteTarget[], cooldownsIgnored: boolean): RoutePlan => ({
+      route,
+      group,
+      policy: group.policy,
+      candidates,
+      probe,
+      excluded: eligibility.excluded,
+      cooling,
+      cooldownsIgnored,
+      dropReasoning: eligibility.dropReasoning,
+      retry: group.retry,
+      timeToFirstTokenMs: group.timeToFirstTokenMs,
+    });
 
-    if (!policy.skipsCoolingTargets) {
-      return this.#ordered(policy.order(eligible, context), (ordered) => ({ ...base, candidates: ordered, probe: undefined, cooling: [], cooldownsIgnored: false }));
-    }
+    if (!policy.skipsCoolingTargets) return this.#ordered(policy.order(eligible, context), (ordered) => planOf(ordered, undefined, noTargets, false));
 
     let usable: RouteTarget[] = eligible;
     const cooling: RouteTarget[] = [];
@@ -174,14 +187,10 @@ export class Router {
       // Nothing available: rather than refuse, try the cooling targets too (after a probe, if one was won).
       const cooldownsIgnored = usable.length === 0 && eligible.some((target) => target !== probe);
       const offered = cooldownsIgnored ? eligible.filter((target) => target !== probe) : usable;
-      if (offered.length === 0) return { ...base, candidates: [probe!], probe, cooling, cooldownsIgnored: false };
-      return this.#ordered(policy.order(offered, context), (ordered) => ({
-        ...base,
-        candidates: probe ? [probe, ...ordered] : ordered,
-        probe,
-        cooling: cooldownsIgnored ? [] : cooling,
-        cooldownsIgnored,
-      }));
+      if (offered.length === 0) return planOf([probe!], probe, cooling, false);
+      return this.#ordered(policy.order(offered, context), (ordered) =>
+        planOf(probe ? [probe, ...ordered] : ordered, probe, cooldownsIgnored ? noTargets : cooling, cooldownsIgnored),
+      );
     };
 
     if (!halfOpen) return finish(undefined);

@@ -1,6 +1,7 @@
 import type { Pricer } from '../../usage/pricing.js';
 import type { RouteTarget } from '../route-target.js';
 import type { PolicyContext, RoutingPolicy } from './routing-policy.js';
+import { sortTargetsBy } from './sort-targets-by.js';
 
 /** Output tokens assumed for a request that sets no maximum. */
 export const assumedOutputTokens = 1_000;
@@ -37,19 +38,18 @@ export class CostPolicy implements RoutingPolicy {
   order(targets: readonly RouteTarget[], { request, needs }: PolicyContext): readonly RouteTarget[] {
     const inputTokens = request.estimateInputTokens();
     const outputTokens = needs?.maxOutputTokens ?? assumedOutputTokens;
-    const cost = new Map(targets.map((target) => [target, this.estimateUsd(target, inputTokens, outputTokens)]));
-    return [...targets].sort((left, right) => cost.get(left)! - cost.get(right)!);
+    const now = this.#now();
+    return sortTargetsBy(targets, (target) => this.estimateUsd(target, inputTokens, outputTokens, now));
   }
 
   /** What the call would cost on a target, Infinity when its price is unknown. */
-  estimateUsd(target: RouteTarget, inputTokens: number, outputTokens: number): number {
-    const rates = this.#ratesOf(target);
+  estimateUsd(target: RouteTarget, inputTokens: number, outputTokens: number, now: number = this.#now()): number {
+    const rates = this.#ratesOf(target, now);
     if (rates.input === null || rates.output === null) return Number.POSITIVE_INFINITY;
     return inputTokens * rates.input + outputTokens * rates.output;
   }
 
-  #ratesOf(target: RouteTarget): TargetRates {
-    const now = this.#now();
+  #ratesOf(target: RouteTarget, now: number): TargetRates {
     const cached = this.#rates.get(target.id);
     if (cached && cached.until > now) return cached;
     const priceOf = (inputTokens: number, outputTokens: number) =>

@@ -1,5 +1,6 @@
 import type { RouteTarget } from '../route-target.js';
 import type { PolicyContext, RoutingPolicy } from './routing-policy.js';
+import { sortTargetsBy } from './sort-targets-by.js';
 
 /**
  * Lowest recent time to first token first (a moving average per target). Targets with no recent
@@ -10,8 +11,8 @@ export const leastLatencyPolicy: RoutingPolicy = {
   name: 'least-latency',
   skipsCoolingTargets: true,
   order(targets: readonly RouteTarget[], { stats }: PolicyContext): readonly RouteTarget[] {
-    const latency = new Map(targets.map((target) => [target, stats.timeToFirstTokenMs(target.id) ?? -1]));
-    // Array#sort is stable: equal estimates (and the unknown, all -1) keep config order.
-    return [...targets].sort((left, right) => latency.get(left)! - latency.get(right)!);
+    const now = stats.now();
+    // The unknown all sort as -1, keeping config order among themselves.
+    return sortTargetsBy(targets, (target) => stats.timeToFirstTokenMs(target.id, now) ?? -1);
   },
 };
