@@ -218,6 +218,12 @@ describe.each(backends)('cooldowns on $name', (backend) => {
     expect(second.status(target)).toBe('available');
     expect(first.status(target)).toBe('available');
   });
+  it.runIf(backend.name === 'redis')('let a running instance pick up another instance’s cooldown by itself', async () => {
+    const { first, second } = backend.world();
+    (second as RedisCooldowns).start();
+    await first.coolBadCredential(target, { ...settings, durationMs: 60_000 });
+    await vi.waitFor(() => expect(second.status(target)).toBe('cooling'), { timeout: 3_000, interval: 25 });
+  });
 });
 
 describe('cooldowns while Redis is unreachable', () => {
