@@ -2,6 +2,7 @@ import { names, redisCountedCalls, streamPaceMs, upstreamDelayMs, type BenchSett
 import type { StreamTiming } from './stream-timing.js';
 import type { MemoryReading } from './processes.js';
 import type { LatencySummary } from './statistics.js';
+import type { RoutePickCost } from './route-pick.js';
 
 export interface BenchResults {
   date: string;
@@ -25,6 +26,8 @@ export interface BenchResults {
   redisCommands: Map<string, number> | undefined;
   /** The admission code alone, in process, µs per call (9 counters; then 9 counters and 3 budgets). */
   admission: { limits: number; limitsAndBudgets: number };
+  /** Resolving and planning a call in a 10-target group, in process, µs per call, by policy. */
+  routePick: RoutePickCost;
 }
 
 interface Verdict {
@@ -130,6 +133,9 @@ ${table(
   The admission code alone: \`admit\` then \`finish\` with the in-process counters and ledger, 9 counters (and 3
   budgets), 100,000 times in the bench process after a warm-up; the server-level difference also holds the
   rate-limit headers written and the garbage, and moves by tens of µs from run to run.
+  Picking a target: \`router.resolve\` and \`router.plan\` (eligibility, the cooldown check, the policy) for a
+  10-target group of each policy, 200,000 times in the bench process after a warm-up, with in-process
+  cooldowns; decoding the request is left out (the request path decodes once for every stage).
   Redis commands per call: what the clients sent (MONITOR, commands run inside scripts left out) over ${redisCountedCalls}
   calls sent one at a time.
 - Memory: VmRSS and VmHWM from /proc, right after start and after the run.
@@ -183,6 +189,7 @@ function verdicts(results: BenchResults): Verdict[] {
       passed: slowestRelay < streamPaceMs,
     },
     ...governanceVerdicts(results),
+    routePickVerdict(results.routePick),
     { target: 'one usage row per call sent to Sluice', measured: `${rowsWritten} rows / ${callsSent} calls`, passed: rowsWritten >= callsSent },
   ];
 }
@@ -310,6 +317,15 @@ function governanceVerdicts(results: BenchResults): Verdict[] {
     { target: 'a cache hit answers in < 1 ms p50 (Redis)', measured: `${milliseconds(p50Of(names.redisCacheHit))} ms`, passed: p50Of(names.redisCacheHit) < 1 },
   );
   return verdicts;
+}
+
+function routePickVerdict(cost: RoutePickCost): Verdict {
+  const slowest = Math.max(cost.failover, cost.weighted, cost['least-latency'], cost.cost);
+  return {
+    target: 'picking a target in a 10-target group ≤ 20 µs (resolve + plan, in process; bench/route-pick.ts)',
+    measured: `${Object.entries(cost).map(([policy, microseconds]) => `${policy} ${microseconds.toFixed(2)} µs`).join('; ')}`,
+    passed: slowest <= 20,
+  };
 }
 
 function signedMicroseconds(value: number): string {

@@ -13,6 +13,7 @@ import { countUsageRows, startSluice, type RunningSluice } from './sluice-proces
 import { connectBenchRedis } from './bench-redis.js';
 import { governanceTargets, redisCommandsPhase } from './governance.js';
 import { admissionCost } from './admission-cost.js';
+import { routePickCost } from './route-pick.js';
 
 /**
  * `npm run bench`: the fake upstream, a bare undici proxy and Sluice, each in its own process, measured
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   const { firstByte, relay } = await streamingPhase(settings, targets, sluiceTarget);
   const redisCommands = redis ? await redisCommandsPhase(redis.redis, governance.onRedis) : undefined;
   const admission = await admissionCost();
+  const routePick = await routePickCost();
   redis?.redis.disconnect();
 
   const afterLoadMemory = readMemories(processes);
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     usage,
     redisCommands,
     admission,
+    routePick,
   };
   const report = renderReport(results);
   writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), report);

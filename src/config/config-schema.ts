@@ -33,6 +33,10 @@ function namedRecord<Value extends z.ZodTypeAny>(value: Value) {
 export const providerKinds = ['anthropic', 'openai', 'gemini', 'mistral', 'grok', 'openai-compatible', 'mock'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
+/** The API shapes (DialectName), for config fields that name them. */
+export const dialectNames = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'] as const;
+
+
 const providerSchema = z
   .object({
     /** Which built-in entry this provider is based on; defaults to the provider's name when that is built in. */
@@ -50,7 +54,7 @@ const providerSchema = z
      * through, others are translated into the first. Default: what the type speaks (Gemini: its native API
      * only; add openai-chat to pass OpenAI callers through to its OpenAI-compatible endpoint).
      */
-    apis: z.array(z.enum(['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'])).min(1).optional(),
+    apis: z.array(z.enum(dialectNames)).min(1).optional(),
     /**
      * The `anthropic-version` sent on every Anthropic-shaped call to this provider, instead of the caller's
      * (pass-through) or the one Sluice's translator follows.
@@ -90,6 +94,78 @@ const priceSchema = z
   })
   .strict();
 
+export const routingPolicies = ['static', 'weighted', 'failover', 'least-latency', 'cost', 'script', 'external'] as const;
+export type RoutingPolicyName = (typeof routingPolicies)[number];
+
+/** One target of a model group: a model and what it can do (unset capabilities come from the provider). */
+const groupTargetSchema = z
+  .object({
+    /** `provider:model`, a model name or an alias, resolved like a caller's model name (not another group). */
+    model: z.string().min(1),
+    /** Share of traffic under `policy: weighted`. */
+    weight: z.number().positive().finite().default(1),
+    /** False: requests that declare tools skip this target. */
+    tools: z.boolean().optional(),
+    /** False: requests with an image skip this target (default: the provider's `images`). */
+    images: z.boolean().optional(),
+    /** Requests asking for more output tokens than this skip this target. */
+    maxOutputTokens: z.number().int().positive().optional(),
+    /** Requests whose estimated prompt is larger than this skip this target. */
+    contextWindow: z.number().int().positive().optional(),
+    /** False: requests asking for reasoning prefer other targets (and drop it when none can). */
+    reasoning: z.boolean().optional(),
+    /** The API shapes this target may be called in (default: every shape its provider speaks). */
+    apis: z.array(z.enum(dialectNames)).min(1).optional(),
+  })
+  .strict();
+
+const groupSchema = z
+  .object({
+    policy: z.enum(routingPolicies).default('failover'),
+    targets: z.array(groupTargetSchema).min(1),
+    retry: z
+      .object({
+        /** Tries of one target, the first included, before failing over to the next. */
+        attempts: z.number().int().min(1).max(10).default(2),
+        /** A `retry-after` longer than this is not waited for: the call fails over at once. */
+        maxRetryAfterMs: z.number().int().nonnegative().default(5_000),
+      })
+      .strict()
+      .default({}),
+    /** A stream with no content by then fails over (before anything reached the caller). */
+    timeToFirstTokenMs: z.number().int().positive().optional(),
+    /** `policy: script`: a JavaScript module exporting `choose(request, candidates, stats)`. */
+    script: z.string().min(1).optional(),
+    /** `policy: external`: the policy service that receives the routing facts and answers an order. */
+    url: z.string().url().optional(),
+    /** How long a script or policy service may take before the configured order is used instead. */
+    policyTimeoutMs: z.number().int().positive().default(50),
+    cooldown: z
+      .object({
+        /** This many failures within `windowMs` cool a target down for `durationMs`. */
+        failures: z.number().int().positive().default(3),
+        windowMs: z.number().int().positive().default(60_000),
+        durationMs: z.number().int().positive().default(30_000),
+        /** The longest a `retry-after` may cool a target down for. */
+        maxDurationMs: z.number().int().positive().default(300_000),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((group, context) => {
+    const needs = (field: 'script' | 'url', policy: RoutingPolicyName) => {
+      if (group.policy === policy && group[field] === undefined) {
+        context.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required for policy '${policy}'` });
+      }
+      if (group.policy !== policy && group[field] !== undefined) {
+        context.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `only used by policy '${policy}'` });
+      }
+    };
+    needs('script', 'script');
+    needs('url', 'external');
+  });
+
 export const configSchema = z
   .object({
     server: z
@@ -112,6 +188,8 @@ export const configSchema = z
       .default({}),
     providers: namedRecord(providerSchema).default({}),
     aliases: namedRecord(z.string().min(1)).default({}),
+    /** Model groups: a name callers use as their model, served by several targets under a routing policy. */
+    groups: namedRecord(groupSchema).default({}),
     /** Price overrides in USD per million tokens, keyed `provider:model` or `model`. */
     pricing: namedRecord(priceSchema).default({}),
     /** The built-in mock provider: `auto` enables it when no real provider has a key. */
@@ -180,8 +258,44 @@ export const configSchema = z
       .default({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
   })
-  .strict();
+  .strict()
+  .superRefine(checkGroupNames);
+
+/**
+ * What a group may be called and which providers its targets may name. Whether a target's model resolves
+ * (a model name, an alias, a switched-off provider) depends on the provider registry and is checked when
+ * the router is built at start.
+ */
+function checkGroupNames(
+  config: { groups: Record<string, unknown>; aliases: Record<string, string>; providers: Record<string, unknown> },
+  context: z.RefinementCtx,
+): void {
+  const builtIn = new Set<string>(providerKinds.filter((kind) => kind !== 'openai-compatible'));
+  for (const [name, group] of Object.entries(config.groups)) {
+    if (name.includes(':')) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['groups', name], message: "a group name cannot contain ':' (it separates provider and model)" });
+    }
+    if (Object.hasOwn(config.aliases, name)) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['groups', name], message: `'${name}' is also an alias; a name is either an alias or a group` });
+    }
+    const targets = (group as { targets: Array<{ model: string }> }).targets;
+    targets.forEach((target, index) => {
+      const separator = target.model.indexOf(':');
+      if (separator <= 0) return;
+      const provider = target.model.slice(0, separator);
+      if (!builtIn.has(provider) && !Object.hasOwn(config.providers, provider)) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['groups', name, 'targets', index, 'model'],
+          message: `unknown provider '${provider}' (configure it under providers, or use a built-in one)`,
+        });
+      }
+    });
+  }
+}
 
 export type SluiceConfig = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type PriceOverride = z.infer<typeof priceSchema>;
+export type GroupConfig = z.infer<typeof groupSchema>;
+export type GroupTargetConfig = z.infer<typeof groupTargetSchema>;

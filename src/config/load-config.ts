@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
 import { configSchema, type SluiceConfig } from './config-schema.js';
@@ -29,7 +29,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Sluic
       throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
     }
   }
-  return parseConfig(document, env);
+  const config = parseConfig(document, env);
+  return path ? withScriptsBesideConfig(config, dirname(resolve(path))) : config;
+}
+
+/** A group's `script: ./route.js` is relative to the config file that names it, not to the working directory. */
+function withScriptsBesideConfig(config: SluiceConfig, directory: string): SluiceConfig {
+  const groups = Object.fromEntries(
+    Object.entries(config.groups).map(([name, group]) => [
+      name,
+      group.script === undefined || isAbsolute(group.script) ? group : { ...group, script: resolve(directory, group.script) },
+    ]),
+  );
+  return { ...config, groups };
 }
 
 /** Validates a config document, applying environment overrides and defaults. */

@@ -9,6 +9,8 @@ export const errorCatalog = {
   /** The HTTP parser refused the request (bare CR, NUL or obs-fold in a header, two Content-Lengths, CL + TE). */
   invalid_http: { status: 400, retryable: false },
   unsupported_translation: { status: 400, retryable: false },
+  /** Every target of a model group was excluded by what the request needs (tools, images, max tokens…). */
+  no_eligible_target: { status: 400, retryable: false },
   missing_api_key: { status: 401, retryable: false },
   invalid_api_key: { status: 401, retryable: false },
   revoked_api_key: { status: 401, retryable: false },

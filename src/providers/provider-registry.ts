@@ -25,6 +25,11 @@ export class ProviderRegistry {
     return [...this.#byName.values()].filter((entry) => !entry.switchedOff);
   }
 
+  /** Providers that exist but are switched off: a group may name them, and leaves them out. */
+  switchedOffNames(): Set<string> {
+    return new Set([...this.#byName.values()].filter((entry) => entry.switchedOff).map((entry) => entry.name));
+  }
+
   /** Points a provider at another base URL (the built-in mock upstream gets its port at start). */
   setBaseUrl(name: string, baseUrl: string): void {
     const entry = this.#byName.get(name);

@@ -19,17 +19,28 @@ export interface ResolveModelOptions {
 const maximumAliasDepth = 8;
 
 /**
+ * Where a chain of aliases lands (`fast` → `haiku` → `anthropic:claude-haiku-4-5`), at most eight steps
+ * deep so an alias naming itself cannot loop. `stop` ends the walk early on a name that means something of
+ * its own (a group).
+ */
+export function followAliases(name: string, aliases: ReadonlyMap<string, string>, stop?: (name: string) => boolean): string {
+  let current = name;
+  for (let depth = 0; depth < maximumAliasDepth; depth++) {
+    if (stop?.(current)) return current;
+    const aliased = aliases.get(current);
+    if (aliased === undefined) return current;
+    current = aliased;
+  }
+  return current;
+}
+
+/**
  * Turns what the caller named into a provider and an upstream model name. Order: alias, qualified
  * `provider:model`, exact model listed by a provider, then model-name prefix. A pinned provider accepts any
  * model name (it is the provider's business to know its models) but still honours aliases pointing at it.
  */
 export function resolveModel(requested: string, options: ResolveModelOptions): ResolvedTarget {
-  let name = requested;
-  for (let depth = 0; depth < maximumAliasDepth; depth++) {
-    const aliased = options.aliases.get(name);
-    if (aliased === undefined) break;
-    name = aliased;
-  }
+  const name = followAliases(requested, options.aliases);
 
   const separator = name.indexOf(':');
   if (separator > 0) {

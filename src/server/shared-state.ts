@@ -9,6 +9,10 @@ import { MemoryLimitCounters } from '../policy/memory-limit-counters.js';
 import { RedisBudgetLedger } from '../store/redis/redis-budget-ledger.js';
 import { RedisLimitCounters } from '../store/redis/redis-limit-counters.js';
 import { RedisResponseCache } from '../store/redis/redis-response-cache.js';
+import { RedisCooldowns } from '../store/redis/redis-cooldowns.js';
+import { ResilientCooldowns } from '../store/redis/resilient-cooldowns.js';
+import type { Cooldowns } from '../routing/cooldowns.js';
+import { MemoryCooldowns } from '../routing/memory-cooldowns.js';
 import { ResilientBudgetLedger, ResilientLimitCounters, ResilientResponseCache } from '../store/redis/resilient-state.js';
 import type { UsageStore } from '../store/store.js';
 import type { Logger } from './logger.js';
@@ -17,6 +21,8 @@ export interface SharedState {
   limitCounters: LimitCounters;
   budgetLedger: BudgetLedger;
   responseCache: ResponseCache;
+  /** Model-group targets skipped after failures (see routing/cooldowns.ts). */
+  cooldowns: Cooldowns;
   close(): Promise<void>;
 }
 
@@ -30,8 +36,9 @@ export function createSharedState(config: SluiceConfig, store: UsageStore, logge
   const localCounters = new MemoryLimitCounters(now);
   const localLedger = new MemoryBudgetLedger(loadBaseline);
   const localCache = new MemoryResponseCache(config.cache.maxEntries, now);
+  const localCooldowns = new MemoryCooldowns(now);
   if (!config.redis.url) {
-    return { limitCounters: localCounters, budgetLedger: localLedger, responseCache: localCache, close: async () => undefined };
+    return { limitCounters: localCounters, budgetLedger: localLedger, responseCache: localCache, cooldowns: localCooldowns, close: async () => undefined };
   }
   const redis = new Redis(config.redis.url, {
     commandTimeout: config.redis.timeoutMs,
@@ -46,6 +53,9 @@ export function createSharedState(config: SluiceConfig, store: UsageStore, logge
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  const sharedCooldowns = new RedisCooldowns(redis, { onRefreshError: (error) => logger.debug({ err: error }, 'reading cooldowns from Redis failed') });
+  // Only model groups cool targets down: without any, there is nothing to mirror and no command to send.
+  if (Object.keys(config.groups).length > 0) sharedCooldowns.start();
   return {
     limitCounters: new ResilientLimitCounters({ primary: new RedisLimitCounters(redis), local: localCounters, instances: config.redis.instances, logger }),
     budgetLedger: new ResilientBudgetLedger({
@@ -55,7 +65,9 @@ export function createSharedState(config: SluiceConfig, store: UsageStore, logge
       logger,
     }),
     responseCache: new ResilientResponseCache(new RedisResponseCache(redis)),
+    cooldowns: new ResilientCooldowns({ primary: sharedCooldowns, local: localCooldowns, logger }),
     close: async () => {
+      await sharedCooldowns.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -1,0 +1,70 @@
+import type { GroupConfig, RoutingPolicyName } from '../config/config-schema.js';
+import type { DialectName } from '../dialects/dialect-name.js';
+import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ResolvedTarget } from './resolve-model.js';
+
+export type { RoutingPolicyName };
+
+/** What a target can do; declared on a group's target, else taken from its provider's entry. */
+export interface TargetCapabilities {
+  readonly tools: boolean;
+  readonly images: boolean;
+  readonly reasoning: boolean;
+  /** Undefined: no cap known to Sluice. */
+  readonly maxOutputTokens: number | undefined;
+  readonly contextWindow: number | undefined;
+  /** The API shapes the target may be called in, in the provider's order of preference. */
+  readonly apis: readonly DialectName[];
+}
+
+/** One place a call can go: a provider, the model name sent to it, and what it can do. */
+export interface RouteTarget extends ResolvedTarget {
+  /** `provider:model`: stable across restarts and instances; keys stats and cooldowns. */
+  readonly id: string;
+  readonly provider: ProviderEntry;
+  readonly upstreamModel: string;
+  readonly weight: number;
+  /** Position among the group's resolved targets, in config order (0 for a plain model). */
+  readonly index: number;
+  readonly capabilities: TargetCapabilities;
+}
+
+/** A model group from the config with its targets resolved against the provider registry. */
+export interface ResolvedGroup {
+  readonly name: string;
+  readonly policy: RoutingPolicyName;
+  /** In config order. */
+  readonly targets: readonly RouteTarget[];
+  readonly retry: RetrySettings;
+  readonly timeToFirstTokenMs: number | undefined;
+  readonly cooldown: CooldownSettings;
+  readonly config: GroupConfig;
+}
+
+export interface RetrySettings {
+  /** Tries of one target, the first included. */
+  readonly attempts: number;
+  /** A `retry-after` above this is not waited for: fail over instead. */
+  readonly maxRetryAfterMs: number;
+}
+
+export interface CooldownSettings {
+  /** Failures within `windowMs` that cool a target down for `durationMs`. */
+  readonly failures: number;
+  readonly windowMs: number;
+  readonly durationMs: number;
+  /** Cap on a cooldown asked for by `retry-after`. */
+  readonly maxDurationMs: number;
+}
+
+/** What a request resolved to: a group and its targets, or a plain model as its one candidate. */
+export interface ResolvedRoute {
+  /** What the caller asked for. */
+  readonly requestedName: string;
+  readonly group: ResolvedGroup | undefined;
+  /** A group's targets in config order (filtered to a pinned provider's), or the plain model. */
+  readonly candidates: readonly RouteTarget[];
+}
+
+/** Retries for plain models and the default of groups that set none. */
+export const defaultRetrySettings: RetrySettings = { attempts: 2, maxRetryAfterMs: 5_000 };
