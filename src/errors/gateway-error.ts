@@ -27,6 +27,8 @@ export const errorCatalog = {
   upstream_stream_interrupted: { status: 502, retryable: true },
   upstream_invalid_response: { status: 502, retryable: true },
   provider_not_configured: { status: 503, retryable: false },
+  /** The database behind keys, users, teams and usage is unreachable: an admin change cannot be saved now. */
+  store_unavailable: { status: 503, retryable: true },
   upstream_timeout: { status: 504, retryable: true },
   /** An error status the upstream itself answered with; the status is the upstream's. */
   upstream_error: { status: 502, retryable: false },

@@ -13,9 +13,17 @@ export function registerHealthRoutes(app: FastifyInstance, services: GatewayServ
     reply.header('sluice-api-version', sluiceApiVersion);
     return { status: 'ok' };
   });
+  // Not ready while the store is unreachable: requests are still served (keys from memory, usage rows queued
+  // and spooled), but a load balancer should prefer an instance that can also save admin changes. The body
+  // says how much usage waits to be written; /healthz stays 200 throughout.
   app.get('/readyz', async (_request, reply) => {
     reply.header('sluice-api-version', sluiceApiVersion);
     if (!services.isReady()) return reply.code(503).send({ status: 'shutting_down' });
-    return { status: 'ready' };
+    const backlog = services.usageWriter.backlog;
+    const { unavailableSince } = services.storeHealth;
+    if (unavailableSince !== undefined) {
+      return reply.code(503).send({ status: 'degraded', store: 'degraded', storeUnavailableSince: new Date(unavailableSince).toISOString(), ...backlog });
+    }
+    return { status: 'ready', store: 'ok', ...backlog };
   });
 }
