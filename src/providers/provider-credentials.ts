@@ -23,6 +23,7 @@ export class ProviderCredentials extends ReloadingView {
     this.#secretBox = secretBox;
     this.#logger = logger;
     this.#health = health;
+    this.#health.retryWhenBack('provider-keys', () => void this.reload());
   }
 
   storedProviders(): ReadonlySet<string> {

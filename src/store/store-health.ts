@@ -9,13 +9,22 @@ export type StoreProbe = 'keys' | 'principals' | 'provider-keys' | 'usage';
  */
 export class StoreHealth {
   readonly #failingSince = new Map<StoreProbe, number>();
+  readonly #retries = new Map<StoreProbe, () => void>();
 
   reportFailure(probe: StoreProbe): void {
     if (!this.#failingSince.has(probe)) this.#failingSince.set(probe, Date.now());
   }
 
   reportSuccess(probe: StoreProbe): void {
-    this.#failingSince.delete(probe);
+    if (!this.#failingSince.delete(probe)) return;
+    // The store is back: parts that check rarely (provider keys every 5 s, usage writes after a backoff)
+    // check now, so the gateway is whole again, and ready, within one key reload of the store's return.
+    for (const [other, retry] of this.#retries) if (this.#failingSince.has(other)) retry();
+  }
+
+  /** `retry` runs when another part finds the store back while this one still counts as failing. */
+  retryWhenBack(probe: StoreProbe, retry: () => void): void {
+    this.#retries.set(probe, retry);
   }
 
   get available(): boolean {

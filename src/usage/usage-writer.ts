@@ -44,6 +44,8 @@ export class UsageWriter {
   readonly #options: UsageWriterOptions;
   readonly #maxQueuedRows: number;
   #queue: UsageRow[] = [];
+  /** Rows of the batch being written: out of the queue, still in memory until the store has them. */
+  #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #replaying: Promise<void> | undefined;
@@ -59,21 +61,25 @@ export class UsageWriter {
     // Each tick writes what is queued and, when rows wait in the spool (from this run or an earlier one), replays them.
     this.#timer = setInterval(() => this.#tick(), options.flushIntervalMs);
     this.#timer.unref();
+    // Another part found the store back: try on the next tick rather than at the end of the backoff.
+    options.health?.retryWhenBack('usage', () => {
+      this.#nextAttemptAt = 0;
+    });
   }
 
   enqueue(row: UsageRow): void {
     this.#queue.push(row);
-    if (this.#queue.length > this.#maxQueuedRows) this.#spillOverflow();
+    if (this.#queue.length + this.#inFlight > this.#maxQueuedRows) this.#spillOverflow();
     if (this.#queue.length >= this.#options.batchSize && !this.#flushing && !this.#storeDown) setImmediate(() => void this.#write('batches'));
   }
 
   get queuedRows(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#inFlight;
   }
 
   get backlog(): UsageBacklog {
     return {
-      queuedRows: this.#queue.length,
+      queuedRows: this.#queue.length + this.#inFlight,
       spooledRows: this.#options.spool?.spooledRows ?? 0,
       droppedRows: this.#dropped + (this.#options.spool?.droppedRows ?? 0),
     };
@@ -133,15 +139,18 @@ export class UsageWriter {
     const { batchSize } = this.#options;
     do {
       const batch = this.#queue.splice(0, batchSize);
+      this.#inFlight = batch.length;
       try {
         await this.#deliver(batch);
       } catch (error) {
         // Keep the rows for the next attempt rather than losing them; past the bound they go to the spool.
+        this.#inFlight = 0;
         this.#queue.unshift(...batch);
         this.#storeFailed(error);
         this.#spillOverflow();
         return;
       }
+      this.#inFlight = 0;
       this.#storeWorks();
     } while (this.#queue.length >= batchSize || (mode === 'everything' && this.#queue.length > 0));
   }
@@ -167,9 +176,12 @@ export class UsageWriter {
     }
   }
 
-  /** Moves the oldest rows past the bound (a batch at least, so the spool gets few large appends) to disk. */
+  /**
+   * Moves the oldest queued rows past the bound (a batch at least, so the spool gets few large appends) to
+   * disk. The batch being written counts towards the bound: rows in memory never exceed `maxQueuedRows`.
+   */
   #spillOverflow(): void {
-    const excess = this.#queue.length - this.#maxQueuedRows;
+    const excess = this.#queue.length + this.#inFlight - this.#maxQueuedRows;
     if (excess <= 0) return;
     const rows = this.#queue.splice(0, Math.max(excess, Math.min(this.#options.batchSize, this.#queue.length)));
     if (this.#options.spool) {

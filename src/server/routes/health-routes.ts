@@ -13,9 +13,9 @@ export function registerHealthRoutes(app: FastifyInstance, services: GatewayServ
     reply.header('sluice-api-version', sluiceApiVersion);
     return { status: 'ok' };
   });
-  // Not ready while the store is unreachable: requests are still served (keys from memory, usage rows queued
-  // and spooled), but a load balancer should prefer an instance that can also save admin changes. The body
-  // says how much usage waits to be written; /healthz stays 200 throughout.
+  // Unready while the store is unreachable, though model calls are still served (keys from memory, usage
+  // rows queued and spooled): the instance cannot save admin changes, and the body says how much usage waits
+  // to be written. /healthz stays 200 throughout: the process is alive and must not be restarted for this.
   app.get('/readyz', async (_request, reply) => {
     reply.header('sluice-api-version', sluiceApiVersion);
     if (!services.isReady()) return reply.code(503).send({ status: 'shutting_down' });
