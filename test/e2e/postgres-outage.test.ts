@@ -74,8 +74,8 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'mock-echo', messages: [{ role: 'user', content: 'hello' }] }),
     });
-    await response.arrayBuffer();
-    return { status: response.status, id: response.headers.get('x-sluice-request-id') ?? '' };
+    const body = (await response.json()) as { error?: { code?: string } };
+    return { status: response.status, id: response.headers.get('x-sluice-request-id') ?? '', code: body.error?.code };
   };
 
   const readiness = async (url: string) => {
@@ -95,7 +95,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
       expect(store.idleConnections).toBeGreaterThan(0);
       proxy.cut();
       // The pool notices the reset on its idle connections (the 'error' event that used to end the process).
-      await expect.poll(() => store.idleConnections).toBe(0);
+      await expect.poll(() => store.idleConnections, { timeout: 5_000 }).toBe(0);
       await expect(store.listKeys()).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
       proxy.restore();
       await expect(store.listKeys()).resolves.toEqual(expect.any(Array));
@@ -112,14 +112,16 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
     try {
       const { token, key } = await issueGatewayKey(gateway.services.store, { name: 'outage-caller' });
       const { token: adminToken } = await issueGatewayKey(gateway.services.store, { name: 'outage-admin', isAdmin: true });
+      // Its spend this day is read from the database on its first call, which comes during the cut.
+      const budgeted = await issueGatewayKey(gateway.services.store, { name: 'outage-budgeted', limits: { budget: { period: 'day', hardUsd: 100 } } });
       await gateway.services.keyView.reload();
       const ids: string[] = [];
 
       const before = await Promise.all(Array.from({ length: 10 }, () => call(gateway.url, token)));
       expect(before.map((result) => result.status)).toEqual(Array(10).fill(200));
       ids.push(...before.map((result) => result.id));
-      await expect.poll(() => storedIds(key.id)).toHaveLength(10);
-      await expect.poll(async () => (await readiness(gateway.url)).status).toBe(200);
+      await expect.poll(() => storedIds(key.id), { timeout: 10_000 }).toHaveLength(10);
+      await expect.poll(async () => (await readiness(gateway.url)).status, { timeout: 10_000 }).toBe(200);
 
       proxy.cut();
       // Requests flow, four at a time, for as long as the cut lasts.
@@ -142,6 +144,11 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
       });
       expect(refused.status).toBe(503);
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+      // What needs the database itself answers 503 in the caller's shape, never 500.
+      expect(await call(gateway.url, budgeted.token)).toMatchObject({ status: 503, code: 'store_unavailable' });
+      const usage = await fetch(`${gateway.url}/v1/usage`, { headers: { authorization: `Bearer ${token}` } });
+      expect(usage.status).toBe(503);
+      expect(((await usage.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
 
       // Past the queue's 20 rows, rows go to the spool file in the data directory.
       await expect.poll(async () => (await readiness(gateway.url)).body.spooledRows, { timeout: 10_000 }).toBeGreaterThan(0);
@@ -174,6 +181,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
         body: JSON.stringify({ name: 'issued-after-the-cut' }),
       });
       expect(issued.status).toBe(201);
+      expect(await call(gateway.url, budgeted.token)).toMatchObject({ status: 200 });
     } finally {
       proxy.restore();
       await gateway.close();
@@ -206,7 +214,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
       proxy.restore();
       second = await startOutageGateway(dataDir);
       await expect.poll(() => storedIds(key.id), { timeout: 15_000 }).toEqual(calls.map((result) => result.id).sort());
-      await expect.poll(() => spoolFiles(dataDir)).toEqual([]);
+      await expect.poll(() => spoolFiles(dataDir), { timeout: 5_000 }).toEqual([]);
     } finally {
       proxy.restore();
       await second?.close();

@@ -154,8 +154,8 @@ describe('usage spool', () => {
     const restarted = await openSpool();
     expect(restarted.spooledRows).toBe(7);
     const next = new UsageWriter({ sink, flushIntervalMs: 10, batchSize: 5, spool: restarted, logger });
-    await expect.poll(() => storedIds()).toEqual(ids(written));
-    await expect.poll(() => spoolLines()).toEqual([]);
+    await expect.poll(() => storedIds(), { timeout: 5_000 }).toEqual(ids(written));
+    await expect.poll(() => spoolLines(), { timeout: 5_000 }).toEqual([]);
     await next.close();
     await restarted.close();
   });
