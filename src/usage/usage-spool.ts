@@ -52,9 +52,8 @@ export class UsageSpool {
     this.#options = options;
   }
 
-  /** Opens the spool directory and takes over the files earlier runs left, so they are replayed. */
+  /** Takes over the files earlier runs left, so they are replayed. The directory is made on first use. */
   static async open(options: UsageSpoolOptions): Promise<UsageSpool> {
-    await mkdir(options.directory, { recursive: true, mode: 0o700 });
     const spool = new UsageSpool(options);
     await spool.#claimOrphans();
     return spool;
@@ -146,6 +145,7 @@ export class UsageSpool {
   }
 
   async #openNext(): Promise<SpoolFile & { handle: FileHandle }> {
+    await mkdir(this.#options.directory, { recursive: true, mode: 0o700 });
     const path = join(this.#options.directory, this.#nextFileName());
     return { path, handle: await open(path, 'a', 0o600), bytes: 0, rows: 0 };
   }
@@ -170,7 +170,14 @@ export class UsageSpool {
   }
 
   async #claimOrphans(): Promise<void> {
-    for (const name of (await readdir(this.#options.directory)).sort()) {
+    let names: string[];
+    try {
+      names = (await readdir(this.#options.directory)).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing was ever spooled here
+      throw error;
+    }
+    for (const name of names) {
       const match = fileNamePattern.exec(name);
       if (!match || match[2] === this.#run) continue;
       const pid = Number(match[1]);

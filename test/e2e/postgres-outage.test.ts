@@ -86,7 +86,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
   const storedIds = async (keyId: string) =>
     (await direct.query<{ id: string }>('SELECT id FROM usage_rows WHERE key_id = $1', [keyId])).rows.map((row) => row.id).sort();
 
-  const spoolFiles = async (dataDir: string) => (await readdir(join(dataDir, 'usage-spool'))).filter((name) => name.endsWith('.jsonl'));
+  const spoolFiles = async (dataDir: string) => (await readdir(join(dataDir, 'usage-spool')).catch(() => [] as string[])).filter((name) => name.endsWith('.jsonl'));
 
   it('a pooled connection lost while idle is not fatal; queries fail as store_unavailable during the cut and work after', async () => {
     const store = await PostgresStore.open(proxiedUrl, { queryTimeoutMs: 5_000 });

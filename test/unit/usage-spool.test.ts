@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ class OutageSwitch implements UsageSink {
 const storedIds = async () => (await store.recentUsage({ limit: 10_000 })).map((item) => item.id).sort();
 const spoolDirectory = () => join(directory, 'usage-spool');
 const spoolLines = async () => {
-  const names = (await readdir(spoolDirectory())).filter((name) => name.endsWith('.jsonl'));
+  const names = (await readdir(spoolDirectory()).catch(() => [] as string[])).filter((name) => name.endsWith('.jsonl'));
   const texts = await Promise.all(names.map((name) => readFile(join(spoolDirectory(), name), 'utf8')));
   return texts.join('').split('\n').filter((line) => line !== '');
 };
@@ -161,7 +161,7 @@ describe('usage spool', () => {
   });
 
   it('skips a row cut short by a crash mid-append, and leaves alone the files of a process still running', async () => {
-    await openSpool(); // creates the directory
+    await mkdir(spoolDirectory(), { recursive: true });
     const complete = rows(3);
     const torn = JSON.stringify(row(3)).slice(0, 40);
     // Same pid, another run: an earlier run of this process id, as after a container restart.
@@ -178,7 +178,7 @@ describe('usage spool', () => {
   });
 
   it('lets a spool that died with its process be claimed by the next one', async () => {
-    await openSpool();
+    await mkdir(spoolDirectory(), { recursive: true });
     const child = spawn(process.execPath, ['-e', '']);
     const deadPid = await new Promise<number>((resolve) => child.on('exit', () => resolve(child.pid!)));
     await writeFile(join(spoolDirectory(), `usage-${deadPid}-abcdef-000003.jsonl`), `${JSON.stringify(row(1))}\n`);
