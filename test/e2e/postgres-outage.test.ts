@@ -106,6 +106,30 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
     expect(crashes).toEqual([]);
   });
 
+  it('a NUL character a caller put in a usage field does not fail its batch (PostgreSQL text cannot hold one)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-pg-outage-'));
+    const gateway = await startOutageGateway(dataDir);
+    try {
+      const { token, key } = await issueGatewayKey(gateway.services.store, { name: 'nul-caller' });
+      await gateway.services.keyView.reload();
+      const odd = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock-echo', user: 'end-\u0000user', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      await odd.arrayBuffer();
+      expect(odd.status).toBe(200);
+      const plain = await call(gateway.url, token);
+      expect(plain.status).toBe(200);
+      await expect.poll(() => storedIds(key.id), { timeout: 10_000 }).toEqual([odd.headers.get('x-sluice-request-id'), plain.id].sort());
+      const stored = await direct.query<{ requester: string }>('SELECT requester FROM usage_rows WHERE id = $1', [odd.headers.get('x-sluice-request-id')]);
+      expect(stored.rows[0]?.requester).toBe('end-\uFFFDuser');
+    } finally {
+      await gateway.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps answering through a cut, reports degraded, refuses admin writes with 503, and stores every row exactly once after', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sluice-pg-outage-'));
     const gateway = await startOutageGateway(dataDir);

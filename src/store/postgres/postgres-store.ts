@@ -255,11 +255,19 @@ function toKeyRecord(row: Row): KeyRecord {
 
 function usageFields(row: UsageRow): unknown[] {
   return [
-    row.id, row.createdAt, row.keyId, row.userName, row.teamName, row.requester, JSON.stringify(row.tags), row.inboundDialect, row.provider,
-    row.requestedModel, row.upstreamModel, row.reportedModel, row.stream, row.callerProviderKey, row.statusCode, row.outcome,
+    row.id, row.createdAt, row.keyId, text(row.userName), text(row.teamName), text(row.requester), JSON.stringify(row.tags), row.inboundDialect, row.provider,
+    text(row.requestedModel), text(row.upstreamModel), text(row.reportedModel), row.stream, row.callerProviderKey, row.statusCode, row.outcome,
     row.errorCode, row.inputTokens, row.outputTokens, row.cacheReadTokens, row.cacheWriteTokens, row.reasoningTokens,
     row.outputTokensEstimated, row.inputTokensEstimated, row.cached, row.savedCostUsd, row.costUsd, row.latencyMs, row.timeToFirstByteMs,
   ];
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, and a caller can put one in a model name or requester: the insert
+ * would fail, and with it the whole batch. Such a character is stored as U+FFFD instead.
+ */
+function text(value: string | null): string | null {
+  return value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
 }
 
 function toUsageRow(row: Row): UsageRow {
