@@ -198,6 +198,10 @@ export const configSchema = z
       .object({
         flushIntervalMs: z.number().int().positive().default(200),
         batchSize: z.number().int().positive().default(500),
+        /** Rows held in memory while the store cannot take them; past this the oldest go to the spool file. */
+        maxQueuedRows: z.number().int().positive().default(10_000),
+        /** Disk the spool (`<dataDir>/usage-spool/`) may use before rows are dropped (and logged). */
+        maxSpoolBytes: byteSize.default('1gb'),
       })
       .strict()
       .default({}),

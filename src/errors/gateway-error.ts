@@ -36,6 +36,8 @@ export const errorCatalog = {
   provider_not_configured: { status: 503, retryable: false },
   /** A request that arrived on an open connection after SIGTERM: another instance (or this one restarted) can take it. */
   shutting_down: { status: 503, retryable: true },
+  /** The database behind keys, users, teams and usage is unreachable: an admin change cannot be saved now. */
+  store_unavailable: { status: 503, retryable: true },
   upstream_timeout: { status: 504, retryable: true },
   /** An error status the upstream itself answered with; the status is the upstream's. */
   upstream_error: { status: 502, retryable: false },

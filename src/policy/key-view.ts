@@ -1,4 +1,5 @@
 import type { Logger } from '../server/logger.js';
+import type { StoreHealth } from '../store/store-health.js';
 import type { KeyRecord, KeyStore } from '../store/store.js';
 import { ReloadingView } from '../support/reloading-view.js';
 
@@ -15,16 +16,19 @@ const minimumMissReloadIntervalMs = 250;
 export class KeyView extends ReloadingView {
   readonly #store: KeyStore;
   readonly #logger: Logger;
+  readonly #health: StoreHealth;
   readonly #byHash = new Map<string, KeyRecord>();
   #latestChange = 0;
   #lastReload = 0;
   #reloading: Promise<void> | undefined;
   #missReload: Promise<void> | undefined;
+  #failing = false;
 
-  constructor(store: KeyStore, logger: Logger) {
+  constructor(store: KeyStore, logger: Logger, health: StoreHealth) {
     super();
     this.#store = store;
     this.#logger = logger;
+    this.#health = health;
   }
 
   /** The key with this hash, if known (revoked keys included, so the caller can be told). */
@@ -63,9 +67,14 @@ export class KeyView extends ReloadingView {
         this.#byHash.set(key.hash, key);
         if (key.updatedAt > this.#latestChange) this.#latestChange = key.updatedAt;
       }
+      this.#health.reportSuccess('keys');
+      if (this.#failing) this.#logger.info('gateway keys reload again');
+      this.#failing = false;
     } catch (error) {
-      // Keep serving from the last good view; the next tick retries.
-      this.#logger.error({ err: error }, 'reloading gateway keys failed');
+      // Keep serving from the last good view; the next tick retries. Logged once per outage, not per tick.
+      this.#health.reportFailure('keys');
+      if (!this.#failing) this.#logger.error({ err: error }, 'reloading gateway keys failed; serving the keys already in memory');
+      this.#failing = true;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../server/logger.js';
+import type { StoreHealth } from '../store/store-health.js';
 import type { PrincipalKind, PrincipalRecord, PrincipalStore } from '../store/store.js';
 import { ReloadingView } from '../support/reloading-view.js';
 
@@ -7,12 +8,15 @@ export class PrincipalView extends ReloadingView {
   readonly #store: PrincipalStore;
   readonly #logger: Logger;
   readonly #byKind: Record<PrincipalKind, Map<string, PrincipalRecord>> = { user: new Map(), team: new Map() };
+  readonly #health: StoreHealth;
   #latestChange = 0;
+  #failing = false;
 
-  constructor(store: PrincipalStore, logger: Logger) {
+  constructor(store: PrincipalStore, logger: Logger, health: StoreHealth) {
     super();
     this.#store = store;
     this.#logger = logger;
+    this.#health = health;
   }
 
   find(kind: PrincipalKind, name: string | null): PrincipalRecord | undefined {
@@ -21,16 +25,24 @@ export class PrincipalView extends ReloadingView {
 
   override async reload(): Promise<void> {
     try {
-      // Re-read a little before the last change seen, as the key view does.
+      // Re-read a little before the last change seen, as the key view does. Both kinds are read before
+      // either is applied, so a failure halfway never leaves the view with the newer half only.
       const since = Math.max(0, this.#latestChange - 2_000);
-      for (const kind of ['user', 'team'] as const) {
-        for (const principal of await this.#store.principalsChangedSince(kind, since)) {
+      const [users, teams] = [await this.#store.principalsChangedSince('user', since), await this.#store.principalsChangedSince('team', since)];
+      for (const [kind, changed] of [['user', users], ['team', teams]] as const) {
+        for (const principal of changed) {
           this.#byKind[kind].set(principal.name, principal);
           this.#latestChange = Math.max(this.#latestChange, principal.updatedAt);
         }
       }
+      this.#health.reportSuccess('principals');
+      if (this.#failing) this.#logger.info('users and teams reload again');
+      this.#failing = false;
     } catch (error) {
-      this.#logger.error({ err: error }, 'reloading users and teams failed');
+      // Keep the last good view; the next tick retries. Logged once per outage, not per tick.
+      this.#health.reportFailure('principals');
+      if (!this.#failing) this.#logger.error({ err: error }, 'reloading users and teams failed; serving the ones already in memory');
+      this.#failing = true;
     }
   }
 }

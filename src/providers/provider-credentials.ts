@@ -1,5 +1,6 @@
 import type { SecretBox } from '../keys/secret-box.js';
 import type { Logger } from '../server/logger.js';
+import type { StoreHealth } from '../store/store-health.js';
 import type { ProviderKeyStore } from '../store/store.js';
 import type { ProviderEntry } from './provider-entry.js';
 import { ReloadingView } from '../support/reloading-view.js';
@@ -12,13 +13,17 @@ export class ProviderCredentials extends ReloadingView {
   readonly #store: ProviderKeyStore;
   readonly #secretBox: SecretBox;
   readonly #logger: Logger;
+  readonly #health: StoreHealth;
   #stored = new Map<string, string>();
+  #failing = false;
 
-  constructor(store: ProviderKeyStore, secretBox: SecretBox, logger: Logger) {
+  constructor(store: ProviderKeyStore, secretBox: SecretBox, logger: Logger, health: StoreHealth) {
     super();
     this.#store = store;
     this.#secretBox = secretBox;
     this.#logger = logger;
+    this.#health = health;
+    this.#health.retryWhenBack('provider-keys', () => void this.reload());
   }
 
   storedProviders(): ReadonlySet<string> {
@@ -40,8 +45,14 @@ export class ProviderCredentials extends ReloadingView {
         }
       }
       this.#stored = next;
+      this.#health.reportSuccess('provider-keys');
+      if (this.#failing) this.#logger.info('provider keys reload again');
+      this.#failing = false;
     } catch (error) {
-      this.#logger.error({ err: error }, 'reloading provider keys failed');
+      // Keep the keys already decrypted in memory; the next tick retries. Logged once per outage.
+      this.#health.reportFailure('provider-keys');
+      if (!this.#failing) this.#logger.error({ err: error }, 'reloading provider keys failed; using the ones already in memory');
+      this.#failing = true;
     }
   }
 }

@@ -9,6 +9,7 @@ import type { Pricer } from '../usage/pricing.js';
 import type { PrincipalView } from '../policy/principal-view.js';
 import type { ProviderCredentials } from '../providers/provider-credentials.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { StoreHealth } from '../store/store-health.js';
 import type { LimitSettings, Store } from '../store/store.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UsageWriter } from '../usage/usage-writer.js';
@@ -18,6 +19,8 @@ import type { Logger } from './logger.js';
 export interface GatewayServices {
   logger: Logger;
   store: Store;
+  /** Whether the store answers; while it does not, requests are served from memory and /readyz says so. */
+  storeHealth: StoreHealth;
   keyView: KeyView;
   principals: PrincipalView;
   limitCounters: LimitCounters;

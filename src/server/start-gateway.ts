@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
@@ -11,7 +12,9 @@ import { PrincipalView } from '../policy/principal-view.js';
 import { ProviderCredentials } from '../providers/provider-credentials.js';
 import { buildProviderRegistry } from '../providers/provider-registry.js';
 import { openStore, storeLocationOf } from '../store/open-store.js';
+import { StoreHealth } from '../store/store-health.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
+import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
 import { buildApp } from './build-app.js';
@@ -46,6 +49,9 @@ export interface RunningGateway {
   close(options?: DrainOptions): Promise<void>;
 }
 
+/** Bounds each store query, so a connection gone silent fails its caller rather than hanging it. */
+const storeQueryTimeoutMs = 30_000;
+
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { config } = options;
   const env = options.env ?? process.env;
@@ -53,9 +59,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 
   const storeLocation = storeLocationOf(config);
-  const store = await openStore(storeLocation);
+  const store = await openStore(storeLocation, { logger, queryTimeoutMs: storeQueryTimeoutMs });
+  const storeHealth = new StoreHealth();
   const masterKey = await loadMasterKey({ env, dataDirectory: config.dataDir });
-  const credentials = new ProviderCredentials(store, new SecretBox(masterKey.key), logger);
+  const credentials = new ProviderCredentials(store, new SecretBox(masterKey.key), logger, storeHealth);
   await credentials.start(5_000);
 
   const registry = buildProviderRegistry({ config, env, providersWithStoredKeys: credentials.storedProviders() });
@@ -65,9 +72,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     registry.setBaseUrl('mock', `${mockUpstream.url}/v1`);
   }
 
-  const keyView = new KeyView(store, logger);
+  const keyView = new KeyView(store, logger, storeHealth);
   await keyView.start(config.keys.refreshIntervalMs);
-  const principals = new PrincipalView(store, logger);
+  const principals = new PrincipalView(store, logger, storeHealth);
   await principals.start(config.keys.refreshIntervalMs);
   let firstKeyToken: string | undefined;
   if (options.issueFirstKey && (await store.listKeys()).length === 0) {
@@ -78,14 +85,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const usageSink = new WorkerUsageSink({
     store: storeLocation,
+    queryTimeoutMs: storeQueryTimeoutMs,
     pricing: config.pricing,
     pricingProviderIds: registry.routable().map((provider) => [provider.name, provider.pricingProviderId]),
   });
+  // Rows from an earlier run still in the spool are replayed by the writer once the store takes writes.
+  const usageSpool = await UsageSpool.open({ directory: join(config.dataDir, 'usage-spool'), maxBytes: config.usage.maxSpoolBytes, logger });
   const usageWriter = new UsageWriter({
     sink: usageSink,
     logger,
     flushIntervalMs: config.usage.flushIntervalMs,
     batchSize: config.usage.batchSize,
+    maxQueuedRows: config.usage.maxQueuedRows,
+    spool: usageSpool,
+    health: storeHealth,
   });
   const upstream = new UpstreamClient(config.upstream);
 
@@ -94,6 +107,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const services: GatewayServices = {
     logger,
     store,
+    storeHealth,
     keyView,
     principals,
     limitCounters: sharedState.limitCounters,
@@ -128,6 +142,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       principals.stop();
       credentials.stop();
       await usageWriter.close();
+      await usageSpool.close();
       await usageSink.close();
       await upstream.close();
       await mockUpstream?.close();

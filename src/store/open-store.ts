@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { SluiceConfig } from '../config/config-schema.js';
-import { PostgresStore } from './postgres/postgres-store.js';
+import { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -12,6 +12,7 @@ export function storeLocationOf(config: SluiceConfig): StoreLocation {
   return config.database.url ? { kind: 'postgres', url: config.database.url } : { kind: 'sqlite', path: join(config.dataDir, 'sluice.db') };
 }
 
-export async function openStore(location: StoreLocation): Promise<Store> {
-  return location.kind === 'postgres' ? PostgresStore.open(location.url) : new SqliteStore(location.path);
+/** `queryTimeoutMs` bounds each PostgreSQL query (the gateway sets it; the CLI's long reports do not). */
+export async function openStore(location: StoreLocation, options: PostgresStoreOptions = {}): Promise<Store> {
+  return location.kind === 'postgres' ? PostgresStore.open(location.url, options) : new SqliteStore(location.path);
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { UsageRow } from './usage-row.js';
+import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
 import type { UsageWorkerData, UsageWorkerReply } from './usage-write-worker.js';
 
 /** Where a batch of usage rows goes: a store, or a worker thread that prices and stores them. */
@@ -11,41 +12,61 @@ export interface UsageSink {
 
 /**
  * Sends batches to `usage-write-worker` and resolves when the worker has written them. The worker's own
- * SQLite connection writes while the request loop keeps serving (WAL mode allows one writer beside readers).
+ * store connection writes while the request loop keeps serving (SQLite's WAL mode allows one writer beside
+ * readers). Every batch gets an answer: a worker that dies fails the batches it held, and the next batch
+ * starts a new one, so a crash in the thread costs a retry, never the rows or the process.
  */
 export class WorkerUsageSink implements UsageSink {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  readonly #data: UsageWorkerData;
+  #thread: WriterThread | undefined;
   #nextId = 0;
+  #closed = false;
 
   constructor(data: UsageWorkerData) {
-    this.#worker = new Worker(workerScript(), { workerData: data });
-    this.#worker.on('message', (reply: UsageWorkerReply) => {
-      const waiting = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      if (reply.ok) waiting?.resolve();
-      else waiting?.reject(new Error(`usage write failed: ${reply.message}`));
-    });
-    this.#worker.on('error', (error) => this.#failAll(error));
-    this.#worker.on('exit', (code) => this.#failAll(new Error(`usage worker exited with code ${code}`)));
+    this.#data = data;
+    this.#thread = this.#spawn();
   }
 
   recordUsage(rows: readonly UsageRow[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the usage writer thread is stopped'));
+    const thread = (this.#thread ??= this.#spawn());
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, rows });
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ id, rows });
     });
   }
 
   async close(): Promise<void> {
-    await this.#worker.terminate();
+    this.#closed = true;
+    await this.#thread?.worker.terminate();
   }
 
-  #failAll(error: Error): void {
-    for (const waiting of this.#pending.values()) waiting.reject(error);
-    this.#pending.clear();
+  #spawn(): WriterThread {
+    const thread: WriterThread = { worker: new Worker(workerScript(), { workerData: this.#data }), pending: new Map() };
+    const fail = (error: Error) => {
+      // The next batch goes to a new thread; this one's batches fail and are retried by the writer.
+      if (this.#thread === thread) this.#thread = undefined;
+      for (const waiting of thread.pending.values()) waiting.reject(error);
+      thread.pending.clear();
+    };
+    thread.worker.on('message', (reply: UsageWorkerReply) => {
+      const waiting = thread.pending.get(reply.id);
+      thread.pending.delete(reply.id);
+      if (reply.ok) waiting?.resolve();
+      else if (reply.kind === 'rejected') waiting?.reject(new UsageRowsRejectedError(reply.message));
+      else waiting?.reject(new Error(`usage write failed: ${reply.message}`));
+    });
+    thread.worker.on('error', fail);
+    thread.worker.on('exit', (code) => fail(new Error(`usage worker exited with code ${code}`)));
+    return thread;
   }
+}
+
+interface WriterThread {
+  worker: Worker;
+  /** Batches sent to this thread and not yet answered. */
+  pending: Map<number, { resolve: () => void; reject: (error: Error) => void }>;
 }
 
 /**

@@ -116,8 +116,11 @@ describe('pass-through mode (caller brings its own provider key)', () => {
     expect(row).toMatchObject({ callerProviderKey: true, userName: 'ada', outcome: 'ok' });
     expect(JSON.stringify(row)).not.toContain(callerKey);
     const { readFile, readdir } = await import('node:fs/promises');
-    for (const file of await readdir(harness.dataDir)) {
-      const bytes = await readFile(`${harness.dataDir}/${file}`);
+    // Every file under the data directory, the usage spool's included.
+    const files = (await readdir(harness.dataDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const bytes = await readFile(`${file.parentPath}/${file.name}`);
       expect(bytes.includes(Buffer.from(callerKey))).toBe(false);
     }
   });

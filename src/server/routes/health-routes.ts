@@ -13,9 +13,17 @@ export function registerHealthRoutes(app: FastifyInstance, services: GatewayServ
     reply.header('sluice-api-version', sluiceApiVersion);
     return { status: 'ok' };
   });
+  // Unready while the store is unreachable, though model calls are still served (keys from memory, usage
+  // rows queued and spooled): the instance cannot save admin changes, and the body says how much usage waits
+  // to be written. /healthz stays 200 throughout: the process is alive and must not be restarted for this.
   app.get('/readyz', async (_request, reply) => {
     reply.header('sluice-api-version', sluiceApiVersion);
     if (!services.isReady()) return reply.code(503).send({ status: 'shutting_down' });
-    return { status: 'ready' };
+    const backlog = services.usageWriter.backlog;
+    const { unavailableSince } = services.storeHealth;
+    if (unavailableSince !== undefined) {
+      return reply.code(503).send({ status: 'degraded', store: 'degraded', storeUnavailableSince: new Date(unavailableSince).toISOString(), ...backlog });
+    }
+    return { status: 'ready', store: 'ok', ...backlog };
   });
 }

@@ -14,6 +14,8 @@ import type {
   UsageSummaryRow,
   UsageTotals,
 } from '../store.js';
+import type { Logger } from '../../server/logger.js';
+import { toStoreError } from '../store-error-kind.js';
 import { postgresMigrations } from './migrations.js';
 
 // BIGINT columns hold epoch milliseconds and token counts, all far below 2^53: read them as numbers.
@@ -36,6 +38,19 @@ const groupColumns: Record<UsageGrouping, string> = {
   provider: 'u.provider',
 };
 
+export interface PostgresStoreOptions {
+  /** Told when a pooled connection dies; the next query opens a fresh one. */
+  logger?: Logger;
+  /**
+   * Bounds every query, so a connection that went silent (a network partition, no reset ever arrives) fails
+   * the call instead of hanging its caller. Unset for the CLI, whose reports may run long.
+   */
+  queryTimeoutMs?: number;
+}
+
+/** A refused or silent server fails a connection attempt after this long instead of the OS's minutes. */
+const connectTimeoutMs = 5_000;
+
 /** The distributed store: PostgreSQL shared by every instance, same contract as the SQLite store. */
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
@@ -44,38 +59,44 @@ export class PostgresStore implements Store {
     this.#pool = pool;
   }
 
-  static async open(connectionString: string): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString, max: 10 });
-    const store = new PostgresStore(pool);
-    await store.#migrate();
-    return store;
+  static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    await migrate(connectionString);
+    const pool = new pg.Pool({
+      connectionString,
+      max: 10,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+      ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
+    });
+    // A connection that dies while idle in the pool (PostgreSQL restarted, a proxy or firewall cut it) is
+    // reported as an 'error' event on the pool; with no listener Node would end the process. The pool has
+    // already dropped that connection, and a query in flight on one that dies fails on its own.
+    const connectionLost = (error: Error) => options.logger?.warn({ err: error }, 'a PostgreSQL connection was lost; the next query reconnects');
+    pool.on('error', connectionLost);
+    // The same event on a client checked out of the pool has no pool listener behind it: give every client
+    // its own. It stays quiet: the query in flight fails and says so, and the pool logs idle losses above.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    return new PostgresStore(pool);
   }
 
-  async #migrate(): Promise<void> {
-    const client = await this.#pool.connect();
+  /** Pooled connections open and unused: a lost connection leaves this count at once. */
+  get idleConnections(): number {
+    return this.#pool.idleCount;
+  }
+
+  /** Every query goes through here, so an unreachable database is one error (503 `store_unavailable`) everywhere. */
+  async #query(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>> {
     try {
-      await client.query('BEGIN');
-      // One instance migrates; the others wait here, then find nothing left to do.
-      await client.query('SELECT pg_advisory_xact_lock(8422)');
-      await client.query('CREATE TABLE IF NOT EXISTS sluice_schema_version (version INTEGER NOT NULL)');
-      const current = await client.query<{ version: number }>('SELECT version FROM sluice_schema_version');
-      let version = current.rows[0]?.version ?? 0;
-      if (current.rows.length === 0) await client.query('INSERT INTO sluice_schema_version (version) VALUES (0)');
-      for (; version < postgresMigrations.length; version++) await client.query(postgresMigrations[version] ?? '');
-      await client.query('UPDATE sluice_schema_version SET version = $1', [version]);
-      await client.query('COMMIT');
+      return await this.#pool.query<Row>(text, values);
     } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
+      throw toStoreError(error);
     }
   }
 
   async createKey(key: NewKey): Promise<KeyRecord> {
     const now = Date.now();
     const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
-    await this.#pool.query(
+    await this.#query(
       `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [record.id, record.name, record.hash, record.hint, record.userName, record.teamName, record.allowedModels ? JSON.stringify(record.allowedModels) : null, record.isAdmin, JSON.stringify(record.limits), record.createdAt, record.updatedAt],
@@ -84,11 +105,11 @@ export class PostgresStore implements Store {
   }
 
   async listKeys(): Promise<KeyRecord[]> {
-    return (await this.#pool.query('SELECT * FROM gateway_keys ORDER BY created_at')).rows.map(toKeyRecord);
+    return (await this.#query('SELECT * FROM gateway_keys ORDER BY created_at')).rows.map(toKeyRecord);
   }
 
   async keysChangedSince(since: number): Promise<KeyRecord[]> {
-    return (await this.#pool.query('SELECT * FROM gateway_keys WHERE updated_at >= $1 ORDER BY updated_at', [since])).rows.map(toKeyRecord);
+    return (await this.#query('SELECT * FROM gateway_keys WHERE updated_at >= $1 ORDER BY updated_at', [since])).rows.map(toKeyRecord);
   }
 
   async updateKey(idOrName: string, changes: KeyChanges): Promise<KeyRecord | undefined> {
@@ -101,13 +122,13 @@ export class PostgresStore implements Store {
     assignments.push(['updated_at', Date.now()]);
     const sets = assignments.map(([column], index) => `${column} = $${index + 1}`).join(', ');
     const values = [...assignments.map(([, value]) => value), idOrName];
-    const result = await this.#pool.query(`UPDATE gateway_keys SET ${sets} WHERE id = $${values.length} OR name = $${values.length} RETURNING *`, values);
+    const result = await this.#query(`UPDATE gateway_keys SET ${sets} WHERE id = $${values.length} OR name = $${values.length} RETURNING *`, values);
     return result.rows[0] ? toKeyRecord(result.rows[0]) : undefined;
   }
 
   async revokeKey(idOrName: string): Promise<KeyRecord | undefined> {
     const now = Date.now();
-    const result = await this.#pool.query(
+    const result = await this.#query(
       'UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, $1), updated_at = $1 WHERE id = $2 OR name = $2 RETURNING *',
       [now, idOrName],
     );
@@ -116,7 +137,7 @@ export class PostgresStore implements Store {
 
   async setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord> {
     const updatedAt = Date.now();
-    await this.#pool.query(
+    await this.#query(
       `INSERT INTO principals (kind, name, limits, allowed_models, updated_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (kind, name) DO UPDATE SET limits = EXCLUDED.limits, allowed_models = EXCLUDED.allowed_models, updated_at = EXCLUDED.updated_at`,
       [kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, updatedAt],
@@ -129,7 +150,7 @@ export class PostgresStore implements Store {
   }
 
   async principalsChangedSince(kind: PrincipalKind, since: number): Promise<PrincipalRecord[]> {
-    const result = await this.#pool.query('SELECT * FROM principals WHERE kind = $1 AND updated_at >= $2 ORDER BY name', [kind, since]);
+    const result = await this.#query('SELECT * FROM principals WHERE kind = $1 AND updated_at >= $2 ORDER BY name', [kind, since]);
     return result.rows.map((row: Row) => ({
       name: String(row.name),
       limits: JSON.parse(String(row.limits)) as LimitSettings,
@@ -139,7 +160,7 @@ export class PostgresStore implements Store {
   }
 
   async setProviderKey(provider: string, sealedKey: string): Promise<void> {
-    await this.#pool.query(
+    await this.#query(
       `INSERT INTO provider_keys (provider, sealed_key, updated_at) VALUES ($1, $2, $3)
        ON CONFLICT (provider) DO UPDATE SET sealed_key = EXCLUDED.sealed_key, updated_at = EXCLUDED.updated_at`,
       [provider, sealedKey, Date.now()],
@@ -147,11 +168,11 @@ export class PostgresStore implements Store {
   }
 
   async deleteProviderKey(provider: string): Promise<boolean> {
-    return ((await this.#pool.query('DELETE FROM provider_keys WHERE provider = $1', [provider])).rowCount ?? 0) > 0;
+    return ((await this.#query('DELETE FROM provider_keys WHERE provider = $1', [provider])).rowCount ?? 0) > 0;
   }
 
   async listProviderKeys(): Promise<StoredProviderKey[]> {
-    const result = await this.#pool.query('SELECT * FROM provider_keys ORDER BY provider');
+    const result = await this.#query('SELECT * FROM provider_keys ORDER BY provider');
     return result.rows.map((row: Row) => ({ provider: String(row.provider), sealedKey: String(row.sealed_key), updatedAt: Number(row.updated_at) }));
   }
 
@@ -167,12 +188,12 @@ export class PostgresStore implements Store {
       return `(${placeholders.join(', ')})`;
     });
     // One statement per batch; a retried batch (after a timeout) must not duplicate rows.
-    await this.#pool.query(`INSERT INTO usage_rows (${usageColumns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
+    await this.#query(`INSERT INTO usage_rows (${usageColumns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
     const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
-    const result = await this.#pool.query(
+    const result = await this.#query(
       `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
               COALESCE(SUM(cost_usd), 0) AS cost_usd
        FROM usage_rows WHERE ${column} = $1 AND created_at >= $2`,
@@ -184,7 +205,7 @@ export class PostgresStore implements Store {
 
   async summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]> {
     const group = groupColumns[options.by];
-    const result = await this.#pool.query(
+    const result = await this.#query(
       `SELECT ${group} AS grouping, COUNT(*) AS requests, SUM(CASE WHEN u.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
               SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
               SUM(u.cache_read_tokens) AS cache_read_tokens, SUM(u.cache_write_tokens) AS cache_write_tokens, SUM(u.cost_usd) AS cost_usd
@@ -206,7 +227,7 @@ export class PostgresStore implements Store {
   }
 
   async recentUsage(options: { limit: number }): Promise<UsageRow[]> {
-    const result = await this.#pool.query('SELECT * FROM usage_rows ORDER BY id DESC LIMIT $1', [options.limit]);
+    const result = await this.#query('SELECT * FROM usage_rows ORDER BY id DESC LIMIT $1', [options.limit]);
     return result.rows.map(toUsageRow);
   }
 
@@ -234,11 +255,19 @@ function toKeyRecord(row: Row): KeyRecord {
 
 function usageFields(row: UsageRow): unknown[] {
   return [
-    row.id, row.createdAt, row.keyId, row.userName, row.teamName, row.requester, JSON.stringify(row.tags), row.inboundDialect, row.provider,
-    row.requestedModel, row.upstreamModel, row.reportedModel, row.stream, row.callerProviderKey, row.statusCode, row.outcome,
+    row.id, row.createdAt, row.keyId, text(row.userName), text(row.teamName), text(row.requester), JSON.stringify(row.tags), row.inboundDialect, row.provider,
+    text(row.requestedModel), text(row.upstreamModel), text(row.reportedModel), row.stream, row.callerProviderKey, row.statusCode, row.outcome,
     row.errorCode, row.inputTokens, row.outputTokens, row.cacheReadTokens, row.cacheWriteTokens, row.reasoningTokens,
     row.outputTokensEstimated, row.inputTokensEstimated, row.cached, row.savedCostUsd, row.costUsd, row.latencyMs, row.timeToFirstByteMs,
   ];
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, and a caller can put one in a model name or requester: the insert
+ * would fail, and with it the whole batch. Such a character is stored as U+FFFD instead.
+ */
+function text(value: string | null): string | null {
+  return value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
 }
 
 function toUsageRow(row: Row): UsageRow {
@@ -273,4 +302,37 @@ function toUsageRow(row: Row): UsageRow {
     latencyMs: Number(row.latency_ms),
     timeToFirstByteMs: row.time_to_first_byte_ms === null ? null : Number(row.time_to_first_byte_ms),
   };
+}
+
+/**
+ * Brings the schema up to date on a connection of its own, without the pool's query timeout: a migration
+ * on a large table may run long, and instances starting together wait on the advisory lock.
+ */
+async function migrate(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
+  // A connection cut mid-migration fails the query in progress; the event must not end the process too.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw toStoreError(error);
+  }
+  try {
+    await client.query('BEGIN');
+    // One instance migrates; the others wait here, then find nothing left to do.
+    await client.query('SELECT pg_advisory_xact_lock(8422)');
+    await client.query('CREATE TABLE IF NOT EXISTS sluice_schema_version (version INTEGER NOT NULL)');
+    const current = await client.query<{ version: number }>('SELECT version FROM sluice_schema_version');
+    let version = current.rows[0]?.version ?? 0;
+    if (current.rows.length === 0) await client.query('INSERT INTO sluice_schema_version (version) VALUES (0)');
+    for (; version < postgresMigrations.length; version++) await client.query(postgresMigrations[version] ?? '');
+    await client.query('UPDATE sluice_schema_version SET version = $1', [version]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw toStoreError(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

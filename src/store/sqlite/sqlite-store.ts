@@ -16,6 +16,7 @@ import type {
   UsageSummaryRow,
   UsageTotals,
 } from '../store.js';
+import { toStoreError } from '../store-error-kind.js';
 import { sqliteMigrations } from './migrations.js';
 
 interface KeyRowShape {
@@ -100,7 +101,7 @@ export class SqliteStore implements Store {
         @requested_model, @upstream_model, @reported_model, @stream, @caller_provider_key, @status_code, @outcome,
         @error_code, @input_tokens, @output_tokens, @cache_read_tokens, @cache_write_tokens, @reasoning_tokens,
         @output_tokens_estimated, @input_tokens_estimated, @cached, @saved_cost_usd, @cost_usd, @latency_ms, @time_to_first_byte_ms
-      )`);
+      ) ON CONFLICT (id) DO NOTHING`);
   }
 
   #migrate(): void {
@@ -114,179 +115,221 @@ export class SqliteStore implements Store {
   }
 
   async createKey(key: NewKey): Promise<KeyRecord> {
-    const now = Date.now();
-    const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
-    this.#database
-      .prepare(
-        `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        record.id,
-        record.name,
-        record.hash,
-        record.hint,
-        record.userName,
-        record.teamName,
-        record.allowedModels ? JSON.stringify(record.allowedModels) : null,
-        record.isAdmin ? 1 : 0,
-        JSON.stringify(record.limits),
-        record.createdAt,
-        record.updatedAt,
-      );
-    return record;
+    return guarded(() => {
+      const now = Date.now();
+      const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+      this.#database
+        .prepare(
+          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.id,
+          record.name,
+          record.hash,
+          record.hint,
+          record.userName,
+          record.teamName,
+          record.allowedModels ? JSON.stringify(record.allowedModels) : null,
+          record.isAdmin ? 1 : 0,
+          JSON.stringify(record.limits),
+          record.createdAt,
+          record.updatedAt,
+        );
+      return record;
+    });
   }
 
   async listKeys(): Promise<KeyRecord[]> {
-    const rows = this.#database.prepare('SELECT * FROM gateway_keys ORDER BY created_at').all() as KeyRowShape[];
-    return rows.map(toKeyRecord);
+    return guarded(() => {
+      const rows = this.#database.prepare('SELECT * FROM gateway_keys ORDER BY created_at').all() as KeyRowShape[];
+      return rows.map(toKeyRecord);
+    });
   }
 
   async keysChangedSince(since: number): Promise<KeyRecord[]> {
-    const rows = this.#database
-      .prepare('SELECT * FROM gateway_keys WHERE updated_at >= ? ORDER BY updated_at')
-      .all(since) as KeyRowShape[];
-    return rows.map(toKeyRecord);
+    return guarded(() => {
+      const rows = this.#database
+        .prepare('SELECT * FROM gateway_keys WHERE updated_at >= ? ORDER BY updated_at')
+        .all(since) as KeyRowShape[];
+      return rows.map(toKeyRecord);
+    });
   }
 
   async updateKey(idOrName: string, changes: KeyChanges): Promise<KeyRecord | undefined> {
-    const assignments: Array<[column: string, value: unknown]> = [];
-    if (changes.userName !== undefined) assignments.push(['user_name', changes.userName]);
-    if (changes.teamName !== undefined) assignments.push(['team_name', changes.teamName]);
-    if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
-    if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin ? 1 : 0]);
-    if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
-    assignments.push(['updated_at', Date.now()]);
-    const row = this.#database
-      .prepare(`UPDATE gateway_keys SET ${assignments.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ? OR name = ? RETURNING *`)
-      .get(...assignments.map(([, value]) => value), idOrName, idOrName) as KeyRowShape | undefined;
-    return row ? toKeyRecord(row) : undefined;
+    return guarded(() => {
+      const assignments: Array<[column: string, value: unknown]> = [];
+      if (changes.userName !== undefined) assignments.push(['user_name', changes.userName]);
+      if (changes.teamName !== undefined) assignments.push(['team_name', changes.teamName]);
+      if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
+      if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin ? 1 : 0]);
+      if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
+      assignments.push(['updated_at', Date.now()]);
+      const row = this.#database
+        .prepare(`UPDATE gateway_keys SET ${assignments.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ? OR name = ? RETURNING *`)
+        .get(...assignments.map(([, value]) => value), idOrName, idOrName) as KeyRowShape | undefined;
+      return row ? toKeyRecord(row) : undefined;
+    });
   }
 
   async setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord> {
-    const updatedAt = Date.now();
-    this.#database
-      .prepare(
-        `INSERT INTO principals (kind, name, limits, allowed_models, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (kind, name) DO UPDATE SET limits = excluded.limits, allowed_models = excluded.allowed_models,
-         updated_at = excluded.updated_at`,
-      )
-      .run(kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, updatedAt);
-    return { ...principal, updatedAt };
+    return guarded(() => {
+      const updatedAt = Date.now();
+      this.#database
+        .prepare(
+          `INSERT INTO principals (kind, name, limits, allowed_models, updated_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (kind, name) DO UPDATE SET limits = excluded.limits, allowed_models = excluded.allowed_models,
+           updated_at = excluded.updated_at`,
+        )
+        .run(kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, updatedAt);
+      return { ...principal, updatedAt };
+    });
   }
 
   async listPrincipals(kind: PrincipalKind): Promise<PrincipalRecord[]> {
-    return this.principalsChangedSince(kind, 0);
+    return guarded(() => {
+      return this.principalsChangedSince(kind, 0);
+    });
   }
 
   async principalsChangedSince(kind: PrincipalKind, since: number): Promise<PrincipalRecord[]> {
-    const rows = this.#database
-      .prepare('SELECT * FROM principals WHERE kind = ? AND updated_at >= ? ORDER BY name')
-      .all(kind, since) as Array<{ name: string; limits: string; allowed_models: string | null; updated_at: number }>;
-    return rows.map((row) => ({
-      name: row.name,
-      limits: JSON.parse(row.limits) as LimitSettings,
-      allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
-      updatedAt: row.updated_at,
-    }));
+    return guarded(() => {
+      const rows = this.#database
+        .prepare('SELECT * FROM principals WHERE kind = ? AND updated_at >= ? ORDER BY name')
+        .all(kind, since) as Array<{ name: string; limits: string; allowed_models: string | null; updated_at: number }>;
+      return rows.map((row) => ({
+        name: row.name,
+        limits: JSON.parse(row.limits) as LimitSettings,
+        allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
+        updatedAt: row.updated_at,
+      }));
+    });
   }
 
   async revokeKey(idOrName: string): Promise<KeyRecord | undefined> {
-    const now = Date.now();
-    const row = this.#database
-      .prepare(
-        `UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, ?), updated_at = ?
-         WHERE id = ? OR name = ? RETURNING *`,
-      )
-      .get(now, now, idOrName, idOrName) as KeyRowShape | undefined;
-    return row ? toKeyRecord(row) : undefined;
+    return guarded(() => {
+      const now = Date.now();
+      const row = this.#database
+        .prepare(
+          `UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, ?), updated_at = ?
+           WHERE id = ? OR name = ? RETURNING *`,
+        )
+        .get(now, now, idOrName, idOrName) as KeyRowShape | undefined;
+      return row ? toKeyRecord(row) : undefined;
+    });
   }
 
   async setProviderKey(provider: string, sealedKey: string): Promise<void> {
-    this.#database
-      .prepare(
-        `INSERT INTO provider_keys (provider, sealed_key, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (provider) DO UPDATE SET sealed_key = excluded.sealed_key, updated_at = excluded.updated_at`,
-      )
-      .run(provider, sealedKey, Date.now());
+    return guarded(() => {
+      this.#database
+        .prepare(
+          `INSERT INTO provider_keys (provider, sealed_key, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (provider) DO UPDATE SET sealed_key = excluded.sealed_key, updated_at = excluded.updated_at`,
+        )
+        .run(provider, sealedKey, Date.now());
+    });
   }
 
   async deleteProviderKey(provider: string): Promise<boolean> {
-    return this.#database.prepare('DELETE FROM provider_keys WHERE provider = ?').run(provider).changes > 0;
+    return guarded(() => {
+      return this.#database.prepare('DELETE FROM provider_keys WHERE provider = ?').run(provider).changes > 0;
+    });
   }
 
   async listProviderKeys(): Promise<StoredProviderKey[]> {
-    const rows = this.#database.prepare('SELECT * FROM provider_keys ORDER BY provider').all() as Array<{
-      provider: string;
-      sealed_key: string;
-      updated_at: number;
-    }>;
-    return rows.map((row) => ({ provider: row.provider, sealedKey: row.sealed_key, updatedAt: row.updated_at }));
+    return guarded(() => {
+      const rows = this.#database.prepare('SELECT * FROM provider_keys ORDER BY provider').all() as Array<{
+        provider: string;
+        sealed_key: string;
+        updated_at: number;
+      }>;
+      return rows.map((row) => ({ provider: row.provider, sealedKey: row.sealed_key, updatedAt: row.updated_at }));
+    });
   }
 
   async recordUsage(rows: readonly UsageRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    this.#database.transaction((batch: readonly UsageRow[]) => {
-      for (const row of batch) this.#insertUsage.run(fromUsageRow(row));
-    })(rows);
+    return guarded(() => {
+      if (rows.length === 0) return;
+      this.#database.transaction((batch: readonly UsageRow[]) => {
+        for (const row of batch) this.#insertUsage.run(fromUsageRow(row));
+      })(rows);
+    });
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
-    const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
-    const row = this.#database
-      .prepare(
-        `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
-                COALESCE(SUM(cost_usd), 0) AS cost_usd
-         FROM usage_rows WHERE ${column} = ? AND created_at >= ?`,
-      )
-      .get(options.subject, options.since) as { requests: number; input_tokens: number; output_tokens: number; cost_usd: number };
-    return { requests: row.requests, inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd };
+    return guarded(() => {
+      const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
+      const row = this.#database
+        .prepare(
+          `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+                  COALESCE(SUM(cost_usd), 0) AS cost_usd
+           FROM usage_rows WHERE ${column} = ? AND created_at >= ?`,
+        )
+        .get(options.subject, options.since) as { requests: number; input_tokens: number; output_tokens: number; cost_usd: number };
+      return { requests: row.requests, inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd };
+    });
   }
 
   async summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]> {
-    const group = groupColumns[options.by];
-    const rows = this.#database
-      .prepare(
-        `SELECT ${group} AS grouping, COUNT(*) AS requests,
-                SUM(CASE WHEN u.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
-                SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
-                SUM(u.cache_read_tokens) AS cache_read_tokens, SUM(u.cache_write_tokens) AS cache_write_tokens,
-                SUM(u.cost_usd) AS cost_usd
-         FROM usage_rows u LEFT JOIN gateway_keys k ON k.id = u.key_id
-         WHERE u.created_at >= ?
-         GROUP BY grouping ORDER BY COALESCE(SUM(u.cost_usd), 0) DESC, requests DESC`,
-      )
-      .all(options.since) as Array<{
-      grouping: string | null;
-      requests: number;
-      errors: number;
-      input_tokens: number;
-      output_tokens: number;
-      cache_read_tokens: number;
-      cache_write_tokens: number;
-      cost_usd: number | null;
-    }>;
-    return rows.map((row) => ({
-      group: row.grouping,
-      requests: row.requests,
-      errors: row.errors,
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-      cacheReadTokens: row.cache_read_tokens,
-      cacheWriteTokens: row.cache_write_tokens,
-      costUsd: row.cost_usd,
-    }));
+    return guarded(() => {
+      const group = groupColumns[options.by];
+      const rows = this.#database
+        .prepare(
+          `SELECT ${group} AS grouping, COUNT(*) AS requests,
+                  SUM(CASE WHEN u.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
+                  SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
+                  SUM(u.cache_read_tokens) AS cache_read_tokens, SUM(u.cache_write_tokens) AS cache_write_tokens,
+                  SUM(u.cost_usd) AS cost_usd
+           FROM usage_rows u LEFT JOIN gateway_keys k ON k.id = u.key_id
+           WHERE u.created_at >= ?
+           GROUP BY grouping ORDER BY COALESCE(SUM(u.cost_usd), 0) DESC, requests DESC`,
+        )
+        .all(options.since) as Array<{
+        grouping: string | null;
+        requests: number;
+        errors: number;
+        input_tokens: number;
+        output_tokens: number;
+        cache_read_tokens: number;
+        cache_write_tokens: number;
+        cost_usd: number | null;
+      }>;
+      return rows.map((row) => ({
+        group: row.grouping,
+        requests: row.requests,
+        errors: row.errors,
+        inputTokens: row.input_tokens,
+        outputTokens: row.output_tokens,
+        cacheReadTokens: row.cache_read_tokens,
+        cacheWriteTokens: row.cache_write_tokens,
+        costUsd: row.cost_usd,
+      }));
+    });
   }
 
   async recentUsage(options: { limit: number }): Promise<UsageRow[]> {
-    const rows = this.#database
-      .prepare('SELECT * FROM usage_rows ORDER BY id DESC LIMIT ?')
-      .all(options.limit) as UsageRowShape[];
-    return rows.map(toUsageRow);
+    return guarded(() => {
+      const rows = this.#database
+        .prepare('SELECT * FROM usage_rows ORDER BY id DESC LIMIT ?')
+        .all(options.limit) as UsageRowShape[];
+      return rows.map(toUsageRow);
+    });
   }
 
   async close(): Promise<void> {
     if (this.#database.open) this.#database.close();
+  }
+}
+
+/**
+ * Runs one database call, turning "locked past the busy timeout", "disk full" and the like into the
+ * store's `store_unavailable` error, as the PostgreSQL store does for a lost connection.
+ */
+function guarded<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw toStoreError(error);
   }
 }
 
