@@ -52,6 +52,13 @@ export interface StreamTap {
   upstreamErrorMessage(): string | undefined;
   /** Events that could not be read (data that is not JSON): the answer is an invalid response, not a success. */
   unreadableEvents(): number;
+  /**
+   * Generated content (text, reasoning or tool-call arguments) has arrived: the point after which a stream
+   * is the caller's answer and can no longer fail over to another target.
+   */
+  contentStarted(): boolean;
+  /** An error or unreadable event came before any content (event by event, even within one chunk). */
+  failedBeforeContent(): boolean;
 }
 
 /** A request body for the target, and what could not be carried over (sent as `x-sluice-warning`). */

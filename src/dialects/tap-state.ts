@@ -13,10 +13,12 @@ export interface TapState {
   errorMessage: string | undefined;
   /** Events whose data was not the JSON the shape promises. */
   unreadableEvents: number;
+  /** An error event or an unreadable event arrived before any content: the attempt failed, another may serve. */
+  failedBeforeContent: boolean;
 }
 
 export function createTapState(): TapState {
-  return { usage: undefined, reportedModel: undefined, characters: 0, done: false, errorMessage: undefined, unreadableEvents: 0 };
+  return { usage: undefined, reportedModel: undefined, characters: 0, done: false, errorMessage: undefined, unreadableEvents: 0, failedBeforeContent: false };
 }
 
 /** A StreamTap reading its answers from `state`; by default the output count is final once usage arrived. */
@@ -26,7 +28,15 @@ export function tapOf(
   options: { shouldForward?: (event: SseEvent) => boolean; outputReported?: () => boolean } = {},
 ): StreamTap {
   return {
-    observe,
+    observe(event) {
+      if (state.characters > 0) {
+        observe(event);
+        return;
+      }
+      const unreadableBefore = state.unreadableEvents;
+      observe(event);
+      if (state.characters === 0 && (state.unreadableEvents > unreadableBefore || state.errorMessage !== undefined)) state.failedBeforeContent = true;
+    },
     shouldForward: options.shouldForward ?? (() => true),
     facts: () => ({ usage: state.usage, reportedModel: state.reportedModel }),
     outputReported: options.outputReported ?? (() => state.usage !== undefined),
@@ -34,5 +44,7 @@ export function tapOf(
     completed: () => state.done,
     upstreamErrorMessage: () => state.errorMessage,
     unreadableEvents: () => state.unreadableEvents,
+    contentStarted: () => state.characters > 0,
+    failedBeforeContent: () => state.failedBeforeContent,
   };
 }

@@ -29,3 +29,30 @@ export function authorizeModel(key: KeyRecord, principals: PrincipalView, choice
   const refusal = modelRefusalFor(key, principals, choice);
   if (refusal) throw refusal;
 }
+
+/**
+ * A model group: the key (and its team) may use it when its allow-list names the group (or the alias the
+ * caller used); otherwise only the group's targets it allows by name (`openai:*`) stay candidates. 403
+ * when none does.
+ */
+export function authorizedTargets<Target extends { id: string; provider: { name: string }; upstreamModel: string }>(
+  key: KeyRecord,
+  principals: PrincipalView,
+  requested: string,
+  groupName: string,
+  targets: readonly Target[],
+): readonly Target[] {
+  const team = principals.find('team', key.teamName);
+  const allows = (allowedModels: readonly string[] | null): ((target: Target) => boolean) => {
+    if (allowedModels === null) return () => true;
+    // Matches the name the caller used and the group's own name.
+    if (isModelAllowed(allowedModels, { requested, provider: '', upstreamModel: groupName })) return () => true;
+    return (target) => isModelAllowed(allowedModels, { requested: target.id, provider: target.provider.name, upstreamModel: target.upstreamModel });
+  };
+  const keyAllows = allows(key.allowedModels);
+  const teamAllows = allows(team?.allowedModels ?? null);
+  const allowed = targets.filter((target) => keyAllows(target) && teamAllows(target));
+  if (allowed.length > 0) return allowed;
+  const who = targets.some(keyAllows) ? `The team '${team?.name}'` : 'This key';
+  throw new GatewayError('model_not_allowed', `${who} may not use the model group '${requested}'.`, { param: 'model' });
+}

@@ -13,6 +13,7 @@ import type { StoreHealth } from '../store/store-health.js';
 import type { LimitSettings, Store } from '../store/store.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UsageWriter } from '../usage/usage-writer.js';
+import type { Router } from '../routing/router.js';
 import type { Logger } from './logger.js';
 
 /** What the HTTP layer needs from the rest of the gateway; built once at start. */
@@ -34,6 +35,8 @@ export interface GatewayServices {
   registry: ProviderRegistry;
   credentials: ProviderCredentials;
   aliases: ReadonlyMap<string, string>;
+  /** Model names to ordered targets, attempt outcomes to cooldowns and latency estimates. */
+  router: Router;
   upstream: UpstreamClient;
   usageWriter: UsageWriter;
   /** The clock of rate-limit windows, budget periods and retry-after (Date.now; tests pass one they move). */

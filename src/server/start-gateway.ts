@@ -16,6 +16,7 @@ import { StoreHealth } from '../store/store-health.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
 import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';
+import { createRouter } from '../routing/router.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
 import { buildApp } from './build-app.js';
 import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
@@ -103,6 +104,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const upstream = new UpstreamClient(config.upstream);
 
   const sharedState = createSharedState(config, store, logger, options.clock);
+  const pricer = new Pricer(config.pricing);
+  const aliases = new Map(Object.entries(config.aliases));
+  const router = await createRouter({ config, registry, aliases, pricer, logger, cooldowns: sharedState.cooldowns });
   let ready = true;
   const services: GatewayServices = {
     logger,
@@ -114,12 +118,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     responseCache: sharedState.responseCache,
     cachePartition: config.cache.partition,
     budgetLedger: sharedState.budgetLedger,
-    pricer: new Pricer(config.pricing),
+    pricer,
     costBound: new CostBound(config.pricing),
     limitDefaults: config.limits.defaults,
     registry,
     credentials,
-    aliases: new Map(Object.entries(config.aliases)),
+    aliases,
+    router,
     upstream,
     usageWriter,
     clock: options.clock ?? Date.now,
@@ -146,6 +151,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await usageSink.close();
       await upstream.close();
       await mockUpstream?.close();
+      await router.close();
       await sharedState.close();
       await store.close();
     })();

@@ -148,6 +148,8 @@ describe('bad input gets a clear error in the caller shape', () => {
     const limited = await send('/v1/messages', { body: anthropicBody });
     expectAnthropicError(limited, 429, 'rate_limit_error');
     expect(limited.headers.get('retry-after')).toBe('7');
+    // Twice: a plain model is retried once on a 5xx (a 429 asking for longer than maxRetryAfterMs is not).
+    harness.upstream.enqueue({ status: 500 });
     harness.upstream.enqueue({ status: 500 });
     const failed = await send('/v1/chat/completions', { body: openAiBody });
     expect(failed.status).toBe(500);
@@ -219,6 +221,7 @@ describe('upstream failures', () => {
   it('504 when the upstream does not answer in time', async () => {
     const slow = await startTestGateway({ upstream: { timeoutMs: 300 } });
     try {
+      slow.upstream.enqueue({ hang: true });
       slow.upstream.enqueue({ hang: true });
       const response = await fetch(`${slow.url}/v1/messages`, {
         method: 'POST',

@@ -89,6 +89,8 @@ describe('response cache', () => {
   });
 
   it('never caches errors or incomplete streams', async () => {
+    // Twice: a plain model is retried once on a 5xx.
+    harness.upstream.enqueue({ status: 500 });
     harness.upstream.enqueue({ status: 500 });
     await expect(client.chat.completions.create(question('flaky'), cacheOn)).rejects.toMatchObject({ status: 500 });
     const retried = await client.chat.completions.create(question('flaky'), cacheOn).withResponse();

@@ -96,7 +96,8 @@ describe('every upstream error in the caller\'s shape', () => {
   it.each(pairs)('%s caller, %s provider', async (caller, provider) => {
     const [model, upstreamPath] = providers[provider];
     const { path, body } = callers[caller](model);
-    harness.upstream.enqueue({ status: 429, retryAfter: 3, errorMessage: 'slow down' });
+    // Longer than the default maxRetryAfterMs: no retry, the caller gets the 429.
+    harness.upstream.enqueue({ status: 429, retryAfter: 7, errorMessage: 'slow down' });
     const response = await fetch(`${harness.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.token}` },
@@ -104,7 +105,7 @@ describe('every upstream error in the caller\'s shape', () => {
     });
     expect(harness.upstream.requests[0]!.path).toBe(upstreamPath);
     expect(response.status).toBe(429);
-    expect(response.headers.get('retry-after')).toBe('3');
+    expect(response.headers.get('retry-after')).toBe('7');
     expect(await response.json()).toEqual(expectedBody[caller]);
     expect((await harness.usageRows()).at(-1)).toMatchObject({ statusCode: 429, outcome: 'error', errorCode: 'upstream_error' });
   });

@@ -36,6 +36,7 @@ describe('the lifecycle is one ordered list', () => {
       'parse and validate',
       'resolve target',
       'authorize',
+      'plan route',
       'plan upstream call',
       'admit',
       'cache lookup',

@@ -14,6 +14,8 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 beforeEach(() => harness.upstream.reset());
 
+let lastAttempts: string | null = null;
+
 async function stream(path: string, body: unknown, headers: Record<string, string>): Promise<string> {
   const response = await fetch(`${harness.url}${path}`, {
     method: 'POST',
@@ -22,6 +24,7 @@ async function stream(path: string, body: unknown, headers: Record<string, strin
     signal: AbortSignal.timeout(5_000),
   });
   expect(response.status).toBe(200);
+  lastAttempts = response.headers.get('x-sluice-attempts');
   return response.text();
 }
 
@@ -29,7 +32,26 @@ const chat = (model: string) => ({ model, stream: true, messages: [{ role: 'user
 const messages = (model: string) => ({ model, stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
 
 describe('a stream whose events cannot be read', () => {
-  it('pass-through (chat → OpenAI): relayed as sent, recorded as an invalid response', async () => {
+  it('before the first content, an unreadable event is a failed attempt the caller never sees', async () => {
+    harness.upstream.enqueue({ invalidEventAt: 1 });
+    const text = await stream('/v1/chat/completions', chat('gpt-4o-mini'), { authorization: `Bearer ${harness.token}` });
+    expect(text).not.toContain('{not json');
+    expect(lastAttempts).toBe('2');
+    const row = (await harness.usageRows()).at(-1)!;
+    expect(row).toMatchObject({ outcome: 'ok', errorCode: null });
+  });
+
+  it('after the first content, the bytes relayed stay relayed and the row says invalid response', async () => {
+    harness.upstream.enqueue({ invalidEventAt: 3, reply: 'one two three four five' });
+    const text = await stream('/v1/chat/completions', chat('gpt-4o-mini'), { authorization: `Bearer ${harness.token}` });
+    expect(text).toContain('data: {not json');
+    expect(lastAttempts).toBe('1');
+    expect((await harness.usageRows()).at(-1)).toMatchObject({ outcome: 'error', errorCode: 'upstream_invalid_response', statusCode: 502 });
+  });
+
+  it('pass-through (chat → OpenAI) on the last attempt: relayed as sent, recorded as an invalid response', async () => {
+    // Both tries of the plain model: the second is the last chance, so it is relayed as it comes.
+    harness.upstream.enqueue({ invalidEventAt: 1 });
     harness.upstream.enqueue({ invalidEventAt: 1 });
     const text = await stream('/v1/chat/completions', chat('gpt-4o-mini'), { authorization: `Bearer ${harness.token}` });
     expect(text).toContain('data: {not json');
@@ -39,6 +61,7 @@ describe('a stream whose events cannot be read', () => {
   });
 
   it('pass-through (messages → Anthropic): recorded as an invalid response', async () => {
+    harness.upstream.enqueue({ invalidEventAt: 2 });
     harness.upstream.enqueue({ invalidEventAt: 2 });
     const text = await stream('/v1/messages', messages('claude-haiku-4-5'), { 'x-api-key': harness.token });
     expect(text).toContain('message_stop');
@@ -64,6 +87,7 @@ describe('a stream whose events cannot be read', () => {
       },
     ];
     for (const testCase of cases) {
+      harness.upstream.enqueue({ invalidEventAt: 1 });
       harness.upstream.enqueue({ invalidEventAt: 1 });
       const text = await stream(testCase.path, testCase.body, testCase.headers);
       const frames = text.trim().split(/\n\n/);

@@ -13,5 +13,14 @@ export function answerHeadersOf(context: RequestContext): Record<string, string>
   if (context.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(context.upstreamModel);
   if (context.warnings.length > 0) headers['x-sluice-warning'] = safeHeaderValue(context.warnings.join('; '));
   if (context.cache && !context.cached) headers['x-sluice-cache'] = 'MISS';
+  if (context.groupName !== null) headers['x-sluice-group'] = safeHeaderValue(context.groupName);
+  const trail = context.attemptTrail;
+  if (trail.length > 0) {
+    headers['x-sluice-attempts'] = String(trail.length);
+    // `openai:gpt-4o-mini=429;anthropic:claude-haiku-4-5=200`: what was tried, and how each answered.
+    let route = '';
+    for (const attempt of trail) route += `${route ? ';' : ''}${attempt.target}=${attempt.statusCode ?? attempt.errorCode ?? 'pending'}`;
+    headers['x-sluice-route'] = safeHeaderValue(route);
+  }
   return headers;
 }

@@ -4,6 +4,7 @@ import { authenticateCaller } from './stages/authenticate-caller.js';
 import { authorizeCall } from './stages/authorize-call.js';
 import { callUpstream } from './stages/call-upstream.js';
 import { parseModelRequest } from './stages/parse-model-request.js';
+import { planRoute } from './stages/plan-route.js';
 import { planUpstreamCall } from './stages/plan-upstream-call.js';
 import { resolveTarget } from './stages/resolve-target.js';
 import { serveFromCache } from './stages/serve-from-cache.js';
@@ -20,12 +21,14 @@ export type Stage = (call: ModelCall) => StageOutcome | Promise<StageOutcome>;
  *   stage                  ends the call with
  *   authenticate           401 missing / invalid / revoked key
  *   parse and validate     400 naming the field
- *   resolve target         404 unknown model or provider; 400 the target cannot take the request (images)
- *   authorize              403 model not allowed for the key or its team
- *   plan upstream call     503 provider has no key; 400 what cannot be translated
+ *   resolve target         404 unknown model, group or provider
+ *   authorize              403 model or group not allowed for the key or its team (a group keeps the targets allowed)
+ *   plan route             400 no eligible target (tools, images, max output, one shape's fields); cooldowns, policy order
+ *   plan upstream call     503 provider has no key; 400 what cannot be translated (for the first candidate)
  *   admit                  429 rate / concurrency / budget; 503 budget store unreachable (fail-closed)
  *   cache lookup           — (a hit answers)
- *   call upstream, relay   502 unreachable, 504 timeout, 499 caller gone; upstream errors in the caller's shape
+ *   call upstream, relay   the attempt loop: retries and fallback until the first content; 502 unreachable,
+ *                          504 timeout, 499 caller gone; upstream errors in the caller's shape
  *
  * Validation, resolution and planning come before admission, so a refused request is never charged.
  */
@@ -34,6 +37,7 @@ export const modelCallStages: ReadonlyArray<{ name: string; run: Stage }> = [
   { name: 'parse and validate', run: parseModelRequest },
   { name: 'resolve target', run: resolveTarget },
   { name: 'authorize', run: authorizeCall },
+  { name: 'plan route', run: planRoute },
   { name: 'plan upstream call', run: planUpstreamCall },
   { name: 'admit', run: admitCall },
   { name: 'cache lookup', run: serveFromCache },

@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Dialect, InboundRequest, JsonObject, RequestUrlFacts } from '../../dialects/dialect.js';
 import type { IrRequest } from '../../ir/ir-types.js';
-import type { ResolvedTarget } from '../../routing/resolve-model.js';
+import type { RoutePlan } from '../../routing/router.js';
+import type { ResolvedRoute, RouteTarget } from '../../routing/route-target.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ClientAbort } from './client-abort.js';
 import type { UpstreamPlan } from './upstream-plan.js';
@@ -32,9 +33,13 @@ export interface ModelCall extends RequestContext {
   readonly body: JsonObject;
   /** The fields Sluice reads, once the body was parsed. */
   inbound: InboundRequest | undefined;
-  /** Where the call goes, once resolved. */
-  target: ResolvedTarget | undefined;
-  /** The upstream request for the target, once planned. */
+  /** What the model name resolved to: a group's targets or one plain model. */
+  resolvedRoute: ResolvedRoute | undefined;
+  /** The ordered candidates the attempt loop may try, once routing has planned them. */
+  routePlan: RoutePlan | undefined;
+  /** The target being tried (the first candidate until the attempt loop moves on). */
+  target: RouteTarget | undefined;
+  /** The upstream request for that target, once planned. */
   plan: UpstreamPlan | undefined;
   /**
    * The request in the core model, decoded on first use and shared by every stage that needs it (token
@@ -63,6 +68,8 @@ export function createModelCall(options: {
   writable.signal = options.signal;
   writable.body = request.body as JsonObject;
   writable.inbound = undefined;
+  writable.resolvedRoute = undefined;
+  writable.routePlan = undefined;
   writable.target = undefined;
   writable.plan = undefined;
   writable.coreRequest = () => {

@@ -6,6 +6,7 @@ import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
 import { upstreamErrorMessage } from '../../dialects/upstream-error-message.js';
 import { createSseDecoder } from '../../upstream/sse-decoder.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { attemptFailureOf, type AttemptFailure } from '../../routing/classify-attempt-failure.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import { estimateTokensFromCharacters } from '../../usage/token-usage.js';
 import { waitForDrain, type ClientAbort } from './client-abort.js';
@@ -25,8 +26,17 @@ export interface RelayOptions {
   context: RequestContext;
   upstream: Dispatcher.ResponseData;
   response: ServerResponse;
-  sluiceHeaders: Record<string, string>;
+  /** Sluice's own answer headers, computed when the answer starts (they name the attempt that served). */
+  sluiceHeaders: () => Record<string, string>;
+  /** The caller's abort: a relay cut by it is a cancelled call. */
   signal: ClientAbort;
+  /**
+   * Another attempt could follow this one: until the first content, nothing reaches the caller (a stream's
+   * opening events are held back), and a failure is returned instead of answered, so the caller never sees it.
+   */
+  canFailOver: boolean;
+  /** Called once, when the answer starts going to the caller: the attempt has served. */
+  onCommit: () => void;
   removeInjectedUsageChunk: boolean;
   translation: Translation | undefined;
   /** Set when the answer should be cached: called once, only for a complete, successful answer. */
@@ -34,11 +44,20 @@ export interface RelayOptions {
 }
 
 /**
+ * How a relay ended: the caller got an answer (served, or an error it must see), or — while another attempt
+ * could follow — the attempt failed before anything reached the caller. `answerWithError` then gives the
+ * caller that failure after all, when the attempt loop decides no other attempt will be made.
+ */
+export type RelayOutcome = { kind: 'answered' } | { kind: 'failed'; failure: AttemptFailure; answerWithError: () => void };
+
+const answered: RelayOutcome = { kind: 'answered' };
+
+/**
  * Sends the upstream's answer back in the caller's shape. Pass-through answers go back byte for byte after
  * a usage read; translated ones through the core model. Event streams are forwarded chunk by chunk as they
  * arrive, with backpressure.
  */
-export async function relayUpstreamResponse(options: RelayOptions): Promise<void> {
+export async function relayUpstreamResponse(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream, context, translation } = options;
   const contentType = String(upstream.headers['content-type'] ?? '');
   if (upstream.statusCode < 400 && context.stream && contentType.includes('text/event-stream')) {
@@ -50,8 +69,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<void
           callerRequest: translation.callerRequest,
         })
       : createPassThroughPipe(context.dialect, options.removeInjectedUsageChunk);
-    await relayEventStream(options, pipe);
-    return;
+    return relayEventStream(options, pipe);
   }
   const bytes = await readWholeBody(options);
   let parsed: unknown;
@@ -60,11 +78,13 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<void
   } catch {
     parsed = undefined;
   }
-  context.statusCode = upstream.statusCode;
   if (upstream.statusCode >= 400) {
-    relayUpstreamError(options, bytes, parsed);
-    return;
+    const answerWithError = () => relayUpstreamError(options, bytes, parsed);
+    if (options.canFailOver) return { kind: 'failed', failure: { kind: 'status', status: upstream.statusCode, headers: upstream.headers }, answerWithError };
+    answerWithError();
+    return answered;
   }
+  context.statusCode = upstream.statusCode;
   if (parsed === undefined) {
     throw new GatewayError('upstream_invalid_response', `The upstream provider '${context.provider?.name}' sent a response that is not JSON.`);
   }
@@ -75,13 +95,14 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<void
     options.storeInCache?.({ kind: 'whole', response: core });
     const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core, translation.callerRequest)));
     sendWhole(options, encoded, { 'content-type': 'application/json' });
-    return;
+    return answered;
   }
   const facts = context.dialect.readResponse(parsed);
   if (facts.usage) context.usage = facts.usage;
   context.reportedModel = facts.reportedModel ?? null;
   sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
   options.storeInCache?.({ kind: 'whole', response: context.dialect.decodeResponse(parsed) });
+  return answered;
 }
 
 async function readWholeBody(options: RelayOptions): Promise<Buffer> {
@@ -96,8 +117,9 @@ async function readWholeBody(options: RelayOptions): Promise<Buffer> {
 /** Sends a whole answer; `headers` is a fresh object this function may fill in. */
 function sendWhole(options: RelayOptions, bytes: Buffer, headers: Record<string, string | string[] | number>): void {
   options.context.firstByteAt = performance.now();
+  options.onCommit();
   headers['content-length'] = bytes.length;
-  Object.assign(headers, options.sluiceHeaders);
+  Object.assign(headers, options.sluiceHeaders());
   options.response.writeHead(options.upstream.statusCode, headers);
   options.response.end(bytes);
 }
@@ -110,6 +132,7 @@ function sendWhole(options: RelayOptions, bytes: Buffer, headers: Record<string,
  */
 function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknown): void {
   const { context, upstream } = options;
+  context.statusCode = upstream.statusCode;
   context.outcome = 'error';
   context.errorCode = 'upstream_error';
   if (parsed !== undefined && context.dialect.isErrorBody(parsed)) {
@@ -123,27 +146,79 @@ function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknow
     status: upstream.statusCode,
     headers: typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {},
   });
-  writeGatewayError(options.response, context.dialect, error, context.id, options.sluiceHeaders);
+  writeGatewayError(options.response, context.dialect, error, context.id, options.sluiceHeaders());
 }
 
-async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promise<void> {
+async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promise<RelayOutcome> {
   const { upstream, context, response, signal } = options;
+  const { tap } = pipe;
   // Caching records the answer as core events, whatever the shapes, so any caller can be served later.
   const recorder = options.storeInCache ? createEventRecorder(options.translation?.upstreamDialect ?? context.dialect) : undefined;
-  const passThroughHeaders = options.translation ? {} : forwardableResponseHeaders(upstream.headers);
-  response.writeHead(upstream.statusCode, {
-    ...passThroughHeaders,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    ...options.sluiceHeaders,
+  let committed = false;
+  // While another attempt could follow, the stream's opening events wait here until its first content.
+  const held: Array<Buffer | string> = [];
+  const commit = (): boolean => {
+    committed = true;
+    options.onCommit();
+    const passThroughHeaders = options.translation ? {} : forwardableResponseHeaders(upstream.headers);
+    response.writeHead(upstream.statusCode, {
+      ...passThroughHeaders,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      ...options.sluiceHeaders(),
+    });
+    // Headers are out: from here on no fallback or retry is possible, and failures end the stream in-band.
+    if (held.length === 0) {
+      response.flushHeaders();
+      return true;
+    }
+    context.firstByteAt ??= performance.now();
+    let roomLeft = true;
+    for (const output of held) roomLeft = response.write(output);
+    held.length = 0;
+    return roomLeft;
+  };
+  /** A failure before the first content: the caller has seen nothing, so another attempt can take over. */
+  const failedBeforeContent = (failure: AttemptFailure, error: GatewayError): RelayOutcome => ({
+    kind: 'failed',
+    failure,
+    answerWithError: () => {
+      context.statusCode = error.status;
+      context.outcome = 'error';
+      context.errorCode = error.code === 'upstream_error' ? 'upstream_error' : error.code;
+      writeGatewayError(response, context.dialect, error, context.id, options.sluiceHeaders());
+    },
   });
-  // Headers are out: from here on no fallback or retry is possible, and failures end the stream in-band.
-  response.flushHeaders();
+  const upstreamProblemBeforeContent = (): RelayOutcome | undefined => {
+    const message = tap.upstreamErrorMessage();
+    if (message !== undefined) return failedBeforeContent({ kind: 'interrupted' }, new GatewayError('upstream_error', message, { status: 502 }));
+    if (tap.unreadableEvents() > 0) {
+      return failedBeforeContent(
+        { kind: 'interrupted' },
+        new GatewayError('upstream_invalid_response', `The upstream provider '${context.provider?.name}' sent a stream event that is not valid JSON.`),
+      );
+    }
+    return undefined;
+  };
+  if (!options.canFailOver) commit();
 
   let failure: GatewayError | undefined;
   try {
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
       const output = pipe.transform(chunk);
+      if (!committed) {
+        pipe.afterWrite(chunk);
+        recorder?.push(chunk);
+        if (output.length > 0) held.push(output);
+        // The tap tells which came first, event by event: a chunk can carry the first content and a failure.
+        if (tap.failedBeforeContent()) {
+          upstream.body.destroy();
+          return upstreamProblemBeforeContent()!;
+        }
+        if (!tap.contentStarted()) continue;
+        if (!commit()) await waitForDrain(response, signal);
+        continue;
+      }
       if (output.length === 0) {
         pipe.afterWrite(chunk);
         continue;
@@ -156,12 +231,26 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
       if (!roomLeft) await waitForDrain(response, signal);
     }
     const trailing = pipe.finish();
-    if (trailing.length > 0) response.write(trailing);
+    if (!committed) {
+      if (trailing.length > 0) held.push(trailing);
+      if (tap.failedBeforeContent()) return upstreamProblemBeforeContent()!;
+      if (!tap.completed()) {
+        const cut = new GatewayError('upstream_stream_interrupted', `The upstream provider '${context.provider?.name}' ended the stream before it finished.`);
+        return failedBeforeContent({ kind: 'interrupted' }, cut);
+      }
+      // A complete answer with no content at all (an empty reply) is still the answer.
+      commit();
+    } else if (trailing.length > 0) {
+      response.write(trailing);
+    }
   } catch (error) {
-    if (!signal.aborted) failure = classifyUpstreamFailure(error, context.provider?.name ?? 'upstream', 'stream');
+    if (!signal.aborted) {
+      const classified = classifyUpstreamFailure(error, context.provider?.name ?? 'upstream', 'stream');
+      if (!committed) return failedBeforeContent(attemptFailureOf(classified), classified);
+      failure = classified;
+    }
   }
 
-  const { tap } = pipe;
   const facts = tap.facts();
   if (facts.usage) context.usage = facts.usage;
   context.reportedModel = facts.reportedModel ?? null;
@@ -176,8 +265,9 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     context.statusCode = 499;
     context.outcome = 'cancelled';
     context.errorCode = 'client_closed_request';
-    return;
+    return answered;
   }
+  context.statusCode = upstream.statusCode;
   if (!failure && tap.unreadableEvents() > 0) {
     // The bytes relayed stay relayed (a translated stream already ended with an error event): the row says
     // the answer could not be read, instead of passing it off as a success with no tokens.
@@ -185,7 +275,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     context.outcome = 'error';
     context.errorCode = 'upstream_invalid_response';
     response.end();
-    return;
+    return answered;
   }
   if (!failure && !tap.completed() && !tap.upstreamErrorMessage()) {
     failure = new GatewayError(
@@ -198,7 +288,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     context.outcome = 'error';
     context.errorCode = failure.code;
     response.end(pipe.failureEvent(failure));
-    return;
+    return answered;
   }
   if (tap.upstreamErrorMessage()) {
     context.outcome = 'error';
@@ -207,6 +297,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     options.storeInCache({ kind: 'stream', events: recorder.finish() });
   }
   response.end();
+  return answered;
 }
 
 function createEventRecorder(upstreamDialect: Dialect): { push(chunk: Buffer): void; finish(): IrStreamEvent[] } {

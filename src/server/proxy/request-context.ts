@@ -4,6 +4,7 @@ import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
 import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
+import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
 
 /** Everything one request accumulates on its way through the stages, and what its usage row is made of. */
@@ -40,6 +41,15 @@ export interface RequestContext {
   admission: Admission | undefined;
   /** What a translation could not carry over; sent as `x-sluice-warning`. */
   warnings: string[];
+  /** The model group the caller named (directly or through an alias), and its routing policy. */
+  groupName: string | null;
+  policy: string | null;
+  /** Every try of every target, in order. */
+  attemptTrail: AttemptRecord[];
+  /** Served by other than the first choice. */
+  fallback: boolean;
+  /** How long the call waited for a concurrency slot; null when it did not wait. */
+  queueWaitMs: number | null;
 }
 
 export function createRequestContext(id: string, dialect: Dialect, startedAt: number): RequestContext {
@@ -70,6 +80,11 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     cache: undefined,
     cached: false,
     savedCostUsd: null,
+    groupName: null,
+    policy: null,
+    attemptTrail: [],
+    fallback: false,
+    queueWaitMs: null,
   };
 }
 

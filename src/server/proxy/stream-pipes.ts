@@ -128,6 +128,7 @@ function createCoreEventTap(): StreamTap & { observeCore(event: IrStreamEvent): 
       case 'error':
         if (event.code === 'upstream_invalid_response') state.unreadableEvents++;
         else state.errorMessage = event.message;
+        if (state.characters === 0) state.failedBeforeContent = true;
         break;
     }
   };

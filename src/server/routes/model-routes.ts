@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { modelRefusalFor } from '../../policy/authorize-model.js';
-import { resolveModel, type ResolvedTarget } from '../../routing/resolve-model.js';
+import { authorizedTargets, modelRefusalFor } from '../../policy/authorize-model.js';
+import type { ResolvedRoute } from '../../routing/route-target.js';
+import type { KeyRecord } from '../../store/store.js';
 import { authenticate } from '../../policy/authenticate.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { GatewayServices } from '../gateway-services.js';
@@ -50,10 +51,19 @@ async function listModels(
       }
     }
     if (pinnedProvider === undefined) {
+      for (const group of services.router.groups.values()) {
+        if (groupUsable(group.name, group.name, caller.key, usable, services)) models.push({ id: group.name, ownedBy: 'sluice' });
+      }
       for (const alias of services.aliases.keys()) {
-        // Resolved like a call would be, so an alias of an alias is listed where it lands.
-        const target = resolvedOrUndefined(alias, services);
-        if (!target || !usable.includes(target.provider)) continue;
+        // Resolved like a call would be, so an alias of an alias (or of a group) is listed where it lands.
+        const route = resolvedOrUndefined(alias, services);
+        if (!route) continue;
+        if (route.group) {
+          if (groupUsable(alias, route.group.name, caller.key, usable, services)) models.push({ id: alias, ownedBy: 'sluice' });
+          continue;
+        }
+        const target = route.candidates[0]!;
+        if (!usable.includes(target.provider)) continue;
         if (allowed(alias, target.provider.name, target.upstreamModel)) {
           models.push({ id: alias, ownedBy: target.provider.name });
         }
@@ -68,11 +78,22 @@ async function listModels(
   }
 }
 
-function resolvedOrUndefined(name: string, services: GatewayServices): ResolvedTarget | undefined {
+function resolvedOrUndefined(name: string, services: GatewayServices): ResolvedRoute | undefined {
   try {
-    return resolveModel(name, { registry: services.registry, aliases: services.aliases });
+    return services.router.resolve(name);
   } catch {
     return undefined;
+  }
+}
+
+/** A group is listed when the key may use it and at least one target it may use has a key to call it with. */
+function groupUsable(requested: string, groupName: string, key: KeyRecord, usable: readonly ProviderEntry[], services: GatewayServices): boolean {
+  const group = services.router.groups.get(groupName);
+  if (!group) return false;
+  try {
+    return authorizedTargets(key, services.principals, requested, groupName, group.targets).some((target) => usable.includes(target.provider));
+  } catch {
+    return false;
   }
 }
 

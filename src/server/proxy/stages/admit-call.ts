@@ -1,5 +1,4 @@
 import { admit, limitSubjects } from '../../../policy/admission.js';
-import { estimateInputTokens } from '../../../usage/estimate-input-tokens.js';
 import type { ModelCall } from '../model-call.js';
 
 /**
@@ -15,29 +14,32 @@ const defaultReservedOutputTokens = 4096;
  */
 export async function admitCall(call: ModelCall): Promise<void> {
   const { services } = call;
-  const { provider, upstreamModel } = call.target!;
-  call.estimateInputTokens = () => {
-    try {
-      return estimateInputTokens(call.coreRequest());
-    } catch {
-      return 0;
-    }
-  };
   call.admission = await admit({
     subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
     counters: services.limitCounters,
     now: services.clock,
     estimateTokens: () => call.estimateInputTokens() + maximumOutputTokens(call),
     ledger: services.budgetLedger,
-    maximumCostUsd: () =>
-      services.costBound.maximumCostUsd({
-        provider: provider.name,
-        pricingProviderId: provider.pricingProviderId,
-        model: upstreamModel,
-        inputTokens: call.estimateInputTokens(),
-        maxOutputTokens: maximumOutputTokens(call) || defaultReservedOutputTokens,
-      }),
+    maximumCostUsd: () => maximumCostUsd(call),
   });
+}
+
+/** The dearest the call can be wherever it lands: the reservation must cover a fallback to a pricier target. */
+function maximumCostUsd(call: ModelCall): number {
+  const inputTokens = call.estimateInputTokens();
+  const maxOutputTokens = maximumOutputTokens(call) || defaultReservedOutputTokens;
+  let maximum = 0;
+  for (const { provider, upstreamModel } of call.routePlan!.candidates) {
+    const cost = call.services.costBound.maximumCostUsd({
+      provider: provider.name,
+      pricingProviderId: provider.pricingProviderId,
+      model: upstreamModel,
+      inputTokens,
+      maxOutputTokens,
+    });
+    if (cost > maximum) maximum = cost;
+  }
+  return maximum;
 }
 
 /**

@@ -1,11 +1,25 @@
-import { authorizeModel } from '../../../policy/authorize-model.js';
+import { authorizedTargets, authorizeModel } from '../../../policy/authorize-model.js';
 import type { ModelCall } from '../model-call.js';
+import { setTarget } from './resolve-target.js';
 
-/** Stage 4 — may this key (and its team) use this model? 403 `model_not_allowed`. */
+/**
+ * Stage 4 — may this key (and its team) use this model? 403 `model_not_allowed`. A group is allowed by its
+ * name (or the alias used); else only the targets the allow-lists name stay candidates.
+ */
 export function authorizeCall(call: ModelCall): void {
-  authorizeModel(call.caller!.key, call.services.principals, {
-    requested: call.inbound!.model,
-    provider: call.target!.provider.name,
-    upstreamModel: call.target!.upstreamModel,
-  });
+  const resolved = call.resolvedRoute!;
+  const key = call.caller!.key;
+  if (!resolved.group) {
+    authorizeModel(key, call.services.principals, {
+      requested: call.inbound!.model,
+      provider: call.target!.provider.name,
+      upstreamModel: call.target!.upstreamModel,
+    });
+    return;
+  }
+  const allowed = authorizedTargets(key, call.services.principals, resolved.requestedName, resolved.group.name, resolved.candidates);
+  if (allowed.length !== resolved.candidates.length) {
+    call.resolvedRoute = { ...resolved, candidates: allowed };
+    setTarget(call, allowed[0]!);
+  }
 }

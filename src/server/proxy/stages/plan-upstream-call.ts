@@ -2,7 +2,9 @@ import type { DialectName } from '../../../dialects/dialect-name.js';
 import { dialects } from '../../../dialects/dialects.js';
 import { GatewayError } from '../../../errors/gateway-error.js';
 import { buildUpstreamCall } from '../build-upstream-call.js';
+import type { RouteTarget } from '../../../routing/route-target.js';
 import type { ModelCall } from '../model-call.js';
+import type { UpstreamPlan } from '../upstream-plan.js';
 
 /**
  * Stage 5 — how to call the target: its credential (the caller's own in pass-through mode, else config,
@@ -12,13 +14,18 @@ import type { ModelCall } from '../model-call.js';
  * and a refused request must not use up anyone's limits.
  */
 export function planUpstreamCall(call: ModelCall): void {
-  const { provider, upstreamModel } = call.target!;
+  call.plan = upstreamPlanFor(call, call.target!);
+}
+
+/** The upstream request for one target; the attempt loop asks again for each fallback target. */
+export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamPlan {
+  const { provider, upstreamModel } = target;
   const dialect = call.route.dialect;
   const inbound = call.inbound!;
 
-  const upstreamDialectName = provider.endpoints[dialect.name]
-    ? dialect.name
-    : (Object.keys(provider.endpoints)[0] as DialectName | undefined);
+  // The shapes the target may be called in, in the provider's order of preference.
+  const apis = target.capabilities.apis;
+  const upstreamDialectName: DialectName | undefined = apis.includes(dialect.name) && provider.endpoints[dialect.name] ? dialect.name : apis[0];
   if (!upstreamDialectName) {
     throw new GatewayError('unsupported_translation', `The provider '${provider.name}' has no API Sluice can call.`);
   }
@@ -34,8 +41,8 @@ export function planUpstreamCall(call: ModelCall): void {
   }
 
   if (upstreamDialectName === dialect.name) {
-    const prepared = dialect.prepareUpstreamBody(call.body, inbound, call.target!);
-    call.plan = {
+    const prepared = dialect.prepareUpstreamBody(call.body, inbound, target);
+    return {
       parts: buildUpstreamCall({
         provider,
         dialect: dialect.name,
@@ -52,14 +59,13 @@ export function planUpstreamCall(call: ModelCall): void {
       translation: undefined,
       removeInjectedUsageChunk: prepared.removeInjectedUsageChunk,
     };
-    return;
   }
 
   const upstreamDialect = dialects[upstreamDialectName];
   const core = call.coreRequest();
-  const encoded = upstreamDialect.encodeRequest(core, call.target!);
-  call.warnings.push(...core.warnings, ...encoded.warnings);
-  call.plan = {
+  const encoded = upstreamDialect.encodeRequest(core, target);
+  for (const warning of [...core.warnings, ...encoded.warnings]) if (!call.warnings.includes(warning)) call.warnings.push(warning);
+  return {
     parts: buildUpstreamCall({
       provider,
       dialect: upstreamDialectName,

@@ -18,8 +18,9 @@ export async function serveFromCache(call: ModelCall): Promise<'answered' | unde
     key: cacheKey({
       partition: partitionOf(services.cachePartition, call.caller!.key),
       dialect: call.route.dialect.name,
-      provider: call.target!.provider.name,
-      upstreamModel: call.target!.upstreamModel,
+      // A group's answer may come from any of its targets: the entry belongs to the group.
+      provider: call.groupName === null ? call.target!.provider.name : 'group',
+      upstreamModel: call.groupName ?? call.target!.upstreamModel,
       body: call.body,
     }),
   };

@@ -8,6 +8,11 @@ import { estimateUncountedInput, toUsageRow } from '../request-context.js';
  */
 export async function settleAndRecord(call: ModelCall): Promise<void> {
   const { services } = call;
+  const probe = call.routePlan?.probe;
+  // A half-open target this call claimed but never tried is free for another call to probe.
+  if (probe && !call.attemptTrail.some((attempt) => attempt.target === probe.id)) {
+    void services.router.reportAttempt(call.routePlan!, probe, { kind: 'abandoned' });
+  }
   estimateUncountedInput(call);
   services.usageWriter.enqueue(toUsageRow(call, performance.now()));
   if (!call.admission) return;
