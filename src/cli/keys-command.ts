@@ -45,8 +45,8 @@ export function keysCommand(): Command {
   const update = keys
     .command('update <idOrName>')
     .description("change a key's user, team, allow-list or limits (flags not given keep their value)")
-    .option('--user <user>', 'user the key belongs to')
-    .option('--team <team>', 'team the key belongs to')
+    .option('--user <user>', 'user the key belongs to ("" clears it)')
+    .option('--team <team>', 'team the key belongs to ("" clears it)')
     .option('--models <models>', 'comma-separated allow-list ("" allows every model)')
     .option('--config <path>', 'path to sluice.yaml');
   addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & { user?: string; team?: string; models?: string }) => {
@@ -55,8 +55,8 @@ export function keysCommand(): Command {
       const existing = (await store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
       if (!existing) throw new Error(`no key with id or name '${idOrName}'`);
       const updated = await store.updateKey(idOrName, {
-        ...(options.user !== undefined ? { userName: options.user } : {}),
-        ...(options.team !== undefined ? { teamName: options.team } : {}),
+        ...(options.user !== undefined ? { userName: options.user.trim() === '' ? null : options.user } : {}),
+        ...(options.team !== undefined ? { teamName: options.team.trim() === '' ? null : options.team } : {}),
         ...(options.models !== undefined
           ? { allowedModels: options.models.trim() === '' ? null : options.models.split(',').map((model) => model.trim()).filter(Boolean) }
           : {}),

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { LimitSettings } from '../store/store.js';
+import type { BudgetPeriod, LimitSettings } from '../store/store.js';
 
 export interface LimitFlags {
   rpm?: string;
@@ -7,35 +7,45 @@ export interface LimitFlags {
   concurrency?: string;
   budget?: string;
   softBudget?: string;
-  budgetPeriod?: 'day' | 'week' | 'month';
+  budgetPeriod?: BudgetPeriod;
 }
+
+/** A budget given without `--budget-period` and with no period stored yet is monthly. */
+const defaultBudgetPeriod: BudgetPeriod = 'month';
 
 /** The limit flags shared by `keys issue`, `keys update`, `users set` and `teams set`. */
 export function addLimitOptions(command: Command): Command {
-  return command
-    .option('--rpm <n>', 'requests per minute (0 = no limit)')
-    .option('--tpm <n>', 'tokens per minute, estimated before the call and settled after (0 = no limit)')
-    .option('--concurrency <n>', 'requests in flight at once (0 = no limit)')
-    .option('--budget <usd>', 'hard budget in USD per period: refused beyond it')
-    .option('--soft-budget <usd>', 'soft budget in USD per period: served with a warning beyond it')
-    .addOption(new Option('--budget-period <period>', 'budget period, calendar UTC').choices(['day', 'week', 'month']).default('month'));
+  return (
+    command
+      .option('--rpm <n>', 'requests per minute (0 = no limit)')
+      .option('--tpm <n>', 'tokens per minute, estimated before the call and settled after (0 = no limit)')
+      .option('--concurrency <n>', 'requests in flight at once (0 = no limit)')
+      .option('--budget <usd>', 'hard budget in USD per period: refused beyond it (0 = none)')
+      .option('--soft-budget <usd>', 'soft budget in USD per period: served with a warning beyond it (0 = none)')
+      // No commander default: a default would be indistinguishable from a flag the user gave, and would
+      // silently turn a stored daily budget into a monthly one on every update.
+      .addOption(new Option('--budget-period <period>', `budget period, calendar UTC (a new budget is per ${defaultBudgetPeriod}; an update keeps the stored one)`).choices(['day', 'week', 'month']))
+  );
 }
 
 function count(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${flag}: expected a whole number ≥ 0, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 0) throw new Error(`${flag}: expected a whole number ≥ 0, got '${value}'`);
   return parsed;
 }
 
 function usd(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`${flag}: expected an amount in USD ≥ 0, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new Error(`${flag}: expected an amount in USD ≥ 0, got '${value}'`);
   return parsed;
 }
 
-/** The flags given, merged over existing settings (flags not given keep their value). */
+/**
+ * The flags given, merged over the stored settings: every flag not given keeps its stored value, the
+ * budget period included.
+ */
 export function limitsFromFlags(flags: LimitFlags, existing: LimitSettings = {}): LimitSettings {
   const limits: LimitSettings = { ...existing };
   const requestsPerMinute = count(flags.rpm, '--rpm');
@@ -44,13 +54,17 @@ export function limitsFromFlags(flags: LimitFlags, existing: LimitSettings = {})
   if (requestsPerMinute !== undefined) limits.requestsPerMinute = requestsPerMinute;
   if (tokensPerMinute !== undefined) limits.tokensPerMinute = tokensPerMinute;
   if (concurrentRequests !== undefined) limits.concurrentRequests = concurrentRequests;
-  const hardUsd = usd(flags.budget, '--budget');
-  const softUsd = usd(flags.softBudget, '--soft-budget');
-  if (hardUsd !== undefined || softUsd !== undefined) {
+  const hardUsd = usd(flags.budget, '--budget') ?? existing.budget?.hardUsd;
+  const softUsd = usd(flags.softBudget, '--soft-budget') ?? existing.budget?.softUsd;
+  const budgetGiven = flags.budget !== undefined || flags.softBudget !== undefined || flags.budgetPeriod !== undefined;
+  if (budgetGiven) {
+    if (hardUsd === undefined && softUsd === undefined) {
+      throw new Error('--budget-period: there is no budget to apply it to; give --budget or --soft-budget as well');
+    }
     limits.budget = {
-      period: flags.budgetPeriod ?? existing.budget?.period ?? 'month',
-      ...(hardUsd ?? existing.budget?.hardUsd) !== undefined ? { hardUsd: hardUsd ?? existing.budget?.hardUsd } : {},
-      ...(softUsd ?? existing.budget?.softUsd) !== undefined ? { softUsd: softUsd ?? existing.budget?.softUsd } : {},
+      period: flags.budgetPeriod ?? existing.budget?.period ?? defaultBudgetPeriod,
+      ...(hardUsd !== undefined ? { hardUsd } : {}),
+      ...(softUsd !== undefined ? { softUsd } : {}),
     };
   }
   return limits;
@@ -61,7 +75,7 @@ export function describeLimits(limits: LimitSettings): string {
   const parts: string[] = [];
   if (limits.requestsPerMinute !== undefined) parts.push(limits.requestsPerMinute === 0 ? 'no rpm limit' : `${limits.requestsPerMinute} rpm`);
   if (limits.tokensPerMinute !== undefined) parts.push(limits.tokensPerMinute === 0 ? 'no tpm limit' : `${limits.tokensPerMinute} tpm`);
-  if (limits.concurrentRequests) parts.push(`${limits.concurrentRequests} at once`);
+  if (limits.concurrentRequests !== undefined) parts.push(limits.concurrentRequests === 0 ? 'no concurrency limit' : `${limits.concurrentRequests} at once`);
   if (limits.budget?.hardUsd !== undefined) parts.push(`$${limits.budget.hardUsd}/${limits.budget.period}`);
   if (limits.budget?.softUsd !== undefined) parts.push(`soft $${limits.budget.softUsd}/${limits.budget.period}`);
   return parts.join(', ') || 'defaults';

@@ -67,10 +67,11 @@ export async function admit(options: {
     if (concurrentRequests !== undefined) slots.push({ counter: `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests });
   }
   const budgetCharges = ledger ? budgetChargesOf(subjects, now()) : [];
+  const reservedUsd = budgetCharges.length > 0 ? (options.maximumCostUsd?.() ?? 0) : 0;
 
   const [limitResult, budgetResult] = await Promise.allSettled([
     windows.length > 0 || slots.length > 0 ? counters.charge({ windows, windowMs: minuteMs, slots }) : undefined,
-    ledger && budgetCharges.length > 0 ? ledger.reserve(budgetCharges, options.maximumCostUsd?.() ?? 0) : undefined,
+    ledger && budgetCharges.length > 0 ? ledger.reserve(budgetCharges, reservedUsd) : undefined,
   ]);
   const limits = limitResult.status === 'fulfilled' ? limitResult.value : undefined;
   const budget = budgetResult.status === 'fulfilled' ? budgetResult.value : undefined;
@@ -87,7 +88,7 @@ export async function admit(options: {
         : budgetResult.status === 'rejected'
           ? budgetResult.reason
           : budget && !budget.admitted
-            ? budgetRefusal(budget, budgetCharges, subjects)
+            ? budgetRefusal(budget, budgetCharges, subjects, reservedUsd)
             : undefined;
   if (refusal !== undefined) {
     // Give back whatever the other check took.
@@ -149,12 +150,32 @@ function limitRefusal(outcome: Extract<ChargeOutcome, { admitted: false }>, stat
   });
 }
 
-function budgetRefusal(outcome: Extract<ReserveOutcome, { admitted: false }>, charges: BudgetCharge[], subjects: LimitSubject[]): GatewayError {
+const periodAdjectives = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
+
+/**
+ * Says why, with the numbers that decided it: the request is refused when its reserved maximum cost does not
+ * fit in what remains, which is usually before the budget is spent ("$0.0095 spent of $0.02" alone reads as
+ * a wrong refusal while $0.0105 remains).
+ */
+function budgetRefusal(outcome: Extract<ReserveOutcome, { admitted: false }>, charges: BudgetCharge[], subjects: LimitSubject[], reservedUsd: number): GatewayError {
   const charge = charges.find((candidate) => candidate.account === outcome.refusedAccount)!;
   const period = subjects.find((subject) => subject.scope === charge.scope)?.limits.budget?.period ?? 'month';
-  return new GatewayError('budget_exceeded', `Budget exhausted for this ${charge.scope}: $${outcome.spentUsd.toFixed(4)} spent of $${charge.hardUsd} this ${period}.`, {
-    reason: `budget_exceeded.${charge.scope}`,
-  });
+  const hardUsd = charge.hardUsd ?? 0;
+  const remainingUsd = Math.max(0, hardUsd - outcome.spentUsd);
+  const budget = `the ${formatUsd(hardUsd)} ${periodAdjectives[period]} budget`;
+  const message =
+    remainingUsd <= 0
+      ? `Budget exhausted for this ${charge.scope}: ${formatUsd(outcome.spentUsd)} spent or reserved of ${budget}.`
+      : `Budget for this ${charge.scope} cannot cover this request: its maximum cost, ${formatUsd(reservedUsd)}, reserved before the call ` +
+        `(prompt estimate plus max_tokens at the model's price), is more than the ${formatUsd(remainingUsd)} left of ${budget} ` +
+        `(${formatUsd(outcome.spentUsd)} spent or reserved). Lower max_tokens or raise the budget.`;
+  return new GatewayError('budget_exceeded', message, { reason: `budget_exceeded.${charge.scope}` });
+}
+
+/** `$0.0105`, `$0.02`, `$25.00`: cents for dollars, up to six decimals below a dollar, never float noise. */
+function formatUsd(value: number): string {
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  return `$${value.toFixed(6).replace(/0{1,4}$/, '')}`;
 }
 
 /** One ledger account per subject with a budget, for the calendar period it is in now. */
@@ -170,8 +191,9 @@ function budgetChargesOf(subjects: LimitSubject[], now: number): BudgetCharge[] 
       subject: subject.id,
       periodStart: period.start,
       periodEnd: period.end,
-      hardUsd: budget.hardUsd,
-      softUsd: budget.softUsd,
+      // 0 means no cap, as for every other limit: a hard cap of 0 would refuse every call.
+      hardUsd: budget.hardUsd || undefined,
+      softUsd: budget.softUsd || undefined,
     });
   }
   return charges;

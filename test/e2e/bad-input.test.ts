@@ -73,7 +73,10 @@ describe('bad input gets a clear error in the caller shape', () => {
     expectOpenAiError(missing, 401, 'missing_api_key');
     expect(missing.headers.get('x-should-retry')).toBe('false');
     expectOpenAiError(await send('/v1/chat/completions', { body: openAiBody, token: 'sk-sluice-nope' }), 401, 'invalid_api_key');
-    const wellFormedUnknown = harness.token.slice(0, -8) + (harness.token.endsWith('A') ? 'B' : 'A') + harness.token.slice(-7);
+    // One character changed, always to a different one (the old choice kept the token as it was 1 run in 60).
+    const changed = harness.token.length - 8;
+    const wellFormedUnknown = harness.token.slice(0, changed) + (harness.token[changed] === 'A' ? 'B' : 'A') + harness.token.slice(changed + 1);
+    expect(wellFormedUnknown).not.toBe(harness.token);
     expectOpenAiError(await send('/v1/chat/completions', { body: openAiBody, token: wellFormedUnknown }), 401, 'invalid_api_key');
     const revokedToken = await harness.issueKey({ name: 'to-revoke' });
     expect((await send('/v1/chat/completions', { body: openAiBody, token: revokedToken })).status).toBe(200);

@@ -34,7 +34,7 @@ describe('budgets', () => {
     expect(served.at(-1)).toContain('soft budget reached for key');
     expect(refusal?.status).toBe(429);
     expect(refusal?.headers?.get('x-should-retry')).toBe('false');
-    expect(refusal?.message).toContain('Budget exhausted for this key');
+    expect(refusal?.message).toContain('Budget for this key cannot cover this request');
     const rows = await harness.usageRows();
     expect(rows.at(-1)).toMatchObject({ statusCode: 429, errorCode: 'budget_exceeded.key' });
     const spent = rows.filter((row) => row.statusCode === 200 && row.keyId === rows.at(-1)!.keyId).reduce((sum, row) => sum + (row.costUsd ?? 0), 0);

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dialects } from '../../dialects/dialects.js';
-import { parseRequestBody } from '../../dialects/parse-request-body.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
 import { authenticate } from '../../policy/authenticate.js';
@@ -10,13 +9,16 @@ import type { GatewayServices } from '../gateway-services.js';
 import { hijackReply } from '../hijack-reply.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { sluiceApiVersion } from './health-routes.js';
+import { parseAdminBody } from './parse-admin-body.js';
 
+// Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). The README's
+// "Admin API" section documents these bodies; keep the two in step.
 const limits = z
   .object({
     requestsPerMinute: z.number().int().nonnegative().optional(),
     tokensPerMinute: z.number().int().nonnegative().optional(),
     concurrentRequests: z.number().int().nonnegative().optional(),
-    budget: z.object({ period: z.enum(['day', 'week', 'month']), hardUsd: z.number().nonnegative().optional(), softUsd: z.number().nonnegative().optional() }).optional(),
+    budget: z.object({ period: z.enum(['day', 'week', 'month']), hardUsd: z.number().nonnegative().optional(), softUsd: z.number().nonnegative().optional() }).strict().optional(),
   })
   .strict();
 
@@ -27,16 +29,21 @@ const newKey = z.object({
   allowedModels: z.array(z.string().min(1)).nullish(),
   isAdmin: z.boolean().optional(),
   limits: limits.optional(),
-});
+}).strict();
 
 const keyChanges = z.object({
   userName: z.string().min(1).nullable().optional(),
   teamName: z.string().min(1).nullable().optional(),
   allowedModels: z.array(z.string().min(1)).nullable().optional(),
   limits: limits.optional(),
-});
+}).strict();
 
-const principal = z.object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish() });
+/** Revoking takes no body; an empty object is accepted, a field is not. */
+const revocation = z.object({}).strict();
+
+const userBody = z.object({ limits: limits.default({}) }).strict();
+const teamBody = z.object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish() }).strict();
+const principalBodies = { user: userBody, team: teamBody } as const;
 
 /** A key as the admin API shows it: everything but the hash. */
 function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> {
@@ -73,7 +80,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
   app.post(
     '/admin/keys',
     route(async (request) => {
-      const input = parseRequestBody(newKey, request.body);
+      const input = parseAdminBody(newKey, request.body);
       try {
         const { token, key } = await issueGatewayKey(services.store, {
           name: input.name,
@@ -96,7 +103,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
   app.patch<{ Params: { idOrName: string } }>(
     '/admin/keys/:idOrName',
     route(async (request) => {
-      const changes = parseRequestBody(keyChanges, request.body);
+      const changes = parseAdminBody(keyChanges, request.body);
       const { idOrName } = request.params as { idOrName: string };
       const updated = await services.store.updateKey(idOrName, changes);
       if (!updated) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
@@ -108,6 +115,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
   app.post<{ Params: { idOrName: string } }>(
     '/admin/keys/:idOrName/revoke',
     route(async (request) => {
+      parseAdminBody(revocation, request.body ?? {});
       const { idOrName } = request.params as { idOrName: string };
       const revoked = await services.store.revokeKey(idOrName);
       if (!revoked) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
@@ -121,11 +129,11 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
     app.put<{ Params: { name: string } }>(
       `/admin/${kind}s/:name`,
       route(async (request) => {
-        const input = parseRequestBody(principal, request.body);
+        const input = parseAdminBody(principalBodies[kind], request.body);
         const saved = await services.store.setPrincipal(kind, {
           name: (request.params as { name: string }).name,
           limits: input.limits,
-          allowedModels: kind === 'team' ? (input.allowedModels ?? null) : null,
+          allowedModels: 'allowedModels' in input ? (input.allowedModels ?? null) : null,
         });
         await refreshViews();
         return { body: saved };

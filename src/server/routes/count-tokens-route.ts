@@ -26,17 +26,18 @@ const countTokensRequest = z.object({
 const anthropic = dialects['anthropic-messages'];
 
 /**
- * `POST /v1/messages/count_tokens`: asked of Anthropic when the model lives there; for any other target,
+ * `POST /v1/messages/count_tokens` (also `/messages/count_tokens`): asked of Anthropic when the model lives there; for any other target,
  * answered with a local estimate and `x-sluice-token-estimate: true`. It goes through the same
  * authenticate, resolve and authorize stages as a model call, and counts against the caller's request
  * rate and concurrency limits; counting is free, so it reserves no budget and leaves no usage row.
  */
 export function registerCountTokensRoute(app: FastifyInstance, services: GatewayServices): void {
   const config = { dialect: 'anthropic-messages' as const };
-  app.post('/v1/messages/count_tokens', { config }, (request, reply) => countTokens(request, reply, services, undefined));
-  app.post<{ Params: { provider: string } }>('/:provider/v1/messages/count_tokens', { config }, (request, reply) =>
-    countTokens(request, reply, services, request.params.provider),
-  );
+  // `/messages/count_tokens` beside `/v1/…`: for clients whose base URL already ends in /v1 (see proxy-routes.ts).
+  for (const path of ['/v1/messages/count_tokens', '/messages/count_tokens']) {
+    app.post(path, { config }, (request, reply) => countTokens(request, reply, services, undefined));
+    app.post<{ Params: { provider: string } }>(`/:provider${path}`, { config }, (request, reply) => countTokens(request, reply, services, request.params.provider));
+  }
 }
 
 async function countTokens(

@@ -12,6 +12,9 @@ const surfaces: ReadonlyArray<{ path: string; dialect: DialectName }> = [
   { path: '/v1/chat/completions', dialect: 'openai-chat' },
   { path: '/v1/responses', dialect: 'openai-responses' },
   { path: '/v1/messages', dialect: 'anthropic-messages' },
+  // Clients written for a base URL that already ends in /v1 append only `/messages` to Sluice's documented
+  // Anthropic base URL (which has no /v1); the same route under the shorter path serves them.
+  { path: '/messages', dialect: 'anthropic-messages' },
 ];
 
 const otherMethods = ['GET', 'PUT', 'PATCH', 'DELETE'] as const;
