@@ -15,6 +15,7 @@ import { reportedUsage } from './reported-usage.js';
 import { requestedJsonFormat } from './requested-json-format.js';
 import { responsesAsConversation, responsesObject, responsesStreamEvents } from './responses-wire.js';
 import type { MockRoute, Wire } from './route-request.js';
+import { streamErrorEvent } from './stream-error-event.js';
 import { sendEvents } from './send-events.js';
 import { sendJson } from './send-json.js';
 
@@ -104,6 +105,7 @@ export async function answerRequest(recorded: RecordedRequest, response: ServerR
   const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...idHeaders };
   const events = streamEvents(wire, answer, includeUsage);
   if (behavior.invalidEventAt !== undefined) events.splice(behavior.invalidEventAt, 0, 'data: {not json\n\n');
+  if (behavior.errorEventAt !== undefined) events.splice(behavior.errorEventAt, events.length, streamErrorEvent(wire, behavior.errorMessage ?? 'Overloaded'));
   const outcome = await sendEvents(response, events, headers, behavior, context.onDrop);
   recorded.completed = outcome === 'completed';
 }

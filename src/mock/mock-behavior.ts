@@ -13,6 +13,8 @@ export interface MockBehavior {
   hang?: boolean;
   /** Streaming: destroy the connection after this many events. */
   dropAfterEvents?: number;
+  /** Streaming: end the stream with the provider's in-band error event in place of the event at this index. */
+  errorEventAt?: number;
   /** Streaming: insert an event whose data is not JSON (`data: {not json`) before the event at this index. */
   invalidEventAt?: number;
   /** Override the assistant text. */
