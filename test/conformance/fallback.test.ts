@@ -94,7 +94,11 @@ async function call(caller: Caller, model: string, stream: boolean): Promise<Ans
       }
       const { data, response } = await openai.responses.create({ model, input: 'Say hello', stream: true }).withResponse();
       let text = '';
-      for await (const event of data) if (event.type === 'response.output_text.delta') text += event.delta;
+      for await (const event of data) {
+        if (event.type === 'response.output_text.delta') text += event.delta;
+        // The SDK hands a Responses stream's error event over as an event, not as a thrown error.
+        if (event.type === 'error') throw new Error(`responses stream error event: ${event.message}`);
+      }
       return { headers: response.headers, text };
     }
     case 'anthropic-messages': {
