@@ -3,6 +3,7 @@ import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
+import type { AttemptRecord } from '../../usage/attempt-record.js';
 import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
 import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
 
@@ -17,6 +18,10 @@ export interface RequestContext {
   requester: string | null;
   tags: string[];
   requestedModel: string | null;
+  /** The model group the requested name resolved to; null for a plain model. */
+  groupName: string | null;
+  /** The group's routing policy; null for a plain model. */
+  policy: string | null;
   provider: ProviderEntry | undefined;
   upstreamModel: string | null;
   reportedModel: string | null;
@@ -40,6 +45,12 @@ export interface RequestContext {
   admission: Admission | undefined;
   /** What a translation could not carry over; sent as `x-sluice-warning`. */
   warnings: string[];
+  /** One record per upstream attempt, pushed by the attempt loop in order; its length is the row's `attempts`. */
+  attemptTrail: AttemptRecord[];
+  /** Served by another target than the policy's first choice. */
+  fallback: boolean;
+  /** Time spent waiting for a concurrency slot; null when the call did not wait. */
+  queueWaitMs: number | null;
 }
 
 export function createRequestContext(id: string, dialect: Dialect, startedAt: number): RequestContext {
@@ -52,6 +63,8 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     requester: null,
     tags: [],
     requestedModel: null,
+    groupName: null,
+    policy: null,
     provider: undefined,
     upstreamModel: null,
     reportedModel: null,
@@ -70,6 +83,9 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     cache: undefined,
     cached: false,
     savedCostUsd: null,
+    attemptTrail: [],
+    fallback: false,
+    queueWaitMs: null,
   };
 }
 
@@ -99,6 +115,8 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     inboundDialect: context.dialect.name,
     provider: context.provider?.name ?? null,
     requestedModel: context.requestedModel,
+    groupName: context.groupName,
+    policy: context.policy,
     upstreamModel: context.upstreamModel,
     reportedModel: context.reportedModel,
     stream: context.stream,
@@ -114,6 +132,10 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     costUsd: null,
     latencyMs: round(finishedAt - context.startedAt),
     timeToFirstByteMs: context.firstByteAt === undefined ? null : round(context.firstByteAt - context.startedAt),
+    attempts: context.attemptTrail.length,
+    fallback: context.fallback,
+    queueWaitMs: context.queueWaitMs === null ? null : round(context.queueWaitMs),
+    attemptTrail: context.attemptTrail,
   };
 }
 
