@@ -36,8 +36,9 @@ export function postgresColumnDefinition(column: ColumnDescription<string>, use:
   return `${column.name} ${type} NOT NULL DEFAULT ${fallback}`;
 }
 
+/** A missing field is stored as NULL, so a row without a required one is refused as invalid (and dropped alone), never retried forever. */
 export function toPostgresValue(kind: ColumnKind, value: unknown): unknown {
-  if (value === null) return null;
+  if (value === null || value === undefined) return null;
   if (kind === 'text') return postgresText(value as string);
   if (kind === 'string-list') return JSON.stringify(value);
   return value;

@@ -32,8 +32,9 @@ export function sqliteColumnDefinition(column: ColumnDescription<string>, use: '
   return `${column.name} ${type} NOT NULL DEFAULT ${fallback}`;
 }
 
+/** A missing field is stored as NULL, so a row without a required one is refused as invalid (and dropped alone), never retried forever. */
 export function toSqliteValue(kind: ColumnKind, value: unknown): unknown {
-  if (value === null) return null;
+  if (value === null || value === undefined) return null;
   if (kind === 'boolean') return value === true ? 1 : 0;
   if (kind === 'string-list') return JSON.stringify(value);
   return value;
