@@ -81,7 +81,7 @@ function failedOverRow(id: string, createdAt: number): UsageRow {
     queueWaitMs: 41.5,
     costUsd: 0.125,
     attemptTrail: [
-      attempt('openai:gpt-4o-mini', { statusCode: 429, errorCode: 'upstream_rate_limited', retryAfterMs: 30_000, timeToFirstByteMs: 4.75, durationMs: 5.5 }),
+      attempt('openai:gpt-4o-mini', { statusCode: 429, errorCode: 'upstream_error', retryAfterMs: 30_000, timeToFirstByteMs: 4.75, durationMs: 5.5 }),
       attempt('mistral:mistral-small-latest', { statusCode: null, errorCode: 'upstream_unreachable', timeToFirstByteMs: null, durationMs: 1.25 }),
       attempt('anthropic:claude-haiku-4-5', { statusCode: 200, timeToFirstByteMs: 120.5, durationMs: 900.75 }),
     ],

@@ -70,7 +70,7 @@ function row(id: string): UsageRow {
     fallback: true,
     queueWaitMs: 3.5,
     attemptTrail: [
-      attempt('openai:gpt-4o-mini', { statusCode: 503, errorCode: 'upstream_unavailable', retryAfterMs: 60_000, timeToFirstByteMs: 2.5, durationMs: 3 }),
+      attempt('openai:gpt-4o-mini', { statusCode: 503, errorCode: 'upstream_error', retryAfterMs: 60_000, timeToFirstByteMs: 2.5, durationMs: 3 }),
       attempt('anthropic:claude-haiku-4-5'),
     ],
   };
