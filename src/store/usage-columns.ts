@@ -114,6 +114,15 @@ export function encodeRecord<Field extends string>(columns: ReadonlyArray<Column
   return values;
 }
 
+/** Records' stored values as one array per column, in column order (for PostgreSQL's `unnest`). */
+export function encodeColumns<Field extends string>(
+  columns: ReadonlyArray<ColumnDescription<Field>>,
+  records: ReadonlyArray<Readonly<Record<Field, unknown>>>,
+  encode: ValueConversion,
+): unknown[][] {
+  return columns.map((column) => records.map((record) => encode(column.kind, record[column.field])));
+}
+
 /** A record's fields from a row read back by column name. */
 export function decodeRecord<Field extends string>(columns: ReadonlyArray<ColumnDescription<Field>>, row: Readonly<Record<string, unknown>>, decode: ValueConversion): Record<Field, unknown> {
   const record = {} as Record<Field, unknown>;

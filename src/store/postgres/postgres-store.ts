@@ -18,7 +18,7 @@ import type {
 } from '../store.js';
 import type { Logger } from '../../server/logger.js';
 import { toStoreError } from '../store-error-kind.js';
-import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
+import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
 import { postgresMigrations } from './migrations.js';
 import { fromPostgresValue, postgresType, toPostgresValue } from './postgres-columns.js';
 
@@ -38,15 +38,26 @@ const groupColumns: Record<UsageGrouping, string> = {
   target: "u.provider || ':' || u.upstream_model",
 };
 
-const usageInsertHead = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')}) VALUES `;
-
 /**
- * The attempts of a whole batch as one array per column, expanded by `unnest`: one statement whatever the
- * batch holds, and a fixed number of parameters (a row-per-tuple insert would pass PostgreSQL's 65,535 on
- * a large batch).
+ * A batch goes in as one array per column, expanded by `unnest`: the statement text and its parameter count
+ * stay the same whatever the batch size (a tuple per row passed 17,000 parameters for 500 rows, and
+ * PostgreSQL stops at 65,535), so it is prepared once per connection. Rows and their attempts are one
+ * statement, so they commit together; attempts go in only for the rows this statement stored, so a retried
+ * batch (after a lost answer) writes neither twice. The attempts' foreign key is checked at the end of the
+ * statement, once the rows are in.
  */
-const attemptInsertColumns = ['usage_id', 'attempt_index', ...attemptColumns.map((column) => column.name)];
-const attemptArrayTypes = ['text', 'integer', ...attemptColumns.map((column) => postgresType(column.kind))];
+const usageColumnNames = usageColumns.map((column) => column.name).join(', ');
+const usageArrays = usageColumns.map((column, index) => `$${index + 1}::${postgresType(column.kind)}[]`).join(', ');
+const insertUsage = `INSERT INTO usage_rows (${usageColumnNames}) SELECT * FROM unnest(${usageArrays}) ON CONFLICT (id) DO NOTHING`;
+const attemptColumnNames = ['usage_id', 'attempt_index', ...attemptColumns.map((column) => column.name)].join(', ');
+const attemptArrays = ['text', 'integer', ...attemptColumns.map((column) => postgresType(column.kind))]
+  .map((type, index) => `$${usageColumns.length + index + 1}::${type}[]`)
+  .join(', ');
+const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id)
+  INSERT INTO usage_attempts (${attemptColumnNames})
+  SELECT * FROM unnest(${attemptArrays}) AS attempt (${attemptColumnNames})
+  WHERE attempt.usage_id IN (SELECT id FROM stored_rows)
+  ON CONFLICT (usage_id, attempt_index) DO NOTHING`;
 
 export interface PostgresStoreOptions {
   /** Told when a pooled connection dies; the next query opens a fresh one. */
@@ -95,9 +106,9 @@ export class PostgresStore implements Store {
   }
 
   /** Every query goes through here, so an unreachable database is one error (503 `store_unavailable`) everywhere. */
-  async #query(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>> {
+  async #query(query: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<Row>> {
     try {
-      return await this.#pool.query<Row>(text, values);
+      return await this.#pool.query<Row>(query, values);
     } catch (error) {
       throw toStoreError(error);
     }
@@ -188,37 +199,24 @@ export class PostgresStore implements Store {
 
   async recordUsage(rows: readonly UsageRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      const fields = encodeRecord(usageColumns, row, toPostgresValue);
-      const placeholders = fields.map((field) => {
-        values.push(field);
-        return `$${values.length}`;
-      });
-      return `(${placeholders.join(', ')})`;
-    });
-    // One statement per batch, so rows and attempts commit together; a retried batch (after a timeout) must
-    // not duplicate either.
-    const insertRows = `${usageInsertHead}${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
-    const attempts = attemptArrays(rows);
-    if (attempts === undefined) {
-      await this.#query(insertRows, values);
+    const usageIds: string[] = [];
+    const attemptIndexes: number[] = [];
+    const attempts: AttemptRecord[] = [];
+    for (const row of rows) {
+      const trail = row.attemptTrail;
+      for (let index = 0; index < trail.length; index++) {
+        usageIds.push(row.id);
+        attemptIndexes.push(index);
+        attempts.push(trail[index]!);
+      }
+    }
+    const usageValues = encodeColumns(usageColumns, rows, toPostgresValue);
+    if (attempts.length === 0) {
+      await this.#query({ name: 'sluice-insert-usage', text: insertUsage, values: usageValues });
       return;
     }
-    const arrays = attempts.map((array, index) => {
-      values.push(array);
-      return `$${values.length}::${attemptArrayTypes[index]}[]`;
-    });
-    // Attempts only for the rows this statement stored: a row stored before (a retried batch) keeps the
-    // attempts stored with it. Their foreign key is checked at the end of the statement, once the rows are in.
-    await this.#query(
-      `WITH stored_rows AS (${insertRows} RETURNING id)
-       INSERT INTO usage_attempts (${attemptInsertColumns.join(', ')})
-       SELECT * FROM unnest(${arrays.join(', ')}) AS attempt (${attemptInsertColumns.join(', ')})
-       WHERE attempt.usage_id IN (SELECT id FROM stored_rows)
-       ON CONFLICT (usage_id, attempt_index) DO NOTHING`,
-      values,
-    );
+    const attemptValues = encodeColumns(attemptColumns, attempts, toPostgresValue);
+    await this.#query({ name: 'sluice-insert-usage-and-attempts', text: insertUsageAndAttempts, values: [...usageValues, usageIds, attemptIndexes, ...attemptValues] });
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
@@ -296,22 +294,6 @@ function toKeyRecord(row: Row): KeyRecord {
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     updatedAt: Number(row.updated_at),
   };
-}
-
-/** Each attempt column of a batch as one array, or undefined when no row made an attempt. */
-function attemptArrays(rows: readonly UsageRow[]): unknown[][] | undefined {
-  let arrays: unknown[][] | undefined;
-  for (const row of rows) {
-    const trail = row.attemptTrail;
-    for (let index = 0; index < trail.length; index++) {
-      arrays ??= attemptInsertColumns.map(() => []);
-      arrays[0]!.push(row.id);
-      arrays[1]!.push(index);
-      const fields = encodeRecord(attemptColumns, trail[index]!, toPostgresValue);
-      for (let column = 0; column < fields.length; column++) arrays[column + 2]!.push(fields[column]);
-    }
-  }
-  return arrays;
 }
 
 /**
