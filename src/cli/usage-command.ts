@@ -15,7 +15,11 @@ export function usageCommand(): Command {
   return new Command('usage')
     .description('calls, tokens and cost over a window, grouped')
     .option('--window <duration>', 'how far back: 30m, 24h, 7d, 2w', '24h')
-    .addOption(new Option('--by <grouping>', 'group rows by').choices(['model', 'key', 'user', 'team', 'provider']).default('model'))
+    .addOption(
+      new Option('--by <grouping>', 'group rows by (group: model group; target: provider:model that served)')
+        .choices(['model', 'key', 'user', 'team', 'provider', 'group', 'target'] satisfies UsageGrouping[])
+        .default('model'),
+    )
     .option('--json', 'print JSON')
     .option('--config <path>', 'path to sluice.yaml')
     .action(async (options: CommonOptions & { window: string; by: UsageGrouping; json?: boolean }) => {

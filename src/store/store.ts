@@ -1,3 +1,4 @@
+import type { AttemptRecord } from '../usage/attempt-record.js';
 import type { UsageRow } from '../usage/usage-row.js';
 
 export type BudgetPeriod = 'day' | 'week' | 'month';
@@ -78,7 +79,8 @@ export interface ProviderKeyStore {
   listProviderKeys(): Promise<StoredProviderKey[]>;
 }
 
-export type UsageGrouping = 'model' | 'key' | 'user' | 'team' | 'provider';
+/** `group`: the model group (none for plain models); `target`: `provider:model` of the serving attempt. */
+export type UsageGrouping = 'model' | 'key' | 'user' | 'team' | 'provider' | 'group' | 'target';
 
 export interface UsageSummaryRow {
   group: string | null;
@@ -100,12 +102,15 @@ export interface UsageTotals {
 }
 
 export interface UsageStore {
+  /** Writes rows and their attempt trails together; rows (and attempts) already stored are left as they are. */
   recordUsage(rows: readonly UsageRow[]): Promise<void>;
   /** Totals for one key (by id), user or team (by name) since a time. */
   usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals>;
   summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]>;
-  /** Most recent rows first. */
+  /** Most recent rows first, each with its attempt trail. */
   recentUsage(options: { limit: number }): Promise<UsageRow[]>;
+  /** The attempts of one call, in the order they were made; empty when it made none or is unknown. */
+  usageAttempts(usageId: string): Promise<AttemptRecord[]>;
 }
 
 /** Everything Sluice persists. One implementation per database. */

@@ -1,4 +1,5 @@
 import type { DialectName } from '../dialects/dialect-name.js';
+import type { AttemptRecord } from './attempt-record.js';
 
 /** How a request ended. */
 export type UsageOutcome = 'ok' | 'error' | 'cancelled';
@@ -18,6 +19,10 @@ export interface UsageRow {
   inboundDialect: DialectName;
   provider: string | null;
   requestedModel: string | null;
+  /** The model group the requested name resolved to; null for a plain model. */
+  groupName: string | null;
+  /** The group's routing policy (`failover`, `weighted`…); null for a plain model. */
+  policy: string | null;
   /** The model name sent upstream after resolution. */
   upstreamModel: string | null;
   /** The model the provider said it used. */
@@ -46,4 +51,12 @@ export interface UsageRow {
   latencyMs: number;
   /** Time to the first byte sent to the caller; null when nothing was sent. */
   timeToFirstByteMs: number | null;
+  /** Upstream attempts made (tries of every target); 0 when the call was refused or served before any. */
+  attempts: number;
+  /** Served (or finally failed) by another target than the policy's first choice. */
+  fallback: boolean;
+  /** How long the call waited for a concurrency slot; null when it did not wait. */
+  queueWaitMs: number | null;
+  /** Every attempt in order; stored in `usage_attempts`, not in the row itself. */
+  attemptTrail: AttemptRecord[];
 }

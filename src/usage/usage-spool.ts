@@ -229,11 +229,26 @@ export class UsageSpool {
 function parseRow(line: string): UsageRow | undefined {
   try {
     const value = JSON.parse(line) as unknown;
-    return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' ? (value as UsageRow) : undefined;
+    if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string') return undefined;
+    return { ...fieldsAddedLater, ...(value as UsageRow) };
   } catch {
     return undefined;
   }
 }
+
+/**
+ * A spool written by an earlier version (the gateway upgraded while PostgreSQL was away) lacks the fields
+ * added since; the store would refuse such a row as invalid and the writer drop it. They get the values of
+ * a call that was not routed through a group.
+ */
+const fieldsAddedLater = {
+  groupName: null,
+  policy: null,
+  attempts: 0,
+  fallback: false,
+  queueWaitMs: null,
+  attemptTrail: [],
+} as const satisfies Partial<UsageRow>;
 
 function countLines(text: Buffer): number {
   let lines = 0;

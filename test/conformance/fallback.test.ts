@@ -149,8 +149,23 @@ describe('fallback before the first byte', () => {
       expect(route[0]).toMatch(new RegExp(`^openai:${testCase.group}`));
       expect(route[0]).toMatch(testCase.failure.code);
       expect(route[1]).toBe(`anthropic:${testCase.group}=200`);
-      const rows = await harness.usageRows();
-      expect(rows.at(-1)).toMatchObject({ outcome: 'ok', provider: 'anthropic', upstreamModel: testCase.group, statusCode: 200 });
+      const row = (await harness.usageRows()).at(-1)!;
+      expect(row).toMatchObject({
+        outcome: 'ok',
+        provider: 'anthropic',
+        upstreamModel: testCase.group,
+        statusCode: 200,
+        groupName: testCase.group,
+        policy: 'failover',
+        attempts: 2,
+        fallback: true,
+      });
+      expect(row.attemptTrail.map((attempt) => attempt.target)).toEqual([`openai:${testCase.group}`, `anthropic:${testCase.group}`]);
+      expect(row.attemptTrail[0]!.errorCode).not.toBeNull();
+      expect(row.attemptTrail[1]).toMatchObject({ statusCode: 200, errorCode: null });
+      expect(row.attemptTrail[1]!.timeToFirstByteMs).not.toBeNull();
+      // What the fallback's answer cost: only its own tokens are billed.
+      expect(row.inputTokens).toBeGreaterThan(0);
     },
   );
 
@@ -171,7 +186,7 @@ describe('after the first content, the answer is committed', () => {
       await expect(call(testCase.caller, testCase.group, true)).rejects.toThrow();
       const rows = (await harness.usageRows()).slice(rowsBefore);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ provider: 'openai', outcome: 'error', errorCode: 'upstream_stream_interrupted' });
+      expect(rows[0]).toMatchObject({ provider: 'openai', outcome: 'error', errorCode: 'upstream_stream_interrupted', attempts: 1, fallback: false });
       expect(rows[0]!.outputTokens).toBeGreaterThan(0);
       // Only the first target was ever asked.
       expect(harness.upstream.requests).toHaveLength(1);

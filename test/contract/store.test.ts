@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import type { AttemptRecord } from '../../src/usage/attempt-record.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
 
@@ -51,8 +52,40 @@ function row(id: string, overrides: Partial<UsageRow> = {}): UsageRow {
     costUsd: 0.25,
     latencyMs: 12.5,
     timeToFirstByteMs: 3.25,
+    groupName: null,
+    policy: null,
+    attempts: 1,
+    fallback: false,
+    queueWaitMs: null,
+    attemptTrail: [attempt('openai:gpt-4o-mini', { statusCode: 200, timeToFirstByteMs: 3.25, durationMs: 12.25 })],
     ...overrides,
   };
+}
+
+function attempt(target: string, overrides: Partial<AttemptRecord> = {}): AttemptRecord {
+  const [provider = '', model = ''] = target.split(':');
+  return { target, provider, model, statusCode: 200, errorCode: null, retryAfterMs: null, timeToFirstByteMs: 2.5, durationMs: 10.5, ...overrides };
+}
+
+/** A call to group `fast` that failed over twice: a 429 with retry-after, a connection error, then an answer. */
+function failedOverRow(id: string, createdAt: number): UsageRow {
+  return row(id, {
+    createdAt,
+    requestedModel: 'fast',
+    groupName: 'fast',
+    policy: 'failover',
+    provider: 'anthropic',
+    upstreamModel: 'claude-haiku-4-5',
+    attempts: 3,
+    fallback: true,
+    queueWaitMs: 41.5,
+    costUsd: 0.125,
+    attemptTrail: [
+      attempt('openai:gpt-4o-mini', { statusCode: 429, errorCode: 'upstream_error', retryAfterMs: 30_000, timeToFirstByteMs: 4.75, durationMs: 5.5 }),
+      attempt('mistral:mistral-small-latest', { statusCode: null, errorCode: 'upstream_unreachable', timeToFirstByteMs: null, durationMs: 1.25 }),
+      attempt('anthropic:claude-haiku-4-5', { statusCode: 200, timeToFirstByteMs: 120.5, durationMs: 900.75 }),
+    ],
+  });
 }
 
 describe.each(backends)('$name store', (backend) => {
@@ -103,5 +136,45 @@ describe.each(backends)('$name store', (backend) => {
     expect(totals).toEqual({ requests: 2, inputTokens: 20, outputTokens: 10, costUsd: 0.25 });
     const byModel = await store.summarizeUsage({ since: 0, by: 'model' });
     expect(byModel).toEqual([{ group: 'gpt-4o-mini', requests: 3, errors: 1, inputTokens: 30, outputTokens: 15, cacheReadTokens: 6, cacheWriteTokens: 0, costUsd: 0.5 }]);
+  });
+
+  it('usage attempts: a trail round-trips with its row, is readable by usage id, and a re-insert writes nothing twice', async () => {
+    // Later than every other row here, so this test's rows are the most recent.
+    const at = Date.parse('2100-01-01T00:00:00Z');
+    const failedOver = failedOverRow('02A', at);
+    const refused = row('02B', { createdAt: at, attempts: 0, attemptTrail: [], statusCode: 429, outcome: 'error', errorCode: 'rate_limited.key.requests_per_minute', provider: null, upstreamModel: null, costUsd: null });
+    await store.recordUsage([failedOver, refused]);
+    expect((await store.recentUsage({ limit: 2 })).reverse()).toEqual([failedOver, refused]);
+    expect(await store.usageAttempts('02A')).toEqual(failedOver.attemptTrail);
+    expect(await store.usageAttempts('02B')).toEqual([]);
+    expect(await store.usageAttempts('no-such-row')).toEqual([]);
+
+    // A batch retried after its answer was lost, here carrying a different trail: what was stored stays.
+    const retried = { ...failedOver, attemptTrail: [attempt('gemini:gemini-2.5-flash'), ...failedOver.attemptTrail] };
+    const later = failedOverRow('02C', at);
+    await store.recordUsage([retried, refused, later]);
+    expect(await store.usageAttempts('02A')).toEqual(failedOver.attemptTrail);
+    expect(await store.usageAttempts('02C')).toEqual(later.attemptTrail);
+    expect((await store.recentUsage({ limit: 3 })).map((item) => [item.id, item.attemptTrail.length])).toEqual([['02C', 3], ['02B', 0], ['02A', 3]]);
+  });
+
+  it('usage summaries by group and by target', async () => {
+    const at = Date.parse('2200-01-01T00:00:00Z');
+    await store.recordUsage([
+      failedOverRow('03A', at),
+      failedOverRow('03B', at),
+      row('03C', { createdAt: at, costUsd: 0.5 }),
+      row('03D', { createdAt: at, provider: null, upstreamModel: null, attempts: 0, attemptTrail: [], outcome: 'error', statusCode: 400, errorCode: 'no_eligible_target', groupName: 'fast', policy: 'failover', costUsd: null }),
+    ]);
+    const totals = { inputTokens: 10, outputTokens: 5, cacheReadTokens: 2, cacheWriteTokens: 0 };
+    expect(await store.summarizeUsage({ since: at, by: 'group' })).toEqual([
+      { group: null, requests: 1, errors: 0, ...totals, costUsd: 0.5 },
+      { group: 'fast', requests: 3, errors: 1, inputTokens: 30, outputTokens: 15, cacheReadTokens: 6, cacheWriteTokens: 0, costUsd: 0.25 },
+    ]);
+    expect(await store.summarizeUsage({ since: at, by: 'target' })).toEqual([
+      { group: 'openai:gpt-4o-mini', requests: 1, errors: 0, ...totals, costUsd: 0.5 },
+      { group: 'anthropic:claude-haiku-4-5', requests: 2, errors: 0, inputTokens: 20, outputTokens: 10, cacheReadTokens: 4, cacheWriteTokens: 0, costUsd: 0.25 },
+      { group: null, requests: 1, errors: 1, ...totals, costUsd: null },
+    ]);
   });
 });

@@ -53,6 +53,12 @@ function row(index: number): UsageRow {
     costUsd: null,
     latencyMs: 1,
     timeToFirstByteMs: null,
+    groupName: null,
+    policy: null,
+    attempts: 1,
+    fallback: false,
+    queueWaitMs: null,
+    attemptTrail: [],
   };
 }
 

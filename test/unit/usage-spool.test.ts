@@ -61,6 +61,12 @@ function row(index: number, overrides: Partial<UsageRow> = {}): UsageRow {
     costUsd: 0.001,
     latencyMs: 5,
     timeToFirstByteMs: 2,
+    groupName: null,
+    policy: null,
+    attempts: 1,
+    fallback: false,
+    queueWaitMs: null,
+    attemptTrail: [],
     ...overrides,
   };
 }

@@ -3,8 +3,8 @@ import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
-import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
+import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
 import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
 
 /** Everything one request accumulates on its way through the stages, and what its usage row is made of. */
@@ -18,6 +18,10 @@ export interface RequestContext {
   requester: string | null;
   tags: string[];
   requestedModel: string | null;
+  /** The model group the requested name resolved to; null for a plain model. */
+  groupName: string | null;
+  /** The group's routing policy; null for a plain model. */
+  policy: string | null;
   provider: ProviderEntry | undefined;
   upstreamModel: string | null;
   reportedModel: string | null;
@@ -41,14 +45,11 @@ export interface RequestContext {
   admission: Admission | undefined;
   /** What a translation could not carry over; sent as `x-sluice-warning`. */
   warnings: string[];
-  /** The model group the caller named (directly or through an alias), and its routing policy. */
-  groupName: string | null;
-  policy: string | null;
-  /** Every try of every target, in order. */
+  /** One record per upstream attempt, pushed by the attempt loop in order; its length is the row's `attempts`. */
   attemptTrail: AttemptRecord[];
-  /** Served by other than the first choice. */
+  /** Served by another target than the policy's first choice. */
   fallback: boolean;
-  /** How long the call waited for a concurrency slot; null when it did not wait. */
+  /** Time spent waiting for a concurrency slot; null when the call did not wait. */
   queueWaitMs: number | null;
 }
 
@@ -62,6 +63,8 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     requester: null,
     tags: [],
     requestedModel: null,
+    groupName: null,
+    policy: null,
     provider: undefined,
     upstreamModel: null,
     reportedModel: null,
@@ -80,8 +83,6 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     cache: undefined,
     cached: false,
     savedCostUsd: null,
-    groupName: null,
-    policy: null,
     attemptTrail: [],
     fallback: false,
     queueWaitMs: null,
@@ -114,6 +115,8 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     inboundDialect: context.dialect.name,
     provider: context.provider?.name ?? null,
     requestedModel: context.requestedModel,
+    groupName: context.groupName,
+    policy: context.policy,
     upstreamModel: context.upstreamModel,
     reportedModel: context.reportedModel,
     stream: context.stream,
@@ -129,6 +132,10 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     costUsd: null,
     latencyMs: round(finishedAt - context.startedAt),
     timeToFirstByteMs: context.firstByteAt === undefined ? null : round(context.firstByteAt - context.startedAt),
+    attempts: context.attemptTrail.length,
+    fallback: context.fallback,
+    queueWaitMs: context.queueWaitMs === null ? null : round(context.queueWaitMs),
+    attemptTrail: context.attemptTrail,
   };
 }
 

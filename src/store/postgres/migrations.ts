@@ -1,3 +1,6 @@
+import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
+import { postgresColumnDefinition } from './postgres-columns.js';
+
 /**
  * PostgreSQL schema, one entry per version, mirroring the SQLite one. Applied under an advisory lock, so
  * several instances starting at once migrate exactly once.
@@ -71,5 +74,19 @@ export const postgresMigrations: readonly string[] = [
   CREATE INDEX usage_rows_key_created_at ON usage_rows (key_id, created_at);
   CREATE INDEX usage_rows_user_created_at ON usage_rows (user_name, created_at);
   CREATE INDEX usage_rows_team_created_at ON usage_rows (team_name, created_at);
+  `,
+  // The routing of each call: its group and policy, how many attempts it took, and each attempt.
+  `
+  ${columnsNamed(usageColumns, ['group_name', 'policy', 'attempts', 'fallback', 'queue_wait_ms'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${postgresColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  CREATE TABLE usage_attempts (
+    usage_id TEXT NOT NULL REFERENCES usage_rows (id) ON DELETE CASCADE,
+    attempt_index INTEGER NOT NULL,
+    ${columnsNamed(attemptColumns, ['target', 'provider', 'model', 'status_code', 'error_code', 'retry_after_ms', 'time_to_first_byte_ms', 'duration_ms'])
+      .map((column) => postgresColumnDefinition(column, 'create'))
+      .join(',\n    ')},
+    PRIMARY KEY (usage_id, attempt_index)
+  );
   `,
 ];

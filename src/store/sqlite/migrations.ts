@@ -1,3 +1,6 @@
+import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
+import { sqliteColumnDefinition } from './sqlite-columns.js';
+
 /**
  * SQLite schema, one entry per version. `PRAGMA user_version` records how many have been applied; a
  * migration is never edited once released, only followed by a new one.
@@ -76,5 +79,19 @@ export const sqliteMigrations: readonly string[] = [
   `
   ALTER TABLE usage_rows ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE usage_rows ADD COLUMN saved_cost_usd REAL;
+  `,
+  // The routing of each call: its group and policy, how many attempts it took, and each attempt.
+  `
+  ${columnsNamed(usageColumns, ['group_name', 'policy', 'attempts', 'fallback', 'queue_wait_ms'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  CREATE TABLE usage_attempts (
+    usage_id TEXT NOT NULL REFERENCES usage_rows (id) ON DELETE CASCADE,
+    attempt_index INTEGER NOT NULL,
+    ${columnsNamed(attemptColumns, ['target', 'provider', 'model', 'status_code', 'error_code', 'retry_after_ms', 'time_to_first_byte_ms', 'duration_ms'])
+      .map((column) => sqliteColumnDefinition(column, 'create'))
+      .join(',\n    ')},
+    PRIMARY KEY (usage_id, attempt_index)
+  ) WITHOUT ROWID;
   `,
 ];

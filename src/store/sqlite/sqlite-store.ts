@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
+import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
+import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import type {
   KeyChanges,
   KeyRecord,
@@ -17,7 +19,9 @@ import type {
   UsageTotals,
 } from '../store.js';
 import { toStoreError } from '../store-error-kind.js';
+import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
 import { sqliteMigrations } from './migrations.js';
+import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
 
 interface KeyRowShape {
   id: string;
@@ -34,45 +38,22 @@ interface KeyRowShape {
   updated_at: number;
 }
 
-interface UsageRowShape {
-  id: string;
-  created_at: number;
-  key_id: string | null;
-  user_name: string | null;
-  team_name: string | null;
-  requester: string | null;
-  tags: string;
-  inbound_dialect: UsageRow['inboundDialect'];
-  provider: string | null;
-  requested_model: string | null;
-  upstream_model: string | null;
-  reported_model: string | null;
-  stream: number;
-  caller_provider_key: number;
-  status_code: number;
-  outcome: UsageRow['outcome'];
-  error_code: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  output_tokens_estimated: number;
-  input_tokens_estimated: number;
-  cached: number;
-  saved_cost_usd: number | null;
-  cost_usd: number | null;
-  latency_ms: number;
-  time_to_first_byte_ms: number | null;
-}
-
 const groupColumns: Record<UsageGrouping, string> = {
   model: 'COALESCE(u.upstream_model, u.requested_model)',
   key: "COALESCE(k.name, u.key_id)",
   user: 'u.user_name',
   team: 'u.team_name',
   provider: 'u.provider',
+  group: 'u.group_name',
+  // The target that served (or last tried) the call; NULL when no provider was chosen.
+  target: "u.provider || ':' || u.upstream_model",
 };
+
+const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
+  VALUES (${usageColumns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
+
+const attemptInsert = `INSERT INTO usage_attempts (usage_id, attempt_index, ${attemptColumns.map((column) => column.name).join(', ')})
+  VALUES (?, ?, ${attemptColumns.map(() => '?').join(', ')}) ON CONFLICT (usage_id, attempt_index) DO NOTHING`;
 
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so nothing here runs on
@@ -81,6 +62,7 @@ const groupColumns: Record<UsageGrouping, string> = {
 export class SqliteStore implements Store {
   readonly #database: Database.Database;
   readonly #insertUsage: Database.Statement;
+  readonly #insertAttempt: Database.Statement;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -89,19 +71,11 @@ export class SqliteStore implements Store {
     this.#database.pragma('synchronous = NORMAL');
     // Several processes (a server and the CLI) may share the file.
     this.#database.pragma('busy_timeout = 5000');
+    // Per connection, off by default: without it deleting a usage row would leave its attempts behind.
+    this.#database.pragma('foreign_keys = ON');
     this.#migrate();
-    this.#insertUsage = this.#database.prepare(`
-      INSERT INTO usage_rows (
-        id, created_at, key_id, user_name, team_name, requester, tags, inbound_dialect, provider,
-        requested_model, upstream_model, reported_model, stream, caller_provider_key, status_code, outcome,
-        error_code, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-        output_tokens_estimated, input_tokens_estimated, cached, saved_cost_usd, cost_usd, latency_ms, time_to_first_byte_ms
-      ) VALUES (
-        @id, @created_at, @key_id, @user_name, @team_name, @requester, @tags, @inbound_dialect, @provider,
-        @requested_model, @upstream_model, @reported_model, @stream, @caller_provider_key, @status_code, @outcome,
-        @error_code, @input_tokens, @output_tokens, @cache_read_tokens, @cache_write_tokens, @reasoning_tokens,
-        @output_tokens_estimated, @input_tokens_estimated, @cached, @saved_cost_usd, @cost_usd, @latency_ms, @time_to_first_byte_ms
-      ) ON CONFLICT (id) DO NOTHING`);
+    this.#insertUsage = this.#database.prepare(usageInsert);
+    this.#insertAttempt = this.#database.prepare(attemptInsert);
   }
 
   #migrate(): void {
@@ -250,8 +224,16 @@ export class SqliteStore implements Store {
   async recordUsage(rows: readonly UsageRow[]): Promise<void> {
     return guarded(() => {
       if (rows.length === 0) return;
+      // A row and its attempts in one transaction: a reader never sees a row without its trail.
       this.#database.transaction((batch: readonly UsageRow[]) => {
-        for (const row of batch) this.#insertUsage.run(fromUsageRow(row));
+        for (const row of batch) {
+          // A row stored before (a retried batch) keeps the attempts stored with it.
+          if (this.#insertUsage.run(encodeRecord(usageColumns, row, toSqliteValue)).changes === 0) continue;
+          const trail = row.attemptTrail;
+          for (let index = 0; index < trail.length; index++) {
+            this.#insertAttempt.run(row.id, index, ...encodeRecord(attemptColumns, trail[index]!, toSqliteValue));
+          }
+        }
       })(rows);
     });
   }
@@ -309,10 +291,25 @@ export class SqliteStore implements Store {
 
   async recentUsage(options: { limit: number }): Promise<UsageRow[]> {
     return guarded(() => {
+      const rows = this.#database.prepare('SELECT * FROM usage_rows ORDER BY id DESC LIMIT ?').all(options.limit) as Array<Record<string, unknown>>;
+      // A row's attempts are committed with it, so every row read above has its trail here.
+      const attempts = this.#database
+        .prepare(
+          `SELECT * FROM usage_attempts WHERE usage_id IN (SELECT id FROM usage_rows ORDER BY id DESC LIMIT ?)
+           ORDER BY usage_id, attempt_index`,
+        )
+        .all(options.limit) as Array<Record<string, unknown>>;
+      const trails = attemptTrailsByUsageId(attempts, fromSqliteValue);
+      return rows.map((row) => toUsageRow(row, trails));
+    });
+  }
+
+  async usageAttempts(usageId: string): Promise<AttemptRecord[]> {
+    return guarded(() => {
       const rows = this.#database
-        .prepare('SELECT * FROM usage_rows ORDER BY id DESC LIMIT ?')
-        .all(options.limit) as UsageRowShape[];
-      return rows.map(toUsageRow);
+        .prepare('SELECT * FROM usage_attempts WHERE usage_id = ? ORDER BY attempt_index')
+        .all(usageId) as Array<Record<string, unknown>>;
+      return rows.map((row) => decodeRecord(attemptColumns, row, fromSqliteValue) as unknown as AttemptRecord);
     });
   }
 
@@ -350,70 +347,8 @@ function toKeyRecord(row: KeyRowShape): KeyRecord {
   };
 }
 
-function fromUsageRow(row: UsageRow): UsageRowShape {
-  return {
-    id: row.id,
-    created_at: row.createdAt,
-    key_id: row.keyId,
-    user_name: row.userName,
-    team_name: row.teamName,
-    requester: row.requester,
-    tags: JSON.stringify(row.tags),
-    inbound_dialect: row.inboundDialect,
-    provider: row.provider,
-    requested_model: row.requestedModel,
-    upstream_model: row.upstreamModel,
-    reported_model: row.reportedModel,
-    stream: row.stream ? 1 : 0,
-    caller_provider_key: row.callerProviderKey ? 1 : 0,
-    status_code: row.statusCode,
-    outcome: row.outcome,
-    error_code: row.errorCode,
-    input_tokens: row.inputTokens,
-    output_tokens: row.outputTokens,
-    cache_read_tokens: row.cacheReadTokens,
-    cache_write_tokens: row.cacheWriteTokens,
-    reasoning_tokens: row.reasoningTokens,
-    output_tokens_estimated: row.outputTokensEstimated ? 1 : 0,
-    input_tokens_estimated: row.inputTokensEstimated ? 1 : 0,
-    cached: row.cached ? 1 : 0,
-    saved_cost_usd: row.savedCostUsd,
-    cost_usd: row.costUsd,
-    latency_ms: row.latencyMs,
-    time_to_first_byte_ms: row.timeToFirstByteMs,
-  };
-}
-
-function toUsageRow(row: UsageRowShape): UsageRow {
-  return {
-    id: row.id,
-    createdAt: row.created_at,
-    keyId: row.key_id,
-    userName: row.user_name,
-    teamName: row.team_name,
-    requester: row.requester,
-    tags: JSON.parse(row.tags) as string[],
-    inboundDialect: row.inbound_dialect,
-    provider: row.provider,
-    requestedModel: row.requested_model,
-    upstreamModel: row.upstream_model,
-    reportedModel: row.reported_model,
-    stream: row.stream === 1,
-    callerProviderKey: row.caller_provider_key === 1,
-    statusCode: row.status_code,
-    outcome: row.outcome,
-    errorCode: row.error_code,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    cacheReadTokens: row.cache_read_tokens,
-    cacheWriteTokens: row.cache_write_tokens,
-    reasoningTokens: row.reasoning_tokens,
-    outputTokensEstimated: row.output_tokens_estimated === 1,
-    inputTokensEstimated: row.input_tokens_estimated === 1,
-    cached: row.cached === 1,
-    savedCostUsd: row.saved_cost_usd,
-    costUsd: row.cost_usd,
-    latencyMs: row.latency_ms,
-    timeToFirstByteMs: row.time_to_first_byte_ms,
-  };
+function toUsageRow(row: Readonly<Record<string, unknown>>, trails: ReadonlyMap<string, AttemptRecord[]>): UsageRow {
+  const usage = decodeRecord(usageColumns, row, fromSqliteValue) as unknown as UsageRow;
+  usage.attemptTrail = trails.get(usage.id) ?? [];
+  return usage;
 }

@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { UsageSummaryRow } from '../../src/store/store.js';
+import type { AttemptRecord } from '../../src/usage/attempt-record.js';
+import type { UsageRow } from '../../src/usage/usage-row.js';
+
+/** `sluice usage --by group|target` as an operator runs it, over rows a gateway would have written. */
+const cli = join(process.cwd(), 'dist/src/cli/main.js');
+let dataDir = '';
+
+function attempt(target: string, statusCode: number | null): AttemptRecord {
+  const [provider = '', model = ''] = target.split(':');
+  return { target, provider, model, statusCode, errorCode: statusCode === 200 ? null : 'upstream_error', retryAfterMs: null, timeToFirstByteMs: null, durationMs: 5 };
+}
+
+function row(id: string, served: string | null, overrides: Partial<UsageRow>): UsageRow {
+  const [provider = null, model = null] = served?.split(':') ?? [];
+  return {
+    id,
+    createdAt: Date.now(),
+    keyId: null,
+    userName: null,
+    teamName: null,
+    requester: null,
+    tags: [],
+    inboundDialect: 'openai-chat',
+    provider,
+    requestedModel: 'fast',
+    upstreamModel: model,
+    reportedModel: null,
+    stream: false,
+    callerProviderKey: false,
+    statusCode: 200,
+    outcome: 'ok',
+    errorCode: null,
+    inputTokens: 100,
+    outputTokens: 10,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    outputTokensEstimated: false,
+    inputTokensEstimated: false,
+    cached: false,
+    savedCostUsd: null,
+    costUsd: 0.01,
+    latencyMs: 20,
+    timeToFirstByteMs: 10,
+    groupName: 'fast',
+    policy: 'failover',
+    attempts: 1,
+    fallback: false,
+    queueWaitMs: null,
+    attemptTrail: served === null ? [] : [attempt(served, 200)],
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'sluice-cli-usage-'));
+  const store = new SqliteStore(join(dataDir, 'sluice.db'));
+  await store.recordUsage([
+    row('01A', 'openai:gpt-4o-mini', {}),
+    row('01B', 'anthropic:claude-haiku-4-5', {
+      attempts: 2,
+      fallback: true,
+      attemptTrail: [attempt('openai:gpt-4o-mini', 429), attempt('anthropic:claude-haiku-4-5', 200)],
+    }),
+    row('01C', 'openai:gpt-4o-mini', { requestedModel: 'gpt-4o-mini', groupName: null, policy: null }),
+    row('01D', null, { statusCode: 400, outcome: 'error', errorCode: 'no_eligible_target', attempts: 0, costUsd: null }),
+  ]);
+  await store.close();
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function usage(...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_DATA_DIR: dataDir };
+  for (const name of ['SLUICE_CONFIG', 'DATABASE_URL', 'REDIS_URL']) delete env[name];
+  return spawnSync(process.execPath, [cli, 'usage', '--window', '1h', ...args], { env, encoding: 'utf8' });
+}
+
+describe('sluice usage', () => {
+  it('--by group sums calls per model group, plain models under (none)', () => {
+    const json = usage('--by', 'group', '--json');
+    expect(json.stderr).toBe('');
+    const summary = JSON.parse(json.stdout) as UsageSummaryRow[];
+    expect(summary.map(({ group, requests, errors }) => ({ group, requests, errors }))).toEqual([
+      { group: 'fast', requests: 3, errors: 1 },
+      { group: null, requests: 1, errors: 0 },
+    ]);
+    const table = usage('--by', 'group');
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^GROUP\s+CALLS\s+ERRORS/m);
+    expect(table.stdout).toMatch(/^fast\s+3\s+1\s+300\s+30/m);
+    expect(table.stdout).toMatch(/^\(none\)\s+1\s+0/m);
+  });
+
+  it('--by target sums calls per provider:model that served them', () => {
+    const summary = JSON.parse(usage('--by', 'target', '--json').stdout) as UsageSummaryRow[];
+    expect(summary.map(({ group, requests }) => ({ group, requests }))).toEqual([
+      { group: 'openai:gpt-4o-mini', requests: 2 },
+      { group: 'anthropic:claude-haiku-4-5', requests: 1 },
+      { group: null, requests: 1 },
+    ]);
+    expect(usage('--by', 'target').stdout).toMatch(/^TARGET\s+CALLS/m);
+  });
+
+  it('refuses an unknown grouping and lists the choices', () => {
+    const refused = usage('--by', 'colour');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('group');
+    expect(refused.stderr).toContain('target');
+  });
+});
