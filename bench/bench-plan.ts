@@ -36,6 +36,7 @@ export const names = {
   bare: 'bare undici proxy',
   sluice: 'sluice',
   translated: 'sluice, translated',
+  failover: 'sluice, failover to a second target',
   noLimits: 'sluice, no limits',
   limits: 'sluice, limits',
   budgets: 'sluice, limits + budgets',
@@ -73,6 +74,8 @@ export const shapes = {
   anthropicStream: messages(streamed),
   // The same OpenAI-shaped calls aimed at an Anthropic model: Sluice translates both ways.
   translatedDelayed: chat(delayed, { model: 'claude-haiku-4-5' }),
+  // A group whose first target refuses connections: every call fails over to the same upstream as `delayed`.
+  failoverDelayed: chat(delayed, { model: 'bench-failover' }),
   translatedStream: chat(streamed, { stream: true, model: 'claude-haiku-4-5' }),
   // Streams whose events come `streamPaceMs` apart: a gateway that held events back would show it here.
   openAiPacedStream: chat(paced, { stream: true }),

@@ -58,6 +58,8 @@ ${results.machineLoad.foreignCores.toFixed(2)} cores on average while it ran (lo
   rate limits counted (the bench key's cap is out of reach), model resolution, pass-through edits, usage rows
   written to SQLite by a worker, stream taps reading usage.
 - **${names.translated}**: Sluice answering OpenAI-shaped calls from an Anthropic model (translation both ways).
+- **${names.failover}**: the same call to a model group whose first target refuses the connection, so every
+  call fails over to the second (the fake upstream).
 
 ## Targets (against the bare proxy in the same run)
 
@@ -154,6 +156,7 @@ function verdicts(results: BenchResults): Verdict[] {
   const p99OverBare = latencyOf(names.sluice).p99 - latencyOf(names.bare).p99;
   const firstByteOverBare = (shape: string) => firstByteOf(`${names.sluice} ${shape}`) - firstByteOf(`${names.bare} ${shape}`);
   const translationP50 = latencyOf(names.translated).p50 - latencyOf(names.sluice).p50;
+  const failoverP50 = latencyOf(names.failover).p50 - latencyOf(names.sluice).p50;
   const translationFirstByte = firstByteOf(`${names.translated} openai`) - firstByteOf(`${names.sluice} openai`);
   const rowsWritten = results.usage.reduce((total, process) => total + process.rowsWritten, 0);
   const callsSent = results.usage.reduce((total, process) => total + process.callsSent, 0);
@@ -182,6 +185,11 @@ function verdicts(results: BenchResults): Verdict[] {
       passed: firstByteOverBare('anthropic') <= 0.5,
     },
     { target: 'translation adds ≤ 0.3 ms p50 over pass-through (same run)', measured: `${signed(translationP50)} ms`, passed: translationP50 <= 0.3 },
+    {
+      target: 'a failover adds ≤ 1 ms p50 to the fallback’s own latency (first target refuses the connection; failover − sluice)',
+      measured: `${signed(failoverP50)} ms`,
+      passed: failoverP50 <= 1,
+    },
     { target: 'translated stream first byte over pass-through (for information)', measured: `${signed(translationFirstByte)} ms`, passed: undefined },
     {
       target: `streams relayed as they come (sluice's first byte before the upstream's second event, ${streamPaceMs} ms)`,

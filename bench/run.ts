@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const latencyScenarios: Scenario[] = [
     ...targets.map((target) => ({ name: target.name, target, shape: shapes.delayed })),
     { name: names.translated, target: sluiceTarget, shape: shapes.translatedDelayed },
+    { name: names.failover, target: sluiceTarget, shape: shapes.failoverDelayed },
     ...[...governance.policy, ...governance.cacheHits].map((target) => ({ name: target.name, target, shape: shapes.delayed })),
   ];
   const latency = await latencyPhase(settings, latencyScenarios);

@@ -47,6 +47,15 @@ export async function startSluice(upstreamUrl: string, options: { redisUrl?: str
       'providers:',
       `  openai: { baseUrl: "${upstreamUrl}/v1", apiKey: bench-openai-key }`,
       `  anthropic: { baseUrl: "${upstreamUrl}/v1", apiKey: bench-anthropic-key }`,
+      // Nothing listens on port 1: a connection refused at once, the cheapest failure to fail over from.
+      '  refused: { type: openai-compatible, baseUrl: "http://127.0.0.1:1/v1", apiKey: unused }',
+      'groups:',
+      '  bench-failover:',
+      '    policy: failover',
+      '    targets: [{ model: "refused:gpt-4o-mini" }, { model: "openai:gpt-4o-mini" }]',
+      '    retry: { attempts: 1, maxRetryAfterMs: 5000 }',
+      // Never cooled, so every call pays for the failed attempt.
+      '    cooldown: { failures: 1000000000, windowMs: 1000, durationMs: 1 }',
       '',
     ].join('\n'),
   );

@@ -1,4 +1,4 @@
-import type { Wire } from './route-request.js';
+import type { Wire } from './wire.js';
 
 /** The key that every endpoint refuses, to test how a caller handles a bad provider key. */
 export const invalidKey = 'invalid-key';

@@ -1,4 +1,4 @@
-import type { Wire } from './route-request.js';
+import type { Wire } from './wire.js';
 
 type Json = Record<string, unknown>;
 

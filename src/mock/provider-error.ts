@@ -1,7 +1,7 @@
 import { anthropicError } from './anthropic-wire.js';
 import { geminiError } from './gemini-wire.js';
 import { openAiError } from './openai-wire.js';
-import type { Wire } from './route-request.js';
+import type { Wire } from './wire.js';
 
 /**
  * An error body in the shape the provider behind `wire` uses; `gemini-list` is the one-element list of

@@ -1,5 +1,5 @@
 import type { MockUsage } from './mock-answer.js';
-import type { Wire } from './route-request.js';
+import type { Wire } from './wire.js';
 
 /**
  * The usage as the wire can express it, for `sentUsage`: only Anthropic reports cache writes (the others

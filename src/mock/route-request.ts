@@ -1,7 +1,5 @@
 import { parseGeminiPath } from './gemini-wire.js';
-
-/** The wire format a request is answered in. */
-export type Wire = 'anthropic' | 'openai' | 'responses' | 'gemini';
+import type { Wire } from './wire.js';
 
 export type MockRoute =
   | { kind: 'models' }

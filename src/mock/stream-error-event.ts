@@ -1,4 +1,4 @@
-import type { Wire } from './route-request.js';
+import type { Wire } from './wire.js';
 
 /**
  * The error event each provider sends inside a stream that fails after it started (an overload, the

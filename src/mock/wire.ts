@@ -1,0 +1,2 @@
+/** The wire format a request is answered in. */
+export type Wire = 'anthropic' | 'openai' | 'responses' | 'gemini';
