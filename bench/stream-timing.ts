@@ -7,6 +7,8 @@ export interface StreamTiming {
   firstByte: number;
   /** Milliseconds from sending to the end of the stream. */
   lastByte: number;
+  /** Milliseconds from sending to the first chunk carrying generated text (an OpenAI content delta, an Anthropic text delta). */
+  firstContent: number;
 }
 
 /**
@@ -35,18 +37,31 @@ export function medianTimings(samples: Map<string, StreamTiming[]>): Map<string,
   return new Map(
     [...samples].map(([name, timings]) => [
       name,
-      { firstByte: summarize(timings.map((timing) => timing.firstByte)).p50, lastByte: summarize(timings.map((timing) => timing.lastByte)).p50 },
+      {
+        firstByte: summarize(timings.map((timing) => timing.firstByte)).p50,
+        lastByte: summarize(timings.map((timing) => timing.lastByte)).p50,
+        firstContent: summarize(timings.map((timing) => timing.firstContent)).p50,
+      },
     ]),
   );
 }
+
+/** A chunk with generated text: an OpenAI delta with content, or an Anthropic text delta. */
+const generatedText = /"content":"[^"]|"text_delta"/;
 
 async function timeStream(client: Pool, scenario: Scenario): Promise<StreamTiming> {
   const started = performance.now();
   const response = await sendCall(client, scenario);
   if (response.statusCode !== 200) throw new UnexpectedStatusError(scenario, response.statusCode, await response.body.text());
   let firstByteAt: number | undefined;
+  let firstContentAt: number | undefined;
   // Reads the whole stream so the connection is free and idle before the next call.
-  for await (const _chunk of response.body) firstByteAt ??= performance.now();
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    const now = performance.now();
+    firstByteAt ??= now;
+    if (firstContentAt === undefined && generatedText.test(chunk.toString('utf8'))) firstContentAt = now;
+  }
   if (firstByteAt === undefined) throw new Error(`${scenario.name}: the stream had no body`);
-  return { firstByte: firstByteAt - started, lastByte: performance.now() - started };
+  const lastByte = performance.now() - started;
+  return { firstByte: firstByteAt - started, lastByte, firstContent: (firstContentAt ?? performance.now()) - started };
 }
