@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { UsageRow } from '../../usage/usage-row.js';
 import type {
@@ -17,6 +17,7 @@ import type {
   UsageTotals,
 } from '../store.js';
 import { toStoreError } from '../store-error-kind.js';
+import { loadSqliteDriver } from './load-sqlite-driver.js';
 import { sqliteMigrations } from './migrations.js';
 
 interface KeyRowShape {
@@ -84,7 +85,8 @@ export class SqliteStore implements Store {
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.#database = new Database(path);
+    const Driver = loadSqliteDriver();
+    this.#database = new Driver(path);
     this.#database.pragma('journal_mode = WAL');
     this.#database.pragma('synchronous = NORMAL');
     // Several processes (a server and the CLI) may share the file.
