@@ -2,8 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
+
+/** The SQLite driver the gateway itself runs on with this Node, to read its database file. */
+const Database = loadSqliteDriver();
 
 const cli = join(process.cwd(), 'dist/src/cli/main.js');
 const children: ChildProcess[] = [];

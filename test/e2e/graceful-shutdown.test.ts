@@ -3,10 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Client, Pool, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
+import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
+
+/** The SQLite driver the gateway itself runs on with this Node, to read its database file. */
+const Database = loadSqliteDriver();
 
 /**
  * SIGTERM drills against the real CLI (`sluice serve` in a child process, its providers pointed at a fake

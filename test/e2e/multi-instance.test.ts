@@ -2,11 +2,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
+
+/** The SQLite driver the gateway itself runs on with this Node, to read its database file. */
+const Database = loadSqliteDriver();
 
 /**
  * Several `sluice serve` processes sharing one store and one Redis, as behind a load balancer. Uses the

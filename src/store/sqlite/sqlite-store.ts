@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
@@ -20,6 +20,7 @@ import type {
 } from '../store.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
+import { loadSqliteDriver } from './load-sqlite-driver.js';
 import { sqliteMigrations } from './migrations.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
 
@@ -66,7 +67,8 @@ export class SqliteStore implements Store {
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.#database = new Database(path);
+    const Driver = loadSqliteDriver();
+    this.#database = new Driver(path);
     this.#database.pragma('journal_mode = WAL');
     this.#database.pragma('synchronous = NORMAL');
     // Several processes (a server and the CLI) may share the file.
