@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
@@ -9,7 +8,10 @@ import { postgresColumnDefinition } from '../../src/store/postgres/postgres-colu
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
 import { sqliteColumnDefinition } from '../../src/store/sqlite/sqlite-columns.js';
+import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const Database = loadSqliteDriver();
 import type { Store } from '../../src/store/store.js';
 import { attemptColumns, usageColumns, type ColumnDescription } from '../../src/store/usage-columns.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
