@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
+import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
 import { openStore, type CommonOptions } from './open-store.js';
 
@@ -16,8 +17,9 @@ export function keysCommand(): Command {
     .option('--models <models>', 'comma-separated allow-list: models, aliases, provider:* patterns')
     .option('--admin', 'the key may use admin endpoints', false)
     .option('--config <path>', 'path to sluice.yaml');
+  addDefaultModelOption(issue);
   addLimitOptions(issue).action(
-    async (options: CommonOptions & LimitFlags & { name: string; user?: string; team?: string; models?: string; admin: boolean }) => {
+    async (options: CommonOptions & LimitFlags & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean }) => {
       const { store } = await openStore(options);
       try {
         const allowedModels = options.models?.split(',').map((model) => model.trim()).filter(Boolean);
@@ -28,6 +30,7 @@ export function keysCommand(): Command {
           allowedModels,
           isAdmin: options.admin,
           limits: limitsFromFlags(options),
+          defaultModel: defaultModelFromFlag(options.defaultModel),
         });
         process.stderr.write(`Issued key ${key.id} (${key.name}). Store this token now; it is not shown again:\n`);
         process.stdout.write(`${token}\n`);
@@ -44,12 +47,13 @@ export function keysCommand(): Command {
 
   const update = keys
     .command('update <idOrName>')
-    .description("change a key's user, team, allow-list or limits (flags not given keep their value)")
+    .description("change a key's user, team, allow-list, default model or limits (flags not given keep their value)")
     .option('--user <user>', 'user the key belongs to ("" clears it)')
     .option('--team <team>', 'team the key belongs to ("" clears it)')
     .option('--models <models>', 'comma-separated allow-list ("" allows every model)')
     .option('--config <path>', 'path to sluice.yaml');
-  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & { user?: string; team?: string; models?: string }) => {
+  addDefaultModelOption(update);
+  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & { user?: string; team?: string; models?: string; defaultModel?: string }) => {
     const { store } = await openStore(options);
     try {
       const existing = (await store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
@@ -61,9 +65,10 @@ export function keysCommand(): Command {
           ? { allowedModels: options.models.trim() === '' ? null : options.models.split(',').map((model) => model.trim()).filter(Boolean) }
           : {}),
         limits: limitsFromFlags(options, existing.limits),
+        defaultModel: defaultModelFromFlag(options.defaultModel, existing.defaultModel),
       });
-      process.stdout.write(`Updated ${updated!.id} (${updated!.name}): ${describeLimits(updated!.limits)}
-`);
+      const defaultModel = updated!.defaultModel === null ? '' : `; default model ${updated!.defaultModel}`;
+      process.stdout.write(`Updated ${updated!.id} (${updated!.name}): ${describeLimits(updated!.limits)}${defaultModel}\n`);
     } finally {
       await store.close();
     }
@@ -89,11 +94,12 @@ export function keysCommand(): Command {
         key.userName ?? '',
         key.teamName ?? '',
         key.allowedModels?.join(',') ?? '*',
+        key.defaultModel ?? '',
         key.isAdmin ? 'yes' : '',
         describeLimits(key.limits),
         key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active',
       ]);
-      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'ADMIN', 'LIMITS', 'STATUS'], rows)}\n`);
+      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'DEFAULT MODEL', 'ADMIN', 'LIMITS', 'STATUS'], rows)}\n`);
     });
 
   keys

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { PrincipalKind } from '../store/store.js';
 import { formatTable } from './format-table.js';
+import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
 import { openStore, type CommonOptions } from './open-store.js';
 
@@ -14,8 +15,11 @@ export function principalsCommand(kind: PrincipalKind): Command {
     .description(`create or change a ${kind}'s limits (flags not given keep their value)`)
     .option('--config <path>', 'path to sluice.yaml');
   addLimitOptions(set);
-  if (kind === 'team') set.option('--models <models>', 'comma-separated allow-list for every key of the team ("" clears it)');
-  set.action(async (name: string, options: CommonOptions & LimitFlags & { models?: string }) => {
+  if (kind === 'team') {
+    set.option('--models <models>', 'comma-separated allow-list for every key of the team ("" clears it)');
+    addDefaultModelOption(set);
+  }
+  set.action(async (name: string, options: CommonOptions & LimitFlags & { models?: string; defaultModel?: string }) => {
     const { store } = await openStore(options);
     try {
       const existing = (await store.listPrincipals(kind)).find((principal) => principal.name === name);
@@ -25,8 +29,11 @@ export function principalsCommand(kind: PrincipalKind): Command {
           : options.models.trim() === ''
             ? null
             : options.models.split(',').map((model) => model.trim()).filter(Boolean);
-      const saved = await store.setPrincipal(kind, { name, limits: limitsFromFlags(options, existing?.limits), allowedModels });
-      process.stdout.write(`${kind} ${saved.name}: ${describeLimits(saved.limits)}${saved.allowedModels ? `; models ${saved.allowedModels.join(',')}` : ''}\n`);
+      const defaultModel = defaultModelFromFlag(options.defaultModel, existing?.defaultModel);
+      const saved = await store.setPrincipal(kind, { name, limits: limitsFromFlags(options, existing?.limits), allowedModels, defaultModel });
+      const models = saved.allowedModels ? `; models ${saved.allowedModels.join(',')}` : '';
+      const defaultModelText = saved.defaultModel === null ? '' : `; default model ${saved.defaultModel}`;
+      process.stdout.write(`${kind} ${saved.name}: ${describeLimits(saved.limits)}${models}${defaultModelText}\n`);
     } finally {
       await store.close();
     }
@@ -40,8 +47,12 @@ export function principalsCommand(kind: PrincipalKind): Command {
       const { store } = await openStore(options);
       const principals = await store.listPrincipals(kind);
       await store.close();
-      const rows = principals.map((principal) => [principal.name, describeLimits(principal.limits), principal.allowedModels?.join(',') ?? '*']);
-      process.stdout.write(`${formatTable(['NAME', 'LIMITS', 'MODELS'], rows)}\n`);
+      const rows = principals.map((principal) => {
+        const row = [principal.name, describeLimits(principal.limits), principal.allowedModels?.join(',') ?? '*'];
+        return kind === 'team' ? [...row, principal.defaultModel ?? ''] : row;
+      });
+      const headers = kind === 'team' ? ['NAME', 'LIMITS', 'MODELS', 'DEFAULT MODEL'] : ['NAME', 'LIMITS', 'MODELS'];
+      process.stdout.write(`${formatTable(headers, rows)}\n`);
     });
   return command;
 }

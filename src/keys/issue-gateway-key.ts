@@ -8,6 +8,8 @@ export interface IssueKeyOptions {
   allowedModels?: string[] | undefined;
   isAdmin?: boolean | undefined;
   limits?: LimitSettings | undefined;
+  /** Where a request without `model` goes (see KeyRecord.defaultModel). */
+  defaultModel?: string | null | undefined;
 }
 
 /** Creates a key and returns its token: the only time the token exists outside the caller's hands. */
@@ -22,6 +24,7 @@ export async function issueGatewayKey(store: KeyStore, options: IssueKeyOptions)
     allowedModels: options.allowedModels && options.allowedModels.length > 0 ? options.allowedModels : null,
     isAdmin: options.isAdmin ?? false,
     limits: options.limits ?? {},
+    defaultModel: options.defaultModel ?? null,
   });
   return { token: generated.token, key };
 }

@@ -12,6 +12,11 @@ export interface LimitSettings {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
   concurrentRequests?: number;
+  /**
+   * With `concurrentRequests`: how long a request may wait, first come first served, for a slot to free up
+   * before it is refused (0 or absent: refused at once).
+   */
+  queueMs?: number;
   budget?: { period: BudgetPeriod; hardUsd?: number; softUsd?: number };
 }
 
@@ -21,13 +26,18 @@ export interface PrincipalRecord {
   limits: LimitSettings;
   /** Teams only: models every key of the team is limited to; null means any. */
   allowedModels: string[] | null;
+  /** Teams only: the model or group a request without `model` goes to, for keys that have none of their own. */
+  defaultModel: string | null;
   updatedAt: number;
 }
+
+/** What `setPrincipal` writes: the whole record but its timestamp (a missing default model is none). */
+export type PrincipalSettings = Omit<PrincipalRecord, 'updatedAt' | 'defaultModel'> & { defaultModel?: string | null };
 
 export type PrincipalKind = 'user' | 'team';
 
 export interface PrincipalStore {
-  setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord>;
+  setPrincipal(kind: PrincipalKind, principal: PrincipalSettings): Promise<PrincipalRecord>;
   listPrincipals(kind: PrincipalKind): Promise<PrincipalRecord[]>;
   principalsChangedSince(kind: PrincipalKind, since: number): Promise<PrincipalRecord[]>;
 }
@@ -46,14 +56,18 @@ export interface KeyRecord {
   allowedModels: string[] | null;
   isAdmin: boolean;
   limits: LimitSettings;
+  /** The model, alias or group a request without `model` goes to; null: the team's, else a 400 naming `model`. */
+  defaultModel: string | null;
   createdAt: number;
   revokedAt: number | null;
   /** Epoch ms of the last change, so instances can pick up changes incrementally. */
   updatedAt: number;
 }
 
-export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits'>;
-export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits'>>;
+export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits'> & {
+  defaultModel?: string | null;
+};
+export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits' | 'defaultModel'>>;
 
 export interface KeyStore {
   createKey(key: NewKey): Promise<KeyRecord>;

@@ -30,7 +30,8 @@ export interface ModelCall extends RequestContext {
   readonly services: GatewayServices;
   /** Raised when the caller goes away; aborts the upstream call. */
   readonly signal: ClientAbort;
-  readonly body: JsonObject;
+  /** The caller's body; a copy with the key's or team's default model when it named none (see parse-model-request.ts). */
+  body: JsonObject;
   /** The fields Sluice reads, once the body was parsed. */
   inbound: InboundRequest | undefined;
   /** What the model name resolved to: a group's targets or one plain model. */

@@ -29,6 +29,7 @@ const newKey = z.object({
   allowedModels: z.array(z.string().min(1)).nullish(),
   isAdmin: z.boolean().optional(),
   limits: limits.optional(),
+  defaultModel: z.string().min(1).nullish(),
 }).strict();
 
 const keyChanges = z.object({
@@ -36,13 +37,16 @@ const keyChanges = z.object({
   teamName: z.string().min(1).nullable().optional(),
   allowedModels: z.array(z.string().min(1)).nullable().optional(),
   limits: limits.optional(),
+  defaultModel: z.string().min(1).nullable().optional(),
 }).strict();
 
 /** Revoking takes no body; an empty object is accepted, a field is not. */
 const revocation = z.object({}).strict();
 
 const userBody = z.object({ limits: limits.default({}) }).strict();
-const teamBody = z.object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish() }).strict();
+const teamBody = z
+  .object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish(), defaultModel: z.string().min(1).nullish() })
+  .strict();
 const principalBodies = { user: userBody, team: teamBody } as const;
 
 /** A key as the admin API shows it: everything but the hash. */
@@ -89,6 +93,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
           allowedModels: input.allowedModels ?? undefined,
           isAdmin: input.isAdmin,
           limits: input.limits,
+          defaultModel: input.defaultModel ?? null,
         });
         await refreshViews();
         // The one time the token is shown.
@@ -134,6 +139,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
           name: (request.params as { name: string }).name,
           limits: input.limits,
           allowedModels: 'allowedModels' in input ? (input.allowedModels ?? null) : null,
+          defaultModel: 'defaultModel' in input ? (input.defaultModel ?? null) : null,
         });
         await refreshViews();
         return { body: saved };

@@ -15,6 +15,7 @@ import { createModelCall, type ModelCall } from '../proxy/model-call.js';
 import { forwardableResponseHeaders } from '../proxy/response-headers.js';
 import { authenticateCaller } from '../proxy/stages/authenticate-caller.js';
 import { authorizeCall } from '../proxy/stages/authorize-call.js';
+import { applyDefaultModel, namesNoModel } from '../proxy/stages/parse-model-request.js';
 import { resolveTarget } from '../proxy/stages/resolve-target.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 
@@ -51,6 +52,7 @@ async function countTokens(
   const call = createModelCall({ request, response, route, services, signal: abortWhenClientLeaves(response) });
   try {
     await authenticateCaller(call);
+    if (namesNoModel(call.body)) applyDefaultModel(call);
     const { model } = parseRequestBody(countTokensRequest, call.body);
     call.inbound = { model, stream: false, bodyRequester: undefined };
     call.requestedModel = model;

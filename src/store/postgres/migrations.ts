@@ -89,4 +89,9 @@ export const postgresMigrations: readonly string[] = [
     PRIMARY KEY (usage_id, attempt_index)
   );
   `,
+  // The model or group a request without \`model\` goes to, per key and per team.
+  `
+  ALTER TABLE gateway_keys ADD COLUMN default_model TEXT;
+  ALTER TABLE principals ADD COLUMN default_model TEXT;
+  `,
 ];

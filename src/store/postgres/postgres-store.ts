@@ -10,6 +10,7 @@ import type {
   NewKey,
   PrincipalKind,
   PrincipalRecord,
+  PrincipalSettings,
   Store,
   StoredProviderKey,
   UsageGrouping,
@@ -117,11 +118,24 @@ export class PostgresStore implements Store {
 
   async createKey(key: NewKey): Promise<KeyRecord> {
     const now = Date.now();
-    const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+    const record: KeyRecord = { ...key, defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
     await this.#query(
-      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [record.id, record.name, record.hash, record.hint, record.userName, record.teamName, record.allowedModels ? JSON.stringify(record.allowedModels) : null, record.isAdmin, JSON.stringify(record.limits), record.createdAt, record.updatedAt],
+      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, default_model, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        record.id,
+        record.name,
+        record.hash,
+        record.hint,
+        record.userName,
+        record.teamName,
+        record.allowedModels ? JSON.stringify(record.allowedModels) : null,
+        record.isAdmin,
+        JSON.stringify(record.limits),
+        record.defaultModel,
+        record.createdAt,
+        record.updatedAt,
+      ],
     );
     return record;
   }
@@ -141,6 +155,7 @@ export class PostgresStore implements Store {
     if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
     if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin]);
     if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
+    if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
     assignments.push(['updated_at', Date.now()]);
     const sets = assignments.map(([column], index) => `${column} = $${index + 1}`).join(', ');
     const values = [...assignments.map(([, value]) => value), idOrName];
@@ -157,14 +172,16 @@ export class PostgresStore implements Store {
     return result.rows[0] ? toKeyRecord(result.rows[0]) : undefined;
   }
 
-  async setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord> {
+  async setPrincipal(kind: PrincipalKind, principal: PrincipalSettings): Promise<PrincipalRecord> {
     const updatedAt = Date.now();
+    const defaultModel = principal.defaultModel ?? null;
     await this.#query(
-      `INSERT INTO principals (kind, name, limits, allowed_models, updated_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (kind, name) DO UPDATE SET limits = EXCLUDED.limits, allowed_models = EXCLUDED.allowed_models, updated_at = EXCLUDED.updated_at`,
-      [kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, updatedAt],
+      `INSERT INTO principals (kind, name, limits, allowed_models, default_model, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (kind, name) DO UPDATE SET limits = EXCLUDED.limits, allowed_models = EXCLUDED.allowed_models,
+       default_model = EXCLUDED.default_model, updated_at = EXCLUDED.updated_at`,
+      [kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, defaultModel, updatedAt],
     );
-    return { ...principal, updatedAt };
+    return { ...principal, defaultModel, updatedAt };
   }
 
   async listPrincipals(kind: PrincipalKind): Promise<PrincipalRecord[]> {
@@ -177,6 +194,7 @@ export class PostgresStore implements Store {
       name: String(row.name),
       limits: JSON.parse(String(row.limits)) as LimitSettings,
       allowedModels: row.allowed_models ? (JSON.parse(String(row.allowed_models)) as string[]) : null,
+      defaultModel: (row.default_model as string | null) ?? null,
       updatedAt: Number(row.updated_at),
     }));
   }
@@ -291,6 +309,7 @@ function toKeyRecord(row: Row): KeyRecord {
     allowedModels: row.allowed_models ? (JSON.parse(String(row.allowed_models)) as string[]) : null,
     isAdmin: row.is_admin === true,
     limits: JSON.parse(String(row.limits)) as LimitSettings,
+    defaultModel: (row.default_model as string | null) ?? null,
     createdAt: Number(row.created_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     updatedAt: Number(row.updated_at),

@@ -94,4 +94,9 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (usage_id, attempt_index)
   ) WITHOUT ROWID;
   `,
+  // The model or group a request without \`model\` goes to, per key and per team.
+  `
+  ALTER TABLE gateway_keys ADD COLUMN default_model TEXT;
+  ALTER TABLE principals ADD COLUMN default_model TEXT;
+  `,
 ];

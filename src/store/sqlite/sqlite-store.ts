@@ -12,6 +12,7 @@ import type {
   NewKey,
   PrincipalKind,
   PrincipalRecord,
+  PrincipalSettings,
   Store,
   StoredProviderKey,
   UsageGrouping,
@@ -34,6 +35,7 @@ interface KeyRowShape {
   allowed_models: string | null;
   is_admin: number;
   limits: string;
+  default_model: string | null;
   created_at: number;
   revoked_at: number | null;
   updated_at: number;
@@ -93,11 +95,11 @@ export class SqliteStore implements Store {
   async createKey(key: NewKey): Promise<KeyRecord> {
     return guarded(() => {
       const now = Date.now();
-      const record: KeyRecord = { ...key, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+      const record: KeyRecord = { ...key, defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
       this.#database
         .prepare(
-          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, default_model, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           record.id,
@@ -109,6 +111,7 @@ export class SqliteStore implements Store {
           record.allowedModels ? JSON.stringify(record.allowedModels) : null,
           record.isAdmin ? 1 : 0,
           JSON.stringify(record.limits),
+          record.defaultModel,
           record.createdAt,
           record.updatedAt,
         );
@@ -140,6 +143,7 @@ export class SqliteStore implements Store {
       if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
       if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin ? 1 : 0]);
       if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
+      if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
       assignments.push(['updated_at', Date.now()]);
       const row = this.#database
         .prepare(`UPDATE gateway_keys SET ${assignments.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ? OR name = ? RETURNING *`)
@@ -148,17 +152,18 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setPrincipal(kind: PrincipalKind, principal: Omit<PrincipalRecord, 'updatedAt'>): Promise<PrincipalRecord> {
+  async setPrincipal(kind: PrincipalKind, principal: PrincipalSettings): Promise<PrincipalRecord> {
     return guarded(() => {
       const updatedAt = Date.now();
+      const defaultModel = principal.defaultModel ?? null;
       this.#database
         .prepare(
-          `INSERT INTO principals (kind, name, limits, allowed_models, updated_at) VALUES (?, ?, ?, ?, ?)
+          `INSERT INTO principals (kind, name, limits, allowed_models, default_model, updated_at) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (kind, name) DO UPDATE SET limits = excluded.limits, allowed_models = excluded.allowed_models,
-           updated_at = excluded.updated_at`,
+           default_model = excluded.default_model, updated_at = excluded.updated_at`,
         )
-        .run(kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, updatedAt);
-      return { ...principal, updatedAt };
+        .run(kind, principal.name, JSON.stringify(principal.limits), principal.allowedModels ? JSON.stringify(principal.allowedModels) : null, defaultModel, updatedAt);
+      return { ...principal, defaultModel, updatedAt };
     });
   }
 
@@ -172,11 +177,12 @@ export class SqliteStore implements Store {
     return guarded(() => {
       const rows = this.#database
         .prepare('SELECT * FROM principals WHERE kind = ? AND updated_at >= ? ORDER BY name')
-        .all(kind, since) as Array<{ name: string; limits: string; allowed_models: string | null; updated_at: number }>;
+        .all(kind, since) as Array<{ name: string; limits: string; allowed_models: string | null; default_model: string | null; updated_at: number }>;
       return rows.map((row) => ({
         name: row.name,
         limits: JSON.parse(row.limits) as LimitSettings,
         allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
+        defaultModel: row.default_model,
         updatedAt: row.updated_at,
       }));
     });
@@ -343,6 +349,7 @@ function toKeyRecord(row: KeyRowShape): KeyRecord {
     allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
     isAdmin: row.is_admin === 1,
     limits: JSON.parse(row.limits) as LimitSettings,
+    defaultModel: row.default_model,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     updatedAt: row.updated_at,
