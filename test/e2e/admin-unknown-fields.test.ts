@@ -39,14 +39,14 @@ async function snapshot(): Promise<unknown> {
 }
 
 const cases: Array<{ route: string; method: string; path: string; body: unknown; field: string; known: string }> = [
-  { route: 'POST /admin/keys', method: 'POST', path: '/admin/keys', body: { name: 'typo', team: 'eng' }, field: 'team', known: 'Known fields: name, userName, teamName, allowedModels, isAdmin, limits.' },
+  { route: 'POST /admin/keys', method: 'POST', path: '/admin/keys', body: { name: 'typo', team: 'eng' }, field: 'team', known: 'Known fields: name, userName, teamName, allowedModels, isAdmin, limits, defaultModel.' },
   {
     route: 'POST /admin/keys (in limits)',
     method: 'POST',
     path: '/admin/keys',
     body: { name: 'typo', limits: { rpm: 10 } },
     field: 'limits.rpm',
-    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, budget.",
+    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget.",
   },
   {
     route: 'POST /admin/keys (in limits.budget)',
@@ -56,18 +56,18 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     field: 'limits.budget.hard',
     known: "Known fields of 'limits.budget': period, hardUsd, softUsd.",
   },
-  { route: 'PATCH /admin/keys/{id}', method: 'PATCH', path: '/admin/keys/existing', body: { team: 'other' }, field: 'team', known: 'Known fields: userName, teamName, allowedModels, limits.' },
-  { route: 'PATCH /admin/keys/{id} (isAdmin cannot be changed)', method: 'PATCH', path: '/admin/keys/existing', body: { isAdmin: true }, field: 'isAdmin', known: 'Known fields: userName, teamName, allowedModels, limits.' },
+  { route: 'PATCH /admin/keys/{id}', method: 'PATCH', path: '/admin/keys/existing', body: { team: 'other' }, field: 'team', known: 'Known fields: userName, teamName, allowedModels, limits, defaultModel.' },
+  { route: 'PATCH /admin/keys/{id} (isAdmin cannot be changed)', method: 'PATCH', path: '/admin/keys/existing', body: { isAdmin: true }, field: 'isAdmin', known: 'Known fields: userName, teamName, allowedModels, limits, defaultModel.' },
   { route: 'POST /admin/keys/{id}/revoke', method: 'POST', path: '/admin/keys/existing/revoke', body: { reason: 'left' }, field: 'reason', known: 'This request takes no body fields.' },
   { route: 'PUT /admin/users/{name}', method: 'PUT', path: '/admin/users/grace', body: { limits: {}, allowedModels: ['gpt-4.1'] }, field: 'allowedModels', known: 'Known fields: limits.' },
-  { route: 'PUT /admin/teams/{name}', method: 'PUT', path: '/admin/teams/eng', body: { models: ['gpt-4.1'] }, field: 'models', known: 'Known fields: limits, allowedModels.' },
+  { route: 'PUT /admin/teams/{name}', method: 'PUT', path: '/admin/teams/eng', body: { models: ['gpt-4.1'] }, field: 'models', known: 'Known fields: limits, allowedModels, defaultModel.' },
   {
     route: 'PUT /admin/teams/{name} (in limits)',
     method: 'PUT',
     path: '/admin/teams/eng',
     body: { limits: { concurrency: 2 } },
     field: 'limits.concurrency',
-    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, budget.",
+    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget.",
   },
 ];
 
