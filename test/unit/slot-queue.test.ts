@@ -102,7 +102,8 @@ describe('waiting for a concurrency slot', () => {
   });
 
   it('times out with a 429 concurrency_limited, a retry hint, the wait recorded, and nothing charged', async () => {
-    vi.useFakeTimers();
+    // Five seconds into a minute: the wait never crosses into the next rate window.
+    vi.useFakeTimers({ now: new Date('2026-03-02T10:00:05Z') });
     const counters = new MemoryLimitCounters();
     const queue = new SlotQueue();
     const ledger = new MemoryBudgetLedger(async () => 0);
@@ -114,7 +115,7 @@ describe('waiting for a concurrency slot', () => {
     await vi.advanceTimersByTimeAsync(1_999);
     expect(waiting.settled).toBe(false);
     // The waiting request holds its budget reservation, and has not been charged its request window.
-    expect(await ledger.spent(`key:k1:${new Date().toISOString().slice(0, 10)}`)).toBeCloseTo(0.5, 9);
+    expect(await ledger.spent('key:k1:2026-03-02')).toBeCloseTo(0.5, 9);
     await vi.advanceTimersByTimeAsync(1);
     expect(waiting.error).toBeInstanceOf(GatewayError);
     expect(waiting.error).toMatchObject({
@@ -126,7 +127,7 @@ describe('waiting for a concurrency slot', () => {
     });
     expect(record.queueWaitMs).toBe(2_000);
     expect(queue.waiting('concurrency:key:k1')).toBe(0);
-    expect(await ledger.spent(`key:k1:${new Date().toISOString().slice(0, 10)}`)).toBeCloseTo(0.25, 9);
+    expect(await ledger.spent('key:k1:2026-03-02')).toBeCloseTo(0.25, 9);
     // One request window used, by the request that got the slot.
     const next = await admit({ ...options, subjects: [{ scope: 'key', id: 'k1', limits: { requestsPerMinute: 10 } }], ledger: undefined });
     expect(next.headers['x-ratelimit-remaining-requests']).toBe('8');
