@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
-import type { BudgetPeriod, LimitSettings } from '../store/store.js';
+import { maxQueueMs, type BudgetPeriod, type LimitSettings } from '../store/store.js';
 
 export interface LimitFlags {
   rpm?: string;
   tpm?: string;
   concurrency?: string;
+  queueMs?: string;
   budget?: string;
   softBudget?: string;
   budgetPeriod?: BudgetPeriod;
@@ -20,6 +21,7 @@ export function addLimitOptions(command: Command): Command {
       .option('--rpm <n>', 'requests per minute (0 = no limit)')
       .option('--tpm <n>', 'tokens per minute, estimated before the call and settled after (0 = no limit)')
       .option('--concurrency <n>', 'requests in flight at once (0 = no limit)')
+      .option('--queue-ms <n>', `with --concurrency: wait up to N ms, first come first served, for a slot instead of a 429 (0 = no wait, at most ${maxQueueMs})`)
       .option('--budget <usd>', 'hard budget in USD per period: refused beyond it (0 = none)')
       .option('--soft-budget <usd>', 'soft budget in USD per period: served with a warning beyond it (0 = none)')
       // No commander default: a default would be indistinguishable from a flag the user gave, and would
@@ -51,9 +53,12 @@ export function limitsFromFlags(flags: LimitFlags, existing: LimitSettings = {})
   const requestsPerMinute = count(flags.rpm, '--rpm');
   const tokensPerMinute = count(flags.tpm, '--tpm');
   const concurrentRequests = count(flags.concurrency, '--concurrency');
+  const queueMs = count(flags.queueMs, '--queue-ms');
+  if (queueMs !== undefined && queueMs > maxQueueMs) throw new Error(`--queue-ms: at most ${maxQueueMs} (ten minutes), got '${flags.queueMs}'`);
   if (requestsPerMinute !== undefined) limits.requestsPerMinute = requestsPerMinute;
   if (tokensPerMinute !== undefined) limits.tokensPerMinute = tokensPerMinute;
   if (concurrentRequests !== undefined) limits.concurrentRequests = concurrentRequests;
+  if (queueMs !== undefined) limits.queueMs = queueMs;
   const hardUsd = usd(flags.budget, '--budget') ?? existing.budget?.hardUsd;
   const softUsd = usd(flags.softBudget, '--soft-budget') ?? existing.budget?.softUsd;
   const budgetGiven = flags.budget !== undefined || flags.softBudget !== undefined || flags.budgetPeriod !== undefined;
@@ -70,12 +75,13 @@ export function limitsFromFlags(flags: LimitFlags, existing: LimitSettings = {})
   return limits;
 }
 
-/** A short human summary such as `100 rpm, 20000 tpm, 4 at once, $25/month`. */
+/** A short human summary such as `100 rpm, 20000 tpm, 4 at once, queue 2000 ms, $25/month`. */
 export function describeLimits(limits: LimitSettings): string {
   const parts: string[] = [];
   if (limits.requestsPerMinute !== undefined) parts.push(limits.requestsPerMinute === 0 ? 'no rpm limit' : `${limits.requestsPerMinute} rpm`);
   if (limits.tokensPerMinute !== undefined) parts.push(limits.tokensPerMinute === 0 ? 'no tpm limit' : `${limits.tokensPerMinute} tpm`);
   if (limits.concurrentRequests !== undefined) parts.push(limits.concurrentRequests === 0 ? 'no concurrency limit' : `${limits.concurrentRequests} at once`);
+  if (limits.queueMs !== undefined) parts.push(limits.queueMs === 0 ? 'no queue' : `queue ${limits.queueMs} ms`);
   if (limits.budget?.hardUsd !== undefined) parts.push(`$${limits.budget.hardUsd}/${limits.budget.period}`);
   if (limits.budget?.softUsd !== undefined) parts.push(`soft $${limits.budget.softUsd}/${limits.budget.period}`);
   return parts.join(', ') || 'defaults';

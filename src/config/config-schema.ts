@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxQueueMs } from '../store/store.js';
 
 /** Byte sizes may be written as numbers or as `512kb` / `20mb` strings. */
 const byteSize = z.union([
@@ -74,6 +75,8 @@ const limitSettingsSchema = z
     requestsPerMinute: z.number().int().nonnegative().optional(),
     tokensPerMinute: z.number().int().nonnegative().optional(),
     concurrentRequests: z.number().int().nonnegative().optional(),
+    /** With concurrentRequests: how long a request may wait for a slot (0 = refused at once). */
+    queueMs: z.number().int().nonnegative().max(maxQueueMs).optional(),
     budget: z
       .object({
         period: z.enum(['day', 'week', 'month']),

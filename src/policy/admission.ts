@@ -3,8 +3,10 @@ import type { KeyRecord, LimitSettings, PrincipalKind } from '../store/store.js'
 import type { BudgetCharge, BudgetLedger, ReserveOutcome } from './budget-ledger.js';
 import { budgetPeriodOf } from './budget-period.js';
 import { effectiveLimits } from './effective-limits.js';
-import type { ChargeOutcome, LimitCounters, LimitSettlement, SlotCharge, WindowCharge, WindowState } from './limit-counters.js';
+import type { ChargeOutcome, LimitCharge, LimitCounters, LimitSettlement, SlotCharge, WindowCharge, WindowState } from './limit-counters.js';
 import type { PrincipalView } from './principal-view.js';
+import type { AbortNotice, SlotQueue } from './slot-queue.js';
+import { waitForSlot, type SlotWait } from './wait-for-slot.js';
 
 const minuteMs = 60_000;
 
@@ -42,6 +44,10 @@ const names = { requests: 'requests_per_minute', tokens: 'tokens_per_minute' } a
  * Rate limits, concurrency caps and budgets for one request, all-or-nothing across key, user and team:
  * either everything is charged or nothing is, so a refused request never eats anyone's quota. The limit
  * charge and the budget reservation are sent together: with Redis, admission costs one round trip.
+ *
+ * A full concurrency slot whose subject sets `queueMs` is waited for, first come first served, instead of
+ * refused (see wait-for-slot.ts); the budget reservation is held meanwhile, and windows are charged when the
+ * slot is taken. Without `queueMs` none of this runs: no extra await, no allocation.
  */
 export async function admit(options: {
   subjects: LimitSubject[];
@@ -51,8 +57,14 @@ export async function admit(options: {
   /** Called only when a budget applies: the most the call can cost. */
   maximumCostUsd?: () => number;
   ledger?: BudgetLedger;
-  /** The clock of budget periods and retry-after; the same one the counters use, in tests. Date.now by default. */
+  /** The clock of budget periods, retry-after and queue waits; the same one the counters use, in tests. Date.now by default. */
   now?: () => number;
+  /** Requests waiting for concurrency slots, shared by every admission of the process; without it a full slot is refused at once. */
+  queue?: SlotQueue;
+  /** The caller going away: a request waiting for a slot leaves the queue at once. */
+  signal?: AbortNotice;
+  /** Given the time a request spent waiting for a slot, when it waited (the request context: its row's `queue_wait_ms`). */
+  waitRecord?: { queueWaitMs: number | null };
 }): Promise<Admission> {
   const { subjects, counters, ledger } = options;
   const now = options.now ?? Date.now;
@@ -60,36 +72,69 @@ export async function admit(options: {
   const estimate = needsTokens ? options.estimateTokens() : 0;
   const windows: WindowCharge[] = [];
   const slots: SlotCharge[] = [];
+  let queues = false;
   for (const subject of subjects) {
-    const { requestsPerMinute, tokensPerMinute, concurrentRequests } = subject.limits;
+    const { requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs } = subject.limits;
     if (requestsPerMinute !== undefined) windows.push({ counter: `requests:${subject.scope}:${subject.id}`, limit: requestsPerMinute, amount: 1 });
     if (tokensPerMinute !== undefined) windows.push({ counter: `tokens:${subject.scope}:${subject.id}`, limit: tokensPerMinute, amount: estimate });
-    if (concurrentRequests !== undefined) slots.push({ counter: `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests });
+    if (concurrentRequests !== undefined) {
+      slots.push({ counter: `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests, queueMs });
+      if (queueMs !== undefined) queues = true;
+    }
   }
+  const queue = queues ? options.queue : undefined;
   const budgetCharges = ledger ? budgetChargesOf(subjects, now()) : [];
   const reservedUsd = budgetCharges.length > 0 ? (options.maximumCostUsd?.() ?? 0) : 0;
+  const charge: LimitCharge | undefined = windows.length > 0 || slots.length > 0 ? { windows, windowMs: minuteMs, slots } : undefined;
+  // First come, first served: a request that finds others waiting for one of its slots queues behind them
+  // rather than taking a slot that was just given back to the first of them.
+  const queueBehind = queue === undefined ? undefined : slots.find((slot) => slot.queueMs !== undefined && queue.hasWaiters(slot.counter));
 
   const [limitResult, budgetResult] = await Promise.allSettled([
-    windows.length > 0 || slots.length > 0 ? counters.charge({ windows, windowMs: minuteMs, slots }) : undefined,
+    queueBehind !== undefined
+      ? ({ admitted: false, states: [], refused: { slot: queueBehind } } satisfies ChargeOutcome)
+      : charge !== undefined
+        ? counters.charge(charge)
+        : undefined,
     ledger && budgetCharges.length > 0 ? ledger.reserve(budgetCharges, reservedUsd) : undefined,
   ]);
-  const limits = limitResult.status === 'fulfilled' ? limitResult.value : undefined;
+  let limits = limitResult.status === 'fulfilled' ? limitResult.value : undefined;
+  let limitError: unknown = limitResult.status === 'rejected' ? limitResult.reason : undefined;
   const budget = budgetResult.status === 'fulfilled' ? budgetResult.value : undefined;
+  const budgetRefused = budgetResult.status === 'rejected' || (budget !== undefined && !budget.admitted);
+
+  let wait: SlotWait | undefined;
+  const refusedSlot = limits !== undefined && !limits.admitted && 'slot' in limits.refused ? limits.refused.slot : undefined;
+  if (queue !== undefined && charge !== undefined && refusedSlot?.queueMs !== undefined && !budgetRefused) {
+    try {
+      wait = await waitForSlot({ queue, counters, charge, slot: { ...refusedSlot, queueMs: refusedSlot.queueMs }, signal: options.signal, now });
+      if (wait.outcome !== undefined) limits = wait.outcome;
+      if (wait.ending !== 'full' && options.waitRecord !== undefined) options.waitRecord.queueWaitMs = wait.waitedMs;
+    } catch (error) {
+      limits = undefined;
+      limitError = error;
+    }
+  }
+
   const states = limits?.states ?? [];
   const limitsHeld = limits?.admitted === true;
   let reservationId = budget?.admitted ? budget.reservationId : undefined;
   const windowStartOf = (index: number) => (states[index]?.resetAt ?? 0) - minuteMs;
 
   const refusal =
-    limitResult.status === 'rejected'
-      ? limitResult.reason
-      : limits && !limits.admitted
-        ? limitRefusal(limits, states, now)
-        : budgetResult.status === 'rejected'
-          ? budgetResult.reason
-          : budget && !budget.admitted
-            ? budgetRefusal(budget, budgetCharges, subjects, reservedUsd)
-            : undefined;
+    limitError !== undefined
+      ? limitError
+      : wait !== undefined && (wait.ending === 'timeout' || wait.ending === 'full' || wait.ending === 'aborted')
+        ? queueRefusal(wait, queue!)
+        : limits && !limits.admitted
+          ? limitRefusal(limits, states, now)
+          : budgetResult.status === 'rejected'
+            ? budgetResult.reason
+            : budget && !budget.admitted
+              ? budgetRefusal(budget, budgetCharges, subjects, reservedUsd)
+              : wait !== undefined && options.signal?.aborted === true
+                ? callerGoneWhileQueued()
+                : undefined;
   if (refusal !== undefined) {
     // Give back whatever the other check took.
     await Promise.all([
@@ -98,6 +143,7 @@ export async function admit(options: {
         : undefined,
       reservationId && ledger ? ledger.release(reservationId) : undefined,
     ]);
+    if (limitsHeld) announceReleased(options.queue, slots);
     throw refusal;
   }
 
@@ -129,18 +175,40 @@ export async function admit(options: {
         settlesLimits ? counters.settle({ adjustments, slots: slots.map((slot) => slot.counter) }) : undefined,
         reservation && ledger ? ledger.settle(reservation, actual.costUsd) : undefined,
       ]);
+      if (settlesLimits) announceReleased(options.queue, slots);
     },
   };
 }
 
+/**
+ * Tells requests queued on this instance that slots were given back. Every slot, not only those with a
+ * queue time: requests admitted before a queue time was set give back slots that queued ones wait for.
+ */
+function announceReleased(queue: SlotQueue | undefined, slots: SlotCharge[]): void {
+  if (queue === undefined) return;
+  for (const slot of slots) queue.released(slot.counter);
+}
+
+function concurrencyRefusal(slot: SlotCharge, detail: string): GatewayError {
+  const [, scope] = slot.counter.split(':') as [string, SubjectScope];
+  return new GatewayError('concurrency_limited', `Too many requests in flight for this ${scope}: at most ${slot.limit} at once${detail}.`, {
+    headers: { 'retry-after': '1' },
+    reason: `concurrency_limited.${scope}`,
+  });
+}
+
+function queueRefusal(wait: SlotWait, queue: SlotQueue): GatewayError {
+  if (wait.ending === 'aborted') return callerGoneWhileQueued();
+  if (wait.ending === 'full') return concurrencyRefusal(wait.slot, `, and ${queue.waiting(wait.slot.counter)} requests are already waiting for a slot`);
+  return concurrencyRefusal(wait.slot, `; no slot came free within ${wait.slot.queueMs ?? 0} ms`);
+}
+
+function callerGoneWhileQueued(): GatewayError {
+  return new GatewayError('client_closed_request', 'The client closed the request while it waited for a concurrency slot.');
+}
+
 function limitRefusal(outcome: Extract<ChargeOutcome, { admitted: false }>, states: WindowState[], now: () => number): GatewayError {
-  if ('slot' in outcome.refused) {
-    const [, scope] = outcome.refused.slot.counter.split(':') as [string, SubjectScope];
-    return new GatewayError('concurrency_limited', `Too many requests in flight for this ${scope}: at most ${outcome.refused.slot.limit} at once.`, {
-      headers: { 'retry-after': '1' },
-      reason: `concurrency_limited.${scope}`,
-    });
-  }
+  if ('slot' in outcome.refused) return concurrencyRefusal(outcome.refused.slot, '');
   const refused = outcome.refused.window;
   const [kind, scope] = refused.counter.split(':') as ['requests' | 'tokens', SubjectScope];
   const retryAfter = Math.max(1, Math.ceil((refused.resetAt - now()) / 1000));

@@ -12,7 +12,12 @@ export function effectiveLimits(own: LimitSettings | undefined, defaults: LimitS
   const concurrentRequests = pick(own?.concurrentRequests, defaults.concurrentRequests);
   if (requestsPerMinute !== undefined) limits.requestsPerMinute = requestsPerMinute;
   if (tokensPerMinute !== undefined) limits.tokensPerMinute = tokensPerMinute;
-  if (concurrentRequests !== undefined) limits.concurrentRequests = concurrentRequests;
+  if (concurrentRequests !== undefined) {
+    limits.concurrentRequests = concurrentRequests;
+    // A queue time only means something under a cap.
+    const queueMs = pick(own?.queueMs, defaults.queueMs);
+    if (queueMs !== undefined) limits.queueMs = queueMs;
+  }
   const budget = own?.budget ?? defaults.budget;
   if (budget && (budget.hardUsd || budget.softUsd)) limits.budget = budget;
   return limits;

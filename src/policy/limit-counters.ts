@@ -14,6 +14,12 @@ export interface WindowCharge {
 export interface SlotCharge {
   counter: string;
   limit: number;
+  /**
+   * How long a request refused this slot may wait for it (`--queue-ms`); undefined: refused at once. The
+   * counters ignore it: waiting is `admission.ts`'s, one `charge` per try, so a queued request is charged its
+   * windows when it gets the slot, all or nothing as ever.
+   */
+  queueMs?: number | undefined;
 }
 
 export interface LimitCharge {

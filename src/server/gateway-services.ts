@@ -4,6 +4,7 @@ import type { CachePartition } from '../cache/cache-request.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { BudgetLedger } from '../policy/budget-ledger.js';
 import type { LimitCounters } from '../policy/limit-counters.js';
+import type { SlotQueue } from '../policy/slot-queue.js';
 import type { CostBound } from '../usage/cost-bound.js';
 import type { Pricer } from '../usage/pricing.js';
 import type { PrincipalView } from '../policy/principal-view.js';
@@ -25,6 +26,8 @@ export interface GatewayServices {
   keyView: KeyView;
   principals: PrincipalView;
   limitCounters: LimitCounters;
+  /** Requests waiting for a concurrency slot of a subject with `queueMs`. */
+  slotQueue: SlotQueue;
   responseCache: ResponseCache;
   cachePartition: CachePartition;
   budgetLedger: BudgetLedger;

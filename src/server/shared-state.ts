@@ -6,8 +6,9 @@ import type { BudgetCharge, BudgetLedger } from '../policy/budget-ledger.js';
 import type { LimitCounters } from '../policy/limit-counters.js';
 import { MemoryBudgetLedger } from '../policy/memory-budget-ledger.js';
 import { MemoryLimitCounters } from '../policy/memory-limit-counters.js';
+import { SlotQueue } from '../policy/slot-queue.js';
 import { RedisBudgetLedger } from '../store/redis/redis-budget-ledger.js';
-import { RedisLimitCounters } from '../store/redis/redis-limit-counters.js';
+import { RedisLimitCounters, sharedSlotRecheck } from '../store/redis/redis-limit-counters.js';
 import { RedisResponseCache } from '../store/redis/redis-response-cache.js';
 import { RedisCooldowns } from '../store/redis/redis-cooldowns.js';
 import { ResilientCooldowns } from '../store/redis/resilient-cooldowns.js';
@@ -19,6 +20,8 @@ import type { Logger } from './logger.js';
 
 export interface SharedState {
   limitCounters: LimitCounters;
+  /** Requests of this instance waiting for a concurrency slot (`queueMs`). */
+  slotQueue: SlotQueue;
   budgetLedger: BudgetLedger;
   responseCache: ResponseCache;
   /** Model-group targets skipped after failures (see routing/cooldowns.ts). */
@@ -38,7 +41,15 @@ export function createSharedState(config: SluiceConfig, store: UsageStore, logge
   const localCache = new MemoryResponseCache(config.cache.maxEntries, now);
   const localCooldowns = new MemoryCooldowns(now);
   if (!config.redis.url) {
-    return { limitCounters: localCounters, budgetLedger: localLedger, responseCache: localCache, cooldowns: localCooldowns, close: async () => undefined };
+    return {
+      limitCounters: localCounters,
+      // Every slot is given back in this process, so a queue hears each one: nothing to poll.
+      slotQueue: new SlotQueue(),
+      budgetLedger: localLedger,
+      responseCache: localCache,
+      cooldowns: localCooldowns,
+      close: async () => undefined,
+    };
   }
   const redis = new Redis(config.redis.url, {
     commandTimeout: config.redis.timeoutMs,
@@ -58,6 +69,7 @@ export function createSharedState(config: SluiceConfig, store: UsageStore, logge
   if (Object.keys(config.groups).length > 0) sharedCooldowns.start();
   return {
     limitCounters: new ResilientLimitCounters({ primary: new RedisLimitCounters(redis), local: localCounters, instances: config.redis.instances, logger }),
+    slotQueue: new SlotQueue({ recheck: sharedSlotRecheck }),
     budgetLedger: new ResilientBudgetLedger({
       primary: new RedisBudgetLedger({ redis, loadBaseline }),
       local: localLedger,

@@ -115,6 +115,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     keyView,
     principals,
     limitCounters: sharedState.limitCounters,
+    slotQueue: sharedState.slotQueue,
     responseCache: sharedState.responseCache,
     cachePartition: config.cache.partition,
     budgetLedger: sharedState.budgetLedger,

@@ -3,6 +3,9 @@ import type { UsageRow } from '../usage/usage-row.js';
 
 export type BudgetPeriod = 'day' | 'week' | 'month';
 
+/** The longest a request may wait for a concurrency slot (`queueMs`): ten minutes. */
+export const maxQueueMs = 600_000;
+
 /**
  * Limits a key, user or team may carry. A missing field inherits the configured default; 0 means no limit.
  * Budgets are in USD over a calendar period (UTC): past the soft cap requests are served with a warning,

@@ -46,7 +46,7 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     path: '/admin/keys',
     body: { name: 'typo', limits: { rpm: 10 } },
     field: 'limits.rpm',
-    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, budget.",
+    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget.",
   },
   {
     route: 'POST /admin/keys (in limits.budget)',
@@ -67,7 +67,7 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     path: '/admin/teams/eng',
     body: { limits: { concurrency: 2 } },
     field: 'limits.concurrency',
-    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, budget.",
+    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget.",
   },
 ];
 

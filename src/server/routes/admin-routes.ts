@@ -4,7 +4,7 @@ import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
 import { authenticate } from '../../policy/authenticate.js';
-import type { KeyRecord } from '../../store/store.js';
+import { maxQueueMs, type KeyRecord } from '../../store/store.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { hijackReply } from '../hijack-reply.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
@@ -18,6 +18,7 @@ const limits = z
     requestsPerMinute: z.number().int().nonnegative().optional(),
     tokensPerMinute: z.number().int().nonnegative().optional(),
     concurrentRequests: z.number().int().nonnegative().optional(),
+    queueMs: z.number().int().nonnegative().max(maxQueueMs).optional(),
     budget: z.object({ period: z.enum(['day', 'week', 'month']), hardUsd: z.number().nonnegative().optional(), softUsd: z.number().nonnegative().optional() }).strict().optional(),
   })
   .strict();

@@ -63,6 +63,8 @@ async function countTokens(
       counters: services.limitCounters,
       now: services.clock,
       estimateTokens: () => 0,
+      queue: services.slotQueue,
+      signal: call.signal,
     });
     await answerCount(call);
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ChargeOutcome, LimitCharge, LimitCounters, LimitSettlement, WindowState } from '../../policy/limit-counters.js';
+import type { RecheckInterval } from '../../policy/slot-queue.js';
 import { defineScript, type RedisScript } from './redis-script.js';
 
 /**
@@ -72,6 +73,18 @@ return 1
 
 /** How long a concurrency slot survives an instance that died without releasing it. */
 const slotLifetimeMs = 10 * 60_000;
+
+/**
+ * How requests queued for a slot (`queueMs`) notice slots given back by other instances. Slots live here,
+ * and an instance hears only its own releases (which wake its queue at once); for the others the head of
+ * each local queue tries the charge script again after 20 ms, then 40, 80, 160 and every 200 ms. That costs
+ * nothing while nobody waits, and at most one script in flight per queued counter per instance (about five
+ * a second once the interval has grown), so Redis load is bounded by the number of full subjects, not by the
+ * number of waiters. A per-subject release notification (PUBLISH on settle, SUBSCRIBE while waiting) would
+ * hear a remote release sooner but costs a subscriber connection and a publish in every settlement, queued
+ * or not. Order is first come first served within an instance; across instances, heads compete.
+ */
+export const sharedSlotRecheck: RecheckInterval = { firstMs: 20, maxMs: 200 };
 
 /** Limit counters shared by every instance: one round trip to charge a request, one to settle it. */
 export class RedisLimitCounters implements LimitCounters {

@@ -10,7 +10,8 @@ const defaultReservedOutputTokens = 4096;
 /**
  * Stage 6 — rate limits, concurrency caps and budget reservations for key, user and team, all or nothing
  * (with Redis: one round trip). 429 `rate_limited` / `concurrency_limited` / `budget_exceeded`. What it
- * holds is given back when the call is settled.
+ * holds is given back when the call is settled. Under a cap with `queueMs` the call may wait here for a
+ * slot; the wait lands in `call.queueWaitMs`, and a caller that leaves meanwhile leaves the queue at once.
  */
 export async function admitCall(call: ModelCall): Promise<void> {
   const { services } = call;
@@ -21,6 +22,9 @@ export async function admitCall(call: ModelCall): Promise<void> {
     estimateTokens: () => call.estimateInputTokens() + maximumOutputTokens(call),
     ledger: services.budgetLedger,
     maximumCostUsd: () => maximumCostUsd(call),
+    queue: services.slotQueue,
+    signal: call.signal,
+    waitRecord: call,
   });
 }
 

@@ -9,7 +9,8 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /**
  * `--default-model` on `keys issue`, `keys update` and `teams set`: stored as given, kept by changes that do
- * not give it, cleared by `--default-model ""`. Driven through the commands against a temporary SQLite store.
+ * not give it, cleared by `--default-model ""`; and `--queue-ms` beside the other limit flags. Driven
+ * through the commands against a temporary SQLite store.
  */
 let directory: string;
 let configPath: string;
@@ -97,5 +98,31 @@ describe('--default-model', () => {
 
   it('is not a flag of users set', async () => {
     await expect(sluice('users', 'set', 'grace', '--default-model', 'fast')).rejects.toThrow(/unknown option '--default-model'/);
+  });
+});
+
+describe('--queue-ms', () => {
+  const storedLimits = async (kind: 'key' | 'user' | 'team', name: string) =>
+    kind === 'key' ? (await storedKey(name))?.limits : (await readStore(async (store) => (await store.listPrincipals(kind)).find((principal) => principal.name === name)))?.limits;
+
+  it.each([
+    { kind: 'key' as const, create: ['keys', 'issue', '--name'], change: ['keys', 'update'] },
+    { kind: 'user' as const, create: ['users', 'set'], change: ['users', 'set'] },
+    { kind: 'team' as const, create: ['teams', 'set'], change: ['teams', 'set'] },
+  ])('is stored on a $kind beside --concurrency and kept by changes that do not give it', async ({ kind, create, change }) => {
+    const name = `queue-${kind}`;
+    await sluice(...create, name, '--concurrency', '2', '--queue-ms', '3000');
+    expect(await storedLimits(kind, name)).toEqual({ concurrentRequests: 2, queueMs: 3_000 });
+    await sluice(...change, name, '--rpm', '5');
+    expect(await storedLimits(kind, name)).toEqual({ concurrentRequests: 2, queueMs: 3_000, requestsPerMinute: 5 });
+    expect(printed.join('')).toContain('5 rpm, 2 at once, queue 3000 ms');
+    await sluice(...change, name, '--queue-ms', '0');
+    expect(await storedLimits(kind, name)).toEqual({ concurrentRequests: 2, queueMs: 0, requestsPerMinute: 5 });
+  });
+
+  it('refuses more than ten minutes, or what is not a whole number', async () => {
+    await expect(sluice('keys', 'issue', '--name', 'too-long', '--concurrency', '1', '--queue-ms', '600001')).rejects.toThrow(/--queue-ms: at most 600000/);
+    await expect(sluice('keys', 'issue', '--name', 'not-a-number', '--concurrency', '1', '--queue-ms', '2s')).rejects.toThrow(/--queue-ms: expected a whole number/);
+    expect(await storedKey('too-long')).toBeUndefined();
   });
 });
