@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { keyRoles, type KeyRole } from '../keys/key-role.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
@@ -15,11 +16,13 @@ export function keysCommand(): Command {
     .option('--user <user>', 'user the key belongs to')
     .option('--team <team>', 'team the key belongs to')
     .option('--models <models>', 'comma-separated allow-list: models, aliases, provider:* patterns')
-    .option('--admin', 'the key may use admin endpoints', false)
+    .addOption(new Option('--role <role>', 'operator access: admin (everything), analytics (analytics API and dashboard), metrics (/metrics), user (none)').choices(keyRoles))
+    .option('--admin', 'the same as --role admin', false)
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(issue);
   addLimitOptions(issue).action(
-    async (options: CommonOptions & LimitFlags & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean }) => {
+    async (options: CommonOptions & LimitFlags & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean; role?: KeyRole }) => {
+      if (options.admin && options.role !== undefined && options.role !== 'admin') throw new Error(`--admin contradicts --role ${options.role}`);
       const { store } = await openStore(options);
       try {
         const allowedModels = options.models?.split(',').map((model) => model.trim()).filter(Boolean);
@@ -28,7 +31,7 @@ export function keysCommand(): Command {
           userName: options.user,
           teamName: options.team,
           allowedModels,
-          isAdmin: options.admin,
+          role: options.role ?? (options.admin ? 'admin' : 'user'),
           limits: limitsFromFlags(options),
           defaultModel: defaultModelFromFlag(options.defaultModel),
         });
@@ -51,9 +54,10 @@ export function keysCommand(): Command {
     .option('--user <user>', 'user the key belongs to ("" clears it)')
     .option('--team <team>', 'team the key belongs to ("" clears it)')
     .option('--models <models>', 'comma-separated allow-list ("" allows every model)')
+    .addOption(new Option('--role <role>', 'operator access: admin, analytics, metrics or user').choices(keyRoles))
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(update);
-  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & { user?: string; team?: string; models?: string; defaultModel?: string }) => {
+  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & { user?: string; team?: string; models?: string; defaultModel?: string; role?: KeyRole }) => {
     const { store } = await openStore(options);
     try {
       const existing = (await store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
@@ -64,6 +68,7 @@ export function keysCommand(): Command {
         ...(options.models !== undefined
           ? { allowedModels: options.models.trim() === '' ? null : options.models.split(',').map((model) => model.trim()).filter(Boolean) }
           : {}),
+        ...(options.role !== undefined ? { role: options.role } : {}),
         limits: limitsFromFlags(options, existing.limits),
         defaultModel: defaultModelFromFlag(options.defaultModel, existing.defaultModel),
       });
@@ -95,11 +100,11 @@ export function keysCommand(): Command {
         key.teamName ?? '',
         key.allowedModels?.join(',') ?? '*',
         key.defaultModel ?? '',
-        key.isAdmin ? 'yes' : '',
+        key.role === 'user' ? '' : key.role,
         describeLimits(key.limits),
         key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active',
       ]);
-      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'DEFAULT MODEL', 'ADMIN', 'LIMITS', 'STATUS'], rows)}\n`);
+      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'DEFAULT MODEL', 'ROLE', 'LIMITS', 'STATUS'], rows)}\n`);
     });
 
   keys

@@ -1,3 +1,4 @@
+import type { KeyRole } from './key-role.js';
 import type { KeyRecord, KeyStore, LimitSettings } from '../store/store.js';
 import { generateGatewayKey } from './gateway-key.js';
 
@@ -6,7 +7,8 @@ export interface IssueKeyOptions {
   userName?: string | undefined;
   teamName?: string | undefined;
   allowedModels?: string[] | undefined;
-  isAdmin?: boolean | undefined;
+  /** Operator access; an ordinary key (`user`) when absent. */
+  role?: KeyRole | undefined;
   limits?: LimitSettings | undefined;
   /** Where a request without `model` goes (see KeyRecord.defaultModel). */
   defaultModel?: string | null | undefined;
@@ -22,7 +24,7 @@ export async function issueGatewayKey(store: KeyStore, options: IssueKeyOptions)
     userName: options.userName ?? null,
     teamName: options.teamName ?? null,
     allowedModels: options.allowedModels && options.allowedModels.length > 0 ? options.allowedModels : null,
-    isAdmin: options.isAdmin ?? false,
+    role: options.role ?? 'user',
     limits: options.limits ?? {},
     defaultModel: options.defaultModel ?? null,
   });

@@ -79,7 +79,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await principals.start(config.keys.refreshIntervalMs);
   let firstKeyToken: string | undefined;
   if (options.issueFirstKey && (await store.listKeys()).length === 0) {
-    const issued = await issueGatewayKey(store, { name: 'first-key', isAdmin: true });
+    const issued = await issueGatewayKey(store, { name: 'first-key', role: 'admin' });
     firstKeyToken = issued.token;
     await keyView.reload();
   }

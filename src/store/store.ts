@@ -1,3 +1,4 @@
+import type { KeyRole } from '../keys/key-role.js';
 import type { AttemptRecord } from '../usage/attempt-record.js';
 import type { UsageRow } from '../usage/usage-row.js';
 
@@ -57,6 +58,9 @@ export interface KeyRecord {
   teamName: string | null;
   /** Models, aliases or `provider:*` patterns the key may use; null means any. */
   allowedModels: string[] | null;
+  /** Operator access beyond model calls (see keys/key-role.ts). */
+  role: KeyRole;
+  /** `role === 'admin'`, kept for clients of the admin API written before roles. */
   isAdmin: boolean;
   limits: LimitSettings;
   /** The model, alias or group a request without `model` goes to; null: the team's, else a 400 naming `model`. */
@@ -67,10 +71,10 @@ export interface KeyRecord {
   updatedAt: number;
 }
 
-export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits'> & {
+export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits'> & {
   defaultModel?: string | null;
 };
-export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'isAdmin' | 'limits' | 'defaultModel'>>;
+export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits' | 'defaultModel'>>;
 
 export interface KeyStore {
   createKey(key: NewKey): Promise<KeyRecord>;

@@ -93,7 +93,7 @@ describe.each(backends)('$name store: default models', (backend) => {
     return () => store.close();
   });
 
-  const key = (name: string) => ({ name, hash: `hash-${name}`, hint: 'sk-…', userName: null, teamName: null, allowedModels: null, isAdmin: false, limits: {} });
+  const key = (name: string) => ({ name, hash: `hash-${name}`, hint: 'sk-…', userName: null, teamName: null, allowedModels: null, role: 'user' as const, limits: {} });
   const stored = async (name: string) => (await store.listKeys()).find((candidate) => candidate.name === name);
 
   it('a key stores its default model; changes that do not name it keep it; null clears it', async () => {

@@ -96,7 +96,8 @@ describe.each(backends)('$name store', (backend) => {
   });
 
   it('keys: create, find changes, update, revoke', async () => {
-    const created = await store.createKey({ name: 'k1', hash: 'h1', hint: 'sk-…1', userName: 'ada', teamName: null, allowedModels: ['haiku'], isAdmin: true, limits: { requestsPerMinute: 5 } });
+    const created = await store.createKey({ name: 'k1', hash: 'h1', hint: 'sk-…1', userName: 'ada', teamName: null, allowedModels: ['haiku'], role: 'admin', limits: { requestsPerMinute: 5 } });
+    expect(created).toMatchObject({ role: 'admin', isAdmin: true });
     expect(created.id).toMatch(/^key_/);
     expect(await store.listKeys()).toEqual([created]);
     await expect(store.createKey({ ...created, hash: 'h2' })).rejects.toThrow();
@@ -105,6 +106,7 @@ describe.each(backends)('$name store', (backend) => {
     await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(created.updatedAt), { timeout: 1_000, interval: 1 });
     const updated = await store.updateKey('k1', { teamName: 'research', limits: { budget: { period: 'day', hardUsd: 2 } } });
     expect(updated).toMatchObject({ teamName: 'research', userName: 'ada', limits: { budget: { period: 'day', hardUsd: 2 } } });
+    expect(await store.updateKey('k1', { role: 'analytics' })).toMatchObject({ role: 'analytics', isAdmin: false });
     expect(updated!.updatedAt).toBeGreaterThan(created.updatedAt);
     const revoked = await store.revokeKey(created.id);
     expect(revoked?.revokedAt).not.toBeNull();

@@ -12,7 +12,7 @@ let adminToken: string;
 
 beforeAll(async () => {
   harness = await startTestGateway();
-  adminToken = await harness.issueKey({ name: 'admin', isAdmin: true });
+  adminToken = await harness.issueKey({ name: 'admin', role: 'admin' });
   await harness.issueKey({ name: 'existing', teamName: 'eng', limits: { requestsPerMinute: 5 } });
   await harness.gateway.services.store.setPrincipal('user', { name: 'grace', limits: { requestsPerMinute: 7 }, allowedModels: null });
   await harness.gateway.services.store.setPrincipal('team', { name: 'eng', limits: { requestsPerMinute: 9 }, allowedModels: ['anthropic:*'] });
@@ -39,7 +39,7 @@ async function snapshot(): Promise<unknown> {
 }
 
 const cases: Array<{ route: string; method: string; path: string; body: unknown; field: string; known: string }> = [
-  { route: 'POST /admin/keys', method: 'POST', path: '/admin/keys', body: { name: 'typo', team: 'eng' }, field: 'team', known: 'Known fields: name, userName, teamName, allowedModels, isAdmin, limits, defaultModel.' },
+  { route: 'POST /admin/keys', method: 'POST', path: '/admin/keys', body: { name: 'typo', team: 'eng' }, field: 'team', known: 'Known fields: name, userName, teamName, allowedModels, role, isAdmin, limits, defaultModel.' },
   {
     route: 'POST /admin/keys (in limits)',
     method: 'POST',
@@ -56,8 +56,8 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     field: 'limits.budget.hard',
     known: "Known fields of 'limits.budget': period, hardUsd, softUsd.",
   },
-  { route: 'PATCH /admin/keys/{id}', method: 'PATCH', path: '/admin/keys/existing', body: { team: 'other' }, field: 'team', known: 'Known fields: userName, teamName, allowedModels, limits, defaultModel.' },
-  { route: 'PATCH /admin/keys/{id} (isAdmin cannot be changed)', method: 'PATCH', path: '/admin/keys/existing', body: { isAdmin: true }, field: 'isAdmin', known: 'Known fields: userName, teamName, allowedModels, limits, defaultModel.' },
+  { route: 'PATCH /admin/keys/{id}', method: 'PATCH', path: '/admin/keys/existing', body: { team: 'other' }, field: 'team', known: 'Known fields: userName, teamName, allowedModels, role, limits, defaultModel.' },
+  { route: 'PATCH /admin/keys/{id} (the hash cannot be changed)', method: 'PATCH', path: '/admin/keys/existing', body: { hash: 'abc' }, field: 'hash', known: 'Known fields: userName, teamName, allowedModels, role, limits, defaultModel.' },
   { route: 'POST /admin/keys/{id}/revoke', method: 'POST', path: '/admin/keys/existing/revoke', body: { reason: 'left' }, field: 'reason', known: 'This request takes no body fields.' },
   { route: 'PUT /admin/users/{name}', method: 'PUT', path: '/admin/users/grace', body: { limits: {}, allowedModels: ['gpt-4.1'] }, field: 'allowedModels', known: 'Known fields: limits.' },
   { route: 'PUT /admin/teams/{name}', method: 'PUT', path: '/admin/teams/eng', body: { models: ['gpt-4.1'] }, field: 'models', known: 'Known fields: limits, allowedModels, defaultModel.' },

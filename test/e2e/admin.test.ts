@@ -7,7 +7,7 @@ let adminToken: string;
 
 beforeAll(async () => {
   harness = await startTestGateway();
-  adminToken = await harness.issueKey({ name: 'admin', isAdmin: true });
+  adminToken = await harness.issueKey({ name: 'admin', role: 'admin' });
 });
 afterAll(() => harness.close());
 
@@ -24,6 +24,23 @@ describe('admin API', () => {
     expect(refused.status).toBe(403);
     expect(refused.headers.get('x-should-retry')).toBe('false');
     expect((await admin('GET', '/admin/keys', undefined, 'sk-sluice-bad')).status).toBe(401);
+  });
+
+  it('gives keys roles: analytics and metrics keys are not admins, and an admin can change a role', async () => {
+    const created = await admin('POST', '/admin/keys', { name: 'reader', role: 'analytics' });
+    expect(created.status).toBe(201);
+    const { token, key } = (await created.json()) as { token: string; key: { id: string; role: string; isAdmin: boolean } };
+    expect(key).toMatchObject({ role: 'analytics', isAdmin: false });
+    const refused = await admin('GET', '/admin/keys', undefined, token);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('This endpoint needs an admin key.');
+    expect(await (await admin('PATCH', `/admin/keys/${key.id}`, { role: 'admin' })).json()).toMatchObject({ role: 'admin', isAdmin: true });
+    expect((await admin('GET', '/admin/keys', undefined, token)).status).toBe(200);
+    expect((await admin('PATCH', `/admin/keys/${key.id}`, { role: 'owner' })).status).toBe(400);
+    // Before roles, `isAdmin: true` made an admin; it still does, and may not contradict `role`.
+    const legacy = (await (await admin('POST', '/admin/keys', { name: 'legacy-admin', isAdmin: true })).json()) as { key: { role: string } };
+    expect(legacy.key.role).toBe('admin');
+    expect((await admin('POST', '/admin/keys', { name: 'confused', isAdmin: true, role: 'metrics' })).status).toBe(400);
   });
 
   it('issues a key that works at once, changes its limits, lists keys without hashes, and revokes it', async () => {

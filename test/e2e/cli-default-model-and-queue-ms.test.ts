@@ -62,6 +62,25 @@ async function readStore<T>(read: (store: SqliteStore) => Promise<T>): Promise<T
 const storedKey = (name: string) => readStore(async (store) => (await store.listKeys()).find((key) => key.name === name));
 const storedTeam = (name: string) => readStore(async (store) => (await store.listPrincipals('team')).find((team) => team.name === name));
 
+describe('--role', () => {
+  it('keys issue --role sets a role; --admin is admin; keys update --role changes it; keys list shows it', async () => {
+    await sluice('keys', 'issue', '--name', 'finance', '--role', 'analytics');
+    expect(await storedKey('finance')).toMatchObject({ role: 'analytics', isAdmin: false });
+    await sluice('keys', 'issue', '--name', 'old-style-admin', '--admin');
+    expect(await storedKey('old-style-admin')).toMatchObject({ role: 'admin', isAdmin: true });
+    await sluice('keys', 'issue', '--name', 'plain-reader');
+    expect((await storedKey('plain-reader'))?.role).toBe('user');
+    await sluice('keys', 'update', 'finance', '--role', 'metrics');
+    expect((await storedKey('finance'))?.role).toBe('metrics');
+    await expect(sluice('keys', 'issue', '--name', 'bad-role', '--role', 'owner')).rejects.toThrow(/owner/);
+    await expect(sluice('keys', 'issue', '--name', 'both', '--admin', '--role', 'metrics')).rejects.toThrow(/contradicts/);
+    printed = [];
+    await sluice('keys', 'list');
+    expect(printed.join('')).toMatch(/ROLE/);
+    expect(printed.join('')).toMatch(/finance.*metrics/);
+  });
+});
+
 describe('--default-model', () => {
   it('keys issue stores it; keys update keeps it unless given; "" clears it', async () => {
     await sluice('keys', 'issue', '--name', 'defaulted', '--default-model', 'fast', '--rpm', '5');

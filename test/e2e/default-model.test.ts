@@ -119,7 +119,7 @@ describe('set through the admin API', () => {
     return fetch(`${harness.url}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify(body) });
   };
   let adminToken: string | undefined;
-  const adminKey = async () => (adminToken ??= await harness.issueKey({ name: 'defaults-admin', isAdmin: true }));
+  const adminKey = async () => (adminToken ??= await harness.issueKey({ name: 'defaults-admin', role: 'admin' }));
 
   it('issues, changes and clears a key default, and sets a team default', async () => {
     const issued = await admin('POST', '/admin/keys', { name: 'api-default', defaultModel: 'fast' });

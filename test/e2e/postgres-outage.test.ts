@@ -135,7 +135,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL outage${skipReason ? ` (sk
     const gateway = await startOutageGateway(dataDir);
     try {
       const { token, key } = await issueGatewayKey(gateway.services.store, { name: 'outage-caller' });
-      const { token: adminToken } = await issueGatewayKey(gateway.services.store, { name: 'outage-admin', isAdmin: true });
+      const { token: adminToken } = await issueGatewayKey(gateway.services.store, { name: 'outage-admin', role: 'admin' });
       // Its spend this day is read from the database on its first call, which comes during the cut.
       const budgeted = await issueGatewayKey(gateway.services.store, { name: 'outage-budgeted', limits: { budget: { period: 'day', hardUsd: 100 } } });
       await gateway.services.keyView.reload();

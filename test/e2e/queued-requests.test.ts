@@ -89,7 +89,7 @@ describe('a request over its concurrency cap waits for a slot', () => {
 
 describe('set through the admin API', () => {
   it('accepts limits.queueMs up to ten minutes, and refuses more', async () => {
-    const adminToken = await harness.issueKey({ name: 'queue-admin', isAdmin: true });
+    const adminToken = await harness.issueKey({ name: 'queue-admin', role: 'admin' });
     const patch = (limits: unknown) =>
       fetch(`${harness.url}/admin/keys/queued`, {
         method: 'PATCH',

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
-import { authenticate } from '../../policy/authenticate.js';
+import { keyRoles } from '../../keys/key-role.js';
+import { authenticateOperator } from '../../policy/authenticate-operator.js';
 import { maxQueueMs, type KeyRecord } from '../../store/store.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { hijackReply } from '../hijack-reply.js';
@@ -28,6 +29,8 @@ const newKey = z.object({
   userName: z.string().min(1).nullish(),
   teamName: z.string().min(1).nullish(),
   allowedModels: z.array(z.string().min(1)).nullish(),
+  role: z.enum(keyRoles).optional(),
+  /** Before roles: `true` is `role: 'admin'`. */
   isAdmin: z.boolean().optional(),
   limits: limits.optional(),
   defaultModel: z.string().min(1).nullish(),
@@ -37,6 +40,7 @@ const keyChanges = z.object({
   userName: z.string().min(1).nullable().optional(),
   teamName: z.string().min(1).nullable().optional(),
   allowedModels: z.array(z.string().min(1)).nullable().optional(),
+  role: z.enum(keyRoles).optional(),
   limits: limits.optional(),
   defaultModel: z.string().min(1).nullable().optional(),
 }).strict();
@@ -64,8 +68,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
   const route = (handler: (request: FastifyRequest) => Promise<{ status?: number; body: unknown }>) => async (request: FastifyRequest, reply: FastifyReply) => {
     const response = hijackReply(reply);
     try {
-      const caller = await authenticate(request.headers, services.keyView);
-      if (!caller.key.isAdmin) throw new GatewayError('permission_denied', 'This endpoint needs an admin key.');
+      await authenticateOperator(request, services, 'admin');
       const result = await handler(request);
       const text = JSON.stringify(result.body);
       response.writeHead(result.status ?? 200, { 'content-type': 'application/json', 'sluice-api-version': sluiceApiVersion });
@@ -86,13 +89,16 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
     '/admin/keys',
     route(async (request) => {
       const input = parseAdminBody(newKey, request.body);
+      if (input.role !== undefined && input.isAdmin !== undefined && (input.role === 'admin') !== input.isAdmin) {
+        throw new GatewayError('invalid_request', '`isAdmin` contradicts `role`; send `role` alone.', { param: 'isAdmin' });
+      }
       try {
         const { token, key } = await issueGatewayKey(services.store, {
           name: input.name,
           userName: input.userName ?? undefined,
           teamName: input.teamName ?? undefined,
           allowedModels: input.allowedModels ?? undefined,
-          isAdmin: input.isAdmin,
+          role: input.role ?? (input.isAdmin ? 'admin' : 'user'),
           limits: input.limits,
           defaultModel: input.defaultModel ?? null,
         });

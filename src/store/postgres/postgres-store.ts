@@ -1,3 +1,4 @@
+import type { KeyRole } from '../../keys/key-role.js';
 import pg from 'pg';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
@@ -118,10 +119,10 @@ export class PostgresStore implements Store {
 
   async createKey(key: NewKey): Promise<KeyRecord> {
     const now = Date.now();
-    const record: KeyRecord = { ...key, defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+    const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
     await this.#query(
-      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, default_model, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         record.id,
         record.name,
@@ -131,6 +132,7 @@ export class PostgresStore implements Store {
         record.teamName,
         record.allowedModels ? JSON.stringify(record.allowedModels) : null,
         record.isAdmin,
+        record.role,
         JSON.stringify(record.limits),
         record.defaultModel,
         record.createdAt,
@@ -153,7 +155,7 @@ export class PostgresStore implements Store {
     if (changes.userName !== undefined) assignments.push(['user_name', changes.userName]);
     if (changes.teamName !== undefined) assignments.push(['team_name', changes.teamName]);
     if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
-    if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin]);
+    if (changes.role !== undefined) assignments.push(['role', changes.role], ['is_admin', changes.role === 'admin']);
     if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
     if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
     assignments.push(['updated_at', Date.now()]);
@@ -307,7 +309,8 @@ function toKeyRecord(row: Row): KeyRecord {
     userName: (row.user_name as string | null) ?? null,
     teamName: (row.team_name as string | null) ?? null,
     allowedModels: row.allowed_models ? (JSON.parse(String(row.allowed_models)) as string[]) : null,
-    isAdmin: row.is_admin === true,
+    role: row.role as KeyRole,
+    isAdmin: row.role === 'admin',
     limits: JSON.parse(String(row.limits)) as LimitSettings,
     defaultModel: (row.default_model as string | null) ?? null,
     createdAt: Number(row.created_at),

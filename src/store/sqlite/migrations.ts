@@ -99,4 +99,9 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE gateway_keys ADD COLUMN default_model TEXT;
   ALTER TABLE principals ADD COLUMN default_model TEXT;
   `,
+  // Operator roles: admin, analytics, metrics, or an ordinary key (user); admins keep theirs.
+  `
+  ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
+  UPDATE gateway_keys SET role = 'admin' WHERE is_admin = 1;
+  `,
 ];

@@ -1,3 +1,4 @@
+import type { KeyRole } from '../../keys/key-role.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -34,6 +35,7 @@ interface KeyRowShape {
   team_name: string | null;
   allowed_models: string | null;
   is_admin: number;
+  role: KeyRole;
   limits: string;
   default_model: string | null;
   created_at: number;
@@ -95,11 +97,11 @@ export class SqliteStore implements Store {
   async createKey(key: NewKey): Promise<KeyRecord> {
     return guarded(() => {
       const now = Date.now();
-      const record: KeyRecord = { ...key, defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+      const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
       this.#database
         .prepare(
-          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, limits, default_model, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           record.id,
@@ -110,6 +112,7 @@ export class SqliteStore implements Store {
           record.teamName,
           record.allowedModels ? JSON.stringify(record.allowedModels) : null,
           record.isAdmin ? 1 : 0,
+          record.role,
           JSON.stringify(record.limits),
           record.defaultModel,
           record.createdAt,
@@ -141,7 +144,7 @@ export class SqliteStore implements Store {
       if (changes.userName !== undefined) assignments.push(['user_name', changes.userName]);
       if (changes.teamName !== undefined) assignments.push(['team_name', changes.teamName]);
       if (changes.allowedModels !== undefined) assignments.push(['allowed_models', changes.allowedModels ? JSON.stringify(changes.allowedModels) : null]);
-      if (changes.isAdmin !== undefined) assignments.push(['is_admin', changes.isAdmin ? 1 : 0]);
+      if (changes.role !== undefined) assignments.push(['role', changes.role], ['is_admin', changes.role === 'admin' ? 1 : 0]);
       if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
       if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
       assignments.push(['updated_at', Date.now()]);
@@ -347,7 +350,8 @@ function toKeyRecord(row: KeyRowShape): KeyRecord {
     userName: row.user_name,
     teamName: row.team_name,
     allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
-    isAdmin: row.is_admin === 1,
+    role: row.role,
+    isAdmin: row.role === 'admin',
     limits: JSON.parse(row.limits) as LimitSettings,
     defaultModel: row.default_model,
     createdAt: row.created_at,
