@@ -1,6 +1,7 @@
 import { calcPrice } from '@pydantic/genai-prices';
 import type { PriceOverride } from '../config/config-schema.js';
 import { priceCatalogueName } from './price-catalogue-name.js';
+import type { LinearRates } from './price-rates.js';
 import type { TokenUsage } from './token-usage.js';
 
 export interface PriceQuery {
@@ -11,14 +12,6 @@ export interface PriceQuery {
   usage: TokenUsage;
 }
 
-/** USD per million tokens of each kind (input is uncached input), plus any fixed fee per request. */
-export interface LinearRates {
-  request: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
 
 /**
  * A price and where it came from, so a row's cost can be explained from the row alone: `source` is the

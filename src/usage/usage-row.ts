@@ -1,6 +1,6 @@
 import type { DialectName } from '../dialects/dialect-name.js';
 import type { AttemptRecord } from './attempt-record.js';
-import type { LinearRates } from './pricing.js';
+import type { LinearRates } from './price-rates.js';
 
 /** How a request ended. */
 export type UsageOutcome = 'ok' | 'error' | 'cancelled';
