@@ -60,9 +60,10 @@ function cutPart(part: GenAiPart, room: number): GenAiPart | undefined {
   if (part.type !== 'text' && part.type !== 'reasoning') return undefined;
   const budget = room - (JSON.stringify({ ...part, content: cutMarker }).length + 1);
   let content = part.content.slice(0, Math.max(0, budget));
-  // Escapes (quotes, newlines, control characters) make the JSON longer than the text: shrink until it fits.
+  // Escapes (quotes, newlines, control characters) make the JSON longer than the text: shrink until it fits,
+  // by half the excess at a time, since an escaped character takes two or more.
   for (let excess = jsonLength(content) - budget; excess > 0 && content.length > 0; excess = jsonLength(content) - budget) {
-    content = content.slice(0, Math.max(0, content.length - excess));
+    content = content.slice(0, Math.max(0, content.length - Math.ceil(excess / 2)));
   }
   return content.length === 0 ? undefined : { ...part, content: content + cutMarker };
 }

@@ -279,6 +279,28 @@ describe('content capture', () => {
   });
 });
 
+describe('sampling', () => {
+  it("sampleRatio 0 keeps no trace of its own but still passes an unsampled traceparent on, and follows a caller's sampled one", async () => {
+    const sampled = await startTestGateway({ telemetry: { otlp: { endpoint: receiver.url, exportDelayMs: 20 }, sampleRatio: 0 } });
+    try {
+      const client = new OpenAI({ apiKey: sampled.token, baseURL: `${sampled.url}/v1`, maxRetries: 0 });
+      const messages = [{ role: 'user' as const, content: 'sample me' }];
+      const { response: unsampled } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages }).withResponse();
+      expect(sampled.upstream.requests.at(-1)!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const { response: followed } = await client.chat.completions
+        .create({ model: 'gpt-4o-mini', messages }, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } })
+        .withResponse();
+      const { server } = await traceOf(followed.headers.get('x-sluice-request-id'));
+      expect(server.traceId).toBe(traceId);
+      await sampled.gateway.services.tracing!.flush();
+      expect(receiver.spans.some((span) => span.attributes['sluice.request_id'] === unsampled.headers.get('x-sluice-request-id'))).toBe(false);
+    } finally {
+      await sampled.close();
+    }
+  });
+});
+
 describe('with telemetry off', () => {
   it('nothing is created: no tracer, and an incoming traceparent is not forwarded (as before telemetry existed)', async () => {
     const plain = await startTestGateway();
