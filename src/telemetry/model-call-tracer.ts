@@ -18,6 +18,7 @@ import type { RouteTarget } from '../routing/route-target.js';
 import type { UpstreamRequestParts } from '../server/proxy/build-upstream-call.js';
 import type { ModelCall } from '../server/proxy/model-call.js';
 import { costOf } from '../server/proxy/stages/settle-and-record.js';
+import type { Logger } from '../server/logger.js';
 import type { AttemptRecord } from '../usage/attempt-record.js';
 import { boundedMessagesJson, boundedPartsJson } from './bounded-json.js';
 import { inputMessagesOf, outputMessagesOf, systemInstructionsOf } from './gen-ai-messages.js';
@@ -44,7 +45,7 @@ export class ModelCallTracer {
 
   constructor(
     private readonly tracer: Tracer,
-    readonly options: { captureContent: boolean },
+    readonly options: { captureContent: boolean; logger: Logger },
   ) {}
 
   startCall(call: ModelCall): CallTrace {
@@ -118,13 +119,15 @@ class ModelCallTrace implements CallTrace {
 
   end(call: ModelCall): void {
     const { span } = this;
-    if (span.isRecording()) span.setAttributes(callAttributes(call));
-    if (call.outcome !== 'ok') {
-      span.setAttribute('error.type', call.errorCode ?? call.outcome);
-      // As the HTTP conventions have it for a server: a 4xx is the caller's doing, not a failure of this span.
-      if (call.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    span.end();
+    endingSafely(span, this.tracer.options.logger, () => {
+      if (!span.isRecording()) return;
+      span.setAttributes(callAttributes(call));
+      if (call.outcome !== 'ok') {
+        span.setAttribute('error.type', call.errorCode ?? call.outcome);
+        // As the HTTP conventions have it for a server: a 4xx is the caller's doing, not a failure of this span.
+        if (call.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    });
   }
 
   private contentAttributes(call: ModelCall): Attributes {
@@ -167,21 +170,33 @@ class UpstreamAttemptTrace implements AttemptTrace {
 
   end(call: ModelCall, record: AttemptRecord, thrown: unknown): void {
     const { span } = this;
-    if (!span.isRecording()) {
-      span.end();
-      return;
-    }
-    if (record.statusCode !== null) span.setAttribute('http.response.status_code', record.statusCode);
-    const served = record.errorCode === null && thrown === undefined;
-    if (served) {
-      span.setAttributes(responseAttributes(call));
-      if (this.answer) span.setAttribute('gen_ai.output.messages', boundedMessagesJson(outputMessagesOf(this.answer)));
-    }
-    const errorType = attemptErrorType(call, record, thrown);
-    if (errorType !== undefined) {
-      span.setAttribute('error.type', errorType);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-    }
+    endingSafely(span, this.tracer.options.logger, () => {
+      if (!span.isRecording()) return;
+      if (record.statusCode !== null) span.setAttribute('http.response.status_code', record.statusCode);
+      const served = record.errorCode === null && thrown === undefined;
+      if (served) {
+        span.setAttributes(responseAttributes(call));
+        if (this.answer) span.setAttribute('gen_ai.output.messages', boundedMessagesJson(outputMessagesOf(this.answer)));
+      }
+      const errorType = attemptErrorType(call, record, thrown);
+      if (errorType !== undefined) {
+        span.setAttribute('error.type', errorType);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    });
+  }
+}
+
+/**
+ * Describes a span and ends it. These run on the request path (in the attempt's `finally`, before limits
+ * are settled): a bug in describing a span is logged and must never change how a call ends.
+ */
+function endingSafely(span: Span, logger: Logger, describe: () => void): void {
+  try {
+    describe();
+  } catch (error) {
+    logger.warn({ err: error }, 'describing a trace span failed');
+  } finally {
     span.end();
   }
 }

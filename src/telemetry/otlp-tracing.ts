@@ -30,7 +30,7 @@ export function startOtlpTracing(settings: TelemetrySettings & { otlp: { endpoin
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
     spanProcessors: [new BatchSpanProcessor(loggingFailures(exporter, logger), { scheduledDelayMillis: settings.otlp.exportDelayMs })],
   });
-  const tracer = new ModelCallTracer(provider.getTracer('sluice'), { captureContent: settings.captureContent });
+  const tracer = new ModelCallTracer(provider.getTracer('sluice'), { captureContent: settings.captureContent, logger });
   return {
     startCall: (call) => tracer.startCall(call),
     flush: () => provider.forceFlush(),
