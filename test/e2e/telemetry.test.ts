@@ -203,6 +203,42 @@ describe('with telemetry on', () => {
     expect(clients.map((span) => span.statusCode)).toEqual([2, 2]);
   });
 
+  it('a Gemini stream passed through: the route is the span name, the id and finish reason come from Gemini\'s own events', async () => {
+    const response = await fetch(`${harness.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': harness.token },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'stream natively' }] }] }),
+    });
+    const events = (await response.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as { responseId?: string; candidates?: Array<{ finishReason?: string }> });
+    const { server, clients } = await traceOf(response.headers.get('x-sluice-request-id'));
+    expect(server.name).toBe('POST /v1beta/models/*');
+    expect(clients[0]!.attributes).toMatchObject({
+      'gen_ai.provider.name': 'gcp.gemini',
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': events[0]!.responseId,
+      'gen_ai.response.finish_reasons': [events.at(-1)!.candidates![0]!.finishReason],
+    });
+  });
+
+  it('a caller that leaves mid-call: the attempt and the call end with client_closed_request', async () => {
+    harness.upstream.enqueue({ hang: true });
+    const abort = new AbortController();
+    const call = openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'I will leave' }] }, { signal: abort.signal });
+    await eventually(() => harness.upstream.requests.length, (count) => count === 1);
+    abort.abort();
+    await expect(call).rejects.toThrow();
+    const row = await eventually(
+      async () => (await harness.usageRows()).at(-1),
+      (last) => last?.outcome === 'cancelled',
+    );
+    const { server, clients } = await traceOf(row!.id);
+    expect(server.attributes).toMatchObject({ 'http.response.status_code': 499, 'error.type': 'client_closed_request', 'sluice.outcome': 'cancelled' });
+    expect(clients.map((span) => span.attributes['error.type'])).toEqual(['client_closed_request']);
+  });
+
   it('a cache hit: a SERVER span with sluice.cached and no CLIENT span', async () => {
     const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'cache me' }] };
     const headers = { 'x-sluice-cache': 'true' };
