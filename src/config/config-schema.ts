@@ -169,6 +169,33 @@ const groupSchema = z
     needs('url', 'external');
   });
 
+/**
+ * OpenTelemetry traces of model calls (GenAI conventions): off until an OTLP endpoint is set, here or in
+ * OTEL_EXPORTER_OTLP_ENDPOINT. Off, the request path does nothing at all for them.
+ */
+const telemetrySchema = z
+  .object({
+    otlp: z
+      .object({
+        /** The collector's OTLP/HTTP base URL (`http://collector:4318`); spans go to `<endpoint>/v1/traces`. */
+        endpoint: z.string().url().optional(),
+        /** Headers sent with every export, e.g. a hosted backend's API key. */
+        headers: namedRecord(z.string()).default({}),
+        /** How long finished spans wait before they are exported in one batch. */
+        exportDelayMs: z.number().int().positive().default(5_000),
+      })
+      .strict()
+      .default({}),
+    /** `service.name` of the spans. */
+    serviceName: z.string().min(1).default('sluice'),
+    /** Export prompts and answers (`gen_ai.input.messages`, `gen_ai.output.messages`); never by default. */
+    captureContent: z.boolean().default(false),
+    /** Share of traces started here that are kept (a caller's sampled `traceparent` is always followed). */
+    sampleRatio: z.number().min(0).max(1).default(1),
+  })
+  .strict()
+  .default({});
+
 export const configSchema = z
   .object({
     server: z
@@ -264,6 +291,7 @@ export const configSchema = z
       .strict()
       .default({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+    telemetry: telemetrySchema,
   })
   .strict()
   .superRefine(checkGroupNames);
@@ -306,3 +334,4 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type PriceOverride = z.infer<typeof priceSchema>;
 export type GroupConfig = z.infer<typeof groupSchema>;
 export type GroupTargetConfig = z.infer<typeof groupTargetSchema>;
+export type TelemetrySettings = z.infer<typeof telemetrySchema>;

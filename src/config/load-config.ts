@@ -71,8 +71,19 @@ function applyEnvironmentOverrides(document: Record<string, unknown>, env: NodeJ
   if (Object.keys(server).length > 0) result.server = server;
   if (env.SLUICE_DATA_DIR) result.dataDir = env.SLUICE_DATA_DIR;
   if (env.DATABASE_URL) result.database = { ...((result.database as Record<string, unknown> | undefined) ?? {}), url: env.DATABASE_URL };
+  // The standard OpenTelemetry variable turns traces on when the file names no endpoint of its own.
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) result.telemetry = withOtlpEndpoint(result.telemetry, env.OTEL_EXPORTER_OTLP_ENDPOINT);
   if (env.REDIS_URL) result.redis = { ...((result.redis as Record<string, unknown> | undefined) ?? {}), url: env.REDIS_URL };
   return result;
+}
+
+function withOtlpEndpoint(telemetry: unknown, endpoint: string): unknown {
+  // Anything but a section (or none) is left for the schema to refuse with its own message.
+  if (telemetry !== undefined && (telemetry === null || typeof telemetry !== 'object')) return telemetry;
+  const section = (telemetry ?? {}) as Record<string, unknown>;
+  const otlp = (section.otlp ?? {}) as Record<string, unknown>;
+  if (otlp === null || typeof otlp !== 'object' || otlp.endpoint !== undefined) return telemetry;
+  return { ...section, otlp: { ...otlp, endpoint } };
 }
 
 function formatZodError(error: ZodError): string {

@@ -32,6 +32,10 @@ export interface PreparedUpstreamBody {
 export interface ResponseFacts {
   usage: TokenUsage | undefined;
   reportedModel: string | undefined;
+  /** The provider's id for the answer (`chatcmpl-…`, `msg_…`, Gemini's `responseId`), for traces. */
+  responseId?: string | undefined;
+  /** The provider's own reasons for stopping, one per choice (`stop`, `end_turn`, `STOP`), for traces. */
+  finishReasons?: string[] | undefined;
 }
 
 /**

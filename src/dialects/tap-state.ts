@@ -6,6 +6,9 @@ import type { StreamTap } from './dialect.js';
 export interface TapState {
   usage: TokenUsage | undefined;
   reportedModel: string | undefined;
+  /** The answer's id and its (last) finish reason as the provider wrote them: trace attributes only. */
+  responseId: string | undefined;
+  finishReason: string | undefined;
   /** Characters of generated text, for estimating output when no count arrives. */
   characters: number;
   /** The terminal event arrived. */
@@ -18,7 +21,17 @@ export interface TapState {
 }
 
 export function createTapState(): TapState {
-  return { usage: undefined, reportedModel: undefined, characters: 0, done: false, errorMessage: undefined, unreadableEvents: 0, failedBeforeContent: false };
+  return {
+    usage: undefined,
+    reportedModel: undefined,
+    responseId: undefined,
+    finishReason: undefined,
+    characters: 0,
+    done: false,
+    errorMessage: undefined,
+    unreadableEvents: 0,
+    failedBeforeContent: false,
+  };
 }
 
 /** A StreamTap reading its answers from `state`; by default the output count is final once usage arrived. */
@@ -38,7 +51,12 @@ export function tapOf(
       if (state.characters === 0 && (state.unreadableEvents > unreadableBefore || state.errorMessage !== undefined)) state.failedBeforeContent = true;
     },
     shouldForward: options.shouldForward ?? (() => true),
-    facts: () => ({ usage: state.usage, reportedModel: state.reportedModel }),
+    facts: () => ({
+      usage: state.usage,
+      reportedModel: state.reportedModel,
+      responseId: state.responseId,
+      finishReasons: state.finishReason === undefined ? undefined : [state.finishReason],
+    }),
     outputReported: options.outputReported ?? (() => state.usage !== undefined),
     generatedCharacters: () => state.characters,
     completed: () => state.done,

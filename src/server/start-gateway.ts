@@ -23,6 +23,7 @@ import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
 import type { GatewayServices } from './gateway-services.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSharedState } from './shared-state.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 export interface StartGatewayOptions {
   config: SluiceConfig;
@@ -102,6 +103,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     health: storeHealth,
   });
   const upstream = new UpstreamClient(config.upstream);
+  const tracing = await startTracing(config.telemetry, env, logger);
 
   const sharedState = createSharedState(config, store, logger, options.clock);
   const pricer = new Pricer(config.pricing);
@@ -128,6 +130,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     router,
     upstream,
     usageWriter,
+    tracing,
     clock: options.clock ?? Date.now,
     isReady: () => ready,
   };
@@ -150,6 +153,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await usageWriter.close();
       await usageSpool.close();
       await usageSink.close();
+      // After the usage flush, so the spans of the last calls (ended when their rows were queued) go out too.
+      await tracing?.shutdown();
       await upstream.close();
       await mockUpstream?.close();
       await router.close();
@@ -160,4 +165,21 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
 
   return { url: `http://${host}:${port}`, app, services, dataDir: config.dataDir, firstKeyToken, mockUpstream, close };
+}
+
+/**
+ * Traces when an OTLP endpoint is configured, else null. The OpenTelemetry SDK is loaded only then: a
+ * gateway with telemetry off neither loads nor runs any of it.
+ */
+async function startTracing(settings: SluiceConfig['telemetry'], env: NodeJS.ProcessEnv, logger: Logger): Promise<Tracing | null> {
+  const endpoint = settings.otlp.endpoint;
+  if (endpoint === undefined) return null;
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  if (protocol !== undefined && protocol !== 'http/json') {
+    logger.warn({ protocol }, 'traces are exported as OTLP/HTTP JSON; the OTLP protocol setting is ignored');
+  }
+  const { startOtlpTracing } = await import('../telemetry/otlp-tracing.js');
+  // The origin only: an endpoint URL may carry credentials.
+  logger.info({ collector: new URL(endpoint).origin, serviceName: settings.serviceName }, 'exporting OpenTelemetry traces');
+  return startOtlpTracing({ ...settings, otlp: { ...settings.otlp, endpoint } }, logger);
 }

@@ -44,7 +44,7 @@ describe('Anthropic stream tap', () => {
       event(
         {
           type: 'message_start',
-          message: { model: 'claude-haiku-4-5-20251001', usage: { input_tokens: 10, cache_read_input_tokens: 30, cache_creation_input_tokens: 5, output_tokens: 1 } },
+          message: { id: 'msg_01TapTest', model: 'claude-haiku-4-5-20251001', usage: { input_tokens: 10, cache_read_input_tokens: 30, cache_creation_input_tokens: 5, output_tokens: 1 } },
         },
         'message_start',
       ),
@@ -57,6 +57,8 @@ describe('Anthropic stream tap', () => {
     expect(tap.facts()).toEqual({
       usage: { inputTokens: 45, outputTokens: 12, cacheReadTokens: 30, cacheWriteTokens: 5, reasoningTokens: 0 },
       reportedModel: 'claude-haiku-4-5-20251001',
+      responseId: 'msg_01TapTest',
+      finishReasons: ['end_turn'],
     });
     expect(tap.outputReported()).toBe(true);
     expect(tap.completed()).toBe(true);

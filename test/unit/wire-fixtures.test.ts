@@ -113,7 +113,7 @@ describe('Anthropic Messages', () => {
       { type: 'text-delta', text: second },
       { type: 'finish', stopReason: 'end', stopSequence: null, usage: usage(21 + 188 + 1200, 15, 1200, 188) },
     ]);
-    expect(tap.facts()).toEqual({ usage: usage(1409, 15, 1200, 188), reportedModel: 'claude-sonnet-4-5-20250929' });
+    expect(tap.facts()).toEqual({ usage: usage(1409, 15, 1200, 188), reportedModel: 'claude-sonnet-4-5-20250929', responseId: 'msg_01XFDUDYJgAACzvnptvVoYEL', finishReasons: ['end_turn'] });
     expect(tap.outputReported()).toBe(true);
     expect(tap.completed()).toBe(true);
     expect(tap.generatedCharacters()).toBe('Hello'.length + second.length);
@@ -196,7 +196,7 @@ describe('Anthropic Messages', () => {
       stopSequence: null,
       usage: usage(472 + 2048, 89, 2048),
     });
-    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(2520, 89, 2048), reportedModel: 'claude-sonnet-4-5-20250929' });
+    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(2520, 89, 2048), reportedModel: 'claude-sonnet-4-5-20250929', responseId: 'msg_01Aq9w938a90dw8q', finishReasons: ['tool_use'] });
   });
 });
 
@@ -212,7 +212,7 @@ describe('OpenAI Chat Completions', () => {
       ...texts.map((text) => ({ type: 'text-delta', text })),
       { type: 'finish', stopReason: 'end', usage: usage(1117, 46, 1024, 0, 30) },
     ]);
-    expect(tap.facts()).toEqual({ usage: usage(1117, 46, 1024, 0, 30), reportedModel: 'o4-mini-2025-04-16' });
+    expect(tap.facts()).toEqual({ usage: usage(1117, 46, 1024, 0, 30), reportedModel: 'o4-mini-2025-04-16', responseId: 'chatcmpl-BxT3kq9Zl1M2uXa7fVwYcP0dRs6Hn', finishReasons: ['stop'] });
     expect(tap.generatedCharacters()).toBe(texts.join('').length);
     expect(tap.completed()).toBe(true);
     // Only the usage-only chunk (no choices) is held back, and only when Sluice asked for it.
@@ -261,7 +261,7 @@ describe('OpenAI Chat Completions', () => {
       stopReason: 'tool_calls',
       usage: usage(2150, 61, 1920),
     });
-    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(2150, 61, 1920), reportedModel: 'gpt-4.1-2025-04-14' });
+    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(2150, 61, 1920), reportedModel: 'gpt-4.1-2025-04-14', responseId: 'chatcmpl-C0kQ8sV2uNf7Rj1tWmYb4XzK9pLeA', finishReasons: ['tool_calls'] });
   });
 });
 
@@ -281,7 +281,7 @@ describe('OpenAI Responses', () => {
       { type: 'finish', stopReason: 'end', usage: usage(1200, 180, 1024, 0, 128) },
     ]);
     expect(rawField(path, 'encrypted_content')).toMatch(/^gAAAAA/);
-    expect(tap.facts()).toEqual({ usage: usage(1200, 180, 1024, 0, 128), reportedModel: 'o4-mini-2025-04-16' });
+    expect(tap.facts()).toEqual({ usage: usage(1200, 180, 1024, 0, 128), reportedModel: 'o4-mini-2025-04-16', responseId: 'resp_68a1f0c4b2e88190a3c2d6e5f7a8b9c00d1e2f3a4b5c6d7e', finishReasons: ['completed'] });
     expect(tap.generatedCharacters()).toBe([...summary, ...texts].join('').length);
     expect(tap.completed()).toBe(true);
   });
@@ -326,7 +326,7 @@ describe('OpenAI Responses', () => {
       stopReason: 'tool_calls',
       usage: usage(3088, 212, 2944, 0, 192),
     });
-    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(3088, 212, 2944, 0, 192), reportedModel: 'o4-mini-2025-04-16' });
+    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(3088, 212, 2944, 0, 192), reportedModel: 'o4-mini-2025-04-16', responseId: 'resp_68a1f2b3a8f98190f9b8c1d0e3f2a1b2c3d4e5f6a7b8c9d0', finishReasons: ['completed'] });
   });
 });
 
@@ -350,7 +350,7 @@ describe('Gemini', () => {
       { type: 'finish', stopReason: 'end', usage: final },
     ]);
     // Every chunk carries usage; the count that stays is the last one.
-    expect(tap.facts()).toEqual({ usage: final, reportedModel: 'gemini-2.5-flash' });
+    expect(tap.facts()).toEqual({ usage: final, reportedModel: 'gemini-2.5-flash', responseId: 'kzbNaMDXF5TVz7IP0Y7l0Qg', finishReasons: ['STOP'] });
     expect(tap.outputReported()).toBe(true);
     expect(tap.completed()).toBe(true);
     expect(tap.generatedCharacters()).toBe([thought, ...texts].join('').length);
@@ -367,7 +367,7 @@ describe('Gemini', () => {
       { type: 'tool-call-delta', index: 0, argumentsDelta: JSON.stringify({ denominator: 2, numerator: 10 }) },
       { type: 'finish', stopReason: 'tool_calls', usage: final },
     ]);
-    expect(tap.facts()).toEqual({ usage: final, reportedModel: 'gemini-2.5-flash' });
+    expect(tap.facts()).toEqual({ usage: final, reportedModel: 'gemini-2.5-flash', responseId: 'cNSfaL2nLvCez7IPxKGWuAg', finishReasons: ['STOP'] });
     expect(tap.completed()).toBe(true);
   });
 
@@ -385,7 +385,7 @@ describe('Gemini', () => {
       stopReason: 'tool_calls',
       usage: usage(85, 26 + 155, 0, 0, 155),
     });
-    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(85, 181, 0, 0, 155), reportedModel: 'gemini-2.5-pro' });
+    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(85, 181, 0, 0, 155), reportedModel: 'gemini-2.5-pro', responseId: 'ySr7aIiVCYam1e8PyLWRiQw', finishReasons: ['STOP'] });
   });
 
   it('a whole answer with a thought, signed text, and cached and thought tokens', () => {
@@ -402,6 +402,6 @@ describe('Gemini', () => {
       stopReason: 'end',
       usage: usage(2152, 19 + 230, 2048, 0, 230),
     });
-    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(2152, 249, 2048, 0, 230), reportedModel: 'gemini-2.5-flash' });
+    expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(2152, 249, 2048, 0, 230), reportedModel: 'gemini-2.5-flash', responseId: 'lDbNaJ2yKo_Vz7IPxL3Q8Ak', finishReasons: ['STOP'] });
   });
 });

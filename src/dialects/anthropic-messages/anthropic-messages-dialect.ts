@@ -1,5 +1,5 @@
 import type { Dialect } from '../dialect.js';
-import { readResponseFacts } from '../read-response-facts.js';
+import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { decodeAnthropicRequest } from './decode-request.js';
 import { decodeAnthropicResponse } from './decode-response.js';
 import { encodeAnthropicRequest } from './encode-request.js';
@@ -24,7 +24,7 @@ export const anthropicMessagesDialect: Dialect = {
       removeInjectedUsageChunk: false,
     };
   },
-  readResponse: (body) => readResponseFacts(body, convertAnthropicUsage),
+  readResponse: (body) => readResponseFacts(body, convertAnthropicUsage, (response) => stringsOf([response.stop_reason])),
   createStreamTap: createAnthropicStreamTap,
   errorBody: anthropicErrorBody,
   streamErrorEvent: anthropicStreamErrorEvent,

@@ -6,9 +6,9 @@ import { readEventJson, unreadableEvent } from '../read-event-json.js';
 
 interface EventShape {
   type?: unknown;
-  message?: { model?: unknown; usage?: unknown };
+  message?: { id?: unknown; model?: unknown; usage?: unknown };
   usage?: Record<string, unknown>;
-  delta?: { type?: unknown; text?: unknown; thinking?: unknown; partial_json?: unknown };
+  delta?: { type?: unknown; text?: unknown; thinking?: unknown; partial_json?: unknown; stop_reason?: unknown };
   error?: { message?: unknown };
 }
 
@@ -32,6 +32,7 @@ export function createAnthropicStreamTap(): StreamTap {
         case 'message_start':
           state.usage = convertAnthropicUsage(payload.message?.usage) ?? state.usage;
           if (typeof payload.message?.model === 'string') state.reportedModel = payload.message.model;
+          if (typeof payload.message?.id === 'string') state.responseId = payload.message.id;
           break;
         case 'content_block_delta': {
           const delta = payload.delta ?? {};
@@ -40,6 +41,7 @@ export function createAnthropicStreamTap(): StreamTap {
           break;
         }
         case 'message_delta':
+          if (typeof payload.delta?.stop_reason === 'string') state.finishReason = payload.delta.stop_reason;
           if (payload.usage) {
             // Newer API versions repeat input and cache counts here; keep earlier values when absent.
             const merged = { ...usageAsAnthropicFields(state.usage), ...payload.usage };

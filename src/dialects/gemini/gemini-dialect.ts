@@ -1,4 +1,5 @@
 import type { Dialect } from '../dialect.js';
+import { stringsOf } from '../read-response-facts.js';
 import { convertGeminiUsage } from './convert-usage.js';
 import { decodeGeminiRequest, field } from './decode-request.js';
 import { decodeGeminiResponse } from './decode-response.js';
@@ -19,7 +20,14 @@ export const geminiDialect: Dialect = {
   readResponse(body) {
     const response = (body ?? {}) as Record<string, unknown>;
     const model = field(response, 'modelVersion');
-    return { usage: convertGeminiUsage(field(response, 'usageMetadata')), reportedModel: typeof model === 'string' ? model : undefined };
+    const responseId = field(response, 'responseId');
+    const candidates = response.candidates;
+    return {
+      usage: convertGeminiUsage(field(response, 'usageMetadata')),
+      reportedModel: typeof model === 'string' ? model : undefined,
+      responseId: typeof responseId === 'string' ? responseId : undefined,
+      finishReasons: Array.isArray(candidates) ? stringsOf(candidates.map((candidate: Record<string, unknown> | undefined) => field(candidate, 'finishReason'))) : undefined,
+    };
   },
   createStreamTap: createGeminiStreamTap,
   errorBody: geminiErrorBody,

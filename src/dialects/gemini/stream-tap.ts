@@ -22,6 +22,8 @@ export function createGeminiStreamTap(): StreamTap {
       }
       const model = field(chunk, 'modelVersion');
       if (typeof model === 'string') state.reportedModel = model;
+      const responseId = field(chunk, 'responseId');
+      if (typeof responseId === 'string') state.responseId = responseId;
       state.usage = convertGeminiUsage(field(chunk, 'usageMetadata')) ?? state.usage;
       const candidate = ((chunk.candidates as Json[] | undefined) ?? [])[0];
       for (const part of ((candidate?.content as Json | undefined)?.parts as Json[] | undefined) ?? []) {
@@ -29,7 +31,11 @@ export function createGeminiStreamTap(): StreamTap {
         const call = field(part, 'functionCall') as Json | undefined;
         if (call) state.characters += JSON.stringify(call.args ?? {}).length;
       }
-      if (field(candidate, 'finishReason')) state.done = true;
+      const finishReason = field(candidate, 'finishReason');
+      if (finishReason) {
+        state.done = true;
+        if (typeof finishReason === 'string') state.finishReason = finishReason;
+      }
     },
     { outputReported: () => state.done && state.usage !== undefined },
   );

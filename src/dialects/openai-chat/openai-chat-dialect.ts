@@ -1,5 +1,5 @@
 import type { Dialect } from '../dialect.js';
-import { readResponseFacts } from '../read-response-facts.js';
+import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { decodeOpenAiChatRequest } from './decode-request.js';
 import { decodeOpenAiChatResponse } from './decode-response.js';
 import { encodeOpenAiChatRequest } from './encode-request.js';
@@ -17,7 +17,10 @@ export const openAiChatDialect: Dialect = {
   versionHeader: undefined,
   parseRequest: parseOpenAiChatRequest,
   prepareUpstreamBody: prepareOpenAiChatBody,
-  readResponse: (body) => readResponseFacts(body, convertOpenAiChatUsage),
+  readResponse: (body) =>
+    readResponseFacts(body, convertOpenAiChatUsage, (response) =>
+      Array.isArray(response.choices) ? stringsOf(response.choices.map((choice: { finish_reason?: unknown } | null) => choice?.finish_reason)) : undefined,
+    ),
   createStreamTap: createOpenAiChatStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: openAiChatStreamErrorEvent,

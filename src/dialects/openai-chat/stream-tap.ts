@@ -5,8 +5,9 @@ import { convertOpenAiChatUsage } from './convert-usage.js';
 import { readEventJson, unreadableEvent } from '../read-event-json.js';
 
 interface ChunkShape {
+  id?: unknown;
   model?: unknown;
-  choices?: Array<{ delta?: { content?: unknown; refusal?: unknown; reasoning_content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>;
+  choices?: Array<{ finish_reason?: unknown; delta?: { content?: unknown; refusal?: unknown; reasoning_content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>;
   usage?: unknown;
   error?: { message?: unknown };
 }
@@ -31,8 +32,10 @@ export function createOpenAiChatStreamTap(options: { removeInjectedUsageChunk: b
         return;
       }
       if (typeof chunk.model === 'string') state.reportedModel = chunk.model;
+      if (typeof chunk.id === 'string') state.responseId = chunk.id;
       const choices = chunk.choices ?? [];
       for (const choice of choices) {
+        if (typeof choice.finish_reason === 'string') state.finishReason = choice.finish_reason;
         const delta = choice.delta;
         if (!delta) continue;
         if (typeof delta.content === 'string') state.characters += delta.content.length;

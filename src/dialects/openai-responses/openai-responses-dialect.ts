@@ -1,6 +1,6 @@
 import type { Dialect } from '../dialect.js';
 import { openAiChatErrorBody, isOpenAiErrorBody } from '../openai-chat/error-body.js';
-import { readResponseFacts } from '../read-response-facts.js';
+import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { convertResponsesUsage } from './convert-usage.js';
 import { decodeResponsesRequest } from './decode-request.js';
 import { decodeResponsesResponse } from './decode-response.js';
@@ -20,7 +20,11 @@ export const openAiResponsesDialect: Dialect = {
   prepareUpstreamBody(body, _request, target) {
     return { body: body.model === target.upstreamModel ? body : { ...body, model: target.upstreamModel }, removeInjectedUsageChunk: false };
   },
-  readResponse: (body) => readResponseFacts(body, convertResponsesUsage),
+  // A Responses answer has no finish reason: its status, or why it is incomplete (`max_output_tokens`).
+  readResponse: (body) =>
+    readResponseFacts(body, convertResponsesUsage, (response) =>
+      stringsOf([(response.incomplete_details as { reason?: unknown } | null | undefined)?.reason ?? response.status]),
+    ),
   createStreamTap: createResponsesStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: responsesStreamErrorEvent,

@@ -22,6 +22,7 @@ export async function handleProxyRequest(
 ): Promise<void> {
   const response = hijackReply(reply);
   const call = createModelCall({ request, response, route, services, signal: abortWhenClientLeaves(response) });
+  if (services.tracing !== null) call.trace = services.tracing.startCall(call);
   try {
     await runModelCallStages(call);
   } catch (error) {

@@ -4,6 +4,7 @@ import type { Dialect, InboundRequest, JsonObject, RequestUrlFacts } from '../..
 import type { IrRequest } from '../../ir/ir-types.js';
 import type { RoutePlan } from '../../routing/router.js';
 import type { ResolvedRoute, RouteTarget } from '../../routing/route-target.js';
+import type { CallTrace } from '../../telemetry/tracing.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ClientAbort } from './client-abort.js';
 import type { UpstreamPlan } from './upstream-plan.js';
@@ -48,6 +49,8 @@ export interface ModelCall extends RequestContext {
    * 400 naming what cannot be carried over), every time it is asked.
    */
   coreRequest(): IrRequest;
+  /** The call's trace when telemetry is on (its SERVER span, parent of each attempt's); set by the proxy handler. */
+  trace: CallTrace | undefined;
 }
 
 export function createModelCall(options: {
@@ -90,5 +93,6 @@ export function createModelCall(options: {
     if ('error' in decoded) throw decoded.error;
     return decoded.request;
   };
+  writable.trace = undefined;
   return call;
 }

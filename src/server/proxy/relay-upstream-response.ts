@@ -92,6 +92,8 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
     const core = translation.upstreamDialect.decodeResponse(parsed);
     context.usage = core.usage;
     context.reportedModel = core.model || null;
+    context.responseId = core.id || null;
+    context.finishReasons = [core.stopReason];
     options.storeInCache?.({ kind: 'whole', response: core });
     const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core, translation.callerRequest)));
     sendWhole(options, encoded, { 'content-type': 'application/json' });
@@ -100,6 +102,8 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
   const facts = context.dialect.readResponse(parsed);
   if (facts.usage) context.usage = facts.usage;
   context.reportedModel = facts.reportedModel ?? null;
+  context.responseId = facts.responseId ?? null;
+  context.finishReasons = facts.finishReasons ?? null;
   sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
   options.storeInCache?.({ kind: 'whole', response: context.dialect.decodeResponse(parsed) });
   return answered;
@@ -254,6 +258,8 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
   const facts = tap.facts();
   if (facts.usage) context.usage = facts.usage;
   context.reportedModel = facts.reportedModel ?? null;
+  context.responseId = facts.responseId ?? null;
+  context.finishReasons = facts.finishReasons ?? null;
   if (!tap.outputReported()) {
     // No final count from the provider (cut short, or it sends none): estimate from what was generated.
     const estimate = estimateTokensFromCharacters(tap.generatedCharacters());

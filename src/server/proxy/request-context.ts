@@ -25,6 +25,9 @@ export interface RequestContext {
   provider: ProviderEntry | undefined;
   upstreamModel: string | null;
   reportedModel: string | null;
+  /** The answer's id and finish reasons as the provider reported them (for traces; not in the row). */
+  responseId: string | null;
+  finishReasons: string[] | null;
   stream: boolean;
   statusCode: number;
   outcome: UsageOutcome;
@@ -68,6 +71,8 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     provider: undefined,
     upstreamModel: null,
     reportedModel: null,
+    responseId: null,
+    finishReasons: null,
     stream: false,
     statusCode: 200,
     outcome: 'ok',

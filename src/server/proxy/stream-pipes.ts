@@ -109,6 +109,7 @@ function createCoreEventTap(): StreamTap & { observeCore(event: IrStreamEvent): 
     switch (event.type) {
       case 'start':
         state.reportedModel = event.model || undefined;
+        state.responseId = event.id || undefined;
         state.usage = event.usage ?? state.usage;
         break;
       case 'text-delta':
@@ -120,6 +121,8 @@ function createCoreEventTap(): StreamTap & { observeCore(event: IrStreamEvent): 
         break;
       case 'finish':
         state.done = true;
+        // The core model's reason: the upstream's own wording does not survive translation.
+        state.finishReason = event.stopReason;
         if (event.usage) {
           state.usage = event.usage;
           outputFinal = true;

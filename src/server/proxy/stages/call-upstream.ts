@@ -4,6 +4,7 @@ import { attemptFailureOf, type AttemptFailure } from '../../../routing/classify
 import { retryDelayMs } from '../../../routing/retry-delay.js';
 import type { RouteTarget } from '../../../routing/route-target.js';
 import { classifyUpstreamFailure } from '../../../upstream/upstream-client.js';
+import type { AttemptTrace } from '../../../telemetry/tracing.js';
 import type { AttemptRecord } from '../../../usage/attempt-record.js';
 import { answerHeadersOf } from '../answer-headers.js';
 import { ClientAbort } from '../client-abort.js';
@@ -87,6 +88,9 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
     durationMs: 0,
   };
   call.attemptTrail.push(record);
+  const attemptTrace = call.trace?.startAttempt(call, target);
+  // What the attempt threw, if it threw: how its span ends when the record says nothing.
+  let thrown: unknown;
   // The attempt's own abort: the caller leaving, or a stream missing its time-to-first-token deadline.
   const upstreamAbort = new ClientAbort();
   const abortUpstream = () => upstreamAbort.abort();
@@ -118,7 +122,8 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
     call.sentUpstream = true;
     let upstream;
     try {
-      upstream = await services.upstream.send({ ...plan.parts, signal: upstreamAbort });
+      const parts = attemptTrace === undefined ? plan.parts : attemptTrace.withPropagation(plan.parts);
+      upstream = await services.upstream.send({ ...parts, signal: upstreamAbort });
     } catch (error) {
       if (signal.aborted) throw error;
       const classified = deadlineMissed ? missedDeadline(call, target) : classifyUpstreamFailure(error, target.provider.name, 'request');
@@ -137,12 +142,13 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
       onCommit,
       removeInjectedUsageChunk: plan.removeInjectedUsageChunk,
       translation: plan.translation,
-      storeInCache: call.cache ? (answer) => storeAnswer(call, answer) : undefined,
+      storeInCache: answerKeeperOf(call, attemptTrace),
     });
     if (outcome.kind === 'answered') return { kind: 'served', timeToFirstByteMs };
     const errorCode = outcome.failure.kind === 'status' ? 'upstream_error' : 'upstream_stream_interrupted';
     return failed(outcome.failure, errorCode, outcome.answerWithError);
   } catch (error) {
+    thrown = error;
     // Failures the relay threw before anything reached the caller (a body cut while read, one that is not JSON).
     if (signal.aborted || call.response.headersSent || !canFailOver) throw error;
     const classified = deadlineMissed ? missedDeadline(call, target) : error instanceof GatewayError ? error : classifyUpstreamFailure(error, target.provider.name, 'request');
@@ -153,6 +159,7 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
     clearTimeout(deadline);
     signal.off('abort', abortUpstream);
     record.durationMs = round(performance.now() - startedAt);
+    attemptTrace?.end(call, record, thrown);
   }
 }
 
@@ -191,6 +198,20 @@ function pauseUnlessAborted(milliseconds: number, signal: ClientAbort): Promise<
     }, milliseconds);
     signal.once('abort', onAbort);
   });
+}
+
+/**
+ * Who keeps a complete answer: the cache when the caller asked for it, the attempt's span when it captures
+ * content; nobody (undefined, so nothing is recorded) otherwise.
+ */
+function answerKeeperOf(call: ModelCall, attemptTrace: AttemptTrace | undefined): ((answer: CachedAnswer['answer']) => void) | undefined {
+  const recordAnswer = attemptTrace?.recordAnswer;
+  if (!call.cache) return recordAnswer;
+  if (!recordAnswer) return (answer) => storeAnswer(call, answer);
+  return (answer) => {
+    storeAnswer(call, answer);
+    recordAnswer(answer);
+  };
 }
 
 /** Keeps a successful answer for later hits, with what it cost (recorded as saved on every hit). */

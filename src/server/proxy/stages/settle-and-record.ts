@@ -15,6 +15,7 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
   }
   estimateUncountedInput(call);
   services.usageWriter.enqueue(toUsageRow(call, performance.now()));
+  call.trace?.end(call);
   if (!call.admission) return;
   await call.admission
     .finish({

@@ -1,0 +1,39 @@
+import type { CachedAnswer } from '../cache/response-cache.js';
+import type { RouteTarget } from '../routing/route-target.js';
+import type { ModelCall } from '../server/proxy/model-call.js';
+import type { UpstreamRequestParts } from '../server/proxy/build-upstream-call.js';
+import type { AttemptRecord } from '../usage/attempt-record.js';
+
+/**
+ * Traces of model calls, as the request path sees them. Only types live here: the implementation
+ * (`otlp-tracing.ts`, the OpenTelemetry SDK behind it) is loaded when telemetry is on, and the request path
+ * holds `null` otherwise — one check per call, no span, no attribute, no header work.
+ */
+export interface Tracing {
+  /** Starts the SERVER span of an inbound model call, continuing the caller's `traceparent` when it sent one. */
+  startCall(call: ModelCall): CallTrace;
+  /** Exports every finished span now. */
+  flush(): Promise<void>;
+  /** Exports what is left and stops the exporter. */
+  shutdown(): Promise<void>;
+}
+
+/** The trace of one model call: its SERVER span, parent of one CLIENT span per upstream attempt. */
+export interface CallTrace {
+  /** Starts the CLIENT span of one try of one target. */
+  startAttempt(call: ModelCall, target: RouteTarget): AttemptTrace;
+  /** Ends the call's span with what its usage row says. */
+  end(call: ModelCall): void;
+}
+
+export interface AttemptTrace {
+  /** The upstream request with this attempt's `traceparent` (and the caller's `tracestate`) added. */
+  withPropagation(parts: UpstreamRequestParts): UpstreamRequestParts;
+  /** Set only when content is captured: takes the complete answer, for `gen_ai.output.messages`. */
+  readonly recordAnswer: ((answer: CachedAnswer['answer']) => void) | undefined;
+  /**
+   * Ends the span. A failed attempt says why in `record`; `thrown` is what the attempt threw, if it threw
+   * (the caller left, or a failure no other attempt could follow); otherwise it served the call.
+   */
+  end(call: ModelCall, record: AttemptRecord, thrown: unknown): void;
+}
