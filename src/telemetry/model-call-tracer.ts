@@ -236,7 +236,9 @@ function responseAttributes(call: ModelCall): Attributes {
     'gen_ai.usage.input_tokens': usage.inputTokens,
     'gen_ai.usage.output_tokens': usage.outputTokens,
     'gen_ai.usage.cache_read.input_tokens': usage.cacheReadTokens,
+    // The conventions' name, and the name operators were promised (issue 11), which earlier drafts used.
     'gen_ai.usage.cache_creation.input_tokens': usage.cacheWriteTokens,
+    'gen_ai.usage.cache_write.input_tokens': usage.cacheWriteTokens,
     'gen_ai.usage.reasoning.output_tokens': usage.reasoningTokens,
   };
   if (call.reportedModel !== null) attributes['gen_ai.response.model'] = call.reportedModel;

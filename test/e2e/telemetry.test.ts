@@ -96,6 +96,7 @@ describe('with telemetry on', () => {
       'gen_ai.usage.output_tokens': data.usage!.completion_tokens,
       'gen_ai.usage.cache_read.input_tokens': 3,
       'gen_ai.usage.cache_creation.input_tokens': 0,
+      'gen_ai.usage.cache_write.input_tokens': 0,
       'gen_ai.usage.reasoning.output_tokens': 4,
       'http.response.status_code': 200,
       'server.address': '127.0.0.1',
@@ -184,6 +185,7 @@ describe('with telemetry on', () => {
       'gen_ai.request.model': 'steady-model',
       'gen_ai.usage.cache_read.input_tokens': 3,
       'gen_ai.usage.cache_creation.input_tokens': 2,
+      'gen_ai.usage.cache_write.input_tokens': 2,
     });
     expect(served!.attributes).not.toHaveProperty('error.type');
   });
