@@ -15,9 +15,14 @@ import type { LimitSettings, Store } from '../store/store.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UsageWriter } from '../usage/usage-writer.js';
 import type { Router } from '../routing/router.js';
+import type { CorsPolicy } from './cors-policy.js';
 import type { Logger } from './logger.js';
 
-/** What the HTTP layer needs from the rest of the gateway; built once at start. */
+/**
+ * What the HTTP layer needs from the rest of the gateway; built at start, and again by a config reload
+ * (server/reload/), which rebuilds the config-derived pieces and carries every stateful one over.
+ * A request reads the current object once (`ServicesHolder.current`) and keeps it.
+ */
 export interface GatewayServices {
   logger: Logger;
   store: Store;
@@ -42,6 +47,8 @@ export interface GatewayServices {
   router: Router;
   upstream: UpstreamClient;
   usageWriter: UsageWriter;
+  /** Browser origins allowed (`cors.origins`). */
+  cors: CorsPolicy;
   /** The clock of rate-limit windows, budget periods and retry-after (Date.now; tests pass one they move). */
   clock: () => number;
   /** False once shutdown has begun, so /readyz turns the load balancer away. */

@@ -25,12 +25,18 @@ export interface UsageWorkerRequest {
   rows: UsageRow[];
 }
 
+/** New prices after a config reload: rows written after this message are priced with them. */
+export interface UsageWorkerPricing {
+  pricing: Record<string, PriceOverride>;
+  pricingProviderIds: Array<[string, string | undefined]>;
+}
+
 /** A failure says what kind it was, so the writer knows whether to wait for the store or drop a bad row. */
 export type UsageWorkerReply = { id: number; ok: true } | { id: number; ok: false; message: string; kind: StoreErrorKind };
 
 const data = workerData as UsageWorkerData;
-const pricer = new Pricer(data.pricing);
-const pricingProviderIds = new Map(data.pricingProviderIds);
+let pricer = new Pricer(data.pricing);
+let pricingProviderIds = new Map(data.pricingProviderIds);
 
 // Opened on first use and again after a failed open: a store that is down when the thread starts must make
 // this batch fail (and be retried), never end the thread and leave every later batch unanswered.
@@ -43,7 +49,13 @@ function store(): Promise<Store> {
   return opening;
 }
 
-parentPort?.on('message', (request: UsageWorkerRequest) => {
+parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing) => {
+  if ('pricing' in message) {
+    pricer = new Pricer(message.pricing);
+    pricingProviderIds = new Map(message.pricingProviderIds);
+    return;
+  }
+  const request = message;
   void (async () => {
     try {
       for (const row of request.rows) {
