@@ -1,0 +1,155 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
+
+/** The config the gateway starts with; each test rewrites the file from it and reloads. */
+const base = {
+  aliases: { haiku: 'anthropic:claude-haiku-4-5', mini: 'openai:gpt-4o-mini' },
+  groups: { assistant: { targets: [{ model: 'openai:gpt-4o-mini' }] } },
+  pricing: { 'openai:gpt-4o-mini': { inputPerMillion: 1, outputPerMillion: 2 } },
+  cors: { origins: ['https://old.example.com'] },
+};
+
+let harness: TestGateway;
+let adminToken: string;
+
+beforeAll(async () => {
+  harness = await startTestGateway(base, { reloadable: true });
+  adminToken = await harness.issueKey({ name: 'reload-admin', role: 'admin' });
+});
+afterAll(() => harness.close());
+
+async function reload(token = adminToken): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${harness.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function reloadWith(config: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+  await harness.writeConfig(config);
+  return reload();
+}
+
+function chat(model: string, token = harness.token): Promise<Response> {
+  return fetch(`${harness.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello there' }] }),
+  });
+}
+
+describe('config reload', () => {
+  it('answers that nothing changed when the file is what runs, and only to admin keys', async () => {
+    expect(await reload()).toEqual({ status: 200, body: { reloaded: true, changed: [] } });
+    expect((await reload(harness.token)).status).toBe(403);
+  });
+
+  it('adds an alias', async () => {
+    expect((await chat('speedy')).status).toBe(404);
+    const outcome = await reloadWith({ ...base, aliases: { ...base.aliases, speedy: 'mistral:mistral-small-latest' } });
+    expect(outcome).toEqual({ status: 200, body: { reloaded: true, changed: ['aliases'] } });
+    const response = await chat('speedy');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-sluice-provider')).toBe('mistral');
+    // /v1/models lists it at once too.
+    const client = new OpenAI({ apiKey: harness.token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    expect((await client.models.list()).data.map((model) => model.id)).toContain('speedy');
+    expect((await reloadWith(base)).body.changed).toEqual(['aliases']);
+    expect((await chat('speedy')).status).toBe(404);
+  });
+
+  it("changes a group's targets", async () => {
+    expect((await chat('assistant')).headers.get('x-sluice-provider')).toBe('openai');
+    const outcome = await reloadWith({ ...base, groups: { assistant: { targets: [{ model: 'anthropic:claude-haiku-4-5' }] } } });
+    expect(outcome.body).toEqual({ reloaded: true, changed: ['groups'] });
+    const response = await chat('assistant');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-sluice-provider')).toBe('anthropic');
+    await reloadWith(base);
+  });
+
+  it('prices rows written after a pricing change at the new prices', async () => {
+    const before = await harness.issueKey({ name: 'pricing-before' });
+    expect((await chat('mini', before)).status).toBe(200);
+    const outcome = await reloadWith({ ...base, pricing: { 'openai:gpt-4o-mini': { inputPerMillion: 1_000, outputPerMillion: 2_000 } } });
+    expect(outcome.body).toEqual({ reloaded: true, changed: ['pricing'] });
+    const after = await harness.issueKey({ name: 'pricing-after' });
+    expect((await chat('mini', after)).status).toBe(200);
+    const rows = await harness.usageRows();
+    const keys = await harness.gateway.services.store.listKeys();
+    const rowOf = (name: string) => rows.find((row) => row.keyId === keys.find((key) => key.name === name)?.id);
+    const cheap = rowOf('pricing-before');
+    const dear = rowOf('pricing-after');
+    expect(cheap?.inputTokens).toBeGreaterThan(0);
+    expect(dear?.inputTokens).toBe(cheap?.inputTokens);
+    expect(dear?.outputTokens).toBe(cheap?.outputTokens);
+    // Same tokens, a thousand times the price.
+    expect(dear!.costUsd! / cheap!.costUsd!).toBeCloseTo(1_000, 3);
+    await reloadWith(base);
+  });
+
+  it('applies new default limits to calls after the reload', async () => {
+    const token = await harness.issueKey({ name: 'limits-default' });
+    for (let call = 0; call < 3; call++) expect((await chat('mini', token)).status).toBe(200);
+    const outcome = await reloadWith({ ...base, limits: { defaults: { key: { requestsPerMinute: 3 } } } });
+    expect(outcome.body).toEqual({ reloaded: true, changed: ['limits'] });
+    // The counters are carried over: this key's three calls this minute already count.
+    const refused = await chat('mini', token);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('3');
+    await reloadWith(base);
+    expect((await chat('mini', token)).status).toBe(200);
+  });
+
+  it('changes the CORS origins', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${harness.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect((await preflight('https://new.example.com')).headers.get('access-control-allow-origin')).toBeNull();
+    const outcome = await reloadWith({ ...base, cors: { origins: ['https://new.example.com'] } });
+    expect(outcome.body).toEqual({ reloaded: true, changed: ['cors'] });
+    expect((await preflight('https://new.example.com')).headers.get('access-control-allow-origin')).toBe('https://new.example.com');
+    expect((await preflight('https://old.example.com')).headers.get('access-control-allow-origin')).toBeNull();
+    await reloadWith(base);
+  });
+
+  it('refuses a config with an error, says why, and keeps the running one', async () => {
+    const refusals: Array<[string, RegExp]> = [];
+    await harness.writeConfigText('aliases:\n  fast: [unclosed\n');
+    let outcome = await reload();
+    refusals.push([JSON.stringify(outcome.body), /not valid YAML/]);
+    expect(outcome.status).toBe(400);
+
+    outcome = await reloadWith({ ...base, aliases: { ...base.aliases, speedy: 'openai:gpt-4o' }, limits: { defaults: { key: { requestsPerMinut: 5 } } } });
+    expect(outcome.status).toBe(400);
+    refusals.push([JSON.stringify(outcome.body), /limits\.defaults\.key\.requestsPerMinut: unknown field/]);
+
+    outcome = await reloadWith({ ...base, groups: { assistant: { targets: [{ model: 'nosuchprovider:some-model' }] } } });
+    expect(outcome.status).toBe(400);
+    refusals.push([JSON.stringify(outcome.body), /unknown provider 'nosuchprovider'/]);
+
+    // Valid YAML and schema, but the target resolves to no provider: found when the router is built.
+    outcome = await reloadWith({ ...base, aliases: { ...base.aliases, speedy: 'openai:gpt-4o' }, groups: { assistant: { targets: [{ model: 'unheard-of-model' }] } } });
+    expect(outcome.status).toBe(400);
+    refusals.push([JSON.stringify(outcome.body), /unheard-of-model/]);
+
+    for (const [body, reason] of refusals) {
+      expect(body).toMatch(reason);
+      expect(body).toContain('"code":"invalid_config"');
+      expect(body).toContain('Config not reloaded');
+    }
+    // Nothing of the refused files was applied: not even the alias the last two added.
+    expect((await chat('speedy')).status).toBe(404);
+    expect((await chat('assistant')).headers.get('x-sluice-provider')).toBe('openai');
+    await harness.writeConfig(base);
+  });
+
+  it('refuses a change that needs a restart, naming the setting and not its value', async () => {
+    const outcome = await reloadWith({ ...base, server: { host: '127.0.0.1', port: 1 }, database: { url: 'postgres://user:hunter2@db.example.com/sluice' } });
+    expect(outcome.status).toBe(400);
+    const message = (outcome.body as { error: { message: string } }).error.message;
+    expect(message).toContain('server.port');
+    expect(message).toContain('database.url');
+    expect(message).not.toContain('hunter2');
+    await harness.writeConfig(base);
+    expect((await reload()).body).toEqual({ reloaded: true, changed: [] });
+  });
+});
