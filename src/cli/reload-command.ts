@@ -25,7 +25,8 @@ export function reloadCommand(): Command {
           body: '{}',
         });
       } catch (error) {
-        throw new Error(`cannot reach the gateway at ${base}: ${(error as { cause?: { code?: string } }).cause?.code ?? String(error)}`);
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new Error(`cannot reach the gateway at ${base}: ${cause?.code ?? cause?.message ?? String(error)}`);
       }
       const text = await response.text();
       const body = parseJson(text);
