@@ -93,7 +93,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Started once, when a config first enables the mock (at start or by a reload), and kept until the stop.
   let mockStarting: Promise<FakeUpstream> | undefined;
   const mockUpstreamBaseUrl = async (): Promise<string> => {
-    mockStarting ??= startFakeUpstream({ host: '127.0.0.1', port: 0 }).then((started) => (mockUpstream = started));
+    mockStarting ??= startFakeUpstream({ host: '127.0.0.1', port: 0 }).then(
+      (started) => (mockUpstream = started),
+      (error: unknown) => {
+        mockStarting = undefined;
+        throw error;
+      },
+    );
     return `${(await mockStarting).url}/v1`;
   };
   if (registry.get('mock')) registry.setBaseUrl('mock', await mockUpstreamBaseUrl());
@@ -182,6 +188,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     : undefined;
   const reload = async (): Promise<ReloadOutcome> => {
     if (!reloader) throw new GatewayError('reload_unavailable', 'This gateway was started without a config file to re-read; restart it to change its config.');
+    if (!ready) throw new GatewayError('shutting_down', 'The gateway is stopping; the config is not reloaded.');
     return reloader.reload();
   };
   const app = await buildApp(holder, { bodyLimit: config.server.bodyLimit, drain, reload, apiVersions: options.apiVersions ?? sluiceApiVersions });
