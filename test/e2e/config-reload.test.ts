@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
+import { startTestGateway, upstreamKeys, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /** The config the gateway starts with; each test rewrites the file from it and reloads. */
 const base = {
@@ -55,6 +55,34 @@ describe('config reload', () => {
     expect((await client.models.list()).data.map((model) => model.id)).toContain('speedy');
     expect((await reloadWith(base)).body.changed).toEqual(['aliases']);
     expect((await chat('speedy')).status).toBe(404);
+  });
+
+  it('adds a provider, then changes its key', async () => {
+    // The helper's providers, as the file has them, plus one more.
+    const providers = (labKey: string) => ({
+      anthropic: { baseUrl: `${harness.upstream.url}/v1`, apiKey: upstreamKeys.anthropic },
+      openai: { baseUrl: `${harness.upstream.url}/v1`, apiKey: upstreamKeys.openai },
+      gemini: { baseUrl: `${harness.upstream.url}/v1beta`, apiKey: upstreamKeys.gemini },
+      mistral: { baseUrl: `${harness.upstream.url}/v1`, apiKey: upstreamKeys.mistral },
+      grok: { baseUrl: `${harness.upstream.url}/v1`, apiKey: upstreamKeys.grok },
+      vllm: { type: 'openai-compatible', baseUrl: `${harness.upstream.url}/v1`, apiKey: upstreamKeys.vllm, models: ['llama-3.1-8b'] },
+      lab: { type: 'openai-compatible', baseUrl: `${harness.upstream.url}/v1`, apiKey: labKey, models: ['lab-model'] },
+    });
+    expect((await chat('lab-model')).status).toBe(404);
+    expect((await reloadWith({ ...base, providers: providers('lab-key-first') })).body).toEqual({ reloaded: true, changed: ['providers'] });
+    const lastAuthorization = () => harness.upstream.requests.at(-1)?.headers.authorization;
+    const first = await chat('lab-model');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-sluice-provider')).toBe('lab');
+    expect(lastAuthorization()).toBe('Bearer lab-key-first');
+
+    expect((await reloadWith({ ...base, providers: providers('lab-key-second') })).body).toEqual({ reloaded: true, changed: ['providers'] });
+    expect((await chat('lab-model')).status).toBe(200);
+    expect(lastAuthorization()).toBe('Bearer lab-key-second');
+    // Groups were rebuilt against the new providers and still route.
+    expect((await chat('assistant')).headers.get('x-sluice-provider')).toBe('openai');
+    expect((await reloadWith(base)).body).toEqual({ reloaded: true, changed: ['providers'] });
+    expect((await chat('lab-model')).status).toBe(404);
   });
 
   it("changes a group's targets", async () => {
@@ -151,5 +179,19 @@ describe('config reload', () => {
     expect(message).not.toContain('hunter2');
     await harness.writeConfig(base);
     expect((await reload()).body).toEqual({ reloaded: true, changed: [] });
+  });
+});
+
+describe('a gateway started without a config file', () => {
+  it('answers POST /admin/reload with 409 reload_unavailable', async () => {
+    const embedded = await startTestGateway();
+    try {
+      const admin = await embedded.issueKey({ name: 'embedded-admin', role: 'admin' });
+      const response = await fetch(`${embedded.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+      expect(response.status).toBe(409);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('reload_unavailable');
+    } finally {
+      await embedded.close();
+    }
   });
 });
