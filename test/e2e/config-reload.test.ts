@@ -95,6 +95,34 @@ describe('config reload', () => {
     await reloadWith(base);
   });
 
+  it("keeps a target's cooldown across a reload that rebuilds the router", async () => {
+    const pair = {
+      policy: 'failover',
+      targets: [{ model: 'openai:gpt-4o-mini' }, { model: 'anthropic:claude-haiku-4-5' }],
+      retry: { attempts: 1 },
+      cooldown: { failures: 1, durationMs: 60_000 },
+    };
+    const withPair = { ...base, groups: { ...base.groups, pair } };
+    await reloadWith(withPair);
+    // The first target fails once: the call fails over, and openai:gpt-4o-mini cools down.
+    harness.upstream.enqueue({ status: 500 });
+    const failedOver = await chat('pair');
+    expect(failedOver.status).toBe(200);
+    expect(failedOver.headers.get('x-sluice-provider')).toBe('anthropic');
+
+    // A pricing change rebuilds the router (the cost policy reads prices); the cooldown is still there.
+    expect((await reloadWith({ ...withPair, pricing: { 'openai:gpt-4o-mini': { inputPerMillion: 5, outputPerMillion: 6 } } })).body).toEqual({
+      reloaded: true,
+      changed: ['pricing'],
+    });
+    const before = harness.upstream.requests.length;
+    const next = await chat('pair');
+    expect(next.headers.get('x-sluice-provider')).toBe('anthropic');
+    // Straight to the second target: the cooled one was not tried.
+    expect(harness.upstream.requests.slice(before).map((request) => request.path)).toEqual(['/v1/messages']);
+    await reloadWith(base);
+  });
+
   it('prices rows written after a pricing change at the new prices', async () => {
     const before = await harness.issueKey({ name: 'pricing-before' });
     expect((await chat('mini', before)).status).toBe(200);
