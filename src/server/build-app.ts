@@ -131,5 +131,5 @@ async function recordRejectedRequest(request: FastifyRequest, error: GatewayErro
   context.statusCode = error.status;
   context.outcome = 'error';
   context.errorCode = error.reason ?? error.code;
-  services.usageWriter.enqueue(toUsageRow(context, performance.now()));
+  services.usageWriter.enqueue(toUsageRow(context, performance.now(), services.pricingEpoch));
 }

@@ -38,6 +38,12 @@ export interface GatewayServices {
   budgetLedger: BudgetLedger;
   /** Prices on the request thread, only for calls that hold a budget reservation. */
   pricer: Pricer;
+  /**
+   * Names the price list `pricer` and the usage writer thread share: a new one with each pricing reload,
+   * and never one an earlier run of the process used (it starts at the start time), so a usage row spooled
+   * by an earlier run is never priced with the wrong list (it gets the current one).
+   */
+  pricingEpoch: number;
   costBound: CostBound;
   limitDefaults: Record<SubjectScope, LimitSettings>;
   registry: ProviderRegistry;

@@ -115,11 +115,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await keyView.reload();
   }
 
+  // Unique to this run's price lists (see GatewayServices.pricingEpoch).
+  const pricingEpoch = Date.now();
   const usageSink = new WorkerUsageSink({
     store: storeLocation,
     queryTimeoutMs: storeQueryTimeoutMs,
     pricing: config.pricing,
     pricingProviderIds: pricingProviderIdsOf(registry),
+    pricingEpoch,
   });
   // Rows from an earlier run still in the spool are replayed by the writer once the store takes writes.
   const usageSpool = await UsageSpool.open({ directory: join(config.dataDir, 'usage-spool'), maxBytes: config.usage.maxSpoolBytes, logger });
@@ -152,6 +155,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cachePartition: config.cache.partition,
     budgetLedger: sharedState.budgetLedger,
     pricer,
+    pricingEpoch,
     costBound: new CostBound(config.pricing),
     limitDefaults: config.limits.defaults,
     registry,
@@ -172,7 +176,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cooldowns: sharedState.cooldowns,
     enableCooldowns: () => sharedState.enableCooldowns(),
     mockUpstreamBaseUrl,
-    updateUsagePricing: (pricing, pricingProviderIds) => usageSink.updatePricing({ pricing, pricingProviderIds }),
+    updateUsagePricing: (epoch, pricing, pricingProviderIds) => usageSink.updatePricing({ pricingEpoch: epoch, pricing, pricingProviderIds }),
   };
   const readConfig = options.readConfig;
   const reloader = readConfig

@@ -38,8 +38,9 @@ export class WorkerUsageSink implements UsageSink {
   }
 
   /**
-   * Prices rows written from now on with these overrides (a config reload). Messages to the thread keep
-   * their order, so every batch sent after this is priced the new way; a thread started later gets them too.
+   * Adds a price list (a config reload): rows carrying its epoch are priced with it, and so are rows with
+   * none or an unknown one. Messages to the thread keep their order, so every batch sent after this can use
+   * it; a thread started later begins with it.
    */
   updatePricing(pricing: UsageWorkerPricing): void {
     this.#data = { ...this.#data, ...pricing };

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startTestGateway, upstreamKeys, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /** The config the gateway starts with; each test rewrites the file from it and reloads. */
@@ -14,7 +15,8 @@ let harness: TestGateway;
 let adminToken: string;
 
 beforeAll(async () => {
-  harness = await startTestGateway(base, { reloadable: true });
+  // Rate windows on a clock that stands still: the limits test never sees a minute turn.
+  harness = await startTestGateway(base, { reloadable: true, clock: new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 5)).now });
   adminToken = await harness.issueKey({ name: 'reload-admin', role: 'admin' });
 });
 afterAll(() => harness.close());
@@ -123,13 +125,24 @@ describe('config reload', () => {
     await reloadWith(base);
   });
 
-  it('prices rows written after a pricing change at the new prices', async () => {
+  it('prices a call at the prices it started under, and calls after a pricing change at the new ones', async () => {
+    const slowStream = (token: string) =>
+      fetch(`${harness.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mini', stream: true, messages: [{ role: 'user', content: 'hello there [[mock {"chunkDelayMs": 40}]]' }] }),
+      }).then((response) => response.text());
     const before = await harness.issueKey({ name: 'pricing-before' });
-    expect((await chat('mini', before)).status).toBe(200);
+    const after = await harness.issueKey({ name: 'pricing-after' });
+    // The first call is still streaming when the prices change.
+    const requestsSoFar = harness.upstream.requests.length;
+    const inFlight = slowStream(before);
+    await harness.upstream.waitForRequests(requestsSoFar + 1);
     const outcome = await reloadWith({ ...base, pricing: { 'openai:gpt-4o-mini': { inputPerMillion: 1_000, outputPerMillion: 2_000 } } });
     expect(outcome.body).toEqual({ reloaded: true, changed: ['pricing'] });
-    const after = await harness.issueKey({ name: 'pricing-after' });
-    expect((await chat('mini', after)).status).toBe(200);
+    expect(await inFlight).toContain('[DONE]');
+    expect(await slowStream(after)).toContain('[DONE]');
+
     const rows = await harness.usageRows();
     const keys = await harness.gateway.services.store.listKeys();
     const rowOf = (name: string) => rows.find((row) => row.keyId === keys.find((key) => key.name === name)?.id);
@@ -138,7 +151,8 @@ describe('config reload', () => {
     expect(cheap?.inputTokens).toBeGreaterThan(0);
     expect(dear?.inputTokens).toBe(cheap?.inputTokens);
     expect(dear?.outputTokens).toBe(cheap?.outputTokens);
-    // Same tokens, a thousand times the price.
+    // Same tokens, a thousand times the price; the call in flight kept the old one (1 and 2 per million).
+    expect(cheap!.costUsd).toBeCloseTo((cheap!.inputTokens * 1 + cheap!.outputTokens * 2) / 1e6, 12);
     expect(dear!.costUsd! / cheap!.costUsd!).toBeCloseTo(1_000, 3);
     await reloadWith(base);
   });

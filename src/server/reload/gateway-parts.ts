@@ -52,11 +52,14 @@ export const gatewayParts: readonly ReloadablePart[] = [
     fields: ['pricing'],
     // Rows are priced by provider pricing id, which comes with the providers.
     dependsOn: ['providers'],
-    build: ({ config, next, gateway }) => {
+    build: ({ config, previous, next, gateway }) => {
       next.pricer = new Pricer(config.pricing);
       next.costBound = new CostBound(config.pricing);
+      // Rows carry their call's epoch, so the writer thread prices each with the list its call started under.
+      const epoch = previous.pricingEpoch + 1;
+      next.pricingEpoch = epoch;
       const registry = next.registry;
-      return { commit: () => gateway.updateUsagePricing(config.pricing, pricingProviderIdsOf(registry)) };
+      return { commit: () => gateway.updateUsagePricing(epoch, config.pricing, pricingProviderIdsOf(registry)) };
     },
   },
   {

@@ -13,8 +13,8 @@ export interface GatewayResources {
   enableCooldowns(): void;
   /** The built-in mock upstream's base URL, started on first use. */
   mockUpstreamBaseUrl(): Promise<string>;
-  /** Tells the usage writer thread the prices (and provider pricing ids) of rows written from now on. */
-  updateUsagePricing(pricing: SluiceConfig['pricing'], pricingProviderIds: Array<[string, string | undefined]>): void;
+  /** Gives the usage writer thread a new price list (and provider pricing ids), named by its epoch. */
+  updateUsagePricing(pricingEpoch: number, pricing: SluiceConfig['pricing'], pricingProviderIds: Array<[string, string | undefined]>): void;
 }
 
 export interface ReloadContext {
