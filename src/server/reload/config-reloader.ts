@@ -67,8 +67,9 @@ export class ConfigReloader {
     const changed: string[] = [];
     const rebuilt = new Set<string>();
     for (const part of parts) {
-      if (fieldsDiffer(this.#config, config, part.fields)) changed.push(part.name);
-      if (fieldsDiffer(this.#config, config, part.fields) || part.dependsOn?.some((name) => rebuilt.has(name))) rebuilt.add(part.name);
+      const differs = fieldsDiffer(this.#config, config, part.fields);
+      if (differs) changed.push(part.name);
+      if (differs || part.dependsOn?.some((name) => rebuilt.has(name))) rebuilt.add(part.name);
     }
     if (rebuilt.size === 0) {
       this.#config = config;
