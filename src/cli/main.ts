@@ -5,6 +5,7 @@ import { keysCommand } from './keys-command.js';
 import { mockUpstreamCommand } from './mock-upstream-command.js';
 import { principalsCommand } from './principals-command.js';
 import { providersCommand } from './providers-command.js';
+import { reloadCommand } from './reload-command.js';
 import { serveCommand } from './serve-command.js';
 import { usageCommand } from './usage-command.js';
 
@@ -18,6 +19,7 @@ const program = new Command('sluice')
   .addCommand(principalsCommand('team'))
   .addCommand(providersCommand())
   .addCommand(usageCommand())
+  .addCommand(reloadCommand())
   .addCommand(mockUpstreamCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

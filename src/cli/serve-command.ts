@@ -13,11 +13,14 @@ export function serveCommand(): Command {
       const env = { ...process.env };
       if (options.port) env.SLUICE_PORT = options.port;
       if (options.host) env.SLUICE_HOST = options.host;
-      const config = await loadConfig({ path: options.config, env });
+      // A reload reads the same file with the same environment (and flags) as this start.
+      const readConfig = () => loadConfig({ path: options.config, env });
+      const config = await readConfig();
       const logger = createLogger(config.logLevel);
-      const gateway = await startGateway({ config, env, logger, issueFirstKey: true });
+      const gateway = await startGateway({ config, env, logger, issueFirstKey: true, readConfig });
       printBanner(gateway);
       installShutdown(gateway);
+      installReloadOnHangup(gateway);
     });
 }
 
@@ -47,6 +50,15 @@ function printBanner(gateway: RunningGateway): void {
     '',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** SIGHUP re-reads the config file: applied whole, or refused with the reason logged and the running config kept. */
+function installReloadOnHangup(gateway: RunningGateway): void {
+  process.on('SIGHUP', () => {
+    const { logger } = gateway.services;
+    logger.info('SIGHUP: reloading the config');
+    gateway.reload().catch((error: unknown) => logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'config reload refused; the running config stays'));
+  });
 }
 
 function installShutdown(gateway: RunningGateway): void {

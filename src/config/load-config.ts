@@ -26,7 +26,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Sluic
     try {
       document = parseYaml(text) ?? {};
     } catch (error) {
-      throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
+      // The first line names the problem and its line and column; the excerpt after it quotes the file,
+      // which may hold a key, and this message reaches logs and the reload endpoint's answer.
+      const summary = (error as Error).message.split('\n')[0]!.replace(/:$/, '');
+      throw new ConfigError(`config file ${path} is not valid YAML: ${summary}`);
     }
   }
   const config = parseConfig(document, env);

@@ -8,6 +8,10 @@ export const errorCatalog = {
   invalid_request: { status: 400, retryable: false },
   /** The HTTP parser refused the request (bare CR, NUL or obs-fold in a header, two Content-Lengths, CL + TE). */
   invalid_http: { status: 400, retryable: false },
+  /** A `Sluice-API-Version` pin this build does not serve (on Sluice's own endpoints). */
+  unsupported_api_version: { status: 400, retryable: false },
+  /** `POST /admin/reload`: the config file has an error, or changes a setting that needs a restart; the running config stays. */
+  invalid_config: { status: 400, retryable: false },
   unsupported_translation: { status: 400, retryable: false },
   /** Every target of a model group was excluded by what the request needs (tools, images, max tokens…). */
   no_eligible_target: { status: 400, retryable: false },
@@ -19,6 +23,8 @@ export const errorCatalog = {
   model_not_found: { status: 404, retryable: false },
   route_not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },
+  /** `POST /admin/reload` on a gateway started without a config source to re-read (embedded, not `sluice serve`). */
+  reload_unavailable: { status: 409, retryable: false },
   /** The request line and headers did not arrive within the server's headers or request timeout. */
   request_timeout: { status: 408, retryable: true },
   payload_too_large: { status: 413, retryable: false },

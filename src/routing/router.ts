@@ -329,6 +329,8 @@ export interface CreateRouterOptions {
   logger: Pick<Logger, 'warn'>;
   /** Shared through Redis when configured (`createSharedState`); in process otherwise. */
   cooldowns?: Cooldowns;
+  /** Latency estimates to keep (a config reload passes the running router's); new ones otherwise. */
+  stats?: TargetStats;
   now?: () => number;
 }
 
@@ -358,7 +360,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
     groups,
     policies,
     cooldowns: options.cooldowns ?? new MemoryCooldowns(options.now),
-    stats: new TargetStats(options.now ? { now: options.now } : {}),
+    stats: options.stats ?? new TargetStats(options.now ? { now: options.now } : {}),
     logger,
     upstreamTimeoutMs: config.upstream.timeoutMs,
     onClose: async () => {

@@ -5,10 +5,14 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { authenticate } from '../policy/authenticate.js';
 import './fastify-augmentation.js';
 import { answerClientError } from './answer-client-error.js';
+import { installApiVersioning } from './api-version/api-version-hook.js';
+import type { ApiVersionRegistry } from './api-version/api-versions.js';
 import type { ConnectionDrain } from './connection-drain.js';
 import { registerCors } from './cors-policy.js';
 import { isNestedDeeperThan, maximumJsonNestingDepth } from './http/json-nesting-depth.js';
 import type { GatewayServices } from './gateway-services.js';
+import type { ReloadOutcome } from './reload/config-reloader.js';
+import type { ServicesHolder } from './reload/services-holder.js';
 import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
 import { renderGatewayError } from './proxy/write-gateway-error.js';
@@ -21,13 +25,19 @@ import { registerUsageRoute } from './routes/usage-route.js';
 
 export interface BuildAppOptions {
   bodyLimit: number;
-  corsOrigins: readonly string[];
+  /** Re-reads the config and applies it (`POST /admin/reload`). */
+  reload: () => Promise<ReloadOutcome>;
+  /** The versions of Sluice's own API (`Sluice-API-Version`). */
+  apiVersions: ApiVersionRegistry;
   /** The clean stop: counts what is in flight and refuses late requests in shape (see connection-drain.ts). */
   drain: ConnectionDrain;
 }
 
-/** The HTTP application, without listening, so tests can also drive it in-process with `inject`. */
-export async function buildApp(services: GatewayServices, options: BuildAppOptions): Promise<FastifyInstance> {
+/**
+ * The HTTP application, without listening, so tests can also drive it in-process with `inject`. Every
+ * handler takes `holder.current` once, when it starts (see reload/services-holder.ts).
+ */
+export async function buildApp(holder: ServicesHolder, options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit,
@@ -37,11 +47,12 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
     forceCloseConnections: false,
     return503OnClosing: false,
     keepAliveTimeout: 75_000,
-    clientErrorHandler: answerClientError(services.logger),
+    clientErrorHandler: answerClientError(holder.current.logger),
   });
 
   options.drain.install(app);
-  await registerCors(app, options.corsOrigins);
+  installApiVersioning(app, options.apiVersions);
+  await registerCors(app, () => holder.current.cors);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
@@ -61,12 +72,12 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
     done(null, parsed);
   });
 
-  registerHealthRoutes(app, services);
-  registerModelRoutes(app, services);
-  registerProxyRoutes(app, services);
-  registerCountTokensRoute(app, services);
-  registerUsageRoute(app, services);
-  registerAdminRoutes(app, services);
+  registerHealthRoutes(app, holder);
+  registerModelRoutes(app, holder);
+  registerProxyRoutes(app, holder);
+  registerCountTokensRoute(app, holder);
+  registerUsageRoute(app, holder);
+  registerAdminRoutes(app, holder, { reload: options.reload });
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
@@ -75,6 +86,7 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
   });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const services = holder.current;
     const gatewayError = toGatewayError(error, services);
     const dialectName = request.routeOptions.config.dialect ?? guessDialect(request.url, request.headers);
     const dialect = dialects[dialectName];
@@ -119,5 +131,5 @@ async function recordRejectedRequest(request: FastifyRequest, error: GatewayErro
   context.statusCode = error.status;
   context.outcome = 'error';
   context.errorCode = error.reason ?? error.code;
-  services.usageWriter.enqueue(toUsageRow(context, performance.now()));
+  services.usageWriter.enqueue(toUsageRow(context, performance.now(), services.pricingEpoch));
 }

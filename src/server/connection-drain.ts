@@ -65,6 +65,11 @@ export class ConnectionDrain {
     });
   }
 
+  /** Resolves once every answer in flight now has ended (a config reload then releases what it replaced). */
+  whenAnswersInFlightEnd(): Promise<void> {
+    return this.#inFlight.whenOpenResponsesClose();
+  }
+
   /** Runs the stop described above; resolves when every connection is closed or cut and every handler has settled. */
   async drain(options: DrainOptions = defaultDrainOptions): Promise<void> {
     const server = this.#app?.server;

@@ -10,5 +10,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The JSON body text as received, forwarded unchanged when no pass-through edit was needed. */
     rawBody?: string;
+    /**
+     * On Sluice's own routes: the API version the answer follows, the caller's `Sluice-API-Version` pin or
+     * the current one (see server/api-version/). Undefined on provider-shape routes.
+     */
+    sluiceApiVersion: string | undefined;
   }
 }

@@ -16,9 +16,14 @@ import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UsageWriter } from '../usage/usage-writer.js';
 import type { Router } from '../routing/router.js';
 import type { Tracing } from '../telemetry/tracing.js';
+import type { CorsPolicy } from './cors-policy.js';
 import type { Logger } from './logger.js';
 
-/** What the HTTP layer needs from the rest of the gateway; built once at start. */
+/**
+ * What the HTTP layer needs from the rest of the gateway; built at start, and again by a config reload
+ * (server/reload/), which rebuilds the config-derived pieces and carries every stateful one over.
+ * A request reads the current object once (`ServicesHolder.current`) and keeps it.
+ */
 export interface GatewayServices {
   logger: Logger;
   store: Store;
@@ -34,6 +39,12 @@ export interface GatewayServices {
   budgetLedger: BudgetLedger;
   /** Prices on the request thread, only for calls that hold a budget reservation. */
   pricer: Pricer;
+  /**
+   * Names the price list `pricer` and the usage writer thread share: a new one with each pricing reload,
+   * and never one an earlier run of the process used (it starts at the start time), so a usage row spooled
+   * by an earlier run is never priced with the wrong list (it gets the current one).
+   */
+  pricingEpoch: number;
   costBound: CostBound;
   limitDefaults: Record<SubjectScope, LimitSettings>;
   registry: ProviderRegistry;
@@ -45,6 +56,8 @@ export interface GatewayServices {
   usageWriter: UsageWriter;
   /** OpenTelemetry traces of model calls; null when telemetry is off, and then the request path does nothing for them. */
   tracing: Tracing | null;
+  /** Browser origins allowed (`cors.origins`). */
+  cors: CorsPolicy;
   /** The clock of rate-limit windows, budget periods and retry-after (Date.now; tests pass one they move). */
   clock: () => number;
   /** False once shutdown has begun, so /readyz turns the load balancer away. */

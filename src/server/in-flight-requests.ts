@@ -43,6 +43,15 @@ export class InFlightRequests {
     return this.#responses;
   }
 
+  /**
+   * Resolves once every response open now has closed (later ones are not waited for): after a config reload,
+   * when no request still uses the services it replaced.
+   */
+  whenOpenResponsesClose(): Promise<void> {
+    const open = [...this.#responses];
+    return Promise.all(open.map((response) => new Promise<void>((resolve) => response.once('close', () => resolve())))).then(() => undefined);
+  }
+
   /** Resolves once nothing is held. */
   whenIdle(signal: AbortSignal): Promise<void> {
     return this.#waitFor(() => this.#held === 0, 0, signal);

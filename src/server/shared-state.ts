@@ -26,6 +26,8 @@ export interface SharedState {
   responseCache: ResponseCache;
   /** Model-group targets skipped after failures (see routing/cooldowns.ts). */
   cooldowns: Cooldowns;
+  /** Starts what cooldowns need once the config has model groups (Redis: the mirror of cooled targets); idempotent. */
+  enableCooldowns(): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export function createSharedState(config: SluiceConfig, store: UsageStore, logge
       budgetLedger: localLedger,
       responseCache: localCache,
       cooldowns: localCooldowns,
+      enableCooldowns: () => undefined,
       close: async () => undefined,
     };
   }
@@ -78,6 +81,7 @@ export function createSharedState(config: SluiceConfig, store: UsageStore, logge
     }),
     responseCache: new ResilientResponseCache(new RedisResponseCache(redis)),
     cooldowns: new ResilientCooldowns({ primary: sharedCooldowns, local: localCooldowns, logger }),
+    enableCooldowns: () => sharedCooldowns.start(),
     close: async () => {
       await sharedCooldowns.close();
       await redis.quit().catch(() => redis.disconnect());

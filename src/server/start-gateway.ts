@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
@@ -18,10 +19,16 @@ import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';
 import { createRouter } from '../routing/router.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
+import { sluiceApiVersions, type ApiVersionRegistry } from './api-version/api-versions.js';
 import { buildApp } from './build-app.js';
+import { corsPolicyFor } from './cors-policy.js';
 import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
 import type { GatewayServices } from './gateway-services.js';
 import { createLogger, type Logger } from './logger.js';
+import { ConfigReloader, type ReloadOutcome } from './reload/config-reloader.js';
+import { gatewayParts, pricingProviderIdsOf } from './reload/gateway-parts.js';
+import type { GatewayResources, ReloadablePart } from './reload/reloadable-part.js';
+import { ServicesHolder } from './reload/services-holder.js';
 import { createSharedState } from './shared-state.js';
 import type { Tracing } from '../telemetry/tracing.js';
 
@@ -33,12 +40,27 @@ export interface StartGatewayOptions {
   issueFirstKey?: boolean;
   /** The clock of in-process rate-limit windows and cache expiry; tests pass one they can move. Date.now by default. */
   clock?: () => number;
+  /**
+   * Reads the config again for a reload (`sluice serve`: the same file and environment). Without it the
+   * gateway cannot reload, and `POST /admin/reload` answers 409.
+   */
+  readConfig?: () => Promise<SluiceConfig>;
+  /** The parts a reload rebuilds (default: gatewayParts). */
+  reloadableParts?: readonly ReloadablePart[];
+  /** The versions of Sluice's own API this gateway serves (default: sluiceApiVersions); tests pass their own. */
+  apiVersions?: ApiVersionRegistry;
 }
 
 export interface RunningGateway {
   url: string;
   app: FastifyInstance;
-  services: GatewayServices;
+  /** The services new requests get; a reload replaces them. */
+  readonly services: GatewayServices;
+  /**
+   * Re-reads the config and applies it (what SIGHUP and `POST /admin/reload` do). Rejects with a GatewayError
+   * `invalid_config` (the config stays as it was) or `reload_unavailable`.
+   */
+  reload(): Promise<ReloadOutcome>;
   dataDir: string;
   /** The token of the key issued on first run, printed once by the CLI. */
   firstKeyToken: string | undefined;
@@ -69,10 +91,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const registry = buildProviderRegistry({ config, env, providersWithStoredKeys: credentials.storedProviders() });
   let mockUpstream: FakeUpstream | undefined;
-  if (registry.get('mock')) {
-    mockUpstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
-    registry.setBaseUrl('mock', `${mockUpstream.url}/v1`);
-  }
+  // Started once, when a config first enables the mock (at start or by a reload), and kept until the stop.
+  let mockStarting: Promise<FakeUpstream> | undefined;
+  const mockUpstreamBaseUrl = async (): Promise<string> => {
+    mockStarting ??= startFakeUpstream({ host: '127.0.0.1', port: 0 }).then(
+      (started) => (mockUpstream = started),
+      (error: unknown) => {
+        mockStarting = undefined;
+        throw error;
+      },
+    );
+    return `${(await mockStarting).url}/v1`;
+  };
+  if (registry.get('mock')) registry.setBaseUrl('mock', await mockUpstreamBaseUrl());
 
   const keyView = new KeyView(store, logger, storeHealth);
   await keyView.start(config.keys.refreshIntervalMs);
@@ -85,11 +116,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await keyView.reload();
   }
 
+  // Unique to this run's price lists (see GatewayServices.pricingEpoch).
+  const pricingEpoch = Date.now();
   const usageSink = new WorkerUsageSink({
     store: storeLocation,
     queryTimeoutMs: storeQueryTimeoutMs,
     pricing: config.pricing,
-    pricingProviderIds: registry.routable().map((provider) => [provider.name, provider.pricingProviderId]),
+    pricingProviderIds: pricingProviderIdsOf(registry),
+    pricingEpoch,
   });
   // Rows from an earlier run still in the spool are replayed by the writer once the store takes writes.
   const usageSpool = await UsageSpool.open({ directory: join(config.dataDir, 'usage-spool'), maxBytes: config.usage.maxSpoolBytes, logger });
@@ -109,8 +143,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const pricer = new Pricer(config.pricing);
   const aliases = new Map(Object.entries(config.aliases));
   const router = await createRouter({ config, registry, aliases, pricer, logger, cooldowns: sharedState.cooldowns });
+  if (router.groups.size > 0) sharedState.enableCooldowns();
   let ready = true;
-  const services: GatewayServices = {
+  const initialServices: GatewayServices = {
     logger,
     store,
     storeHealth,
@@ -122,6 +157,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cachePartition: config.cache.partition,
     budgetLedger: sharedState.budgetLedger,
     pricer,
+    pricingEpoch,
     costBound: new CostBound(config.pricing),
     limitDefaults: config.limits.defaults,
     registry,
@@ -131,11 +167,39 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     upstream,
     usageWriter,
     tracing,
+    cors: corsPolicyFor(config.cors.origins),
     clock: options.clock ?? Date.now,
     isReady: () => ready,
   };
+  const holder = new ServicesHolder(initialServices);
   const drain = new ConnectionDrain(logger);
-  const app = await buildApp(services, { bodyLimit: config.server.bodyLimit, corsOrigins: config.cors.origins, drain });
+  const resources: GatewayResources = {
+    env,
+    logger,
+    cooldowns: sharedState.cooldowns,
+    enableCooldowns: () => sharedState.enableCooldowns(),
+    mockUpstreamBaseUrl,
+    startTracing: (settings) => startTracing(settings, env, logger),
+    updateUsagePricing: (epoch, pricing, pricingProviderIds) => usageSink.updatePricing({ pricingEpoch: epoch, pricing, pricingProviderIds }),
+  };
+  const readConfig = options.readConfig;
+  const reloader = readConfig
+    ? new ConfigReloader({
+        holder,
+        parts: options.reloadableParts ?? gatewayParts,
+        initialConfig: config,
+        readConfig,
+        gateway: resources,
+        whenRequestsInFlightEnd: () => drain.whenAnswersInFlightEnd(),
+        logger,
+      })
+    : undefined;
+  const reload = async (): Promise<ReloadOutcome> => {
+    if (!reloader) throw new GatewayError('reload_unavailable', 'This gateway was started without a config file to re-read; restart it to change its config.');
+    if (!ready) throw new GatewayError('shutting_down', 'The gateway is stopping; the config is not reloaded.');
+    return reloader.reload();
+  };
+  const app = await buildApp(holder, { bodyLimit: config.server.bodyLimit, drain, reload, apiVersions: options.apiVersions ?? sluiceApiVersions });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -147,6 +211,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       ready = false;
       await drain.drain(drainOptions);
       await app.close();
+      await reloader?.close();
       keyView.stop();
       principals.stop();
       credentials.stop();
@@ -154,17 +219,30 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await usageSpool.close();
       await usageSink.close();
       // After the usage flush, so the spans of the last calls (ended when their rows were queued) go out too.
-      await tracing?.shutdown();
+      await holder.current.tracing?.shutdown();
       await upstream.close();
       await mockUpstream?.close();
-      await router.close();
+      await holder.current.router.close();
       await sharedState.close();
       await store.close();
     })();
     return closing;
   };
 
-  return { url: `http://${host}:${port}`, app, services, dataDir: config.dataDir, firstKeyToken, mockUpstream, close };
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    get services() {
+      return holder.current;
+    },
+    reload,
+    dataDir: config.dataDir,
+    firstKeyToken,
+    get mockUpstream() {
+      return mockUpstream;
+    },
+    close,
+  };
 }
 
 /**

@@ -29,7 +29,7 @@ export interface ColumnDescription<Field extends string> {
 }
 
 /** Every field of a usage row except its attempts, which have a table of their own. */
-export type StoredUsageField = Exclude<keyof UsageRow, 'attemptTrail'>;
+export type StoredUsageField = Exclude<keyof UsageRow, 'attemptTrail' | 'pricingEpoch'>;
 
 /**
  * The columns of `usage_rows`, described once: each store's insert, its row mapping and the migrations that

@@ -67,4 +67,9 @@ export interface UsageRow {
   queueWaitMs: number | null;
   /** Every attempt in order; stored in `usage_attempts`, not in the row itself. */
   attemptTrail: AttemptRecord[];
+  /**
+   * The price list the call ran under (see `GatewayServices.pricingEpoch`): the writer thread prices the
+   * row with it, so a call in flight across a pricing reload costs what it did when it started. Not stored.
+   */
+  pricingEpoch?: number;
 }

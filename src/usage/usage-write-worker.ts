@@ -18,6 +18,8 @@ export interface UsageWorkerData {
   queryTimeoutMs: number;
   pricing: Record<string, PriceOverride>;
   pricingProviderIds: Array<[string, string | undefined]>;
+  /** The price list these are (`GatewayServices.pricingEpoch`). */
+  pricingEpoch: number;
 }
 
 export interface UsageWorkerRequest {
@@ -25,12 +27,34 @@ export interface UsageWorkerRequest {
   rows: UsageRow[];
 }
 
+/** A new price list after a config reload, for rows whose calls started under it. */
+export interface UsageWorkerPricing {
+  pricing: Record<string, PriceOverride>;
+  pricingProviderIds: Array<[string, string | undefined]>;
+  pricingEpoch: number;
+}
+
+interface PriceList {
+  pricer: Pricer;
+  pricingProviderIds: ReadonlyMap<string, string | undefined>;
+}
+
+/** Price lists kept for rows of calls still under way at a reload; a row with an older one gets the newest. */
+const keptPriceLists = 8;
+
 /** A failure says what kind it was, so the writer knows whether to wait for the store or drop a bad row. */
 export type UsageWorkerReply = { id: number; ok: true } | { id: number; ok: false; message: string; kind: StoreErrorKind };
 
 const data = workerData as UsageWorkerData;
-const pricer = new Pricer(data.pricing);
-const pricingProviderIds = new Map(data.pricingProviderIds);
+const priceLists = new Map<number, PriceList>();
+let newestPriceList = addPriceList(data);
+
+function addPriceList(pricing: UsageWorkerPricing): PriceList {
+  const list = { pricer: new Pricer(pricing.pricing), pricingProviderIds: new Map(pricing.pricingProviderIds) };
+  priceLists.set(pricing.pricingEpoch, list);
+  if (priceLists.size > keptPriceLists) priceLists.delete(priceLists.keys().next().value!);
+  return list;
+}
 
 // Opened on first use and again after a failed open: a store that is down when the thread starts must make
 // this batch fail (and be retried), never end the thread and leave every later batch unanswered.
@@ -43,10 +67,18 @@ function store(): Promise<Store> {
   return opening;
 }
 
-parentPort?.on('message', (request: UsageWorkerRequest) => {
+parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing) => {
+  if ('pricing' in message) {
+    newestPriceList = addPriceList(message);
+    return;
+  }
+  const request = message;
   void (async () => {
     try {
-      for (const row of request.rows) priceUsageRow(pricer, pricingProviderIds, row);
+      for (const row of request.rows) {
+        const list = (row.pricingEpoch === undefined ? undefined : priceLists.get(row.pricingEpoch)) ?? newestPriceList;
+        priceUsageRow(list.pricer, list.pricingProviderIds, row);
+      }
       await (await store()).recordUsage(request.rows);
       parentPort?.postMessage({ id: request.id, ok: true } satisfies UsageWorkerReply);
     } catch (error) {

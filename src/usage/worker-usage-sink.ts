@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { UsageRow } from './usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
-import type { UsageWorkerData, UsageWorkerReply } from './usage-write-worker.js';
+import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerReply } from './usage-write-worker.js';
 
 /** Where a batch of usage rows goes: a store, or a worker thread that prices and stores them. */
 export interface UsageSink {
@@ -17,7 +17,7 @@ export interface UsageSink {
  * starts a new one, so a crash in the thread costs a retry, never the rows or the process.
  */
 export class WorkerUsageSink implements UsageSink {
-  readonly #data: UsageWorkerData;
+  #data: UsageWorkerData;
   #thread: WriterThread | undefined;
   #nextId = 0;
   #closed = false;
@@ -35,6 +35,16 @@ export class WorkerUsageSink implements UsageSink {
       thread.pending.set(id, { resolve, reject });
       thread.worker.postMessage({ id, rows });
     });
+  }
+
+  /**
+   * Adds a price list (a config reload): rows carrying its epoch are priced with it, and so are rows with
+   * none or an unknown one. Messages to the thread keep their order, so every batch sent after this can use
+   * it; a thread started later begins with it.
+   */
+  updatePricing(pricing: UsageWorkerPricing): void {
+    this.#data = { ...this.#data, ...pricing };
+    this.#thread?.worker.postMessage(pricing);
   }
 
   async close(): Promise<void> {

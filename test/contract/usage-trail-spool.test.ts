@@ -72,7 +72,7 @@ class OutageSwitch implements UsageSink {
 describe.each(locations)('$name', ({ name, location }) => {
   it('rows spooled during an outage keep their attempt trail through the replay and the writer thread', async () => {
     const store = await openStore(location);
-    const thread = new WorkerUsageSink({ store: location, queryTimeoutMs: 5_000, pricing: {}, pricingProviderIds: [] });
+    const thread = new WorkerUsageSink({ store: location, queryTimeoutMs: 5_000, pricing: {}, pricingProviderIds: [], pricingEpoch: 0 });
     const sink = new OutageSwitch(thread);
     const spool = await UsageSpool.open({ directory: join(directory, `spool-${name}`), maxBytes: 1024 * 1024, logger });
     const writer = new UsageWriter({ sink, flushIntervalMs: 10, batchSize: 4, maxQueuedRows: 4, spool, logger });

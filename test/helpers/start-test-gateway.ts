@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { parseConfig } from '../../src/config/load-config.js';
+import { stringify as toYaml } from 'yaml';
+import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gateway-key.js';
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
+import type { ApiVersionRegistry } from '../../src/server/api-version/api-versions.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
 
@@ -26,6 +28,13 @@ export interface TestGateway {
   token: string;
   dataDir: string;
   issueKey(options: IssueKeyOptions): Promise<string>;
+  /**
+   * Rewrites the config file a reload reads: the test defaults with `config` merged over them (top-level
+   * keys), as `startTestGateway` builds them. Only with `{ reloadable: true }`.
+   */
+  writeConfig(config: Record<string, unknown>): Promise<void>;
+  /** Writes the config file as it is, e.g. a YAML error. */
+  writeConfigText(text: string): Promise<void>;
   /** Flushes the usage queue and returns rows, oldest first. */
   usageRows(): Promise<UsageRow[]>;
   close(): Promise<void>;
@@ -36,29 +45,45 @@ export interface TestGateway {
  * a fresh data directory and one ordinary key. `config` is merged over the defaults (top-level keys);
  * `clock` drives the in-process rate-limit windows and cache expiry (see `ManualClock`).
  */
-export async function startTestGateway(config: Record<string, unknown> = {}, options: { clock?: () => number } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  config: Record<string, unknown> = {},
+  options: {
+    clock?: () => number;
+    /** Writes the config to a file in the data directory and lets the gateway reload it (see `writeConfig`). */
+    reloadable?: boolean;
+    apiVersions?: ApiVersionRegistry;
+  } = {},
+): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
-  const parsed = parseConfig(
-    {
-      server: { host: '127.0.0.1', port: 0 },
-      dataDir,
-      mock: 'off',
-      logLevel: 'silent',
-      providers: {
-        anthropic: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.anthropic },
-        openai: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.openai },
-        gemini: { baseUrl: `${upstream.url}/v1beta`, apiKey: upstreamKeys.gemini },
-        mistral: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.mistral },
-        grok: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.grok },
-        vllm: { type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.vllm, models: ['llama-3.1-8b'] },
-      },
-      aliases: { haiku: 'anthropic:claude-haiku-4-5', mini: 'openai:gpt-4o-mini' },
-      ...config,
+  const documentWith = (overrides: Record<string, unknown>): Record<string, unknown> => ({
+    server: { host: '127.0.0.1', port: 0 },
+    dataDir,
+    mock: 'off',
+    logLevel: 'silent',
+    providers: {
+      anthropic: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.anthropic },
+      openai: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.openai },
+      gemini: { baseUrl: `${upstream.url}/v1beta`, apiKey: upstreamKeys.gemini },
+      mistral: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.mistral },
+      grok: { baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.grok },
+      vllm: { type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, apiKey: upstreamKeys.vllm, models: ['llama-3.1-8b'] },
     },
-    {},
-  );
-  const gateway = await startGateway({ config: parsed, env: {}, clock: options.clock });
+    aliases: { haiku: 'anthropic:claude-haiku-4-5', mini: 'openai:gpt-4o-mini' },
+    ...overrides,
+  });
+  const parsed = parseConfig(documentWith(config), {});
+  const configPath = join(dataDir, 'sluice.yaml');
+  const writeConfigText = (text: string) => writeFile(configPath, text);
+  const writeConfig = (overrides: Record<string, unknown>) => writeConfigText(toYaml(documentWith(overrides)));
+  if (options.reloadable) await writeConfig(config);
+  const gateway = await startGateway({
+    config: parsed,
+    env: {},
+    clock: options.clock,
+    apiVersions: options.apiVersions,
+    readConfig: options.reloadable ? () => loadConfig({ path: configPath, env: {} }) : undefined,
+  });
   const issueKey = async (options: IssueKeyOptions): Promise<string> => {
     const { token } = await issueGatewayKey(gateway.services.store, options);
     return token;
@@ -71,6 +96,8 @@ export async function startTestGateway(config: Record<string, unknown> = {}, opt
     token,
     dataDir,
     issueKey,
+    writeConfig,
+    writeConfigText,
     async usageRows() {
       await gateway.services.usageWriter.flush();
       const rows = await gateway.services.store.recentUsage({ limit: 10_000 });

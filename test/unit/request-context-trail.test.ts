@@ -6,7 +6,7 @@ import { createRequestContext, toUsageRow } from '../../src/server/proxy/request
 describe('request context → usage row', () => {
   it('a call that never reached the attempt loop: no group, no attempts, no wait', () => {
     const context = createRequestContext('01REFUSED', dialects['openai-chat'], 0);
-    expect(toUsageRow(context, 5)).toMatchObject({ groupName: null, policy: null, attempts: 0, fallback: false, queueWaitMs: null, attemptTrail: [] });
+    expect(toUsageRow(context, 5, 0)).toMatchObject({ groupName: null, policy: null, attempts: 0, fallback: false, queueWaitMs: null, attemptTrail: [] });
   });
 
   it('a failed-over call: attempts counts the trail, the queue wait is rounded like the other latencies', () => {
@@ -19,7 +19,7 @@ describe('request context → usage row', () => {
       { target: 'anthropic:claude-haiku-4-5', provider: 'anthropic', model: 'claude-haiku-4-5', statusCode: 200, errorCode: null, retryAfterMs: null, timeToFirstByteMs: 90, durationMs: 400 },
     );
     context.fallback = true;
-    const row = toUsageRow(context, 500);
+    const row = toUsageRow(context, 500, 0);
     expect(row).toMatchObject({ groupName: 'fast', policy: 'failover', attempts: 2, fallback: true, queueWaitMs: 12.346 });
     expect(row.attemptTrail.map((attempt) => `${attempt.target}=${attempt.statusCode}`)).toEqual(['openai:gpt-4o-mini=429', 'anthropic:claude-haiku-4-5=200']);
   });

@@ -203,7 +203,7 @@ describe('usage writes the store refuses or cannot take', () => {
     const blocker = join(directory, 'not-yet-a-directory');
     await writeFile(blocker, '');
     const path = join(blocker, 'sluice.db');
-    const sink = new WorkerUsageSink({ store: { kind: 'sqlite', path }, queryTimeoutMs: 5_000, pricing: {}, pricingProviderIds: [] });
+    const sink = new WorkerUsageSink({ store: { kind: 'sqlite', path }, queryTimeoutMs: 5_000, pricing: {}, pricingProviderIds: [], pricingEpoch: 0 });
     try {
       await expect(sink.recordUsage(rows(2))).rejects.toThrow();
       await rm(blocker);

@@ -107,7 +107,8 @@ export function estimateUncountedInput(context: RequestContext): void {
   context.inputTokensEstimated = true;
 }
 
-export function toUsageRow(context: RequestContext, finishedAt: number): UsageRow {
+/** `pricingEpoch`: the price list of the services the request was served with. */
+export function toUsageRow(context: RequestContext, finishedAt: number, pricingEpoch: number): UsageRow {
   const key = context.caller?.key;
   return {
     id: context.id,
@@ -143,6 +144,7 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     fallback: context.fallback,
     queueWaitMs: context.queueWaitMs === null ? null : round(context.queueWaitMs),
     attemptTrail: context.attemptTrail,
+    pricingEpoch,
   };
 }
 

@@ -6,10 +6,10 @@ import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
 import { keyRoles } from '../../keys/key-role.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
 import { maxQueueMs, type KeyRecord } from '../../store/store.js';
-import type { GatewayServices } from '../gateway-services.js';
+import type { ReloadOutcome } from '../reload/config-reloader.js';
+import type { ServicesHolder } from '../reload/services-holder.js';
 import { hijackReply } from '../hijack-reply.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
-import { sluiceApiVersion } from './health-routes.js';
 import { parseAdminBody } from './parse-admin-body.js';
 
 // Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). The README's
@@ -45,8 +45,8 @@ const keyChanges = z.object({
   defaultModel: z.string().min(1).nullable().optional(),
 }).strict();
 
-/** Revoking takes no body; an empty object is accepted, a field is not. */
-const revocation = z.object({}).strict();
+/** Revoking and reloading take no body; an empty object is accepted, a field is not. */
+const noFields = z.object({}).strict();
 
 const userBody = z.object({ limits: limits.default({}) }).strict();
 const teamBody = z
@@ -64,19 +64,21 @@ function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> {
  * `/admin/*`: the CLI's key, user and team management over HTTP, for admin keys only; an ordinary key
  * gets a 403. Changes reach every instance through the store within `keys.refreshIntervalMs`.
  */
-export function registerAdminRoutes(app: FastifyInstance, services: GatewayServices): void {
+export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder, options: { reload: () => Promise<ReloadOutcome> }): void {
+  // Keys, users and teams live in the store and the views, which a config reload carries over unchanged.
+  const services = holder.current;
   const route = (handler: (request: FastifyRequest) => Promise<{ status?: number; body: unknown }>) => async (request: FastifyRequest, reply: FastifyReply) => {
     const response = hijackReply(reply);
     try {
       await authenticateOperator(request, services, 'admin');
       const result = await handler(request);
       const text = JSON.stringify(result.body);
-      response.writeHead(result.status ?? 200, { 'content-type': 'application/json', 'sluice-api-version': sluiceApiVersion });
+      response.writeHead(result.status ?? 200, { 'content-type': 'application/json' });
       response.end(text);
     } catch (error) {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
       if (!(error instanceof GatewayError)) services.logger.error({ err: error }, 'admin request failed');
-      writeGatewayError(response, dialects['openai-chat'], gatewayError, request.id, { 'sluice-api-version': sluiceApiVersion });
+      writeGatewayError(response, dialects['openai-chat'], gatewayError, request.id);
     }
   };
   const refreshViews = async () => {
@@ -127,12 +129,22 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
   app.post<{ Params: { idOrName: string } }>(
     '/admin/keys/:idOrName/revoke',
     route(async (request) => {
-      parseAdminBody(revocation, request.body ?? {});
+      parseAdminBody(noFields, request.body ?? {});
       const { idOrName } = request.params as { idOrName: string };
       const revoked = await services.store.revokeKey(idOrName);
       if (!revoked) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
       await refreshViews();
       return { body: publicKey(revoked) };
+    }),
+  );
+
+  // Re-reads the config file and applies it, as SIGHUP does; 400 with the reason when it is refused.
+  app.post(
+    '/admin/reload',
+    route(async (request) => {
+      parseAdminBody(noFields, request.body ?? {});
+      const outcome = await options.reload();
+      return { body: { reloaded: true, changed: outcome.changed } };
     }),
   );
 

@@ -7,6 +7,7 @@ import { admit, limitSubjects } from '../../policy/admission.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
 import { estimateInputTokens } from '../../usage/estimate-input-tokens.js';
 import type { GatewayServices } from '../gateway-services.js';
+import type { ServicesHolder } from '../reload/services-holder.js';
 import { hijackReply } from '../hijack-reply.js';
 import { answerHeadersOf } from '../proxy/answer-headers.js';
 import { buildUpstreamCall } from '../proxy/build-upstream-call.js';
@@ -32,12 +33,12 @@ const anthropic = dialects['anthropic-messages'];
  * authenticate, resolve and authorize stages as a model call, and counts against the caller's request
  * rate and concurrency limits; counting is free, so it reserves no budget and leaves no usage row.
  */
-export function registerCountTokensRoute(app: FastifyInstance, services: GatewayServices): void {
+export function registerCountTokensRoute(app: FastifyInstance, holder: ServicesHolder): void {
   const config = { dialect: 'anthropic-messages' as const };
   // `/messages/count_tokens` beside `/v1/…`: for clients whose base URL already ends in /v1 (see proxy-routes.ts).
   for (const path of ['/v1/messages/count_tokens', '/messages/count_tokens']) {
-    app.post(path, { config }, (request, reply) => countTokens(request, reply, services, undefined));
-    app.post<{ Params: { provider: string } }>(`/:provider${path}`, { config }, (request, reply) => countTokens(request, reply, services, request.params.provider));
+    app.post(path, { config }, (request, reply) => countTokens(request, reply, holder.current, undefined));
+    app.post<{ Params: { provider: string } }>(`/:provider${path}`, { config }, (request, reply) => countTokens(request, reply, holder.current, request.params.provider));
   }
 }
 

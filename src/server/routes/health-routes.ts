@@ -1,23 +1,19 @@
 import type { FastifyInstance } from 'fastify';
-import type { GatewayServices } from '../gateway-services.js';
-
-export const sluiceApiVersion = '2026-11-22';
+import type { ServicesHolder } from '../reload/services-holder.js';
 
 /** Liveness, readiness, and the root that Claude Code probes with `HEAD /` before its first call. */
-export function registerHealthRoutes(app: FastifyInstance, services: GatewayServices): void {
-  app.get('/', async (_request, reply) => {
-    reply.header('sluice-api-version', sluiceApiVersion);
+export function registerHealthRoutes(app: FastifyInstance, holder: ServicesHolder): void {
+  app.get('/', async () => {
     return { name: 'sluice', status: 'ok' };
   });
-  app.get('/healthz', async (_request, reply) => {
-    reply.header('sluice-api-version', sluiceApiVersion);
+  app.get('/healthz', async () => {
     return { status: 'ok' };
   });
   // Unready while the store is unreachable, though model calls are still served (keys from memory, usage
   // rows queued and spooled): the instance cannot save admin changes, and the body says how much usage waits
   // to be written. /healthz stays 200 throughout: the process is alive and must not be restarted for this.
   app.get('/readyz', async (_request, reply) => {
-    reply.header('sluice-api-version', sluiceApiVersion);
+    const services = holder.current;
     if (!services.isReady()) return reply.code(503).send({ status: 'shutting_down' });
     const backlog = services.usageWriter.backlog;
     const { unavailableSince } = services.storeHealth;

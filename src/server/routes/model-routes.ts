@@ -7,6 +7,7 @@ import type { KeyRecord } from '../../store/store.js';
 import { authenticate } from '../../policy/authenticate.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { GatewayServices } from '../gateway-services.js';
+import type { ServicesHolder } from '../reload/services-holder.js';
 import { guessDialect } from '../guess-dialect.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { hijackReply } from '../hijack-reply.js';
@@ -17,10 +18,10 @@ interface ListedModel {
 }
 
 /** `GET /v1/models`: what this key may call, in the shape the client expects (Anthropic or OpenAI). */
-export function registerModelRoutes(app: FastifyInstance, services: GatewayServices): void {
-  app.get('/v1/models', (request, reply) => listModels(request, reply, services, undefined));
+export function registerModelRoutes(app: FastifyInstance, holder: ServicesHolder): void {
+  app.get('/v1/models', (request, reply) => listModels(request, reply, holder.current, undefined));
   app.get<{ Params: { provider: string } }>('/:provider/v1/models', (request, reply) =>
-    listModels(request, reply, services, request.params.provider),
+    listModels(request, reply, holder.current, request.params.provider),
   );
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dialects } from '../../dialects/dialects.js';
 import type { DialectName } from '../../dialects/dialect-name.js';
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { GatewayServices } from '../gateway-services.js';
+import type { ServicesHolder } from '../reload/services-holder.js';
 import { handleProxyRequest } from '../proxy/handle-proxy-request.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { hijackReply } from '../hijack-reply.js';
@@ -19,28 +19,28 @@ const surfaces: ReadonlyArray<{ path: string; dialect: DialectName }> = [
 
 const otherMethods = ['GET', 'PUT', 'PATCH', 'DELETE'] as const;
 
-export function registerProxyRoutes(app: FastifyInstance, services: GatewayServices): void {
+export function registerProxyRoutes(app: FastifyInstance, holder: ServicesHolder): void {
   for (const surface of surfaces) {
     const dialect = dialects[surface.dialect];
     const config = { dialect: surface.dialect, proxyRoute: true };
     app.post(surface.path, { config }, (request, reply) =>
-      handleProxyRequest(request, reply, { dialect, pinnedProvider: undefined, url: {}, forwardQuery: true }, services),
+      handleProxyRequest(request, reply, { dialect, pinnedProvider: undefined, url: {}, forwardQuery: true }, holder.current),
     );
     app.post<{ Params: { provider: string } }>(`/:provider${surface.path}`, { config }, (request, reply) =>
-      handleProxyRequest(request, reply, { dialect, pinnedProvider: request.params.provider, url: {}, forwardQuery: true }, services),
+      handleProxyRequest(request, reply, { dialect, pinnedProvider: request.params.provider, url: {}, forwardQuery: true }, holder.current),
     );
     for (const path of [surface.path, `/:provider${surface.path}`]) {
       app.route({ method: [...otherMethods], url: path, config, handler: methodNotAllowed(surface.dialect) });
     }
   }
-  registerGeminiRoutes(app, services);
+  registerGeminiRoutes(app, holder);
 }
 
 /**
  * Gemini's native surface for Gemini SDK users: `POST /v1beta/models/{model}:generateContent` and
  * `:streamGenerateContent?alt=sse`, also under `/<provider>/v1beta/…` (e.g. `/gemini/v1beta/…`) to pin it.
  */
-function registerGeminiRoutes(app: FastifyInstance, services: GatewayServices): void {
+function registerGeminiRoutes(app: FastifyInstance, holder: ServicesHolder): void {
   const dialect = dialects.gemini;
   const config = { dialect: 'gemini' as const, proxyRoute: true };
   const handle = (request: FastifyRequest, reply: FastifyReply, modelAction: string, pinnedProvider: string | undefined) => {
@@ -52,7 +52,7 @@ function registerGeminiRoutes(app: FastifyInstance, services: GatewayServices): 
       return;
     }
     const url = { model: match[1], stream: match[2] === 'streamGenerateContent' };
-    return handleProxyRequest(request, reply, { dialect, pinnedProvider, url, forwardQuery: false }, services);
+    return handleProxyRequest(request, reply, { dialect, pinnedProvider, url, forwardQuery: false }, holder.current);
   };
   app.post<{ Params: { '*': string } }>('/v1beta/models/*', { config }, (request, reply) => handle(request, reply, request.params['*'], undefined));
   app.post<{ Params: { provider: string; '*': string } }>('/:provider/v1beta/models/*', { config }, (request, reply) =>

@@ -5,17 +5,18 @@ import { limitSubjects, type LimitSubject } from '../../policy/admission.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { budgetPeriodOf } from '../../policy/budget-period.js';
 import type { GatewayServices } from '../gateway-services.js';
+import type { ServicesHolder } from '../reload/services-holder.js';
 import { guessDialect } from '../guess-dialect.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
-import { sluiceApiVersion } from './health-routes.js';
 import { hijackReply } from '../hijack-reply.js';
 
 /**
  * `GET /v1/usage`: the caller's own usage and what remains, for its key, user and team — limits in force,
  * spend against budgets this period, and calls, tokens and cost today and this month.
  */
-export function registerUsageRoute(app: FastifyInstance, services: GatewayServices): void {
+export function registerUsageRoute(app: FastifyInstance, holder: ServicesHolder): void {
   app.get('/v1/usage', async (request, reply) => {
+    const services = holder.current;
     hijackReply(reply);
     try {
       const caller = await authenticate(request.headers, services.keyView);
@@ -23,7 +24,7 @@ export function registerUsageRoute(app: FastifyInstance, services: GatewayServic
       const now = Date.now();
       const body: Record<string, unknown> = { object: 'usage', generatedAt: new Date(now).toISOString() };
       for (const subject of subjects) body[subject.scope] = await describeSubject(subject, services, now, subject.scope === 'key' ? caller.key.name : subject.id);
-      reply.raw.writeHead(200, { 'content-type': 'application/json', 'sluice-api-version': sluiceApiVersion });
+      reply.raw.writeHead(200, { 'content-type': 'application/json' });
       reply.raw.end(JSON.stringify(body));
     } catch (error) {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');

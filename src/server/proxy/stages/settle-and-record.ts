@@ -14,7 +14,7 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
     void services.router.reportAttempt(call.routePlan!, probe, { kind: 'abandoned' });
   }
   estimateUncountedInput(call);
-  services.usageWriter.enqueue(toUsageRow(call, performance.now()));
+  services.usageWriter.enqueue(toUsageRow(call, performance.now(), services.pricingEpoch));
   call.trace?.end(call);
   if (!call.admission) return;
   await call.admission

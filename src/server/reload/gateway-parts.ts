@@ -1,0 +1,139 @@
+import { buildProviderRegistry } from '../../providers/provider-registry.js';
+import type { ProviderRegistry } from '../../providers/provider-registry.js';
+import { createRouter } from '../../routing/router.js';
+import { CostBound } from '../../usage/cost-bound.js';
+import { Pricer } from '../../usage/pricing.js';
+import { corsPolicyFor } from '../cors-policy.js';
+import type { ReloadablePart } from './reloadable-part.js';
+
+/**
+ * The parts of the gateway a config reload rebuilds, in build order (a part after those it depends on).
+ * Everything a part does not list (listen address, stores, Redis, data directory, upstream pool, usage
+ * writer, key refresh) is built once at start, and a reload that changes it is refused as needing a restart.
+ * State that must outlive a reload — limit counters, budget ledger, cooldowns, latency estimates, the
+ * response cache, the usage writer, the key and principal views, the upstream pool — is never rebuilt:
+ * the new services object carries the same instances.
+ *
+ * Another part joins by adding an entry: its fields, its dependencies, and a `build` that puts its new
+ * pieces into `context.next`.
+ */
+export const gatewayParts: readonly ReloadablePart[] = [
+  {
+    name: 'logging',
+    fields: ['logLevel'],
+    build: ({ config, gateway }) => ({
+      // The logger is shared by everything that holds it; its level is the one thing that changes.
+      commit: () => {
+        gateway.logger.level = config.logLevel;
+      },
+    }),
+  },
+  {
+    name: 'providers',
+    fields: ['providers', 'mock'],
+    build: async ({ config, next, gateway }) => {
+      // Keys stored with `sluice providers set-key` live in the credentials view, which is kept as it is.
+      const registry = buildProviderRegistry({ config, env: gateway.env, providersWithStoredKeys: next.credentials.storedProviders() });
+      if (registry.get('mock')) registry.setBaseUrl('mock', await gateway.mockUpstreamBaseUrl());
+      next.registry = registry;
+      return undefined;
+    },
+  },
+  {
+    name: 'aliases',
+    fields: ['aliases'],
+    build: ({ config, next }) => {
+      next.aliases = new Map(Object.entries(config.aliases));
+      return undefined;
+    },
+  },
+  {
+    name: 'pricing',
+    fields: ['pricing'],
+    // Rows are priced by provider pricing id, which comes with the providers.
+    dependsOn: ['providers'],
+    build: ({ config, previous, next, gateway }) => {
+      next.pricer = new Pricer(config.pricing);
+      next.costBound = new CostBound(config.pricing);
+      // Rows carry their call's epoch, so the writer thread prices each with the list its call started under.
+      const epoch = previous.pricingEpoch + 1;
+      next.pricingEpoch = epoch;
+      const registry = next.registry;
+      return { commit: () => gateway.updateUsagePricing(epoch, config.pricing, pricingProviderIdsOf(registry)) };
+    },
+  },
+  {
+    name: 'groups',
+    fields: ['groups'],
+    // The router resolves group targets against providers and aliases, and the cost policy reads prices.
+    dependsOn: ['providers', 'aliases', 'pricing'],
+    build: async ({ config, previous, next, gateway }) => {
+      const router = await createRouter({
+        config,
+        registry: next.registry,
+        aliases: next.aliases,
+        pricer: next.pricer,
+        logger: gateway.logger,
+        cooldowns: gateway.cooldowns,
+        stats: previous.router.stats,
+      });
+      next.router = router;
+      const replaced = previous.router;
+      return {
+        commit: () => {
+          if (router.groups.size > 0) gateway.enableCooldowns();
+        },
+        retire: () => replaced.close(),
+        discard: () => router.close(),
+      };
+    },
+  },
+  {
+    name: 'limits',
+    fields: ['limits'],
+    build: ({ config, next }) => {
+      next.limitDefaults = config.limits.defaults;
+      return undefined;
+    },
+  },
+  {
+    name: 'cors',
+    fields: ['cors'],
+    build: ({ config, next }) => {
+      next.cors = corsPolicyFor(config.cors.origins);
+      return undefined;
+    },
+  },
+  {
+    name: 'telemetry',
+    fields: ['telemetry'],
+    build: async ({ config, previous, next, gateway }) => {
+      // A new exporter for new calls; calls in flight end their spans on the one they started with, which
+      // is flushed and shut down once they have finished.
+      const tracing = await gateway.startTracing(config.telemetry);
+      next.tracing = tracing;
+      const replaced = previous.tracing;
+      return {
+        retire: async () => {
+          await replaced?.shutdown();
+        },
+        discard: async () => {
+          await tracing?.shutdown();
+        },
+      };
+    },
+  },
+  {
+    name: 'cache',
+    fields: ['cache.partition'],
+    build: ({ config, next }) => {
+      next.cachePartition = config.cache.partition;
+      return undefined;
+    },
+  },
+];
+
+/** Provider name → genai-prices provider id, as the usage writer thread prices rows. */
+export function pricingProviderIdsOf(registry: ProviderRegistry): Array<[string, string | undefined]> {
+  return registry.routable().map((provider) => [provider.name, provider.pricingProviderId]);
+}
