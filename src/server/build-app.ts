@@ -15,6 +15,8 @@ import { renderGatewayError } from './proxy/write-gateway-error.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerHealthTargetsRoute } from './routes/health-targets-route.js';
+import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelRoutes } from './routes/model-routes.js';
 import { registerProxyRoutes } from './routes/proxy-routes.js';
 import { registerUsageRoute } from './routes/usage-route.js';
@@ -67,6 +69,8 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
   registerCountTokensRoute(app, services);
   registerUsageRoute(app, services);
   registerAdminRoutes(app, services);
+  registerMetricsRoute(app, services);
+  registerHealthTargetsRoute(app, services);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
@@ -119,5 +123,7 @@ async function recordRejectedRequest(request: FastifyRequest, error: GatewayErro
   context.statusCode = error.status;
   context.outcome = 'error';
   context.errorCode = error.reason ?? error.code;
-  services.usageWriter.enqueue(toUsageRow(context, performance.now()));
+  const row = toUsageRow(context, performance.now());
+  services.usageWriter.enqueue(row);
+  services.metrics.recordCall(row, 0, undefined);
 }

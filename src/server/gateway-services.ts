@@ -15,6 +15,7 @@ import type { LimitSettings, Store } from '../store/store.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UsageWriter } from '../usage/usage-writer.js';
 import type { Router } from '../routing/router.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Logger } from './logger.js';
 
 /** What the HTTP layer needs from the rest of the gateway; built once at start. */
@@ -42,6 +43,8 @@ export interface GatewayServices {
   router: Router;
   upstream: UpstreamClient;
   usageWriter: UsageWriter;
+  /** Prometheus metrics and the per-target health windows of this instance (`/metrics`, `/admin/health/targets`). */
+  metrics: GatewayMetrics;
   /** The clock of rate-limit windows, budget periods and retry-after (Date.now; tests pass one they move). */
   clock: () => number;
   /** False once shutdown has begun, so /readyz turns the load balancer away. */

@@ -17,6 +17,7 @@ import { UpstreamClient } from '../upstream/upstream-client.js';
 import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';
 import { createRouter } from '../routing/router.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
 import { buildApp } from './build-app.js';
 import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
@@ -106,7 +107,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const sharedState = createSharedState(config, store, logger, options.clock);
   const pricer = new Pricer(config.pricing);
   const aliases = new Map(Object.entries(config.aliases));
-  const router = await createRouter({ config, registry, aliases, pricer, logger, cooldowns: sharedState.cooldowns });
+  const metrics = new GatewayMetrics({ usage: usageWriter, now: options.clock });
+  const router = await createRouter({
+    config,
+    registry,
+    aliases,
+    pricer,
+    logger,
+    cooldowns: sharedState.cooldowns,
+    onCooldownStatus: (targetId, status) => metrics.setTargetCooldown(targetId, status),
+  });
+  // Once the registry is final and the groups resolved; a config reload calls it again with the new ones.
+  metrics.rebuildKnownModels({ registry, aliases, groups: router.groups });
   let ready = true;
   const services: GatewayServices = {
     logger,
@@ -128,6 +140,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     router,
     upstream,
     usageWriter,
+    metrics,
     clock: options.clock ?? Date.now,
     isReady: () => ready,
   };

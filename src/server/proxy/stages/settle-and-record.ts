@@ -1,10 +1,11 @@
+import type { CacheResult } from '../../../metrics/gateway-metrics.js';
 import type { ModelCall } from '../model-call.js';
 import { estimateUncountedInput, toUsageRow } from '../request-context.js';
 
 /**
  * The last stage, whatever happened before: the usage row is queued first (nothing after it may keep a
- * call from being recorded), then the limits and budgets the call holds are settled to what it really
- * used and cost, and its concurrency slots given back.
+ * call from being recorded) and counted in the metrics, then the limits and budgets the call holds are
+ * settled to what it really used and cost, and its concurrency slots given back.
  */
 export async function settleAndRecord(call: ModelCall): Promise<void> {
   const { services } = call;
@@ -14,14 +15,24 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
     void services.router.reportAttempt(call.routePlan!, probe, { kind: 'abandoned' });
   }
   estimateUncountedInput(call);
-  services.usageWriter.enqueue(toUsageRow(call, performance.now()));
+  const row = toUsageRow(call, performance.now());
+  services.usageWriter.enqueue(row);
+  // Priced here once for both the metrics and the budget (the usage writer prices the stored row itself, off this thread).
+  const costUsd = costOf(call);
+  services.metrics.recordCall(row, costUsd, cacheResultOf(call));
   if (!call.admission) return;
   await call.admission
     .finish({
       tokens: call.usage.inputTokens + call.usage.outputTokens,
-      costUsd: call.admission.holdsBudget ? costOf(call) : 0,
+      costUsd: call.admission.holdsBudget ? costUsd : 0,
     })
     .catch((error: unknown) => services.logger.error({ err: error, requestId: call.id }, 'settling limits and budgets failed'));
+}
+
+/** Only calls that looked the cache up count: `refresh` skips the lookup, and calls refused earlier never reach it. */
+function cacheResultOf(call: ModelCall): CacheResult {
+  if (call.cached) return 'hit';
+  return call.cache?.mode === 'use' ? 'miss' : undefined;
 }
 
 /** The real cost of a finished call, for settling its budget reservation and for the cache's "saved". */
