@@ -50,6 +50,11 @@ export class AttemptWindow {
     if (result === 'error' || result === 'timeout') this.#lastError = { code: errorCode ?? 'upstream_error', status: statusCode, at };
   }
 
+  /** Whether any attempt was ever recorded (the window may since have aged out of the horizon). */
+  get recorded(): boolean {
+    return this.#size > 0;
+  }
+
   get lastError(): LastAttemptError | undefined {
     return this.#lastError;
   }

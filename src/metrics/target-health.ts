@@ -53,7 +53,9 @@ export class TargetHealth {
         groupsOf.set(target.id, entry);
       }
     }
-    const ids = [...new Set([...groupsOf.keys(), ...this.#windows.keys()])].sort();
+    // A window exists once its label pair had a call; only attempts put it in the report.
+    const attempted = [...this.#windows].filter(([, entry]) => entry.window.recorded).map(([id]) => id);
+    const ids = [...new Set([...groupsOf.keys(), ...attempted])].sort();
     const targets = ids.map((id): TargetHealthEntry => {
       const configured = groupsOf.get(id);
       const observed = this.#windows.get(id);
