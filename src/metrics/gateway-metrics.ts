@@ -1,10 +1,11 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { DialectName } from '../dialects/dialect-name.js';
 import type { CooldownStatus } from '../routing/cooldowns.js';
 import type { UsageOutcome, UsageRow } from '../usage/usage-row.js';
 import { buildKnownModels, type KnownModels, type KnownModelSources } from './known-models.js';
 import { attemptResultOf, attemptResults, rateLimitLabelsOf, statusClassIndex, type AttemptResult } from './label-values.js';
-import type { CallMetricFamilies, CounterChild } from './model-series.js';
+import { CounterFamily, HistogramFamily, type CounterCell } from './metric-families.js';
+import type { CallMetricFamilies } from './model-series.js';
 import { SeriesTable } from './series-table.js';
 import { TargetHealth, type TargetHealthReport, type TargetHealthSources } from './target-health.js';
 
@@ -37,6 +38,10 @@ const timeToFirstByteBuckets = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60
  * (`recordCall`), at admission's refusals (`recordRateLimited`) and on cooldown changes
  * (`setTargetCooldown`); a scrape only serialises, apart from reading the usage queue's two numbers.
  *
+ * prom-client holds the process defaults and the metrics that change rarely (refusals, cooldowns, the usage
+ * queue); the families every call feeds are Sluice's own cells (metric-families.ts says why), written
+ * after the registry's text in the same exposition.
+ *
  * Labels are bounded: provider and model names come from the known set (`rebuildKnownModels`), anything
  * else is `other`; every other label has a small fixed set of values (label-values.ts).
  */
@@ -45,10 +50,12 @@ export class GatewayMetrics {
   readonly health = new TargetHealth();
   readonly #now: () => number;
   readonly #families: CallMetricFamilies;
-  readonly #cacheHit: CounterChild;
-  readonly #cacheMiss: CounterChild;
+  readonly #cacheHit: CounterCell;
+  readonly #cacheMiss: CounterCell;
+  /** The per-call families, serialised after the registry's own metrics. */
+  readonly #ownFamilies: ReadonlyArray<CounterFamily | HistogramFamily>;
   readonly #rateLimited: Counter<'scope' | 'limit'>;
-  readonly #rateLimitedChildren = new Map<string, CounterChild>();
+  readonly #rateLimitedChildren = new Map<string, { inc(): void }>();
   readonly #targetCooldown: Gauge<'target'>;
   /** The gauge's value per configured target, so an unchanged status costs no prom-client call. */
   readonly #cooldownValues = new Map<string, number>();
@@ -59,43 +66,39 @@ export class GatewayMetrics {
     this.#now = options.now ?? Date.now;
     const registers = [this.registry];
     this.#families = {
-      requests: new Counter({
+      requests: new CounterFamily({
         name: 'sluice_requests_total',
         help: 'Model calls by provider, model, inbound dialect, HTTP status class and outcome.',
         labelNames: ['provider', 'model', 'dialect', 'status_class', 'outcome'],
-        registers,
       }),
-      duration: new Histogram({
+      duration: new HistogramFamily({
         name: 'sluice_request_duration_seconds',
         help: 'Model call duration, from arrival to the last byte sent.',
         labelNames: ['provider', 'model', 'dialect'],
         buckets: durationBuckets,
-        registers,
       }),
-      timeToFirstByte: new Histogram({
+      timeToFirstByte: new HistogramFamily({
         name: 'sluice_time_to_first_byte_seconds',
         help: 'Time from arrival to the first byte sent to the caller (calls that sent one).',
         labelNames: ['provider', 'model', 'dialect'],
         buckets: timeToFirstByteBuckets,
-        registers,
       }),
-      tokens: new Counter({
+      tokens: new CounterFamily({
         name: 'sluice_tokens_total',
         help: 'Tokens by type: input (including cache reads and writes), output (including reasoning), cache_read, cache_write, reasoning.',
         labelNames: ['provider', 'model', 'type'],
-        registers,
       }),
-      cost: new Counter({ name: 'sluice_cost_usd_total', help: 'Cost of model calls in USD, where a price is known.', labelNames: ['provider', 'model'], registers }),
-      attempts: new Counter({
+      cost: new CounterFamily({ name: 'sluice_cost_usd_total', help: 'Cost of model calls in USD, where a price is known.', labelNames: ['provider', 'model'] }),
+      attempts: new CounterFamily({
         name: 'sluice_upstream_attempts_total',
         help: 'Upstream attempts (each retry and fallback) by target provider and model; result: ok, error, timeout, cancelled.',
         labelNames: ['provider', 'model', 'result'],
-        registers,
       }),
     };
-    const cache = new Counter({ name: 'sluice_cache_requests_total', help: 'Response cache lookups by result (hit, miss).', labelNames: ['result'], registers });
-    this.#cacheHit = cache.labels({ result: 'hit' });
-    this.#cacheMiss = cache.labels({ result: 'miss' });
+    const cache = new CounterFamily({ name: 'sluice_cache_requests_total', help: 'Response cache lookups by result (hit, miss).', labelNames: ['result'] });
+    this.#cacheHit = cache.cell(['hit']);
+    this.#cacheMiss = cache.cell(['miss']);
+    this.#ownFamilies = [...Object.values(this.#families), cache];
     this.#rateLimited = new Counter({
       name: 'sluice_rate_limited_total',
       help: 'Calls refused by admission, by scope (key, user, team) and limit (rpm, tpm, concurrency, budget).',
@@ -206,9 +209,11 @@ export class GatewayMetrics {
     return this.health.report(this.#now(), sources);
   }
 
-  /** The text exposition of the whole registry. */
-  exposition(): Promise<string> {
-    return this.registry.metrics();
+  /** The text exposition: the registry's metrics, then the per-call families. */
+  async exposition(): Promise<string> {
+    const lines = [await this.registry.metrics()];
+    for (const family of this.#ownFamilies) family.write(lines);
+    return `${lines.join('\n')}\n`;
   }
 
   get contentType(): string {

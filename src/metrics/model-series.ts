@@ -1,30 +1,29 @@
-import type { Counter, Histogram } from 'prom-client';
 import type { AttemptWindow } from './attempt-window.js';
 import { attemptResults, dialectNames, outcomes, statusClasses, tokenTypes } from './label-values.js';
+import type { CounterCell as CounterChild, CounterFamily, HistogramCell as HistogramChild, HistogramFamily } from './metric-families.js';
 
-/** The labelled metrics a provider and model pair feeds. */
+/** The labelled metrics a provider and model pair feeds (label names in the order of `cell`'s values). */
 export interface CallMetricFamilies {
-  requests: Counter<'provider' | 'model' | 'dialect' | 'status_class' | 'outcome'>;
-  duration: Histogram<'provider' | 'model' | 'dialect'>;
-  timeToFirstByte: Histogram<'provider' | 'model' | 'dialect'>;
-  tokens: Counter<'provider' | 'model' | 'type'>;
-  cost: Counter<'provider' | 'model'>;
-  attempts: Counter<'provider' | 'model' | 'result'>;
-}
-
-export interface CounterChild {
-  inc(value?: number): void;
-}
-export interface HistogramChild {
-  observe(value: number): void;
+  /** provider, model, dialect, status_class, outcome */
+  requests: CounterFamily;
+  /** provider, model, dialect */
+  duration: HistogramFamily;
+  /** provider, model, dialect */
+  timeToFirstByte: HistogramFamily;
+  /** provider, model, type */
+  tokens: CounterFamily;
+  /** provider, model */
+  cost: CounterFamily;
+  /** provider, model, result */
+  attempts: CounterFamily;
 }
 
 const perDialect = statusClasses.length * outcomes.length;
 
 /**
- * Every series of one (bounded) provider and model label pair, bound on first use and kept: a call finds
- * its children by array index (dialect, status class, outcome, token type, result are small closed sets),
- * so prom-client's `labels()` runs once per series for the life of the process, never per request.
+ * Every series of one (bounded) provider and model label pair, made on first use and kept: a call finds
+ * its cells by array index (dialect, status class, outcome, token type, result are small closed sets), so
+ * a label set is looked up and escaped once for the life of the process, never per request.
  */
 export class ModelSeries {
   readonly provider: string;
@@ -48,32 +47,26 @@ export class ModelSeries {
 
   requests(dialect: number, statusClass: number, outcome: number): CounterChild {
     const index = dialect * perDialect + statusClass * outcomes.length + outcome;
-    return (this.#requests[index] ??= this.#families.requests.labels({
-      provider: this.provider,
-      model: this.model,
-      dialect: dialectNames[dialect]!,
-      status_class: statusClasses[statusClass]!,
-      outcome: outcomes[outcome]!,
-    }));
+    return (this.#requests[index] ??= this.#families.requests.cell([this.provider, this.model, dialectNames[dialect]!, statusClasses[statusClass]!, outcomes[outcome]!]));
   }
 
   duration(dialect: number): HistogramChild {
-    return (this.#durations[dialect] ??= this.#families.duration.labels({ provider: this.provider, model: this.model, dialect: dialectNames[dialect]! }));
+    return (this.#durations[dialect] ??= this.#families.duration.cell([this.provider, this.model, dialectNames[dialect]!]));
   }
 
   timeToFirstByte(dialect: number): HistogramChild {
-    return (this.#timesToFirstByte[dialect] ??= this.#families.timeToFirstByte.labels({ provider: this.provider, model: this.model, dialect: dialectNames[dialect]! }));
+    return (this.#timesToFirstByte[dialect] ??= this.#families.timeToFirstByte.cell([this.provider, this.model, dialectNames[dialect]!]));
   }
 
   tokens(type: number): CounterChild {
-    return (this.#tokens[type] ??= this.#families.tokens.labels({ provider: this.provider, model: this.model, type: tokenTypes[type]! }));
+    return (this.#tokens[type] ??= this.#families.tokens.cell([this.provider, this.model, tokenTypes[type]!]));
   }
 
   cost(): CounterChild {
-    return (this.#cost ??= this.#families.cost.labels({ provider: this.provider, model: this.model }));
+    return (this.#cost ??= this.#families.cost.cell([this.provider, this.model]));
   }
 
   attempts(result: number): CounterChild {
-    return (this.#attempts[result] ??= this.#families.attempts.labels({ provider: this.provider, model: this.model, result: attemptResults[result]! }));
+    return (this.#attempts[result] ??= this.#families.attempts.cell([this.provider, this.model, attemptResults[result]!]));
   }
 }
