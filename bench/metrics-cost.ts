@@ -12,13 +12,17 @@ export interface ScrapeCost {
   activeModels: number;
   /** Sample lines in the exposition. */
   samples: number;
-  /** A whole exposition (`GatewayMetrics.exposition`), ms, median of the timed scrapes. */
+  /** A whole exposition (`GatewayMetrics.exposition`), ms of wall time, median of the timed scrapes. */
   milliseconds: number;
+  /** The same scrapes' CPU time (this process, user + system), ms, median: what the scrape costs when it has a core. */
+  cpuMilliseconds: number;
 }
 
 export interface MetricsCost {
-  /** `recordCall` for one usage row, ns, mean over the loop. */
+  /** `recordCall` for one usage row, ns of wall time, mean over the loop. */
   recordNanoseconds: number;
+  /** The same loop's CPU time per row, ns. */
+  recordCpuNanoseconds: number;
   /** A large deployment (the target's case), then every model the label set allows (its bound). */
   scrapes: ScrapeCost[];
 }
@@ -52,8 +56,11 @@ export async function metricsCost(): Promise<MetricsCost> {
   const shapes = requestShapes();
   for (let index = 0; index < 50_000; index++) metrics.recordCall(shapes[index % shapes.length]!, 0.0001, undefined);
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   for (let index = 0; index < recordedRows; index++) metrics.recordCall(shapes[index % shapes.length]!, 0.0001, index % 8 === 0 ? 'miss' : undefined);
+  const cpu = process.cpuUsage(cpuAtStart);
   const recordNanoseconds = ((performance.now() - started) * 1e6) / recordedRows;
+  const recordCpuNanoseconds = ((cpu.user + cpu.system) * 1e3) / recordedRows;
 
   // Models in use, round robin over the providers so each has some; then every model the label set allows.
   const perProvider = [...buildKnownModels({ registry, aliases: new Map(), groups }).byProvider].map(([provider, models]) => [...models].map((model) => ({ provider, model })));
@@ -71,24 +78,33 @@ export async function metricsCost(): Promise<MetricsCost> {
     }
     scrapes.push({ activeModels: size, ...(await timeScrapes(metrics)) });
   }
-  const result = { recordNanoseconds, scrapes };
+  const result = { recordNanoseconds, recordCpuNanoseconds, scrapes };
   log(
-    `metrics: ${recordNanoseconds.toFixed(0)} ns to record a call; a scrape ${scrapes.map((scrape) => `with ${scrape.activeModels} models in use (${scrape.samples} samples) ${scrape.milliseconds.toFixed(1)} ms`).join(', ')}`,
+    `metrics: ${recordNanoseconds.toFixed(0)} ns to record a call (CPU ${recordCpuNanoseconds.toFixed(0)} ns); a scrape ` +
+      scrapes.map((scrape) => `with ${scrape.activeModels} models in use (${scrape.samples} samples) ${scrape.milliseconds.toFixed(1)} ms (CPU ${scrape.cpuMilliseconds.toFixed(1)} ms)`).join(', '),
   );
   return result;
 }
 
-async function timeScrapes(metrics: GatewayMetrics): Promise<{ samples: number; milliseconds: number }> {
+async function timeScrapes(metrics: GatewayMetrics): Promise<{ samples: number; milliseconds: number; cpuMilliseconds: number }> {
   const text = await metrics.exposition();
   const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
   const durations: number[] = [];
+  const cpuTimes: number[] = [];
   for (let scrape = 0; scrape < timedScrapes; scrape++) {
     const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
     await metrics.exposition();
+    const cpu = process.cpuUsage(cpuAtStart);
     durations.push(performance.now() - started);
+    cpuTimes.push((cpu.user + cpu.system) / 1000);
   }
-  durations.sort((left, right) => left - right);
-  return { samples, milliseconds: durations[Math.floor(durations.length / 2)]! };
+  return { samples, milliseconds: median(durations), cpuMilliseconds: median(cpuTimes) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function requestShapes(): UsageRow[] {
