@@ -50,14 +50,14 @@ export async function metricsCost(): Promise<MetricsCost> {
     providersWithStoredKeys: new Set(),
   });
   const groups = buildRouteGroups({ groups: config.groups, registry, aliases: new Map(), switchedOffProviders: registry.switchedOffNames(), logger: { warn: () => undefined } as never });
-  const metrics = new GatewayMetrics({ usage: { queuedRows: 0, backlog: { droppedRows: 0 } } });
+  const metrics = new GatewayMetrics({ readUsageQueue: () => ({ queuedRows: 0, droppedRows: 0 }) });
   metrics.rebuildKnownModels({ registry, aliases: new Map(), groups });
 
   const shapes = requestShapes();
-  for (let index = 0; index < 50_000; index++) metrics.recordCall(shapes[index % shapes.length]!, 0.0001, undefined);
+  for (let index = 0; index < 50_000; index++) metrics.recordCall(shapes[index % shapes.length]!, undefined);
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  for (let index = 0; index < recordedRows; index++) metrics.recordCall(shapes[index % shapes.length]!, 0.0001, index % 8 === 0 ? 'miss' : undefined);
+  for (let index = 0; index < recordedRows; index++) metrics.recordCall(shapes[index % shapes.length]!, index % 8 === 0 ? 'miss' : undefined);
   const cpu = process.cpuUsage(cpuAtStart);
   const recordNanoseconds = ((performance.now() - started) * 1e6) / recordedRows;
   const recordCpuNanoseconds = ((cpu.user + cpu.system) * 1e3) / recordedRows;
@@ -72,8 +72,10 @@ export async function metricsCost(): Promise<MetricsCost> {
     for (; active < size; active++) {
       const { provider, model } = everyModel[active]!;
       for (const inboundDialect of dialects) {
-        metrics.recordCall(row({ provider, upstreamModel: model, inboundDialect }), 0.001, undefined);
-        metrics.recordCall(row({ provider, upstreamModel: model, inboundDialect, statusCode: 502, outcome: 'error', timeToFirstByteMs: null }), 0, undefined);
+        const answered = row({ provider, upstreamModel: model, inboundDialect, costUsd: 0.001 });
+        metrics.recordCall(answered, undefined);
+        metrics.recordStoredCosts([answered]);
+        metrics.recordCall(row({ provider, upstreamModel: model, inboundDialect, statusCode: 502, outcome: 'error', timeToFirstByteMs: null }), undefined);
       }
     }
     scrapes.push({ activeModels: size, ...(await timeScrapes(metrics)) });

@@ -9,14 +9,17 @@ import type { CallMetricFamilies } from './model-series.js';
 import { SeriesTable } from './series-table.js';
 import { TargetHealth, type TargetHealthReport, type TargetHealthSources } from './target-health.js';
 
-/** What the usage writer tells the metrics, read at scrape time (one number each). */
+/** What the usage writer tells the metrics, read at scrape time. */
 export interface UsageQueueReading {
-  readonly queuedRows: number;
-  readonly backlog: { readonly droppedRows: number };
+  /** Rows in memory waiting for the store. */
+  queuedRows: number;
+  /** Rows lost since start (the writer's and the spool's drops). */
+  droppedRows: number;
 }
 
 export interface GatewayMetricsOptions {
-  usage: UsageQueueReading;
+  /** Read at each scrape (the writer may be built after the metrics). */
+  readUsageQueue: () => UsageQueueReading;
   /** The clock of the health windows (epoch ms); tests pass one they move. */
   now?: () => number;
 }
@@ -35,7 +38,8 @@ const timeToFirstByteBuckets = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60
 /**
  * Sluice's Prometheus metrics, in a registry of its own (not prom-client's global one), so several
  * gateways in one process, as in the tests, never share or collide. Fed once per call from the usage row
- * (`recordCall`), at admission's refusals (`recordRateLimited`) and on cooldown changes
+ * (`recordCall`), with its cost once the usage writer has priced and stored it (`recordStoredCosts`), at
+ * admission's refusals (`recordRateLimited`) and on cooldown changes
  * (`setTargetCooldown`); a scrape only serialises, apart from reading the usage queue's two numbers.
  *
  * prom-client holds the process defaults and the metrics that change rarely (refusals, cooldowns, the usage
@@ -111,13 +115,13 @@ export class GatewayMetrics {
       labelNames: ['target'],
       registers,
     });
-    const { usage } = options;
+    const { readUsageQueue } = options;
     new Gauge({
       name: 'sluice_usage_rows_queued',
       help: 'Usage rows held in memory waiting for the store.',
       registers,
       collect() {
-        this.set(usage.queuedRows);
+        this.set(readUsageQueue().queuedRows);
       },
     });
     let droppedSoFar = 0;
@@ -127,7 +131,7 @@ export class GatewayMetrics {
       registers,
       collect() {
         // The writer counts every drop (its own and the spool's); the counter follows that count.
-        const dropped = usage.backlog.droppedRows;
+        const dropped = readUsageQueue().droppedRows;
         if (dropped > droppedSoFar) this.inc(dropped - droppedSoFar);
         droppedSoFar = dropped;
       },
@@ -158,10 +162,11 @@ export class GatewayMetrics {
   }
 
   /**
-   * One finished call, from its usage row: requests, duration, time to first byte, tokens, cost, the cache
-   * result and each upstream attempt (also fed to the target's health window). Zero amounts are skipped.
+   * One finished call, from its usage row: requests, duration, time to first byte, tokens, the cache result
+   * and each upstream attempt (also fed to the target's health window). Zero amounts are skipped. Cost comes
+   * later, from `recordStoredCosts`: pricing happens off this thread.
    */
-  recordCall(row: UsageRow, costUsd: number, cacheResult: CacheResult): void {
+  recordCall(row: UsageRow, cacheResult: CacheResult): void {
     const series = this.#table.series(row.provider, row.upstreamModel ?? row.requestedModel);
     const dialect = dialectIndex[row.inboundDialect];
     series.requests(dialect, statusClassIndex(row.statusCode), outcomeIndex[row.outcome]).inc();
@@ -172,7 +177,6 @@ export class GatewayMetrics {
     if (row.cacheReadTokens > 0) series.tokens(2).inc(row.cacheReadTokens);
     if (row.cacheWriteTokens > 0) series.tokens(3).inc(row.cacheWriteTokens);
     if (row.reasoningTokens > 0) series.tokens(4).inc(row.reasoningTokens);
-    if (costUsd > 0) series.cost().inc(costUsd);
     if (cacheResult === 'hit') this.#cacheHit.inc();
     else if (cacheResult === 'miss') this.#cacheMiss.inc();
     const trail = row.attemptTrail;
@@ -184,6 +188,16 @@ export class GatewayMetrics {
       const result = attemptResultOf(attempt);
       target.attempts(attemptResultIndex.get(result)!).inc();
       target.health.record(now, result, attempt.timeToFirstByteMs, attempt.errorCode, attempt.statusCode);
+    }
+  }
+
+  /**
+   * Rows the usage writer has stored, priced by its worker thread (tens of microseconds a row for tiered
+   * models, which is why the request thread does not price every call): their cost, by provider and model.
+   */
+  recordStoredCosts(rows: readonly UsageRow[]): void {
+    for (const row of rows) {
+      if (row.costUsd !== null && row.costUsd > 0) this.#table.series(row.provider, row.upstreamModel ?? row.requestedModel).cost().inc(row.costUsd);
     }
   }
 

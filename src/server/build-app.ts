@@ -125,5 +125,5 @@ async function recordRejectedRequest(request: FastifyRequest, error: GatewayErro
   context.errorCode = error.reason ?? error.code;
   const row = toUsageRow(context, performance.now());
   services.usageWriter.enqueue(row);
-  services.metrics.recordCall(row, 0, undefined);
+  services.metrics.recordCall(row, undefined);
 }

@@ -85,6 +85,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await keyView.reload();
   }
 
+  // Before the writer, which hands it stored rows' costs; it reads the writer's queue only at scrape time.
+  const metrics = new GatewayMetrics({
+    readUsageQueue: () => {
+      const { queuedRows, droppedRows } = usageWriter.backlog;
+      return { queuedRows, droppedRows };
+    },
+    now: options.clock,
+  });
   const usageSink = new WorkerUsageSink({
     store: storeLocation,
     queryTimeoutMs: storeQueryTimeoutMs,
@@ -101,13 +109,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     maxQueuedRows: config.usage.maxQueuedRows,
     spool: usageSpool,
     health: storeHealth,
+    onRowsStored: (rows) => metrics.recordStoredCosts(rows),
   });
   const upstream = new UpstreamClient(config.upstream);
 
   const sharedState = createSharedState(config, store, logger, options.clock);
   const pricer = new Pricer(config.pricing);
   const aliases = new Map(Object.entries(config.aliases));
-  const metrics = new GatewayMetrics({ usage: usageWriter, now: options.clock });
   const router = await createRouter({
     config,
     registry,

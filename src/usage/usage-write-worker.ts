@@ -25,8 +25,12 @@ export interface UsageWorkerRequest {
   rows: UsageRow[];
 }
 
-/** A failure says what kind it was, so the writer knows whether to wait for the store or drop a bad row. */
-export type UsageWorkerReply = { id: number; ok: true } | { id: number; ok: false; message: string; kind: StoreErrorKind };
+/**
+ * A success carries each row's price (in batch order) back to the request thread, which reads it for the
+ * metrics' cost counter without pricing anything itself. A failure says what kind it was, so the writer
+ * knows whether to wait for the store or drop a bad row.
+ */
+export type UsageWorkerReply = { id: number; ok: true; costsUsd: Array<number | null> } | { id: number; ok: false; message: string; kind: StoreErrorKind };
 
 const data = workerData as UsageWorkerData;
 const pricer = new Pricer(data.pricing);
@@ -50,7 +54,7 @@ parentPort?.on('message', (request: UsageWorkerRequest) => {
         if (row.costUsd === null) row.costUsd = priceUsageRow(pricer, pricingProviderIds, row);
       }
       await (await store()).recordUsage(request.rows);
-      parentPort?.postMessage({ id: request.id, ok: true } satisfies UsageWorkerReply);
+      parentPort?.postMessage({ id: request.id, ok: true, costsUsd: request.rows.map((row) => row.costUsd) } satisfies UsageWorkerReply);
     } catch (error) {
       parentPort?.postMessage({ id: request.id, ok: false, message: String(error), kind: storeErrorKind(error) } satisfies UsageWorkerReply);
     }

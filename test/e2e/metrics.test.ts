@@ -64,6 +64,8 @@ describe('values after known traffic', () => {
     await limited.chat.completions.create({ model: 'gpt-4o', messages: hello });
     await expect(limited.chat.completions.create({ model: 'gpt-4o', messages: hello })).rejects.toMatchObject({ status: 429 });
 
+    // Cost is counted once the usage writer's thread has priced and stored the rows: flush them first.
+    const rows = (await harness.usageRows()).filter((row) => row.provider === 'openai' && row.upstreamModel === 'gpt-4o-mini');
     const { text, samples: scraped } = await samples();
     const requests = (labels: Record<string, string>) => sampleValue(scraped, 'sluice_requests_total', labels);
     const chat = { provider: 'openai', model: 'gpt-4o-mini', dialect: 'openai-chat' };
@@ -81,7 +83,6 @@ describe('values after known traffic', () => {
     // Five calls went upstream (the hit did not), each in one attempt.
     expect(sampleValue(scraped, 'sluice_upstream_attempts_total', { provider: 'openai', model: 'gpt-4o-mini', result: 'ok' })).toBe(5);
 
-    const rows = (await harness.usageRows()).filter((row) => row.provider === 'openai' && row.upstreamModel === 'gpt-4o-mini');
     expect(rows).toHaveLength(6);
     const total = (field: 'inputTokens' | 'outputTokens' | 'costUsd') => rows.reduce((sum, row) => sum + (row[field] ?? 0), 0);
     expect(total('inputTokens')).toBeGreaterThan(0);

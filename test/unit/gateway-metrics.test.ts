@@ -13,9 +13,9 @@ const world = () =>
     groups: { fast: { policy: 'failover', targets: [{ model: 'openai:gpt-4o-mini' }, { model: 'anthropic:team-finetune' }] } },
   });
 
-function gatewayMetrics(usage = { queuedRows: 0, backlog: { droppedRows: 0 } }, now?: () => number): GatewayMetrics {
+function gatewayMetrics(usage = { queuedRows: 0, droppedRows: 0 }): GatewayMetrics {
   const { registry, aliases, groups } = world();
-  const metrics = new GatewayMetrics({ usage, now });
+  const metrics = new GatewayMetrics({ readUsageQueue: () => usage });
   metrics.rebuildKnownModels({ registry, aliases, groups });
   return metrics;
 }
@@ -43,13 +43,13 @@ describe('known models', () => {
 describe('labels are bounded', () => {
   it('a known provider and model keep their names; anything else is `other`, nothing resolved is `none`', async () => {
     const metrics = gatewayMetrics();
-    metrics.recordCall(syntheticUsageRow(), 0, undefined);
-    metrics.recordCall(syntheticUsageRow({ upstreamModel: 'gpt-made-up-7', requestedModel: 'gpt-made-up-7', attemptTrail: [] }), 0, undefined);
-    metrics.recordCall(syntheticUsageRow({ provider: 'some-provider', upstreamModel: 'x', attemptTrail: [] }), 0, undefined);
+    metrics.recordCall(syntheticUsageRow(), undefined);
+    metrics.recordCall(syntheticUsageRow({ upstreamModel: 'gpt-made-up-7', requestedModel: 'gpt-made-up-7', attemptTrail: [] }), undefined);
+    metrics.recordCall(syntheticUsageRow({ provider: 'some-provider', upstreamModel: 'x', attemptTrail: [] }), undefined);
     const refused = { provider: null, upstreamModel: null, statusCode: 404, outcome: 'error' as const, attemptTrail: [] };
-    metrics.recordCall(syntheticUsageRow({ ...refused, requestedModel: 'no-such-model' }), 0, undefined);
-    metrics.recordCall(syntheticUsageRow({ ...refused, requestedModel: 'speedy' }), 0, undefined);
-    metrics.recordCall(syntheticUsageRow({ ...refused, requestedModel: null, statusCode: 401 }), 0, undefined);
+    metrics.recordCall(syntheticUsageRow({ ...refused, requestedModel: 'no-such-model' }), undefined);
+    metrics.recordCall(syntheticUsageRow({ ...refused, requestedModel: 'speedy' }), undefined);
+    metrics.recordCall(syntheticUsageRow({ ...refused, requestedModel: null, statusCode: 401 }), undefined);
     const samples = await scrape(metrics);
     const requests = (provider: string, model: string, statusClass: string) => sampleValue(samples, 'sluice_requests_total', { provider, model, status_class: statusClass });
     expect(requests('openai', 'gpt-4o-mini', '2xx')).toBe(1);
@@ -67,7 +67,7 @@ describe('labels are bounded', () => {
     const call = (index: number) => {
       const name = `made-up-${index}`;
       const attempt = syntheticAttempt({ provider: index % 2 ? 'openai' : name, model: name, target: `x:${name}` });
-      metrics.recordCall(syntheticUsageRow({ provider: index % 2 ? 'openai' : name, upstreamModel: name, requestedModel: name, attemptTrail: [attempt] }), 0.001, 'miss');
+      metrics.recordCall(syntheticUsageRow({ provider: index % 2 ? 'openai' : name, upstreamModel: name, requestedModel: name, attemptTrail: [attempt] }), 'miss');
     };
     for (let index = 0; index < 10; index++) call(index);
     const early = await seriesCount();
@@ -78,14 +78,13 @@ describe('labels are bounded', () => {
 });
 
 describe('recording a call', () => {
-  it('counts tokens by type (zero amounts add no series), cost, cache results, duration and time to first byte', async () => {
+  it('counts tokens by type (zero amounts add no series), cache results, duration and time to first byte', async () => {
     const metrics = gatewayMetrics();
-    metrics.recordCall(syntheticUsageRow({ inputTokens: 100, outputTokens: 20, cacheReadTokens: 60, reasoningTokens: 5 }), 0.25, 'miss');
-    metrics.recordCall(syntheticUsageRow({ inputTokens: 50, outputTokens: 10, latencyMs: 2_000, timeToFirstByteMs: null }), 0.5, 'hit');
+    metrics.recordCall(syntheticUsageRow({ inputTokens: 100, outputTokens: 20, cacheReadTokens: 60, reasoningTokens: 5 }), 'miss');
+    metrics.recordCall(syntheticUsageRow({ inputTokens: 50, outputTokens: 10, latencyMs: 2_000, timeToFirstByteMs: null }), 'hit');
     const samples = await scrape(metrics);
     const tokens = (type: string) => sampleValue(samples, 'sluice_tokens_total', { provider: 'openai', model: 'gpt-4o-mini', type });
     expect([tokens('input'), tokens('output'), tokens('cache_read'), tokens('cache_write'), tokens('reasoning')]).toEqual([150, 30, 60, undefined, 5]);
-    expect(sampleValue(samples, 'sluice_cost_usd_total', { provider: 'openai', model: 'gpt-4o-mini' })).toBe(0.75);
     expect(sampleValue(samples, 'sluice_cache_requests_total', { result: 'hit' })).toBe(1);
     expect(sampleValue(samples, 'sluice_cache_requests_total', { result: 'miss' })).toBe(1);
     const chat = { provider: 'openai', model: 'gpt-4o-mini', dialect: 'openai-chat' };
@@ -95,6 +94,19 @@ describe('recording a call', () => {
     expect(sampleValue(samples, 'sluice_time_to_first_byte_seconds_count', chat)).toBe(1);
   });
 
+  it('adds the cost of rows the usage writer stored and priced, by their bounded labels', async () => {
+    const metrics = gatewayMetrics();
+    metrics.recordStoredCosts([
+      syntheticUsageRow({ costUsd: 0.25 }),
+      syntheticUsageRow({ costUsd: 0.5 }),
+      syntheticUsageRow({ costUsd: null }),
+      syntheticUsageRow({ upstreamModel: 'gpt-made-up', costUsd: 0.125 }),
+    ]);
+    const samples = await scrape(metrics);
+    expect(sampleValue(samples, 'sluice_cost_usd_total', { provider: 'openai', model: 'gpt-4o-mini' })).toBe(0.75);
+    expect(sampleValue(samples, 'sluice_cost_usd_total', { provider: 'openai', model: 'other' })).toBe(0.125);
+  });
+
   it('counts each attempt by its target and result', async () => {
     const metrics = gatewayMetrics();
     const trail = [
@@ -102,7 +114,7 @@ describe('recording a call', () => {
       syntheticAttempt({ statusCode: null, errorCode: 'upstream_timeout', timeToFirstByteMs: null }),
       syntheticAttempt({ provider: 'anthropic', model: 'team-finetune', target: 'anthropic:team-finetune' }),
     ];
-    metrics.recordCall(syntheticUsageRow({ provider: 'anthropic', upstreamModel: 'team-finetune', attemptTrail: trail }), 0, undefined);
+    metrics.recordCall(syntheticUsageRow({ provider: 'anthropic', upstreamModel: 'team-finetune', attemptTrail: trail }), undefined);
     const samples = await scrape(metrics);
     const attempts = (provider: string, model: string, result: string) => sampleValue(samples, 'sluice_upstream_attempts_total', { provider, model, result });
     expect(attempts('openai', 'gpt-4o-mini', 'error')).toBe(1);
@@ -157,15 +169,15 @@ describe('refusals, cooldowns and the usage queue', () => {
   });
 
   it('reads the usage queue and the dropped rows from the writer at scrape time', async () => {
-    const usage = { queuedRows: 7, backlog: { droppedRows: 0 } };
+    const usage = { queuedRows: 7, droppedRows: 0 };
     const metrics = gatewayMetrics(usage);
     expect(sampleValue(await scrape(metrics), 'sluice_usage_rows_queued')).toBe(7);
     usage.queuedRows = 0;
-    usage.backlog.droppedRows = 3;
+    usage.droppedRows = 3;
     let samples = await scrape(metrics);
     expect(sampleValue(samples, 'sluice_usage_rows_queued')).toBe(0);
     expect(sampleValue(samples, 'sluice_usage_rows_dropped_total')).toBe(3);
-    usage.backlog.droppedRows = 5;
+    usage.droppedRows = 5;
     samples = await scrape(metrics);
     expect(sampleValue(samples, 'sluice_usage_rows_dropped_total')).toBe(5);
   });
@@ -173,7 +185,7 @@ describe('refusals, cooldowns and the usage queue', () => {
   it('keeps each gateway\'s numbers in its own registry', async () => {
     const first = gatewayMetrics();
     const second = gatewayMetrics();
-    first.recordCall(syntheticUsageRow(), 0, undefined);
+    first.recordCall(syntheticUsageRow(), undefined);
     expect(sampleValue(await scrape(first), 'sluice_requests_total', { model: 'gpt-4o-mini' })).toBe(1);
     expect(sampleValue(await scrape(second), 'sluice_requests_total', { model: 'gpt-4o-mini' })).toBeUndefined();
   });

@@ -17,14 +17,12 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
   estimateUncountedInput(call);
   const row = toUsageRow(call, performance.now());
   services.usageWriter.enqueue(row);
-  // Priced here once for both the metrics and the budget (the usage writer prices the stored row itself, off this thread).
-  const costUsd = costOf(call);
-  services.metrics.recordCall(row, costUsd, cacheResultOf(call));
+  services.metrics.recordCall(row, cacheResultOf(call));
   if (!call.admission) return;
   await call.admission
     .finish({
       tokens: call.usage.inputTokens + call.usage.outputTokens,
-      costUsd: call.admission.holdsBudget ? costUsd : 0,
+      costUsd: call.admission.holdsBudget ? costOf(call) : 0,
     })
     .catch((error: unknown) => services.logger.error({ err: error, requestId: call.id }, 'settling limits and budgets failed'));
 }
