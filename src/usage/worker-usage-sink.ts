@@ -37,12 +37,16 @@ export class WorkerUsageSink implements UsageSink {
     return new Promise((resolve, reject) => {
       thread.pending.set(id, {
         resolve: (costsUsd) => {
-          // The thread priced its copies of the rows; these are the request thread's own.
-          costsUsd.forEach((costUsd, index) => {
-            const row = rows[index];
-            if (row && row.costUsd === null) row.costUsd = costUsd;
-          });
-          resolve();
+          // The thread priced its copies of the rows; these are the request thread's own. The batch is
+          // stored whatever happens here, so it resolves in any case.
+          try {
+            costsUsd?.forEach((costUsd, index) => {
+              const row = rows[index];
+              if (row && row.costUsd === null) row.costUsd = costUsd;
+            });
+          } finally {
+            resolve();
+          }
         },
         reject,
       });
@@ -79,7 +83,7 @@ export class WorkerUsageSink implements UsageSink {
 interface WriterThread {
   worker: Worker;
   /** Batches sent to this thread and not yet answered. */
-  pending: Map<number, { resolve: (costsUsd: Array<number | null>) => void; reject: (error: Error) => void }>;
+  pending: Map<number, { resolve: (costsUsd: Array<number | null> | undefined) => void; reject: (error: Error) => void }>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../../errors/gateway-error.js';
-import { admit, limitSubjects } from '../../../policy/admission.js';
+import { admit, limitSubjects, type Admission } from '../../../policy/admission.js';
 import type { ModelCall } from '../model-call.js';
 
 /**
@@ -25,7 +25,7 @@ export async function admitCall(call: ModelCall): Promise<void> {
   }
 }
 
-function admitOrRefuse(call: ModelCall) {
+function admitOrRefuse(call: ModelCall): Promise<Admission> {
   const { services } = call;
   return admit({
     subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
