@@ -14,6 +14,7 @@ import { connectBenchRedis } from './bench-redis.js';
 import { governanceTargets, redisCommandsPhase } from './governance.js';
 import { admissionCost } from './admission-cost.js';
 import { routePickCost } from './route-pick.js';
+import { metricsCost } from './metrics-cost.js';
 
 /**
  * `npm run bench`: the fake upstream, a bare undici proxy and Sluice, each in its own process, measured
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const redisCommands = redis ? await redisCommandsPhase(redis.redis, governance.onRedis) : undefined;
   const admission = await admissionCost();
   const routePick = await routePickCost();
+  const metrics = await metricsCost();
   redis?.redis.disconnect();
 
   const afterLoadMemory = readMemories(processes);
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     redisCommands,
     admission,
     routePick,
+    metrics,
   };
   const report = renderReport(results);
   writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), report);

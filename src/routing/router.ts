@@ -35,7 +35,7 @@ import type { Logger } from '../server/logger.js';
 import type { Pricer } from '../usage/pricing.js';
 import { buildRouteGroups } from './build-route-groups.js';
 import { classifyAttemptFailure, type AttemptClassification, type AttemptFailure } from './classify-attempt-failure.js';
-import type { Cooldowns, ProbeClaim } from './cooldowns.js';
+import type { CooldownStatus, Cooldowns, ProbeClaim } from './cooldowns.js';
 import { eligibleTargets, noEligibleTargetError, type TargetExclusion } from './eligible-targets.js';
 import { MemoryCooldowns } from './memory-cooldowns.js';
 import { createPolicy, createPolicyServiceDispatcher } from './policies/create-policy.js';
@@ -102,6 +102,12 @@ export interface RouterOptions {
   logger: Pick<Logger, 'warn'>;
   /** How long an upstream may take to answer: bounds a probe's lease when a group sets no TTFT deadline. */
   upstreamTimeoutMs: number;
+  /**
+   * Told a group target's status whenever routing learns it: after each cooldown write of this instance,
+   * and when planning reads a target that is not available (on Redis, one another instance cooled). For
+   * the `sluice_target_cooldown` gauge; called with unchanged statuses too, so it must be cheap.
+   */
+  onCooldownStatus?: (targetId: string, status: CooldownStatus) => void;
   onClose?: () => Promise<void>;
 }
 
@@ -115,6 +121,7 @@ export class Router {
   readonly #logger: Pick<Logger, 'warn'>;
   readonly #upstreamTimeoutMs: number;
   readonly #onClose: (() => Promise<void>) | undefined;
+  readonly #onCooldownStatus: ((targetId: string, status: CooldownStatus) => void) | undefined;
   /** Every group target of a provider, to cool them all when the provider's key is refused. */
   readonly #targetsByProvider = new Map<string, Array<{ target: RouteTarget; group: ResolvedGroup }>>();
 
@@ -128,6 +135,7 @@ export class Router {
     this.#logger = options.logger;
     this.#upstreamTimeoutMs = options.upstreamTimeoutMs;
     this.#onClose = options.onClose;
+    this.#onCooldownStatus = options.onCooldownStatus;
     for (const group of options.groups.values()) {
       for (const target of group.targets) {
         const list = this.#targetsByProvider.get(target.provider.name) ?? [];
@@ -177,6 +185,7 @@ export class Router {
       usable = [];
       for (const target of eligible) {
         const status = this.#cooldowns.status(target.id);
+        this.#onCooldownStatus?.(target.id, status);
         if (status === 'available') usable.push(target);
         else if (status === 'half-open' && !halfOpen) halfOpen = target;
         else cooling.push(target);
@@ -215,10 +224,28 @@ export class Router {
     return classification;
   }
 
+  /** Where a target stands now (the cooldowns' synchronous read), for the health report. */
+  cooldownStatus(targetId: string): CooldownStatus {
+    return this.#cooldowns.status(targetId);
+  }
+
   /** Feeds an attempt's outcome to the latency estimates and the cooldowns. Never rejects. */
   async reportAttempt(plan: RoutePlan, target: RouteTarget, outcome: AttemptOutcome): Promise<void> {
     const { group } = plan;
     if (!group) return;
+    try {
+      await this.#applyAttempt(plan, group, target, outcome);
+    } catch (error) {
+      this.#logger.warn({ err: error, target: target.id }, 'recording a routing outcome failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const policy of new Set(this.#policies.values())) await policy.close?.();
+    await this.#onClose?.();
+  }
+
+  async #applyAttempt(plan: RoutePlan, group: ResolvedGroup, target: RouteTarget, outcome: AttemptOutcome): Promise<void> {
     try {
       switch (outcome.kind) {
         case 'success':
@@ -237,14 +264,15 @@ export class Router {
           return _exhaustive;
         }
       }
-    } catch (error) {
-      this.#logger.warn({ err: error, target: target.id }, 'recording a routing outcome failed');
+    } finally {
+      // Whatever was written (a bad credential cools every target of the provider), the gauge follows.
+      const announce = this.#onCooldownStatus;
+      if (announce && outcome.kind === 'failure' && outcome.classification.coolDown === 'bad-credential') {
+        for (const entry of this.#targetsByProvider.get(target.provider.name) ?? []) announce(entry.target.id, this.#cooldowns.status(entry.target.id));
+      } else if (announce) {
+        announce(target.id, this.#cooldowns.status(target.id));
+      }
     }
-  }
-
-  async close(): Promise<void> {
-    for (const policy of new Set(this.#policies.values())) await policy.close?.();
-    await this.#onClose?.();
   }
 
   async #reportFailure(plan: RoutePlan, group: ResolvedGroup, target: RouteTarget, outcome: Extract<AttemptOutcome, { kind: 'failure' }>): Promise<void> {
@@ -332,6 +360,7 @@ export interface CreateRouterOptions {
   /** Latency estimates to keep (a config reload passes the running router's); new ones otherwise. */
   stats?: TargetStats;
   now?: () => number;
+  onCooldownStatus?: (targetId: string, status: CooldownStatus) => void;
 }
 
 /**
@@ -363,6 +392,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
     stats: options.stats ?? new TargetStats(options.now ? { now: options.now } : {}),
     logger,
     upstreamTimeoutMs: config.upstream.timeoutMs,
+    onCooldownStatus: options.onCooldownStatus,
     onClose: async () => {
       await dispatcher?.close();
     },

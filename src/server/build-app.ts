@@ -19,6 +19,8 @@ import { renderGatewayError } from './proxy/write-gateway-error.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerHealthTargetsRoute } from './routes/health-targets-route.js';
+import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelRoutes } from './routes/model-routes.js';
 import { registerProxyRoutes } from './routes/proxy-routes.js';
 import { registerUsageRoute } from './routes/usage-route.js';
@@ -78,6 +80,8 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
   registerCountTokensRoute(app, holder);
   registerUsageRoute(app, holder);
   registerAdminRoutes(app, holder, { reload: options.reload });
+  registerMetricsRoute(app, holder.current);
+  registerHealthTargetsRoute(app, holder.current);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
@@ -131,5 +135,7 @@ async function recordRejectedRequest(request: FastifyRequest, error: GatewayErro
   context.statusCode = error.status;
   context.outcome = 'error';
   context.errorCode = error.reason ?? error.code;
-  services.usageWriter.enqueue(toUsageRow(context, performance.now(), services.pricingEpoch));
+  const row = toUsageRow(context, performance.now(), services.pricingEpoch);
+  services.usageWriter.enqueue(row);
+  services.metrics.recordCall(row, undefined);
 }

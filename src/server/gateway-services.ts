@@ -17,6 +17,7 @@ import type { UsageWriter } from '../usage/usage-writer.js';
 import type { Router } from '../routing/router.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { CorsPolicy } from './cors-policy.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -58,6 +59,8 @@ export interface GatewayServices {
   tracing: Tracing | null;
   /** Browser origins allowed (`cors.origins`). */
   cors: CorsPolicy;
+  /** Prometheus metrics and the per-target health windows of this instance (`/metrics`, `/admin/health/targets`). */
+  metrics: GatewayMetrics;
   /** The clock of rate-limit windows, budget periods and retry-after (Date.now; tests pass one they move). */
   clock: () => number;
   /** False once shutdown has begun, so /readyz turns the load balancer away. */

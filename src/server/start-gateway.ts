@@ -18,6 +18,7 @@ import { UpstreamClient } from '../upstream/upstream-client.js';
 import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';
 import { createRouter } from '../routing/router.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
 import { sluiceApiVersions, type ApiVersionRegistry } from './api-version/api-versions.js';
 import { buildApp } from './build-app.js';
@@ -118,6 +119,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   // Unique to this run's price lists (see GatewayServices.pricingEpoch).
   const pricingEpoch = Date.now();
+  // Before the writer, which hands it stored rows' costs; it reads the writer's queue only at scrape time.
+  const metrics = new GatewayMetrics({
+    readUsageQueue: () => {
+      const { queuedRows, droppedRows } = usageWriter.backlog;
+      return { queuedRows, droppedRows };
+    },
+    now: options.clock,
+  });
   const usageSink = new WorkerUsageSink({
     store: storeLocation,
     queryTimeoutMs: storeQueryTimeoutMs,
@@ -135,6 +144,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     maxQueuedRows: config.usage.maxQueuedRows,
     spool: usageSpool,
     health: storeHealth,
+    onRowsStored: (rows) => metrics.recordStoredCosts(rows),
   });
   const upstream = new UpstreamClient(config.upstream);
   const tracing = await startTracing(config.telemetry, env, logger);
@@ -142,8 +152,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const sharedState = createSharedState(config, store, logger, options.clock);
   const pricer = new Pricer(config.pricing);
   const aliases = new Map(Object.entries(config.aliases));
-  const router = await createRouter({ config, registry, aliases, pricer, logger, cooldowns: sharedState.cooldowns });
+  const router = await createRouter({
+    config,
+    registry,
+    aliases,
+    pricer,
+    logger,
+    cooldowns: sharedState.cooldowns,
+    onCooldownStatus: (targetId, status) => metrics.setTargetCooldown(targetId, status),
+  });
   if (router.groups.size > 0) sharedState.enableCooldowns();
+  // Once the registry is final and the groups resolved; a config reload calls it again with the new ones.
+  metrics.rebuildKnownModels({ registry, aliases, groups: router.groups });
   let ready = true;
   const initialServices: GatewayServices = {
     logger,
@@ -168,6 +188,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     usageWriter,
     tracing,
     cors: corsPolicyFor(config.cors.origins),
+    metrics,
     clock: options.clock ?? Date.now,
     isReady: () => ready,
   };

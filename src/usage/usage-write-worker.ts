@@ -42,8 +42,12 @@ interface PriceList {
 /** Price lists kept for rows of calls still under way at a reload; a row with an older one gets the newest. */
 const keptPriceLists = 8;
 
-/** A failure says what kind it was, so the writer knows whether to wait for the store or drop a bad row. */
-export type UsageWorkerReply = { id: number; ok: true } | { id: number; ok: false; message: string; kind: StoreErrorKind };
+/**
+ * A success carries each row's price (in batch order) back to the request thread, which reads it for the
+ * metrics' cost counter without pricing anything itself. A failure says what kind it was, so the writer
+ * knows whether to wait for the store or drop a bad row.
+ */
+export type UsageWorkerReply = { id: number; ok: true; costsUsd: Array<number | null> } | { id: number; ok: false; message: string; kind: StoreErrorKind };
 
 const data = workerData as UsageWorkerData;
 const priceLists = new Map<number, PriceList>();
@@ -80,7 +84,7 @@ parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing) => 
         priceUsageRow(list.pricer, list.pricingProviderIds, row);
       }
       await (await store()).recordUsage(request.rows);
-      parentPort?.postMessage({ id: request.id, ok: true } satisfies UsageWorkerReply);
+      parentPort?.postMessage({ id: request.id, ok: true, costsUsd: request.rows.map((row) => row.costUsd) } satisfies UsageWorkerReply);
     } catch (error) {
       parentPort?.postMessage({ id: request.id, ok: false, message: String(error), kind: storeErrorKind(error) } satisfies UsageWorkerReply);
     }

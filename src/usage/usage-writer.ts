@@ -18,6 +18,8 @@ export interface UsageWriterOptions {
   spool?: UsageSpool;
   /** Told whether usage writes reach the store, for /readyz. */
   health?: StoreHealth;
+  /** Rows the store has taken (queued, or replayed from the spool), priced when the sink prices: the metrics' cost counter. */
+  onRowsStored?: (rows: readonly UsageRow[]) => void;
 }
 
 export interface UsageBacklog {
@@ -173,7 +175,9 @@ export class UsageWriter {
       const middle = Math.ceil(rows.length / 2);
       await this.#deliver(rows.slice(0, middle));
       await this.#deliver(rows.slice(middle));
+      return;
     }
+    this.#options.onRowsStored?.(rows);
   }
 
   /**

@@ -5,7 +5,10 @@ import type { UsageRow } from './usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
 import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerReply } from './usage-write-worker.js';
 
-/** Where a batch of usage rows goes: a store, or a worker thread that prices and stores them. */
+/**
+ * Where a batch of usage rows goes: a store, or a worker thread that prices and stores them. A sink that
+ * prices fills in `costUsd` on the rows it was given once they are stored.
+ */
 export interface UsageSink {
   recordUsage(rows: readonly UsageRow[]): Promise<void>;
 }
@@ -32,7 +35,21 @@ export class WorkerUsageSink implements UsageSink {
     const thread = (this.#thread ??= this.#spawn());
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
+      thread.pending.set(id, {
+        resolve: (costsUsd) => {
+          // The thread priced its copies of the rows; these are the request thread's own. The batch is
+          // stored whatever happens here, so it resolves in any case.
+          try {
+            costsUsd?.forEach((costUsd, index) => {
+              const row = rows[index];
+              if (row && row.costUsd === null) row.costUsd = costUsd;
+            });
+          } finally {
+            resolve();
+          }
+        },
+        reject,
+      });
       thread.worker.postMessage({ id, rows });
     });
   }
@@ -63,7 +80,7 @@ export class WorkerUsageSink implements UsageSink {
     thread.worker.on('message', (reply: UsageWorkerReply) => {
       const waiting = thread.pending.get(reply.id);
       thread.pending.delete(reply.id);
-      if (reply.ok) waiting?.resolve();
+      if (reply.ok) waiting?.resolve(reply.costsUsd);
       else if (reply.kind === 'rejected') waiting?.reject(new UsageRowsRejectedError(reply.message));
       else waiting?.reject(new Error(`usage write failed: ${reply.message}`));
     });
@@ -76,7 +93,7 @@ export class WorkerUsageSink implements UsageSink {
 interface WriterThread {
   worker: Worker;
   /** Batches sent to this thread and not yet answered. */
-  pending: Map<number, { resolve: () => void; reject: (error: Error) => void }>;
+  pending: Map<number, { resolve: (costsUsd: Array<number | null> | undefined) => void; reject: (error: Error) => void }>;
 }
 
 /**

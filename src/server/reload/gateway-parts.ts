@@ -76,6 +76,7 @@ export const gatewayParts: readonly ReloadablePart[] = [
         logger: gateway.logger,
         cooldowns: gateway.cooldowns,
         stats: previous.router.stats,
+        onCooldownStatus: (targetId, status) => previous.metrics.setTargetCooldown(targetId, status),
       });
       next.router = router;
       const replaced = previous.router;
@@ -87,6 +88,15 @@ export const gatewayParts: readonly ReloadablePart[] = [
         discard: () => router.close(),
       };
     },
+  },
+  {
+    // Prometheus labels name only models Sluice knows: those of the providers, aliases and groups in force.
+    name: 'metrics',
+    fields: [],
+    dependsOn: ['providers', 'aliases', 'groups'],
+    build: ({ next }) => ({
+      commit: () => next.metrics.rebuildKnownModels({ registry: next.registry, aliases: next.aliases, groups: next.router.groups }),
+    }),
   },
   {
     name: 'limits',

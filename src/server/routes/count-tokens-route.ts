@@ -72,6 +72,8 @@ async function countTokens(
     if (call.signal.aborted) return;
     const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
     if (!(error instanceof GatewayError)) services.logger.error({ err: error, requestId: request.id }, 'count_tokens failed');
+    // Counting is limited like a call: a refusal by admission counts in sluice_rate_limited_total (other reasons are ignored there).
+    services.metrics.recordRateLimited(gatewayError.reason);
     writeGatewayError(response, anthropic, gatewayError, request.id, answerHeadersOf(call));
   } finally {
     await call.admission?.finish({ tokens: 0, costUsd: 0 }).catch(() => undefined);

@@ -1,4 +1,5 @@
-import { admit, limitSubjects } from '../../../policy/admission.js';
+import { GatewayError } from '../../../errors/gateway-error.js';
+import { admit, limitSubjects, type Admission } from '../../../policy/admission.js';
 import type { ModelCall } from '../model-call.js';
 
 /**
@@ -15,7 +16,18 @@ const defaultReservedOutputTokens = 4096;
  */
 export async function admitCall(call: ModelCall): Promise<void> {
   const { services } = call;
-  call.admission = await admit({
+  try {
+    call.admission = await admitOrRefuse(call);
+  } catch (error) {
+    // sluice_rate_limited_total: the refusal's reason names the scope and the limit.
+    if (error instanceof GatewayError) services.metrics.recordRateLimited(error.reason);
+    throw error;
+  }
+}
+
+function admitOrRefuse(call: ModelCall): Promise<Admission> {
+  const { services } = call;
+  return admit({
     subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
     counters: services.limitCounters,
     now: services.clock,

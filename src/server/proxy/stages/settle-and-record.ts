@@ -1,10 +1,11 @@
+import type { CacheResult } from '../../../metrics/gateway-metrics.js';
 import type { ModelCall } from '../model-call.js';
 import { estimateUncountedInput, toUsageRow } from '../request-context.js';
 
 /**
  * The last stage, whatever happened before: the usage row is queued first (nothing after it may keep a
- * call from being recorded), then the limits and budgets the call holds are settled to what it really
- * used and cost, and its concurrency slots given back.
+ * call from being recorded) and counted in the metrics, then the limits and budgets the call holds are
+ * settled to what it really used and cost, and its concurrency slots given back.
  */
 export async function settleAndRecord(call: ModelCall): Promise<void> {
   const { services } = call;
@@ -14,7 +15,9 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
     void services.router.reportAttempt(call.routePlan!, probe, { kind: 'abandoned' });
   }
   estimateUncountedInput(call);
-  services.usageWriter.enqueue(toUsageRow(call, performance.now(), services.pricingEpoch));
+  const row = toUsageRow(call, performance.now(), services.pricingEpoch);
+  services.usageWriter.enqueue(row);
+  services.metrics.recordCall(row, cacheResultOf(call));
   call.trace?.end(call);
   if (!call.admission) return;
   await call.admission
@@ -23,6 +26,12 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
       costUsd: call.admission.holdsBudget ? costOf(call) : 0,
     })
     .catch((error: unknown) => services.logger.error({ err: error, requestId: call.id }, 'settling limits and budgets failed'));
+}
+
+/** Only calls that looked the cache up count: `refresh` skips the lookup, and calls refused earlier never reach it. */
+function cacheResultOf(call: ModelCall): CacheResult {
+  if (call.cached) return 'hit';
+  return call.cache?.mode === 'use' ? 'miss' : undefined;
 }
 
 /** The real cost of a finished call, for settling its budget reservation and for the cache's "saved". */
