@@ -116,6 +116,12 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
   UPDATE gateway_keys SET role = 'admin' WHERE is_admin = 1;
   `,
+  // Where each row's price came from (catalogue and version, or config) and the rates applied.
+  `
+  ${columnsNamed(usageColumns, ['price_source', 'price_rates'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  `,
   // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
   // only for the days they are kept), and the request log's keyset index, which also serves what the
   // plain created_at index did.
