@@ -65,7 +65,7 @@ const _everyDimensionDescribed: [Exclude<keyof RollupDimensions, (typeof rollupD
  */
 export const latencyBucketBoundsMs: readonly number[] = [50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 8_000, 13_000, 20_000, 40_000, Infinity];
 
-const histogramColumnNames = (prefix: string) => latencyBucketBoundsMs.map((_bound, index) => `${prefix}_${String(index).padStart(2, '0')}`);
+const histogramColumnNames = (prefix: string) => latencyBucketBoundsMs.map((_bound, index) => `${prefix}${String(index).padStart(2, '0')}`);
 export const latencyHistogramColumns: readonly string[] = histogramColumnNames('latency_h');
 export const ttfbHistogramColumns: readonly string[] = histogramColumnNames('ttfb_h');
 
