@@ -122,7 +122,9 @@ function percentile(values: readonly number[], quantile: number): number {
 }
 
 async function main(): Promise<void> {
-  const directory = await mkdtemp(join(tmpdir(), 'sluice-bench-analytics-'));
+  // BENCH_ANALYTICS_DIR keeps the two files (in that directory) for a closer look.
+  const kept = process.env.BENCH_ANALYTICS_DIR;
+  const directory = kept ?? (await mkdtemp(join(tmpdir(), 'sluice-bench-analytics-')));
   try {
     const dataDir = join(directory, 'gateway');
     const withRollups = new SqliteStore(join(dataDir, 'sluice.db'));
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
     await gateway.close();
     writeSection({ writer, results });
   } finally {
-    await rm(directory, { recursive: true, force: true });
+    if (!kept) await rm(directory, { recursive: true, force: true });
   }
 }
 
