@@ -9,7 +9,7 @@ import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type Analyt
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-batch.js';
-import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupBucketMs, rollupTables, type RollupTable } from '../rollup-columns.js';
+import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
   KeyChanges,
