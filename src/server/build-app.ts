@@ -17,6 +17,7 @@ import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
 import { renderGatewayError } from './proxy/write-gateway-error.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
+import { registerAnalyticsRoutes } from './routes/analytics-routes.js';
 import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerHealthTargetsRoute } from './routes/health-targets-route.js';
@@ -82,6 +83,7 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
   registerAdminRoutes(app, holder, { reload: options.reload });
   registerMetricsRoute(app, holder.current);
   registerHealthTargetsRoute(app, holder.current);
+  registerAnalyticsRoutes(app, holder);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);

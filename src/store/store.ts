@@ -1,4 +1,5 @@
 import type { KeyRole } from '../keys/key-role.js';
+import type { AnalyticsStore } from './analytics-store.js';
 import type { AttemptRecord } from '../usage/attempt-record.js';
 import type { UsageRow } from '../usage/usage-row.js';
 
@@ -135,6 +136,6 @@ export interface UsageStore {
 }
 
 /** Everything Sluice persists. One implementation per database. */
-export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore {
+export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore {
   close(): Promise<void>;
 }

@@ -1,9 +1,15 @@
 import type { KeyRole } from '../../keys/key-role.js';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
+import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
+import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
+import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
+import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
   KeyChanges,
   KeyRecord,
@@ -21,7 +27,7 @@ import type {
 import type { Logger } from '../../server/logger.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
-import { postgresMigrations } from './migrations.js';
+import { postgresMigrations, postgresRollupSyntax } from './migrations.js';
 import { fromPostgresValue, postgresType, toPostgresValue } from './postgres-columns.js';
 
 // BIGINT columns hold epoch milliseconds and token counts, all far below 2^53: read them as numbers.
@@ -56,11 +62,77 @@ const attemptColumnNames = ['usage_id', 'attempt_index', ...attemptColumns.map((
 const attemptArrays = ['text', 'integer', ...attemptColumns.map((column) => postgresType(column.kind))]
   .map((type, index) => `$${usageColumns.length + index + 1}::${type}[]`)
   .join(', ');
-const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id)
-  INSERT INTO usage_attempts (${attemptColumnNames})
-  SELECT * FROM unnest(${attemptArrays}) AS attempt (${attemptColumnNames})
-  WHERE attempt.usage_id IN (SELECT id FROM stored_rows)
-  ON CONFLICT (usage_id, attempt_index) DO NOTHING`;
+const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id),
+  stored_attempts AS (INSERT INTO usage_attempts (${attemptColumnNames})
+    SELECT * FROM unnest(${attemptArrays}) AS attempt (${attemptColumnNames})
+    WHERE attempt.usage_id IN (SELECT id FROM stored_rows)
+    ON CONFLICT (usage_id, attempt_index) DO NOTHING)
+  SELECT id FROM stored_rows`;
+
+/** One array per column for a rollup table's entries (`dims` hashed: a B-tree key holds ~2.7 kB at most). */
+function rollupArrays(table: RollupTable, entries: readonly RollupEntry[], keyed: boolean): unknown[][] {
+  const dimensions = dimensionColumnsOf(table.shape);
+  const measureCount = measureColumnsOf(table.shape).length;
+  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart)];
+  if (keyed) arrays.push(entries.map((entry) => createHash('md5').update(entry.dimsKey).digest('hex')));
+  for (const column of dimensions) arrays.push(entries.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])));
+  for (let index = 0; index < measureCount; index++) arrays.push(entries.map((entry) => entry.measures[index]));
+  return arrays;
+}
+
+/** The columns and `unnest` of a rollup table's arrays, from parameter `$offset + 1` on. */
+function rollupUnnest(table: RollupTable, keyed: boolean, offset: number): { columns: string; select: string } {
+  const columns = [
+    ['bucket_start', 'BIGINT'],
+    ...(keyed ? [['dims', 'TEXT']] : []),
+    ...dimensionColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+    ...measureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+  ];
+  return {
+    columns: columns.map(([name]) => name).join(', '),
+    select: `SELECT * FROM unnest(${columns.map(([, type], index) => `$${offset + index + 1}::${type}[]`).join(', ')})`,
+  };
+}
+
+/** Appends a batch's minute sums. */
+function minuteAppend(entries: readonly RollupEntry[]): { text: string; values: unknown[] } {
+  const table = rollupTables.minute;
+  const unnest = rollupUnnest(table, false, 0);
+  return { text: `INSERT INTO ${table.name} (${unnest.columns}) ${unnest.select}`, values: rollupArrays(table, entries, false) };
+}
+
+/** Adds sums to an hour or day table (rows that arrive after their hour was compacted). */
+function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[]): { text: string; values: unknown[] } {
+  const unnest = rollupUnnest(table, true, 0);
+  return {
+    text: `INSERT INTO ${table.name} (${unnest.columns}) ${unnest.select} ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(postgresRollupSyntax, table, 'EXCLUDED')}`,
+    values: rollupArrays(table, entries, true),
+  };
+}
+
+const compactions = compactedTables.map((name) => compactionSql(postgresRollupSyntax, rollupTables[name], '$1', '$2'));
+
+const postgresAnalyticsDialect: AnalyticsSqlDialect = {
+  parameter: (index) => `$${index}`,
+  listContains: (column, parameter) => `${column}::jsonb ? ${parameter}`,
+  isTrue: (column) => column,
+};
+
+/** Which rows a retention pass deletes from, oldest first, by their time column (hours and days: both shapes). */
+const pruneStatements: Record<PruneTarget, string[]> = {
+  rows: ['DELETE FROM usage_rows WHERE id IN (SELECT id FROM usage_rows WHERE created_at < $1 ORDER BY created_at LIMIT $2)'],
+  // Minutes not yet compacted into hours stay, however old.
+  minute: [
+    `DELETE FROM ${rollupTables.minute.name} WHERE ctid IN (SELECT ctid FROM ${rollupTables.minute.name}
+    WHERE bucket_start < LEAST($1, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT $2)`,
+  ],
+  hour: [rollupTables.hour, rollupTables.hourSpend].map(prunedKeyed),
+  day: [rollupTables.day, rollupTables.daySpend].map(prunedKeyed),
+};
+
+function prunedKeyed(table: RollupTable): string {
+  return `DELETE FROM ${table.name} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${table.name} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`;
+}
 
 export interface PostgresStoreOptions {
   /** Told when a pooled connection dies; the next query opens a fresh one. */
@@ -70,6 +142,8 @@ export interface PostgresStoreOptions {
    * the call instead of hanging its caller. Unset for the CLI, whose reports may run long.
    */
   queryTimeoutMs?: number;
+  /** Maintain the usage rollups as rows are written (default true); off only to measure what they cost. */
+  rollups?: boolean;
 }
 
 /** A refused or silent server fails a connection attempt after this long instead of the OS's minutes. */
@@ -79,8 +153,11 @@ const connectTimeoutMs = 5_000;
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
 
-  private constructor(pool: pg.Pool) {
+  readonly #rollups: boolean;
+
+  private constructor(pool: pg.Pool, rollups: boolean) {
     this.#pool = pool;
+    this.#rollups = rollups;
   }
 
   static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -100,7 +177,7 @@ export class PostgresStore implements Store {
     // The same event on a client checked out of the pool has no pool listener behind it: give every client
     // its own. It stays quiet: the query in flight fails and says so, and the pool logs idle losses above.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, options.rollups !== false);
   }
 
   /** Pooled connections open and unused: a lost connection leaves this count at once. */
@@ -232,12 +309,106 @@ export class PostgresStore implements Store {
       }
     }
     const usageValues = encodeColumns(usageColumns, rows, toPostgresValue);
-    if (attempts.length === 0) {
-      await this.#query(insertUsage, usageValues);
+    const insert =
+      attempts.length === 0
+        ? { text: `${insertUsage} RETURNING id`, values: usageValues }
+        : { text: insertUsageAndAttempts, values: [...usageValues, usageIds, attemptIndexes, ...encodeColumns(attemptColumns, attempts, toPostgresValue)] };
+    if (!this.#rollups) {
+      await this.#query(insert.text, insert.values);
       return;
     }
-    const attemptValues = encodeColumns(attemptColumns, attempts, toPostgresValue);
-    await this.#query(insertUsageAndAttempts, [...usageValues, usageIds, attemptIndexes, ...attemptValues]);
+    // The rows, then the minute rollups of only those rows this batch stored (a retried batch adds
+    // nothing), in one transaction: the rollups always sum exactly the rows stored. Rows older than the
+    // compaction mark (late) also go to the hours and days, which hold their hour already; the mark is read
+    // FOR SHARE so it cannot move while this batch decides which rows are late.
+    let mark = 0;
+    let latest = 0;
+    await this.#transaction(async (client) => {
+      const stored = await client.query<Row>(insert.text, insert.values);
+      const storedIds = new Set(stored.rows.map((row) => String(row.id)));
+      const fresh = storedIds.size === rows.length ? rows : rows.filter((row) => storedIds.has(row.id));
+      if (fresh.length === 0) return;
+      for (const row of fresh) if (row.createdAt > latest) latest = row.createdAt;
+      const append = minuteAppend(aggregateRollups(fresh, 'minute', rollupTables.minute.shape));
+      await client.query(append.text, append.values);
+      mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR SHARE`)).rows[0]!.compacted_until);
+      const late = fresh.filter((row) => row.createdAt < mark);
+      if (late.length === 0) return;
+      for (const name of compactedTables) {
+        const table = rollupTables[name];
+        const upsert = rollupUpsert(table, aggregateRollups(late, table.granularity, table.shape));
+        await client.query(upsert.text, upsert.values);
+      }
+    });
+    const target = compactionTarget(latest);
+    if (target > mark) await this.#compact(target);
+  }
+
+  /**
+   * Moves the compaction mark up to `target`, adding the minutes passed over to the hour and day tables;
+   * the mark's row is locked, so of several instances exactly one compacts each hour.
+   */
+  async #compact(target: number): Promise<void> {
+    await this.#transaction(async (client) => {
+      const mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR UPDATE`)).rows[0]!.compacted_until);
+      if (target <= mark) return;
+      for (const compaction of compactions) await client.query(compaction, [mark, target]);
+      await client.query(`UPDATE ${rollupStateTable} SET compacted_until = $1 WHERE id = 1`, [target]);
+    });
+  }
+
+  /** Runs `work` in a transaction on one pooled connection; any failure rolls it back and is a store error. */
+  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      // A connection that failed mid-transaction is not given back to the pool for reuse.
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(true);
+      throw toStoreError(error);
+    }
+  }
+
+  async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
+    const statement = rollupAggregateStatement(query, postgresAnalyticsDialect);
+    const result = await this.#query(statement.text, statement.values);
+    return result.rows.flatMap((row) => toRollupGroup(row, query) ?? []);
+  }
+
+  async rollupsCompactedUntil(): Promise<number> {
+    return Number((await this.#query(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`)).rows[0]!.compacted_until);
+  }
+
+  async listUsage(query: UsageLogQuery): Promise<UsageRow[]> {
+    const statement = usageLogStatement(query, postgresAnalyticsDialect);
+    const result = await this.#query(statement.text, statement.values);
+    return result.rows.map((row) => ({ ...(decodeRecord(usageColumns, row, fromPostgresValue) as unknown as UsageRow), attemptTrail: [] }));
+  }
+
+  async usageRow(id: string): Promise<UsageRow | undefined> {
+    const result = await this.#query('SELECT * FROM usage_rows WHERE id = $1', [id]);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const usage = decodeRecord(usageColumns, row, fromPostgresValue) as unknown as UsageRow;
+    usage.attemptTrail = await this.usageAttempts(id);
+    return usage;
+  }
+
+  async pruneUsage(options: { target: PruneTarget; before: number; limit: number }): Promise<number> {
+    let deleted = 0;
+    await this.#transaction(async (client) => {
+      for (const statement of pruneStatements[options.target]) deleted += (await client.query(statement, [options.before, options.limit])).rowCount ?? 0;
+    });
+    return deleted;
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
@@ -299,6 +470,7 @@ export class PostgresStore implements Store {
     await this.#pool.end();
   }
 }
+
 
 function toKeyRecord(row: Row): KeyRecord {
   return {

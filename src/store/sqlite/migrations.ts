@@ -1,5 +1,22 @@
+import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
+
+/** How the rollup statements spell what differs in SQLite. */
+export const sqliteRollupSyntax: RollupSyntax = {
+  columnDefinition: sqliteColumnDefinition,
+  measureType: { 'big-integer': 'INTEGER', real: 'REAL' },
+  // Clustered by time, one B-tree insert per rollup row: `seq` only tells apart the rows of one minute.
+  minuteTable: { columns: ['seq INTEGER NOT NULL'], constraints: ['PRIMARY KEY (bucket_start, seq)'], suffix: ' WITHOUT ROWID', after: [] },
+  minuteExtraValues: ['MIN(source_rowid)'],
+  keyedSuffix: ' WITHOUT ROWID',
+  dimsKey: (columns: string) => `json_array(${columns})`,
+  canonicalTags: `(SELECT json_group_array(value) FROM (SELECT DISTINCT value FROM json_each(usage_rows.tags) ORDER BY value))`,
+  rowIdentity: 'rowid',
+  isTrue: (column: string) => `${column} = 1`,
+  greatest: 'max',
+  nowMs: `(CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
+};
 
 /**
  * SQLite schema, one entry per version. `PRAGMA user_version` records how many have been applied; a
@@ -109,5 +126,14 @@ export const sqliteMigrations: readonly string[] = [
   ${columnsNamed(usageColumns, ['price_source', 'price_rates'])
     .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
     .join('\n  ')}
+  `,
+  // Analytics: usage rollups per minute (appended with each batch), hour and day (compacted from minutes,
+  // in full and spend shapes), back-filled from the rows already stored; and the request log's keyset
+  // index, which also serves what the plain created_at index did.
+  `
+  CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
+  DROP INDEX usage_rows_created_at;
+  ${rollupTableSql(sqliteRollupSyntax)}
+  ${rollupBackfillSql(sqliteRollupSyntax)}
   `,
 ];

@@ -5,7 +5,12 @@ import type Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
+import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
+import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
+import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
+import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
   KeyChanges,
   KeyRecord,
@@ -23,7 +28,7 @@ import type {
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
 import { loadSqliteDriver } from './load-sqlite-driver.js';
-import { sqliteMigrations } from './migrations.js';
+import { sqliteMigrations, sqliteRollupSyntax } from './migrations.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
 
 interface KeyRowShape {
@@ -57,6 +62,67 @@ const groupColumns: Record<UsageGrouping, string> = {
 const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
   VALUES (${usageColumns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
+/** Appends a batch's minute sums: no lookup, one B-tree insert each (`seq` tells apart the rows of a minute). */
+const minuteInsert = (() => {
+  const table = rollupTables.minute;
+  const columns = ['bucket_start', 'seq', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
+  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+})();
+
+/** Adds sums to an hour or day rollup row (rows that arrive after their hour was compacted). */
+const rollupUpsert = (table: RollupTable) => {
+  const columns = ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
+  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+  ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
+};
+
+/** The values of an entry in its table's column order, after the leading key columns. */
+function entryValues(table: RollupTable, entry: RollupEntry, lead: unknown[]): unknown[] {
+  const values = lead;
+  for (const column of dimensionColumnsOf(table.shape)) values.push(toSqliteValue(column.kind, entry.dimensions[column.field]));
+  for (const measure of entry.measures) values.push(measure);
+  return values;
+}
+
+/** Rollup statements prepared once per store. */
+interface RollupStatements {
+  appendMinute: Database.Statement;
+  upsert: Record<string, Database.Statement>;
+  compact: Record<string, Database.Statement>;
+  readMark: Database.Statement;
+  writeMark: Database.Statement;
+}
+
+const sqliteAnalyticsDialect: AnalyticsSqlDialect = {
+  parameter: () => '?',
+  listContains: (column, parameter) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${parameter})`,
+  isTrue: (column) => `${column} = 1`,
+};
+
+/** Which rows a retention pass deletes from, oldest first, by their time column (hours and days: both shapes). */
+const pruneStatements: Record<PruneTarget, string[]> = {
+  rows: ['DELETE FROM usage_rows WHERE rowid IN (SELECT rowid FROM usage_rows WHERE created_at < ? ORDER BY created_at LIMIT ?)'],
+  // Minutes not yet compacted into hours stay, however old.
+  minute: [
+    `DELETE FROM ${rollupTables.minute.name} WHERE (bucket_start, seq) IN (SELECT bucket_start, seq FROM ${rollupTables.minute.name}
+    WHERE bucket_start < min(?, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT ?)`,
+  ],
+  hour: [rollupTables.hour, rollupTables.hourSpend].map(prunedKeyed),
+  day: [rollupTables.day, rollupTables.daySpend].map(prunedKeyed),
+};
+
+function prunedKeyed(table: RollupTable): string {
+  return `DELETE FROM ${table.name} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${table.name} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`;
+}
+
+export interface SqliteStoreOptions {
+  /**
+   * Maintain the usage rollups as rows are written (default true). Off only in the benchmark, to measure
+   * what the rollups cost the writer; analytics read nothing without them.
+   */
+  rollups?: boolean;
+}
+
 const attemptInsert = `INSERT INTO usage_attempts (usage_id, attempt_index, ${attemptColumns.map((column) => column.name).join(', ')})
   VALUES (?, ?, ${attemptColumns.map(() => '?').join(', ')}) ON CONFLICT (usage_id, attempt_index) DO NOTHING`;
 
@@ -68,8 +134,9 @@ export class SqliteStore implements Store {
   readonly #database: Database.Database;
   readonly #insertUsage: Database.Statement;
   readonly #insertAttempt: Database.Statement;
+  readonly #rollups: RollupStatements | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const Driver = loadSqliteDriver();
     this.#database = new Driver(path);
@@ -82,6 +149,23 @@ export class SqliteStore implements Store {
     this.#migrate();
     this.#insertUsage = this.#database.prepare(usageInsert);
     this.#insertAttempt = this.#database.prepare(attemptInsert);
+    this.#rollups = options.rollups === false ? undefined : this.#prepareRollups();
+  }
+
+  #prepareRollups(): RollupStatements {
+    const upsert: Record<string, Database.Statement> = {};
+    const compact: Record<string, Database.Statement> = {};
+    for (const name of compactedTables) {
+      upsert[name] = this.#database.prepare(rollupUpsert(rollupTables[name]));
+      compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, rollupTables[name], '?', '?'));
+    }
+    return {
+      appendMinute: this.#database.prepare(minuteInsert),
+      upsert,
+      compact,
+      readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
+      writeMark: this.#database.prepare(`UPDATE ${rollupStateTable} SET compacted_until = ? WHERE id = 1`),
+    };
   }
 
   #migrate(): void {
@@ -235,18 +319,89 @@ export class SqliteStore implements Store {
   async recordUsage(rows: readonly UsageRow[]): Promise<void> {
     return guarded(() => {
       if (rows.length === 0) return;
-      // A row and its attempts in one transaction: a reader never sees a row without its trail.
+      // A row, its attempts and its rollups in one transaction: a reader never sees a row without its
+      // trail, and the rollups always sum exactly the rows stored.
       this.#database.transaction((batch: readonly UsageRow[]) => {
+        const stored: UsageRow[] = [];
         for (const row of batch) {
-          // A row stored before (a retried batch) keeps the attempts stored with it.
+          // A row stored before (a retried batch) keeps the attempts stored with it, and is not counted twice.
           if (this.#insertUsage.run(encodeRecord(usageColumns, row, toSqliteValue)).changes === 0) continue;
+          stored.push(row);
           const trail = row.attemptTrail;
           for (let index = 0; index < trail.length; index++) {
             this.#insertAttempt.run(row.id, index, ...encodeRecord(attemptColumns, trail[index]!, toSqliteValue));
           }
         }
-      })(rows);
+        if (this.#rollups && stored.length > 0) this.#addToRollups(stored, this.#rollups);
+        // Immediate: the compaction mark read below must not move before this transaction ends.
+      }).immediate(rows);
     });
+  }
+
+  /**
+   * The batch's minutes appended; rows older than the compaction mark (late: a long call, a replayed spool)
+   * also added to the hour and day tables, which already hold their hour; and once the batch reaches an
+   * hour past the mark, the minutes between are compacted into hours and days and the mark moves.
+   */
+  #addToRollups(rows: readonly UsageRow[], statements: RollupStatements): void {
+    const minute = rollupTables.minute;
+    for (const entry of aggregateRollups(rows, 'minute', minute.shape)) {
+      statements.appendMinute.run(entryValues(minute, entry, [entry.bucketStart, randomSequence()]));
+    }
+    const mark = (statements.readMark.get() as { compacted_until: number }).compacted_until;
+    let latest = 0;
+    for (const row of rows) if (row.createdAt > latest) latest = row.createdAt;
+    const late = rows.filter((row) => row.createdAt < mark);
+    if (late.length > 0) {
+      for (const name of compactedTables) {
+        const table = rollupTables[name];
+        for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry, [entry.bucketStart, entry.dimsKey]));
+      }
+    }
+    const target = compactionTarget(latest);
+    if (target > mark) {
+      for (const name of compactedTables) statements.compact[name]!.run(mark, target);
+      statements.writeMark.run(target);
+    }
+  }
+
+  async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
+    return guarded(() => {
+      const statement = rollupAggregateStatement(query, sqliteAnalyticsDialect);
+      const rows = this.#database.prepare(statement.text).all(...statement.values) as Array<Record<string, unknown>>;
+      return rows.flatMap((row) => toRollupGroup(row, query) ?? []);
+    });
+  }
+
+  async rollupsCompactedUntil(): Promise<number> {
+    return guarded(() => (this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`).get() as { compacted_until: number }).compacted_until);
+  }
+
+  async listUsage(query: UsageLogQuery): Promise<UsageRow[]> {
+    return guarded(() => {
+      const statement = usageLogStatement(query, sqliteAnalyticsDialect);
+      const rows = this.#database.prepare(statement.text).all(...statement.values) as Array<Record<string, unknown>>;
+      return rows.map((row) => toUsageRow(row, new Map()));
+    });
+  }
+
+  async usageRow(id: string): Promise<UsageRow | undefined> {
+    return guarded(() => {
+      const row = this.#database.prepare('SELECT * FROM usage_rows WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+      if (!row) return undefined;
+      const attempts = this.#database.prepare('SELECT * FROM usage_attempts WHERE usage_id = ? ORDER BY attempt_index').all(id) as Array<Record<string, unknown>>;
+      return toUsageRow(row, attemptTrailsByUsageId(attempts, fromSqliteValue));
+    });
+  }
+
+  async pruneUsage(options: { target: PruneTarget; before: number; limit: number }): Promise<number> {
+    return guarded(() =>
+      this.#database.transaction(() => {
+        let deleted = 0;
+        for (const statement of pruneStatements[options.target]) deleted += this.#database.prepare(statement).run(options.before, options.limit).changes;
+        return deleted;
+      })(),
+    );
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
@@ -328,6 +483,12 @@ export class SqliteStore implements Store {
     if (this.#database.open) this.#database.close();
   }
 }
+
+/** Tells apart the minute rollup rows of one minute (a collision fails the batch, which is retried). */
+function randomSequence(): number {
+  return Math.floor(Math.random() * 2 ** 48);
+}
+
 
 /**
  * Runs one database call, turning "locked past the busy timeout", "disk full" and the like into the

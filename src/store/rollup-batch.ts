@@ -1,0 +1,107 @@
+import type { UsageRow } from '../usage/usage-row.js';
+import {
+  dimensionColumnsOf,
+  latencyBucketBoundsMs,
+  latencyBucketOf,
+  measureColumnsOf,
+  rollupBucketMs,
+  rollupMeasureColumns,
+  type RollupDimensions,
+  type RollupGranularity,
+  type RollupShape,
+} from './rollup-columns.js';
+
+/** One rollup row to add to its table: a bucket, a combination of dimensions and the measures to add. */
+export interface RollupEntry {
+  bucketStart: number;
+  /**
+   * The shape's dimensions as one text: with `bucket_start`, the key of hour and day tables (NULL-safe,
+   * unlike a key on the columns). The same text SQLite's json_array() gives for these values.
+   */
+  dimsKey: string;
+  dimensions: RollupDimensions;
+  /** In `measureColumnsOf(shape)` order. */
+  measures: number[];
+}
+
+const lastAtIndex = rollupMeasureColumns.findIndex((column) => column.name === 'last_at');
+const latencyOffset = rollupMeasureColumns.findIndex((column) => column.name === 'latency_h00');
+const ttfbOffset = rollupMeasureColumns.findIndex((column) => column.name === 'ttfb_h00');
+if (lastAtIndex !== 11 || latencyOffset !== 12 || ttfbOffset - latencyOffset !== latencyBucketBoundsMs.length) {
+  throw new Error('rollup measure columns out of the order rollup-batch.ts expects');
+}
+
+/** A row's tags as the rollups key them: deduplicated, sorted, JSON. */
+export function canonicalTags(tags: readonly string[]): string {
+  if (tags.length === 0) return '[]';
+  return JSON.stringify([...new Set(tags)].sort());
+}
+
+function dimensionsOf(row: UsageRow): RollupDimensions {
+  return {
+    keyId: row.keyId,
+    userName: row.userName,
+    teamName: row.teamName,
+    requester: row.requester,
+    provider: row.provider,
+    model: row.upstreamModel ?? row.requestedModel,
+    groupName: row.groupName,
+    inboundDialect: row.inboundDialect,
+    tags: canonicalTags(row.tags),
+    outcome: row.outcome,
+    statusCode: row.statusCode,
+    errorCode: row.errorCode,
+    cached: row.cached,
+  };
+}
+
+/**
+ * The rows of one batch summed per bucket and dimensions of a shape: the store then writes one rollup row
+ * per entry instead of one per row.
+ */
+export function aggregateRollups(rows: readonly UsageRow[], granularity: RollupGranularity, shape: RollupShape): RollupEntry[] {
+  const size = rollupBucketMs[granularity];
+  const dimensionColumns = dimensionColumnsOf(shape);
+  const measureCount = measureColumnsOf(shape).length;
+  const histograms = shape === 'full';
+  const entries = new Map<string, RollupEntry>();
+  for (const row of rows) {
+    const dimensions = dimensionsOf(row);
+    const dimsKey = JSON.stringify(dimensionColumns.map((column) => (column.kind === 'boolean' ? (dimensions[column.field] ? 1 : 0) : dimensions[column.field])));
+    const bucketStart = row.createdAt - (row.createdAt % size);
+    const mapKey = `${bucketStart}|${dimsKey}`;
+    let entry = entries.get(mapKey);
+    if (!entry) {
+      entry = { bucketStart, dimsKey, dimensions, measures: new Array<number>(measureCount).fill(0) };
+      entries.set(mapKey, entry);
+    }
+    const measures = entry.measures;
+    measures[0]! += 1;
+    if (row.outcome === 'error') measures[1]! += 1;
+    if (row.outcome === 'cancelled') measures[2]! += 1;
+    if (row.cached) measures[3]! += 1;
+    measures[4]! += row.inputTokens;
+    measures[5]! += row.outputTokens;
+    measures[6]! += row.cacheReadTokens;
+    measures[7]! += row.cacheWriteTokens;
+    measures[8]! += row.reasoningTokens;
+    measures[9]! += row.costUsd ?? 0;
+    if (row.cached) measures[10]! += row.savedCostUsd ?? 0;
+    if (row.createdAt > measures[lastAtIndex]!) measures[lastAtIndex] = row.createdAt;
+    if (histograms) {
+      measures[latencyOffset + latencyBucketOf(row.latencyMs)]! += 1;
+      if (row.timeToFirstByteMs !== null) measures[ttfbOffset + latencyBucketOf(row.timeToFirstByteMs)]! += 1;
+    }
+  }
+  return [...entries.values()];
+}
+
+/**
+ * The hour up to which minutes can be compacted once a batch reaches `latest`: its hour, never past the
+ * current one (a row stamped in the future by a skewed clock must not move the mark ahead of time).
+ */
+export function compactionTarget(latest: number): number {
+  const hour = rollupBucketMs.hour;
+  const now = Date.now();
+  return Math.min(latest - (latest % hour), now - (now % hour));
+}
