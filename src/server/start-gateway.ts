@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { DashboardSessions } from '../dashboard/dashboard-sessions.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.js';
@@ -77,6 +78,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await keyView.start(config.keys.refreshIntervalMs);
   const principals = new PrincipalView(store, logger, storeHealth);
   await principals.start(config.keys.refreshIntervalMs);
+  const dashboardSessions = new DashboardSessions({ store, keyView, logger, lifetimeMs: config.dashboard.sessionHours * 3_600_000, clock: options.clock });
+  dashboardSessions.startPruning();
   let firstKeyToken: string | undefined;
   if (options.issueFirstKey && (await store.listKeys()).length === 0) {
     const issued = await issueGatewayKey(store, { name: 'first-key', role: 'admin' });
@@ -113,6 +116,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     store,
     storeHealth,
     keyView,
+    dashboardSessions,
     principals,
     limitCounters: sharedState.limitCounters,
     slotQueue: sharedState.slotQueue,
@@ -145,6 +149,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await drain.drain(drainOptions);
       await app.close();
       keyView.stop();
+      dashboardSessions.stop();
       principals.stop();
       credentials.stop();
       await usageWriter.close();

@@ -99,4 +99,14 @@ export const postgresMigrations: readonly string[] = [
   ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
   UPDATE gateway_keys SET role = 'admin' WHERE is_admin = TRUE;
   `,
+  // Dashboard sessions: the SHA-256 of each session token, the key it acts as, and when it ends.
+  `
+  CREATE TABLE dashboard_sessions (
+    token_hash TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX dashboard_sessions_expires_at ON dashboard_sessions (expires_at);
+  `,
 ];

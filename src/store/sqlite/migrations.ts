@@ -104,4 +104,14 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
   UPDATE gateway_keys SET role = 'admin' WHERE is_admin = 1;
   `,
+  // Dashboard sessions: the SHA-256 of each session token, the key it acts as, and when it ends.
+  `
+  CREATE TABLE dashboard_sessions (
+    token_hash TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX dashboard_sessions_expires_at ON dashboard_sessions (expires_at);
+  `,
 ];
