@@ -55,7 +55,11 @@ function KeysSection() {
       <IssueKeyForm onIssued={refresh} />
       <section class="panel">
         <h2>Keys</h2>
-        {message && <p role="status">{message}</p>}
+        {message && (
+          <p role="status" data-testid="keys-message">
+            {message}
+          </p>
+        )}
         <LoadStatus state={keys} what="keys" />
         {keys.data && (
           <SortableTable
