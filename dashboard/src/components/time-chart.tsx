@@ -26,6 +26,8 @@ interface TimeChartProps {
  */
 export function TimeChart(props: TimeChartProps) {
   const host = useRef<HTMLDivElement>(null);
+  // Callers build their series arrays on every render; redraw only when the numbers change.
+  const signature = JSON.stringify([props.mode, props.buckets, props.series]);
   useEffect(() => {
     const element = host.current;
     if (!element) return;
@@ -57,7 +59,7 @@ export function TimeChart(props: TimeChartProps) {
       resize.disconnect();
       chart.destroy();
     };
-  }, [props.buckets, props.series, props.mode]);
+  }, [signature]);
 
   return (
     <figure class="chart">
