@@ -13,8 +13,8 @@ export function keysCommand(): Command {
     .command('issue')
     .description('issue a new gateway key and print its token once')
     .requiredOption('--name <name>', 'unique name for the key')
-    .option('--user <user>', 'user the key belongs to')
-    .option('--team <team>', 'team the key belongs to')
+    .option('--user <user>', 'user the key belongs to ("" or absent: none)')
+    .option('--team <team>', 'team the key belongs to ("" or absent: none)')
     .option('--models <models>', 'comma-separated allow-list: models, aliases, provider:* patterns')
     .addOption(new Option('--role <role>', 'operator access: admin (everything), analytics (analytics API and dashboard), metrics (/metrics), user (none)').choices(keyRoles))
     .option('--admin', 'the same as --role admin', false)
@@ -28,8 +28,9 @@ export function keysCommand(): Command {
         const allowedModels = options.models?.split(',').map((model) => model.trim()).filter(Boolean);
         const { token, key } = await issueGatewayKey(store, {
           name: options.name,
-          userName: options.user,
-          teamName: options.team,
+          // As on `keys update`, "" means none (an empty name would be a user or team nobody can address).
+          userName: options.user?.trim() || undefined,
+          teamName: options.team?.trim() || undefined,
           allowedModels,
           role: options.role ?? (options.admin ? 'admin' : 'user'),
           limits: limitsFromFlags(options),

@@ -205,6 +205,18 @@ export const configSchema = z
         maxQueuedRows: z.number().int().positive().default(10_000),
         /** Disk the spool (`<dataDir>/usage-spool/`) may use before rows are dropped (and logged). */
         maxSpoolBytes: byteSize.default('1gb'),
+        /**
+         * Days raw usage rows (and their attempts) are kept; 0 keeps them forever. At least 32, since month
+         * budgets and `/v1/usage` sum the current month's rows.
+         */
+        retainDays: z
+          .number()
+          .int()
+          .nonnegative()
+          .refine((days) => days === 0 || days >= 32, 'must be 0 (keep forever) or at least 32: month budgets read the rows of the current month')
+          .default(90),
+        /** Days the hour and day rollups behind the analytics API are kept; 0 keeps them forever. */
+        retainRollupDays: z.number().int().nonnegative().default(400),
       })
       .strict()
       .default({}),

@@ -22,6 +22,8 @@ export const errorCatalog = {
   csrf_header_missing: { status: 403, retryable: false },
   model_not_found: { status: 404, retryable: false },
   route_not_found: { status: 404, retryable: false },
+  /** `GET /analytics/requests/{id}` for an id no usage row has (never written, or pruned by retention). */
+  request_not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },
   /** The request line and headers did not arrive within the server's headers or request timeout. */
   request_timeout: { status: 408, retryable: true },

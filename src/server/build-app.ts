@@ -13,6 +13,7 @@ import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
 import { renderGatewayError } from './proxy/write-gateway-error.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
+import { registerAnalyticsRoutes } from './routes/analytics-routes.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -68,6 +69,7 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
   registerCountTokensRoute(app, services);
   registerUsageRoute(app, services);
   registerAdminRoutes(app, services);
+  registerAnalyticsRoutes(app, services);
   await registerDashboardRoutes(app, services);
 
   app.setNotFoundHandler((request, reply) => {

@@ -15,6 +15,7 @@ import { buildProviderRegistry } from '../providers/provider-registry.js';
 import { openStore, storeLocationOf } from '../store/open-store.js';
 import { StoreHealth } from '../store/store-health.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
+import { UsageRetention } from '../usage/usage-retention.js';
 import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';
 import { createRouter } from '../routing/router.js';
@@ -50,6 +51,9 @@ export interface RunningGateway {
    */
   close(options?: DrainOptions): Promise<void>;
 }
+
+/** How often usage past its retention is looked for (the first pass runs a minute after start). */
+const retentionIntervalMs = 3_600_000;
 
 /** Bounds each store query, so a connection gone silent fails its caller rather than hanging it. */
 const storeQueryTimeoutMs = 30_000;
@@ -105,6 +109,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     health: storeHealth,
   });
   const upstream = new UpstreamClient(config.upstream);
+  const retention = new UsageRetention({ store, logger, retainDays: config.usage.retainDays, retainRollupDays: config.usage.retainRollupDays });
+  retention.start(retentionIntervalMs);
 
   const sharedState = createSharedState(config, store, logger, options.clock);
   const pricer = new Pricer(config.pricing);
@@ -148,6 +154,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       ready = false;
       await drain.drain(drainOptions);
       await app.close();
+      await retention.stop();
       keyView.stop();
       dashboardSessions.stop();
       principals.stop();

@@ -1,4 +1,5 @@
 import type { KeyRole } from '../keys/key-role.js';
+import type { AnalyticsStore } from './analytics-store.js';
 import type { AttemptRecord } from '../usage/attempt-record.js';
 import type { UsageRow } from '../usage/usage-row.js';
 
@@ -158,6 +159,6 @@ export interface SessionStore {
 }
 
 /** Everything Sluice persists. One implementation per database. */
-export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, SessionStore {
+export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore {
   close(): Promise<void>;
 }

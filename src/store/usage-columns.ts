@@ -16,7 +16,9 @@ export type ColumnKind =
   | 'real'
   | 'boolean'
   /** A list of strings, stored as JSON text. */
-  | 'string-list';
+  | 'string-list'
+  /** A small object, stored as JSON text. */
+  | 'json';
 
 export interface ColumnDescription<Field extends string> {
   name: string;
@@ -70,6 +72,8 @@ export const usageColumns = [
   { name: 'attempts', field: 'attempts', kind: 'integer', nullable: false },
   { name: 'fallback', field: 'fallback', kind: 'boolean', nullable: false },
   { name: 'queue_wait_ms', field: 'queueWaitMs', kind: 'real', nullable: true },
+  { name: 'price_source', field: 'priceSource', kind: 'text', nullable: true },
+  { name: 'price_rates', field: 'priceRates', kind: 'json', nullable: true },
 ] as const satisfies ReadonlyArray<ColumnDescription<StoredUsageField>>;
 
 // A usage field without a column fails to compile here.

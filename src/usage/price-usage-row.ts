@@ -1,13 +1,17 @@
 import type { Pricer } from './pricing.js';
 import type { UsageRow } from './usage-row.js';
 
-/** A row's cost: the model the provider reported (often dated, so more precise) else the one asked for. */
-export function priceUsageRow(
-  pricer: Pricer,
-  pricingProviderIds: ReadonlyMap<string, string | undefined>,
-  row: UsageRow,
-): number | null {
+/**
+ * Fills in a row's cost and where its price came from: the model the provider reported (often dated, so
+ * more precise) else the one asked for. A row that already has a cost is left as it is.
+ */
+export function priceUsageRow(pricer: Pricer, pricingProviderIds: ReadonlyMap<string, string | undefined>, row: UsageRow): void {
+  if (row.costUsd !== null) return;
   const model = row.reportedModel ?? row.upstreamModel;
-  if (!row.provider || !model) return null;
-  return pricer.price({ provider: row.provider, pricingProviderId: pricingProviderIds.get(row.provider), model, usage: row });
+  if (!row.provider || !model) return;
+  const quote = pricer.quote({ provider: row.provider, pricingProviderId: pricingProviderIds.get(row.provider), model, usage: row });
+  if (!quote) return;
+  row.costUsd = quote.costUsd;
+  row.priceSource = quote.source;
+  row.priceRates = quote.rates;
 }

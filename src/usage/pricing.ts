@@ -1,5 +1,7 @@
 import { calcPrice } from '@pydantic/genai-prices';
 import type { PriceOverride } from '../config/config-schema.js';
+import { priceCatalogueName } from './price-catalogue-name.js';
+import type { LinearRates } from './price-rates.js';
 import type { TokenUsage } from './token-usage.js';
 
 export interface PriceQuery {
@@ -10,13 +12,17 @@ export interface PriceQuery {
   usage: TokenUsage;
 }
 
-/** USD per million tokens of each kind, plus any fixed fee per request. */
-interface LinearRates {
-  request: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
+
+/**
+ * A price and where it came from, so a row's cost can be explained from the row alone: `source` is the
+ * catalogue and its version (`genai-prices@0.1.8`), `config` for a `pricing:` override, or null when there was
+ * nothing to price; `rates` are the per-token rates applied (null for a catalogue model whose rate depends
+ * on the prompt's size: `tiered`).
+ */
+export interface PriceQuote {
+  costUsd: number;
+  source: string | null;
+  rates: LinearRates | null;
 }
 
 /** How long catalogue rates are reused before they are looked up again (the catalogue dates its prices). */
@@ -40,12 +46,20 @@ export class Pricer {
   }
 
   price(query: PriceQuery): number | null {
+    return this.quote(query)?.costUsd ?? null;
+  }
+
+  /** The price of a call and its provenance; null when no price is known. */
+  quote(query: PriceQuery): PriceQuote | null {
     const override = this.#overrides.get(`${query.provider}:${query.model}`) ?? this.#overrides.get(query.model);
-    if (override) return priceWithOverride(override, query.usage);
-    if (query.usage.inputTokens === 0 && query.usage.outputTokens === 0) return 0;
+    if (override) {
+      const rates = overrideRates(override);
+      return { costUsd: priceLinear(rates, query.usage), source: 'config', rates };
+    }
+    if (query.usage.inputTokens === 0 && query.usage.outputTokens === 0) return { costUsd: 0, source: null, rates: null };
     const rates = this.#ratesFor(query);
     if (rates === null) return null;
-    if (rates !== 'tiered') return priceLinear(rates, query.usage);
+    if (rates !== 'tiered') return { costUsd: priceLinear(rates, query.usage), source: priceCatalogueName, rates };
     try {
       const result = catalogue(query.model, query.pricingProviderId, {
         input_tokens: query.usage.inputTokens,
@@ -53,7 +67,7 @@ export class Pricer {
         cache_read_tokens: query.usage.cacheReadTokens,
         cache_write_tokens: query.usage.cacheWriteTokens,
       });
-      return result === null ? null : roundUsd(result);
+      return result === null ? null : { costUsd: roundUsd(result), source: `${priceCatalogueName} (tiered)`, rates: null };
     } catch {
       // Inconsistent counts from a misbehaving upstream must not lose the row.
       return null;
@@ -125,14 +139,15 @@ function priceLinear(rates: LinearRates, usage: TokenUsage): number {
   return roundUsd(total);
 }
 
-function priceWithOverride(price: PriceOverride, usage: TokenUsage): number {
-  const uncachedInput = Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens);
-  const total =
-    uncachedInput * price.inputPerMillion +
-    usage.cacheReadTokens * (price.cacheReadPerMillion ?? price.inputPerMillion) +
-    usage.cacheWriteTokens * (price.cacheWritePerMillion ?? price.inputPerMillion) +
-    usage.outputTokens * price.outputPerMillion;
-  return roundUsd(total / 1_000_000);
+/** A config override as rates: cache reads and writes cost what input does unless it says otherwise. */
+function overrideRates(price: PriceOverride): LinearRates {
+  return {
+    request: 0,
+    input: price.inputPerMillion,
+    output: price.outputPerMillion,
+    cacheRead: price.cacheReadPerMillion ?? price.inputPerMillion,
+    cacheWrite: price.cacheWritePerMillion ?? price.inputPerMillion,
+  };
 }
 
 /** Twelve decimals keep micro-dollar sums exact enough without float noise in reports. */

@@ -1,5 +1,6 @@
 import type { DialectName } from '../dialects/dialect-name.js';
 import type { AttemptRecord } from './attempt-record.js';
+import type { LinearRates } from './price-rates.js';
 
 /** How a request ended. */
 export type UsageOutcome = 'ok' | 'error' | 'cancelled';
@@ -48,6 +49,13 @@ export interface UsageRow {
   savedCostUsd: number | null;
   /** USD; null when no price is known for the model. Filled in by the usage writer. */
   costUsd: number | null;
+  /**
+   * Where `costUsd` came from: the catalogue and its version (`genai-prices@0.1.8`, with ` (tiered)` when the
+   * rate depends on prompt size), `config` for a `pricing:` override; null when unpriced or nothing to price.
+   */
+  priceSource: string | null;
+  /** The rates applied, USD per million tokens (and per request): with the token counts they explain the cost. */
+  priceRates: LinearRates | null;
   latencyMs: number;
   /** Time to the first byte sent to the caller; null when nothing was sent. */
   timeToFirstByteMs: number | null;

@@ -46,9 +46,7 @@ function store(): Promise<Store> {
 parentPort?.on('message', (request: UsageWorkerRequest) => {
   void (async () => {
     try {
-      for (const row of request.rows) {
-        if (row.costUsd === null) row.costUsd = priceUsageRow(pricer, pricingProviderIds, row);
-      }
+      for (const row of request.rows) priceUsageRow(pricer, pricingProviderIds, row);
       await (await store()).recordUsage(request.rows);
       parentPort?.postMessage({ id: request.id, ok: true } satisfies UsageWorkerReply);
     } catch (error) {

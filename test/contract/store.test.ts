@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/store.js';
 import type { AttemptRecord } from '../../src/usage/attempt-record.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
+import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 
 /** The store contract, run on SQLite and on the real PostgreSQL on the machine. */
 const directory = await mkdtemp(join(tmpdir(), 'sluice-store-'));
@@ -22,49 +23,31 @@ afterAll(async () => {
 });
 
 function row(id: string, overrides: Partial<UsageRow> = {}): UsageRow {
-  return {
-    id,
-    createdAt: Date.now(),
+  return testUsageRow(id, {
     keyId: 'key_a',
     userName: 'ada',
     teamName: 'research',
     requester: 'end-user',
     tags: ['t1'],
-    inboundDialect: 'openai-chat',
-    provider: 'openai',
     requestedModel: 'mini',
-    upstreamModel: 'gpt-4o-mini',
     reportedModel: 'gpt-4o-mini-2024',
     stream: true,
-    callerProviderKey: false,
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
     inputTokens: 10,
     outputTokens: 5,
     cacheReadTokens: 2,
-    cacheWriteTokens: 0,
     reasoningTokens: 1,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    cached: false,
-    savedCostUsd: null,
     costUsd: 0.25,
+    priceSource: 'config',
+    priceRates: { request: 0, input: 0.15, output: 0.6, cacheRead: 0.075, cacheWrite: 0.15 },
     latencyMs: 12.5,
     timeToFirstByteMs: 3.25,
-    groupName: null,
-    policy: null,
-    attempts: 1,
-    fallback: false,
-    queueWaitMs: null,
     attemptTrail: [attempt('openai:gpt-4o-mini', { statusCode: 200, timeToFirstByteMs: 3.25, durationMs: 12.25 })],
     ...overrides,
-  };
+  });
 }
 
 function attempt(target: string, overrides: Partial<AttemptRecord> = {}): AttemptRecord {
-  const [provider = '', model = ''] = target.split(':');
-  return { target, provider, model, statusCode: 200, errorCode: null, retryAfterMs: null, timeToFirstByteMs: 2.5, durationMs: 10.5, ...overrides };
+  return testAttempt(target, { timeToFirstByteMs: 2.5, durationMs: 10.5, ...overrides });
 }
 
 /** A call to group `fast` that failed over twice: a 429 with retry-after, a connection error, then an answer. */

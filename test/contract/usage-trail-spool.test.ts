@@ -11,6 +11,7 @@ import { UsageSpool } from '../../src/usage/usage-spool.js';
 import { UsageWriter } from '../../src/usage/usage-writer.js';
 import { WorkerUsageSink, type UsageSink } from '../../src/usage/worker-usage-sink.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
+import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 
 /**
  * The attempt trail on the way to the store: through the writer thread, held in the spool while the
@@ -29,38 +30,20 @@ afterAll(async () => {
 });
 
 function attempt(target: string, overrides: Partial<AttemptRecord> = {}): AttemptRecord {
-  const [provider = '', model = ''] = target.split(':');
-  return { target, provider, model, statusCode: 200, errorCode: null, retryAfterMs: null, timeToFirstByteMs: 80.5, durationMs: 400.25, ...overrides };
+  return testAttempt(target, { timeToFirstByteMs: 80.5, durationMs: 400.25, ...overrides });
 }
 
 function row(id: string): UsageRow {
-  return {
-    id,
+  return testUsageRow(id, {
     createdAt: 1_750_000_000_000,
     keyId: 'key_trail',
-    userName: null,
-    teamName: null,
-    requester: null,
-    tags: [],
     inboundDialect: 'anthropic-messages',
     provider: 'anthropic',
     requestedModel: 'fast',
     upstreamModel: 'claude-haiku-4-5',
-    reportedModel: null,
     stream: true,
-    callerProviderKey: false,
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
     inputTokens: 12,
     outputTokens: 7,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    cached: false,
-    savedCostUsd: null,
     costUsd: 0.002,
     latencyMs: 450.5,
     timeToFirstByteMs: 81,
@@ -73,7 +56,7 @@ function row(id: string): UsageRow {
       attempt('openai:gpt-4o-mini', { statusCode: 503, errorCode: 'upstream_error', retryAfterMs: 60_000, timeToFirstByteMs: 2.5, durationMs: 3 }),
       attempt('anthropic:claude-haiku-4-5'),
     ],
-  };
+  });
 }
 
 /** The writer thread behind a switch: while `down`, every write fails as an unreachable database does. */

@@ -68,8 +68,8 @@ describe('--role', () => {
     expect(await storedKey('finance')).toMatchObject({ role: 'analytics', isAdmin: false });
     await sluice('keys', 'issue', '--name', 'old-style-admin', '--admin');
     expect(await storedKey('old-style-admin')).toMatchObject({ role: 'admin', isAdmin: true });
-    await sluice('keys', 'issue', '--name', 'plain-reader');
-    expect((await storedKey('plain-reader'))?.role).toBe('user');
+    await sluice('keys', 'issue', '--name', 'plain-reader', '--user', '', '--team', ' ');
+    expect(await storedKey('plain-reader')).toMatchObject({ role: 'user', userName: null, teamName: null });
     await sluice('keys', 'update', 'finance', '--role', 'metrics');
     expect((await storedKey('finance'))?.role).toBe('metrics');
     await expect(sluice('keys', 'issue', '--name', 'bad-role', '--role', 'owner')).rejects.toThrow(/owner/);

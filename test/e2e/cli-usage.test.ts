@@ -7,56 +7,32 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { UsageSummaryRow } from '../../src/store/store.js';
 import type { AttemptRecord } from '../../src/usage/attempt-record.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
+import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 
 /** `sluice usage --by group|target` as an operator runs it, over rows a gateway would have written. */
 const cli = join(process.cwd(), 'dist/src/cli/main.js');
 let dataDir = '';
 
 function attempt(target: string, statusCode: number | null): AttemptRecord {
-  const [provider = '', model = ''] = target.split(':');
-  return { target, provider, model, statusCode, errorCode: statusCode === 200 ? null : 'upstream_error', retryAfterMs: null, timeToFirstByteMs: null, durationMs: 5 };
+  return testAttempt(target, { statusCode, errorCode: statusCode === 200 ? null : 'upstream_error', durationMs: 5 });
 }
 
 function row(id: string, served: string | null, overrides: Partial<UsageRow>): UsageRow {
   const [provider = null, model = null] = served?.split(':') ?? [];
-  return {
-    id,
-    createdAt: Date.now(),
-    keyId: null,
-    userName: null,
-    teamName: null,
-    requester: null,
-    tags: [],
-    inboundDialect: 'openai-chat',
+  return testUsageRow(id, {
     provider,
     requestedModel: 'fast',
     upstreamModel: model,
-    reportedModel: null,
-    stream: false,
-    callerProviderKey: false,
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
     inputTokens: 100,
     outputTokens: 10,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    cached: false,
-    savedCostUsd: null,
     costUsd: 0.01,
     latencyMs: 20,
     timeToFirstByteMs: 10,
     groupName: 'fast',
     policy: 'failover',
-    attempts: 1,
-    fallback: false,
-    queueWaitMs: null,
     attemptTrail: served === null ? [] : [attempt(served, 200)],
     ...overrides,
-  };
+  });
 }
 
 beforeAll(async () => {

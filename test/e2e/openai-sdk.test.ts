@@ -42,6 +42,11 @@ describe('OpenAI SDK through Sluice (pass-through)', () => {
       outputTokensEstimated: false,
     });
     expect(row.costUsd).toBeGreaterThan(0);
+    // The row says where its price came from and the rates applied, so its cost can be explained from it alone.
+    expect(row.priceSource).toMatch(/^genai-prices@\d+\.\d+\.\d+$/);
+    const rates = row.priceRates!;
+    const uncachedInput = row.inputTokens - row.cacheReadTokens - row.cacheWriteTokens;
+    expect(rates.request + (uncachedInput * rates.input + row.cacheReadTokens * rates.cacheRead + row.outputTokens * rates.output) / 1e6).toBeCloseTo(row.costUsd!, 12);
     expect(row.latencyMs).toBeGreaterThan(0);
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { calcPrice } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
 import { Pricer } from '../../src/usage/pricing.js';
@@ -44,5 +45,37 @@ describe('pricing', () => {
   it('prefers a configured price over the catalogue', () => {
     const pricer = new Pricer({ 'openai:gpt-4o-mini': { inputPerMillion: 1, outputPerMillion: 2 } });
     expect(pricer.price({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-4o-mini', usage: { inputTokens: 1_000_000, outputTokens: 500_000, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } })).toBe(2);
+  });
+});
+
+describe('price provenance', () => {
+  const usage = { inputTokens: 1_000, outputTokens: 500, cacheReadTokens: 200, cacheWriteTokens: 0, reasoningTokens: 0 };
+  const catalogueVersion = (JSON.parse(readFileSync('node_modules/@pydantic/genai-prices/package.json', 'utf8')) as { version: string }).version;
+
+  /** What the rates explain: uncached input, cache reads and writes, output, and the fee per request. */
+  const explained = (rates: { request: number; input: number; output: number; cacheRead: number; cacheWrite: number }) =>
+    rates.request + ((usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens) * rates.input + usage.cacheReadTokens * rates.cacheRead + usage.outputTokens * rates.output) / 1e6;
+
+  it('names the catalogue and its version, and gives rates that reproduce the cost', () => {
+    const quote = new Pricer({}).quote({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-4o-mini', usage });
+    expect(quote?.source).toBe(`genai-prices@${catalogueVersion}`);
+    expect(quote?.rates).not.toBeNull();
+    expect(explained(quote!.rates!)).toBeCloseTo(quote!.costUsd, 12);
+  });
+
+  it('names config for an override, with its rates (cache reads at the input rate when not given)', () => {
+    const quote = new Pricer({ 'vllm:llama': { inputPerMillion: 2, outputPerMillion: 8 } }).quote({ provider: 'vllm', pricingProviderId: undefined, model: 'llama', usage });
+    expect(quote).toEqual({ costUsd: explained({ request: 0, input: 2, output: 8, cacheRead: 2, cacheWrite: 2 }), source: 'config', rates: { request: 0, input: 2, output: 8, cacheRead: 2, cacheWrite: 2 } });
+  });
+
+  it('marks a prompt-size tiered price as such, without rates', () => {
+    const quote = new Pricer({}).quote({ provider: 'gemini', pricingProviderId: 'google', model: 'gemini-2.5-pro', usage });
+    expect(quote).toMatchObject({ source: `genai-prices@${catalogueVersion} (tiered)`, rates: null });
+    expect(quote!.costUsd).toBeGreaterThan(0);
+  });
+
+  it('has no source when there is nothing to price, and no quote for an unknown model', () => {
+    expect(new Pricer({}).quote({ provider: 'openai', pricingProviderId: 'openai', model: 'no-such-model', usage: { ...usage, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 } })).toEqual({ costUsd: 0, source: null, rates: null });
+    expect(new Pricer({}).quote({ provider: 'openai', pricingProviderId: 'openai', model: 'no-such-model', usage })).toBeNull();
   });
 });

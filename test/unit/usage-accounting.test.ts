@@ -4,6 +4,7 @@ import { Pricer } from '../../src/usage/pricing.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
 import { UsageWriter } from '../../src/usage/usage-writer.js';
 import type { UsageSink } from '../../src/usage/worker-usage-sink.js';
+import { testUsageRow } from '../helpers/usage-rows.js';
 
 const usage = { inputTokens: 1_000_000, outputTokens: 100_000, cacheReadTokens: 200_000, cacheWriteTokens: 0, reasoningTokens: 0 };
 
@@ -23,43 +24,7 @@ describe('pricing', () => {
 });
 
 function row(index: number): UsageRow {
-  return {
-    id: `row-${index}`,
-    createdAt: Date.now(),
-    keyId: null,
-    userName: null,
-    teamName: null,
-    requester: null,
-    tags: [],
-    inboundDialect: 'openai-chat',
-    provider: 'openai',
-    requestedModel: 'gpt-4o-mini',
-    upstreamModel: 'gpt-4o-mini',
-    reportedModel: null,
-    stream: false,
-    callerProviderKey: false,
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
-    inputTokens: 1,
-    outputTokens: 1,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    cached: false,
-    savedCostUsd: null,
-    costUsd: null,
-    latencyMs: 1,
-    timeToFirstByteMs: null,
-    groupName: null,
-    policy: null,
-    attempts: 1,
-    fallback: false,
-    queueWaitMs: null,
-    attemptTrail: [],
-  };
+  return testUsageRow(`row-${index}`);
 }
 
 describe('usage writer', () => {

@@ -11,6 +11,7 @@ import type { UsageRow } from '../../src/usage/usage-row.js';
 import { UsageSpool } from '../../src/usage/usage-spool.js';
 import { UsageWriter } from '../../src/usage/usage-writer.js';
 import { WorkerUsageSink, type UsageSink } from '../../src/usage/worker-usage-sink.js';
+import { testUsageRow } from '../helpers/usage-rows.js';
 
 /**
  * The bounded usage queue, the spool on disk behind it, and its replay. Rows land in a real SQLite store;
@@ -31,44 +32,17 @@ afterEach(async () => {
 });
 
 function row(index: number, overrides: Partial<UsageRow> = {}): UsageRow {
-  return {
-    id: `row-${String(index).padStart(4, '0')}`,
+  return testUsageRow(`row-${String(index).padStart(4, '0')}`, {
     createdAt: 1_700_000_000_000 + index,
     keyId: 'key_spool',
-    userName: null,
-    teamName: null,
-    requester: null,
     tags: ['spooled'],
-    inboundDialect: 'openai-chat',
-    provider: 'openai',
-    requestedModel: 'gpt-4o-mini',
-    upstreamModel: 'gpt-4o-mini',
-    reportedModel: null,
-    stream: false,
-    callerProviderKey: false,
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
     inputTokens: 3,
     outputTokens: 2,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    cached: false,
-    savedCostUsd: null,
     costUsd: 0.001,
     latencyMs: 5,
     timeToFirstByteMs: 2,
-    groupName: null,
-    policy: null,
-    attempts: 1,
-    fallback: false,
-    queueWaitMs: null,
-    attemptTrail: [],
     ...overrides,
-  };
+  });
 }
 
 const rows = (count: number, from = 0) => Array.from({ length: count }, (_, index) => row(from + index));

@@ -130,6 +130,8 @@ export function toUsageRow(context: RequestContext, finishedAt: number): UsageRo
     cached: context.cached,
     savedCostUsd: context.savedCostUsd,
     costUsd: null,
+    priceSource: null,
+    priceRates: null,
     latencyMs: round(finishedAt - context.startedAt),
     timeToFirstByteMs: context.firstByteAt === undefined ? null : round(context.firstByteAt - context.startedAt),
     attempts: context.attemptTrail.length,

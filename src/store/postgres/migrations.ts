@@ -1,5 +1,18 @@
+import { rollupBackfillSql, rollupTableSql } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
+
+/** How the rollup migration spells what differs in PostgreSQL. */
+const postgresRollupSyntax = {
+  columnDefinition: postgresColumnDefinition,
+  measureType: { 'big-integer': 'BIGINT', real: 'DOUBLE PRECISION' },
+  tableSuffix: '',
+  // Hashed: a B-tree key holds at most ~2.7 kB, and requesters and tag lists come from callers.
+  dimsKey: (columns: string) => `md5(json_build_array(${columns})::text)`,
+  canonicalTags: `COALESCE((SELECT json_agg(tag ORDER BY tag)::text FROM (SELECT DISTINCT jsonb_array_elements_text(usage_rows.tags::jsonb) AS tag) AS tag_list), '[]')`,
+  isTrue: (column: string) => column,
+  nowMs: `(extract(epoch FROM now()) * 1000)::bigint`,
+} as const;
 
 /**
  * PostgreSQL schema, one entry per version, mirroring the SQLite one. Applied under an advisory lock, so
@@ -98,6 +111,21 @@ export const postgresMigrations: readonly string[] = [
   `
   ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
   UPDATE gateway_keys SET role = 'admin' WHERE is_admin = TRUE;
+  `,
+  // Where each row's price came from (catalogue and version, or config) and the rates applied.
+  `
+  ${columnsNamed(usageColumns, ['price_source', 'price_rates'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${postgresColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  `,
+  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
+  // only for the days they are kept), and the request log's keyset index, which also serves what the
+  // plain created_at index did.
+  `
+  CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
+  DROP INDEX usage_rows_created_at;
+  ${rollupTableSql(postgresRollupSyntax)}
+  ${rollupBackfillSql(postgresRollupSyntax)}
   `,
   // Dashboard sessions: the SHA-256 of each session token, the key it acts as, and when it ends.
   `

@@ -7,6 +7,7 @@ const postgresTypes: Record<ColumnKind, string> = {
   real: 'DOUBLE PRECISION',
   boolean: 'BOOLEAN',
   'string-list': 'TEXT',
+  json: 'TEXT',
 };
 
 /** What an added NOT NULL column holds in rows written before it existed. */
@@ -40,7 +41,7 @@ export function postgresColumnDefinition(column: ColumnDescription<string>, use:
 export function toPostgresValue(kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (kind === 'text') return postgresText(value as string);
-  if (kind === 'string-list') return JSON.stringify(value);
+  if (kind === 'string-list' || kind === 'json') return JSON.stringify(value);
   return value;
 }
 
@@ -57,6 +58,8 @@ export function fromPostgresValue(kind: ColumnKind, value: unknown): unknown {
       return value === true;
     case 'string-list':
       return JSON.parse(String(value)) as string[];
+    case 'json':
+      return JSON.parse(String(value)) as unknown;
     default: {
       const _exhaustive: never = kind;
       return _exhaustive;

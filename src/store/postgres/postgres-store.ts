@@ -1,9 +1,14 @@
 import type { KeyRole } from '../../keys/key-role.js';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
+import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
+import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
+import { aggregateRollups, type RollupEntry } from '../rollup-batch.js';
+import { rollupDimensionColumns, rollupGranularities, rollupMeasureColumns, rollupTables } from '../rollup-columns.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -57,11 +62,56 @@ const attemptColumnNames = ['usage_id', 'attempt_index', ...attemptColumns.map((
 const attemptArrays = ['text', 'integer', ...attemptColumns.map((column) => postgresType(column.kind))]
   .map((type, index) => `$${usageColumns.length + index + 1}::${type}[]`)
   .join(', ');
-const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id)
-  INSERT INTO usage_attempts (${attemptColumnNames})
-  SELECT * FROM unnest(${attemptArrays}) AS attempt (${attemptColumnNames})
-  WHERE attempt.usage_id IN (SELECT id FROM stored_rows)
-  ON CONFLICT (usage_id, attempt_index) DO NOTHING`;
+const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id),
+  stored_attempts AS (INSERT INTO usage_attempts (${attemptColumnNames})
+    SELECT * FROM unnest(${attemptArrays}) AS attempt (${attemptColumnNames})
+    WHERE attempt.usage_id IN (SELECT id FROM stored_rows)
+    ON CONFLICT (usage_id, attempt_index) DO NOTHING)
+  SELECT id FROM stored_rows`;
+
+/**
+ * Adds a batch's rollup sums to the three tables in one statement (one array per column, like the rows);
+ * the batch was aggregated first, so no statement touches a rollup row twice.
+ */
+const rollupArrayColumns = ['bucket_start', 'dims', ...rollupDimensionColumns.map((column) => column.name), ...rollupMeasureColumns.map((column) => column.name)];
+const rollupArrayTypes = ['BIGINT', 'TEXT', ...rollupDimensionColumns.map((column) => postgresType(column.kind)), ...rollupMeasureColumns.map((column) => postgresType(column.kind))];
+const rollupUpserts = rollupGranularities.map((granularity, tableIndex) => {
+  const offset = tableIndex * rollupArrayColumns.length;
+  const arrays = rollupArrayTypes.map((type, index) => `$${offset + index + 1}::${type}[]`).join(', ');
+  const merges = rollupMeasureColumns
+    .map((column) => (column.merge === 'max' ? `${column.name} = GREATEST(t.${column.name}, EXCLUDED.${column.name})` : `${column.name} = t.${column.name} + EXCLUDED.${column.name}`))
+    .join(', ');
+  return `${granularity}_rollup AS (INSERT INTO ${rollupTables[granularity]} AS t (${rollupArrayColumns.join(', ')})
+    SELECT * FROM unnest(${arrays}) ON CONFLICT (bucket_start, dims) DO UPDATE SET ${merges} RETURNING 1)`;
+});
+const addToRollups = `WITH ${rollupUpserts.join(',\n  ')} SELECT (SELECT count(*) FROM minute_rollup) + (SELECT count(*) FROM hour_rollup) + (SELECT count(*) FROM day_rollup) AS written`;
+
+const postgresAnalyticsDialect: AnalyticsSqlDialect = {
+  parameter: (index) => `$${index}`,
+  listContains: (column, parameter) => `${column}::jsonb ? ${parameter}`,
+  isTrue: (column) => column,
+};
+
+/** Which rows a retention pass deletes from, oldest first, by their time column. */
+const pruneStatements: Record<PruneTarget, string> = {
+  rows: 'DELETE FROM usage_rows WHERE id IN (SELECT id FROM usage_rows WHERE created_at < $1 ORDER BY created_at LIMIT $2)',
+  minute: `DELETE FROM ${rollupTables.minute} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.minute} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`,
+  hour: `DELETE FROM ${rollupTables.hour} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.hour} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`,
+  day: `DELETE FROM ${rollupTables.day} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.day} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`,
+};
+
+/** One array per rollup column for a table's entries; the dimensions key hashed (a B-tree key holds ~2.7 kB at most). */
+function rollupArrays(entries: readonly RollupEntry[]): unknown[][] {
+  const arrays: unknown[][] = rollupArrayColumns.map(() => new Array<unknown>(entries.length));
+  entries.forEach((entry, row) => {
+    arrays[0]![row] = entry.bucketStart;
+    arrays[1]![row] = createHash('md5').update(entry.dimsKey).digest('hex');
+    let index = 2;
+    for (const column of rollupDimensionColumns) arrays[index++]![row] = toPostgresValue(column.kind, entry.dimensions[column.field]);
+    for (const measure of entry.measures) arrays[index++]![row] = measure;
+  });
+  return arrays;
+}
 
 export interface PostgresStoreOptions {
   /** Told when a pooled connection dies; the next query opens a fresh one. */
@@ -71,6 +121,8 @@ export interface PostgresStoreOptions {
    * the call instead of hanging its caller. Unset for the CLI, whose reports may run long.
    */
   queryTimeoutMs?: number;
+  /** Maintain the usage rollups as rows are written (default true); off only to measure what they cost. */
+  rollups?: boolean;
 }
 
 /** A refused or silent server fails a connection attempt after this long instead of the OS's minutes. */
@@ -80,8 +132,11 @@ const connectTimeoutMs = 5_000;
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
 
-  private constructor(pool: pg.Pool) {
+  readonly #rollups: boolean;
+
+  private constructor(pool: pg.Pool, rollups: boolean) {
     this.#pool = pool;
+    this.#rollups = rollups;
   }
 
   static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -101,7 +156,7 @@ export class PostgresStore implements Store {
     // The same event on a client checked out of the pool has no pool listener behind it: give every client
     // its own. It stays quiet: the query in flight fails and says so, and the pool logs idle losses above.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, options.rollups !== false);
   }
 
   /** Pooled connections open and unused: a lost connection leaves this count at once. */
@@ -233,12 +288,70 @@ export class PostgresStore implements Store {
       }
     }
     const usageValues = encodeColumns(usageColumns, rows, toPostgresValue);
-    if (attempts.length === 0) {
-      await this.#query(insertUsage, usageValues);
+    const insert =
+      attempts.length === 0
+        ? { text: `${insertUsage} RETURNING id`, values: usageValues }
+        : { text: insertUsageAndAttempts, values: [...usageValues, usageIds, attemptIndexes, ...encodeColumns(attemptColumns, attempts, toPostgresValue)] };
+    if (!this.#rollups) {
+      await this.#query(insert.text, insert.values);
       return;
     }
-    const attemptValues = encodeColumns(attemptColumns, attempts, toPostgresValue);
-    await this.#query(insertUsageAndAttempts, [...usageValues, usageIds, attemptIndexes, ...attemptValues]);
+    // The rows, then the rollups of only those rows this batch stored (a retried batch adds nothing), in
+    // one transaction: the rollups always sum exactly the rows stored.
+    await this.#transaction(async (client) => {
+      const stored = await client.query<Row>(insert.text, insert.values);
+      const storedIds = new Set(stored.rows.map((row) => String(row.id)));
+      const fresh = storedIds.size === rows.length ? rows : rows.filter((row) => storedIds.has(row.id));
+      if (fresh.length === 0) return;
+      const entries = aggregateRollups(fresh);
+      await client.query(addToRollups, rollupGranularities.flatMap((granularity) => rollupArrays(entries[granularity])));
+    });
+  }
+
+  /** Runs `work` in a transaction on one pooled connection; any failure rolls it back and is a store error. */
+  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      // A connection that failed mid-transaction is not given back to the pool for reuse.
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(true);
+      throw toStoreError(error);
+    }
+  }
+
+  async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
+    const statement = rollupAggregateStatement(query, postgresAnalyticsDialect);
+    const result = await this.#query(statement.text, statement.values);
+    return result.rows.flatMap((row) => toRollupGroup(row, query) ?? []);
+  }
+
+  async listUsage(query: UsageLogQuery): Promise<UsageRow[]> {
+    const statement = usageLogStatement(query, postgresAnalyticsDialect);
+    const result = await this.#query(statement.text, statement.values);
+    return result.rows.map((row) => ({ ...(decodeRecord(usageColumns, row, fromPostgresValue) as unknown as UsageRow), attemptTrail: [] }));
+  }
+
+  async usageRow(id: string): Promise<UsageRow | undefined> {
+    const result = await this.#query('SELECT * FROM usage_rows WHERE id = $1', [id]);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const usage = decodeRecord(usageColumns, row, fromPostgresValue) as unknown as UsageRow;
+    usage.attemptTrail = await this.usageAttempts(id);
+    return usage;
+  }
+
+  async pruneUsage(options: { target: PruneTarget; before: number; limit: number }): Promise<number> {
+    return (await this.#query(pruneStatements[options.target], [options.before, options.limit])).rowCount ?? 0;
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {

@@ -1,5 +1,17 @@
+import { rollupBackfillSql, rollupTableSql } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
+
+/** How the rollup migration spells what differs in SQLite. */
+const sqliteRollupSyntax = {
+  columnDefinition: sqliteColumnDefinition,
+  measureType: { 'big-integer': 'INTEGER', real: 'REAL' },
+  tableSuffix: ' WITHOUT ROWID',
+  dimsKey: (columns: string) => `json_array(${columns})`,
+  canonicalTags: `(SELECT json_group_array(value) FROM (SELECT DISTINCT value FROM json_each(usage_rows.tags) ORDER BY value))`,
+  isTrue: (column: string) => `${column} = 1`,
+  nowMs: `(CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
+} as const;
 
 /**
  * SQLite schema, one entry per version. `PRAGMA user_version` records how many have been applied; a
@@ -103,6 +115,21 @@ export const sqliteMigrations: readonly string[] = [
   `
   ALTER TABLE gateway_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
   UPDATE gateway_keys SET role = 'admin' WHERE is_admin = 1;
+  `,
+  // Where each row's price came from (catalogue and version, or config) and the rates applied.
+  `
+  ${columnsNamed(usageColumns, ['price_source', 'price_rates'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  `,
+  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
+  // only for the days they are kept), and the request log's keyset index, which also serves what the
+  // plain created_at index did.
+  `
+  CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
+  DROP INDEX usage_rows_created_at;
+  ${rollupTableSql(sqliteRollupSyntax)}
+  ${rollupBackfillSql(sqliteRollupSyntax)}
   `,
   // Dashboard sessions: the SHA-256 of each session token, the key it acts as, and when it ends.
   `

@@ -8,6 +8,7 @@ const sqliteTypes: Record<ColumnKind, string> = {
   real: 'REAL',
   boolean: 'INTEGER',
   'string-list': 'TEXT',
+  json: 'TEXT',
 };
 
 /** What an added NOT NULL column holds in rows written before it existed. */
@@ -36,7 +37,7 @@ export function sqliteColumnDefinition(column: ColumnDescription<string>, use: '
 export function toSqliteValue(kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (kind === 'boolean') return value === true ? 1 : 0;
-  if (kind === 'string-list') return JSON.stringify(value);
+  if (kind === 'string-list' || kind === 'json') return JSON.stringify(value);
   return value;
 }
 
@@ -44,5 +45,6 @@ export function fromSqliteValue(kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (kind === 'boolean') return value === 1;
   if (kind === 'string-list') return JSON.parse(String(value)) as string[];
+  if (kind === 'json') return JSON.parse(String(value)) as unknown;
   return value;
 }

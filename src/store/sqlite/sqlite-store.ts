@@ -5,7 +5,11 @@ import type Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
+import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
+import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
+import { aggregateRollups } from '../rollup-batch.js';
+import { rollupColumnNames, rollupDimensionColumns, rollupGranularities, rollupMeasureColumns, rollupTables, type RollupGranularity } from '../rollup-columns.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -58,6 +62,35 @@ const groupColumns: Record<UsageGrouping, string> = {
 const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
   VALUES (${usageColumns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
+/** Adds a batch's sums to a rollup row, creating it when the bucket has none for these dimensions yet. */
+const rollupUpsert = (table: string) => `INSERT INTO ${table} (${rollupColumnNames.join(', ')})
+  VALUES (${rollupColumnNames.map(() => '?').join(', ')})
+  ON CONFLICT (bucket_start, dims) DO UPDATE SET ${rollupMeasureColumns
+    .map((column) => (column.merge === 'max' ? `${column.name} = max(${column.name}, excluded.${column.name})` : `${column.name} = ${column.name} + excluded.${column.name}`))
+    .join(', ')}`;
+
+const sqliteAnalyticsDialect: AnalyticsSqlDialect = {
+  parameter: () => '?',
+  listContains: (column, parameter) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${parameter})`,
+  isTrue: (column) => `${column} = 1`,
+};
+
+/** Which rows a retention pass deletes from, oldest first, by their time column. */
+const pruneStatements: Record<PruneTarget, string> = {
+  rows: 'DELETE FROM usage_rows WHERE rowid IN (SELECT rowid FROM usage_rows WHERE created_at < ? ORDER BY created_at LIMIT ?)',
+  minute: `DELETE FROM ${rollupTables.minute} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.minute} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`,
+  hour: `DELETE FROM ${rollupTables.hour} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.hour} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`,
+  day: `DELETE FROM ${rollupTables.day} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.day} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`,
+};
+
+export interface SqliteStoreOptions {
+  /**
+   * Maintain the usage rollups as rows are written (default true). Off only in the benchmark, to measure
+   * what the rollups cost the writer; analytics read nothing without them.
+   */
+  rollups?: boolean;
+}
+
 const attemptInsert = `INSERT INTO usage_attempts (usage_id, attempt_index, ${attemptColumns.map((column) => column.name).join(', ')})
   VALUES (?, ?, ${attemptColumns.map(() => '?').join(', ')}) ON CONFLICT (usage_id, attempt_index) DO NOTHING`;
 
@@ -69,8 +102,9 @@ export class SqliteStore implements Store {
   readonly #database: Database.Database;
   readonly #insertUsage: Database.Statement;
   readonly #insertAttempt: Database.Statement;
+  readonly #upsertRollup: Record<RollupGranularity, Database.Statement> | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const Driver = loadSqliteDriver();
     this.#database = new Driver(path);
@@ -83,6 +117,14 @@ export class SqliteStore implements Store {
     this.#migrate();
     this.#insertUsage = this.#database.prepare(usageInsert);
     this.#insertAttempt = this.#database.prepare(attemptInsert);
+    this.#upsertRollup =
+      options.rollups === false
+        ? undefined
+        : {
+            minute: this.#database.prepare(rollupUpsert(rollupTables.minute)),
+            hour: this.#database.prepare(rollupUpsert(rollupTables.hour)),
+            day: this.#database.prepare(rollupUpsert(rollupTables.day)),
+          };
   }
 
   #migrate(): void {
@@ -236,18 +278,67 @@ export class SqliteStore implements Store {
   async recordUsage(rows: readonly UsageRow[]): Promise<void> {
     return guarded(() => {
       if (rows.length === 0) return;
-      // A row and its attempts in one transaction: a reader never sees a row without its trail.
+      // A row, its attempts and its rollups in one transaction: a reader never sees a row without its
+      // trail, and the rollups always sum exactly the rows stored.
       this.#database.transaction((batch: readonly UsageRow[]) => {
+        const stored: UsageRow[] = [];
         for (const row of batch) {
-          // A row stored before (a retried batch) keeps the attempts stored with it.
+          // A row stored before (a retried batch) keeps the attempts stored with it, and is not counted twice.
           if (this.#insertUsage.run(encodeRecord(usageColumns, row, toSqliteValue)).changes === 0) continue;
+          stored.push(row);
           const trail = row.attemptTrail;
           for (let index = 0; index < trail.length; index++) {
             this.#insertAttempt.run(row.id, index, ...encodeRecord(attemptColumns, trail[index]!, toSqliteValue));
           }
         }
+        if (this.#upsertRollup && stored.length > 0) this.#addToRollups(stored, this.#upsertRollup);
       })(rows);
     });
+  }
+
+  #addToRollups(rows: readonly UsageRow[], statements: Record<RollupGranularity, Database.Statement>): void {
+    const entries = aggregateRollups(rows);
+    const values = new Array<unknown>(rollupColumnNames.length);
+    for (const granularity of rollupGranularities) {
+      const statement = statements[granularity];
+      for (const entry of entries[granularity]) {
+        values[0] = entry.bucketStart;
+        values[1] = entry.dimsKey;
+        let index = 2;
+        for (const column of rollupDimensionColumns) values[index++] = toSqliteValue(column.kind, entry.dimensions[column.field]);
+        for (const measure of entry.measures) values[index++] = measure;
+        statement.run(values);
+      }
+    }
+  }
+
+  async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
+    return guarded(() => {
+      const statement = rollupAggregateStatement(query, sqliteAnalyticsDialect);
+      const rows = this.#database.prepare(statement.text).all(...statement.values) as Array<Record<string, unknown>>;
+      return rows.flatMap((row) => toRollupGroup(row, query) ?? []);
+    });
+  }
+
+  async listUsage(query: UsageLogQuery): Promise<UsageRow[]> {
+    return guarded(() => {
+      const statement = usageLogStatement(query, sqliteAnalyticsDialect);
+      const rows = this.#database.prepare(statement.text).all(...statement.values) as Array<Record<string, unknown>>;
+      return rows.map((row) => toUsageRow(row, new Map()));
+    });
+  }
+
+  async usageRow(id: string): Promise<UsageRow | undefined> {
+    return guarded(() => {
+      const row = this.#database.prepare('SELECT * FROM usage_rows WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+      if (!row) return undefined;
+      const attempts = this.#database.prepare('SELECT * FROM usage_attempts WHERE usage_id = ? ORDER BY attempt_index').all(id) as Array<Record<string, unknown>>;
+      return toUsageRow(row, attemptTrailsByUsageId(attempts, fromSqliteValue));
+    });
+  }
+
+  async pruneUsage(options: { target: PruneTarget; before: number; limit: number }): Promise<number> {
+    return guarded(() => this.#database.prepare(pruneStatements[options.target]).run(options.before, options.limit).changes);
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {

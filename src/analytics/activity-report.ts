@@ -1,0 +1,41 @@
+import { addMeasures, aggregateWindow, emptyMeasures } from './aggregate-window.js';
+import type { AnalyticsContext } from './analytics-context.js';
+import type { QueryParameters } from './analytics-query.js';
+import { reportScope } from './analytics-window.js';
+import { measuresJson } from './measures-json.js';
+import { percentilesOf } from './percentiles.js';
+
+const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+
+/** `GET /analytics/activity`: calls, error and cache-hit rates, errors by code, latency percentiles per model and provider. */
+export async function activityReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+  const scope = reportScope(query, context);
+  const window = { from: scope.from, to: scope.to, filters: scope.filters };
+  const [byTarget, byError] = await Promise.all([
+    aggregateWindow(context.store, { ...window, by: ['provider', 'model'], histograms: true }),
+    aggregateWindow(context.store, { ...window, by: ['error_code', 'status_code'] }),
+  ]);
+  const totals = emptyMeasures();
+  for (const group of byTarget) addMeasures(totals, group.measures);
+  const errorsByCode = byError
+    .filter((group) => group.measures.errors > 0)
+    .map((group) => ({ code: group.values.error_code ?? null, status_code: group.values.status_code ?? null, count: group.measures.errors }))
+    .sort((left, right) => right.count - left.count);
+  const latency = byTarget
+    .sort((left, right) => right.measures.calls - left.measures.calls)
+    .map((group) => ({
+      provider: group.values.provider ?? null,
+      model: group.values.model ?? null,
+      calls: group.measures.calls,
+      errors: group.measures.errors,
+      latency_ms: percentilesOf(group.latencyHistogram),
+      ttfb_ms: percentilesOf(group.ttfbHistogram),
+    }));
+  return {
+    object: 'analytics.activity',
+    ...scope.bounds,
+    totals: { ...measuresJson(totals), error_rate: ratio(totals.errors, totals.calls), cache_hit_rate: ratio(totals.cacheHits, totals.calls) },
+    errors_by_code: errorsByCode,
+    latency,
+  };
+}

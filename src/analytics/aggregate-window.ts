@@ -1,0 +1,68 @@
+import type { AnalyticsFilters, AnalyticsStore, RollupDimension, RollupGroup, RollupMeasures } from '../store/analytics-store.js';
+import { coarsestFor, windowPieces } from './rollup-window.js';
+
+export interface WindowQuery {
+  /** Aligned (see `alignWindow`). */
+  from: number;
+  to: number;
+  filters: AnalyticsFilters;
+  by: readonly RollupDimension[];
+  bucketMs?: number;
+  histograms?: boolean;
+}
+
+export function emptyMeasures(): RollupMeasures {
+  return { calls: 0, errors: 0, cancelled: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, savedUsd: 0, cacheHits: 0, lastAt: 0 };
+}
+
+/** Adds `source` into `target` (`lastAt` keeps the newest). */
+export function addMeasures(target: RollupMeasures, source: RollupMeasures): void {
+  target.calls += source.calls;
+  target.errors += source.errors;
+  target.cancelled += source.cancelled;
+  target.inputTokens += source.inputTokens;
+  target.outputTokens += source.outputTokens;
+  target.cacheReadTokens += source.cacheReadTokens;
+  target.cacheWriteTokens += source.cacheWriteTokens;
+  target.reasoningTokens += source.reasoningTokens;
+  target.costUsd += source.costUsd;
+  target.savedUsd += source.savedUsd;
+  target.cacheHits += source.cacheHits;
+  if (source.lastAt > target.lastAt) target.lastAt = source.lastAt;
+}
+
+function addHistogram(target: number[] | undefined, source: number[] | undefined): number[] | undefined {
+  if (!source) return target;
+  if (!target) return [...source];
+  for (let index = 0; index < source.length; index++) target[index]! += source[index]!;
+  return target;
+}
+
+/**
+ * Sums over a window from the rollups, grouped: one query per table the window spans (days, hours,
+ * minutes), merged here by group (and time bucket).
+ */
+export async function aggregateWindow(store: AnalyticsStore, query: WindowQuery): Promise<RollupGroup[]> {
+  const pieces = windowPieces(query.from, query.to, query.bucketMs === undefined ? 'day' : coarsestFor(query.bucketMs));
+  const parts = await Promise.all(
+    pieces.map((piece) =>
+      store.aggregateRollups({ granularity: piece.granularity, from: piece.from, to: piece.to, filters: query.filters, by: query.by, bucketMs: query.bucketMs, histograms: query.histograms }),
+    ),
+  );
+  if (parts.length === 1) return parts[0]!;
+  const merged = new Map<string, RollupGroup>();
+  for (const part of parts) {
+    for (const group of part) {
+      const key = JSON.stringify([group.bucketStart ?? null, ...query.by.map((dimension) => group.values[dimension] ?? null)]);
+      const known = merged.get(key);
+      if (!known) {
+        merged.set(key, { ...group, measures: { ...group.measures }, latencyHistogram: group.latencyHistogram && [...group.latencyHistogram], ttfbHistogram: group.ttfbHistogram && [...group.ttfbHistogram] });
+        continue;
+      }
+      addMeasures(known.measures, group.measures);
+      known.latencyHistogram = addHistogram(known.latencyHistogram, group.latencyHistogram);
+      known.ttfbHistogram = addHistogram(known.ttfbHistogram, group.ttfbHistogram);
+    }
+  }
+  return [...merged.values()];
+}

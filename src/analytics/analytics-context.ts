@@ -1,0 +1,15 @@
+import type { SubjectScope } from '../policy/admission.js';
+import type { BudgetLedger } from '../policy/budget-ledger.js';
+import type { PrincipalView } from '../policy/principal-view.js';
+import type { KeyRecord, LimitSettings, Store } from '../store/store.js';
+
+/** What every analytics report reads: the store, the clock, and key names and limits. */
+export interface AnalyticsContext {
+  store: Store;
+  now: number;
+  /** Every key by id, read once per request (names and revocations are shown, never per row). */
+  keys: ReadonlyMap<string, KeyRecord>;
+  principals: PrincipalView;
+  limitDefaults: Record<SubjectScope, LimitSettings>;
+  budgetLedger: BudgetLedger;
+}

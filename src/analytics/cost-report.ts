@@ -1,0 +1,34 @@
+import type { RollupMeasures } from '../store/analytics-store.js';
+import { addMeasures, aggregateWindow, emptyMeasures } from './aggregate-window.js';
+import type { AnalyticsContext } from './analytics-context.js';
+import { choiceParameter, type QueryParameters } from './analytics-query.js';
+import { reportScope } from './analytics-window.js';
+import { groupByChoices, groupByDimension, groupNamesOf } from './group-dimensions.js';
+import { byCostThenCalls, measuresJson } from './measures-json.js';
+
+/** `GET /analytics/cost`: totals over the window, and one row per group sorted by spend. */
+export async function costReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+  const scope = reportScope(query, context);
+  const groupBy = choiceParameter(query, 'group_by', groupByChoices);
+  const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: groupBy ? [groupByDimension[groupBy]] : [] });
+  const totals = emptyMeasures();
+  const rows = new Map<string | null, RollupMeasures>();
+  for (const group of groups) {
+    addMeasures(totals, group.measures);
+    if (!groupBy) continue;
+    for (const name of groupNamesOf(group, groupBy)) {
+      let measures = rows.get(name);
+      if (!measures) rows.set(name, (measures = emptyMeasures()));
+      addMeasures(measures, group.measures);
+    }
+  }
+  const data = [...rows.entries()]
+    .map(([name, measures]) => ({ name, measures }))
+    .sort(byCostThenCalls)
+    .map(({ name, measures }) => {
+      const row: Record<string, unknown> = { group: name, ...measuresJson(measures) };
+      if (groupBy === 'key') row.key_name = name === null ? null : (context.keys.get(name)?.name ?? null);
+      return row;
+    });
+  return { object: 'analytics.cost', ...scope.bounds, group_by: groupBy ?? null, totals: measuresJson(totals), data };
+}

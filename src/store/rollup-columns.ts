@@ -1,0 +1,120 @@
+import type { ColumnDescription } from './usage-columns.js';
+
+/**
+ * Usage rollups: the usage rows summed per time bucket and per combination of the dimensions below, kept up
+ * to date in the same transaction as the rows (see rollup-batch.ts) so analytics never scan raw rows.
+ * Three tables share one shape and differ by bucket size: minutes (kept a few days, for short windows and
+ * the unaligned edges of longer ones), hours and days (kept as long as `usage.retainRollupDays`).
+ *
+ * Like `usageColumns`, these lists are append-only: the migrations are generated from them.
+ */
+export type RollupGranularity = 'minute' | 'hour' | 'day';
+
+export const rollupBucketMs: Record<RollupGranularity, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+export const rollupTables: Record<RollupGranularity, string> = {
+  minute: 'usage_rollup_minute',
+  hour: 'usage_rollup_hour',
+  day: 'usage_rollup_day',
+};
+
+/** Coarsest first: a window is covered by as few rollup rows as possible. */
+export const rollupGranularities: readonly RollupGranularity[] = ['day', 'hour', 'minute'];
+
+/** One combination of dimensions, as the rollups store it. */
+export interface RollupDimensions {
+  keyId: string | null;
+  userName: string | null;
+  teamName: string | null;
+  requester: string | null;
+  provider: string | null;
+  /** The served model: `upstream_model`, else `requested_model` (a call refused before any upstream). */
+  model: string | null;
+  groupName: string | null;
+  inboundDialect: string;
+  /** The row's tags, deduplicated and sorted, as JSON text: one value per distinct set. */
+  tags: string;
+  outcome: string;
+  statusCode: number;
+  errorCode: string | null;
+  cached: boolean;
+}
+
+export const rollupDimensionColumns = [
+  { name: 'key_id', field: 'keyId', kind: 'text', nullable: true },
+  { name: 'user_name', field: 'userName', kind: 'text', nullable: true },
+  { name: 'team_name', field: 'teamName', kind: 'text', nullable: true },
+  { name: 'requester', field: 'requester', kind: 'text', nullable: true },
+  { name: 'provider', field: 'provider', kind: 'text', nullable: true },
+  { name: 'model', field: 'model', kind: 'text', nullable: true },
+  { name: 'group_name', field: 'groupName', kind: 'text', nullable: true },
+  { name: 'inbound_dialect', field: 'inboundDialect', kind: 'text', nullable: false },
+  { name: 'tags', field: 'tags', kind: 'text', nullable: false },
+  { name: 'outcome', field: 'outcome', kind: 'text', nullable: false },
+  { name: 'status_code', field: 'statusCode', kind: 'integer', nullable: false },
+  { name: 'error_code', field: 'errorCode', kind: 'text', nullable: true },
+  { name: 'cached', field: 'cached', kind: 'boolean', nullable: false },
+] as const satisfies ReadonlyArray<ColumnDescription<keyof RollupDimensions>>;
+
+const _everyDimensionDescribed: [Exclude<keyof RollupDimensions, (typeof rollupDimensionColumns)[number]['field']>] extends [never] ? true : false = true;
+
+/**
+ * Upper bounds (exclusive, ms) of the latency and time-to-first-byte histogram buckets; the last is open.
+ * Percentiles are interpolated inside a bucket, so they are exact to within one bucket. Never change these:
+ * rollups already written count against them.
+ */
+export const latencyBucketBoundsMs: readonly number[] = [50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 8_000, 13_000, 20_000, 40_000, Infinity];
+
+const histogramColumnNames = (prefix: string) => latencyBucketBoundsMs.map((_bound, index) => `${prefix}${String(index).padStart(2, '0')}`);
+export const latencyHistogramColumns: readonly string[] = histogramColumnNames('latency_h');
+export const ttfbHistogramColumns: readonly string[] = histogramColumnNames('ttfb_h');
+
+/** How a measure of two rollup rows for the same bucket and dimensions combines. */
+export type MeasureMerge = 'sum' | 'max';
+
+export interface RollupMeasureColumn {
+  name: string;
+  kind: 'big-integer' | 'real';
+  merge: MeasureMerge;
+}
+
+/** Summed per bucket and dimensions; `last_at` keeps the newest `created_at`. */
+export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
+  { name: 'calls', kind: 'big-integer', merge: 'sum' },
+  { name: 'input_tokens', kind: 'big-integer', merge: 'sum' },
+  { name: 'output_tokens', kind: 'big-integer', merge: 'sum' },
+  { name: 'cache_read_tokens', kind: 'big-integer', merge: 'sum' },
+  { name: 'cache_write_tokens', kind: 'big-integer', merge: 'sum' },
+  { name: 'reasoning_tokens', kind: 'big-integer', merge: 'sum' },
+  /** Known costs only: a row without a price adds nothing. */
+  { name: 'cost_usd', kind: 'real', merge: 'sum' },
+  /** `saved_cost_usd` of cache hits. */
+  { name: 'saved_usd', kind: 'real', merge: 'sum' },
+  { name: 'last_at', kind: 'big-integer', merge: 'max' },
+  ...latencyHistogramColumns.map((name) => ({ name, kind: 'big-integer' as const, merge: 'sum' as const })),
+  ...ttfbHistogramColumns.map((name) => ({ name, kind: 'big-integer' as const, merge: 'sum' as const })),
+];
+
+/** The index of the histogram bucket a duration falls in. */
+export function latencyBucketOf(milliseconds: number): number {
+  const bounds = latencyBucketBoundsMs;
+  for (let index = 0; index < bounds.length - 1; index++) if (milliseconds < bounds[index]!) return index;
+  return bounds.length - 1;
+}
+
+/** Every column of a rollup table in order: bucket, dimensions key, dimensions, measures. */
+export const rollupColumnNames: readonly string[] = ['bucket_start', 'dims', ...rollupDimensionColumns.map((column) => column.name), ...rollupMeasureColumns.map((column) => column.name)];
+
+/**
+ * `CASE` buckets for a duration column, one expression per histogram column (for back-fills from
+ * `usage_rows`): 1 when the value falls in that bucket, else 0.
+ */
+export function histogramBucketExpressions(valueExpression: string): string[] {
+  return latencyBucketBoundsMs.map((upper, index) => {
+    const lower = index === 0 ? undefined : latencyBucketBoundsMs[index - 1];
+    const conditions = [`${valueExpression} IS NOT NULL`];
+    if (lower !== undefined) conditions.push(`${valueExpression} >= ${lower}`);
+    if (upper !== Infinity) conditions.push(`${valueExpression} < ${upper}`);
+    return `SUM(CASE WHEN ${conditions.join(' AND ')} THEN 1 ELSE 0 END)`;
+  });
+}

@@ -1,0 +1,386 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activityReport } from '../../src/analytics/activity-report.js';
+import type { AnalyticsContext } from '../../src/analytics/analytics-context.js';
+import { costReport } from '../../src/analytics/cost-report.js';
+import { byKeyReport, byTeamReport, byUserReport } from '../../src/analytics/identity-report.js';
+import { requestLogReport } from '../../src/analytics/request-log.js';
+import { timeseriesReport } from '../../src/analytics/timeseries-report.js';
+import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
+import { PrincipalView } from '../../src/policy/principal-view.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { postgresMigrations } from '../../src/store/postgres/migrations.js';
+import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
+import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { StoreHealth } from '../../src/store/store-health.js';
+import type { Store } from '../../src/store/store.js';
+import { createLogger } from '../../src/server/logger.js';
+import { UsageRetention } from '../../src/usage/usage-retention.js';
+import type { UsageRow } from '../../src/usage/usage-row.js';
+import { createTestDatabase } from '../helpers/postgres-backend.js';
+import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
+
+/** The analytics contract (rollups, reports, request log, retention), run on SQLite and on the real PostgreSQL. */
+const directory = await mkdtemp(join(tmpdir(), 'sluice-analytics-'));
+const postgres = await createTestDatabase();
+
+interface Backend {
+  name: string;
+  open(options?: { rollups?: boolean }): Promise<Store>;
+  /** Takes the schema back to before the rollups (keeping the rows), so the next open back-fills them. */
+  rewindRollups(): Promise<void>;
+}
+
+const sqlitePath = join(directory, 'analytics.db');
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    open: async (options) => new SqliteStore(sqlitePath, options),
+    async rewindRollups() {
+      const Driver = loadSqliteDriver();
+      const database = new Driver(sqlitePath);
+      database.exec(`DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_hour; DROP TABLE usage_rollup_day;
+        DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
+      database.pragma(`user_version = ${sqliteMigrations.length - 1}`);
+      database.close();
+    },
+  },
+];
+if ('url' in postgres) {
+  backends.push({
+    name: 'postgres',
+    open: (options) => PostgresStore.open(postgres.url, options),
+    async rewindRollups() {
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      await client.query(`DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_hour; DROP TABLE usage_rollup_day;
+        DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
+      await client.query('UPDATE sluice_schema_version SET version = $1', [postgresMigrations.length - 1]);
+      await client.end();
+    },
+  });
+} else console.warn(`[analytics contract] skipping PostgreSQL: ${postgres.skipReason}`);
+
+afterAll(async () => {
+  if ('url' in postgres) await postgres.drop();
+  await rm(directory, { recursive: true, force: true });
+});
+
+const minute = 60_000;
+const hour = 60 * minute;
+const day = 24 * hour;
+
+describe.each(backends)('analytics on $name', (backend) => {
+  let store: Store;
+  let principals: PrincipalView;
+  const logger = createLogger('silent');
+
+  beforeAll(async () => {
+    store = await backend.open();
+    principals = new PrincipalView(store, logger, new StoreHealth());
+    await principals.reload();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  /** Each test has a day of its own, far from the others, and reads the store as of `now`. */
+  function contextAt(now: number): AnalyticsContext {
+    return { store, now, keys: new Map(), principals, limitDefaults: { key: {}, user: {}, team: {} }, budgetLedger: new MemoryBudgetLedger(async () => 0) };
+  }
+  const iso = (time: number) => new Date(time).toISOString();
+
+  it('cost: exact totals, every group_by, tags counted in each of their groups, sorted by spend', async () => {
+    const base = Date.UTC(2030, 0, 10, 12);
+    const rows: UsageRow[] = [
+      testUsageRow('c1', { createdAt: base, keyId: 'key_c1', userName: 'ada', teamName: 'research', requester: 'r1', tags: ['a', 'b'], costUsd: 1, inputTokens: 100, outputTokens: 10, groupName: 'fast' }),
+      testUsageRow('c2', { createdAt: base + minute, keyId: 'key_c1', userName: 'ada', teamName: 'research', tags: ['b'], costUsd: 2, inputTokens: 200, outputTokens: 20, reasoningTokens: 5, cacheReadTokens: 50 }),
+      testUsageRow('c3', { createdAt: base + 2 * minute, keyId: 'key_c2', userName: 'bob', teamName: null, provider: 'anthropic', upstreamModel: 'claude-haiku-4-5', requestedModel: 'haiku', costUsd: 0.5, outputTokens: 7, cacheWriteTokens: 3 }),
+      // Refused before any upstream: the requested model is the one it is grouped under.
+      testUsageRow('c4', { createdAt: base + 3 * minute, provider: null, upstreamModel: null, requestedModel: 'nope', outcome: 'error', statusCode: 404, errorCode: 'model_not_found', inputTokens: 0, outputTokens: 0 }),
+      testUsageRow('c5', { createdAt: base + 4 * minute, keyId: 'key_c1', userName: 'ada', teamName: 'research', cached: true, savedCostUsd: 0.25, inputTokens: 0, outputTokens: 0 }),
+      testUsageRow('c6', { createdAt: base + 5 * minute, keyId: 'key_c2', userName: 'bob', outcome: 'cancelled', statusCode: 499, errorCode: 'client_closed_request', costUsd: 0.125 }),
+    ];
+    await store.recordUsage(rows);
+    const context = contextAt(base + hour);
+    const answer = (query: Record<string, string>) => costReport({ window: '2h', ...query }, context);
+
+    const all = await answer({});
+    expect(all).toMatchObject({ object: 'analytics.cost', group_by: null, data: [] });
+    expect(all.totals).toEqual({
+      calls: 6,
+      errors: 1,
+      cancelled: 1,
+      input_tokens: 302,
+      output_tokens: 38,
+      cache_read_tokens: 50,
+      cache_write_tokens: 3,
+      reasoning_tokens: 5,
+      cost_usd: 3.625,
+      saved_usd: 0.25,
+      cache_hits: 1,
+    });
+    const groups = async (groupBy: string) => ((await answer({ group_by: groupBy })).data as Array<{ group: string | null; calls: number; cost_usd: number }>).map((row) => [row.group, row.calls, row.cost_usd]);
+    expect(await groups('model')).toEqual([['gpt-4o-mini', 4, 3.125], ['claude-haiku-4-5', 1, 0.5], ['nope', 1, 0]]);
+    expect(await groups('provider')).toEqual([['openai', 4, 3.125], ['anthropic', 1, 0.5], [null, 1, 0]]);
+    expect(await groups('key')).toEqual([['key_c1', 3, 3], ['key_c2', 2, 0.625], [null, 1, 0]]);
+    expect(await groups('user')).toEqual([['ada', 3, 3], ['bob', 2, 0.625], [null, 1, 0]]);
+    expect(await groups('team')).toEqual([['research', 3, 3], [null, 3, 0.625]]);
+    expect(await groups('tag')).toEqual([['b', 2, 3], ['a', 1, 1], [null, 4, 0.625]]);
+    expect(await groups('requester')).toEqual([[null, 5, 2.625], ['r1', 1, 1]]);
+    expect(await groups('group')).toEqual([[null, 5, 2.625], ['fast', 1, 1]]);
+    // A tag counted in two groups is counted once in the totals.
+    expect((await answer({ group_by: 'tag' })).totals).toEqual(all.totals);
+    await expect(answer({ group_by: 'color' })).rejects.toMatchObject({ param: 'group_by', status: 400, message: expect.stringContaining('model, provider, key') });
+  });
+
+  it('filters narrow every report, alone and together', async () => {
+    const base = Date.UTC(2030, 1, 10, 12);
+    await store.recordUsage([
+      testUsageRow('f1', { createdAt: base, keyId: 'key_f1', userName: 'ada', teamName: 'research', requester: 'end-1', tags: ['x', 'y'], groupName: 'fast', costUsd: 1 }),
+      testUsageRow('f2', { createdAt: base, keyId: 'key_f2', userName: 'bob', teamName: 'ops', provider: 'anthropic', upstreamModel: 'claude-haiku-4-5', costUsd: 2 }),
+      testUsageRow('f3', { createdAt: base, keyId: 'key_f1', userName: 'ada', teamName: 'research', tags: ['y'], upstreamModel: null, requestedModel: 'typo', provider: null, costUsd: 4 }),
+    ]);
+    const context = contextAt(base + hour);
+    const calls = async (filters: Record<string, string>) => ((await costReport({ window: '2h', ...filters }, context)).totals as { calls: number }).calls;
+    expect(await calls({})).toBe(3);
+    expect(await calls({ key: 'key_f1' })).toBe(2);
+    expect(await calls({ user: 'bob' })).toBe(1);
+    expect(await calls({ team: 'research' })).toBe(2);
+    expect(await calls({ model: 'typo' })).toBe(1);
+    expect(await calls({ model: 'claude-haiku-4-5' })).toBe(1);
+    expect(await calls({ provider: 'openai' })).toBe(1);
+    expect(await calls({ tag: 'y' })).toBe(2);
+    expect(await calls({ tag: 'x' })).toBe(1);
+    expect(await calls({ tag: 'z' })).toBe(0);
+    expect(await calls({ group: 'fast' })).toBe(1);
+    expect(await calls({ requester: 'end-1' })).toBe(1);
+    expect(await calls({ team: 'research', tag: 'y', key: 'key_f1' })).toBe(2);
+    expect(await calls({ team: 'research', user: 'bob' })).toBe(0);
+    const log = await requestLogReport({ window: '2h', tag: 'y', model: 'typo' }, context);
+    expect((log.data as Array<{ id: string }>).map((row) => row.id)).toEqual(['f3']);
+  });
+
+  it('a window crossing midnight UTC counts minutes, hours and days exactly', async () => {
+    const midnight = Date.UTC(2030, 2, 11);
+    const times = [midnight - 2 * day - 30 * minute, midnight - day - 5 * minute, midnight - 70 * minute, midnight - 10 * minute, midnight - 1, midnight, midnight + 59 * minute, midnight + 2 * hour + 3 * minute];
+    await store.recordUsage(times.map((createdAt, index) => testUsageRow(`m${index}`, { createdAt, keyId: 'key_midnight', costUsd: 2 ** index })));
+    const now = midnight + 2 * hour + 4 * minute;
+    const context = contextAt(now);
+    const cost = async (query: Record<string, string>) => ((await costReport({ key: 'key_midnight', ...query }, context)).totals as { cost_usd: number }).cost_usd;
+    // 23:00 to 01:00: the row at 22:50 and the one at 02:03 are out.
+    expect(await cost({ from: iso(midnight - hour), to: iso(midnight + hour) })).toBe(2 ** 3 + 2 ** 4 + 2 ** 5 + 2 ** 6);
+    // Unaligned edges (the rollups count whole minutes: 23:49:30 starts at 23:49).
+    expect(await cost({ from: iso(midnight - 10 * minute - 30_000), to: iso(midnight + 30_000) })).toBe(2 ** 3 + 2 ** 4 + 2 ** 5);
+    // The last 24 h reach back to 02:04 the day before: two rows older than that are out.
+    expect(await cost({ window: '24h' })).toBe(2 ** 2 + 2 ** 3 + 2 ** 4 + 2 ** 5 + 2 ** 6 + 2 ** 7);
+    expect(await cost({ window: '3d' })).toBe(2 ** 8 - 1);
+    const answer = await costReport({ window: '24h' }, context);
+    expect(answer.from).toBe(iso(now - day));
+    expect(answer.to).toBe(iso(now));
+  });
+
+  it('timeseries: every bucket in the window, gaps filled, the 8 largest groups and the rest as other', async () => {
+    const base = Date.UTC(2030, 3, 10, 6);
+    const rows = Array.from({ length: 10 }, (_unused, index) =>
+      testUsageRow(`t${index}`, { createdAt: base + (index % 2) * 2 * hour + 5 * minute, keyId: 'key_t', upstreamModel: `model-${index}`, costUsd: index + 1, outputTokens: 10 + index, inputTokens: 5 }),
+    );
+    await store.recordUsage(rows);
+    const context = contextAt(base + 4 * hour);
+    const series = await timeseriesReport({ from: iso(base), to: iso(base + 4 * hour), bucket: '1h', key: 'key_t' }, context);
+    expect(series).toMatchObject({ object: 'analytics.timeseries', bucket: '1h', metric: 'cost', group_by: null });
+    expect(series.buckets).toEqual([0, 1, 2, 3].map((index) => iso(base + index * hour)));
+    expect(series.series).toEqual([{ group: null, values: [1 + 3 + 5 + 7 + 9, 0, 2 + 4 + 6 + 8 + 10, 0] }]);
+    const byModel = await timeseriesReport({ from: iso(base), to: iso(base + 4 * hour), bucket: '1h', key: 'key_t', group_by: 'model', metric: 'tokens' }, context);
+    const named = byModel.series as Array<{ group: string; values: number[] }>;
+    expect(named).toHaveLength(9);
+    expect(named.map((item) => item.group)).toEqual([9, 8, 7, 6, 5, 4, 3, 2].map((index) => `model-${index}`).concat('other'));
+    expect(named[0]).toEqual({ group: 'model-9', values: [0, 0, 24, 0] });
+    expect(named[8]).toEqual({ group: 'other', values: [15, 0, 16, 0] });
+    // The default bucket keeps a chart under about 200 points; too many buckets or a bad bucket are refused by name.
+    expect((await timeseriesReport({ window: '7d', key: 'key_t' }, context)).bucket).toBe('1h');
+    await expect(timeseriesReport({ window: '30d', bucket: '5m' }, context)).rejects.toMatchObject({ param: 'bucket', status: 400 });
+    await expect(timeseriesReport({ window: '2d', bucket: '1m' }, context)).rejects.toMatchObject({ param: 'bucket', status: 400 });
+    await expect(timeseriesReport({ metric: 'joy' }, context)).rejects.toMatchObject({ param: 'metric' });
+  });
+
+  it('activity: error and cache-hit rates, errors by code, latency percentiles within a histogram bucket', async () => {
+    const base = Date.UTC(2030, 4, 10, 6);
+    const latencies = Array.from({ length: 100 }, (_unused, index) => (index + 1) * 10);
+    const rows = latencies.map((latencyMs, index) =>
+      testUsageRow(`a${index}`, {
+        createdAt: base,
+        keyId: 'key_a',
+        latencyMs,
+        timeToFirstByteMs: latencyMs / 2,
+        outcome: index < 6 ? 'error' : 'ok',
+        statusCode: index < 4 ? 429 : index < 6 ? 502 : 200,
+        errorCode: index < 4 ? 'rate_limited' : index < 6 ? 'upstream_error' : null,
+        cached: index >= 90,
+      }),
+    );
+    rows.push(testUsageRow('a-anthropic', { createdAt: base, keyId: 'key_a', provider: 'anthropic', upstreamModel: 'claude-haiku-4-5', latencyMs: 5, timeToFirstByteMs: null }));
+    await store.recordUsage(rows);
+    const report = await activityReport({ window: '1h', key: 'key_a' }, contextAt(base + 10 * minute));
+    expect(report.totals).toMatchObject({ calls: 101, errors: 6, cache_hits: 10, error_rate: 6 / 101, cache_hit_rate: 10 / 101 });
+    expect(report.errors_by_code).toEqual([
+      { code: 'rate_limited', status_code: 429, count: 4 },
+      { code: 'upstream_error', status_code: 502, count: 2 },
+    ]);
+    const [openai, anthropic] = report.latency as Array<{ provider: string; calls: number; latency_ms: { p50: number; p95: number; p99: number }; ttfb_ms: { p50: number } | null }>;
+    expect(openai).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', calls: 100, errors: 6 });
+    // True p50 500 ms, p95 950 ms, p99 990 ms: each within its histogram bucket (500–750, 750–1000).
+    expect(openai!.latency_ms.p50).toBeGreaterThanOrEqual(300);
+    expect(openai!.latency_ms.p50).toBeLessThanOrEqual(750);
+    expect(openai!.latency_ms.p95).toBeGreaterThanOrEqual(750);
+    expect(openai!.latency_ms.p95).toBeLessThanOrEqual(1000);
+    expect(openai!.latency_ms.p99).toBeGreaterThanOrEqual(750);
+    expect(openai!.latency_ms.p99).toBeLessThanOrEqual(1500);
+    expect(openai!.ttfb_ms!.p50).toBeGreaterThanOrEqual(200);
+    expect(openai!.ttfb_ms!.p50).toBeLessThanOrEqual(300);
+    expect(anthropic).toMatchObject({ provider: 'anthropic', calls: 1, ttfb_ms: null });
+    expect(anthropic!.latency_ms.p99).toBeLessThanOrEqual(50);
+  });
+
+  it('by team, user and key: identities by spend, users inline, top, quota from the current budget period', async () => {
+    const now = Date.UTC(2030, 5, 20, 12);
+    const monthStart = Date.UTC(2030, 5, 1);
+    await store.setPrincipal('team', { name: 'q-research', limits: { budget: { period: 'month', hardUsd: 100, softUsd: 50 } }, allowedModels: null });
+    await principals.reload();
+    const key = await store.createKey({ name: 'q-key', hash: 'q-hash', hint: 'sk-…q', userName: 'q-ada', teamName: 'q-research', allowedModels: null, role: 'user', limits: { budget: { period: 'day', hardUsd: 5 } } });
+    await store.revokeKey(key.id);
+    await store.recordUsage([
+      // Spent this month but before the window: counted in the quota, not in the window.
+      testUsageRow('q0', { createdAt: monthStart + hour, keyId: key.id, userName: 'q-ada', teamName: 'q-research', costUsd: 10 }),
+      testUsageRow('q1', { createdAt: now - hour, keyId: key.id, userName: 'q-ada', teamName: 'q-research', costUsd: 6, inboundDialect: 'anthropic-messages' }),
+      testUsageRow('q2', { createdAt: now - 30 * minute, keyId: key.id, userName: 'q-ada', teamName: 'q-research', costUsd: 1 }),
+      testUsageRow('q3', { createdAt: now - 20 * minute, keyId: 'key_q_other', userName: 'q-bob', teamName: 'q-research', costUsd: 1 }),
+      testUsageRow('q4', { createdAt: now - 10 * minute, keyId: 'key_q_other', userName: 'q-bob', teamName: 'q-ops', costUsd: 0.5 }),
+      testUsageRow('q5', { createdAt: now - 10 * minute, keyId: 'key_q_none', userName: null, teamName: null, costUsd: 0.25 }),
+    ]);
+    const context: AnalyticsContext = { ...contextAt(now), keys: new Map([[key.id, (await store.listKeys()).find((item) => item.id === key.id)!]]) };
+    const query = { window: '24h' };
+
+    const teams = await byTeamReport(query, context);
+    expect(teams.top).toEqual({ name: 'q-research', share: 8 / 8.75 });
+    expect(teams.data).toEqual([
+      expect.objectContaining({
+        team: 'q-research',
+        calls: 3,
+        cost_usd: 8,
+        quota: { period: 'month', period_start: iso(monthStart), soft_usd: 50, hard_usd: 100, spent_usd: 18 },
+        by_user: [expect.objectContaining({ user: 'q-ada', calls: 2, cost_usd: 7 }), expect.objectContaining({ user: 'q-bob', calls: 1, cost_usd: 1 })],
+      }),
+      expect.objectContaining({ team: 'q-ops', cost_usd: 0.5, quota: null }),
+      expect.objectContaining({ team: null, cost_usd: 0.25, quota: null }),
+    ]);
+    const users = await byUserReport(query, context);
+    expect(users.data).toEqual([
+      expect.objectContaining({ user: 'q-ada', team: 'q-research', cost_usd: 7, quota: null }),
+      // The team of bob's latest call.
+      expect.objectContaining({ user: 'q-bob', team: 'q-ops', cost_usd: 1.5 }),
+      expect.objectContaining({ user: null, team: null, cost_usd: 0.25 }),
+    ]);
+    expect(users.top).toEqual({ name: 'q-ada', share: 7 / 8.75 });
+    const keys = await byKeyReport(query, context);
+    expect(keys.data).toEqual([
+      expect.objectContaining({
+        key_id: key.id,
+        key_name: 'q-key',
+        user: 'q-ada',
+        team: 'q-research',
+        revoked: true,
+        cost_usd: 7,
+        last_call_at: iso(now - 30 * minute),
+        dialects: ['anthropic-messages', 'openai-chat'],
+        quota: { period: 'day', period_start: iso(Date.UTC(2030, 5, 20)), soft_usd: null, hard_usd: 5, spent_usd: 7 },
+      }),
+      expect.objectContaining({ key_id: 'key_q_other', key_name: null, revoked: false, user: 'q-bob', team: 'q-ops', cost_usd: 1.5 }),
+      expect.objectContaining({ key_id: 'key_q_none', cost_usd: 0.25 }),
+    ]);
+    // A window without spend has no top.
+    expect(await byTeamReport({ from: iso(now - 3 * day), to: iso(now - 2 * day) }, context)).toMatchObject({ top: null, data: [] });
+  });
+
+  it('request log: newest first, keyset pages without duplicates or gaps while rows arrive, filters', async () => {
+    const base = Date.UTC(2030, 6, 10, 12);
+    // Several rows share a millisecond: the id orders them.
+    const rows = Array.from({ length: 25 }, (_unused, index) => testUsageRow(`r${String(index).padStart(2, '0')}`, { createdAt: base + Math.floor(index / 3) * 1000, keyId: 'key_r', outcome: index % 5 === 0 ? 'error' : 'ok', statusCode: index % 5 === 0 ? 429 : 200, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));
+    await store.recordUsage(rows);
+    const context = contextAt(base + hour);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let page = 0;
+    do {
+      const answer = await requestLogReport({ window: '2h', key: 'key_r', limit: '4', ...(cursor ? { cursor } : {}) }, context);
+      seen.push(...(answer.data as Array<{ id: string }>).map((row) => row.id));
+      cursor = (answer.next_cursor as string | null) ?? undefined;
+      // Rows arriving meanwhile, newer than the first page: not shown on later pages, nothing shifts.
+      if (page++ === 1) await store.recordUsage([testUsageRow('r-late', { createdAt: base + 30 * minute, keyId: 'key_r' })]);
+    } while (cursor);
+    expect(seen).toEqual(rows.map((row) => row.id).reverse());
+    const errors = await requestLogReport({ window: '2h', key: 'key_r', outcome: 'error', status_code: '429' }, context);
+    expect((errors.data as Array<{ id: string }>).map((row) => row.id)).toEqual(['r20', 'r15', 'r10', 'r05', 'r00']);
+    await expect(requestLogReport({ cursor: 'garbage' }, context)).rejects.toMatchObject({ param: 'cursor', status: 400 });
+    await expect(requestLogReport({ limit: '201' }, context)).rejects.toMatchObject({ param: 'limit', status: 400 });
+  });
+
+  it('a batch written twice is counted once', async () => {
+    const base = Date.UTC(2030, 7, 10, 12);
+    const rows = [testUsageRow('d1', { createdAt: base, keyId: 'key_d', costUsd: 1 }), testUsageRow('d2', { createdAt: base, keyId: 'key_d', costUsd: 2 })];
+    await store.recordUsage(rows);
+    await store.recordUsage([...rows, testUsageRow('d3', { createdAt: base, keyId: 'key_d', costUsd: 4 })]);
+    const answer = await costReport({ window: '1h', key: 'key_d' }, contextAt(base + minute));
+    expect(answer.totals).toMatchObject({ calls: 3, cost_usd: 7 });
+  });
+
+  it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {
+    const now = Date.UTC(2030, 8, 10, 12);
+    const old = Array.from({ length: 7 }, (_unused, index) => testUsageRow(`p${index}`, { createdAt: now - 100 * day - index * hour, keyId: 'key_p', costUsd: 1, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));
+    const recent = testUsageRow('p-recent', { createdAt: now - hour, keyId: 'key_p', costUsd: 1 });
+    await store.recordUsage([...old, recent]);
+    const retention = new UsageRetention({ store, logger, retainDays: 90, retainRollupDays: 0, batchSize: 3, pauseMs: 1, clock: () => now });
+    const deleted = await retention.prune();
+    // Rows of every earlier test are older than 90 days before `now` too: count only this test's.
+    expect(deleted.rows).toBeGreaterThanOrEqual(7);
+    expect(await store.usageRow('p0')).toBeUndefined();
+    expect(await store.usageAttempts('p0')).toEqual([]);
+    expect(await store.usageRow('p-recent')).toMatchObject({ id: 'p-recent' });
+    // The rollups still answer for the deleted rows.
+    const context = contextAt(now);
+    expect((await costReport({ window: '120d', key: 'key_p' }, context)).totals).toMatchObject({ calls: 8, cost_usd: 8 });
+    const rollups = new UsageRetention({ store, logger, retainDays: 0, retainRollupDays: 30, batchSize: 2, pauseMs: 1, clock: () => now });
+    await rollups.prune();
+    expect((await costReport({ window: '120d', key: 'key_p' }, context)).totals).toMatchObject({ calls: 1, cost_usd: 1 });
+  });
+
+  it('the migration back-fills rollups from rows stored before it', async () => {
+    await store.close();
+    // Written by a store that keeps no rollups, as an older Sluice did; within the minute rollups' days.
+    const now = Date.now();
+    const rows = [
+      testUsageRow('b1', { createdAt: now - 2 * hour, keyId: 'key_b', tags: ['z', 'y', 'z'], costUsd: 1.5, latencyMs: 120, timeToFirstByteMs: 30 }),
+      testUsageRow('b2', { createdAt: now - 2 * day, keyId: 'key_b', outcome: 'error', statusCode: 500, errorCode: 'upstream_error', cached: true, savedCostUsd: 0.5 }),
+      testUsageRow('b3', { createdAt: now - 5 * minute, keyId: 'key_b', upstreamModel: null, requestedModel: 'asked', provider: null, costUsd: 0.25 }),
+    ];
+    const plain = await backend.open({ rollups: false });
+    await plain.recordUsage(rows);
+    await plain.close();
+    await backend.rewindRollups();
+    store = await backend.open();
+    const context = contextAt(now);
+    const filled = await costReport({ window: '3d', key: 'key_b', group_by: 'tag' }, context);
+    expect(filled.totals).toMatchObject({ calls: 3, errors: 1, cost_usd: 1.75, saved_usd: 0.5, cache_hits: 1 });
+    expect((filled.data as Array<{ group: string | null }>).map((row) => row.group).sort()).toEqual(['y', 'z', null].sort());
+    expect(((await costReport({ window: '10m', key: 'key_b', group_by: 'model' }, context)).data as Array<{ group: string }>).map((row) => row.group)).toEqual(['asked']);
+    const activity = await activityReport({ window: '3h', key: 'key_b', model: 'gpt-4o-mini' }, context);
+    expect((activity.latency as Array<{ latency_ms: { p50: number } }>)[0]!.latency_ms.p50).toBeGreaterThanOrEqual(100);
+    // Rows written after the back-fill add to the same rollups.
+    await store.recordUsage([testUsageRow('b4', { createdAt: now - 2 * hour, keyId: 'key_b', tags: ['y', 'z'], costUsd: 1 })]);
+    expect((await costReport({ window: '3d', key: 'key_b' }, context)).totals).toMatchObject({ calls: 4, cost_usd: 2.75 });
+  });
+});
