@@ -55,3 +55,8 @@ export function dateTime(iso: string | null | undefined): string {
 function trimZero(text: string): string {
   return text.replace(/\.0$/, '');
 }
+
+/** "1 error", "2 errors": a count with its noun. */
+export function plural(value: number, noun: string, nouns = `${noun}s`): string {
+  return `${count(value)} ${value === 1 ? noun : nouns}`;
+}

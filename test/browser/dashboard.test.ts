@@ -121,7 +121,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
 
     // Spend by identity: teams expand to their users; Filter scopes Cost to the team as a removable chip.
     await page.getByRole('link', { name: 'Spend by identity' }).click();
-    await page.getByRole('button', { name: 'Per team' }).click();
+    await page.getByRole('button', { name: 'Per team', exact: true }).click();
     const teams = page.getByTestId('teams');
     const research = teams.locator('tr', { has: page.getByRole('cell', { name: 'research', exact: true }) });
     await research.waitFor();
@@ -131,10 +131,10 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await expect.poll(() => users.getByRole('cell', { name: 'ada', exact: true }).count()).toBe(1);
     expect(await users.getByRole('cell', { name: 'bob', exact: true }).count()).toBe(1);
     expect(await users.getByRole('cell', { name: 'cy', exact: true }).count()).toBe(0);
-    await page.getByRole('button', { name: 'All' }).click();
+    await page.getByRole('button', { name: 'All', exact: true }).click();
     await page.getByTestId('keys').getByRole('cell', { name: 'bob-laptop' }).waitFor();
     await shot(page, 'identity');
-    await page.getByRole('button', { name: 'Per team' }).click();
+    await page.getByRole('button', { name: 'Per team', exact: true }).click();
     await teams.locator('tr', { has: page.getByRole('cell', { name: 'research', exact: true }) }).getByRole('button', { name: 'Filter' }).click();
     const researchCost = await analytics<{ totals: Totals }>('/analytics/cost?window=24h&team=research');
     expect(researchCost.totals.cost_usd).toBeLessThan(cost.totals.cost_usd);

@@ -47,8 +47,8 @@ export function TimeChart(props: TimeChartProps) {
         ...drawn.map((series) => {
           const style = seriesStyle(series.index);
           return props.mode === 'stacked'
-            ? { label: series.label, stroke: style.colour, width: 1, fill: seriesFill(context, style, pixelRatio), paths: uPlot.paths.bars!({ size: [0.8, 48] }), points: { show: false } }
-            : { label: series.label, stroke: style.colour, width: 2, dash: series.index === 0 ? undefined : [6, 4], points: { show: true, size: 4 } };
+            ? { label: series.label, stroke: style.colour, width: 0, fill: seriesFill(context, style, pixelRatio), paths: uPlot.paths.bars!({ size: [0.8, 48] }), points: { show: false } }
+            : { label: series.label, stroke: style.colour, width: 2, dash: series.index === 0 ? undefined : [6, 4], points: { show: false } };
         }),
       ],
     };

@@ -3,7 +3,7 @@ import { SortableTable } from '../components/sortable-table.js';
 import { LoadStatus } from '../components/status.js';
 import { TimeChart } from '../components/time-chart.js';
 import type { ActivityAnswer, Percentiles, TimeseriesAnswer } from '../contract.js';
-import { count, milliseconds, percent } from '../format.js';
+import { count, milliseconds, percent, plural } from '../format.js';
 import { scopeQuery, type Scope } from '../scope.js';
 import { useApi } from '../use-api.js';
 
@@ -18,10 +18,10 @@ export function ActivityView(props: { scope: Scope }) {
       <LoadStatus state={activity} what="activity" />
       {totals && (
         <CardRow>
-          <Card testId="card-activity-calls" label="Calls" value={count(totals.calls)} detail={`${count(totals.errors)} errors`} />
+          <Card testId="card-activity-calls" label="Calls" value={count(totals.calls)} detail={plural(totals.errors, 'error')} />
           <Card testId="card-error-rate" label="Error rate" value={percent(totals.error_rate)} detail={`${count(totals.errors)} of ${count(totals.calls)}`} />
           <Card testId="card-cancelled" label="Cancelled" value={count(totals.cancelled)} detail="caller went away" />
-          <Card testId="card-hit-rate" label="Cache hit rate" value={percent(totals.cache_hit_rate)} detail={`${count(totals.cache_hits)} hits`} />
+          <Card testId="card-hit-rate" label="Cache hit rate" value={percent(totals.cache_hit_rate)} detail={plural(totals.cache_hits, 'hit')} />
         </CardRow>
       )}
       <section class="panel">

@@ -5,7 +5,7 @@ import { SortableTable } from '../components/sortable-table.js';
 import { LoadStatus } from '../components/status.js';
 import { TimeChart } from '../components/time-chart.js';
 import type { CostAnswer, Measures, TimeseriesAnswer } from '../contract.js';
-import { compact, count, percent, tokens, usd } from '../format.js';
+import { compact, count, percent, plural, tokens, usd } from '../format.js';
 import { scopeQuery, type Scope } from '../scope.js';
 import { useApi } from '../use-api.js';
 
@@ -53,7 +53,7 @@ export function CostView(props: { scope: Scope }) {
             rowKey={(row) => row.group ?? '(none)'}
             initialSort={{ column: 'cost', descending: true }}
             columns={[
-              { id: 'model', label: 'Model', sortValue: (row) => row.group, render: (row) => row.group ?? <span class="muted">(none)</span> },
+              { id: 'model', label: 'Model', sortValue: (row) => row.group, render: (row) => row.group ?? <span class="muted">(no model)</span> },
               { id: 'calls', label: 'Calls', numeric: true, sortValue: (row) => row.calls, render: (row) => count(row.calls) },
               { id: 'errors', label: 'Errors', numeric: true, sortValue: (row) => row.errors, render: (row) => count(row.errors) },
               { id: 'input', label: 'Input', numeric: true, sortValue: (row) => row.input_tokens, render: (row) => compact(row.input_tokens) },
@@ -73,8 +73,8 @@ function CostCards(props: { totals: Measures }) {
   const { totals } = props;
   return (
     <CardRow>
-      <Card testId="card-spend" label="Spend" value={usd(totals.cost_usd)} detail={`${count(totals.calls)} calls`} />
-      <Card testId="card-calls" label="Calls" value={count(totals.calls)} detail={`${count(totals.errors)} errors · ${count(totals.cancelled)} cancelled`} />
+      <Card testId="card-spend" label="Spend" value={usd(totals.cost_usd)} detail={plural(totals.calls, 'call')} />
+      <Card testId="card-calls" label="Calls" value={count(totals.calls)} detail={`${plural(totals.errors, 'error')} · ${count(totals.cancelled)} cancelled`} />
       <Card
         testId="card-tokens"
         label="Tokens"
@@ -94,7 +94,7 @@ export function SavingsCard(props: { totals: Measures }) {
       testId="card-savings"
       label="Saved by cache"
       value={usd(totals.saved_usd)}
-      detail={`${count(totals.cache_hits)} hits · ${percent(totals.calls > 0 ? totals.cache_hits / totals.calls : null)} hit rate`}
+      detail={`${plural(totals.cache_hits, 'hit')} · ${percent(totals.calls > 0 ? totals.cache_hits / totals.calls : null)} hit rate`}
     />
   );
 }
