@@ -45,11 +45,12 @@ export function milliseconds(value: number | null | undefined): string {
   return value >= 10_000 ? `${trimZero((value / 1000).toFixed(1))} s` : `${Math.round(value)} ms`;
 }
 
-/** A UTC timestamp in the reader's own time zone, to the second. */
+const dateTimeFormat = new Intl.DateTimeFormat('en-GB', { month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** A UTC timestamp in the reader's own time zone, to the second ("29 Nov, 10:04:39"). */
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  const date = new Date(iso);
-  return date.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return dateTimeFormat.format(new Date(iso));
 }
 
 function trimZero(text: string): string {

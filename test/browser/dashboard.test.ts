@@ -158,11 +158,14 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: '← Newer' }).click();
     await expect.poll(() => rows.count()).toBe(20);
-    await rows.first().click();
+    // The row under the cache hit is the call that filled the cache: priced, with its price explained.
+    await rows.nth(1).click();
     const detail = page.getByTestId('request-detail');
     await detail.waitFor();
-    expect(await detail.textContent()).toContain('gpt-4o-mini');
-    await shot(page, 'request-detail');
+    const explained = await analytics<{ price: { explanation: string } }>(`/analytics/requests/${(await analytics<{ data: Array<{ id: string }> }>('/analytics/requests?limit=2')).data[1]!.id}`);
+    expect(explained.price.explanation).toMatch(/\$/);
+    expect(await detail.textContent()).toContain(explained.price.explanation);
+    await page.screenshot({ path: join(artifacts, 'request-detail.png') });
     await context.close();
   });
 
@@ -179,9 +182,9 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     const client = new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
     const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     await ask();
-    await shot(page, 'admin');
     await page.getByRole('button', { name: 'Revoke from-the-dashboard' }).click();
     await expect.poll(() => page.getByTestId('keys-message').textContent()).toContain("Revoked 'from-the-dashboard'");
+    await shot(page, 'admin');
     await expect(ask()).rejects.toMatchObject({ status: 401 });
     await page.getByRole('button', { name: 'Provider keys' }).click();
     await page.getByRole('cell', { name: 'from the config file' }).first().waitFor();

@@ -96,7 +96,7 @@ export function RequestsView(props: { scope: Scope }) {
             onRowClick={(row) => setSelected(row.id)}
             empty="No requests match."
             columns={[
-              { id: 'time', label: 'Time', sortValue: (row) => row.created_at, render: (row) => dateTime(row.created_at) },
+              { id: 'time', label: 'Time', sortValue: (row) => row.created_at, render: (row) => <span class="nowrap">{dateTime(row.created_at)}</span> },
               { id: 'who', label: 'Key · user · team', render: (row) => <Who row={row} /> },
               { id: 'model', label: 'Model', sortValue: (row) => row.served_model ?? row.requested_model, render: (row) => <ModelCell row={row} /> },
               { id: 'status', label: 'Status', sortValue: (row) => row.status_code, render: (row) => <StatusCell row={row} /> },
@@ -127,8 +127,10 @@ function Who(props: { row: RequestRow }) {
   return (
     <span>
       {row.key_name ?? <span class="muted">(no key)</span>}
-      <span class="muted"> · {row.user ?? '—'} · {row.team ?? '—'}</span>
-      {row.requester && <span class="muted"> · {row.requester}</span>}
+      <span class="meta">
+        {row.user ?? '—'} · {row.team ?? '—'}
+        {row.requester && ` · ${row.requester}`}
+      </span>
     </span>
   );
 }
@@ -140,7 +142,10 @@ function ModelCell(props: { row: RequestRow }) {
     <span>
       {served ?? '—'}
       {row.requested_model && row.served_model && row.requested_model !== row.served_model && <span class="muted"> (asked {row.requested_model})</span>}
-      <span class="muted small"> {row.provider ?? ''} · {row.dialect}{row.stream ? ' · stream' : ''}</span>
+      <span class="meta">
+        {row.provider ?? '—'} · {row.dialect}
+        {row.stream ? ' · stream' : ''}
+      </span>
     </span>
   );
 }
@@ -192,7 +197,7 @@ function RequestDrawer(props: { id: string; onClose: () => void }) {
             <Fact term="Status" value={<StatusCell row={request} />} />
             <Fact term="Tokens" value={`${count(request.input_tokens)} in${request.input_tokens_estimated ? ' (estimated)' : ''} · ${count(request.output_tokens)} out${request.output_tokens_estimated ? ' (estimated)' : ''} · ${count(request.cache_read_tokens)} cache read · ${count(request.cache_write_tokens)} cache write · ${count(request.reasoning_tokens)} reasoning`} />
             <Fact term="Cost" value={<CostCell row={request} />} />
-            <Fact term="Price" value={request.price.explanation ?? 'No price known for this model.'} />
+            <Fact term="Price" value={request.cached ? 'Answered from the response cache: no upstream call, no cost.' : (request.price.explanation ?? 'No price known for this model.')} />
             <Fact term="Price source" value={request.price.source ?? '—'} />
             <Fact term="Latency · TTFB" value={`${milliseconds(request.latency_ms)} · ${milliseconds(request.ttfb_ms)}`} />
             <Fact term="Queue wait" value={milliseconds(request.queue_wait_ms)} />
