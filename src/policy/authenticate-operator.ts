@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DashboardSessions } from '../dashboard/dashboard-sessions.js';
+import { fromAnotherOrigin } from '../dashboard/request-origin.js';
 import { readSessionToken } from '../dashboard/session-cookie.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { roleGrants, type OperatorCapability } from '../keys/key-role.js';
@@ -43,9 +44,13 @@ export async function authenticateOperator(
   return key;
 }
 
-/** The key of the request's dashboard session, when it has no credential header but a session cookie. */
+/**
+ * The key of the request's dashboard session, when it has no credential header but a session cookie, and
+ * the request comes from the dashboard's own origin.
+ */
 async function sessionKey(request: OperatorRequest, services: { dashboardSessions?: DashboardSessions }): Promise<KeyRecord | undefined> {
   if (!services.dashboardSessions || presentedCredential(request.headers) !== undefined || request.headers['x-sluice-token'] !== undefined) return undefined;
+  if (fromAnotherOrigin(request.headers)) return undefined;
   const token = readSessionToken(request.headers);
   if (token === undefined) return undefined;
   const key = await services.dashboardSessions.keyFor(token);

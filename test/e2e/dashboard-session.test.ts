@@ -90,6 +90,25 @@ describe('dashboard sessions', () => {
     expect(byHeader.status).toBe(201);
   });
 
+  it('counts the cookie only on requests from the dashboard\'s own origin', async () => {
+    const admin = await sessionFor(adminToken);
+    const host = new URL(harness.url).host;
+    const status = async (headers: Record<string, string>) => (await withCookie('/analytics/cost', admin, { headers })).status;
+    expect(await status({ 'sec-fetch-site': 'same-origin' })).toBe(200);
+    expect(await status({ origin: `http://${host}` })).toBe(200);
+    // Another port of the same host is the same site, so SameSite=Strict alone would let the cookie through.
+    expect(await status({ 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:3000' })).toBe(401);
+    expect(await status({ origin: 'http://127.0.0.1:3000' })).toBe(401);
+    expect(await status({ 'sec-fetch-site': 'cross-site' })).toBe(401);
+    const crossOriginLogin = await fetch(`${harness.url}/dashboard/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:3000', 'sec-fetch-site': 'same-site' },
+      body: JSON.stringify({ key: adminToken }),
+    });
+    expect(crossOriginLogin.status).toBe(403);
+    expect(crossOriginLogin.headers.get('set-cookie')).toBeNull();
+  });
+
   it('ends when the key is revoked, when it expires, and on logout', async () => {
     const doomedToken = await harness.issueKey({ name: 'dash-doomed', role: 'analytics' });
     const doomed = await sessionFor(doomedToken);

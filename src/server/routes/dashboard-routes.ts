@@ -2,6 +2,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dashboardAssetsDirectory, dashboardSecurityHeaders } from '../../dashboard/dashboard-assets.js';
+import { fromAnotherOrigin } from '../../dashboard/request-origin.js';
 import { clearedSessionCookie, readSessionToken, sessionCookie } from '../../dashboard/session-cookie.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -39,6 +40,8 @@ export async function registerDashboardRoutes(app: FastifyInstance, services: Ga
 
   app.post('/dashboard/login', (request, reply) =>
     answer(request, reply, async () => {
+      // A page of another origin (even another port of this host) may not log this browser in.
+      if (fromAnotherOrigin(request.headers)) throw new GatewayError('permission_denied', 'Log in from the dashboard page itself.');
       const { key: token } = parseAdminBody(loginBody, request.body);
       let key;
       try {
