@@ -112,6 +112,12 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     for (const model of ['gpt-4o-mini', 'gpt-4o', 'claude-haiku-4-5']) await expect.poll(() => page.getByRole('cell', { name: model, exact: true }).count()).toBe(1);
     await page.locator('.chart canvas').first().waitFor();
     await shot(page, 'cost');
+    // Pointing at the last bucket (where all the traffic is) shows that bucket's values in the legend.
+    const plot = page.locator('.chart .u-over').first();
+    const box = (await plot.boundingBox())!;
+    await plot.hover({ position: { x: box.width - 2, y: box.height / 2 } });
+    await expect.poll(() => page.locator('.legend-when').first().textContent()).toMatch(/^At /);
+    await page.mouse.move(0, 0);
 
     await page.getByRole('link', { name: 'Activity' }).click();
     await expect.poll(() => page.getByTestId('card-activity-calls').locator('.card-value').textContent()).toBe(count(cost.totals.calls));
@@ -157,6 +163,12 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await expect.poll(() => rows.count()).toBe(5);
     expect(await page.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: '← Newer' }).click();
+    await expect.poll(() => rows.count()).toBe(20);
+    await page.getByLabel('Outcome').selectOption('error');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('upstream_error');
+    await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => rows.count()).toBe(20);
     // The row under the cache hit is the call that filled the cache: priced, with its price explained.
     await rows.nth(1).click();
@@ -204,6 +216,9 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Spend by identity' }).click();
     await page.getByTestId('teams').getByRole('cell', { name: 'research', exact: true }).waitFor();
     await shot(page, 'phone-identity');
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByTestId('cached-badge').first().waitFor();
+    await shot(page, 'phone-requests');
     await context.close();
   });
 

@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { dateTime } from '../format.js';
 import uPlot from 'uplot';
 import { seriesFill, seriesStyle } from './series-style.js';
 
@@ -22,12 +23,14 @@ interface TimeChartProps {
 /**
  * A uPlot chart over time. Stacked mode draws each bucket's groups as one bar, the largest group at the
  * bottom; series are drawn from the cumulative total down, so each visible band is one group. Its legend
- * (with the window totals) lists groups bottom to top, matching the patterns, so no colour is needed.
+ * lists groups bottom to top, matching the patterns, so no colour is needed; it shows the window totals,
+ * or the values of the bucket under the pointer.
  */
 export function TimeChart(props: TimeChartProps) {
   const host = useRef<HTMLDivElement>(null);
   // Callers build their series arrays on every render; redraw only when the numbers change.
   const signature = JSON.stringify([props.mode, props.buckets, props.series]);
+  const [hovered, setHovered] = useState<number | null>(null);
   useEffect(() => {
     const element = host.current;
     if (!element) return;
@@ -40,6 +43,7 @@ export function TimeChart(props: TimeChartProps) {
       height: props.height ?? 240,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
+      hooks: { setCursor: [(self) => setHovered(self.cursor.idx ?? null)] },
       scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
       axes: [{ stroke: '#555' }, { stroke: '#555', size: 64, values: (_self, ticks) => ticks.map((tick) => props.format(tick)) }],
       series: [
@@ -55,6 +59,7 @@ export function TimeChart(props: TimeChartProps) {
     const chart = new uPlot(options, [times, ...drawn.map((series) => series.values)], element);
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(280, element.clientWidth), height: options.height }));
     resize.observe(element);
+    setHovered(null);
     return () => {
       resize.disconnect();
       chart.destroy();
@@ -65,12 +70,13 @@ export function TimeChart(props: TimeChartProps) {
     <figure class="chart">
       <div ref={host} class="chart-canvas" role="img" aria-label={props.title} />
       <figcaption>
+        <p class="legend-when muted small">{hovered !== null && props.buckets[hovered] ? `At ${dateTime(props.buckets[hovered])}` : 'Whole window'}</p>
         <ol class="legend">
           {props.series.map((series, index) => (
             <li key={series.label}>
               <Swatch index={index} line={props.mode === 'lines'} />
               <span class="legend-label">{series.label}</span>
-              <span class="legend-value">{props.format(series.values.reduce((sum, value) => sum + value, 0))}</span>
+              <span class="legend-value">{props.format(hovered !== null ? (series.values[hovered] ?? 0) : series.values.reduce((sum, value) => sum + value, 0))}</span>
             </li>
           ))}
         </ol>

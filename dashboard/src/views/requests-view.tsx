@@ -29,6 +29,8 @@ export function RequestsView(props: { scope: Scope }) {
   // Cursors of the pages before this one: "Newer" pops, "Older" pushes.
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [selected, setSelected] = useState<string | null>(null);
+  // Open on a wide screen; on a phone the filters start folded so the log is what one sees first.
+  const [filtersOpen] = useState(() => !window.matchMedia('(max-width: 640px)').matches);
   const cursor = cursors[cursors.length - 1];
   const list = useApi<RequestList>(`/analytics/requests?${scopeQuery(props.scope, { ...filters, limit: String(pageSize), cursor })}`);
   const apply = (next: RequestFilters) => {
@@ -43,50 +45,53 @@ export function RequestsView(props: { scope: Scope }) {
   );
   return (
     <div class="view" data-testid="requests-view">
-      <form
-        class="filters"
-        onSubmit={(event) => {
-          event.preventDefault();
-          apply(draft);
-        }}
-      >
-        {field('model', 'Model')}
-        {field('provider', 'Provider')}
-        {field('user', 'User')}
-        {field('team', 'Team')}
-        {field('requester', 'Requester')}
-        <label>
-          Outcome
-          <select name="outcome" value={draft.outcome} onChange={(event) => setDraft({ ...draft, outcome: (event.target as HTMLSelectElement).value })}>
-            <option value="">any</option>
-            <option value="ok">ok</option>
-            <option value="error">error</option>
-            <option value="cancelled">cancelled</option>
-          </select>
-        </label>
-        <label>
-          Cached
-          <select name="cached" value={draft.cached} onChange={(event) => setDraft({ ...draft, cached: (event.target as HTMLSelectElement).value })}>
-            <option value="">any</option>
-            <option value="true">cache hits</option>
-            <option value="false">not cached</option>
-          </select>
-        </label>
-        {field('status_code', 'Status')}
-        <div class="filter-actions">
-          <button type="submit">Apply</button>
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => {
-              setDraft(noFilters);
-              apply(noFilters);
-            }}
-          >
-            Clear
-          </button>
-        </div>
-      </form>
+      <details class="filters-box" open={filtersOpen}>
+        <summary>Filters{activeFilterCount(filters) > 0 ? ` (${activeFilterCount(filters)} on)` : ''}</summary>
+        <form
+          class="filters"
+          onSubmit={(event) => {
+            event.preventDefault();
+            apply(draft);
+          }}
+        >
+          {field('model', 'Model')}
+          {field('provider', 'Provider')}
+          {field('user', 'User')}
+          {field('team', 'Team')}
+          {field('requester', 'Requester')}
+          <label>
+            Outcome
+            <select name="outcome" value={draft.outcome} onChange={(event) => setDraft({ ...draft, outcome: (event.target as HTMLSelectElement).value })}>
+              <option value="">any</option>
+              <option value="ok">ok</option>
+              <option value="error">error</option>
+              <option value="cancelled">cancelled</option>
+            </select>
+          </label>
+          <label>
+            Cached
+            <select name="cached" value={draft.cached} onChange={(event) => setDraft({ ...draft, cached: (event.target as HTMLSelectElement).value })}>
+              <option value="">any</option>
+              <option value="true">cache hits</option>
+              <option value="false">not cached</option>
+            </select>
+          </label>
+          {field('status_code', 'Status')}
+          <div class="filter-actions">
+            <button type="submit">Apply</button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setDraft(noFilters);
+                apply(noFilters);
+              }}
+            >
+              Clear
+            </button>
+          </div>
+        </form>
+      </details>
       <section class="panel">
         <LoadStatus state={list} what="requests" />
         {list.data && (
@@ -120,6 +125,10 @@ export function RequestsView(props: { scope: Scope }) {
       {selected !== null && <RequestDrawer id={selected} onClose={() => setSelected(null)} />}
     </div>
   );
+}
+
+function activeFilterCount(filters: RequestFilters): number {
+  return Object.values(filters).filter((value) => value !== '').length;
 }
 
 function Who(props: { row: RequestRow }) {
