@@ -9,6 +9,8 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import { roleGrants } from '../../keys/key-role.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
+import type { KeyView } from '../../policy/key-view.js';
+import type { KeyRecord } from '../../store/store.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { renderGatewayError } from '../proxy/write-gateway-error.js';
 import { sluiceApiVersion } from './health-routes.js';
@@ -43,14 +45,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, services: Ga
       // A page of another origin (even another port of this host) may not log this browser in.
       if (fromAnotherOrigin(request.headers)) throw new GatewayError('permission_denied', 'Log in from the dashboard page itself.');
       const { key: token } = parseAdminBody(loginBody, request.body);
-      let key;
-      try {
-        ({ key } = await authenticate({ 'x-api-key': token.trim() }, services.keyView));
-      } catch (error) {
-        if (error instanceof GatewayError && error.code === 'store_unavailable') throw error;
-        throw new GatewayError('invalid_api_key', refusedLogin);
-      }
-      if (!roleGrants(key.role, 'analytics')) throw new GatewayError('invalid_api_key', refusedLogin);
+      const key = await keyAllowedToLogIn(token, services.keyView);
       const session = await services.dashboardSessions.create(key);
       reply.header('set-cookie', sessionCookie(session.token, { maxAgeSeconds: Math.floor(services.dashboardSessions.lifetimeMs / 1000), secure: secure(request) }));
       return { object: 'dashboard.session', key_id: key.id, key_name: key.name, role: key.role, expires_at: new Date(session.expiresAt).toISOString() };
@@ -93,4 +88,18 @@ export async function registerDashboardRoutes(app: FastifyInstance, services: Ga
       reply.header('cache-control', 'no-cache').headers(dashboardSecurityHeaders);
     },
   });
+}
+
+/** The key a login presents, if it is valid, unrevoked and may read analytics; else one 401 for every reason. */
+async function keyAllowedToLogIn(token: string, keyView: KeyView): Promise<KeyRecord> {
+  let key: KeyRecord;
+  try {
+    ({ key } = await authenticate({ 'x-api-key': token.trim() }, keyView));
+  } catch (error) {
+    // An outage is not a wrong key: the page says so (503) rather than "this key cannot log in".
+    if (error instanceof GatewayError && error.code === 'store_unavailable') throw error;
+    throw new GatewayError('invalid_api_key', refusedLogin);
+  }
+  if (!roleGrants(key.role, 'analytics')) throw new GatewayError('invalid_api_key', refusedLogin);
+  return key;
 }
