@@ -70,7 +70,6 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
   registerUsageRoute(app, services);
   registerAdminRoutes(app, services);
   registerAnalyticsRoutes(app, services);
-  await registerDashboardRoutes(app, services);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
@@ -87,6 +86,9 @@ export async function buildApp(services: GatewayServices, options: BuildAppOptio
     return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
   });
 
+  // Last, after the handlers above: registering a plugin (here @fastify/static) loads everything declared so
+  // far, and routes built then would keep Fastify's default error handler instead of the gateway's.
+  await registerDashboardRoutes(app, services);
   return app;
 }
 

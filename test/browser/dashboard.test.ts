@@ -181,7 +181,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await context.close();
   });
 
-  it('issues and revokes a key from Admin; the revoked key gets 401 on a model call', async () => {
+  it('issues, edits and revokes a key from Admin (the revoked key gets 401 on a model call), and sets a team', async () => {
     const { context, page } = await newPage(1280, 900);
     page.on('dialog', (dialog) => void dialog.accept());
     await logIn(page, adminToken);
@@ -194,10 +194,29 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     const client = new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
     const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     await ask();
+    // Edit: a rate limit and a budget, saved through PATCH /admin/keys/{id}.
+    await page.locator('tr', { has: page.locator('[data-key-name="from-the-dashboard"]') }).getByRole('button', { name: 'Edit' }).click();
+    const drawer = page.getByRole('dialog');
+    await drawer.getByLabel('Requests / min').fill('7');
+    await drawer.getByLabel('Budget period').selectOption('day');
+    await drawer.getByLabel('Hard budget (USD)').fill('2.5');
+    await drawer.getByRole('button', { name: 'Save' }).click();
+    await drawer.waitFor({ state: 'detached' });
+    const edited = (await (await fetch(`${harness.url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { data: Array<{ name: string; limits: unknown }> };
+    expect(edited.data.find((key) => key.name === 'from-the-dashboard')?.limits).toEqual({ requestsPerMinute: 7, budget: { period: 'day', hardUsd: 2.5 } });
     await page.getByRole('button', { name: 'Revoke from-the-dashboard' }).click();
     await expect.poll(() => page.getByTestId('keys-message').textContent()).toContain("Revoked 'from-the-dashboard'");
     await shot(page, 'admin');
     await expect(ask()).rejects.toMatchObject({ status: 401 });
+    // Users and teams: a team's limits and allow-list.
+    await page.getByRole('button', { name: 'Users & teams' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('design');
+    await page.getByLabel('Allowed models (comma-separated; empty: any)').fill('gpt-4o-mini, anthropic:*');
+    await page.getByLabel('Concurrent').fill('3');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: 'gpt-4o-mini, anthropic:*' }).waitFor();
+    const design = (await harness.gateway.services.store.listPrincipals('team')).find((team) => team.name === 'design');
+    expect(design).toMatchObject({ limits: { concurrentRequests: 3 }, allowedModels: ['gpt-4o-mini', 'anthropic:*'] });
     await page.getByRole('button', { name: 'Provider keys' }).click();
     await page.getByRole('cell', { name: 'from the config file' }).first().waitFor();
     await shot(page, 'admin-provider-keys');

@@ -118,15 +118,6 @@ export const postgresMigrations: readonly string[] = [
     .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${postgresColumnDefinition(column, 'add')};`)
     .join('\n  ')}
   `,
-  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
-  // only for the days they are kept), and the request log's keyset index, which also serves what the
-  // plain created_at index did.
-  `
-  CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
-  DROP INDEX usage_rows_created_at;
-  ${rollupTableSql(postgresRollupSyntax)}
-  ${rollupBackfillSql(postgresRollupSyntax)}
-  `,
   // Dashboard sessions: the SHA-256 of each session token, the key it acts as, and when it ends.
   `
   CREATE TABLE dashboard_sessions (
@@ -136,5 +127,14 @@ export const postgresMigrations: readonly string[] = [
     expires_at BIGINT NOT NULL
   );
   CREATE INDEX dashboard_sessions_expires_at ON dashboard_sessions (expires_at);
+  `,
+  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
+  // only for the days they are kept), and the request log's keyset index, which also serves what the
+  // plain created_at index did.
+  `
+  CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
+  DROP INDEX usage_rows_created_at;
+  ${rollupTableSql(postgresRollupSyntax)}
+  ${rollupBackfillSql(postgresRollupSyntax)}
   `,
 ];

@@ -122,15 +122,6 @@ export const sqliteMigrations: readonly string[] = [
     .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
     .join('\n  ')}
   `,
-  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
-  // only for the days they are kept), and the request log's keyset index, which also serves what the
-  // plain created_at index did.
-  `
-  CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
-  DROP INDEX usage_rows_created_at;
-  ${rollupTableSql(sqliteRollupSyntax)}
-  ${rollupBackfillSql(sqliteRollupSyntax)}
-  `,
   // Dashboard sessions: the SHA-256 of each session token, the key it acts as, and when it ends.
   `
   CREATE TABLE dashboard_sessions (
@@ -140,5 +131,14 @@ export const sqliteMigrations: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX dashboard_sessions_expires_at ON dashboard_sessions (expires_at);
+  `,
+  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
+  // only for the days they are kept), and the request log's keyset index, which also serves what the
+  // plain created_at index did.
+  `
+  CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
+  DROP INDEX usage_rows_created_at;
+  ${rollupTableSql(sqliteRollupSyntax)}
+  ${rollupBackfillSql(sqliteRollupSyntax)}
   `,
 ];
