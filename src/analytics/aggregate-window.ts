@@ -1,5 +1,19 @@
 import type { AnalyticsFilters, AnalyticsStore, RollupDimension, RollupGroup, RollupMeasures } from '../store/analytics-store.js';
+import { rollupTableOf, type RollupShape } from '../store/rollup-columns.js';
 import { coarsestFor, windowPieces } from './rollup-window.js';
+
+/** What the spend tables can group and filter by. */
+const spendDimensions: ReadonlySet<RollupDimension> = new Set(['key', 'user', 'team', 'provider', 'model', 'dialect']);
+const spendFilters: ReadonlySet<string> = new Set(['key', 'user', 'team', 'provider', 'model']);
+
+/** The spend tables (a few rows per identity and model a day) when they hold all the query needs, else the full ones. */
+function shapeFor(query: WindowQuery): RollupShape {
+  const fits =
+    !query.histograms &&
+    query.by.every((dimension) => spendDimensions.has(dimension)) &&
+    Object.entries(query.filters).every(([name, value]) => value === undefined || spendFilters.has(name));
+  return fits ? 'spend' : 'full';
+}
 
 export interface WindowQuery {
   /** Aligned (see `alignWindow`). */
@@ -40,13 +54,23 @@ function addHistogram(target: number[] | undefined, source: number[] | undefined
 
 /**
  * Sums over a window from the rollups, grouped: one query per table the window spans (days, hours,
- * minutes), merged here by group (and time bucket).
+ * minutes), merged here by group (and time bucket). Reads the spend tables when they suffice.
  */
 export async function aggregateWindow(store: AnalyticsStore, query: WindowQuery): Promise<RollupGroup[]> {
-  const pieces = windowPieces(query.from, query.to, query.bucketMs === undefined ? 'day' : coarsestFor(query.bucketMs));
+  const compactedUntil = await store.rollupsCompactedUntil();
+  const shape = shapeFor(query);
+  const pieces = windowPieces(query.from, query.to, compactedUntil, query.bucketMs === undefined ? 'day' : coarsestFor(query.bucketMs));
   const parts = await Promise.all(
     pieces.map((piece) =>
-      store.aggregateRollups({ granularity: piece.granularity, from: piece.from, to: piece.to, filters: query.filters, by: query.by, bucketMs: query.bucketMs, histograms: query.histograms }),
+      store.aggregateRollups({
+        table: rollupTableOf(piece.granularity, shape),
+        from: piece.from,
+        to: piece.to,
+        filters: query.filters,
+        by: query.by,
+        bucketMs: query.bucketMs,
+        histograms: query.histograms,
+      }),
     ),
   );
   if (parts.length === 1) return parts[0]!;

@@ -42,10 +42,17 @@ export interface WindowPiece {
 }
 
 /**
- * An aligned window as few rollup rows as possible: whole days from the day table, the hours around them
- * from the hour table, the minutes at the edges from the minute table.
+ * An aligned window in as few rollup rows as possible: before the compaction mark, whole days from the day
+ * tables, the hours around them from the hour tables, the minutes at the edges from the minute table; from
+ * the mark on (the hour in progress, usually), minutes.
  */
-export function windowPieces(from: number, to: number, coarsest: RollupGranularity = 'day'): WindowPiece[] {
+export function windowPieces(from: number, to: number, compactedUntil: number, coarsest: RollupGranularity = 'day'): WindowPiece[] {
+  const compacted = compactedPieces(from, Math.min(to, compactedUntil), coarsest);
+  const start = Math.max(from, compactedUntil);
+  return start < to ? [...compacted, { granularity: 'minute', from: start, to }] : compacted;
+}
+
+function compactedPieces(from: number, to: number, coarsest: RollupGranularity): WindowPiece[] {
   const granularities = rollupGranularities.slice(rollupGranularities.indexOf(coarsest));
   const split = (start: number, end: number, level: number): WindowPiece[] => {
     if (start >= end) return [];

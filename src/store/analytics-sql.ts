@@ -46,10 +46,10 @@ function filterConditions(filters: AnalyticsFilters, columns: Record<Exclude<key
   return conditions;
 }
 
-const measureSelections = (dialect: AnalyticsSqlDialect) => [
+const measureSelections = [
   'SUM(calls) AS calls',
-  `SUM(CASE WHEN outcome = 'error' THEN calls ELSE 0 END) AS errors`,
-  `SUM(CASE WHEN outcome = 'cancelled' THEN calls ELSE 0 END) AS cancelled`,
+  'SUM(errors) AS errors',
+  'SUM(cancelled) AS cancelled',
   'SUM(input_tokens) AS input_tokens',
   'SUM(output_tokens) AS output_tokens',
   'SUM(cache_read_tokens) AS cache_read_tokens',
@@ -57,7 +57,7 @@ const measureSelections = (dialect: AnalyticsSqlDialect) => [
   'SUM(reasoning_tokens) AS reasoning_tokens',
   'SUM(cost_usd) AS cost_usd',
   'SUM(saved_usd) AS saved_usd',
-  `SUM(CASE WHEN ${dialect.isTrue('cached')} THEN calls ELSE 0 END) AS cache_hits`,
+  'SUM(cache_hits) AS cache_hits',
   'MAX(last_at) AS last_at',
 ];
 
@@ -72,12 +72,12 @@ export function rollupAggregateStatement(query: RollupQuery, dialect: AnalyticsS
     selections.push(`bucket_start - (bucket_start % ${size}) AS bucket`);
   }
   const groupCount = selections.length;
-  selections.push(...measureSelections(dialect));
+  selections.push(...measureSelections);
   if (query.histograms) selections.push(...[...latencyHistogramColumns, ...ttfbHistogramColumns].map((column) => `SUM(${column}) AS ${column}`));
   const conditions = [`bucket_start >= ${parameters.add(query.from)}`, `bucket_start < ${parameters.add(query.to)}`, ...filterConditions(query.filters, rollupFilterColumns, parameters, dialect)];
   const groupBy = groupCount === 0 ? '' : ` GROUP BY ${Array.from({ length: groupCount }, (_unused, index) => index + 1).join(', ')}`;
   return {
-    text: `SELECT ${selections.join(', ')} FROM ${rollupTables[query.granularity]} WHERE ${conditions.join(' AND ')}${groupBy}`,
+    text: `SELECT ${selections.join(', ')} FROM ${rollupTables[query.table].name} WHERE ${conditions.join(' AND ')}${groupBy}`,
     values: parameters.values,
   };
 }

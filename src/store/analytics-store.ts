@@ -1,5 +1,5 @@
 import type { UsageOutcome, UsageRow } from '../usage/usage-row.js';
-import type { RollupGranularity } from './rollup-columns.js';
+import type { RollupGranularity, RollupTableName } from './rollup-columns.js';
 
 /** Exact-match filters every analytics query takes; all given ones must hold. */
 export interface AnalyticsFilters {
@@ -37,8 +37,8 @@ export const rollupDimensionColumn: Record<RollupDimension, string> = {
 };
 
 export interface RollupQuery {
-  granularity: RollupGranularity;
-  /** Bucket starts in [from, to), both multiples of the granularity. */
+  table: RollupTableName;
+  /** Bucket starts in [from, to), both multiples of the table's granularity. */
   from: number;
   to: number;
   filters: AnalyticsFilters;
@@ -90,16 +90,22 @@ export interface UsageLogQuery {
 /** What a retention pass may delete from. */
 export type PruneTarget = 'rows' | RollupGranularity;
 
+
 /**
  * Reads for the analytics API: sums from the rollup tables (never from raw rows), the request log by index,
  * and retention. Both stores implement it; `analytics/aggregate-window.ts` spreads a window over the tables.
  */
 export interface AnalyticsStore {
   aggregateRollups(query: RollupQuery): Promise<RollupGroup[]>;
+  /** The compaction mark: hour and day rollups hold every row before it, minute rollups every row from it. */
+  rollupsCompactedUntil(): Promise<number>;
   /** Rows newest first (`created_at`, then `id`, descending), without attempt trails. */
   listUsage(query: UsageLogQuery): Promise<UsageRow[]>;
   /** One row with its attempt trail; undefined when unknown. */
   usageRow(id: string): Promise<UsageRow | undefined>;
-  /** Deletes up to `limit` of the oldest rows (or rollup buckets) before `before`; returns how many it deleted. */
+  /**
+   * Deletes up to `limit` of the oldest rows (or rollup buckets) before `before` (minute rollups never past
+   * the compaction mark); returns how many it deleted.
+   */
   pruneUsage(options: { target: PruneTarget; before: number; limit: number }): Promise<number>;
 }

@@ -1,10 +1,10 @@
 import type { ColumnDescription } from './usage-columns.js';
 
 /**
- * Usage rollups: the usage rows summed per time bucket and per combination of the dimensions below, kept up
- * to date in the same transaction as the rows (see rollup-batch.ts) so analytics never scan raw rows.
- * Three tables share one shape and differ by bucket size: minutes (kept a few days, for short windows and
- * the unaligned edges of longer ones), hours and days (kept as long as `usage.retainRollupDays`).
+ * Usage rollups: the usage rows summed per time bucket and per combination of the dimensions below, so
+ * analytics never scan raw rows. Minute rollups are written in the same transaction as the rows (see
+ * rollup-batch.ts) and kept a few days (short windows, the unaligned edges of longer ones, the hour in
+ * progress); hour and day rollups, kept `usage.retainRollupDays`, are compacted from them (rollup-sql.ts).
  *
  * Like `usageColumns`, these lists are append-only: the migrations are generated from them.
  */
@@ -12,14 +12,46 @@ export type RollupGranularity = 'minute' | 'hour' | 'day';
 
 export const rollupBucketMs: Record<RollupGranularity, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
-export const rollupTables: Record<RollupGranularity, string> = {
-  minute: 'usage_rollup_minute',
-  hour: 'usage_rollup_hour',
-  day: 'usage_rollup_day',
-};
-
 /** Coarsest first: a window is covered by as few rollup rows as possible. */
 export const rollupGranularities: readonly RollupGranularity[] = ['day', 'hour', 'minute'];
+
+/**
+ * Which dimensions a rollup table keeps. `full` keeps them all (activity, tags, requesters, status codes);
+ * `spend` only who and what (key, user, team, provider, model, inbound API), so the reports on spend per
+ * identity and model read a few hundred rows a day whatever the traffic: requesters and tag lists, which
+ * come from callers, would otherwise make a rollup nearly as large as the rows it sums.
+ */
+export type RollupShape = 'full' | 'spend';
+
+export interface RollupTable {
+  name: string;
+  granularity: RollupGranularity;
+  shape: RollupShape;
+}
+
+/**
+ * Minutes are appended with every batch of rows (in its transaction); hours and days are compacted from
+ * them once an hour has passed (see `usage_rollup_state`), in both shapes.
+ */
+export const rollupTables = {
+  minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full' },
+  hour: { name: 'usage_rollup_hour', granularity: 'hour', shape: 'full' },
+  day: { name: 'usage_rollup_day', granularity: 'day', shape: 'full' },
+  hourSpend: { name: 'usage_rollup_hour_spend', granularity: 'hour', shape: 'spend' },
+  daySpend: { name: 'usage_rollup_day_spend', granularity: 'day', shape: 'spend' },
+} as const satisfies Record<string, RollupTable>;
+
+export type RollupTableName = keyof typeof rollupTables;
+
+/** The tables compaction fills from minutes. */
+export const compactedTables: readonly RollupTableName[] = ['hour', 'day', 'hourSpend', 'daySpend'];
+
+/** The table of a granularity and shape (minutes have only the full shape). */
+export function rollupTableOf(granularity: RollupGranularity, shape: RollupShape): RollupTableName {
+  if (granularity === 'minute') return 'minute';
+  if (shape === 'full') return granularity;
+  return granularity === 'hour' ? 'hourSpend' : 'daySpend';
+}
 
 /** One combination of dimensions, as the rollups store it. */
 export interface RollupDimensions {
@@ -56,6 +88,13 @@ export const rollupDimensionColumns = [
   { name: 'cached', field: 'cached', kind: 'boolean', nullable: false },
 ] as const satisfies ReadonlyArray<ColumnDescription<keyof RollupDimensions>>;
 
+/** The dimensions the spend tables keep. */
+export const spendDimensionNames: ReadonlySet<string> = new Set(['key_id', 'user_name', 'team_name', 'provider', 'model', 'inbound_dialect']);
+
+export function dimensionColumnsOf(shape: RollupShape): ReadonlyArray<(typeof rollupDimensionColumns)[number]> {
+  return shape === 'full' ? rollupDimensionColumns : rollupDimensionColumns.filter((column) => spendDimensionNames.has(column.name));
+}
+
 const _everyDimensionDescribed: [Exclude<keyof RollupDimensions, (typeof rollupDimensionColumns)[number]['field']>] extends [never] ? true : false = true;
 
 /**
@@ -78,9 +117,15 @@ export interface RollupMeasureColumn {
   merge: MeasureMerge;
 }
 
-/** Summed per bucket and dimensions; `last_at` keeps the newest `created_at`. */
+/** Summed per bucket and dimensions; `last_at` keeps the newest `created_at`. Histograms in the full shape only. */
 export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
   { name: 'calls', kind: 'big-integer', merge: 'sum' },
+  /** Outcome `error`. */
+  { name: 'errors', kind: 'big-integer', merge: 'sum' },
+  /** Outcome `cancelled`. */
+  { name: 'cancelled', kind: 'big-integer', merge: 'sum' },
+  /** Served from the response cache. */
+  { name: 'cache_hits', kind: 'big-integer', merge: 'sum' },
   { name: 'input_tokens', kind: 'big-integer', merge: 'sum' },
   { name: 'output_tokens', kind: 'big-integer', merge: 'sum' },
   { name: 'cache_read_tokens', kind: 'big-integer', merge: 'sum' },
@@ -95,15 +140,19 @@ export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
   ...ttfbHistogramColumns.map((name) => ({ name, kind: 'big-integer' as const, merge: 'sum' as const })),
 ];
 
+/** How many measures (from the start of `rollupMeasureColumns`) the spend shape keeps: all but the histograms. */
+export const spendMeasureCount = rollupMeasureColumns.findIndex((column) => column.name === latencyHistogramColumns[0]);
+
+export function measureColumnsOf(shape: RollupShape): readonly RollupMeasureColumn[] {
+  return shape === 'full' ? rollupMeasureColumns : rollupMeasureColumns.slice(0, spendMeasureCount);
+}
+
 /** The index of the histogram bucket a duration falls in. */
 export function latencyBucketOf(milliseconds: number): number {
   const bounds = latencyBucketBoundsMs;
   for (let index = 0; index < bounds.length - 1; index++) if (milliseconds < bounds[index]!) return index;
   return bounds.length - 1;
 }
-
-/** Every column of a rollup table in order: bucket, dimensions key, dimensions, measures. */
-export const rollupColumnNames: readonly string[] = ['bucket_start', 'dims', ...rollupDimensionColumns.map((column) => column.name), ...rollupMeasureColumns.map((column) => column.name)];
 
 /**
  * `CASE` buckets for a duration column, one expression per histogram column (for back-fills from

@@ -12,6 +12,8 @@ import { timeseriesReport } from '../../src/analytics/timeseries-report.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { PrincipalView } from '../../src/policy/principal-view.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { rollupTables } from '../../src/store/rollup-columns.js';
+import { rollupStateTable } from '../../src/store/rollup-migration.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
@@ -36,6 +38,7 @@ interface Backend {
 }
 
 const sqlitePath = join(directory, 'analytics.db');
+const dropRollups = [...Object.values(rollupTables).map((table) => table.name), rollupStateTable].map((name) => `DROP TABLE ${name};`).join(' ');
 const backends: Backend[] = [
   {
     name: 'sqlite',
@@ -43,8 +46,7 @@ const backends: Backend[] = [
     async rewindRollups() {
       const Driver = loadSqliteDriver();
       const database = new Driver(sqlitePath);
-      database.exec(`DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_hour; DROP TABLE usage_rollup_day;
-        DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
+      database.exec(`${dropRollups} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
       database.pragma(`user_version = ${sqliteMigrations.length - 1}`);
       database.close();
     },
@@ -57,8 +59,7 @@ if ('url' in postgres) {
     async rewindRollups() {
       const client = new pg.Client({ connectionString: postgres.url });
       await client.connect();
-      await client.query(`DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_hour; DROP TABLE usage_rollup_day;
-        DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
+      await client.query(`${dropRollups} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
       await client.query('UPDATE sluice_schema_version SET version = $1', [postgresMigrations.length - 1]);
       await client.end();
     },
@@ -95,7 +96,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   const iso = (time: number) => new Date(time).toISOString();
 
   it('cost: exact totals, every group_by, tags counted in each of their groups, sorted by spend', async () => {
-    const base = Date.UTC(2030, 0, 10, 12);
+    const base = Date.UTC(2025, 0, 10, 12);
     const rows: UsageRow[] = [
       testUsageRow('c1', { createdAt: base, keyId: 'key_c1', userName: 'ada', teamName: 'research', requester: 'r1', tags: ['a', 'b'], costUsd: 1, inputTokens: 100, outputTokens: 10, groupName: 'fast' }),
       testUsageRow('c2', { createdAt: base + minute, keyId: 'key_c1', userName: 'ada', teamName: 'research', tags: ['b'], costUsd: 2, inputTokens: 200, outputTokens: 20, reasoningTokens: 5, cacheReadTokens: 50 }),
@@ -139,7 +140,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('filters narrow every report, alone and together', async () => {
-    const base = Date.UTC(2030, 1, 10, 12);
+    const base = Date.UTC(2025, 1, 10, 12);
     await store.recordUsage([
       testUsageRow('f1', { createdAt: base, keyId: 'key_f1', userName: 'ada', teamName: 'research', requester: 'end-1', tags: ['x', 'y'], groupName: 'fast', costUsd: 1 }),
       testUsageRow('f2', { createdAt: base, keyId: 'key_f2', userName: 'bob', teamName: 'ops', provider: 'anthropic', upstreamModel: 'claude-haiku-4-5', costUsd: 2 }),
@@ -166,7 +167,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('a window crossing midnight UTC counts minutes, hours and days exactly', async () => {
-    const midnight = Date.UTC(2030, 2, 11);
+    const midnight = Date.UTC(2025, 2, 11);
     const times = [midnight - 2 * day - 30 * minute, midnight - day - 5 * minute, midnight - 70 * minute, midnight - 10 * minute, midnight - 1, midnight, midnight + 59 * minute, midnight + 2 * hour + 3 * minute];
     await store.recordUsage(times.map((createdAt, index) => testUsageRow(`m${index}`, { createdAt, keyId: 'key_midnight', costUsd: 2 ** index })));
     const now = midnight + 2 * hour + 4 * minute;
@@ -185,7 +186,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('timeseries: every bucket in the window, gaps filled, the 8 largest groups and the rest as other', async () => {
-    const base = Date.UTC(2030, 3, 10, 6);
+    const base = Date.UTC(2025, 3, 10, 6);
     const rows = Array.from({ length: 10 }, (_unused, index) =>
       testUsageRow(`t${index}`, { createdAt: base + (index % 2) * 2 * hour + 5 * minute, keyId: 'key_t', upstreamModel: `model-${index}`, costUsd: index + 1, outputTokens: 10 + index, inputTokens: 5 }),
     );
@@ -209,7 +210,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('activity: error and cache-hit rates, errors by code, latency percentiles within a histogram bucket', async () => {
-    const base = Date.UTC(2030, 4, 10, 6);
+    const base = Date.UTC(2025, 4, 10, 6);
     const latencies = Array.from({ length: 100 }, (_unused, index) => (index + 1) * 10);
     const rows = latencies.map((latencyMs, index) =>
       testUsageRow(`a${index}`, {
@@ -247,8 +248,8 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('by team, user and key: identities by spend, users inline, top, quota from the current budget period', async () => {
-    const now = Date.UTC(2030, 5, 20, 12);
-    const monthStart = Date.UTC(2030, 5, 1);
+    const now = Date.UTC(2025, 5, 20, 12);
+    const monthStart = Date.UTC(2025, 5, 1);
     await store.setPrincipal('team', { name: 'q-research', limits: { budget: { period: 'month', hardUsd: 100, softUsd: 50 } }, allowedModels: null });
     await principals.reload();
     const key = await store.createKey({ name: 'q-key', hash: 'q-hash', hint: 'sk-…q', userName: 'q-ada', teamName: 'q-research', allowedModels: null, role: 'user', limits: { budget: { period: 'day', hardUsd: 5 } } });
@@ -297,7 +298,7 @@ describe.each(backends)('analytics on $name', (backend) => {
         cost_usd: 7,
         last_call_at: iso(now - 30 * minute),
         dialects: ['anthropic-messages', 'openai-chat'],
-        quota: { period: 'day', period_start: iso(Date.UTC(2030, 5, 20)), soft_usd: null, hard_usd: 5, spent_usd: 7 },
+        quota: { period: 'day', period_start: iso(Date.UTC(2025, 5, 20)), soft_usd: null, hard_usd: 5, spent_usd: 7 },
       }),
       expect.objectContaining({ key_id: 'key_q_other', key_name: null, revoked: false, user: 'q-bob', team: 'q-ops', cost_usd: 1.5 }),
       expect.objectContaining({ key_id: 'key_q_none', cost_usd: 0.25 }),
@@ -307,7 +308,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('request log: newest first, keyset pages without duplicates or gaps while rows arrive, filters', async () => {
-    const base = Date.UTC(2030, 6, 10, 12);
+    const base = Date.UTC(2025, 6, 10, 12);
     // Several rows share a millisecond: the id orders them.
     const rows = Array.from({ length: 25 }, (_unused, index) => testUsageRow(`r${String(index).padStart(2, '0')}`, { createdAt: base + Math.floor(index / 3) * 1000, keyId: 'key_r', outcome: index % 5 === 0 ? 'error' : 'ok', statusCode: index % 5 === 0 ? 429 : 200, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));
     await store.recordUsage(rows);
@@ -330,7 +331,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('a batch written twice is counted once', async () => {
-    const base = Date.UTC(2030, 7, 10, 12);
+    const base = Date.UTC(2025, 7, 10, 12);
     const rows = [testUsageRow('d1', { createdAt: base, keyId: 'key_d', costUsd: 1 }), testUsageRow('d2', { createdAt: base, keyId: 'key_d', costUsd: 2 })];
     await store.recordUsage(rows);
     await store.recordUsage([...rows, testUsageRow('d3', { createdAt: base, keyId: 'key_d', costUsd: 4 })]);
@@ -339,7 +340,7 @@ describe.each(backends)('analytics on $name', (backend) => {
   });
 
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {
-    const now = Date.UTC(2030, 8, 10, 12);
+    const now = Date.UTC(2025, 8, 10, 12);
     const old = Array.from({ length: 7 }, (_unused, index) => testUsageRow(`p${index}`, { createdAt: now - 100 * day - index * hour, keyId: 'key_p', costUsd: 1, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));
     const recent = testUsageRow('p-recent', { createdAt: now - hour, keyId: 'key_p', costUsd: 1 });
     await store.recordUsage([...old, recent]);

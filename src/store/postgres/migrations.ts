@@ -1,18 +1,23 @@
-import { rollupBackfillSql, rollupTableSql } from '../rollup-migration.js';
+import { rollupTables } from '../rollup-columns.js';
+import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
 
-/** How the rollup migration spells what differs in PostgreSQL. */
-const postgresRollupSyntax = {
+/** How the rollup statements spell what differs in PostgreSQL. */
+export const postgresRollupSyntax: RollupSyntax = {
   columnDefinition: postgresColumnDefinition,
   measureType: { 'big-integer': 'BIGINT', real: 'DOUBLE PRECISION' },
-  tableSuffix: '',
+  minuteTable: { columns: [], constraints: [], suffix: '', after: [`CREATE INDEX ${rollupTables.minute.name}_bucket_start ON ${rollupTables.minute.name} (bucket_start);`] },
+  minuteExtraValues: [],
+  keyedSuffix: '',
   // Hashed: a B-tree key holds at most ~2.7 kB, and requesters and tag lists come from callers.
   dimsKey: (columns: string) => `md5(json_build_array(${columns})::text)`,
   canonicalTags: `COALESCE((SELECT json_agg(tag ORDER BY tag)::text FROM (SELECT DISTINCT jsonb_array_elements_text(usage_rows.tags::jsonb) AS tag) AS tag_list), '[]')`,
+  rowIdentity: 'id',
   isTrue: (column: string) => column,
+  greatest: 'GREATEST',
   nowMs: `(extract(epoch FROM now()) * 1000)::bigint`,
-} as const;
+};
 
 /**
  * PostgreSQL schema, one entry per version, mirroring the SQLite one. Applied under an advisory lock, so
@@ -128,9 +133,9 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX dashboard_sessions_expires_at ON dashboard_sessions (expires_at);
   `,
-  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
-  // only for the days they are kept), and the request log's keyset index, which also serves what the
-  // plain created_at index did.
+  // Analytics: usage rollups per minute (appended with each batch), hour and day (compacted from minutes,
+  // in full and spend shapes), back-filled from the rows already stored; and the request log's keyset
+  // index, which also serves what the plain created_at index did.
   `
   CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
   DROP INDEX usage_rows_created_at;

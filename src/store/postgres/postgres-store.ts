@@ -7,8 +7,9 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, type RollupEntry } from '../rollup-batch.js';
-import { rollupDimensionColumns, rollupGranularities, rollupMeasureColumns, rollupTables } from '../rollup-columns.js';
+import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
+import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -27,7 +28,7 @@ import type {
 import type { Logger } from '../../server/logger.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
-import { postgresMigrations } from './migrations.js';
+import { postgresMigrations, postgresRollupSyntax } from './migrations.js';
 import { fromPostgresValue, postgresType, toPostgresValue } from './postgres-columns.js';
 
 // BIGINT columns hold epoch milliseconds and token counts, all far below 2^53: read them as numbers.
@@ -69,22 +70,48 @@ const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id
     ON CONFLICT (usage_id, attempt_index) DO NOTHING)
   SELECT id FROM stored_rows`;
 
-/**
- * Adds a batch's rollup sums to the three tables in one statement (one array per column, like the rows);
- * the batch was aggregated first, so no statement touches a rollup row twice.
- */
-const rollupArrayColumns = ['bucket_start', 'dims', ...rollupDimensionColumns.map((column) => column.name), ...rollupMeasureColumns.map((column) => column.name)];
-const rollupArrayTypes = ['BIGINT', 'TEXT', ...rollupDimensionColumns.map((column) => postgresType(column.kind)), ...rollupMeasureColumns.map((column) => postgresType(column.kind))];
-const rollupUpserts = rollupGranularities.map((granularity, tableIndex) => {
-  const offset = tableIndex * rollupArrayColumns.length;
-  const arrays = rollupArrayTypes.map((type, index) => `$${offset + index + 1}::${type}[]`).join(', ');
-  const merges = rollupMeasureColumns
-    .map((column) => (column.merge === 'max' ? `${column.name} = GREATEST(t.${column.name}, EXCLUDED.${column.name})` : `${column.name} = t.${column.name} + EXCLUDED.${column.name}`))
-    .join(', ');
-  return `${granularity}_rollup AS (INSERT INTO ${rollupTables[granularity]} AS t (${rollupArrayColumns.join(', ')})
-    SELECT * FROM unnest(${arrays}) ON CONFLICT (bucket_start, dims) DO UPDATE SET ${merges} RETURNING 1)`;
-});
-const addToRollups = `WITH ${rollupUpserts.join(',\n  ')} SELECT (SELECT count(*) FROM minute_rollup) + (SELECT count(*) FROM hour_rollup) + (SELECT count(*) FROM day_rollup) AS written`;
+/** One array per column for a rollup table's entries (`dims` hashed: a B-tree key holds ~2.7 kB at most). */
+function rollupArrays(table: RollupTable, entries: readonly RollupEntry[], keyed: boolean): unknown[][] {
+  const dimensions = dimensionColumnsOf(table.shape);
+  const measureCount = measureColumnsOf(table.shape).length;
+  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart)];
+  if (keyed) arrays.push(entries.map((entry) => createHash('md5').update(entry.dimsKey).digest('hex')));
+  for (const column of dimensions) arrays.push(entries.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])));
+  for (let index = 0; index < measureCount; index++) arrays.push(entries.map((entry) => entry.measures[index]));
+  return arrays;
+}
+
+/** The columns and `unnest` of a rollup table's arrays, from parameter `$offset + 1` on. */
+function rollupUnnest(table: RollupTable, keyed: boolean, offset: number): { columns: string; select: string } {
+  const columns = [
+    ['bucket_start', 'BIGINT'],
+    ...(keyed ? [['dims', 'TEXT']] : []),
+    ...dimensionColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+    ...measureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+  ];
+  return {
+    columns: columns.map(([name]) => name).join(', '),
+    select: `SELECT * FROM unnest(${columns.map(([, type], index) => `$${offset + index + 1}::${type}[]`).join(', ')})`,
+  };
+}
+
+/** Appends a batch's minute sums. */
+function minuteAppend(entries: readonly RollupEntry[]): { text: string; values: unknown[] } {
+  const table = rollupTables.minute;
+  const unnest = rollupUnnest(table, false, 0);
+  return { text: `INSERT INTO ${table.name} (${unnest.columns}) ${unnest.select}`, values: rollupArrays(table, entries, false) };
+}
+
+/** Adds sums to an hour or day table (rows that arrive after their hour was compacted). */
+function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[]): { text: string; values: unknown[] } {
+  const unnest = rollupUnnest(table, true, 0);
+  return {
+    text: `INSERT INTO ${table.name} (${unnest.columns}) ${unnest.select} ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(postgresRollupSyntax, table, 'EXCLUDED')}`,
+    values: rollupArrays(table, entries, true),
+  };
+}
+
+const compactions = compactedTables.map((name) => compactionSql(postgresRollupSyntax, rollupTables[name], '$1', '$2'));
 
 const postgresAnalyticsDialect: AnalyticsSqlDialect = {
   parameter: (index) => `$${index}`,
@@ -92,25 +119,20 @@ const postgresAnalyticsDialect: AnalyticsSqlDialect = {
   isTrue: (column) => column,
 };
 
-/** Which rows a retention pass deletes from, oldest first, by their time column. */
-const pruneStatements: Record<PruneTarget, string> = {
-  rows: 'DELETE FROM usage_rows WHERE id IN (SELECT id FROM usage_rows WHERE created_at < $1 ORDER BY created_at LIMIT $2)',
-  minute: `DELETE FROM ${rollupTables.minute} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.minute} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`,
-  hour: `DELETE FROM ${rollupTables.hour} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.hour} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`,
-  day: `DELETE FROM ${rollupTables.day} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.day} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`,
+/** Which rows a retention pass deletes from, oldest first, by their time column (hours and days: both shapes). */
+const pruneStatements: Record<PruneTarget, string[]> = {
+  rows: ['DELETE FROM usage_rows WHERE id IN (SELECT id FROM usage_rows WHERE created_at < $1 ORDER BY created_at LIMIT $2)'],
+  // Minutes not yet compacted into hours stay, however old.
+  minute: [
+    `DELETE FROM ${rollupTables.minute.name} WHERE ctid IN (SELECT ctid FROM ${rollupTables.minute.name}
+    WHERE bucket_start < LEAST($1, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT $2)`,
+  ],
+  hour: [rollupTables.hour, rollupTables.hourSpend].map(prunedKeyed),
+  day: [rollupTables.day, rollupTables.daySpend].map(prunedKeyed),
 };
 
-/** One array per rollup column for a table's entries; the dimensions key hashed (a B-tree key holds ~2.7 kB at most). */
-function rollupArrays(entries: readonly RollupEntry[]): unknown[][] {
-  const arrays: unknown[][] = rollupArrayColumns.map(() => new Array<unknown>(entries.length));
-  entries.forEach((entry, row) => {
-    arrays[0]![row] = entry.bucketStart;
-    arrays[1]![row] = createHash('md5').update(entry.dimsKey).digest('hex');
-    let index = 2;
-    for (const column of rollupDimensionColumns) arrays[index++]![row] = toPostgresValue(column.kind, entry.dimensions[column.field]);
-    for (const measure of entry.measures) arrays[index++]![row] = measure;
-  });
-  return arrays;
+function prunedKeyed(table: RollupTable): string {
+  return `DELETE FROM ${table.name} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${table.name} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`;
 }
 
 export interface PostgresStoreOptions {
@@ -296,15 +318,43 @@ export class PostgresStore implements Store {
       await this.#query(insert.text, insert.values);
       return;
     }
-    // The rows, then the rollups of only those rows this batch stored (a retried batch adds nothing), in
-    // one transaction: the rollups always sum exactly the rows stored.
+    // The rows, then the minute rollups of only those rows this batch stored (a retried batch adds
+    // nothing), in one transaction: the rollups always sum exactly the rows stored. Rows older than the
+    // compaction mark (late) also go to the hours and days, which hold their hour already; the mark is read
+    // FOR SHARE so it cannot move while this batch decides which rows are late.
+    let mark = 0;
+    let latest = 0;
     await this.#transaction(async (client) => {
       const stored = await client.query<Row>(insert.text, insert.values);
       const storedIds = new Set(stored.rows.map((row) => String(row.id)));
       const fresh = storedIds.size === rows.length ? rows : rows.filter((row) => storedIds.has(row.id));
       if (fresh.length === 0) return;
-      const entries = aggregateRollups(fresh);
-      await client.query(addToRollups, rollupGranularities.flatMap((granularity) => rollupArrays(entries[granularity])));
+      for (const row of fresh) if (row.createdAt > latest) latest = row.createdAt;
+      const append = minuteAppend(aggregateRollups(fresh, 'minute', rollupTables.minute.shape));
+      await client.query(append.text, append.values);
+      mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR SHARE`)).rows[0]!.compacted_until);
+      const late = fresh.filter((row) => row.createdAt < mark);
+      if (late.length === 0) return;
+      for (const name of compactedTables) {
+        const table = rollupTables[name];
+        const upsert = rollupUpsert(table, aggregateRollups(late, table.granularity, table.shape));
+        await client.query(upsert.text, upsert.values);
+      }
+    });
+    const target = compactionTarget(latest);
+    if (target > mark) await this.#compact(target);
+  }
+
+  /**
+   * Moves the compaction mark up to `target`, adding the minutes passed over to the hour and day tables;
+   * the mark's row is locked, so of several instances exactly one compacts each hour.
+   */
+  async #compact(target: number): Promise<void> {
+    await this.#transaction(async (client) => {
+      const mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR UPDATE`)).rows[0]!.compacted_until);
+      if (target <= mark) return;
+      for (const compaction of compactions) await client.query(compaction, [mark, target]);
+      await client.query(`UPDATE ${rollupStateTable} SET compacted_until = $1 WHERE id = 1`, [target]);
     });
   }
 
@@ -335,6 +385,10 @@ export class PostgresStore implements Store {
     return result.rows.flatMap((row) => toRollupGroup(row, query) ?? []);
   }
 
+  async rollupsCompactedUntil(): Promise<number> {
+    return Number((await this.#query(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`)).rows[0]!.compacted_until);
+  }
+
   async listUsage(query: UsageLogQuery): Promise<UsageRow[]> {
     const statement = usageLogStatement(query, postgresAnalyticsDialect);
     const result = await this.#query(statement.text, statement.values);
@@ -351,7 +405,11 @@ export class PostgresStore implements Store {
   }
 
   async pruneUsage(options: { target: PruneTarget; before: number; limit: number }): Promise<number> {
-    return (await this.#query(pruneStatements[options.target], [options.before, options.limit])).rowCount ?? 0;
+    let deleted = 0;
+    await this.#transaction(async (client) => {
+      for (const statement of pruneStatements[options.target]) deleted += (await client.query(statement, [options.before, options.limit])).rowCount ?? 0;
+    });
+    return deleted;
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
@@ -437,6 +495,7 @@ export class PostgresStore implements Store {
     await this.#pool.end();
   }
 }
+
 
 function toKeyRecord(row: Row): KeyRecord {
   return {

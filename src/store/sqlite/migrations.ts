@@ -1,17 +1,22 @@
-import { rollupBackfillSql, rollupTableSql } from '../rollup-migration.js';
+import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
 
-/** How the rollup migration spells what differs in SQLite. */
-const sqliteRollupSyntax = {
+/** How the rollup statements spell what differs in SQLite. */
+export const sqliteRollupSyntax: RollupSyntax = {
   columnDefinition: sqliteColumnDefinition,
   measureType: { 'big-integer': 'INTEGER', real: 'REAL' },
-  tableSuffix: ' WITHOUT ROWID',
+  // Clustered by time, one B-tree insert per rollup row: `seq` only tells apart the rows of one minute.
+  minuteTable: { columns: ['seq INTEGER NOT NULL'], constraints: ['PRIMARY KEY (bucket_start, seq)'], suffix: ' WITHOUT ROWID', after: [] },
+  minuteExtraValues: ['MIN(source_rowid)'],
+  keyedSuffix: ' WITHOUT ROWID',
   dimsKey: (columns: string) => `json_array(${columns})`,
   canonicalTags: `(SELECT json_group_array(value) FROM (SELECT DISTINCT value FROM json_each(usage_rows.tags) ORDER BY value))`,
+  rowIdentity: 'rowid',
   isTrue: (column: string) => `${column} = 1`,
+  greatest: 'max',
   nowMs: `(CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
-} as const;
+};
 
 /**
  * SQLite schema, one entry per version. `PRAGMA user_version` records how many have been applied; a
@@ -132,9 +137,9 @@ export const sqliteMigrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX dashboard_sessions_expires_at ON dashboard_sessions (expires_at);
   `,
-  // Analytics: usage rollups per minute, hour and day, back-filled from the rows already stored (minutes
-  // only for the days they are kept), and the request log's keyset index, which also serves what the
-  // plain created_at index did.
+  // Analytics: usage rollups per minute (appended with each batch), hour and day (compacted from minutes,
+  // in full and spend shapes), back-filled from the rows already stored; and the request log's keyset
+  // index, which also serves what the plain created_at index did.
   `
   CREATE INDEX usage_rows_created_at_id ON usage_rows (created_at, id);
   DROP INDEX usage_rows_created_at;

@@ -8,8 +8,9 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups } from '../rollup-batch.js';
-import { rollupColumnNames, rollupDimensionColumns, rollupGranularities, rollupMeasureColumns, rollupTables, type RollupGranularity } from '../rollup-columns.js';
+import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
+import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -28,7 +29,7 @@ import type {
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
 import { loadSqliteDriver } from './load-sqlite-driver.js';
-import { sqliteMigrations } from './migrations.js';
+import { sqliteMigrations, sqliteRollupSyntax } from './migrations.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
 
 interface KeyRowShape {
@@ -62,12 +63,36 @@ const groupColumns: Record<UsageGrouping, string> = {
 const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
   VALUES (${usageColumns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
-/** Adds a batch's sums to a rollup row, creating it when the bucket has none for these dimensions yet. */
-const rollupUpsert = (table: string) => `INSERT INTO ${table} (${rollupColumnNames.join(', ')})
-  VALUES (${rollupColumnNames.map(() => '?').join(', ')})
-  ON CONFLICT (bucket_start, dims) DO UPDATE SET ${rollupMeasureColumns
-    .map((column) => (column.merge === 'max' ? `${column.name} = max(${column.name}, excluded.${column.name})` : `${column.name} = ${column.name} + excluded.${column.name}`))
-    .join(', ')}`;
+/** Appends a batch's minute sums: no lookup, one B-tree insert each (`seq` tells apart the rows of a minute). */
+const minuteInsert = (() => {
+  const table = rollupTables.minute;
+  const columns = ['bucket_start', 'seq', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
+  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+})();
+
+/** Adds sums to an hour or day rollup row (rows that arrive after their hour was compacted). */
+const rollupUpsert = (table: RollupTable) => {
+  const columns = ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
+  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+  ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
+};
+
+/** The values of an entry in its table's column order, after the leading key columns. */
+function entryValues(table: RollupTable, entry: RollupEntry, lead: unknown[]): unknown[] {
+  const values = lead;
+  for (const column of dimensionColumnsOf(table.shape)) values.push(toSqliteValue(column.kind, entry.dimensions[column.field]));
+  for (const measure of entry.measures) values.push(measure);
+  return values;
+}
+
+/** Rollup statements prepared once per store. */
+interface RollupStatements {
+  appendMinute: Database.Statement;
+  upsert: Record<string, Database.Statement>;
+  compact: Record<string, Database.Statement>;
+  readMark: Database.Statement;
+  writeMark: Database.Statement;
+}
 
 const sqliteAnalyticsDialect: AnalyticsSqlDialect = {
   parameter: () => '?',
@@ -75,13 +100,21 @@ const sqliteAnalyticsDialect: AnalyticsSqlDialect = {
   isTrue: (column) => `${column} = 1`,
 };
 
-/** Which rows a retention pass deletes from, oldest first, by their time column. */
-const pruneStatements: Record<PruneTarget, string> = {
-  rows: 'DELETE FROM usage_rows WHERE rowid IN (SELECT rowid FROM usage_rows WHERE created_at < ? ORDER BY created_at LIMIT ?)',
-  minute: `DELETE FROM ${rollupTables.minute} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.minute} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`,
-  hour: `DELETE FROM ${rollupTables.hour} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.hour} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`,
-  day: `DELETE FROM ${rollupTables.day} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${rollupTables.day} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`,
+/** Which rows a retention pass deletes from, oldest first, by their time column (hours and days: both shapes). */
+const pruneStatements: Record<PruneTarget, string[]> = {
+  rows: ['DELETE FROM usage_rows WHERE rowid IN (SELECT rowid FROM usage_rows WHERE created_at < ? ORDER BY created_at LIMIT ?)'],
+  // Minutes not yet compacted into hours stay, however old.
+  minute: [
+    `DELETE FROM ${rollupTables.minute.name} WHERE (bucket_start, seq) IN (SELECT bucket_start, seq FROM ${rollupTables.minute.name}
+    WHERE bucket_start < min(?, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT ?)`,
+  ],
+  hour: [rollupTables.hour, rollupTables.hourSpend].map(prunedKeyed),
+  day: [rollupTables.day, rollupTables.daySpend].map(prunedKeyed),
 };
+
+function prunedKeyed(table: RollupTable): string {
+  return `DELETE FROM ${table.name} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${table.name} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`;
+}
 
 export interface SqliteStoreOptions {
   /**
@@ -102,7 +135,7 @@ export class SqliteStore implements Store {
   readonly #database: Database.Database;
   readonly #insertUsage: Database.Statement;
   readonly #insertAttempt: Database.Statement;
-  readonly #upsertRollup: Record<RollupGranularity, Database.Statement> | undefined;
+  readonly #rollups: RollupStatements | undefined;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -117,14 +150,23 @@ export class SqliteStore implements Store {
     this.#migrate();
     this.#insertUsage = this.#database.prepare(usageInsert);
     this.#insertAttempt = this.#database.prepare(attemptInsert);
-    this.#upsertRollup =
-      options.rollups === false
-        ? undefined
-        : {
-            minute: this.#database.prepare(rollupUpsert(rollupTables.minute)),
-            hour: this.#database.prepare(rollupUpsert(rollupTables.hour)),
-            day: this.#database.prepare(rollupUpsert(rollupTables.day)),
-          };
+    this.#rollups = options.rollups === false ? undefined : this.#prepareRollups();
+  }
+
+  #prepareRollups(): RollupStatements {
+    const upsert: Record<string, Database.Statement> = {};
+    const compact: Record<string, Database.Statement> = {};
+    for (const name of compactedTables) {
+      upsert[name] = this.#database.prepare(rollupUpsert(rollupTables[name]));
+      compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, rollupTables[name], '?', '?'));
+    }
+    return {
+      appendMinute: this.#database.prepare(minuteInsert),
+      upsert,
+      compact,
+      readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
+      writeMark: this.#database.prepare(`UPDATE ${rollupStateTable} SET compacted_until = ? WHERE id = 1`),
+    };
   }
 
   #migrate(): void {
@@ -291,24 +333,36 @@ export class SqliteStore implements Store {
             this.#insertAttempt.run(row.id, index, ...encodeRecord(attemptColumns, trail[index]!, toSqliteValue));
           }
         }
-        if (this.#upsertRollup && stored.length > 0) this.#addToRollups(stored, this.#upsertRollup);
-      })(rows);
+        if (this.#rollups && stored.length > 0) this.#addToRollups(stored, this.#rollups);
+        // Immediate: the compaction mark read below must not move before this transaction ends.
+      }).immediate(rows);
     });
   }
 
-  #addToRollups(rows: readonly UsageRow[], statements: Record<RollupGranularity, Database.Statement>): void {
-    const entries = aggregateRollups(rows);
-    const values = new Array<unknown>(rollupColumnNames.length);
-    for (const granularity of rollupGranularities) {
-      const statement = statements[granularity];
-      for (const entry of entries[granularity]) {
-        values[0] = entry.bucketStart;
-        values[1] = entry.dimsKey;
-        let index = 2;
-        for (const column of rollupDimensionColumns) values[index++] = toSqliteValue(column.kind, entry.dimensions[column.field]);
-        for (const measure of entry.measures) values[index++] = measure;
-        statement.run(values);
+  /**
+   * The batch's minutes appended; rows older than the compaction mark (late: a long call, a replayed spool)
+   * also added to the hour and day tables, which already hold their hour; and once the batch reaches an
+   * hour past the mark, the minutes between are compacted into hours and days and the mark moves.
+   */
+  #addToRollups(rows: readonly UsageRow[], statements: RollupStatements): void {
+    const minute = rollupTables.minute;
+    for (const entry of aggregateRollups(rows, 'minute', minute.shape)) {
+      statements.appendMinute.run(entryValues(minute, entry, [entry.bucketStart, randomSequence()]));
+    }
+    const mark = (statements.readMark.get() as { compacted_until: number }).compacted_until;
+    let latest = 0;
+    for (const row of rows) if (row.createdAt > latest) latest = row.createdAt;
+    const late = rows.filter((row) => row.createdAt < mark);
+    if (late.length > 0) {
+      for (const name of compactedTables) {
+        const table = rollupTables[name];
+        for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry, [entry.bucketStart, entry.dimsKey]));
       }
+    }
+    const target = compactionTarget(latest);
+    if (target > mark) {
+      for (const name of compactedTables) statements.compact[name]!.run(mark, target);
+      statements.writeMark.run(target);
     }
   }
 
@@ -318,6 +372,10 @@ export class SqliteStore implements Store {
       const rows = this.#database.prepare(statement.text).all(...statement.values) as Array<Record<string, unknown>>;
       return rows.flatMap((row) => toRollupGroup(row, query) ?? []);
     });
+  }
+
+  async rollupsCompactedUntil(): Promise<number> {
+    return guarded(() => (this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`).get() as { compacted_until: number }).compacted_until);
   }
 
   async listUsage(query: UsageLogQuery): Promise<UsageRow[]> {
@@ -338,7 +396,13 @@ export class SqliteStore implements Store {
   }
 
   async pruneUsage(options: { target: PruneTarget; before: number; limit: number }): Promise<number> {
-    return guarded(() => this.#database.prepare(pruneStatements[options.target]).run(options.before, options.limit).changes);
+    return guarded(() =>
+      this.#database.transaction(() => {
+        let deleted = 0;
+        for (const statement of pruneStatements[options.target]) deleted += this.#database.prepare(statement).run(options.before, options.limit).changes;
+        return deleted;
+      })(),
+    );
   }
 
   async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
@@ -445,6 +509,12 @@ export class SqliteStore implements Store {
     if (this.#database.open) this.#database.close();
   }
 }
+
+/** Tells apart the minute rollup rows of one minute (a collision fails the batch, which is retried). */
+function randomSequence(): number {
+  return Math.floor(Math.random() * 2 ** 48);
+}
+
 
 /**
  * Runs one database call, turning "locked past the busy timeout", "disk full" and the like into the

@@ -1,0 +1,226 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../src/config/load-config.js';
+import { issueGatewayKey } from '../src/keys/issue-gateway-key.js';
+import { startGateway } from '../src/server/start-gateway.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { DialectName } from '../src/dialects/dialect-name.js';
+import type { UsageRow } from '../src/usage/usage-row.js';
+import { log } from './log.js';
+
+/**
+ * The analytics benchmark (issue 10): `BENCH_ANALYTICS_ROWS` (default 5,000,000) generated usage rows over
+ * the last 30 days, written through the real `recordUsage` in batches of 500 (the writer's default) into
+ * two fresh SQLite files, one keeping rollups and one not, batch by batch in alternation so both see the
+ * same machine load; then p95 over 50 runs of two 30-day reports over HTTP (`app.inject`) on the file
+ * with rollups. Writes its section of BENCHMARKS.md.
+ */
+const rowCount = Number(process.env.BENCH_ANALYTICS_ROWS ?? 5_000_000);
+const batchSize = 500;
+const queryRuns = 50;
+const dayMs = 86_400_000;
+const targets = { p95Ms: 50, writerOverhead: 0.25 };
+
+/** Deterministic randomness, so both files get the same rows. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** An index in [0, count) where low indexes are much likelier (busy keys and popular models dominate). */
+function skewed(random: () => number, count: number): number {
+  return Math.min(count - 1, Math.floor(count * random() ** 2.5));
+}
+
+const models = [
+  { provider: 'openai', model: 'gpt-4o-mini', input: 0.15, output: 0.6 },
+  { provider: 'anthropic', model: 'claude-sonnet-4-5', input: 3, output: 15 },
+  { provider: 'openai', model: 'gpt-4.1', input: 2, output: 8 },
+  { provider: 'anthropic', model: 'claude-haiku-4-5', input: 1, output: 5 },
+  { provider: 'gemini', model: 'gemini-2.5-flash', input: 0.3, output: 2.5 },
+  { provider: 'openai', model: 'o4-mini', input: 1.1, output: 4.4 },
+  { provider: 'gemini', model: 'gemini-2.5-pro', input: 1.25, output: 10 },
+  { provider: 'anthropic', model: 'claude-opus-4-1', input: 15, output: 75 },
+];
+const teams = ['research', 'platform', 'support', 'growth', 'data', 'mobile'];
+const dialects: DialectName[] = ['openai-chat', 'anthropic-messages', 'openai-responses', 'gemini'];
+const tagSets = [['prod'], ['prod', 'batch'], ['eval'], ['staging'], ['prod', 'chat'], ['ci']];
+const keyCount = 60;
+const keys = Array.from({ length: keyCount }, (_unused, index) => ({
+  id: `key_bench_${index}`,
+  user: `user-${index % 25}`,
+  team: teams[index % teams.length]!,
+  dialect: dialects[index % dialects.length]!,
+}));
+
+/** Row `index` of `total`, spread evenly over the 30 days before `end`, oldest first (as a writer sees them). */
+function generateRow(random: () => number, index: number, total: number, end: number): UsageRow {
+  const createdAt = Math.floor(end - 30 * dayMs + (index * 30 * dayMs) / total);
+  const key = keys[skewed(random, keyCount)]!;
+  const target = models[skewed(random, models.length)]!;
+  const roll = random();
+  const cached = roll < 0.05;
+  const outcome = roll > 0.99 ? 'cancelled' : roll > 0.96 ? 'error' : 'ok';
+  const statusCode = outcome === 'cancelled' ? 499 : outcome === 'error' ? (roll > 0.975 ? 502 : 429) : 200;
+  const inputTokens = cached ? 0 : 200 + Math.floor(random() * 4_000);
+  const outputTokens = cached || outcome === 'error' ? 0 : 20 + Math.floor(random() * 800);
+  const costUsd = (inputTokens * target.input + outputTokens * target.output) / 1e6;
+  const latencyMs = 80 + random() ** 2 * 6_000;
+  const stream = random() < 0.6;
+  return {
+    id: `01BENCH${String(index).padStart(12, '0')}`,
+    createdAt,
+    keyId: key.id,
+    userName: key.user,
+    teamName: key.team,
+    requester: random() < 0.7 ? null : `end-user-${Math.floor(random() * 200)}`,
+    tags: random() < 0.6 ? [] : tagSets[Math.floor(random() * tagSets.length)]!,
+    inboundDialect: random() < 0.8 ? key.dialect : 'openai-chat',
+    provider: target.provider,
+    requestedModel: target.model,
+    upstreamModel: target.model,
+    reportedModel: target.model,
+    stream,
+    callerProviderKey: false,
+    statusCode,
+    outcome,
+    errorCode: outcome === 'error' ? (statusCode === 429 ? 'upstream_error' : 'upstream_unreachable') : outcome === 'cancelled' ? 'client_closed_request' : null,
+    inputTokens,
+    outputTokens,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    outputTokensEstimated: false,
+    inputTokensEstimated: false,
+    cached,
+    savedCostUsd: cached ? costUsd : null,
+    costUsd: cached ? 0 : costUsd,
+    priceSource: 'config',
+    priceRates: { request: 0, input: target.input, output: target.output, cacheRead: target.input, cacheWrite: target.input },
+    latencyMs,
+    timeToFirstByteMs: stream ? latencyMs / 4 : null,
+    groupName: null,
+    policy: null,
+    attempts: cached ? 0 : 1,
+    fallback: false,
+    queueWaitMs: null,
+    attemptTrail: cached ? [] : [{ target: `${target.provider}:${target.model}`, provider: target.provider, model: target.model, statusCode, errorCode: null, retryAfterMs: null, timeToFirstByteMs: stream ? latencyMs / 4 : null, durationMs: latencyMs }],
+  };
+}
+
+function percentile(values: readonly number[], quantile: number): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)]!;
+}
+
+async function main(): Promise<void> {
+  // BENCH_ANALYTICS_DIR keeps the two files (in that directory) for a closer look.
+  const kept = process.env.BENCH_ANALYTICS_DIR;
+  const directory = kept ?? (await mkdtemp(join(tmpdir(), 'sluice-bench-analytics-')));
+  try {
+    const dataDir = join(directory, 'gateway');
+    const withRollups = new SqliteStore(join(dataDir, 'sluice.db'));
+    const withoutRollups = new SqliteStore(join(directory, 'plain', 'sluice.db'), { rollups: false });
+    const end = Date.now();
+    const random = mulberry32(10);
+    let rollupMs = 0;
+    let plainMs = 0;
+    const started = performance.now();
+    for (let written = 0; written < rowCount; written += batchSize) {
+      const batch = Array.from({ length: Math.min(batchSize, rowCount - written) }, (_unused, offset) => generateRow(random, written + offset, rowCount, end));
+      // Alternating which goes first, so neither always writes into a warmer cache.
+      const order = (written / batchSize) % 2 === 0 ? [true, false] : [false, true];
+      for (const rollups of order) {
+        const before = performance.now();
+        await (rollups ? withRollups : withoutRollups).recordUsage(batch);
+        if (rollups) rollupMs += performance.now() - before;
+        else plainMs += performance.now() - before;
+      }
+      if (written > 0 && written % 500_000 === 0) log(`analytics: ${written.toLocaleString('en')} rows written (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    }
+    await withRollups.close();
+    await withoutRollups.close();
+    const writer = {
+      plainRowsPerSecond: rowCount / (plainMs / 1000),
+      rollupRowsPerSecond: rowCount / (rollupMs / 1000),
+      overhead: rollupMs / plainMs - 1,
+    };
+    log(`analytics: writer ${writer.plainRowsPerSecond.toFixed(0)} rows/s without rollups, ${writer.rollupRowsPerSecond.toFixed(0)} with (+${(writer.overhead * 100).toFixed(1)}%)`);
+
+    const config = parseConfig({ server: { host: '127.0.0.1', port: 0 }, dataDir, mock: 'off', logLevel: 'silent', usage: { retainDays: 0, retainRollupDays: 0 } }, {});
+    const gateway = await startGateway({ config, env: {} });
+    const { token } = await issueGatewayKey(gateway.services.store, { name: 'bench-analytics', role: 'analytics' });
+    await gateway.services.keyView.reload();
+    const queries = ['/analytics/cost?window=30d&group_by=model', '/analytics/by_team?window=30d'];
+    const results: Array<{ path: string; p50: number; p95: number; max: number }> = [];
+    for (const path of queries) {
+      const times: number[] = [];
+      for (let run = -5; run < queryRuns; run++) {
+        const before = performance.now();
+        const response = await gateway.app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${token}` } });
+        const elapsed = performance.now() - before;
+        if (response.statusCode !== 200) throw new Error(`${path} answered ${response.statusCode}: ${response.body}`);
+        if (run >= 0) times.push(elapsed);
+      }
+      results.push({ path, p50: percentile(times, 0.5), p95: percentile(times, 0.95), max: Math.max(...times) });
+      log(`analytics: ${path} p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`);
+    }
+    await gateway.close();
+    writeSection({ writer, results });
+  } finally {
+    if (!kept) await rm(directory, { recursive: true, force: true });
+  }
+}
+
+const sectionStart = '<!-- analytics bench: start -->';
+const sectionEnd = '<!-- analytics bench: end -->';
+
+/** Replaces (or appends) this bench's section of BENCHMARKS.md, leaving the rest as `bench/run.ts` wrote it. */
+function writeSection(figures: { writer: { plainRowsPerSecond: number; rollupRowsPerSecond: number; overhead: number }; results: Array<{ path: string; p50: number; p95: number; max: number }> }): void {
+  const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const lines = [
+    sectionStart,
+    '## Analytics: rollups on 30 days of usage (SQLite)',
+    '',
+    `${rowCount.toLocaleString('en')} generated rows over the last 30 days (60 keys, 25 users, 6 teams, 8 models, skewed; requesters, tags,`,
+    'errors, cache hits), written through `recordUsage` in batches of 500 into two fresh SQLite files, one with rollups and one',
+    'without, batch by batch in turn. Then each report 50 times through HTTP (`app.inject`) after 5 warm-up calls.',
+    `Run ${new Date().toISOString()}, Node ${process.version}; \`BENCH_ANALYTICS_ROWS=${rowCount} node dist/bench/analytics.js\`.`,
+    '',
+    '| Writer | rows/s |',
+    '|---|---:|',
+    `| without rollups | ${writer(figures.writer.plainRowsPerSecond)} |`,
+    `| with rollups | ${writer(figures.writer.rollupRowsPerSecond)} |`,
+    `| overhead (target ≤ ${targets.writerOverhead * 100}%) | ${(figures.writer.overhead * 100).toFixed(1)}% — ${verdict(figures.writer.overhead <= targets.writerOverhead)} |`,
+    '',
+    '| Query (30 days) | p50 ms | p95 ms | max ms | target p95 ≤ 50 ms |',
+    '|---|---:|---:|---:|---|',
+    ...figures.results.map((result) => `| \`${result.path}\` | ${result.p50.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} | ${verdict(result.p95 <= targets.p95Ms)} |`),
+    sectionEnd,
+  ];
+  const path = join(process.cwd(), 'BENCHMARKS.md');
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const section = lines.join('\n');
+  const start = current.indexOf(sectionStart);
+  const stop = current.indexOf(sectionEnd);
+  const next = start >= 0 && stop > start ? `${current.slice(0, start)}${section}${current.slice(stop + sectionEnd.length)}` : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+  process.stdout.write(`\n${section}\n`);
+}
+
+function writer(rowsPerSecond: number): string {
+  return Math.round(rowsPerSecond).toLocaleString('en');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`analytics bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
