@@ -72,7 +72,7 @@ function KeysSection() {
               { id: 'owner', label: 'User / team', sortValue: (key) => key.userName, render: (key) => `${key.userName ?? '—'} / ${key.teamName ?? '—'}` },
               { id: 'models', label: 'Models', render: (key) => key.allowedModels?.join(', ') ?? 'any' },
               { id: 'limits', label: 'Limits', render: (key) => limitsSummary(key.limits) },
-              { id: 'created', label: 'Created', sortValue: (key) => key.createdAt, render: (key) => dateTime(new Date(key.createdAt).toISOString()) },
+              { id: 'created', label: 'Created', sortValue: (key) => key.createdAt, render: (key) => <span class="nowrap">{dateTime(new Date(key.createdAt).toISOString())}</span> },
               {
                 id: 'state',
                 label: 'State',

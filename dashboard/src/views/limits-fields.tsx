@@ -1,4 +1,5 @@
 import type { LimitSettings } from '../contract.js';
+import { usd } from '../format.js';
 
 /** The limits form's text fields; empty means "inherit the default". */
 export interface LimitDraft {
@@ -87,7 +88,10 @@ export function limitsSummary(limits: LimitSettings): string {
   if (limits.requestsPerMinute !== undefined) parts.push(`${limits.requestsPerMinute} req/min`);
   if (limits.tokensPerMinute !== undefined) parts.push(`${limits.tokensPerMinute} tok/min`);
   if (limits.concurrentRequests !== undefined) parts.push(`${limits.concurrentRequests} at once`);
-  if (limits.budget) parts.push(`$${limits.budget.softUsd ?? '—'} soft / $${limits.budget.hardUsd ?? '—'} hard per ${limits.budget.period}`);
+  if (limits.budget) {
+    const caps = [limits.budget.softUsd !== undefined && `${usd(limits.budget.softUsd)} soft`, limits.budget.hardUsd !== undefined && `${usd(limits.budget.hardUsd)} hard`].filter(Boolean);
+    parts.push(`budget ${caps.length > 0 ? caps.join(' / ') : 'none'} per ${limits.budget.period}`);
+  }
   return parts.length > 0 ? parts.join(' · ') : 'defaults';
 }
 
