@@ -247,6 +247,13 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    dashboard: z
+      .object({
+        /** How long a dashboard login lasts before the key must be entered again. */
+        sessionHours: z.number().positive().max(24 * 90).default(12),
+      })
+      .strict()
+      .default({}),
     keys: z
       .object({
         /** How often each instance reloads keys changed elsewhere (revocations, new keys). */

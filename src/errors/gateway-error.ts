@@ -18,8 +18,12 @@ export const errorCatalog = {
   missing_api_key: { status: 401, retryable: false },
   invalid_api_key: { status: 401, retryable: false },
   revoked_api_key: { status: 401, retryable: false },
+  /** A dashboard session cookie that is unknown, expired or logged out. */
+  invalid_session: { status: 401, retryable: false },
   model_not_allowed: { status: 403, retryable: false },
   permission_denied: { status: 403, retryable: false },
+  /** A state-changing request authenticated by the dashboard's cookie without `x-sluice-csrf: 1`. */
+  csrf_header_missing: { status: 403, retryable: false },
   model_not_found: { status: 404, retryable: false },
   route_not_found: { status: 404, retryable: false },
   /** `GET /analytics/requests/{id}` for an id no usage row has (never written, or pruned by retention). */

@@ -18,6 +18,8 @@ export class KeyView extends ReloadingView {
   readonly #logger: Logger;
   readonly #health: StoreHealth;
   readonly #byHash = new Map<string, KeyRecord>();
+  /** The same keys by id, for dashboard sessions (which remember the key's id, never its token). */
+  readonly #byId = new Map<string, KeyRecord>();
   #latestChange = 0;
   #lastReload = 0;
   #reloading: Promise<void> | undefined;
@@ -34,6 +36,11 @@ export class KeyView extends ReloadingView {
   /** The key with this hash, if known (revoked keys included, so the caller can be told). */
   find(hash: string): KeyRecord | undefined {
     return this.#byHash.get(hash);
+  }
+
+  /** The key with this id, if known (revoked keys included). */
+  findById(id: string): KeyRecord | undefined {
+    return this.#byId.get(id);
   }
 
   /**
@@ -65,6 +72,7 @@ export class KeyView extends ReloadingView {
       const changed = await this.#store.keysChangedSince(Math.max(0, this.#latestChange - changeOverlapMs));
       for (const key of changed) {
         this.#byHash.set(key.hash, key);
+        this.#byId.set(key.id, key);
         if (key.updatedAt > this.#latestChange) this.#latestChange = key.updatedAt;
       }
       this.#health.reportSuccess('keys');

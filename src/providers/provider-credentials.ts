@@ -30,6 +30,19 @@ export class ProviderCredentials extends ReloadingView {
     return new Set(this.#stored.keys());
   }
 
+  /** Seals and stores a provider's key, then reloads so this instance uses it at once (others within 5 s). */
+  async storeKey(provider: string, key: string): Promise<void> {
+    await this.#store.setProviderKey(provider, this.#secretBox.encrypt(key, provider));
+    await this.reload();
+  }
+
+  /** Deletes a provider's stored key; false when it had none. */
+  async removeKey(provider: string): Promise<boolean> {
+    const removed = await this.#store.deleteProviderKey(provider);
+    await this.reload();
+    return removed;
+  }
+
   keyFor(provider: ProviderEntry): string | undefined {
     return provider.configuredKey ?? this.#stored.get(provider.name);
   }

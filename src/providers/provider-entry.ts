@@ -53,6 +53,8 @@ export interface ProviderEntry {
   acceptsStreamUsageOption: boolean;
   /** Key from config or environment; a stored encrypted key is looked up separately. */
   configuredKey: string | undefined;
+  /** Where `configuredKey` came from: `providers.<name>.apiKey` in the config, or the environment variable. */
+  configuredKeySource: 'config' | 'env' | undefined;
   /** Whether the provider's models take images; a text-only target gets a 400 instead of a confusing upstream error. */
   acceptsImages: boolean;
   /** Self-hosted servers and the mock answer without a key; hosted providers refuse. */

@@ -62,6 +62,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
       ...template,
       name: kind,
       configuredKey: providerConfig?.apiKey ?? envKey,
+      configuredKeySource: providerConfig?.apiKey !== undefined ? 'config' : envKey !== undefined ? 'env' : undefined,
       switchedOff: false,
       anthropicVersion: undefined,
     };
@@ -81,7 +82,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
     }
     const template = kind === 'openai-compatible' ? openAiCompatibleTemplate : builtinProviders[kind];
     entries.push(
-      applyConfig({ ...template, name, configuredKey: providerConfig.apiKey, switchedOff: false, anthropicVersion: undefined }, providerConfig),
+      applyConfig({ ...template, name, configuredKey: providerConfig.apiKey, configuredKeySource: providerConfig.apiKey !== undefined ? 'config' : undefined, switchedOff: false, anthropicVersion: undefined }, providerConfig),
     );
   }
 
@@ -93,6 +94,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
     ...builtinProviders.mock,
     name: 'mock',
     configuredKey: 'mock-key',
+    configuredKeySource: undefined,
     switchedOff: !mockWanted,
     anthropicVersion: undefined,
   };

@@ -18,6 +18,7 @@ import { createRequestContext, toUsageRow } from './proxy/request-context.js';
 import { renderGatewayError } from './proxy/write-gateway-error.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAnalyticsRoutes } from './routes/analytics-routes.js';
+import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerHealthTargetsRoute } from './routes/health-targets-route.js';
@@ -101,6 +102,9 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
     return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
   });
 
+  // Last, after the handlers above: registering a plugin (here @fastify/static) loads everything declared so
+  // far, and routes built then would keep Fastify's default error handler instead of the gateway's.
+  await registerDashboardRoutes(app, holder.current);
   return app;
 }
 

@@ -1,3 +1,4 @@
+import type { DashboardSessions } from '../dashboard/dashboard-sessions.js';
 import type { SubjectScope } from '../policy/admission.js';
 import type { KeyView } from '../policy/key-view.js';
 import type { CachePartition } from '../cache/cache-request.js';
@@ -31,6 +32,8 @@ export interface GatewayServices {
   /** Whether the store answers; while it does not, requests are served from memory and /readyz says so. */
   storeHealth: StoreHealth;
   keyView: KeyView;
+  /** Dashboard logins: a session cookie stands for a key on the operator endpoints. */
+  dashboardSessions: DashboardSessions;
   principals: PrincipalView;
   limitCounters: LimitCounters;
   /** Requests waiting for a concurrency slot of a subject with `queueMs`. */

@@ -15,6 +15,8 @@ export function createLogger(level: string): Logger {
         'headers["x-api-key"]',
         'headers["x-sluice-token"]',
         'headers["x-goog-api-key"]',
+        'headers.cookie',
+        '*.headers.cookie',
         '*.headers.authorization',
         '*.headers["x-api-key"]',
         '*.headers["x-sluice-token"]',

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { DashboardSessions } from '../dashboard/dashboard-sessions.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.js';
@@ -114,6 +115,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await keyView.start(config.keys.refreshIntervalMs);
   const principals = new PrincipalView(store, logger, storeHealth);
   await principals.start(config.keys.refreshIntervalMs);
+  const dashboardSessions = new DashboardSessions({ store, keyView, logger, lifetimeMs: config.dashboard.sessionHours * 3_600_000, clock: options.clock });
+  dashboardSessions.startPruning();
   let firstKeyToken: string | undefined;
   if (options.issueFirstKey && (await store.listKeys()).length === 0) {
     const issued = await issueGatewayKey(store, { name: 'first-key', role: 'admin' });
@@ -176,6 +179,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     store,
     storeHealth,
     keyView,
+    dashboardSessions,
     principals,
     limitCounters: sharedState.limitCounters,
     slotQueue: sharedState.slotQueue,
@@ -241,6 +245,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await reloader?.close();
       await retention.stop();
       keyView.stop();
+      dashboardSessions.stop();
       principals.stop();
       credentials.stop();
       await usageWriter.close();

@@ -135,7 +135,30 @@ export interface UsageStore {
   usageAttempts(usageId: string): Promise<AttemptRecord[]>;
 }
 
+/**
+ * A dashboard login: only the SHA-256 of the session token is stored (the token lives in the browser's
+ * HttpOnly cookie), with the key it acts as and when it ends.
+ */
+export interface DashboardSession {
+  /** SHA-256 hex of the session token. */
+  tokenHash: string;
+  keyId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Dashboard sessions in the shared store, so every instance behind a load balancer knows them. */
+export interface SessionStore {
+  createSession(session: DashboardSession): Promise<void>;
+  /** The session with this token hash, expired or not; undefined when there is none. */
+  findSession(tokenHash: string): Promise<DashboardSession | undefined>;
+  /** Ends a session; true when there was one. */
+  deleteSession(tokenHash: string): Promise<boolean>;
+  /** Removes sessions that ended before `now`; returns how many. */
+  deleteExpiredSessions(now: number): Promise<number>;
+}
+
 /** Everything Sluice persists. One implementation per database. */
-export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore {
+export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore {
   close(): Promise<void>;
 }

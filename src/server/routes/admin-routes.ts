@@ -5,8 +5,10 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
 import { keyRoles } from '../../keys/key-role.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
+import type { ProviderEntry } from '../../providers/provider-entry.js';
 import { maxQueueMs, type KeyRecord } from '../../store/store.js';
 import type { ReloadOutcome } from '../reload/config-reloader.js';
+import type { GatewayServices } from '../gateway-services.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
 import { hijackReply } from '../hijack-reply.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
@@ -53,6 +55,25 @@ const teamBody = z
   .object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish(), defaultModel: z.string().min(1).nullish() })
   .strict();
 const principalBodies = { user: userBody, team: teamBody } as const;
+
+const providerKeyBody = z.object({ key: z.string().trim().min(1).max(4096) }).strict();
+
+/**
+ * Where a provider's key comes from, never the key: `config` (`providers.<name>.apiKey`) and `env` win over
+ * a `stored` (encrypted) one; `none` means callers must bring their own; self-hosted servers that answer
+ * without a key are `notNeeded`.
+ */
+function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, number>): Record<string, unknown> {
+  const source = provider.configuredKeySource ?? (stored.has(provider.name) ? 'stored' : provider.requiresKey ? 'none' : 'notNeeded');
+  return {
+    provider: provider.name,
+    kind: provider.kind,
+    source,
+    envKeyName: provider.envKeyName ?? null,
+    stored: stored.has(provider.name),
+    storedAt: stored.get(provider.name) ?? null,
+  };
+}
 
 /** A key as the admin API shows it: everything but the hash. */
 function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> {
@@ -148,6 +169,35 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
     }),
   );
 
+  app.get(
+    '/admin/provider-keys',
+    route(async () => {
+      const stored = new Map((await services.store.listProviderKeys()).map((key) => [key.provider, key.updatedAt]));
+      const providers = holder.current.registry.routable().filter((provider) => provider.name !== 'mock');
+      return { body: { data: providers.map((provider) => providerKeySource(provider, stored)) } };
+    }),
+  );
+
+  app.put<{ Params: { provider: string } }>(
+    '/admin/provider-keys/:provider',
+    route(async (request) => {
+      const { key } = parseAdminBody(providerKeyBody, request.body);
+      const provider = providerNamed(holder.current, (request.params as { provider: string }).provider);
+      await services.credentials.storeKey(provider.name, key);
+      const stored = new Map((await services.store.listProviderKeys()).map((entry) => [entry.provider, entry.updatedAt]));
+      return { body: providerKeySource(provider, stored) };
+    }),
+  );
+
+  app.delete<{ Params: { provider: string } }>(
+    '/admin/provider-keys/:provider',
+    route(async (request) => {
+      const provider = providerNamed(holder.current, (request.params as { provider: string }).provider);
+      if (!(await services.credentials.removeKey(provider.name))) throw new GatewayError('route_not_found', `No stored key for '${provider.name}'.`);
+      return { body: providerKeySource(provider, new Map()) };
+    }),
+  );
+
   for (const kind of ['user', 'team'] as const) {
     app.get(`/admin/${kind}s`, route(async () => ({ body: { data: await services.store.listPrincipals(kind) } })));
     app.put<{ Params: { name: string } }>(
@@ -165,4 +215,11 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
       }),
     );
   }
+}
+
+/** A provider that can hold a key (the mock's is built in), or a 404 naming it. */
+function providerNamed(services: GatewayServices, name: string): ProviderEntry {
+  const provider = services.registry.get(name);
+  if (!provider || provider.name === 'mock') throw new GatewayError('route_not_found', `No provider '${name}'.`, { param: 'provider' });
+  return provider;
 }

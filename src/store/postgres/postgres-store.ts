@@ -11,6 +11,7 @@ import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-
 import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
+  DashboardSession,
   KeyChanges,
   KeyRecord,
   LimitSettings,
@@ -464,6 +465,30 @@ export class PostgresStore implements Store {
   async usageAttempts(usageId: string): Promise<AttemptRecord[]> {
     const result = await this.#query('SELECT * FROM usage_attempts WHERE usage_id = $1 ORDER BY attempt_index', [usageId]);
     return result.rows.map((row) => decodeRecord(attemptColumns, row, fromPostgresValue) as unknown as AttemptRecord);
+  }
+
+  async createSession(session: DashboardSession): Promise<void> {
+    await this.#query('INSERT INTO dashboard_sessions (token_hash, key_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
+      session.tokenHash,
+      session.keyId,
+      session.createdAt,
+      session.expiresAt,
+    ]);
+  }
+
+  async findSession(tokenHash: string): Promise<DashboardSession | undefined> {
+    const row = (await this.#query('SELECT * FROM dashboard_sessions WHERE token_hash = $1', [tokenHash])).rows[0];
+    return row
+      ? { tokenHash: String(row.token_hash), keyId: String(row.key_id), createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) }
+      : undefined;
+  }
+
+  async deleteSession(tokenHash: string): Promise<boolean> {
+    return ((await this.#query('DELETE FROM dashboard_sessions WHERE token_hash = $1', [tokenHash])).rowCount ?? 0) > 0;
+  }
+
+  async deleteExpiredSessions(now: number): Promise<number> {
+    return (await this.#query('DELETE FROM dashboard_sessions WHERE expires_at < $1', [now])).rowCount ?? 0;
   }
 
   async close(): Promise<void> {

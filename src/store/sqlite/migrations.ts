@@ -127,6 +127,16 @@ export const sqliteMigrations: readonly string[] = [
     .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
     .join('\n  ')}
   `,
+  // Dashboard sessions: the SHA-256 of each session token, the key it acts as, and when it ends.
+  `
+  CREATE TABLE dashboard_sessions (
+    token_hash TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX dashboard_sessions_expires_at ON dashboard_sessions (expires_at);
+  `,
   // Analytics: usage rollups per minute (appended with each batch), hour and day (compacted from minutes,
   // in full and spend shapes), back-filled from the rows already stored; and the request log's keyset
   // index, which also serves what the plain created_at index did.

@@ -12,6 +12,7 @@ import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-
 import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
+  DashboardSession,
   KeyChanges,
   KeyRecord,
   LimitSettings,
@@ -477,6 +478,31 @@ export class SqliteStore implements Store {
         .all(usageId) as Array<Record<string, unknown>>;
       return rows.map((row) => decodeRecord(attemptColumns, row, fromSqliteValue) as unknown as AttemptRecord);
     });
+  }
+
+  async createSession(session: DashboardSession): Promise<void> {
+    return guarded(() => {
+      this.#database
+        .prepare('INSERT INTO dashboard_sessions (token_hash, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+        .run(session.tokenHash, session.keyId, session.createdAt, session.expiresAt);
+    });
+  }
+
+  async findSession(tokenHash: string): Promise<DashboardSession | undefined> {
+    return guarded(() => {
+      const row = this.#database.prepare('SELECT * FROM dashboard_sessions WHERE token_hash = ?').get(tokenHash) as
+        | { token_hash: string; key_id: string; created_at: number; expires_at: number }
+        | undefined;
+      return row ? { tokenHash: row.token_hash, keyId: row.key_id, createdAt: row.created_at, expiresAt: row.expires_at } : undefined;
+    });
+  }
+
+  async deleteSession(tokenHash: string): Promise<boolean> {
+    return guarded(() => this.#database.prepare('DELETE FROM dashboard_sessions WHERE token_hash = ?').run(tokenHash).changes > 0);
+  }
+
+  async deleteExpiredSessions(now: number): Promise<number> {
+    return guarded(() => this.#database.prepare('DELETE FROM dashboard_sessions WHERE expires_at < ?').run(now).changes);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,259 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count, usd } from '../../dashboard/src/format.js';
+import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
+
+/**
+ * The dashboard in a real Chromium (Debian's, driven by playwright-core) against a real gateway with seeded
+ * traffic. Screenshots of each view go to test-artifacts/dashboard/.
+ */
+const chromiumPath = '/usr/bin/chromium';
+const haveChromium = existsSync(chromiumPath);
+if (!haveChromium) console.warn(`[dashboard browser tests] skipping: ${chromiumPath} is absent (apt-get install -y chromium; .ci/run does it)`);
+const artifacts = join(process.cwd(), 'test-artifacts', 'dashboard');
+
+let harness: TestGateway;
+let browser: Browser;
+let adminToken: string;
+let analyticsToken: string;
+
+/** Seeded calls: two teams, three users, four keys, two providers; one cache hit and one upstream error. */
+async function seedTraffic(): Promise<void> {
+  const bobToken = await harness.issueKey({ name: 'bob-laptop', userName: 'bob', teamName: 'research' });
+  const cyToken = await harness.issueKey({ name: 'cy-ci', userName: 'cy', teamName: 'design' });
+  const openai = (token: string) => new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+  const ask = (token: string, model: string, content: string, headers: Record<string, string> = {}) =>
+    openai(token).chat.completions.create({ model, messages: [{ role: 'user', content }], max_tokens: 64 }, { headers });
+  const calls: Array<Promise<unknown>> = [];
+  for (let index = 0; index < 12; index++) calls.push(ask(harness.token, 'gpt-4o-mini', `ada question ${index}`));
+  for (let index = 0; index < 6; index++) calls.push(ask(bobToken, 'gpt-4o', `bob question ${index}`));
+  for (let index = 0; index < 4; index++) {
+    const anthropic = new Anthropic({ apiKey: cyToken, baseURL: harness.url, maxRetries: 0 });
+    calls.push(anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: `cy question ${index}` }] }));
+  }
+  await Promise.all(calls);
+  await expect(ask(cyToken, 'gpt-4o-mini', '[[mock {"status": 400, "errorMessage": "bad prompt"}]]')).rejects.toMatchObject({ status: 400 });
+  // The same question twice with the cache on: the second is a hit, the newest row of all.
+  await ask(harness.token, 'gpt-4o-mini', 'cached question', { 'x-sluice-cache': 'true' });
+  const hit = await openai(harness.token).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'cached question' }], max_tokens: 64 }, { headers: { 'x-sluice-cache': 'true' } }).withResponse();
+  expect(hit.response.headers.get('x-sluice-cache')).toBe('HIT');
+  await harness.gateway.services.usageWriter.flush();
+}
+
+/** What the analytics API says, read with the admin key (the figures the pages must show). */
+async function analytics<T>(path: string): Promise<T> {
+  const answer = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
+  expect(answer.status).toBe(200);
+  return (await answer.json()) as T;
+}
+
+interface Totals {
+  calls: number;
+  errors: number;
+  cost_usd: number;
+  saved_usd: number;
+  cache_hits: number;
+}
+
+async function newPage(width: number, height: number): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('[dashboard page error]', error.message));
+  return { context, page };
+}
+
+async function logIn(page: Page, key: string): Promise<void> {
+  await page.goto(`${harness.url}/dashboard/`);
+  await page.getByLabel('Gateway key').fill(key);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+  beforeAll(async () => {
+    await mkdir(artifacts, { recursive: true });
+    harness = await startTestGateway({ cache: { partition: 'team' } });
+    adminToken = await harness.issueKey({ name: 'ops-admin', role: 'admin' });
+    analyticsToken = await harness.issueKey({ name: 'finance-reader', role: 'analytics' });
+    await harness.gateway.services.store.setPrincipal('team', { name: 'research', limits: { budget: { period: 'month', softUsd: 5, hardUsd: 10 } }, allowedModels: null });
+    await harness.gateway.services.principals.reload();
+    await seedTraffic();
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.close();
+  });
+
+  it('refuses a wrong key on the login page and sets no cookie', async () => {
+    const { context, page } = await newPage(1280, 800);
+    await logIn(page, 'sk-sluice-this-is-not-a-key');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('cannot open the dashboard');
+    expect(await context.cookies()).toEqual([]);
+    await shot(page, 'login-refused');
+    await context.close();
+  });
+
+  it('shows the seeded figures on Cost, Activity, Spend by identity and Requests, with a filter chip and pages', async () => {
+    const { context, page } = await newPage(1280, 900);
+    await logIn(page, adminToken);
+    const cost = await analytics<{ totals: Totals; data: Array<{ group: string }> }>('/analytics/cost?window=24h&group_by=model');
+    expect(cost.totals.calls).toBe(25);
+    const spendCard = page.getByTestId('card-spend');
+    await expect.poll(() => spendCard.locator('.card-value').textContent()).toBe(usd(cost.totals.cost_usd));
+    expect(await page.getByTestId('card-calls').locator('.card-value').textContent()).toBe(count(cost.totals.calls));
+    expect(await page.getByTestId('card-savings').locator('.card-value').textContent()).toBe(usd(cost.totals.saved_usd));
+    for (const model of ['gpt-4o-mini', 'gpt-4o', 'claude-haiku-4-5']) await expect.poll(() => page.getByRole('cell', { name: model, exact: true }).count()).toBe(1);
+    await page.locator('.chart canvas').first().waitFor();
+    await shot(page, 'cost');
+    // Pointing at the last bucket (where all the traffic is) shows that bucket's values in the legend.
+    const plot = page.locator('.chart .u-over').first();
+    const box = (await plot.boundingBox())!;
+    await plot.hover({ position: { x: box.width - 2, y: box.height / 2 } });
+    await expect.poll(() => page.locator('.legend-when').first().textContent()).toMatch(/^At /);
+    await page.mouse.move(0, 0);
+
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await expect.poll(() => page.getByTestId('card-activity-calls').locator('.card-value').textContent()).toBe(count(cost.totals.calls));
+    await expect.poll(() => page.getByRole('cell', { name: 'upstream_error' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('cell', { name: 'claude-haiku-4-5' }).count()).toBe(1);
+    await shot(page, 'activity');
+
+    // Spend by identity: teams expand to their users; Filter scopes Cost to the team as a removable chip.
+    await page.getByRole('link', { name: 'Spend by identity' }).click();
+    await page.getByRole('button', { name: 'Per team', exact: true }).click();
+    const teams = page.getByTestId('teams');
+    const research = teams.locator('tr', { has: page.getByRole('cell', { name: 'research', exact: true }) });
+    await research.waitFor();
+    expect(await research.textContent()).toContain('/ $10.00 (soft $5.00, hard $10.00) per month');
+    await research.getByRole('button', { name: 'Expand' }).click();
+    const users = teams.getByTestId('team-users');
+    await expect.poll(() => users.getByRole('cell', { name: 'ada', exact: true }).count()).toBe(1);
+    expect(await users.getByRole('cell', { name: 'bob', exact: true }).count()).toBe(1);
+    expect(await users.getByRole('cell', { name: 'cy', exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await page.getByTestId('keys').getByRole('cell', { name: 'bob-laptop' }).waitFor();
+    await shot(page, 'identity');
+    await page.getByRole('button', { name: 'Per team', exact: true }).click();
+    await teams.locator('tr', { has: page.getByRole('cell', { name: 'research', exact: true }) }).getByRole('button', { name: 'Filter' }).click();
+    const researchCost = await analytics<{ totals: Totals }>('/analytics/cost?window=24h&team=research');
+    expect(researchCost.totals.cost_usd).toBeLessThan(cost.totals.cost_usd);
+    await expect.poll(() => page.getByTestId('filter-chip').textContent()).toContain('team research');
+    await expect.poll(() => spendCard.locator('.card-value').textContent()).toBe(usd(researchCost.totals.cost_usd));
+    await shot(page, 'cost-filtered');
+    await page.getByRole('button', { name: 'Remove the filter team research' }).click();
+    expect(await page.getByTestId('filter-chip').count()).toBe(0);
+    await expect.poll(() => spendCard.locator('.card-value').textContent()).toBe(usd(cost.totals.cost_usd));
+
+    // Requests: 25 rows make two pages of 20; the newest is the cache hit, with its badge and saving.
+    await page.getByRole('link', { name: 'Requests' }).click();
+    const rows = page.getByTestId('requests-view').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(20);
+    const badge = page.getByTestId('cached-badge').first();
+    await badge.waitFor();
+    expect(await badge.textContent()).toMatch(/^Cached · saved \$/);
+    await shot(page, 'requests');
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await expect.poll(() => rows.count()).toBe(5);
+    expect(await page.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await expect.poll(() => rows.count()).toBe(20);
+    await page.getByLabel('Outcome').selectOption('error');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('upstream_error');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(20);
+    // The row under the cache hit is the call that filled the cache: priced, with its price explained.
+    await rows.nth(1).click();
+    const detail = page.getByTestId('request-detail');
+    await detail.waitFor();
+    const explained = await analytics<{ price: { explanation: string } }>(`/analytics/requests/${(await analytics<{ data: Array<{ id: string }> }>('/analytics/requests?limit=2')).data[1]!.id}`);
+    expect(explained.price.explanation).toMatch(/\$/);
+    expect(await detail.textContent()).toContain(explained.price.explanation);
+    await page.screenshot({ path: join(artifacts, 'request-detail.png') });
+    await context.close();
+  });
+
+  it('issues, edits and revokes a key from Admin (the revoked key gets 401 on a model call), and sets a team', async () => {
+    const { context, page } = await newPage(1280, 900);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await logIn(page, adminToken);
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('from-the-dashboard');
+    await page.getByLabel('Team').first().fill('design');
+    await page.getByRole('button', { name: 'Issue key' }).click();
+    const token = (await page.getByTestId('issued-token').locator('code.token').textContent()) ?? '';
+    expect(token).toMatch(/^sk-sluice-/);
+    const client = new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    await ask();
+    // Edit: a rate limit and a budget, saved through PATCH /admin/keys/{id}.
+    await page.locator('tr', { has: page.locator('[data-key-name="from-the-dashboard"]') }).getByRole('button', { name: 'Edit' }).click();
+    const drawer = page.getByRole('dialog');
+    await drawer.getByLabel('Requests / min').fill('7');
+    await drawer.getByLabel('Budget period').selectOption('day');
+    await drawer.getByLabel('Hard budget (USD)').fill('2.5');
+    await drawer.getByRole('button', { name: 'Save' }).click();
+    await drawer.waitFor({ state: 'detached' });
+    const edited = (await (await fetch(`${harness.url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { data: Array<{ name: string; limits: unknown }> };
+    expect(edited.data.find((key) => key.name === 'from-the-dashboard')?.limits).toEqual({ requestsPerMinute: 7, budget: { period: 'day', hardUsd: 2.5 } });
+    await page.getByRole('button', { name: 'Revoke from-the-dashboard' }).click();
+    await expect.poll(() => page.getByTestId('keys-message').textContent()).toContain("Revoked 'from-the-dashboard'");
+    await shot(page, 'admin');
+    await expect(ask()).rejects.toMatchObject({ status: 401 });
+    // Users and teams: a team's limits and allow-list.
+    await page.getByRole('button', { name: 'Users & teams' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('design');
+    await page.getByLabel('Allowed models (comma-separated; empty: any)').fill('gpt-4o-mini, anthropic:*');
+    await page.getByLabel('Concurrent').fill('3');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: 'gpt-4o-mini, anthropic:*' }).waitFor();
+    const design = (await harness.gateway.services.store.listPrincipals('team')).find((team) => team.name === 'design');
+    expect(design).toMatchObject({ limits: { concurrentRequests: 3 }, allowedModels: ['gpt-4o-mini', 'anthropic:*'] });
+    await page.getByRole('button', { name: 'Provider keys' }).click();
+    await page.getByRole('cell', { name: 'from the config file' }).first().waitFor();
+    await shot(page, 'admin-provider-keys');
+    await context.close();
+  });
+
+  it('gives an analytics key no Admin view and 403 from /admin/*, on a phone-sized screen', async () => {
+    const { context, page } = await newPage(390, 844);
+    await logIn(page, analyticsToken);
+    await page.getByTestId('card-spend').waitFor();
+    expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    const status = await page.evaluate(async () => (await fetch('/admin/keys')).status);
+    expect(status).toBe(403);
+    await page.locator('.chart canvas').first().waitFor();
+    await shot(page, 'phone-cost');
+    await page.getByRole('link', { name: 'Spend by identity' }).click();
+    await page.getByTestId('teams').getByRole('cell', { name: 'research', exact: true }).waitFor();
+    await shot(page, 'phone-identity');
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByTestId('cached-badge').first().waitFor();
+    await shot(page, 'phone-requests');
+    await context.close();
+  });
+
+  it('logging out ends the session: the old cookie no longer reads /analytics/cost', async () => {
+    const { context, page } = await newPage(1280, 800);
+    await logIn(page, analyticsToken);
+    await page.getByTestId('card-spend').waitFor();
+    const cookie = (await context.cookies()).find((entry) => entry.name === 'sluice_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    const withCookie = () => fetch(`${harness.url}/analytics/cost?window=24h`, { headers: { cookie: `sluice_session=${cookie!.value}` } });
+    expect((await withCookie()).status).toBe(200);
+    // HttpOnly: the page's own script cannot read the session.
+    expect(await page.evaluate('document.cookie')).toBe('');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Gateway key').waitFor();
+    expect((await withCookie()).status).toBe(401);
+    await context.close();
+  });
+});
