@@ -13,6 +13,7 @@ import type { TelemetrySettings } from '../config/config-schema.js';
 import type { Logger } from '../server/logger.js';
 import { ModelCallTracer } from './model-call-tracer.js';
 import type { Tracing } from './tracing.js';
+import type { ModelCall } from '../server/proxy/model-call.js';
 
 /** Export failures are logged at most this often: a collector that is down must not flood the log. */
 const exportFailureLogIntervalMs = 60_000;
@@ -32,7 +33,10 @@ export function startOtlpTracing(settings: TelemetrySettings & { otlp: { endpoin
   });
   const tracer = new ModelCallTracer(provider.getTracer('sluice'), { captureContent: settings.captureContent, logger });
   return {
-    startCall: (call) => tracer.startCall(call),
+    // Method syntax: the request path hands its ModelCall, which Tracing names only as a TracedCall.
+    startCall(call: ModelCall) {
+      return tracer.startCall(call);
+    },
     flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };

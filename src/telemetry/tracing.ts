@@ -1,8 +1,16 @@
 import type { CachedAnswer } from '../cache/response-cache.js';
 import type { RouteTarget } from '../routing/route-target.js';
-import type { ModelCall } from '../server/proxy/model-call.js';
 import type { UpstreamRequestParts } from '../server/proxy/build-upstream-call.js';
 import type { AttemptRecord } from '../usage/attempt-record.js';
+
+/**
+ * The call a trace follows: the request path's `ModelCall`, which the implementation (`model-call-tracer.ts`)
+ * reads in full. Named by its id here so that the services, which hold the tracing, and the call, which
+ * holds the services and its trace, need not import each other through this file.
+ */
+export interface TracedCall {
+  readonly id: string;
+}
 
 /**
  * Traces of model calls, as the request path sees them. Only types live here: the implementation
@@ -11,7 +19,7 @@ import type { AttemptRecord } from '../usage/attempt-record.js';
  */
 export interface Tracing {
   /** Starts the SERVER span of an inbound model call, continuing the caller's `traceparent` when it sent one. */
-  startCall(call: ModelCall): CallTrace;
+  startCall(call: TracedCall): CallTrace;
   /** Exports every finished span now. */
   flush(): Promise<void>;
   /** Exports what is left and stops the exporter. */
@@ -21,9 +29,9 @@ export interface Tracing {
 /** The trace of one model call: its SERVER span, parent of one CLIENT span per upstream attempt. */
 export interface CallTrace {
   /** Starts the CLIENT span of one try of one target. */
-  startAttempt(call: ModelCall, target: RouteTarget): AttemptTrace;
+  startAttempt(call: TracedCall, target: RouteTarget): AttemptTrace;
   /** Ends the call's span with what its usage row says. */
-  end(call: ModelCall): void;
+  end(call: TracedCall): void;
 }
 
 export interface AttemptTrace {
@@ -35,5 +43,5 @@ export interface AttemptTrace {
    * Ends the span. A failed attempt says why in `record`; `thrown` is what the attempt threw, if it threw
    * (the caller left, or a failure no other attempt could follow); otherwise it served the call.
    */
-  end(call: ModelCall, record: AttemptRecord, thrown: unknown): void;
+  end(call: TracedCall, record: AttemptRecord, thrown: unknown): void;
 }
