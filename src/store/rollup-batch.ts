@@ -1,11 +1,13 @@
 import type { UsageRow } from '../usage/usage-row.js';
 import {
+  type CompactedTableName,
   dimensionColumnsOf,
   latencyBucketBoundsMs,
   latencyBucketOf,
   measureColumnsOf,
   rollupBucketMs,
   rollupMeasureColumns,
+  rollupTables,
   type RollupDimensions,
   type RollupGranularity,
   type RollupShape,
@@ -104,4 +106,19 @@ export function compactionTarget(latest: number): number {
   const hour = rollupBucketMs.hour;
   const now = Date.now();
   return Math.min(latest - (latest % hour), now - (now % hour));
+}
+
+/**
+ * Up to where a compacted table holds every row, given the compaction mark: hour tables up to the mark,
+ * day tables up to the midnight before it (a day is compacted once it has ended). A row before this edge
+ * (late) is added straight to the table; one after it reaches the table through compaction.
+ */
+export function compactedEdge(name: CompactedTableName, mark: number): number {
+  const size = rollupBucketMs[rollupTables[name].granularity];
+  return mark - (mark % size);
+}
+
+/** What moving the mark from `mark` to `target` compacts into a table: `[from, to)`, empty when `from >= to`. */
+export function compactionRange(name: CompactedTableName, mark: number, target: number): { from: number; to: number } {
+  return { from: compactedEdge(name, mark), to: compactedEdge(name, target) };
 }

@@ -31,7 +31,7 @@ export interface RollupTable {
 
 /**
  * Minutes are appended with every batch of rows (in its transaction); hours and days are compacted from
- * them once an hour has passed (see `usage_rollup_state`), in both shapes.
+ * them (through one another, see `compactionSources`) once an hour has passed (see `usage_rollup_state`), in both shapes.
  */
 export const rollupTables = {
   minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full' },
@@ -43,8 +43,25 @@ export const rollupTables = {
 
 export type RollupTableName = keyof typeof rollupTables;
 
-/** The tables compaction fills from minutes. */
-export const compactedTables: readonly RollupTableName[] = ['hour', 'day', 'hourSpend', 'daySpend'];
+/** The tables compaction fills, in the order it fills them: each after the table it reads (`compactionSources`). */
+export type CompactedTableName = Exclude<RollupTableName, 'minute'>;
+export const compactedTables: readonly CompactedTableName[] = ['hour', 'hourSpend', 'day', 'daySpend'];
+
+/**
+ * What each compacted table is summed from over the hours being compacted: the finest table is read once
+ * (minutes into full hours), the rest from the smallest table already holding those hours. The hours past
+ * the mark hold nothing but what compaction puts there (a late row is always before the mark), so a day or
+ * spend table summed from them counts each row once; and full hours are several times fewer rows than
+ * minutes on a busy gateway, spend hours fewer again. Days are compacted once, when the mark passes their
+ * end (see `compactionRange`): one insert per day and dimensions, where adding each hour into its day
+ * updated every day row 24 times and was most of compaction's cost.
+ */
+export const compactionSources: Record<CompactedTableName, RollupTableName> = {
+  hour: 'minute',
+  day: 'hour',
+  hourSpend: 'hour',
+  daySpend: 'hourSpend',
+};
 
 /** The table of a granularity and shape (minutes have only the full shape). */
 export function rollupTableOf(granularity: RollupGranularity, shape: RollupShape): RollupTableName {

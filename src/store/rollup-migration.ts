@@ -1,10 +1,12 @@
 import {
   compactedTables,
+  compactionSources,
   dimensionColumnsOf,
   histogramBucketExpressions,
   measureColumnsOf,
   rollupBucketMs,
   rollupTables,
+  type CompactedTableName,
   type RollupMeasureColumn,
   type RollupTable,
 } from './rollup-columns.js';
@@ -108,8 +110,8 @@ function rowSource(syntax: RollupSyntax, size: number, condition: string): strin
 }
 
 /**
- * Fills the rollups from `usage_rows` (once, when they are created): hours and days before the mark,
- * minutes from the mark and of the retained days.
+ * Fills the rollups from `usage_rows` (once, when they are created): hours before the mark, days before
+ * its midnight, minutes from the mark and of the retained days.
  */
 export function rollupBackfillSql(syntax: RollupSyntax): string {
   const measures = rowMeasureExpressions(syntax);
@@ -127,9 +129,12 @@ export function rollupBackfillSql(syntax: RollupSyntax): string {
     const table = rollupTables[name];
     const dimensions = dimensionColumnsOf(table.shape).map((column) => column.name);
     const tableMeasures = measureColumnsOf(table.shape);
+    // Hours hold what came before the mark, days what came before its midnight (`compactedEdge`).
+    const size = rollupBucketMs[table.granularity];
+    const edge = `((SELECT compacted_until FROM ${rollupStateTable}) - ((SELECT compacted_until FROM ${rollupStateTable}) % ${size}))`;
     statements.push(`INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...tableMeasures.map((column) => column.name)].join(', ')})
     SELECT bucket_start, ${syntax.dimsKey(dimensions.join(', '))}, ${[...dimensions, ...tableMeasures.map((column) => measures.get(column.name)!)].join(', ')}
-    FROM (${rowSource(syntax, rollupBucketMs[table.granularity], `created_at < (SELECT compacted_until FROM ${rollupStateTable})`)}) AS source
+    FROM (${rowSource(syntax, rollupBucketMs[table.granularity], `created_at < ${edge}`)}) AS source
     GROUP BY bucket_start, ${dimensions.join(', ')};`);
   }
   return statements.join('\n  ');
@@ -143,17 +148,20 @@ export function mergeAssignments(syntax: RollupSyntax, table: RollupTable, exclu
 }
 
 /**
- * Adds the minute rollups of `[from, to)` (two parameters) to an hour or day table: run once per hour
- * that has passed, when the compaction mark moves over it.
+ * Adds the rollups of `[from, to)` (two parameters, whole hours) to an hour or day table from its source
+ * (`compactionSources`, filled first in the same pass): run once per hour that has passed, when the
+ * compaction mark moves over it.
  */
-export function compactionSql(syntax: RollupSyntax, table: RollupTable, from: string, to: string): string {
+export function compactionSql(syntax: RollupSyntax, name: CompactedTableName, from: string, to: string): string {
+  const table = rollupTables[name];
+  const source = rollupTables[compactionSources[name]];
   const size = rollupBucketMs[table.granularity];
   const dimensions = dimensionColumnsOf(table.shape).map((column) => column.name);
   const tableMeasures = measureColumnsOf(table.shape);
   const sums = tableMeasures.map((column) => (column.merge === 'max' ? `MAX(${column.name})` : `SUM(${column.name})`));
   return `INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...tableMeasures.map((column) => column.name)].join(', ')})
     SELECT bucket_start - (bucket_start % ${size}), ${syntax.dimsKey(dimensions.join(', '))}, ${[...dimensions, ...sums].join(', ')}
-    FROM ${rollupTables.minute.name} WHERE bucket_start >= ${from} AND bucket_start < ${to}
+    FROM ${source.name} WHERE bucket_start >= ${from} AND bucket_start < ${to}
     GROUP BY bucket_start - (bucket_start % ${size}), ${dimensions.join(', ')}
     ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(syntax, table, 'excluded')}`;
 }

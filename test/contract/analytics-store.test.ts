@@ -339,6 +339,26 @@ describe.each(backends)('analytics on $name', (backend) => {
     expect(answer.totals).toMatchObject({ calls: 3, cost_usd: 7 });
   });
 
+  it('a batch of many sums over midnight is counted once in minutes, hours and days of both shapes', async () => {
+    // 50 rows 5 minutes apart, each its own minute sum (more than one multi-row insert holds), from 22:00
+    // to 02:05: the batch compacts up to 02:00, so days are summed from hours and the last hour read from minutes.
+    const base = Date.UTC(2025, 7, 20, 22);
+    const rows = Array.from({ length: 50 }, (_unused, index) =>
+      testUsageRow(`s${index}`, { createdAt: base + index * 5 * minute, keyId: `key_s${index % 4}`, tags: [`t${index % 2}`], costUsd: index + 1 }),
+    );
+    await store.recordUsage(rows);
+    const context = contextAt(base + 2 * day);
+    const spentBy = (key: number) => rows.filter((_row, index) => index % 4 === key).reduce((sum, row) => sum + row.costUsd!, 0);
+    // By key: the spend tables; by tag: the full ones.
+    const byKey = await costReport({ window: '7d', group_by: 'key' }, context);
+    expect(byKey.totals).toMatchObject({ calls: 50, cost_usd: 1275 });
+    const keyRows = (byKey.data as Array<{ group: string; cost_usd: number }>).filter((row) => row.group.startsWith('key_s'));
+    expect(Object.fromEntries(keyRows.map((row) => [row.group, row.cost_usd]))).toEqual({ key_s0: spentBy(0), key_s1: spentBy(1), key_s2: spentBy(2), key_s3: spentBy(3) });
+    const byTag = await costReport({ from: iso(base), to: iso(base + 5 * hour), group_by: 'tag' }, context);
+    expect(byTag.totals).toMatchObject({ calls: 50, cost_usd: 1275 });
+    expect(byTag.data).toMatchObject([{ group: 't1', calls: 25, cost_usd: 650 }, { group: 't0', calls: 25, cost_usd: 625 }]);
+  });
+
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {
     const now = Date.UTC(2025, 8, 10, 12);
     const old = Array.from({ length: 7 }, (_unused, index) => testUsageRow(`p${index}`, { createdAt: now - 100 * day - index * hour, keyId: 'key_p', costUsd: 1, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));

@@ -7,7 +7,7 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
 import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
@@ -111,7 +111,7 @@ function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[]): { te
   };
 }
 
-const compactions = compactedTables.map((name) => compactionSql(postgresRollupSyntax, rollupTables[name], '$1', '$2'));
+const compactions = compactedTables.map((name) => compactionSql(postgresRollupSyntax, name, '$1', '$2'));
 
 const postgresAnalyticsDialect: AnalyticsSqlDialect = {
   parameter: (index) => `$${index}`,
@@ -333,9 +333,10 @@ export class PostgresStore implements Store {
       const append = minuteAppend(aggregateRollups(fresh, 'minute', rollupTables.minute.shape));
       await client.query(append.text, append.values);
       mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR SHARE`)).rows[0]!.compacted_until);
-      const late = fresh.filter((row) => row.createdAt < mark);
-      if (late.length === 0) return;
       for (const name of compactedTables) {
+        const edge = compactedEdge(name, mark);
+        const late = fresh.filter((row) => row.createdAt < edge);
+        if (late.length === 0) continue;
         const table = rollupTables[name];
         const upsert = rollupUpsert(table, aggregateRollups(late, table.granularity, table.shape));
         await client.query(upsert.text, upsert.values);
@@ -353,7 +354,10 @@ export class PostgresStore implements Store {
     await this.#transaction(async (client) => {
       const mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR UPDATE`)).rows[0]!.compacted_until);
       if (target <= mark) return;
-      for (const compaction of compactions) await client.query(compaction, [mark, target]);
+      for (const [index, name] of compactedTables.entries()) {
+        const range = compactionRange(name, mark, target);
+        if (range.from < range.to) await client.query(compactions[index]!, [range.from, range.to]);
+      }
       await client.query(`UPDATE ${rollupStateTable} SET compacted_until = $1 WHERE id = 1`, [target]);
     });
   }

@@ -8,7 +8,7 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
 import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import type {
@@ -158,7 +158,7 @@ export class SqliteStore implements Store {
     const compact: Record<string, Database.Statement> = {};
     for (const name of compactedTables) {
       upsert[name] = this.#database.prepare(rollupUpsert(rollupTables[name]));
-      compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, rollupTables[name], '?', '?'));
+      compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, name, '?', '?'));
     }
     return {
       appendMinute: this.#database.prepare(minuteInsert),
@@ -352,16 +352,19 @@ export class SqliteStore implements Store {
     const mark = (statements.readMark.get() as { compacted_until: number }).compacted_until;
     let latest = 0;
     for (const row of rows) if (row.createdAt > latest) latest = row.createdAt;
-    const late = rows.filter((row) => row.createdAt < mark);
-    if (late.length > 0) {
-      for (const name of compactedTables) {
-        const table = rollupTables[name];
-        for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry, [entry.bucketStart, entry.dimsKey]));
-      }
+    for (const name of compactedTables) {
+      const edge = compactedEdge(name, mark);
+      const late = rows.filter((row) => row.createdAt < edge);
+      if (late.length === 0) continue;
+      const table = rollupTables[name];
+      for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry, [entry.bucketStart, entry.dimsKey]));
     }
     const target = compactionTarget(latest);
     if (target > mark) {
-      for (const name of compactedTables) statements.compact[name]!.run(mark, target);
+      for (const name of compactedTables) {
+        const range = compactionRange(name, mark, target);
+        if (range.from < range.to) statements.compact[name]!.run(range.from, range.to);
+      }
       statements.writeMark.run(target);
     }
   }
