@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /**
@@ -63,9 +63,10 @@ async function call(model: string, stream: boolean, chunkDelayMs = 0): Promise<O
 
 describe('reload under load', () => {
   it('finishes a call in flight on the config it started with', async () => {
+    const sent = harness.upstream.requests.length;
     const slow = call('target', true, 60);
-    // Let the stream start on config A, then move `target` elsewhere while it runs.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Once the stream has reached the upstream on config A, move `target` elsewhere while it runs.
+    await vi.waitFor(() => expect(harness.upstream.requests.length).toBeGreaterThan(sent), { timeout: 5_000, interval: 5 });
     await reloadTo(configB);
     const next = await call('target', false);
     expect(next).toMatchObject({ status: 200, complete: true, provider: 'anthropic' });
