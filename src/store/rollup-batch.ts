@@ -17,8 +17,9 @@ import {
 export interface RollupEntry {
   bucketStart: number;
   /**
-   * The shape's dimensions as one text: with `bucket_start`, the key of hour and day tables (NULL-safe,
-   * unlike a key on the columns). The same text SQLite's json_array() gives for these values.
+   * The shape's dimensions as one text: the key of the spend tables (with `bucket_start`) and of the
+   * full shape's dictionary, `usage_rollup_dims` (NULL-safe, unlike a key on the columns). The same text
+   * SQLite's json_array() gives for these values; PostgreSQL keys its md5.
    */
   dimsKey: string;
   dimensions: RollupDimensions;
@@ -57,19 +58,29 @@ function dimensionsOf(row: UsageRow): RollupDimensions {
   };
 }
 
+/** A shape's dimensions as one text: JSON of their values in column order, booleans as 1 or 0. */
+function dimsKeyOf(dimensions: RollupDimensions, fields: ReadonlyArray<keyof RollupDimensions>): string {
+  const values: unknown[] = [];
+  for (const field of fields) {
+    const value = dimensions[field];
+    values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+  }
+  return JSON.stringify(values);
+}
+
 /**
  * The rows of one batch summed per bucket and dimensions of a shape: the store then writes one rollup row
  * per entry instead of one per row.
  */
 export function aggregateRollups(rows: readonly UsageRow[], granularity: RollupGranularity, shape: RollupShape): RollupEntry[] {
   const size = rollupBucketMs[granularity];
-  const dimensionColumns = dimensionColumnsOf(shape);
+  const fields = dimensionColumnsOf(shape).map((column) => column.field);
   const measureCount = measureColumnsOf(shape).length;
   const histograms = shape === 'full';
   const entries = new Map<string, RollupEntry>();
   for (const row of rows) {
     const dimensions = dimensionsOf(row);
-    const dimsKey = JSON.stringify(dimensionColumns.map((column) => (column.kind === 'boolean' ? (dimensions[column.field] ? 1 : 0) : dimensions[column.field])));
+    const dimsKey = dimsKeyOf(dimensions, fields);
     const bucketStart = row.createdAt - (row.createdAt % size);
     const mapKey = `${bucketStart}|${dimsKey}`;
     let entry = entries.get(mapKey);

@@ -24,9 +24,15 @@ export const rollupGranularities: readonly RollupGranularity[] = ['day', 'hour',
 export type RollupShape = 'full' | 'spend';
 
 export interface RollupTable {
+  /** What readers query: a table, or for the full shape a view of `sums` joined with their dimensions. */
   name: string;
   granularity: RollupGranularity;
   shape: RollupShape;
+  /**
+   * Full shape only: the table the sums are written to, keyed by `(bucket_start, dims_id)`, the id of their
+   * combination of dimensions in `usage_rollup_dims` (see rollup-dims-migration.ts).
+   */
+  sums?: string;
 }
 
 /**
@@ -34,14 +40,22 @@ export interface RollupTable {
  * them (through one another, see `compactionSources`) once an hour has passed (see `usage_rollup_state`), in both shapes.
  */
 export const rollupTables = {
-  minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full' },
-  hour: { name: 'usage_rollup_hour', granularity: 'hour', shape: 'full' },
-  day: { name: 'usage_rollup_day', granularity: 'day', shape: 'full' },
+  minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full', sums: 'usage_minute_sums' },
+  hour: { name: 'usage_rollup_hour', granularity: 'hour', shape: 'full', sums: 'usage_hour_sums' },
+  day: { name: 'usage_rollup_day', granularity: 'day', shape: 'full', sums: 'usage_day_sums' },
   hourSpend: { name: 'usage_rollup_hour_spend', granularity: 'hour', shape: 'spend' },
   daySpend: { name: 'usage_rollup_day_spend', granularity: 'day', shape: 'spend' },
 } as const satisfies Record<string, RollupTable>;
 
 export type RollupTableName = keyof typeof rollupTables;
+
+/** The dictionary of dimension combinations the full-shape sums point to. */
+export const rollupDimsTable = 'usage_rollup_dims';
+
+/** The table a rollup's sums are written to: its `sums` table, or the table itself (spend shape). */
+export function writtenTableOf(table: RollupTable): string {
+  return table.sums ?? table.name;
+}
 
 /** The tables compaction fills, in the order it fills them: each after the table it reads (`compactionSources`). */
 export type CompactedTableName = Exclude<RollupTableName, 'minute'>;

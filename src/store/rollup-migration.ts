@@ -9,6 +9,7 @@ import {
   type CompactedTableName,
   type RollupMeasureColumn,
   type RollupTable,
+  writtenTableOf,
 } from './rollup-columns.js';
 import type { ColumnDescription } from './usage-columns.js';
 
@@ -142,9 +143,15 @@ export function rollupBackfillSql(syntax: RollupSyntax): string {
 
 /** `x = x + excluded.x` (or the larger, for `last_at`) for every measure of a table. */
 export function mergeAssignments(syntax: RollupSyntax, table: RollupTable, excluded: string): string {
+  const written = writtenTableOf(table);
   return measureColumnsOf(table.shape)
-    .map((column) => (column.merge === 'max' ? `${column.name} = ${syntax.greatest}(${table.name}.${column.name}, ${excluded}.${column.name})` : `${column.name} = ${table.name}.${column.name} + ${excluded}.${column.name}`))
+    .map((column) => (column.merge === 'max' ? `${column.name} = ${syntax.greatest}(${written}.${column.name}, ${excluded}.${column.name})` : `${column.name} = ${written}.${column.name} + ${excluded}.${column.name}`))
     .join(', ');
+}
+
+/** The key a compacted table's rows are merged on. */
+export function rollupConflictKey(table: RollupTable): string {
+  return table.sums ? '(bucket_start, dims_id)' : '(bucket_start, dims)';
 }
 
 /**
@@ -153,12 +160,21 @@ export function mergeAssignments(syntax: RollupSyntax, table: RollupTable, exclu
  * compaction mark moves over it.
  */
 export function compactionSql(syntax: RollupSyntax, name: CompactedTableName, from: string, to: string): string {
-  const table = rollupTables[name];
-  const source = rollupTables[compactionSources[name]];
+  const table: RollupTable = rollupTables[name];
+  const source: RollupTable = rollupTables[compactionSources[name]];
   const size = rollupBucketMs[table.granularity];
   const dimensions = dimensionColumnsOf(table.shape).map((column) => column.name);
   const tableMeasures = measureColumnsOf(table.shape);
   const sums = tableMeasures.map((column) => (column.merge === 'max' ? `MAX(${column.name})` : `SUM(${column.name})`));
+  if (table.sums && source.sums) {
+    // Full from full: the same combinations, grouped by their id.
+    return `INSERT INTO ${table.sums} (bucket_start, dims_id, ${tableMeasures.map((column) => column.name).join(', ')})
+    SELECT bucket_start - (bucket_start % ${size}), dims_id, ${sums.join(', ')}
+    FROM ${source.sums} WHERE bucket_start >= ${from} AND bucket_start < ${to}
+    GROUP BY bucket_start - (bucket_start % ${size}), dims_id
+    ON CONFLICT (bucket_start, dims_id) DO UPDATE SET ${mergeAssignments(syntax, table, 'excluded')}`;
+  }
+  // Spend from full (its view) or spend.
   return `INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...tableMeasures.map((column) => column.name)].join(', ')})
     SELECT bucket_start - (bucket_start % ${size}), ${syntax.dimsKey(dimensions.join(', '))}, ${[...dimensions, ...sums].join(', ')}
     FROM ${source.name} WHERE bucket_start >= ${from} AND bucket_start < ${to}

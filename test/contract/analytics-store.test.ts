@@ -12,7 +12,7 @@ import { timeseriesReport } from '../../src/analytics/timeseries-report.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { PrincipalView } from '../../src/policy/principal-view.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { rollupTables } from '../../src/store/rollup-columns.js';
+import { rollupDimsTable, rollupTables, type RollupTable } from '../../src/store/rollup-columns.js';
 import { rollupStateTable } from '../../src/store/rollup-migration.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
@@ -38,7 +38,14 @@ interface Backend {
 }
 
 const sqlitePath = join(directory, 'analytics.db');
-const dropRollups = [...Object.values(rollupTables).map((table) => table.name), rollupStateTable].map((name) => `DROP TABLE ${name};`).join(' ');
+const rollupTableList: RollupTable[] = Object.values(rollupTables);
+const dropRollups = [
+  ...rollupTableList.map((table) => (table.sums ? `DROP VIEW ${table.name}; DROP TABLE ${table.sums};` : `DROP TABLE ${table.name};`)),
+  `DROP TABLE ${rollupDimsTable};`,
+  `DROP TABLE ${rollupStateTable};`,
+].join(' ');
+/** The schema version before the two rollup migrations (the rollups, then their interned dimensions). */
+const versionBeforeRollups = (migrations: readonly string[]) => migrations.length - 2;
 const backends: Backend[] = [
   {
     name: 'sqlite',
@@ -47,7 +54,7 @@ const backends: Backend[] = [
       const Driver = loadSqliteDriver();
       const database = new Driver(sqlitePath);
       database.exec(`${dropRollups} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
-      database.pragma(`user_version = ${sqliteMigrations.length - 1}`);
+      database.pragma(`user_version = ${versionBeforeRollups(sqliteMigrations)}`);
       database.close();
     },
   },
@@ -60,7 +67,7 @@ if ('url' in postgres) {
       const client = new pg.Client({ connectionString: postgres.url });
       await client.connect();
       await client.query(`${dropRollups} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
-      await client.query('UPDATE sluice_schema_version SET version = $1', [postgresMigrations.length - 1]);
+      await client.query('UPDATE sluice_schema_version SET version = $1', [versionBeforeRollups(postgresMigrations)]);
       await client.end();
     },
   });

@@ -8,8 +8,9 @@ import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type Analyt
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
-import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
-import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
+import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, writtenTableOf, type RollupTable } from '../rollup-columns.js';
+import { RollupDimsCache } from '../rollup-dims-cache.js';
+import { compactionSql, mergeAssignments, rollupConflictKey, rollupStateTable } from '../rollup-migration.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -70,46 +71,63 @@ const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id
     ON CONFLICT (usage_id, attempt_index) DO NOTHING)
   SELECT id FROM stored_rows`;
 
-/** One array per column for a rollup table's entries (`dims` hashed: a B-tree key holds ~2.7 kB at most). */
-function rollupArrays(table: RollupTable, entries: readonly RollupEntry[], keyed: boolean): unknown[][] {
-  const dimensions = dimensionColumnsOf(table.shape);
-  const measureCount = measureColumnsOf(table.shape).length;
-  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart)];
-  if (keyed) arrays.push(entries.map((entry) => createHash('md5').update(entry.dimsKey).digest('hex')));
-  for (const column of dimensions) arrays.push(entries.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])));
-  for (let index = 0; index < measureCount; index++) arrays.push(entries.map((entry) => entry.measures[index]));
+/** A combination's key in `usage_rollup_dims`: hashed, as a B-tree key holds ~2.7 kB at most. */
+function hashedDimsKey(dimsKey: string): string {
+  return createHash('md5').update(dimsKey).digest('hex');
+}
+
+/** One array per column for a spend table's entries. */
+function spendArrays(table: RollupTable, entries: readonly RollupEntry[]): unknown[][] {
+  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart), entries.map((entry) => hashedDimsKey(entry.dimsKey))];
+  for (const column of dimensionColumnsOf(table.shape)) arrays.push(entries.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])));
+  for (let index = 0; index < measureColumnsOf(table.shape).length; index++) arrays.push(entries.map((entry) => entry.measures[index]));
   return arrays;
 }
 
-/** The columns and `unnest` of a rollup table's arrays, from parameter `$offset + 1` on. */
-function rollupUnnest(table: RollupTable, keyed: boolean, offset: number): { columns: string; select: string } {
-  const columns = [
-    ['bucket_start', 'BIGINT'],
-    ...(keyed ? [['dims', 'TEXT']] : []),
-    ...dimensionColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
-    ...measureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
-  ];
+/** One array per column for full-shape sums: bucket, dims id, measures. */
+function sumsArrays(entries: readonly RollupEntry[], dimsIds: ReadonlyMap<string, number>): unknown[][] {
+  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart), entries.map((entry) => dimsIds.get(entry.dimsKey))];
+  for (let index = 0; index < fullMeasureColumns.length; index++) arrays.push(entries.map((entry) => entry.measures[index]));
+  return arrays;
+}
+
+const fullMeasureColumns = measureColumnsOf('full');
+const fullDimensionColumns = dimensionColumnsOf('full');
+
+/** The columns and `unnest` of a rollup table's arrays (`sums` tables by dims id). */
+function rollupUnnest(table: RollupTable): { columns: string; select: string } {
+  const columns = table.sums
+    ? [['bucket_start', 'BIGINT'], ['dims_id', 'BIGINT'], ...fullMeasureColumns.map((column) => [column.name, postgresType(column.kind)])]
+    : [
+        ['bucket_start', 'BIGINT'],
+        ['dims', 'TEXT'],
+        ...dimensionColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+        ...measureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+      ];
   return {
     columns: columns.map(([name]) => name).join(', '),
-    select: `SELECT * FROM unnest(${columns.map(([, type], index) => `$${offset + index + 1}::${type}[]`).join(', ')})`,
+    select: `SELECT * FROM unnest(${columns.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})`,
   };
 }
 
 /** Appends a batch's minute sums. */
-function minuteAppend(entries: readonly RollupEntry[]): { text: string; values: unknown[] } {
-  const table = rollupTables.minute;
-  const unnest = rollupUnnest(table, false, 0);
-  return { text: `INSERT INTO ${table.name} (${unnest.columns}) ${unnest.select}`, values: rollupArrays(table, entries, false) };
+function minuteAppend(entries: readonly RollupEntry[], dimsIds: ReadonlyMap<string, number>): { text: string; values: unknown[] } {
+  const unnest = rollupUnnest(rollupTables.minute);
+  return { text: `INSERT INTO ${rollupTables.minute.sums} (${unnest.columns}) ${unnest.select}`, values: sumsArrays(entries, dimsIds) };
 }
 
 /** Adds sums to an hour or day table (rows that arrive after their hour was compacted). */
-function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[]): { text: string; values: unknown[] } {
-  const unnest = rollupUnnest(table, true, 0);
+function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[], dimsIds: ReadonlyMap<string, number>): { text: string; values: unknown[] } {
+  const unnest = rollupUnnest(table);
   return {
-    text: `INSERT INTO ${table.name} (${unnest.columns}) ${unnest.select} ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(postgresRollupSyntax, table, 'EXCLUDED')}`,
-    values: rollupArrays(table, entries, true),
+    text: `INSERT INTO ${writtenTableOf(table)} (${unnest.columns}) ${unnest.select} ON CONFLICT ${rollupConflictKey(table)} DO UPDATE SET ${mergeAssignments(postgresRollupSyntax, table, 'EXCLUDED')}`,
+    values: table.sums ? sumsArrays(entries, dimsIds) : spendArrays(table, entries),
   };
 }
+
+const dimsInsert = `INSERT INTO ${rollupDimsTable} (dims, ${fullDimensionColumns.map((column) => column.name).join(', ')})
+  SELECT * FROM unnest(${['text', ...fullDimensionColumns.map((column) => postgresType(column.kind))].map((type, index) => `$${index + 1}::${type}[]`).join(', ')})
+  ON CONFLICT (dims) DO NOTHING`;
 
 const compactions = compactedTables.map((name) => compactionSql(postgresRollupSyntax, name, '$1', '$2'));
 
@@ -124,7 +142,7 @@ const pruneStatements: Record<PruneTarget, string[]> = {
   rows: ['DELETE FROM usage_rows WHERE id IN (SELECT id FROM usage_rows WHERE created_at < $1 ORDER BY created_at LIMIT $2)'],
   // Minutes not yet compacted into hours stay, however old.
   minute: [
-    `DELETE FROM ${rollupTables.minute.name} WHERE ctid IN (SELECT ctid FROM ${rollupTables.minute.name}
+    `DELETE FROM ${rollupTables.minute.sums} WHERE ctid IN (SELECT ctid FROM ${rollupTables.minute.sums}
     WHERE bucket_start < LEAST($1, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT $2)`,
   ],
   hour: [rollupTables.hour, rollupTables.hourSpend].map(prunedKeyed),
@@ -132,7 +150,9 @@ const pruneStatements: Record<PruneTarget, string[]> = {
 };
 
 function prunedKeyed(table: RollupTable): string {
-  return `DELETE FROM ${table.name} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${table.name} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`;
+  const written = writtenTableOf(table);
+  const key = table.sums ? 'dims_id' : 'dims';
+  return `DELETE FROM ${written} WHERE (bucket_start, ${key}) IN (SELECT bucket_start, ${key} FROM ${written} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`;
 }
 
 export interface PostgresStoreOptions {
@@ -155,6 +175,7 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
 
   readonly #rollups: boolean;
+  readonly #dimsIds = new RollupDimsCache();
 
   private constructor(pool: pg.Pool, rollups: boolean) {
     this.#pool = pool;
@@ -324,26 +345,53 @@ export class PostgresStore implements Store {
     // FOR SHARE so it cannot move while this batch decides which rows are late.
     let mark = 0;
     let latest = 0;
+    let dimsIds: Map<string, number> | undefined;
     await this.#transaction(async (client) => {
       const stored = await client.query<Row>(insert.text, insert.values);
       const storedIds = new Set(stored.rows.map((row) => String(row.id)));
       const fresh = storedIds.size === rows.length ? rows : rows.filter((row) => storedIds.has(row.id));
       if (fresh.length === 0) return;
       for (const row of fresh) if (row.createdAt > latest) latest = row.createdAt;
-      const append = minuteAppend(aggregateRollups(fresh, 'minute', rollupTables.minute.shape));
+      const minutes = aggregateRollups(fresh, 'minute', 'full');
+      // Every full-shape entry below has one of these minutes' combinations.
+      dimsIds = await this.#dimsIdsOf(client, minutes);
+      const append = minuteAppend(minutes, dimsIds);
       await client.query(append.text, append.values);
       mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR SHARE`)).rows[0]!.compacted_until);
       for (const name of compactedTables) {
         const edge = compactedEdge(name, mark);
         const late = fresh.filter((row) => row.createdAt < edge);
         if (late.length === 0) continue;
-        const table = rollupTables[name];
-        const upsert = rollupUpsert(table, aggregateRollups(late, table.granularity, table.shape));
+        const table: RollupTable = rollupTables[name];
+        const upsert = rollupUpsert(table, aggregateRollups(late, table.granularity, table.shape), dimsIds);
         await client.query(upsert.text, upsert.values);
       }
     });
+    if (dimsIds) this.#dimsIds.learn(dimsIds);
     const target = compactionTarget(latest);
     if (target > mark) await this.#compact(target);
+  }
+
+  /**
+   * The dims ids of the entries' combinations: remembered ones, then the rest added to the dictionary if
+   * new and read back. Added in key order, so two instances adding overlapping combinations wait for one
+   * another instead of deadlocking.
+   */
+  async #dimsIdsOf(client: pg.PoolClient, entries: readonly RollupEntry[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const unknown = new Map<string, RollupEntry>();
+    for (const entry of entries) {
+      const id = this.#dimsIds.idOf(entry.dimsKey);
+      if (id !== undefined) ids.set(entry.dimsKey, id);
+      else unknown.set(hashedDimsKey(entry.dimsKey), entry);
+    }
+    if (unknown.size === 0) return ids;
+    const hashes = [...unknown.keys()].sort();
+    const missing = hashes.map((hash) => unknown.get(hash)!);
+    await client.query(dimsInsert, [hashes, ...fullDimensionColumns.map((column) => missing.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])))]);
+    const found = await client.query<Row>(`SELECT id, dims FROM ${rollupDimsTable} WHERE dims = ANY($1::text[])`, [hashes]);
+    for (const row of found.rows) ids.set(unknown.get(String(row.dims))!.dimsKey, Number(row.id));
+    return ids;
   }
 
   /**

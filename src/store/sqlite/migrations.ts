@@ -1,3 +1,4 @@
+import { rollupDimsMigrationSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
@@ -16,6 +17,13 @@ export const sqliteRollupSyntax: RollupSyntax = {
   isTrue: (column: string) => `${column} = 1`,
   greatest: 'max',
   nowMs: `(CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
+};
+
+/** How the dims migration spells what differs in SQLite. */
+const sqliteRollupDimsSyntax: RollupDimsSyntax = {
+  idColumn: 'id INTEGER PRIMARY KEY',
+  minuteSums: { columns: ['seq INTEGER NOT NULL'], constraints: ['PRIMARY KEY (bucket_start, seq)'], suffix: ' WITHOUT ROWID', after: [] },
+  minuteValues: ['m.seq'],
 };
 
 /**
@@ -145,5 +153,9 @@ export const sqliteMigrations: readonly string[] = [
   DROP INDEX usage_rows_created_at;
   ${rollupTableSql(sqliteRollupSyntax)}
   ${rollupBackfillSql(sqliteRollupSyntax)}
+  `,
+  // Analytics: the full-shape rollups' dimensions interned (see rollup-dims-migration.ts).
+  `
+  ${rollupDimsMigrationSql(sqliteRollupSyntax, sqliteRollupDimsSyntax)}
   `,
 ];

@@ -9,8 +9,9 @@ import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type Analyt
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
-import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupTables, type RollupTable } from '../rollup-columns.js';
-import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
+import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, writtenTableOf, type RollupTable } from '../rollup-columns.js';
+import { RollupDimsCache } from '../rollup-dims-cache.js';
+import { compactionSql, mergeAssignments, rollupConflictKey, rollupStateTable } from '../rollup-migration.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -63,21 +64,28 @@ const groupColumns: Record<UsageGrouping, string> = {
 const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
   VALUES (${usageColumns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
-/** Appends a batch's minute sums: no lookup, one B-tree insert each (`seq` tells apart the rows of a minute). */
-const minuteInsert = (() => {
-  const table = rollupTables.minute;
-  const columns = ['bucket_start', 'seq', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
-  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-})();
+/**
+ * Appends one minute sum: its bucket, `seq` (which only tells apart the sums of one minute), its dims id
+ * and its measures that are not zero. Most sums hold a call or two, so two of the 32 histogram columns and
+ * a few of the others; binding only those halves the cost of each append.
+ */
+function minuteAppend(measureIndexes: readonly number[]): string {
+  const columns = ['bucket_start', 'seq', 'dims_id', ...measureIndexes.map((index) => fullMeasureNames[index]!)];
+  return `INSERT INTO ${rollupTables.minute.sums} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+}
+
+const fullMeasureNames = measureColumnsOf('full').map((column) => column.name);
 
 /** Adds sums to an hour or day rollup row (rows that arrive after their hour was compacted). */
 const rollupUpsert = (table: RollupTable) => {
-  const columns = ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
-  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
-  ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
+  const columns = table.sums
+    ? ['bucket_start', 'dims_id', ...measureColumnsOf(table.shape).map((column) => column.name)]
+    : ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
+  return `INSERT INTO ${writtenTableOf(table)} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+  ON CONFLICT ${rollupConflictKey(table)} DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
 };
 
-/** The values of an entry in its table's column order, after the leading key columns. */
+/** The values of a spend table's entry in its column order, after the leading key columns. */
 function entryValues(table: RollupTable, entry: RollupEntry, lead: unknown[]): unknown[] {
   const values = lead;
   for (const column of dimensionColumnsOf(table.shape)) values.push(toSqliteValue(column.kind, entry.dimensions[column.field]));
@@ -85,9 +93,18 @@ function entryValues(table: RollupTable, entry: RollupEntry, lead: unknown[]): u
   return values;
 }
 
+const fullDimensionColumns = dimensionColumnsOf('full');
+const dimsInsert = `INSERT INTO ${rollupDimsTable} (dims, ${fullDimensionColumns.map((column) => column.name).join(', ')})
+  VALUES (?, ${fullDimensionColumns.map(() => '?').join(', ')}) ON CONFLICT (dims) DO NOTHING`;
+
+/** Minute appends prepared per set of non-zero measures; cleared past this many (rare sets of many rows). */
+const minuteAppendLimit = 512;
+
 /** Rollup statements prepared once per store. */
 interface RollupStatements {
-  appendMinute: Database.Statement;
+  appendMinute: Map<string, Database.Statement>;
+  insertDims: Database.Statement;
+  selectDims: Database.Statement;
   upsert: Record<string, Database.Statement>;
   compact: Record<string, Database.Statement>;
   readMark: Database.Statement;
@@ -105,7 +122,7 @@ const pruneStatements: Record<PruneTarget, string[]> = {
   rows: ['DELETE FROM usage_rows WHERE rowid IN (SELECT rowid FROM usage_rows WHERE created_at < ? ORDER BY created_at LIMIT ?)'],
   // Minutes not yet compacted into hours stay, however old.
   minute: [
-    `DELETE FROM ${rollupTables.minute.name} WHERE (bucket_start, seq) IN (SELECT bucket_start, seq FROM ${rollupTables.minute.name}
+    `DELETE FROM ${rollupTables.minute.sums} WHERE (bucket_start, seq) IN (SELECT bucket_start, seq FROM ${rollupTables.minute.sums}
     WHERE bucket_start < min(?, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT ?)`,
   ],
   hour: [rollupTables.hour, rollupTables.hourSpend].map(prunedKeyed),
@@ -113,7 +130,9 @@ const pruneStatements: Record<PruneTarget, string[]> = {
 };
 
 function prunedKeyed(table: RollupTable): string {
-  return `DELETE FROM ${table.name} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${table.name} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`;
+  const written = writtenTableOf(table);
+  const key = table.sums ? 'dims_id' : 'dims';
+  return `DELETE FROM ${written} WHERE (bucket_start, ${key}) IN (SELECT bucket_start, ${key} FROM ${written} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`;
 }
 
 export interface SqliteStoreOptions {
@@ -136,6 +155,7 @@ export class SqliteStore implements Store {
   readonly #insertUsage: Database.Statement;
   readonly #insertAttempt: Database.Statement;
   readonly #rollups: RollupStatements | undefined;
+  readonly #dimsIds = new RollupDimsCache();
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -161,7 +181,9 @@ export class SqliteStore implements Store {
       compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, name, '?', '?'));
     }
     return {
-      appendMinute: this.#database.prepare(minuteInsert),
+      appendMinute: new Map(),
+      insertDims: this.#database.prepare(dimsInsert),
+      selectDims: this.#database.prepare(`SELECT id FROM ${rollupDimsTable} WHERE dims = ?`),
       upsert,
       compact,
       readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
@@ -322,7 +344,7 @@ export class SqliteStore implements Store {
       if (rows.length === 0) return;
       // A row, its attempts and its rollups in one transaction: a reader never sees a row without its
       // trail, and the rollups always sum exactly the rows stored.
-      this.#database.transaction((batch: readonly UsageRow[]) => {
+      const dimsIds = this.#database.transaction((batch: readonly UsageRow[]) => {
         const stored: UsageRow[] = [];
         for (const row of batch) {
           // A row stored before (a retried batch) keeps the attempts stored with it, and is not counted twice.
@@ -333,9 +355,10 @@ export class SqliteStore implements Store {
             this.#insertAttempt.run(row.id, index, ...encodeRecord(attemptColumns, trail[index]!, toSqliteValue));
           }
         }
-        if (this.#rollups && stored.length > 0) this.#addToRollups(stored, this.#rollups);
+        return this.#rollups && stored.length > 0 ? this.#addToRollups(stored, this.#rollups) : undefined;
         // Immediate: the compaction mark read below must not move before this transaction ends.
       }).immediate(rows);
+      if (dimsIds) this.#dimsIds.learn(dimsIds);
     });
   }
 
@@ -343,11 +366,19 @@ export class SqliteStore implements Store {
    * The batch's minutes appended; rows older than the compaction mark (late: a long call, a replayed spool)
    * also added to the hour and day tables, which already hold their hour; and once the batch reaches an
    * hour past the mark, the minutes between are compacted into hours and days and the mark moves.
+   * Returns the dims ids this batch looked up, for the cache once the transaction commits.
    */
-  #addToRollups(rows: readonly UsageRow[], statements: RollupStatements): void {
-    const minute = rollupTables.minute;
-    for (const entry of aggregateRollups(rows, 'minute', minute.shape)) {
-      statements.appendMinute.run(entryValues(minute, entry, [entry.bucketStart, randomSequence()]));
+  #addToRollups(rows: readonly UsageRow[], statements: RollupStatements): Map<string, number> {
+    const found = new Map<string, number>();
+    for (const entry of aggregateRollups(rows, 'minute', 'full')) {
+      const values: unknown[] = [entry.bucketStart, randomSequence(), this.#dimsIdOf(entry, statements, found)];
+      const indexes: number[] = [];
+      entry.measures.forEach((measure, index) => {
+        if (measure === 0) return;
+        indexes.push(index);
+        values.push(measure);
+      });
+      this.#minuteAppendFor(indexes, statements).run(values);
     }
     const mark = (statements.readMark.get() as { compacted_until: number }).compacted_until;
     let latest = 0;
@@ -356,8 +387,11 @@ export class SqliteStore implements Store {
       const edge = compactedEdge(name, mark);
       const late = rows.filter((row) => row.createdAt < edge);
       if (late.length === 0) continue;
-      const table = rollupTables[name];
-      for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry, [entry.bucketStart, entry.dimsKey]));
+      const table: RollupTable = rollupTables[name];
+      for (const entry of aggregateRollups(late, table.granularity, table.shape)) {
+        const values = table.sums ? [entry.bucketStart, this.#dimsIdOf(entry, statements, found), ...entry.measures] : entryValues(table, entry, [entry.bucketStart, entry.dimsKey]);
+        statements.upsert[name]!.run(values);
+      }
     }
     const target = compactionTarget(latest);
     if (target > mark) {
@@ -367,6 +401,28 @@ export class SqliteStore implements Store {
       }
       statements.writeMark.run(target);
     }
+    return found;
+  }
+
+  /** A full-shape entry's dims id: remembered, found in this batch, or read from (else added to) the dictionary. */
+  #dimsIdOf(entry: RollupEntry, statements: RollupStatements, found: Map<string, number>): number {
+    const known = this.#dimsIds.idOf(entry.dimsKey) ?? found.get(entry.dimsKey);
+    if (known !== undefined) return known;
+    const inserted = statements.insertDims.run(entry.dimsKey, ...fullDimensionColumns.map((column) => toSqliteValue(column.kind, entry.dimensions[column.field])));
+    const id = inserted.changes > 0 ? Number(inserted.lastInsertRowid) : (statements.selectDims.get(entry.dimsKey) as { id: number }).id;
+    found.set(entry.dimsKey, id);
+    return id;
+  }
+
+  #minuteAppendFor(measureIndexes: readonly number[], statements: RollupStatements): Database.Statement {
+    const signature = measureIndexes.join(',');
+    let statement = statements.appendMinute.get(signature);
+    if (!statement) {
+      if (statements.appendMinute.size >= minuteAppendLimit) statements.appendMinute.clear();
+      statement = this.#database.prepare(minuteAppend(measureIndexes));
+      statements.appendMinute.set(signature, statement);
+    }
+    return statement;
   }
 
   async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
