@@ -12,13 +12,19 @@ import { log } from './log.js';
 
 /**
  * The analytics benchmark (issue 10): `BENCH_ANALYTICS_ROWS` (default 5,000,000) generated usage rows over
- * the last 30 days, written through the real `recordUsage` in batches of 500 (the writer's default) into
+ * the last 30 days, written through the real `recordUsage` in batches of 500 (the writer's largest) into
  * two fresh SQLite files, one keeping rollups and one not, batch by batch in alternation so both see the
- * same machine load; then p95 over 50 runs of two 30-day reports over HTTP (`app.inject`) on the file
- * with rollups. Writes its section of BENCHMARKS.md.
+ * same machine load. Then the writer in steady state on the loaded files: the next rows of the same
+ * timeline (so compaction runs as hours pass) in batches of 500, 50 and 1 — 1 is the batch the writer
+ * forms at this data set's rate (5M rows over 30 days is ~2 rows a second; it flushes every 200 ms).
+ * Last, p95 over 50 runs of two 30-day reports over HTTP (`app.inject`) on the file with rollups.
+ * Writes its section of BENCHMARKS.md.
  */
 const rowCount = Number(process.env.BENCH_ANALYTICS_ROWS ?? 5_000_000);
 const batchSize = 500;
+const steadyBatchSizes = [500, 50, 1];
+const steadyRows = 20_000;
+const totalRows = rowCount + steadyBatchSizes.length * steadyRows;
 const queryRuns = 50;
 const dayMs = 86_400_000;
 const targets = { p95Ms: 50, writerOverhead: 0.25 };
@@ -131,29 +137,32 @@ async function main(): Promise<void> {
     const withoutRollups = new SqliteStore(join(directory, 'plain', 'sluice.db'), { rollups: false });
     const end = Date.now();
     const random = mulberry32(10);
-    let rollupMs = 0;
-    let plainMs = 0;
     const started = performance.now();
-    for (let written = 0; written < rowCount; written += batchSize) {
-      const batch = Array.from({ length: Math.min(batchSize, rowCount - written) }, (_unused, offset) => generateRow(random, written + offset, rowCount, end));
-      // Alternating which goes first, so neither always writes into a warmer cache.
-      const order = (written / batchSize) % 2 === 0 ? [true, false] : [false, true];
-      for (const rollups of order) {
-        const before = performance.now();
-        await (rollups ? withRollups : withoutRollups).recordUsage(batch);
-        if (rollups) rollupMs += performance.now() - before;
-        else plainMs += performance.now() - before;
+    /** Rows `[from, from + count)` of the timeline into both files, `size` at a time, timing each store's `recordUsage`. */
+    const write = async (from: number, count: number, size: number): Promise<WriterFigures> => {
+      let rollupMs = 0;
+      let plainMs = 0;
+      for (let written = 0; written < count; written += size) {
+        const batch = Array.from({ length: Math.min(size, count - written) }, (_unused, offset) => generateRow(random, from + written + offset, totalRows, end));
+        // Alternating which goes first, so neither always writes into a warmer cache.
+        const order = (written / size) % 2 === 0 ? [true, false] : [false, true];
+        for (const rollups of order) {
+          const before = performance.now();
+          await (rollups ? withRollups : withoutRollups).recordUsage(batch);
+          if (rollups) rollupMs += performance.now() - before;
+          else plainMs += performance.now() - before;
+        }
+        if (size === batchSize && written > 0 && written % 500_000 === 0) log(`analytics: ${written.toLocaleString('en')} rows written (${((performance.now() - started) / 1000).toFixed(0)} s)`);
       }
-      if (written > 0 && written % 500_000 === 0) log(`analytics: ${written.toLocaleString('en')} rows written (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    }
+      const figures = { batchRows: size, rows: count, plainRowsPerSecond: count / (plainMs / 1000), rollupRowsPerSecond: count / (rollupMs / 1000), overhead: rollupMs / plainMs - 1 };
+      log(`analytics: ${count.toLocaleString('en')} rows in batches of ${size}: ${figures.plainRowsPerSecond.toFixed(0)} rows/s without rollups, ${figures.rollupRowsPerSecond.toFixed(0)} with (+${(figures.overhead * 100).toFixed(1)}%)`);
+      return figures;
+    };
+    const load = await write(0, rowCount, batchSize);
+    const steady: WriterFigures[] = [];
+    for (const [index, size] of steadyBatchSizes.entries()) steady.push(await write(rowCount + index * steadyRows, steadyRows, size));
     await withRollups.close();
     await withoutRollups.close();
-    const writer = {
-      plainRowsPerSecond: rowCount / (plainMs / 1000),
-      rollupRowsPerSecond: rowCount / (rollupMs / 1000),
-      overhead: rollupMs / plainMs - 1,
-    };
-    log(`analytics: writer ${writer.plainRowsPerSecond.toFixed(0)} rows/s without rollups, ${writer.rollupRowsPerSecond.toFixed(0)} with (+${(writer.overhead * 100).toFixed(1)}%)`);
 
     const config = parseConfig({ server: { host: '127.0.0.1', port: 0 }, dataDir, mock: 'off', logLevel: 'silent', usage: { retainDays: 0, retainRollupDays: 0 } }, {});
     const gateway = await startGateway({ config, env: {} });
@@ -174,7 +183,7 @@ async function main(): Promise<void> {
       log(`analytics: ${path} p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`);
     }
     await gateway.close();
-    writeSection({ writer, results });
+    writeSection({ load, steady, results });
   } finally {
     if (!kept) await rm(directory, { recursive: true, force: true });
   }
@@ -183,23 +192,33 @@ async function main(): Promise<void> {
 const sectionStart = '<!-- analytics bench: start -->';
 const sectionEnd = '<!-- analytics bench: end -->';
 
+interface WriterFigures {
+  batchRows: number;
+  rows: number;
+  plainRowsPerSecond: number;
+  rollupRowsPerSecond: number;
+  overhead: number;
+}
+
 /** Replaces (or appends) this bench's section of BENCHMARKS.md, leaving the rest as `bench/run.ts` wrote it. */
-function writeSection(figures: { writer: { plainRowsPerSecond: number; rollupRowsPerSecond: number; overhead: number }; results: Array<{ path: string; p50: number; p95: number; max: number }> }): void {
+function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; results: Array<{ path: string; p50: number; p95: number; max: number }> }): void {
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const writerRow = (label: string, row: WriterFigures) =>
+    `| ${label} | ${row.rows.toLocaleString('en')} | ${row.batchRows} | ${writer(row.plainRowsPerSecond)} | ${writer(row.rollupRowsPerSecond)} | +${(row.overhead * 100).toFixed(1)}% — ${verdict(row.overhead <= targets.writerOverhead)} |`;
   const lines = [
     sectionStart,
     '## Analytics: rollups on 30 days of usage (SQLite)',
     '',
     `${rowCount.toLocaleString('en')} generated rows over the last 30 days (60 keys, 25 users, 6 teams, 8 models, skewed; requesters, tags,`,
-    'errors, cache hits), written through `recordUsage` in batches of 500 into two fresh SQLite files, one with rollups and one',
-    'without, batch by batch in turn. Then each report 50 times through HTTP (`app.inject`) after 5 warm-up calls.',
+    'errors, cache hits), written through `recordUsage` into two fresh SQLite files, one with rollups and one without, batch by',
+    `batch in turn: first the whole load in batches of 500, then the next ${steadyRows.toLocaleString('en')} rows of the timeline in batches of 500, 50 and 1 on`,
+    'the loaded files (compaction runs as their hours pass). Then each report 50 times through HTTP (`app.inject`) after 5 warm-up calls.',
     `Run ${new Date().toISOString()}, Node ${process.version}; \`BENCH_ANALYTICS_ROWS=${rowCount} node dist/bench/analytics.js\`.`,
     '',
-    '| Writer | rows/s |',
-    '|---|---:|',
-    `| without rollups | ${writer(figures.writer.plainRowsPerSecond)} |`,
-    `| with rollups | ${writer(figures.writer.rollupRowsPerSecond)} |`,
-    `| overhead (target ≤ ${targets.writerOverhead * 100}%) | ${(figures.writer.overhead * 100).toFixed(1)}% — ${verdict(figures.writer.overhead <= targets.writerOverhead)} |`,
+    `| Writer | rows | rows a batch | rows/s without rollups | rows/s with | overhead (target ≤ ${targets.writerOverhead * 100}%) |`,
+    '|---|---:|---:|---:|---:|---|',
+    writerRow('load', figures.load),
+    ...figures.steady.map((row) => writerRow('steady', row)),
     '',
     '| Query (30 days) | p50 ms | p95 ms | max ms | target p95 ≤ 50 ms |',
     '|---|---:|---:|---:|---|',

@@ -37,6 +37,7 @@ if (lastAtIndex !== 11 || latencyOffset !== 12 || ttfbOffset - latencyOffset !==
 /** A row's tags as the rollups key them: deduplicated, sorted, JSON. */
 export function canonicalTags(tags: readonly string[]): string {
   if (tags.length === 0) return '[]';
+  if (tags.length === 1) return JSON.stringify(tags);
   return JSON.stringify([...new Set(tags)].sort());
 }
 
