@@ -366,6 +366,29 @@ describe.each(backends)('analytics on $name', (backend) => {
     expect(byTag.data).toMatchObject([{ group: 't1', calls: 25, cost_usd: 650 }, { group: 't0', calls: 25, cost_usd: 625 }]);
   });
 
+  it('two writers sharing the store add the same new combinations at once, each counted in its own sums', async () => {
+    // Each writer keeps its own cache of dims ids: both meet these combinations for the first time, in
+    // opposite orders, in concurrent batches (on PostgreSQL, two pools: the dictionary must neither
+    // deadlock nor hand out two ids for one combination).
+    const base = Date.UTC(2025, 8, 1, 12);
+    const other = await backend.open();
+    try {
+      const batch = (prefix: string, order: number[]) =>
+        order.map((index) => testUsageRow(`${prefix}${index}`, { createdAt: base + index * minute, keyId: `key_w${index % 5}`, requester: `end-user-${index}`, tags: [`w${index % 3}`], costUsd: 1 }));
+      const forward = Array.from({ length: 40 }, (_unused, index) => index);
+      await Promise.all([store.recordUsage(batch('wa', forward)), other.recordUsage(batch('wb', [...forward].reverse()))]);
+      // Both writers again: their caches now hold ids the other may have created.
+      await Promise.all([store.recordUsage(batch('wc', forward)), other.recordUsage(batch('wd', forward))]);
+      const context = contextAt(base + 2 * hour);
+      const byRequester = await costReport({ window: '2h', group_by: 'requester', tag: 'w1' }, context);
+      expect(byRequester.totals).toMatchObject({ calls: 4 * 13, cost_usd: 4 * 13 });
+      expect((byRequester.data as Array<{ calls: number }>).every((row) => row.calls === 4)).toBe(true);
+      expect((await costReport({ window: '2h', group_by: 'key' }, context)).totals).toMatchObject({ calls: 160 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {
     const now = Date.UTC(2025, 8, 10, 12);
     const old = Array.from({ length: 7 }, (_unused, index) => testUsageRow(`p${index}`, { createdAt: now - 100 * day - index * hour, keyId: 'key_p', costUsd: 1, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));
