@@ -2,17 +2,22 @@ import type { AnalyticsFilters, AnalyticsStore, RollupDimension, RollupGroup, Ro
 import { rollupTableOf, type RollupShape } from '../store/rollup-columns.js';
 import { coarsestFor, windowPieces } from './rollup-window.js';
 
-/** What the spend tables can group and filter by. */
-const spendDimensions: ReadonlySet<RollupDimension> = new Set(['key', 'user', 'team', 'provider', 'model', 'dialect']);
-const spendFilters: ReadonlySet<string> = new Set(['key', 'user', 'team', 'provider', 'model']);
+/** What each shape but `full` can group and filter by, narrowest first. */
+const narrowShapes: ReadonlyArray<{ shape: RollupShape; dimensions: ReadonlySet<RollupDimension>; filters: ReadonlySet<string> }> = [
+  { shape: 'model', dimensions: new Set(['provider', 'model']), filters: new Set(['provider', 'model']) },
+  { shape: 'identity', dimensions: new Set(['key', 'user', 'team']), filters: new Set(['key', 'user', 'team']) },
+  { shape: 'spend', dimensions: new Set(['key', 'user', 'team', 'provider', 'model', 'dialect']), filters: new Set(['key', 'user', 'team', 'provider', 'model']) },
+];
 
-/** The spend tables (a few rows per identity and model a day) when they hold all the query needs, else the full ones. */
+/** The narrowest tables that hold all the query needs (a few rows per identity or model a day), else the full ones. */
 function shapeFor(query: WindowQuery): RollupShape {
-  const fits =
-    !query.histograms &&
-    query.by.every((dimension) => spendDimensions.has(dimension)) &&
-    Object.entries(query.filters).every(([name, value]) => value === undefined || spendFilters.has(name));
-  return fits ? 'spend' : 'full';
+  if (query.histograms) return 'full';
+  const fits = narrowShapes.find(
+    (candidate) =>
+      query.by.every((dimension) => candidate.dimensions.has(dimension)) &&
+      Object.entries(query.filters).every(([name, value]) => value === undefined || candidate.filters.has(name)),
+  );
+  return fits?.shape ?? 'full';
 }
 
 export interface WindowQuery {
@@ -54,7 +59,7 @@ function addHistogram(target: number[] | undefined, source: number[] | undefined
 
 /**
  * Sums over a window from the rollups, grouped: one query per table the window spans (days, hours,
- * minutes), merged here by group (and time bucket). Reads the spend tables when they suffice.
+ * minutes), merged here by group (and time bucket). Reads the narrowest tables that suffice.
  */
 export async function aggregateWindow(store: AnalyticsStore, query: WindowQuery): Promise<RollupGroup[]> {
   const compactedUntil = await store.rollupsCompactedUntil();

@@ -19,9 +19,12 @@ export const rollupGranularities: readonly RollupGranularity[] = ['day', 'hour',
  * Which dimensions a rollup table keeps. `full` keeps them all (activity, tags, requesters, status codes);
  * `spend` only who and what (key, user, team, provider, model, inbound API), so the reports on spend per
  * identity and model read a few hundred rows a day whatever the traffic: requesters and tag lists, which
- * come from callers, would otherwise make a rollup nearly as large as the rows it sums.
+ * come from callers, would otherwise make a rollup nearly as large as the rows it sums. `identity` (key,
+ * user, team) and `model` (provider, model) are narrower still, for the reports a dashboard opens on (spend
+ * by model, by team, by user): tens of rows a day where `spend` holds their product, about a thousand a day
+ * on a busy gateway, which made a 30-day report read some 60,000 rows.
  */
-export type RollupShape = 'full' | 'spend';
+export type RollupShape = 'full' | 'spend' | 'identity' | 'model';
 
 export interface RollupTable {
   /** What readers query: a table, or for the full shape a view of `sums` joined with their dimensions. */
@@ -37,7 +40,7 @@ export interface RollupTable {
 
 /**
  * Minutes are appended with every batch of rows (in its transaction); hours and days are compacted from
- * them (through one another, see `compactionSources`) once an hour has passed (see `usage_rollup_state`), in both shapes.
+ * them (through one another, see `compactionSources`) once an hour has passed (see `usage_rollup_state`), in every shape.
  */
 export const rollupTables = {
   minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full', sums: 'usage_minute_sums' },
@@ -45,6 +48,10 @@ export const rollupTables = {
   day: { name: 'usage_rollup_day', granularity: 'day', shape: 'full', sums: 'usage_day_sums' },
   hourSpend: { name: 'usage_rollup_hour_spend', granularity: 'hour', shape: 'spend' },
   daySpend: { name: 'usage_rollup_day_spend', granularity: 'day', shape: 'spend' },
+  hourIdentity: { name: 'usage_rollup_hour_identity', granularity: 'hour', shape: 'identity' },
+  dayIdentity: { name: 'usage_rollup_day_identity', granularity: 'day', shape: 'identity' },
+  hourModel: { name: 'usage_rollup_hour_model', granularity: 'hour', shape: 'model' },
+  dayModel: { name: 'usage_rollup_day_model', granularity: 'day', shape: 'model' },
 } as const satisfies Record<string, RollupTable>;
 
 export type RollupTableName = keyof typeof rollupTables;
@@ -59,7 +66,7 @@ export function writtenTableOf(table: RollupTable): string {
 
 /** The tables compaction fills, in the order it fills them: each after the table it reads (`compactionSources`). */
 export type CompactedTableName = Exclude<RollupTableName, 'minute'>;
-export const compactedTables: readonly CompactedTableName[] = ['hour', 'hourSpend', 'day', 'daySpend'];
+export const compactedTables: readonly CompactedTableName[] = ['hour', 'hourSpend', 'hourIdentity', 'hourModel', 'day', 'daySpend', 'dayIdentity', 'dayModel'];
 
 /**
  * What each compacted table is summed from over the hours being compacted: the finest table is read once
@@ -75,13 +82,23 @@ export const compactionSources: Record<CompactedTableName, RollupTableName> = {
   day: 'hour',
   hourSpend: 'hour',
   daySpend: 'hourSpend',
+  hourIdentity: 'hourSpend',
+  dayIdentity: 'hourIdentity',
+  hourModel: 'hourSpend',
+  dayModel: 'hourModel',
 };
 
 /** The table of a granularity and shape (minutes have only the full shape). */
 export function rollupTableOf(granularity: RollupGranularity, shape: RollupShape): RollupTableName {
   if (granularity === 'minute') return 'minute';
-  if (shape === 'full') return granularity;
-  return granularity === 'hour' ? 'hourSpend' : 'daySpend';
+  const name = (Object.keys(rollupTables) as RollupTableName[]).find((candidate) => rollupTables[candidate].granularity === granularity && rollupTables[candidate].shape === shape);
+  if (!name) throw new Error(`no ${granularity} rollup table of the ${shape} shape`);
+  return name;
+}
+
+/** The compacted tables of a granularity, every shape. */
+export function compactedTablesOf(granularity: 'hour' | 'day'): RollupTable[] {
+  return compactedTables.map((name) => rollupTables[name]).filter((table) => table.granularity === granularity);
 }
 
 /** One combination of dimensions, as the rollups store it. */
@@ -119,11 +136,17 @@ export const rollupDimensionColumns = [
   { name: 'cached', field: 'cached', kind: 'boolean', nullable: false },
 ] as const satisfies ReadonlyArray<ColumnDescription<keyof RollupDimensions>>;
 
-/** The dimensions the spend tables keep. */
-export const spendDimensionNames: ReadonlySet<string> = new Set(['key_id', 'user_name', 'team_name', 'provider', 'model', 'inbound_dialect']);
+/** The dimensions each shape but `full` keeps. */
+export const shapeDimensionNames: Record<Exclude<RollupShape, 'full'>, ReadonlySet<string>> = {
+  spend: new Set(['key_id', 'user_name', 'team_name', 'provider', 'model', 'inbound_dialect']),
+  identity: new Set(['key_id', 'user_name', 'team_name']),
+  model: new Set(['provider', 'model']),
+};
 
 export function dimensionColumnsOf(shape: RollupShape): ReadonlyArray<(typeof rollupDimensionColumns)[number]> {
-  return shape === 'full' ? rollupDimensionColumns : rollupDimensionColumns.filter((column) => spendDimensionNames.has(column.name));
+  if (shape === 'full') return rollupDimensionColumns;
+  const names = shapeDimensionNames[shape];
+  return rollupDimensionColumns.filter((column) => names.has(column.name));
 }
 
 const _everyDimensionDescribed: [Exclude<keyof RollupDimensions, (typeof rollupDimensionColumns)[number]['field']>] extends [never] ? true : false = true;
@@ -171,7 +194,7 @@ export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
   ...ttfbHistogramColumns.map((name) => ({ name, kind: 'big-integer' as const, merge: 'sum' as const })),
 ];
 
-/** How many measures (from the start of `rollupMeasureColumns`) the spend shape keeps: all but the histograms. */
+/** How many measures (from the start of `rollupMeasureColumns`) the shapes but `full` keep: all but the histograms. */
 export const spendMeasureCount = rollupMeasureColumns.findIndex((column) => column.name === latencyHistogramColumns[0]);
 
 export function measureColumnsOf(shape: RollupShape): readonly RollupMeasureColumn[] {

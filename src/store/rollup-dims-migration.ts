@@ -1,4 +1,4 @@
-import { dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, type RollupTable } from './rollup-columns.js';
+import { dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, type CompactedTableName, type RollupTable } from './rollup-columns.js';
 import type { RollupSyntax } from './rollup-migration.js';
 
 /** The full-shape rollups: their sums move to `sums` tables keyed by dims id; `name` becomes a view. */
@@ -64,6 +64,40 @@ export function rollupDimsMigrationSql(syntax: RollupSyntax, dims: RollupDimsSyn
       `DROP TABLE ${table.name};`,
       `CREATE VIEW ${table.name} AS SELECT s.bucket_start, ${[...dimensions.map((name) => `d.${name}`), ...measures.map((name) => `s.${name}`)].join(', ')}
     FROM ${table.sums} AS s JOIN ${rollupDimsTable} AS d ON d.id = s.dims_id;`,
+    );
+  }
+  return statements.join('\n  ');
+}
+
+/** The identity and model tables, added by this migration, each back-filled from the spend table of its granularity. */
+const narrowTables: ReadonlyArray<[CompactedTableName, CompactedTableName]> = [
+  ['hourIdentity', 'hourSpend'],
+  ['dayIdentity', 'daySpend'],
+  ['hourModel', 'hourSpend'],
+  ['dayModel', 'daySpend'],
+];
+
+/** The migration that adds the identity and model shapes (see `RollupShape`), back-filled from the spend tables. */
+export function rollupNarrowShapesSql(syntax: RollupSyntax): string {
+  const statements: string[] = [];
+  for (const [name, sourceName] of narrowTables) {
+    const table = rollupTables[name];
+    const dimensions = dimensionColumnsOf(table.shape);
+    const measures = measureColumnsOf(table.shape);
+    statements.push(
+      `CREATE TABLE ${table.name} (\n    ${[
+        `bucket_start ${syntax.measureType['big-integer']} NOT NULL`,
+        'dims TEXT NOT NULL',
+        ...dimensions.map((column) => syntax.columnDefinition(column, 'create')),
+        ...measures.map((column) => `${column.name} ${syntax.measureType[column.kind]} NOT NULL DEFAULT 0`),
+        'PRIMARY KEY (bucket_start, dims)',
+      ].join(',\n    ')}\n  )${syntax.keyedSuffix};`,
+      `INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...measures].map((column) => column.name).join(', ')})
+    SELECT bucket_start, ${syntax.dimsKey(dimensions.map((column) => column.name).join(', '))}, ${[
+      ...dimensions.map((column) => column.name),
+      ...measures.map((column) => (column.merge === 'max' ? `MAX(${column.name})` : `SUM(${column.name})`)),
+    ].join(', ')}
+    FROM ${rollupTables[sourceName].name} GROUP BY bucket_start, ${dimensions.map((column) => column.name).join(', ')};`,
     );
   }
   return statements.join('\n  ');

@@ -44,8 +44,8 @@ const dropRollups = [
   `DROP TABLE ${rollupDimsTable};`,
   `DROP TABLE ${rollupStateTable};`,
 ].join(' ');
-/** The schema version before the two rollup migrations (the rollups, then their interned dimensions). */
-const versionBeforeRollups = (migrations: readonly string[]) => migrations.length - 2;
+/** The schema version before the rollup migrations (the rollups, their interned dimensions, the narrow shapes). */
+const versionBeforeRollups = (migrations: readonly string[]) => migrations.length - 3;
 const backends: Backend[] = [
   {
     name: 'sqlite',

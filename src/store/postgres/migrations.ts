@@ -1,5 +1,5 @@
 import { rollupTables } from '../rollup-columns.js';
-import { rollupDimsMigrationSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
+import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
@@ -153,5 +153,9 @@ export const postgresMigrations: readonly string[] = [
   // Analytics: the full-shape rollups' dimensions interned (see rollup-dims-migration.ts).
   `
   ${rollupDimsMigrationSql(postgresRollupSyntax, postgresRollupDimsSyntax)}
+  `,
+  // Analytics: the identity and model shapes, for the reports a dashboard opens on.
+  `
+  ${rollupNarrowShapesSql(postgresRollupSyntax)}
   `,
 ];

@@ -8,7 +8,7 @@ import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type Analyt
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
-import { compactedTables, dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, writtenTableOf, type RollupTable } from '../rollup-columns.js';
+import { compactedTables, compactedTablesOf, dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, writtenTableOf, type RollupTable } from '../rollup-columns.js';
 import { RollupDimsCache } from '../rollup-dims-cache.js';
 import { compactionSql, mergeAssignments, rollupConflictKey, rollupStateTable } from '../rollup-migration.js';
 import type {
@@ -145,8 +145,8 @@ const pruneStatements: Record<PruneTarget, string[]> = {
     `DELETE FROM ${rollupTables.minute.sums} WHERE ctid IN (SELECT ctid FROM ${rollupTables.minute.sums}
     WHERE bucket_start < LEAST($1, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT $2)`,
   ],
-  hour: [rollupTables.hour, rollupTables.hourSpend].map(prunedKeyed),
-  day: [rollupTables.day, rollupTables.daySpend].map(prunedKeyed),
+  hour: compactedTablesOf('hour').map(prunedKeyed),
+  day: compactedTablesOf('day').map(prunedKeyed),
 };
 
 function prunedKeyed(table: RollupTable): string {

@@ -1,4 +1,4 @@
-import { rollupDimsMigrationSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
+import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
@@ -157,5 +157,9 @@ export const sqliteMigrations: readonly string[] = [
   // Analytics: the full-shape rollups' dimensions interned (see rollup-dims-migration.ts).
   `
   ${rollupDimsMigrationSql(sqliteRollupSyntax, sqliteRollupDimsSyntax)}
+  `,
+  // Analytics: the identity and model shapes, for the reports a dashboard opens on.
+  `
+  ${rollupNarrowShapesSql(sqliteRollupSyntax)}
   `,
 ];
