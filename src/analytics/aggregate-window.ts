@@ -2,18 +2,24 @@ import type { AnalyticsFilters, AnalyticsStore, RollupDimension, RollupGroup, Ro
 import { rollupTableOf, type RollupShape } from '../store/rollup-columns.js';
 import { coarsestFor, windowPieces } from './rollup-window.js';
 
-/** What each shape but `full` can group and filter by, narrowest first. */
-const narrowShapes: ReadonlyArray<{ shape: RollupShape; dimensions: ReadonlySet<RollupDimension>; filters: ReadonlySet<string> }> = [
-  { shape: 'model', dimensions: new Set(['provider', 'model']), filters: new Set(['provider', 'model']) },
-  { shape: 'identity', dimensions: new Set(['key', 'user', 'team']), filters: new Set(['key', 'user', 'team']) },
-  { shape: 'spend', dimensions: new Set(['key', 'user', 'team', 'provider', 'model', 'dialect']), filters: new Set(['key', 'user', 'team', 'provider', 'model']) },
+/** What each shape but `full` can group and filter by, and whether it has histograms, narrowest first. */
+const narrowShapes: ReadonlyArray<{ shape: RollupShape; dimensions: ReadonlySet<RollupDimension>; filters: ReadonlySet<string>; histograms: boolean }> = [
+  { shape: 'model', dimensions: new Set(['provider', 'model']), filters: new Set(['provider', 'model']), histograms: false },
+  { shape: 'identity', dimensions: new Set(['key', 'user', 'team']), filters: new Set(['key', 'user', 'team']), histograms: false },
+  { shape: 'spend', dimensions: new Set(['key', 'user', 'team', 'provider', 'model', 'dialect']), filters: new Set(['key', 'user', 'team', 'provider', 'model']), histograms: false },
+  {
+    shape: 'activity',
+    dimensions: new Set(['key', 'user', 'team', 'provider', 'model', 'status_code', 'error_code']),
+    filters: new Set(['key', 'user', 'team', 'provider', 'model']),
+    histograms: true,
+  },
 ];
 
 /** The narrowest tables that hold all the query needs (a few rows per identity or model a day), else the full ones. */
 function shapeFor(query: WindowQuery): RollupShape {
-  if (query.histograms) return 'full';
   const fits = narrowShapes.find(
     (candidate) =>
+      (candidate.histograms || !query.histograms) &&
       query.by.every((dimension) => candidate.dimensions.has(dimension)) &&
       Object.entries(query.filters).every(([name, value]) => value === undefined || candidate.filters.has(name)),
   );

@@ -2,6 +2,7 @@ import type { UsageRow } from '../usage/usage-row.js';
 import {
   type CompactedTableName,
   dimensionColumnsOf,
+  keepsHistograms,
   latencyBucketBoundsMs,
   latencyBucketOf,
   measureColumnsOf,
@@ -77,7 +78,7 @@ export function aggregateRollups(rows: readonly UsageRow[], granularity: RollupG
   const size = rollupBucketMs[granularity];
   const fields = dimensionColumnsOf(shape).map((column) => column.field);
   const measureCount = measureColumnsOf(shape).length;
-  const histograms = shape === 'full';
+  const histograms = keepsHistograms(shape);
   const entries = new Map<string, RollupEntry>();
   for (const row of rows) {
     const dimensions = dimensionsOf(row);

@@ -22,9 +22,11 @@ export const rollupGranularities: readonly RollupGranularity[] = ['day', 'hour',
  * come from callers, would otherwise make a rollup nearly as large as the rows it sums. `identity` (key,
  * user, team) and `model` (provider, model) are narrower still, for the reports a dashboard opens on (spend
  * by model, by team, by user): tens of rows a day where `spend` holds their product, about a thousand a day
- * on a busy gateway, which made a 30-day report read some 60,000 rows.
+ * on a busy gateway, which made a 30-day report read some 60,000 rows. `activity` keeps the histograms and
+ * status and error codes per identity and model, without requesters, tags, groups and APIs: the activity
+ * report reads a few hundred rows an hour instead of one per row and hour.
  */
-export type RollupShape = 'full' | 'spend' | 'identity' | 'model';
+export type RollupShape = 'full' | 'spend' | 'identity' | 'model' | 'activity';
 
 export interface RollupTable {
   /** What readers query: a table, or for the full shape a view of `sums` joined with their dimensions. */
@@ -52,6 +54,8 @@ export const rollupTables = {
   dayIdentity: { name: 'usage_rollup_day_identity', granularity: 'day', shape: 'identity' },
   hourModel: { name: 'usage_rollup_hour_model', granularity: 'hour', shape: 'model' },
   dayModel: { name: 'usage_rollup_day_model', granularity: 'day', shape: 'model' },
+  hourActivity: { name: 'usage_rollup_hour_activity', granularity: 'hour', shape: 'activity' },
+  dayActivity: { name: 'usage_rollup_day_activity', granularity: 'day', shape: 'activity' },
 } as const satisfies Record<string, RollupTable>;
 
 export type RollupTableName = keyof typeof rollupTables;
@@ -66,7 +70,18 @@ export function writtenTableOf(table: RollupTable): string {
 
 /** The tables compaction fills, in the order it fills them: each after the table it reads (`compactionSources`). */
 export type CompactedTableName = Exclude<RollupTableName, 'minute'>;
-export const compactedTables: readonly CompactedTableName[] = ['hour', 'hourSpend', 'hourIdentity', 'hourModel', 'day', 'daySpend', 'dayIdentity', 'dayModel'];
+export const compactedTables: readonly CompactedTableName[] = [
+  'hour',
+  'hourSpend',
+  'hourIdentity',
+  'hourModel',
+  'hourActivity',
+  'day',
+  'daySpend',
+  'dayIdentity',
+  'dayModel',
+  'dayActivity',
+];
 
 /**
  * What each compacted table is summed from over the hours being compacted: the finest table is read once
@@ -86,6 +101,8 @@ export const compactionSources: Record<CompactedTableName, RollupTableName> = {
   dayIdentity: 'hourIdentity',
   hourModel: 'hourSpend',
   dayModel: 'hourModel',
+  hourActivity: 'hour',
+  dayActivity: 'hourActivity',
 };
 
 /** The table of a granularity and shape (minutes have only the full shape). */
@@ -141,6 +158,7 @@ export const shapeDimensionNames: Record<Exclude<RollupShape, 'full'>, ReadonlyS
   spend: new Set(['key_id', 'user_name', 'team_name', 'provider', 'model', 'inbound_dialect']),
   identity: new Set(['key_id', 'user_name', 'team_name']),
   model: new Set(['provider', 'model']),
+  activity: new Set(['key_id', 'user_name', 'team_name', 'provider', 'model', 'status_code', 'error_code']),
 };
 
 export function dimensionColumnsOf(shape: RollupShape): ReadonlyArray<(typeof rollupDimensionColumns)[number]> {
@@ -171,7 +189,7 @@ export interface RollupMeasureColumn {
   merge: MeasureMerge;
 }
 
-/** Summed per bucket and dimensions; `last_at` keeps the newest `created_at`. Histograms in the full shape only. */
+/** Summed per bucket and dimensions; `last_at` keeps the newest `created_at`. Histograms where `keepsHistograms`. */
 export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
   { name: 'calls', kind: 'big-integer', merge: 'sum' },
   /** Outcome `error`. */
@@ -194,11 +212,16 @@ export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
   ...ttfbHistogramColumns.map((name) => ({ name, kind: 'big-integer' as const, merge: 'sum' as const })),
 ];
 
-/** How many measures (from the start of `rollupMeasureColumns`) the shapes but `full` keep: all but the histograms. */
+/** How many measures (from the start of `rollupMeasureColumns`) the shapes without histograms keep. */
 export const spendMeasureCount = rollupMeasureColumns.findIndex((column) => column.name === latencyHistogramColumns[0]);
 
+/** Whether a shape keeps the latency and time-to-first-byte histograms. */
+export function keepsHistograms(shape: RollupShape): boolean {
+  return shape === 'full' || shape === 'activity';
+}
+
 export function measureColumnsOf(shape: RollupShape): readonly RollupMeasureColumn[] {
-  return shape === 'full' ? rollupMeasureColumns : rollupMeasureColumns.slice(0, spendMeasureCount);
+  return keepsHistograms(shape) ? rollupMeasureColumns : rollupMeasureColumns.slice(0, spendMeasureCount);
 }
 
 /** The index of the histogram bucket a duration falls in. */

@@ -69,15 +69,17 @@ export function rollupDimsMigrationSql(syntax: RollupSyntax, dims: RollupDimsSyn
   return statements.join('\n  ');
 }
 
-/** The identity and model tables, added by this migration, each back-filled from the spend table of its granularity. */
+/** The identity, model and activity tables, each back-filled from the spend (or full) table of its granularity. */
 const narrowTables: ReadonlyArray<[CompactedTableName, CompactedTableName]> = [
   ['hourIdentity', 'hourSpend'],
   ['dayIdentity', 'daySpend'],
   ['hourModel', 'hourSpend'],
   ['dayModel', 'daySpend'],
+  ['hourActivity', 'hour'],
+  ['dayActivity', 'day'],
 ];
 
-/** The migration that adds the identity and model shapes (see `RollupShape`), back-filled from the spend tables. */
+/** The migration that adds the identity, model and activity shapes (see `RollupShape`), back-filled from the wider ones. */
 export function rollupNarrowShapesSql(syntax: RollupSyntax): string {
   const statements: string[] = [];
   for (const [name, sourceName] of narrowTables) {
