@@ -85,7 +85,7 @@ const rollupUpsert = (table: RollupTable) => {
   ON CONFLICT ${rollupConflictKey(table)} DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
 };
 
-/** The values of a spend table's entry in its column order, after the leading key columns. */
+/** The values of a narrow shape's entry (dimensions inline) in its column order, after the leading key columns. */
 function entryValues(table: RollupTable, entry: RollupEntry, lead: unknown[]): unknown[] {
   const values = lead;
   for (const column of dimensionColumnsOf(table.shape)) values.push(toSqliteValue(column.kind, entry.dimensions[column.field]));
@@ -355,8 +355,8 @@ export class SqliteStore implements Store {
             this.#insertAttempt.run(row.id, index, ...encodeRecord(attemptColumns, trail[index]!, toSqliteValue));
           }
         }
+        // Immediate: the compaction mark read in `#addToRollups` must not move before this transaction ends.
         return this.#rollups && stored.length > 0 ? this.#addToRollups(stored, this.#rollups) : undefined;
-        // Immediate: the compaction mark read below must not move before this transaction ends.
       }).immediate(rows);
       if (dimsIds) this.#dimsIds.learn(dimsIds);
     });
