@@ -76,8 +76,8 @@ function hashedDimsKey(dimsKey: string): string {
   return createHash('md5').update(dimsKey).digest('hex');
 }
 
-/** One array per column for a spend table's entries. */
-function spendArrays(table: RollupTable, entries: readonly RollupEntry[]): unknown[][] {
+/** One array per column for a narrow shape's entries (keyed by their dimensions inline). */
+function keyedArrays(table: RollupTable, entries: readonly RollupEntry[]): unknown[][] {
   const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart), entries.map((entry) => hashedDimsKey(entry.dimsKey))];
   for (const column of dimensionColumnsOf(table.shape)) arrays.push(entries.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])));
   for (let index = 0; index < measureColumnsOf(table.shape).length; index++) arrays.push(entries.map((entry) => entry.measures[index]));
@@ -121,7 +121,7 @@ function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[], dimsI
   const unnest = rollupUnnest(table);
   return {
     text: `INSERT INTO ${writtenTableOf(table)} (${unnest.columns}) ${unnest.select} ON CONFLICT ${rollupConflictKey(table)} DO UPDATE SET ${mergeAssignments(postgresRollupSyntax, table, 'EXCLUDED')}`,
-    values: table.sums ? sumsArrays(entries, dimsIds) : spendArrays(table, entries),
+    values: table.sums ? sumsArrays(entries, dimsIds) : keyedArrays(table, entries),
   };
 }
 
