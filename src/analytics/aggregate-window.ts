@@ -1,4 +1,4 @@
-import type { AnalyticsFilters, AnalyticsStore, RollupDimension, RollupGroup, RollupMeasures } from '../store/analytics-store.js';
+import type { AnalyticsStore, RollupDimension, RollupGroup, RollupMeasures, RollupQuery } from '../store/analytics-store.js';
 import { rollupTableOf, type RollupShape } from '../store/rollup-columns.js';
 import { coarsestFor, windowPieces } from './rollup-window.js';
 
@@ -26,15 +26,8 @@ function shapeFor(query: WindowQuery): RollupShape {
   return fits?.shape ?? 'full';
 }
 
-export interface WindowQuery {
-  /** Aligned (see `alignWindow`). */
-  from: number;
-  to: number;
-  filters: AnalyticsFilters;
-  by: readonly RollupDimension[];
-  bucketMs?: number;
-  histograms?: boolean;
-}
+/** A rollup query over a whole window (`from`/`to` aligned, see `alignWindow`), before it is split over the tables. */
+export type WindowQuery = Omit<RollupQuery, 'table'>;
 
 export function emptyMeasures(): RollupMeasures {
   return { calls: 0, errors: 0, cancelled: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, savedUsd: 0, cacheHits: 0, lastAt: 0 };

@@ -154,7 +154,7 @@ export const postgresMigrations: readonly string[] = [
   `
   ${rollupDimsMigrationSql(postgresRollupSyntax, postgresRollupDimsSyntax)}
   `,
-  // Analytics: the identity and model shapes, for the reports a dashboard opens on.
+  // Analytics: the identity, model and activity shapes, for the reports a dashboard opens on.
   `
   ${rollupNarrowShapesSql(postgresRollupSyntax)}
   `,

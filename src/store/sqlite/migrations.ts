@@ -158,7 +158,7 @@ export const sqliteMigrations: readonly string[] = [
   `
   ${rollupDimsMigrationSql(sqliteRollupSyntax, sqliteRollupDimsSyntax)}
   `,
-  // Analytics: the identity and model shapes, for the reports a dashboard opens on.
+  // Analytics: the identity, model and activity shapes, for the reports a dashboard opens on.
   `
   ${rollupNarrowShapesSql(sqliteRollupSyntax)}
   `,
