@@ -18,9 +18,9 @@ import {
 export interface RollupEntry {
   bucketStart: number;
   /**
-   * The shape's dimensions as one text: the key of the spend tables (with `bucket_start`) and of the
-   * full shape's dictionary, `usage_rollup_dims` (NULL-safe, unlike a key on the columns). The same text
-   * SQLite's json_array() gives for these values; PostgreSQL keys its md5.
+   * The shape's dimensions as one text: the key of the narrow tables' rows (with `bucket_start`; NULL-safe,
+   * unlike a key on the columns) and of a combination in a pack. The same text SQLite's json_array() gives
+   * for these values; PostgreSQL keys its md5.
    */
   dimsKey: string;
   dimensions: RollupDimensions;
@@ -61,7 +61,7 @@ function dimensionsOf(row: UsageRow): RollupDimensions {
 }
 
 /** A shape's dimensions as one text: JSON of their values in column order, booleans as 1 or 0. */
-function dimsKeyOf(dimensions: RollupDimensions, fields: ReadonlyArray<keyof RollupDimensions>): string {
+export function dimsKeyOf(dimensions: RollupDimensions, fields: ReadonlyArray<keyof RollupDimensions>): string {
   const values: unknown[] = [];
   for (const field of fields) {
     const value = dimensions[field];
@@ -90,25 +90,48 @@ export function aggregateRollups(rows: readonly UsageRow[], granularity: RollupG
       entry = { bucketStart, dimsKey, dimensions, measures: new Array<number>(measureCount).fill(0) };
       entries.set(mapKey, entry);
     }
-    const measures = entry.measures;
-    measures[0]! += 1;
-    if (row.outcome === 'error') measures[1]! += 1;
-    if (row.outcome === 'cancelled') measures[2]! += 1;
-    if (row.cached) measures[3]! += 1;
-    measures[4]! += row.inputTokens;
-    measures[5]! += row.outputTokens;
-    measures[6]! += row.cacheReadTokens;
-    measures[7]! += row.cacheWriteTokens;
-    measures[8]! += row.reasoningTokens;
-    measures[9]! += row.costUsd ?? 0;
-    if (row.cached) measures[10]! += row.savedCostUsd ?? 0;
-    if (row.createdAt > measures[lastAtIndex]!) measures[lastAtIndex] = row.createdAt;
-    if (histograms) {
-      measures[latencyOffset + latencyBucketOf(row.latencyMs)]! += 1;
-      if (row.timeToFirstByteMs !== null) measures[ttfbOffset + latencyBucketOf(row.timeToFirstByteMs)]! += 1;
-    }
+    addRow(entry.measures, row, histograms);
   }
   return [...entries.values()];
+}
+
+/** Adds a row to a sum's measures (in `measureColumnsOf` order; histograms only if the shape keeps them). */
+export function addRow(measures: number[], row: UsageRow, histograms: boolean): void {
+  measures[0]! += 1;
+  if (row.outcome === 'error') measures[1]! += 1;
+  if (row.outcome === 'cancelled') measures[2]! += 1;
+  if (row.cached) measures[3]! += 1;
+  measures[4]! += row.inputTokens;
+  measures[5]! += row.outputTokens;
+  measures[6]! += row.cacheReadTokens;
+  measures[7]! += row.cacheWriteTokens;
+  measures[8]! += row.reasoningTokens;
+  measures[9]! += row.costUsd ?? 0;
+  if (row.cached) measures[10]! += row.savedCostUsd ?? 0;
+  if (row.createdAt > measures[lastAtIndex]!) measures[lastAtIndex] = row.createdAt;
+  if (histograms) {
+    measures[latencyOffset + latencyBucketOf(row.latencyMs)]! += 1;
+    if (row.timeToFirstByteMs !== null) measures[ttfbOffset + latencyBucketOf(row.timeToFirstByteMs)]! += 1;
+  }
+}
+
+/** A row's full-shape key: the JSON of its thirteen dimensions in column order (as `dimsKeyOf` spells it). */
+export function fullDimsKeyOf(row: UsageRow): string {
+  return JSON.stringify([
+    row.keyId,
+    row.userName,
+    row.teamName,
+    row.requester,
+    row.provider,
+    row.upstreamModel ?? row.requestedModel,
+    row.groupName,
+    row.inboundDialect,
+    canonicalTags(row.tags),
+    row.outcome,
+    row.statusCode,
+    row.errorCode,
+    row.cached ? 1 : 0,
+  ]);
 }
 
 /**
@@ -134,4 +157,9 @@ export function compactedEdge(name: CompactedTableName, mark: number): number {
 /** What moving the mark from `mark` to `target` compacts into a table: `[from, to)`, empty when `from >= to`. */
 export function compactionRange(name: CompactedTableName, mark: number, target: number): { from: number; to: number } {
   return { from: compactedEdge(name, mark), to: compactedEdge(name, target) };
+}
+
+/** Tells apart the packs of one bucket (a collision fails the batch, which is retried). */
+export function randomSequence(): number {
+  return Math.floor(Math.random() * 2 ** 48);
 }

@@ -2,9 +2,10 @@ import type { ColumnDescription } from './usage-columns.js';
 
 /**
  * Usage rollups: the usage rows summed per time bucket and per combination of the dimensions below, so
- * analytics never scan raw rows. Minute rollups are written in the same transaction as the rows (see
- * rollup-batch.ts) and kept a few days (short windows, the unaligned edges of longer ones, the hour in
- * progress); hour and day rollups, kept `usage.retainRollupDays`, are compacted from them (rollup-sql.ts).
+ * analytics never scan raw rows. Minute rollups are written in the same transaction as the rows (packed,
+ * see rollup-packs.ts) and kept a few days (short windows, the unaligned edges of longer ones, the hour in
+ * progress); hour and day rollups, kept `usage.retainRollupDays`, are compacted from them (the stores'
+ * `#compact`, with `compactionSql` for the narrow days).
  *
  * Like `usageColumns`, these lists are append-only: the migrations are generated from them.
  */
@@ -29,13 +30,18 @@ export const rollupGranularities: readonly RollupGranularity[] = ['day', 'hour',
 export type RollupShape = 'full' | 'spend' | 'identity' | 'model' | 'activity';
 
 export interface RollupTable {
-  /** What readers query: a table, or for the full shape a view of `sums` joined with their dimensions. */
+  /** What readers query (narrow shapes); for the full shape, the name migrations 9–12 gave its table or view. */
   name: string;
   granularity: RollupGranularity;
   shape: RollupShape;
   /**
-   * Full shape only: the table the sums are written to, keyed by `(bucket_start, dims_id)`, the id of their
-   * combination of dimensions in `usage_rollup_dims` (see rollup-dims-migration.ts).
+   * Full shape only: where its sums are kept, packed (see rollup-packs.ts): rows of `(bucket_start, seq,
+   * sums)`, one per bucket and write.
+   */
+  packs?: string;
+  /**
+   * Full shape, released migrations 11–12 only: the table their sums were kept in, keyed by `(bucket_start,
+   * dims_id)`; migration 13 packed them into `packs` and dropped it.
    */
   sums?: string;
 }
@@ -45,9 +51,9 @@ export interface RollupTable {
  * them (through one another, see `compactionSources`) once an hour has passed (see `usage_rollup_state`), in every shape.
  */
 export const rollupTables = {
-  minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full', sums: 'usage_minute_sums' },
-  hour: { name: 'usage_rollup_hour', granularity: 'hour', shape: 'full', sums: 'usage_hour_sums' },
-  day: { name: 'usage_rollup_day', granularity: 'day', shape: 'full', sums: 'usage_day_sums' },
+  minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full', packs: 'usage_minute_packs', sums: 'usage_minute_sums' },
+  hour: { name: 'usage_rollup_hour', granularity: 'hour', shape: 'full', packs: 'usage_hour_packs', sums: 'usage_hour_sums' },
+  day: { name: 'usage_rollup_day', granularity: 'day', shape: 'full', packs: 'usage_day_packs', sums: 'usage_day_sums' },
   hourSpend: { name: 'usage_rollup_hour_spend', granularity: 'hour', shape: 'spend' },
   daySpend: { name: 'usage_rollup_day_spend', granularity: 'day', shape: 'spend' },
   hourIdentity: { name: 'usage_rollup_hour_identity', granularity: 'hour', shape: 'identity' },
@@ -60,12 +66,15 @@ export const rollupTables = {
 
 export type RollupTableName = keyof typeof rollupTables;
 
-/** The dictionary of dimension combinations the full-shape sums point to. */
+/** The full-shape tables, packed. */
+export type PackedTableName = 'minute' | 'hour' | 'day';
+
+/** Released migrations 11–12 only: the dictionary of dimension combinations the full-shape sums pointed to (dropped by 13). */
 export const rollupDimsTable = 'usage_rollup_dims';
 
-/** The table a rollup's sums are written to: its `sums` table, or the table itself (spend shape). */
+/** The table a rollup's sums are written to: its packs (full shape), or the table itself. */
 export function writtenTableOf(table: RollupTable): string {
-  return table.sums ?? table.name;
+  return table.packs ?? table.name;
 }
 
 /** The tables compaction fills, in the order it fills them: each after the table it reads (`compactionSources`). */
@@ -83,27 +92,36 @@ export const compactedTables: readonly CompactedTableName[] = [
   'dayActivity',
 ];
 
+/** The narrow-shape hour tables, summed in JS from an hour's full-shape sums as the hour is compacted. */
+export const narrowHourTables: readonly CompactedTableName[] = ['hourSpend', 'hourIdentity', 'hourModel', 'hourActivity'];
+
+export type NarrowShape = Exclude<RollupShape, 'full'>;
+
+/** The shapes of `narrowHourTables`. */
+export const narrowHourShapes: readonly NarrowShape[] = ['spend', 'identity', 'model', 'activity'];
+
 /**
- * What each compacted table is summed from over the hours being compacted: the finest table is read once
- * (minutes into full hours), the rest from the smallest table already holding those hours. The hours past
- * the mark hold nothing but what compaction puts there (a late row is always before the mark), so a day or
- * spend table summed from them counts each row once; and full hours are several times fewer rows than
- * minutes on a busy gateway, spend hours fewer again. Days are compacted once, when the mark passes their
- * end (see `compactionRange`): one insert per day and dimensions, where adding each hour into its day
- * updated every day row 24 times and was most of compaction's cost.
+ * What each compacted table is summed from over the hours being compacted. An hour's minute packs are
+ * read once and summed in JS into the hour's pack and every narrow hour table; days are summed from their
+ * hours (packs for the full shape, SQL for the narrow ones) once the mark passes their end (see
+ * `compactionRange`): one insert per day and dimensions, not 24 updates. The hours past the mark hold
+ * nothing but what compaction puts there (a late row is always before the mark), so each row is counted once.
  */
 export const compactionSources: Record<CompactedTableName, RollupTableName> = {
   hour: 'minute',
-  day: 'hour',
   hourSpend: 'hour',
-  daySpend: 'hourSpend',
-  hourIdentity: 'hourSpend',
-  dayIdentity: 'hourIdentity',
-  hourModel: 'hourSpend',
-  dayModel: 'hourModel',
+  hourIdentity: 'hour',
+  hourModel: 'hour',
   hourActivity: 'hour',
+  day: 'hour',
+  daySpend: 'hourSpend',
+  dayIdentity: 'hourIdentity',
+  dayModel: 'hourModel',
   dayActivity: 'hourActivity',
 };
+
+/** The narrow-shape day tables, summed in SQL from their hour tables as a day is compacted. */
+export const narrowDayTables: readonly CompactedTableName[] = ['daySpend', 'dayIdentity', 'dayModel', 'dayActivity'];
 
 /** The table of a granularity and shape (minutes have only the full shape). */
 export function rollupTableOf(granularity: RollupGranularity, shape: RollupShape): RollupTableName {

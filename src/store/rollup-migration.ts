@@ -154,32 +154,19 @@ export function mergeAssignments(syntax: RollupSyntax, table: RollupTable, exclu
     .join(', ');
 }
 
-/** The key a compacted table's rows are merged on. */
-export function rollupConflictKey(table: RollupTable): string {
-  return table.sums ? '(bucket_start, dims_id)' : '(bucket_start, dims)';
-}
-
 /**
- * Adds the rollups of `[from, to)` (two parameters, whole hours) to an hour or day table from its source
- * (`compactionSources`, filled first in the same pass): run once per hour that has passed, when the
- * compaction mark moves over it.
+ * Adds the rollups of `[from, to)` (two parameters, whole days) to a narrow day table from its hour table
+ * (`compactionSources`, filled first in the same pass): run once per day that has passed, when the
+ * compaction mark moves over its end. (Full-shape and hour tables are compacted in JS, see rollup-packs.ts.)
  */
 export function compactionSql(syntax: RollupSyntax, name: CompactedTableName, from: string, to: string): string {
   const table: RollupTable = rollupTables[name];
   const source: RollupTable = rollupTables[compactionSources[name]];
+  if (table.packs || source.packs) throw new Error(`${name} is compacted from packs, not in SQL`);
   const size = rollupBucketMs[table.granularity];
   const dimensions = dimensionColumnsOf(table.shape).map((column) => column.name);
   const tableMeasures = measureColumnsOf(table.shape);
   const sums = tableMeasures.map((column) => (column.merge === 'max' ? `MAX(${column.name})` : `SUM(${column.name})`));
-  if (table.sums && source.sums) {
-    // Full from full: the same combinations, grouped by their id.
-    return `INSERT INTO ${table.sums} (bucket_start, dims_id, ${tableMeasures.map((column) => column.name).join(', ')})
-    SELECT bucket_start - (bucket_start % ${size}), dims_id, ${sums.join(', ')}
-    FROM ${source.sums} WHERE bucket_start >= ${from} AND bucket_start < ${to}
-    GROUP BY bucket_start - (bucket_start % ${size}), dims_id
-    ON CONFLICT (bucket_start, dims_id) DO UPDATE SET ${mergeAssignments(syntax, table, 'excluded')}`;
-  }
-  // Spend from full (its view) or spend.
   return `INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...tableMeasures.map((column) => column.name)].join(', ')})
     SELECT bucket_start - (bucket_start % ${size}), ${syntax.dimsKey(dimensions.join(', '))}, ${[...dimensions, ...sums].join(', ')}
     FROM ${source.name} WHERE bucket_start >= ${from} AND bucket_start < ${to}

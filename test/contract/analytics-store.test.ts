@@ -12,7 +12,7 @@ import { timeseriesReport } from '../../src/analytics/timeseries-report.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { PrincipalView } from '../../src/policy/principal-view.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { rollupDimsTable, rollupTables, type RollupTable } from '../../src/store/rollup-columns.js';
+import { rollupTables, type RollupTable } from '../../src/store/rollup-columns.js';
 import { rollupStateTable } from '../../src/store/rollup-migration.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
@@ -39,13 +39,9 @@ interface Backend {
 
 const sqlitePath = join(directory, 'analytics.db');
 const rollupTableList: RollupTable[] = Object.values(rollupTables);
-const dropRollups = [
-  ...rollupTableList.map((table) => (table.sums ? `DROP VIEW ${table.name}; DROP TABLE ${table.sums};` : `DROP TABLE ${table.name};`)),
-  `DROP TABLE ${rollupDimsTable};`,
-  `DROP TABLE ${rollupStateTable};`,
-].join(' ');
-/** The schema version before the rollup migrations (the rollups, their interned dimensions, the narrow shapes). */
-const versionBeforeRollups = (migrations: readonly string[]) => migrations.length - 3;
+const dropRollups = [...rollupTableList.map((table) => `DROP TABLE ${table.packs ?? table.name};`), `DROP TABLE ${rollupStateTable};`].join(' ');
+/** The schema version before the rollup migrations (the rollups, their interned dimensions, the narrow shapes, the packs). */
+const versionBeforeRollups = (migrations: readonly string[]) => migrations.length - 4;
 const backends: Backend[] = [
   {
     name: 'sqlite',

@@ -7,10 +7,25 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
-import { compactedTables, compactedTablesOf, dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, writtenTableOf, type RollupTable } from '../rollup-columns.js';
-import { RollupDimsCache } from '../rollup-dims-cache.js';
-import { compactionSql, mergeAssignments, rollupConflictKey, rollupStateTable } from '../rollup-migration.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, randomSequence, type RollupEntry } from '../rollup-batch.js';
+import {
+  compactedTables,
+  compactedTablesOf,
+  dimensionColumnsOf,
+  measureColumnsOf,
+  narrowDayTables,
+  narrowHourShapes,
+  narrowHourTables,
+  rollupBucketMs,
+  rollupTables,
+  writtenTableOf,
+  type CompactedTableName,
+  type PackedTableName,
+  type NarrowShape,
+  type RollupTable,
+} from '../rollup-columns.js';
+import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
+import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -71,7 +86,7 @@ const insertUsageAndAttempts = `WITH stored_rows AS (${insertUsage} RETURNING id
     ON CONFLICT (usage_id, attempt_index) DO NOTHING)
   SELECT id FROM stored_rows`;
 
-/** A combination's key in `usage_rollup_dims`: hashed, as a B-tree key holds ~2.7 kB at most. */
+/** A narrow table row's `dims` key: hashed, as a B-tree key holds ~2.7 kB at most. */
 function hashedDimsKey(dimsKey: string): string {
   return createHash('md5').update(dimsKey).digest('hex');
 }
@@ -84,52 +99,37 @@ function keyedArrays(table: RollupTable, entries: readonly RollupEntry[]): unkno
   return arrays;
 }
 
-/** One array per column for full-shape sums: bucket, dims id, measures. */
-function sumsArrays(entries: readonly RollupEntry[], dimsIds: ReadonlyMap<string, number>): unknown[][] {
-  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart), entries.map((entry) => dimsIds.get(entry.dimsKey))];
-  for (let index = 0; index < fullMeasureColumns.length; index++) arrays.push(entries.map((entry) => entry.measures[index]));
-  return arrays;
-}
-
-const fullMeasureColumns = measureColumnsOf('full');
-const fullDimensionColumns = dimensionColumnsOf('full');
-
-/** The columns and `unnest` of a rollup table's arrays (`sums` tables by dims id). */
-function rollupUnnest(table: RollupTable): { columns: string; select: string } {
-  const columns = table.sums
-    ? [['bucket_start', 'BIGINT'], ['dims_id', 'BIGINT'], ...fullMeasureColumns.map((column) => [column.name, postgresType(column.kind)])]
-    : [
-        ['bucket_start', 'BIGINT'],
-        ['dims', 'TEXT'],
-        ...dimensionColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
-        ...measureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
-      ];
+/** Adds sums to a narrow hour or day table (compaction, and rows that arrive after their hour was compacted). */
+function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[]): { text: string; values: unknown[] } {
+  const columns = [
+    ['bucket_start', 'BIGINT'],
+    ['dims', 'TEXT'],
+    ...dimensionColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+    ...measureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+  ];
   return {
-    columns: columns.map(([name]) => name).join(', '),
-    select: `SELECT * FROM unnest(${columns.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})`,
+    text: `INSERT INTO ${table.name} (${columns.map(([name]) => name).join(', ')})
+    SELECT * FROM unnest(${columns.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
+    ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(postgresRollupSyntax, table, 'EXCLUDED')}`,
+    values: keyedArrays(table, entries),
   };
 }
 
-/** Appends a batch's minute sums. */
-function minuteAppend(entries: readonly RollupEntry[], dimsIds: ReadonlyMap<string, number>): { text: string; values: unknown[] } {
-  const unnest = rollupUnnest(rollupTables.minute);
-  return { text: `INSERT INTO ${rollupTables.minute.sums} (${unnest.columns}) ${unnest.select}`, values: sumsArrays(entries, dimsIds) };
-}
-
-/** Adds sums to an hour or day table (rows that arrive after their hour was compacted). */
-function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[], dimsIds: ReadonlyMap<string, number>): { text: string; values: unknown[] } {
-  const unnest = rollupUnnest(table);
+/** Appends packs to a full-shape table. */
+function packsAppend(table: PackedTableName, packs: readonly PackRow[]): { text: string; values: unknown[] } {
   return {
-    text: `INSERT INTO ${writtenTableOf(table)} (${unnest.columns}) ${unnest.select} ON CONFLICT ${rollupConflictKey(table)} DO UPDATE SET ${mergeAssignments(postgresRollupSyntax, table, 'EXCLUDED')}`,
-    values: table.sums ? sumsArrays(entries, dimsIds) : keyedArrays(table, entries),
+    text: `INSERT INTO ${rollupTables[table].packs} (bucket_start, seq, sums) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])`,
+    values: [packs.map((pack) => pack.bucketStart), packs.map(() => randomSequence()), packs.map((pack) => pack.sums)],
   };
 }
 
-const dimsInsert = `INSERT INTO ${rollupDimsTable} (dims, ${fullDimensionColumns.map((column) => column.name).join(', ')})
-  SELECT * FROM unnest(${['text', ...fullDimensionColumns.map((column) => postgresType(column.kind))].map((type, index) => `$${index + 1}::${type}[]`).join(', ')})
-  ON CONFLICT (dims) DO NOTHING`;
+/**
+ * Buckets of packs read at a time (keyset pages): a day's packs on a busy gateway are megabytes, a
+ * minute's a few kilobytes, and a window may span thousands of minutes.
+ */
+const packPageRows: Record<PackedTableName, number> = { minute: 240, hour: 48, day: 4 };
 
-const compactions = compactedTables.map((name) => compactionSql(postgresRollupSyntax, name, '$1', '$2'));
+const dayCompactions = new Map<CompactedTableName, string>(narrowDayTables.map((name) => [name, compactionSql(postgresRollupSyntax, name, '$1', '$2')]));
 
 const postgresAnalyticsDialect: AnalyticsSqlDialect = {
   parameter: (index) => `$${index}`,
@@ -142,7 +142,7 @@ const pruneStatements: Record<PruneTarget, string[]> = {
   rows: ['DELETE FROM usage_rows WHERE id IN (SELECT id FROM usage_rows WHERE created_at < $1 ORDER BY created_at LIMIT $2)'],
   // Minutes not yet compacted into hours stay, however old.
   minute: [
-    `DELETE FROM ${rollupTables.minute.sums} WHERE ctid IN (SELECT ctid FROM ${rollupTables.minute.sums}
+    `DELETE FROM ${rollupTables.minute.packs} WHERE ctid IN (SELECT ctid FROM ${rollupTables.minute.packs}
     WHERE bucket_start < LEAST($1, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT $2)`,
   ],
   hour: compactedTablesOf('hour').map(prunedKeyed),
@@ -151,7 +151,7 @@ const pruneStatements: Record<PruneTarget, string[]> = {
 
 function prunedKeyed(table: RollupTable): string {
   const written = writtenTableOf(table);
-  const key = table.sums ? 'dims_id' : 'dims';
+  const key = table.packs ? 'seq' : 'dims';
   return `DELETE FROM ${written} WHERE (bucket_start, ${key}) IN (SELECT bucket_start, ${key} FROM ${written} WHERE bucket_start < $1 ORDER BY bucket_start LIMIT $2)`;
 }
 
@@ -175,7 +175,7 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
 
   readonly #rollups: boolean;
-  readonly #dimsIds = new RollupDimsCache();
+  readonly #narrowRollup = new NarrowRollup(narrowHourShapes);
 
   private constructor(pool: pg.Pool, rollups: boolean) {
     this.#pool = pool;
@@ -345,17 +345,13 @@ export class PostgresStore implements Store {
     // FOR SHARE so it cannot move while this batch decides which rows are late.
     let mark = 0;
     let latest = 0;
-    let dimsIds: Map<string, number> | undefined;
     await this.#transaction(async (client) => {
       const stored = await client.query<Row>(insert.text, insert.values);
       const storedIds = new Set(stored.rows.map((row) => String(row.id)));
       const fresh = storedIds.size === rows.length ? rows : rows.filter((row) => storedIds.has(row.id));
       if (fresh.length === 0) return;
       for (const row of fresh) if (row.createdAt > latest) latest = row.createdAt;
-      const minutes = aggregateRollups(fresh, 'minute', 'full');
-      // Every full-shape entry below has one of these minutes' combinations.
-      dimsIds = await this.#dimsIdsOf(client, minutes);
-      const append = minuteAppend(minutes, dimsIds);
+      const append = packsAppend('minute', packRows(fresh, 'minute'));
       await client.query(append.text, append.values);
       mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR SHARE`)).rows[0]!.compacted_until);
       for (const name of compactedTables) {
@@ -363,48 +359,42 @@ export class PostgresStore implements Store {
         const late = fresh.filter((row) => row.createdAt < edge);
         if (late.length === 0) continue;
         const table: RollupTable = rollupTables[name];
-        const upsert = rollupUpsert(table, aggregateRollups(late, table.granularity, table.shape), dimsIds);
-        await client.query(upsert.text, upsert.values);
+        const write = name === 'hour' || name === 'day' ? packsAppend(name, packRows(late, name)) : rollupUpsert(table, aggregateRollups(late, table.granularity, table.shape));
+        await client.query(write.text, write.values);
       }
     });
-    if (dimsIds) this.#dimsIds.learn(dimsIds);
     const target = compactionTarget(latest);
     if (target > mark) await this.#compact(target);
   }
 
   /**
-   * The dims ids of the entries' combinations: remembered ones, then the rest added to the dictionary if
-   * new and read back. Added in key order, so two instances adding overlapping combinations wait for one
-   * another instead of deadlocking.
-   */
-  async #dimsIdsOf(client: pg.PoolClient, entries: readonly RollupEntry[]): Promise<Map<string, number>> {
-    const ids = new Map<string, number>();
-    const unknown = new Map<string, RollupEntry>();
-    for (const entry of entries) {
-      const id = this.#dimsIds.idOf(entry.dimsKey);
-      if (id !== undefined) ids.set(entry.dimsKey, id);
-      else unknown.set(hashedDimsKey(entry.dimsKey), entry);
-    }
-    if (unknown.size === 0) return ids;
-    const hashes = [...unknown.keys()].sort();
-    const missing = hashes.map((hash) => unknown.get(hash)!);
-    await client.query(dimsInsert, [hashes, ...fullDimensionColumns.map((column) => missing.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])))]);
-    const found = await client.query<Row>(`SELECT id, dims FROM ${rollupDimsTable} WHERE dims = ANY($1::text[])`, [hashes]);
-    for (const row of found.rows) ids.set(unknown.get(String(row.dims))!.dimsKey, Number(row.id));
-    return ids;
-  }
-
-  /**
-   * Moves the compaction mark up to `target`, adding the minutes passed over to the hour and day tables;
-   * the mark's row is locked, so of several instances exactly one compacts each hour.
+   * Moves the compaction mark up to `target`: each hour passed over has its minute packs summed into the
+   * hour's pack and narrow hour tables, each ended day its hour packs into its pack and its narrow tables
+   * from their hours in SQL. The mark's row is locked, so of several instances exactly one compacts each hour.
    */
   async #compact(target: number): Promise<void> {
     await this.#transaction(async (client) => {
       const mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR UPDATE`)).rows[0]!.compacted_until);
       if (target <= mark) return;
-      for (const [index, name] of compactedTables.entries()) {
-        const range = compactionRange(name, mark, target);
-        if (range.from < range.to) await client.query(compactions[index]!, [range.from, range.to]);
+      const hours = compactionRange('hour', mark, target);
+      for (const hour of await bucketsWithPacks(client, 'minute', 'hour', hours)) {
+        const sums = await mergedPacks(client, 'minute', hour, hour + rollupBucketMs.hour);
+        const append = packsAppend('hour', [{ bucketStart: hour, sums: encodePack(sums) }]);
+        await client.query(append.text, append.values);
+        const narrow = this.#narrowRollup.entries(hour, sums);
+        for (const name of narrowHourTables) {
+          const table: RollupTable = rollupTables[name];
+          const upsert = rollupUpsert(table, narrow.get(table.shape as NarrowShape)!);
+          await client.query(upsert.text, upsert.values);
+        }
+      }
+      const days = compactionRange('day', mark, target);
+      if (days.from < days.to) {
+        for (const day of await bucketsWithPacks(client, 'hour', 'day', days)) {
+          const append = packsAppend('day', [{ bucketStart: day, sums: encodePack(await mergedPacks(client, 'hour', day, day + rollupBucketMs.day)) }]);
+          await client.query(append.text, append.values);
+        }
+        for (const statement of dayCompactions.values()) await client.query(statement, [days.from, days.to]);
       }
       await client.query(`UPDATE ${rollupStateTable} SET compacted_until = $1 WHERE id = 1`, [target]);
     });
@@ -432,6 +422,14 @@ export class PostgresStore implements Store {
   }
 
   async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
+    const table: RollupTable = rollupTables[query.table];
+    if (table.packs) {
+      const aggregation = new PackAggregation(query);
+      await eachPackPage((page) => this.#query(page.text, page.values), query.table as PackedTableName, query.from, query.to, (page) => {
+        for (const pack of page) aggregation.add(pack);
+      });
+      return aggregation.result();
+    }
     const statement = rollupAggregateStatement(query, postgresAnalyticsDialect);
     const result = await this.#query(statement.text, statement.values);
     return result.rows.flatMap((row) => toRollupGroup(row, query) ?? []);
@@ -598,5 +596,50 @@ async function migrate(connectionString: string): Promise<void> {
     throw toStoreError(error);
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** The buckets of `granularity` in `range` that packs of `source` fall in. */
+async function bucketsWithPacks(client: pg.PoolClient, source: PackedTableName, granularity: 'hour' | 'day', range: { from: number; to: number }): Promise<number[]> {
+  if (range.from >= range.to) return [];
+  const size = rollupBucketMs[granularity];
+  const result = await client.query<Row>(
+    `SELECT DISTINCT bucket_start - (bucket_start % $1) AS bucket FROM ${rollupTables[source].packs} WHERE bucket_start >= $2 AND bucket_start < $3 ORDER BY bucket`,
+    [size, range.from, range.to],
+  );
+  return result.rows.map((row) => Number(row.bucket));
+}
+
+/** The sums of a table's packs in `[from, to)`, by combination. */
+async function mergedPacks(client: pg.PoolClient, table: PackedTableName, from: number, to: number): Promise<Map<string, FullMeasures>> {
+  const sums = new Map<string, FullMeasures>();
+  await eachPackPage((page) => client.query<Row>(page.text, page.values), table, from, to, (page) => {
+    for (const pack of page) mergePack(pack.sums, sums);
+  });
+  return sums;
+}
+
+/**
+ * Reads a table's packs in `[from, to)` a page of buckets at a time (`packPageRows`), each bucket's packs
+ * joined into one (see the SQLite store's `packsByBucket`), handing each page to `use`.
+ */
+async function eachPackPage(
+  run: (page: { text: string; values: unknown[] }) => Promise<pg.QueryResult<Row>>,
+  table: PackedTableName,
+  from: number,
+  to: number,
+  use: (page: PackRow[]) => void,
+): Promise<void> {
+  const limit = packPageRows[table];
+  let after = from - 1;
+  for (;;) {
+    const result = await run({
+      text: `SELECT bucket_start, '[' || string_agg(substr(sums, 2, length(sums) - 2), ',') || ']' AS sums FROM ${rollupTables[table].packs}
+        WHERE bucket_start >= $1 AND bucket_start < $2 AND bucket_start > $3 GROUP BY bucket_start ORDER BY bucket_start LIMIT $4`,
+      values: [from, to, after, limit],
+    });
+    use(result.rows.map((row) => ({ bucketStart: Number(row.bucket_start), sums: String(row.sums) })));
+    if (result.rows.length < limit) return;
+    after = Number(result.rows[result.rows.length - 1]!.bucket_start);
   }
 }

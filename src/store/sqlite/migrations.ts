@@ -1,5 +1,6 @@
 import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
+import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
 
@@ -24,6 +25,17 @@ const sqliteRollupDimsSyntax: RollupDimsSyntax = {
   idColumn: 'id INTEGER PRIMARY KEY',
   minuteSums: { columns: ['seq INTEGER NOT NULL'], constraints: ['PRIMARY KEY (bucket_start, seq)'], suffix: ' WITHOUT ROWID', after: [] },
   minuteValues: ['m.seq'],
+};
+
+/** How the packs migration spells what differs in SQLite. */
+const sqliteRollupPacksSyntax: RollupPacksSyntax = {
+  packsSuffix: ' WITHOUT ROWID',
+  jsonArray: (values) => `json_array(${values.join(', ')})`,
+  // Concatenated: plain text, not JSON a json_array() around it would nest.
+  dimsKeyText: (columns) => `(json_array(${columns.join(', ')}) || '')`,
+  // json() again: a subquery's result loses its JSON subtype.
+  histogramPairs: (columns) => `json((SELECT json_group_array(json_array(key, value)) FROM json_each(json_array(${columns.join(', ')})) WHERE value > 0))`,
+  groupedJsonArray: (expression) => `json_group_array(json(${expression}))`,
 };
 
 /**
@@ -161,5 +173,9 @@ export const sqliteMigrations: readonly string[] = [
   // Analytics: the identity, model and activity shapes, for the reports a dashboard opens on.
   `
   ${rollupNarrowShapesSql(sqliteRollupSyntax)}
+  `,
+  // Analytics: the full-shape rollups packed, one row per bucket and write (see rollup-packs.ts).
+  `
+  ${rollupPacksMigrationSql(sqliteRollupSyntax, sqliteRollupPacksSyntax)}
   `,
 ];

@@ -8,10 +8,25 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
-import { compactedTables, compactedTablesOf, dimensionColumnsOf, measureColumnsOf, rollupDimsTable, rollupTables, writtenTableOf, type RollupTable } from '../rollup-columns.js';
-import { RollupDimsCache } from '../rollup-dims-cache.js';
-import { compactionSql, mergeAssignments, rollupConflictKey, rollupStateTable } from '../rollup-migration.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, randomSequence, type RollupEntry } from '../rollup-batch.js';
+import {
+  compactedTables,
+  compactedTablesOf,
+  dimensionColumnsOf,
+  measureColumnsOf,
+  narrowDayTables,
+  narrowHourShapes,
+  narrowHourTables,
+  rollupBucketMs,
+  rollupTables,
+  writtenTableOf,
+  type CompactedTableName,
+  type PackedTableName,
+  type NarrowShape,
+  type RollupTable,
+} from '../rollup-columns.js';
+import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
+import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -64,49 +79,41 @@ const groupColumns: Record<UsageGrouping, string> = {
 const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
   VALUES (${usageColumns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
-/**
- * Appends one minute sum: its bucket, `seq` (which only tells apart the sums of one minute), its dims id
- * and its measures that are not zero. Most sums hold a call or two, so two of the 32 histogram columns and
- * a few of the others; binding only those halves the cost of each append.
- */
-function minuteAppend(measureIndexes: readonly number[]): string {
-  const columns = ['bucket_start', 'seq', 'dims_id', ...measureIndexes.map((index) => fullMeasureNames[index]!)];
-  return `INSERT INTO ${rollupTables.minute.sums} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-}
-
-const fullMeasureNames = measureColumnsOf('full').map((column) => column.name);
-
-/** Adds sums to an hour or day rollup row (rows that arrive after their hour was compacted). */
+/** Adds sums to a narrow hour or day rollup row (compaction, and rows that arrive after their hour was compacted). */
 const rollupUpsert = (table: RollupTable) => {
-  const columns = table.sums
-    ? ['bucket_start', 'dims_id', ...measureColumnsOf(table.shape).map((column) => column.name)]
-    : ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
-  return `INSERT INTO ${writtenTableOf(table)} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
-  ON CONFLICT ${rollupConflictKey(table)} DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
+  const columns = ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
+  return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+  ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
 };
 
-/** The values of a narrow shape's entry (dimensions inline) in its column order, after the leading key columns. */
-function entryValues(table: RollupTable, entry: RollupEntry, lead: unknown[]): unknown[] {
-  const values = lead;
+/** The values of a narrow shape's entry in its column order. */
+function entryValues(table: RollupTable, entry: RollupEntry): unknown[] {
+  const values: unknown[] = [entry.bucketStart, entry.dimsKey];
   for (const column of dimensionColumnsOf(table.shape)) values.push(toSqliteValue(column.kind, entry.dimensions[column.field]));
   for (const measure of entry.measures) values.push(measure);
   return values;
 }
 
-const fullDimensionColumns = dimensionColumnsOf('full');
-const dimsInsert = `INSERT INTO ${rollupDimsTable} (dims, ${fullDimensionColumns.map((column) => column.name).join(', ')})
-  VALUES (?, ${fullDimensionColumns.map(() => '?').join(', ')}) ON CONFLICT (dims) DO NOTHING`;
+const packedTables: readonly PackedTableName[] = ['minute', 'hour', 'day'];
 
-/** Minute appends prepared per set of non-zero measures; cleared past this many (rare sets of many rows). */
-const minuteAppendLimit = 512;
+/**
+ * The packs of `[from, to)` (two parameters), one row per bucket holding all its packs' entries: a
+ * window's edge may hold thousands of small packs (a batch of a row or two each), and reading and parsing
+ * each on its own cost three times what their entries do. Packs are never empty, so the joined entries
+ * are JSON.
+ */
+function packsByBucket(packs: string): string {
+  return `SELECT bucket_start AS bucketStart, '[' || group_concat(substr(sums, 2, length(sums) - 2), ',') || ']' AS sums
+    FROM ${packs} WHERE bucket_start >= ? AND bucket_start < ? GROUP BY bucket_start`;
+}
 
 /** Rollup statements prepared once per store. */
 interface RollupStatements {
-  appendMinute: Map<string, Database.Statement>;
-  insertDims: Database.Statement;
-  selectDims: Database.Statement;
-  upsert: Record<string, Database.Statement>;
-  compact: Record<string, Database.Statement>;
+  appendPack: Record<PackedTableName, Database.Statement>;
+  readPacks: Record<PackedTableName, Database.Statement>;
+  packBuckets: Record<PackedTableName, Database.Statement>;
+  upsert: Partial<Record<CompactedTableName, Database.Statement>>;
+  compact: Partial<Record<CompactedTableName, Database.Statement>>;
   readMark: Database.Statement;
   writeMark: Database.Statement;
 }
@@ -122,7 +129,7 @@ const pruneStatements: Record<PruneTarget, string[]> = {
   rows: ['DELETE FROM usage_rows WHERE rowid IN (SELECT rowid FROM usage_rows WHERE created_at < ? ORDER BY created_at LIMIT ?)'],
   // Minutes not yet compacted into hours stay, however old.
   minute: [
-    `DELETE FROM ${rollupTables.minute.sums} WHERE (bucket_start, seq) IN (SELECT bucket_start, seq FROM ${rollupTables.minute.sums}
+    `DELETE FROM ${rollupTables.minute.packs} WHERE (bucket_start, seq) IN (SELECT bucket_start, seq FROM ${rollupTables.minute.packs}
     WHERE bucket_start < min(?, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT ?)`,
   ],
   hour: compactedTablesOf('hour').map(prunedKeyed),
@@ -131,7 +138,7 @@ const pruneStatements: Record<PruneTarget, string[]> = {
 
 function prunedKeyed(table: RollupTable): string {
   const written = writtenTableOf(table);
-  const key = table.sums ? 'dims_id' : 'dims';
+  const key = table.packs ? 'seq' : 'dims';
   return `DELETE FROM ${written} WHERE (bucket_start, ${key}) IN (SELECT bucket_start, ${key} FROM ${written} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`;
 }
 
@@ -155,7 +162,7 @@ export class SqliteStore implements Store {
   readonly #insertUsage: Database.Statement;
   readonly #insertAttempt: Database.Statement;
   readonly #rollups: RollupStatements | undefined;
-  readonly #dimsIds = new RollupDimsCache();
+  readonly #narrowRollup = new NarrowRollup(narrowHourShapes);
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -174,16 +181,19 @@ export class SqliteStore implements Store {
   }
 
   #prepareRollups(): RollupStatements {
-    const upsert: Record<string, Database.Statement> = {};
-    const compact: Record<string, Database.Statement> = {};
+    const upsert: RollupStatements['upsert'] = {};
+    const compact: RollupStatements['compact'] = {};
     for (const name of compactedTables) {
+      if (rollupTables[name].shape === 'full') continue;
       upsert[name] = this.#database.prepare(rollupUpsert(rollupTables[name]));
-      compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, name, '?', '?'));
+      if (narrowDayTables.includes(name)) compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, name, '?', '?'));
     }
+    const perPackedTable = (sql: (packs: string) => string) =>
+      Object.fromEntries(packedTables.map((name) => [name, this.#database.prepare(sql(rollupTables[name].packs))])) as Record<PackedTableName, Database.Statement>;
     return {
-      appendMinute: new Map(),
-      insertDims: this.#database.prepare(dimsInsert),
-      selectDims: this.#database.prepare(`SELECT id FROM ${rollupDimsTable} WHERE dims = ?`),
+      appendPack: perPackedTable((packs) => `INSERT INTO ${packs} (bucket_start, seq, sums) VALUES (?, ?, ?)`),
+      readPacks: perPackedTable(packsByBucket),
+      packBuckets: perPackedTable((packs) => `SELECT DISTINCT bucket_start - (bucket_start % ?) AS bucket FROM ${packs} WHERE bucket_start >= ? AND bucket_start < ? ORDER BY bucket`),
       upsert,
       compact,
       readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
@@ -344,7 +354,7 @@ export class SqliteStore implements Store {
       if (rows.length === 0) return;
       // A row, its attempts and its rollups in one transaction: a reader never sees a row without its
       // trail, and the rollups always sum exactly the rows stored.
-      const dimsIds = this.#database.transaction((batch: readonly UsageRow[]) => {
+      this.#database.transaction((batch: readonly UsageRow[]) => {
         const stored: UsageRow[] = [];
         for (const row of batch) {
           // A row stored before (a retried batch) keeps the attempts stored with it, and is not counted twice.
@@ -356,77 +366,83 @@ export class SqliteStore implements Store {
           }
         }
         // Immediate: the compaction mark read in `#addToRollups` must not move before this transaction ends.
-        return this.#rollups && stored.length > 0 ? this.#addToRollups(stored, this.#rollups) : undefined;
+        if (this.#rollups && stored.length > 0) this.#addToRollups(stored, this.#rollups);
       }).immediate(rows);
-      if (dimsIds) this.#dimsIds.learn(dimsIds);
     });
   }
 
   /**
-   * The batch's minutes appended; rows older than the compaction mark (late: a long call, a replayed spool)
-   * also added to the hour and day tables, which already hold their hour; and once the batch reaches an
-   * hour past the mark, the minutes between are compacted into hours and days and the mark moves.
-   * Returns the dims ids this batch looked up, for the cache once the transaction commits.
+   * The batch's minutes appended (a pack per minute); rows older than the compaction mark (late: a long
+   * call, a replayed spool) also added to the hour and day tables, which already hold their hour; and once
+   * the batch reaches an hour past the mark, the minutes between are compacted into hours and days and the
+   * mark moves.
    */
-  #addToRollups(rows: readonly UsageRow[], statements: RollupStatements): Map<string, number> {
-    const found = new Map<string, number>();
-    for (const entry of aggregateRollups(rows, 'minute', 'full')) {
-      const values: unknown[] = [entry.bucketStart, randomSequence(), this.#dimsIdOf(entry, statements, found)];
-      const indexes: number[] = [];
-      entry.measures.forEach((measure, index) => {
-        if (measure === 0) return;
-        indexes.push(index);
-        values.push(measure);
-      });
-      this.#minuteAppendFor(indexes, statements).run(values);
-    }
+  #addToRollups(rows: readonly UsageRow[], statements: RollupStatements): void {
+    for (const pack of packRows(rows, 'minute')) statements.appendPack.minute.run(pack.bucketStart, randomSequence(), pack.sums);
     const mark = (statements.readMark.get() as { compacted_until: number }).compacted_until;
     let latest = 0;
     for (const row of rows) if (row.createdAt > latest) latest = row.createdAt;
     for (const name of compactedTables) {
-      const edge = compactedEdge(name, mark);
-      const late = rows.filter((row) => row.createdAt < edge);
+      const late = rows.filter((row) => row.createdAt < compactedEdge(name, mark));
       if (late.length === 0) continue;
       const table: RollupTable = rollupTables[name];
-      for (const entry of aggregateRollups(late, table.granularity, table.shape)) {
-        const values = table.sums ? [entry.bucketStart, this.#dimsIdOf(entry, statements, found), ...entry.measures] : entryValues(table, entry, [entry.bucketStart, entry.dimsKey]);
-        statements.upsert[name]!.run(values);
-      }
+      if (name === 'hour' || name === 'day') {
+        for (const pack of packRows(late, name)) statements.appendPack[name].run(pack.bucketStart, randomSequence(), pack.sums);
+      } else for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry));
     }
     const target = compactionTarget(latest);
     if (target > mark) {
-      for (const name of compactedTables) {
-        const range = compactionRange(name, mark, target);
-        if (range.from < range.to) statements.compact[name]!.run(range.from, range.to);
-      }
+      this.#compact(mark, target, statements);
       statements.writeMark.run(target);
     }
-    return found;
   }
 
-  /** A full-shape entry's dims id: remembered, found in this batch, or read from (else added to) the dictionary. */
-  #dimsIdOf(entry: RollupEntry, statements: RollupStatements, found: Map<string, number>): number {
-    const known = this.#dimsIds.idOf(entry.dimsKey) ?? found.get(entry.dimsKey);
-    if (known !== undefined) return known;
-    const inserted = statements.insertDims.run(entry.dimsKey, ...fullDimensionColumns.map((column) => toSqliteValue(column.kind, entry.dimensions[column.field])));
-    const id = inserted.changes > 0 ? Number(inserted.lastInsertRowid) : (statements.selectDims.get(entry.dimsKey) as { id: number }).id;
-    found.set(entry.dimsKey, id);
-    return id;
-  }
-
-  #minuteAppendFor(measureIndexes: readonly number[], statements: RollupStatements): Database.Statement {
-    const signature = measureIndexes.join(',');
-    let statement = statements.appendMinute.get(signature);
-    if (!statement) {
-      if (statements.appendMinute.size >= minuteAppendLimit) statements.appendMinute.clear();
-      statement = this.#database.prepare(minuteAppend(measureIndexes));
-      statements.appendMinute.set(signature, statement);
+  /**
+   * Compacts what moving the mark from `mark` to `target` passes over: each hour's minute packs summed into
+   * the hour's pack and narrow hour tables; each ended day's hour packs into its pack, and its narrow
+   * tables from their hours in SQL.
+   */
+  #compact(mark: number, target: number, statements: RollupStatements): void {
+    const hours = compactionRange('hour', mark, target);
+    for (const hour of this.#bucketsWithPacks(statements, 'minute', 'hour', hours)) {
+      const sums = this.#mergedPacks(statements, 'minute', hour, hour + rollupBucketMs.hour);
+      statements.appendPack.hour.run(hour, randomSequence(), encodePack(sums));
+      const narrow = this.#narrowRollup.entries(hour, sums);
+      for (const name of narrowHourTables) {
+        const table: RollupTable = rollupTables[name];
+        for (const entry of narrow.get(table.shape as NarrowShape)!) statements.upsert[name]!.run(entryValues(table, entry));
+      }
     }
-    return statement;
+    const days = compactionRange('day', mark, target);
+    if (days.from >= days.to) return;
+    for (const day of this.#bucketsWithPacks(statements, 'hour', 'day', days)) {
+      statements.appendPack.day.run(day, randomSequence(), encodePack(this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day)));
+    }
+    for (const name of narrowDayTables) statements.compact[name]!.run(days.from, days.to);
+  }
+
+  /** The buckets of `granularity` in `range` that packs of `source` fall in. */
+  #bucketsWithPacks(statements: RollupStatements, source: PackedTableName, granularity: 'hour' | 'day', range: { from: number; to: number }): number[] {
+    if (range.from >= range.to) return [];
+    const rows = statements.packBuckets[source].all(rollupBucketMs[granularity], range.from, range.to) as Array<{ bucket: number }>;
+    return rows.map((row) => row.bucket);
+  }
+
+  /** The sums of a table's packs in `[from, to)`, by combination. */
+  #mergedPacks(statements: RollupStatements, table: PackedTableName, from: number, to: number): Map<string, FullMeasures> {
+    const sums = new Map<string, FullMeasures>();
+    for (const pack of statements.readPacks[table].iterate(from, to) as IterableIterator<PackRow>) mergePack(pack.sums, sums);
+    return sums;
   }
 
   async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
     return guarded(() => {
+      const packs = (rollupTables[query.table] as RollupTable).packs;
+      if (packs) {
+        const aggregation = new PackAggregation(query);
+        for (const pack of this.#database.prepare(packsByBucket(packs)).iterate(query.from, query.to) as IterableIterator<PackRow>) aggregation.add(pack);
+        return aggregation.result();
+      }
       const statement = rollupAggregateStatement(query, sqliteAnalyticsDialect);
       const rows = this.#database.prepare(statement.text).all(...statement.values) as Array<Record<string, unknown>>;
       return rows.flatMap((row) => toRollupGroup(row, query) ?? []);
@@ -568,12 +584,6 @@ export class SqliteStore implements Store {
     if (this.#database.open) this.#database.close();
   }
 }
-
-/** Tells apart the minute rollup rows of one minute (a collision fails the batch, which is retried). */
-function randomSequence(): number {
-  return Math.floor(Math.random() * 2 ** 48);
-}
-
 
 /**
  * Runs one database call, turning "locked past the busy timeout", "disk full" and the like into the

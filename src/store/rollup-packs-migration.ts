@@ -1,0 +1,47 @@
+import { dimensionColumnsOf, latencyHistogramColumns, measureColumnsOf, rollupDimsTable, rollupTables, spendMeasureCount, ttfbHistogramColumns } from './rollup-columns.js';
+import type { RollupSyntax } from './rollup-migration.js';
+
+/** How one database spells the parts of the packs migration that differ. */
+export interface RollupPacksSyntax {
+  /** After the closing parenthesis of a packs table's CREATE TABLE. */
+  packsSuffix: string;
+  /** A JSON array of the values, as JSON (nestable in another). */
+  jsonArray(values: readonly string[]): string;
+  /** The JSON array of the dimensions (column names) as plain text: a combination's key. */
+  dimsKeyText(columns: readonly string[]): string;
+  /** A row's histogram columns as the JSON array of `[index, count]` of the non-empty buckets (`[]` when none). */
+  histogramPairs(columns: readonly string[]): string;
+  /** The JSON array of the JSON expressions of a group, as text. */
+  groupedJsonArray(expression: string): string;
+}
+
+const packedTables = [rollupTables.minute, rollupTables.hour, rollupTables.day];
+
+/**
+ * The migration that packs the full-shape rollups (see rollup-packs.ts): each bucket's sums, read from the
+ * views migration 11 made, become one pack (`seq` 0); then the views, the sums tables and the dictionary of
+ * combinations are dropped. Numbers keep their values; a database's JSON may spell a combination's key with
+ * other spaces than JS does, which readers do not mind (they parse it).
+ */
+export function rollupPacksMigrationSql(syntax: RollupSyntax, packs: RollupPacksSyntax): string {
+  const bigInteger = syntax.measureType['big-integer'];
+  const dimensions = dimensionColumnsOf('full').map((column) => column.name);
+  const spendMeasures = measureColumnsOf('full').slice(0, spendMeasureCount).map((column) => column.name);
+  const entry = packs.jsonArray([
+    packs.dimsKeyText(dimensions),
+    ...spendMeasures,
+    packs.histogramPairs(latencyHistogramColumns),
+    packs.histogramPairs(ttfbHistogramColumns),
+  ]);
+  const statements: string[] = [];
+  for (const table of packedTables) {
+    statements.push(
+      `CREATE TABLE ${table.packs} (\n    ${[`bucket_start ${bigInteger} NOT NULL`, `seq ${bigInteger} NOT NULL`, 'sums TEXT NOT NULL', 'PRIMARY KEY (bucket_start, seq)'].join(',\n    ')}\n  )${packs.packsSuffix};`,
+      `INSERT INTO ${table.packs} (bucket_start, seq, sums)
+    SELECT bucket_start, 0, ${packs.groupedJsonArray('entry')} FROM (SELECT bucket_start, ${entry} AS entry FROM ${table.name}) AS entries GROUP BY bucket_start;`,
+    );
+  }
+  for (const table of packedTables) statements.push(`DROP VIEW ${table.name};`, `DROP TABLE ${table.sums};`);
+  statements.push(`DROP TABLE ${rollupDimsTable};`);
+  return statements.join('\n  ');
+}

@@ -1,0 +1,294 @@
+import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery } from './analytics-store.js';
+import { addRow, fullDimsKeyOf, type RollupEntry } from './rollup-batch.js';
+import {
+  dimensionColumnsOf,
+  latencyBucketBoundsMs,
+  measureColumnsOf,
+  rollupBucketMs,
+  rollupDimensionColumns,
+  spendMeasureCount,
+  type RollupDimensions,
+  type RollupGranularity,
+  type NarrowShape,
+} from './rollup-columns.js';
+import type { UsageRow } from '../usage/usage-row.js';
+
+/**
+ * Full-shape rollups are stored packed: one row per bucket and write (a batch's minutes, an hour or a day
+ * compacted) holding all its sums as JSON text. Full-shape sums keep thirteen dimensions, requesters and
+ * tag lists among them, so on a gateway whose calls spread over many keys, models and end users nearly
+ * every row is a combination of its own in its minute, and about every other one in its hour: written as
+ * one table row each (and a dictionary row for each new combination), they cost the usage writer more than
+ * the rows themselves. A pack is one insert per batch and minute; compaction and readers decode packs in
+ * JS, which is faster than SQLite reading the same sums as rows.
+ *
+ * A pack is a JSON array of entries, one per combination:
+ * `[dimsKey, calls, errors, cancelled, cache_hits, input_tokens, output_tokens, cache_read_tokens,
+ *   cache_write_tokens, reasoning_tokens, cost_usd, saved_usd, last_at, latency, ttfb]`
+ * where `dimsKey` is the JSON text of the thirteen dimensions in `rollupDimensionColumns` order (booleans
+ * as 1 or 0) and `latency`/`ttfb` list the non-empty histogram buckets as `[index, count]` pairs. The same
+ * combination may appear in several packs of a bucket (and, spelt differently by a migration, twice in
+ * one): readers sum them all.
+ */
+export interface PackRow {
+  bucketStart: number;
+  sums: string;
+}
+
+/** Measures of a full-shape sum, in `measureColumnsOf('full')` order. */
+export type FullMeasures = number[];
+
+const fullMeasureCount = measureColumnsOf('full').length;
+const bucketCount = latencyBucketBoundsMs.length;
+const latencyOffset = spendMeasureCount;
+const ttfbOffset = spendMeasureCount + bucketCount;
+const lastAtIndex = measureColumnsOf('full').findIndex((column) => column.name === 'last_at');
+const fullFields = dimensionColumnsOf('full').map((column) => column.field);
+
+/** A histogram's non-empty buckets as `[index, count]` pairs. */
+function histogramPairs(measures: FullMeasures, offset: number): number[][] {
+  const pairs: number[][] = [];
+  for (let index = 0; index < bucketCount; index++) {
+    const count = measures[offset + index]!;
+    if (count !== 0) pairs.push([index, count]);
+  }
+  return pairs;
+}
+
+/** A pack's text from its sums, keyed by combination. */
+export function encodePack(sums: Iterable<[dimsKey: string, measures: FullMeasures]>): string {
+  const entries: unknown[] = [];
+  for (const [dimsKey, measures] of sums) {
+    entries.push([dimsKey, ...measures.slice(0, spendMeasureCount), histogramPairs(measures, latencyOffset), histogramPairs(measures, ttfbOffset)]);
+  }
+  return JSON.stringify(entries);
+}
+
+/** Adds one decoded entry's measures into `target`. */
+function addEntry(target: FullMeasures, entry: readonly unknown[]): void {
+  for (let index = 0; index < spendMeasureCount; index++) {
+    const value = entry[index + 1] as number;
+    if (index === lastAtIndex) {
+      if (value > target[index]!) target[index] = value;
+    } else target[index]! += value;
+  }
+  for (const [bucket, count] of entry[spendMeasureCount + 1] as number[][]) target[latencyOffset + bucket!]! += count!;
+  for (const [bucket, count] of entry[spendMeasureCount + 2] as number[][]) target[ttfbOffset + bucket!]! += count!;
+}
+
+/** Sums the entries of packs into `into`, by combination. */
+export function mergePack(sums: string, into: Map<string, FullMeasures>): void {
+  for (const entry of JSON.parse(sums) as unknown[][]) {
+    const dimsKey = entry[0] as string;
+    let target = into.get(dimsKey);
+    if (!target) {
+      target = new Array<number>(fullMeasureCount).fill(0);
+      into.set(dimsKey, target);
+    }
+    addEntry(target, entry);
+  }
+}
+
+/** The packs for a batch's rows: one per bucket of `granularity` they fall in. */
+export function packRows(rows: readonly UsageRow[], granularity: RollupGranularity): PackRow[] {
+  const size = rollupBucketMs[granularity];
+  const byBucket = new Map<number, Map<string, FullMeasures>>();
+  for (const row of rows) {
+    const bucketStart = row.createdAt - (row.createdAt % size);
+    let sums = byBucket.get(bucketStart);
+    if (!sums) byBucket.set(bucketStart, (sums = new Map()));
+    const dimsKey = fullDimsKeyOf(row);
+    let measures = sums.get(dimsKey);
+    if (!measures) sums.set(dimsKey, (measures = new Array<number>(fullMeasureCount).fill(0)));
+    addRow(measures, row, true);
+  }
+  return [...byBucket].map(([bucketStart, sums]) => ({ bucketStart, sums: encodePack(sums) }));
+}
+
+/** A combination's dimensions from its key. */
+export function dimensionsOfKey(dimsKey: string): RollupDimensions {
+  return dimensionsOfValues(JSON.parse(dimsKey) as unknown[]);
+}
+
+function dimensionsOfValues(values: readonly unknown[]): RollupDimensions {
+  const dimensions: Record<string, unknown> = {};
+  fullFields.forEach((field, index) => {
+    const value = values[index] ?? null;
+    dimensions[field] = field === 'cached' ? value === 1 || value === true : value;
+  });
+  return dimensions as unknown as RollupDimensions;
+}
+
+const fullFieldIndex = new Map<keyof RollupDimensions, number>(fullFields.map((field, index) => [field, index]));
+
+/** A combination as the narrow shapes see it: its dimensions and its key in each shape. */
+interface NarrowedCombination {
+  dimensions: RollupDimensions;
+  keys: string[];
+}
+
+/**
+ * Sums one bucket's full-shape sums in narrower shapes (for their hour tables), with histograms only
+ * where a shape keeps them. The same combinations come back hour after hour, so each one's dimensions and
+ * narrow keys (the JSON of its values in the shape, the key its table rows get) are worked out once and
+ * remembered, up to `limit` of them.
+ */
+export class NarrowRollup<Shape extends NarrowShape> {
+  readonly #plans: ReadonlyArray<{ shape: Shape; indexes: number[]; measureCount: number }>;
+  readonly #combinations = new Map<string, NarrowedCombination>();
+
+  constructor(
+    shapes: readonly Shape[],
+    private readonly limit = 100_000,
+  ) {
+    this.#plans = shapes.map((shape) => ({
+      shape,
+      indexes: dimensionColumnsOf(shape).map((column) => fullFieldIndex.get(column.field)!),
+      measureCount: measureColumnsOf(shape).length,
+    }));
+  }
+
+  entries(bucketStart: number, sums: ReadonlyMap<string, FullMeasures>): Map<Shape, RollupEntry[]> {
+    const byShape = this.#plans.map(() => new Map<string, RollupEntry>());
+    for (const [fullKey, measures] of sums) {
+      const combination = this.#combinationOf(fullKey);
+      this.#plans.forEach((plan, planIndex) => {
+        const dimsKey = combination.keys[planIndex]!;
+        const entries = byShape[planIndex]!;
+        let entry = entries.get(dimsKey);
+        if (!entry) {
+          entry = { bucketStart, dimsKey, dimensions: combination.dimensions, measures: new Array<number>(plan.measureCount).fill(0) };
+          entries.set(dimsKey, entry);
+        }
+        const target = entry.measures;
+        for (let index = 0; index < plan.measureCount; index++) {
+          if (index === lastAtIndex) {
+            if (measures[index]! > target[index]!) target[index] = measures[index]!;
+          } else target[index]! += measures[index]!;
+        }
+      });
+    }
+    return new Map(this.#plans.map((plan, planIndex) => [plan.shape, [...byShape[planIndex]!.values()]]));
+  }
+
+  #combinationOf(fullKey: string): NarrowedCombination {
+    let combination = this.#combinations.get(fullKey);
+    if (!combination) {
+      const values = JSON.parse(fullKey) as unknown[];
+      combination = { dimensions: dimensionsOfValues(values), keys: this.#plans.map((plan) => JSON.stringify(plan.indexes.map((index) => values[index] ?? null))) };
+      if (this.#combinations.size >= this.limit) this.#combinations.clear();
+      this.#combinations.set(fullKey, combination);
+    }
+    return combination;
+  }
+}
+
+/** The dimension values a filter compares, by filter name (`tag` looks inside the tag list). */
+const filterFields: Record<Exclude<keyof AnalyticsFilters, 'tag'>, keyof RollupDimensions> = {
+  key: 'keyId',
+  user: 'userName',
+  team: 'teamName',
+  model: 'model',
+  provider: 'provider',
+  group: 'groupName',
+  requester: 'requester',
+};
+
+const fieldOfColumn = new Map<string, keyof RollupDimensions>(rollupDimensionColumns.map((column) => [column.name, column.field]));
+
+/** Whether a combination passes every given filter. */
+function passes(dimensions: RollupDimensions, filters: AnalyticsFilters): boolean {
+  for (const name of Object.keys(filterFields) as Array<keyof typeof filterFields>) {
+    const wanted = filters[name];
+    if (wanted !== undefined && dimensions[filterFields[name]] !== wanted) return false;
+  }
+  if (filters.tag !== undefined && !(JSON.parse(dimensions.tags) as string[]).includes(filters.tag)) return false;
+  return true;
+}
+
+/**
+ * What `rollupAggregateStatement` answers from a table, from packs: their sums (the caller hands in only
+ * the packs of `[from, to)`), filtered and grouped as the query asks. Packs are added one at a time, so a
+ * window's megabytes of them need not all be held at once.
+ */
+export class PackAggregation {
+  readonly #query: RollupQuery;
+  readonly #fields: ReadonlyArray<keyof RollupDimensions>;
+  /** Per combination: undefined when filtered out, else its group's key and values. */
+  readonly #combinations = new Map<string, { groupKey: string; values: RollupGroup['values'] } | undefined>();
+  readonly #groups = new Map<string, { values: RollupGroup['values']; bucketStart: number | undefined; measures: FullMeasures }>();
+
+  constructor(query: RollupQuery) {
+    this.#query = query;
+    this.#fields = query.by.map((dimension) => fieldOfColumn.get(rollupDimensionColumn[dimension])!);
+  }
+
+  add(pack: PackRow): void {
+    const query = this.#query;
+    const bucket = query.bucketMs === undefined ? undefined : pack.bucketStart - (pack.bucketStart % query.bucketMs);
+    for (const entry of JSON.parse(pack.sums) as unknown[][]) {
+      const combination = this.#combinationOf(entry[0] as string);
+      if (!combination) continue;
+      const groupKey = bucket === undefined ? combination.groupKey : `${bucket}|${combination.groupKey}`;
+      let group = this.#groups.get(groupKey);
+      if (!group) {
+        group = { values: combination.values, bucketStart: bucket, measures: new Array<number>(fullMeasureCount).fill(0) };
+        this.#groups.set(groupKey, group);
+      }
+      addEntry(group.measures, entry);
+    }
+  }
+
+  #combinationOf(dimsKey: string): { groupKey: string; values: RollupGroup['values'] } | undefined {
+    if (this.#combinations.has(dimsKey)) return this.#combinations.get(dimsKey);
+    const dimensions = dimensionsOfKey(dimsKey);
+    let combination: { groupKey: string; values: RollupGroup['values'] } | undefined;
+    if (passes(dimensions, this.#query.filters)) {
+      const values: RollupGroup['values'] = {};
+      this.#query.by.forEach((dimension, index) => (values[dimension] = dimensions[this.#fields[index]!] ?? null));
+      combination = { groupKey: JSON.stringify(this.#query.by.map((dimension) => values[dimension])), values };
+    }
+    this.#combinations.set(dimsKey, combination);
+    return combination;
+  }
+
+  /** The groups with calls, as `toRollupGroup` reads them from SQL. */
+  result(): RollupGroup[] {
+    const answer: RollupGroup[] = [];
+    for (const group of this.#groups.values()) {
+      const measures = group.measures;
+      if (measures[0] === 0) continue;
+      const result: RollupGroup = {
+        values: { ...group.values },
+        measures: {
+          calls: measures[0]!,
+          errors: measures[1]!,
+          cancelled: measures[2]!,
+          cacheHits: measures[3]!,
+          inputTokens: measures[4]!,
+          outputTokens: measures[5]!,
+          cacheReadTokens: measures[6]!,
+          cacheWriteTokens: measures[7]!,
+          reasoningTokens: measures[8]!,
+          costUsd: measures[9]!,
+          savedUsd: measures[10]!,
+          lastAt: measures[lastAtIndex]!,
+        },
+      };
+      if (group.bucketStart !== undefined) result.bucketStart = group.bucketStart;
+      if (this.#query.histograms) {
+        result.latencyHistogram = measures.slice(latencyOffset, latencyOffset + bucketCount);
+        result.ttfbHistogram = measures.slice(ttfbOffset, ttfbOffset + bucketCount);
+      }
+      answer.push(result);
+    }
+    return answer;
+  }
+}
+
+/** `PackAggregation` over all of `packs`. */
+export function aggregatePacks(packs: Iterable<PackRow>, query: RollupQuery): RollupGroup[] {
+  const aggregation = new PackAggregation(query);
+  for (const pack of packs) aggregation.add(pack);
+  return aggregation.result();
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { RollupQuery } from '../../src/store/analytics-store.js';
+import { aggregateRollups, dimsKeyOf, fullDimsKeyOf } from '../../src/store/rollup-batch.js';
+import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollup-columns.js';
+import { aggregatePacks, encodePack, mergePack, NarrowRollup, packRows, type FullMeasures } from '../../src/store/rollup-packs.js';
+import { testUsageRow } from '../helpers/usage-rows.js';
+
+const minute = 60_000;
+const hour = 60 * minute;
+const base = Date.UTC(2025, 3, 1, 10);
+
+const rows = [
+  testUsageRow('p1', { createdAt: base, keyId: 'key_a', teamName: 'red', tags: ['b', 'a'], requester: 'r1', costUsd: 1, inputTokens: 10, latencyMs: 120, timeToFirstByteMs: 40 }),
+  testUsageRow('p2', { createdAt: base + 10, keyId: 'key_a', teamName: 'red', tags: ['a', 'b', 'a'], requester: 'r1', costUsd: 2, inputTokens: 20, latencyMs: 900, timeToFirstByteMs: null }),
+  testUsageRow('p3', { createdAt: base + minute, keyId: 'key_b', teamName: null, cached: true, savedCostUsd: 0.5, costUsd: 0, provider: 'anthropic', upstreamModel: 'claude-haiku-4-5' }),
+  testUsageRow('p4', { createdAt: base + 2 * minute, keyId: 'key_b', outcome: 'error', statusCode: 502, errorCode: 'upstream_error', costUsd: null }),
+];
+
+const query = (overrides: Partial<RollupQuery>): RollupQuery => ({ table: 'minute', from: base, to: base + hour, filters: {}, by: [], ...overrides });
+
+describe('rollup packs', () => {
+  it('keys a row by its thirteen dimensions exactly as the other shapes key theirs', () => {
+    for (const row of rows) {
+      const [entry] = aggregateRollups([row], 'minute', 'full');
+      expect(fullDimsKeyOf(row)).toBe(dimsKeyOf(entry!.dimensions, dimensionColumnsOf('full').map((column) => column.field)));
+    }
+  });
+
+  it('packs a batch per minute, one entry per combination, and reads back every measure', () => {
+    const packs = packRows(rows, 'minute');
+    expect(packs.map((pack) => pack.bucketStart)).toEqual([base, base + minute, base + 2 * minute]);
+    const first = new Map<string, FullMeasures>();
+    mergePack(packs[0]!.sums, first);
+    // p1 and p2 share every dimension (their tags are the same set): one entry.
+    expect(first.size).toBe(1);
+    const [measures] = [...first.values()];
+    expect(measures!.slice(0, spendMeasureCount)).toEqual([2, 0, 0, 0, 30, rows[0]!.outputTokens * 2, 0, 0, 0, 3, 0, base + 10]);
+    const latency = measures!.slice(spendMeasureCount, spendMeasureCount + 16);
+    expect(latency[latencyBucketOf(120)]).toBe(1);
+    expect(latency[latencyBucketOf(900)]).toBe(1);
+    expect(latency.reduce((sum, count) => sum + count, 0)).toBe(2);
+    // One time to first byte (p2 streamed nothing).
+    expect(measures!.slice(spendMeasureCount + 16).reduce((sum, count) => sum + count, 0)).toBe(1);
+  });
+
+  it('merges packs by combination and encodes the sum back to the same text', () => {
+    const merged = new Map<string, FullMeasures>();
+    for (const pack of packRows(rows, 'minute')) mergePack(pack.sums, merged);
+    for (const pack of packRows(rows, 'minute')) mergePack(pack.sums, merged);
+    const again = new Map<string, FullMeasures>();
+    mergePack(encodePack(merged), again);
+    expect(again).toEqual(merged);
+    expect([...merged.values()].reduce((sum, measures) => sum + measures[0]!, 0)).toBe(8);
+  });
+
+  it('answers filtered, grouped and bucketed queries as the SQL tables do', () => {
+    const packs = packRows(rows, 'minute');
+    const byKey = aggregatePacks(packs, query({ by: ['key'] }));
+    expect(byKey.map((group) => [group.values.key, group.measures.calls, group.measures.costUsd]).sort()).toEqual([
+      ['key_a', 2, 3],
+      ['key_b', 2, 0],
+    ]);
+    const tagged = aggregatePacks(packs, query({ filters: { tag: 'a' }, by: ['team', 'cached'] }));
+    expect(tagged).toEqual([expect.objectContaining({ values: { team: 'red', cached: false }, measures: expect.objectContaining({ calls: 2, inputTokens: 30 }) })]);
+    const errors = aggregatePacks(packs, query({ filters: { key: 'key_b' }, by: ['status_code', 'error_code'], histograms: true }));
+    const failed = errors.find((group) => group.values.status_code === 502)!;
+    expect(failed.values.error_code).toBe('upstream_error');
+    expect(failed.latencyHistogram).toHaveLength(16);
+    const perMinute = aggregatePacks(packs, query({ bucketMs: minute }));
+    expect(perMinute.map((group) => [group.bucketStart, group.measures.calls])).toEqual([
+      [base, 2],
+      [base + minute, 1],
+      [base + 2 * minute, 1],
+    ]);
+    const saved = aggregatePacks(packs, query({ filters: { provider: 'anthropic' } }));
+    expect(saved[0]!.measures).toMatchObject({ calls: 1, cacheHits: 1, savedUsd: 0.5 });
+    expect(aggregatePacks(packs, query({ filters: { requester: 'nobody' } }))).toEqual([]);
+  });
+
+  it('sums a bucket in every narrow shape, histograms only where kept', () => {
+    const merged = new Map<string, FullMeasures>();
+    for (const pack of packRows(rows, 'hour')) mergePack(pack.sums, merged);
+    const narrow = new NarrowRollup(narrowHourShapes, 2).entries(base, merged);
+    expect(narrow.get('model')!.map((entry) => [entry.dimensions.model, entry.measures[0]]).sort()).toEqual([
+      ['claude-haiku-4-5', 1],
+      ['gpt-4o-mini', 3],
+    ]);
+    expect(narrow.get('identity')!.map((entry) => entry.dimsKey).sort()).toEqual([JSON.stringify(['key_a', null, 'red']), JSON.stringify(['key_b', null, null])].sort());
+    expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount);
+    expect(narrow.get('activity')![0]!.measures.length).toBeGreaterThan(spendMeasureCount);
+    // The same sums again, the remembered combinations overflowing the (tiny) limit: the same answer.
+    const again = new NarrowRollup(narrowHourShapes, 2);
+    again.entries(base, merged);
+    expect(again.entries(base, merged)).toEqual(narrow);
+  });
+});
