@@ -5,14 +5,13 @@ import type { RollupSyntax } from './rollup-migration.js';
 export interface RollupPacksSyntax {
   /** After the closing parenthesis of a packs table's CREATE TABLE. */
   packsSuffix: string;
-  /** A JSON array of the values, as JSON (nestable in another). */
-  jsonArray(values: readonly string[]): string;
-  /** The JSON array of the dimensions (column names) as plain text: a combination's key. */
-  dimsKeyText(columns: readonly string[]): string;
-  /** A row's histogram columns as the JSON array of `[index, count]` of the non-empty buckets (`[]` when none). */
-  histogramPairs(columns: readonly string[]): string;
-  /** The JSON array of the JSON expressions of a group, as text. */
-  groupedJsonArray(expression: string): string;
+  /**
+   * A sum as a pack entry (see rollup-packs.ts), from its columns: the dimensions' JSON as a string, the
+   * measures, and the `[index, count]` pairs of the histograms' non-empty buckets.
+   */
+  entry(columns: { dimensions: readonly string[]; measures: readonly string[]; latency: readonly string[]; ttfb: readonly string[] }): string;
+  /** The JSON list of a bucket's entries (`GROUP BY bucket_start`), as text. */
+  pack(entry: string): string;
 }
 
 const packedTables = [rollupTables.minute, rollupTables.hour, rollupTables.day];
@@ -27,18 +26,13 @@ export function rollupPacksMigrationSql(syntax: RollupSyntax, packs: RollupPacks
   const bigInteger = syntax.measureType['big-integer'];
   const dimensions = dimensionColumnsOf('full').map((column) => column.name);
   const spendMeasures = measureColumnsOf('full').slice(0, spendMeasureCount).map((column) => column.name);
-  const entry = packs.jsonArray([
-    packs.dimsKeyText(dimensions),
-    ...spendMeasures,
-    packs.histogramPairs(latencyHistogramColumns),
-    packs.histogramPairs(ttfbHistogramColumns),
-  ]);
+  const entry = packs.entry({ dimensions, measures: spendMeasures, latency: latencyHistogramColumns, ttfb: ttfbHistogramColumns });
   const statements: string[] = [];
   for (const table of packedTables) {
     statements.push(
       `CREATE TABLE ${table.packs} (\n    ${[`bucket_start ${bigInteger} NOT NULL`, `seq ${bigInteger} NOT NULL`, 'sums TEXT NOT NULL', 'PRIMARY KEY (bucket_start, seq)'].join(',\n    ')}\n  )${packs.packsSuffix};`,
       `INSERT INTO ${table.packs} (bucket_start, seq, sums)
-    SELECT bucket_start, 0, ${packs.groupedJsonArray('entry')} FROM (SELECT bucket_start, ${entry} AS entry FROM ${table.name}) AS entries GROUP BY bucket_start;`,
+    SELECT bucket_start, 0, ${packs.pack('entry')} FROM (SELECT bucket_start, ${entry} AS entry FROM ${table.name}) AS entries GROUP BY bucket_start;`,
     );
   }
   for (const table of packedTables) statements.push(`DROP VIEW ${table.name};`, `DROP TABLE ${table.sums};`);

@@ -31,13 +31,21 @@ const postgresRollupDimsSyntax: RollupDimsSyntax = {
 /** How the packs migration spells what differs in PostgreSQL. */
 const postgresRollupPacksSyntax: RollupPacksSyntax = {
   packsSuffix: '',
-  jsonArray: (values) => `json_build_array(${values.join(', ')})`,
   // Booleans as 1 or 0, as JS keys them.
-  dimsKeyText: (columns) => `json_build_array(${columns.map((column) => (column === 'cached' ? 'CASE WHEN cached THEN 1 ELSE 0 END' : column)).join(', ')})::text`,
-  histogramPairs: (columns) =>
-    `COALESCE((SELECT json_agg(json_build_array(b, c)) FROM (VALUES ${columns.map((column, index) => `(${index}, ${column})`).join(', ')}) AS buckets (b, c) WHERE c > 0), '[]'::json)`,
-  groupedJsonArray: (expression) => `json_agg(${expression})::text`,
+  entry: ({ dimensions, measures, latency, ttfb }) =>
+    `json_build_array(${[
+      `json_build_array(${dimensions.map((column) => (column === 'cached' ? 'CASE WHEN cached THEN 1 ELSE 0 END' : column)).join(', ')})::text`,
+      ...measures,
+      postgresHistogramPairs(latency),
+      postgresHistogramPairs(ttfb),
+    ].join(', ')})`,
+  pack: (entry) => `json_agg(${entry})::text`,
 };
+
+/** The `[index, count]` pairs of a histogram's non-empty buckets, as JSON. */
+function postgresHistogramPairs(columns: readonly string[]): string {
+  return `COALESCE((SELECT json_agg(json_build_array(b, c)) FROM (VALUES ${columns.map((column, index) => `(${index}, ${column})`).join(', ')}) AS buckets (b, c) WHERE c > 0), '[]'::json)`;
+}
 
 /**
  * PostgreSQL schema, one entry per version, mirroring the SQLite one. Applied under an advisory lock, so
