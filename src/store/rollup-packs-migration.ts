@@ -1,10 +1,11 @@
 import { dimensionColumnsOf, latencyHistogramColumns, measureColumnsOf, rollupDimsTable, rollupTables, spendMeasureCount, ttfbHistogramColumns } from './rollup-columns.js';
-import type { RollupSyntax } from './rollup-migration.js';
 
 /** How one database spells the parts of the packs migration that differ. */
 export interface RollupPacksSyntax {
-  /** After the closing parenthesis of a packs table's CREATE TABLE. */
-  packsSuffix: string;
+  /** A packs table's columns and key (each database keys its packs its own way, see the stores). */
+  packsColumns: readonly string[];
+  /** The key columns of a packs table and what a bucket's one migrated pack gets in them, from `bucket_start`. */
+  packKey: { columns: readonly string[]; values: readonly string[] };
   /**
    * A sum as a pack entry (see rollup-packs.ts), from its columns: the dimensions' JSON as a string, the
    * measures, and the `[index, count]` pairs of the histograms' non-empty buckets.
@@ -18,21 +19,20 @@ const packedTables = [rollupTables.minute, rollupTables.hour, rollupTables.day];
 
 /**
  * The migration that packs the full-shape rollups (see rollup-packs.ts): each bucket's sums, read from the
- * views migration 11 made, become one pack (`seq` 0); then the views, the sums tables and the dictionary of
+ * views migration 11 made, become one pack; then the views, the sums tables and the dictionary of
  * combinations are dropped. Numbers keep their values; a database's JSON may spell a combination's key with
  * other spaces than JS does, which readers do not mind (they parse it).
  */
-export function rollupPacksMigrationSql(syntax: RollupSyntax, packs: RollupPacksSyntax): string {
-  const bigInteger = syntax.measureType['big-integer'];
+export function rollupPacksMigrationSql(packs: RollupPacksSyntax): string {
   const dimensions = dimensionColumnsOf('full').map((column) => column.name);
   const spendMeasures = measureColumnsOf('full').slice(0, spendMeasureCount).map((column) => column.name);
   const entry = packs.entry({ dimensions, measures: spendMeasures, latency: latencyHistogramColumns, ttfb: ttfbHistogramColumns });
   const statements: string[] = [];
   for (const table of packedTables) {
     statements.push(
-      `CREATE TABLE ${table.packs} (\n    ${[`bucket_start ${bigInteger} NOT NULL`, `seq ${bigInteger} NOT NULL`, 'sums TEXT NOT NULL', 'PRIMARY KEY (bucket_start, seq)'].join(',\n    ')}\n  )${packs.packsSuffix};`,
-      `INSERT INTO ${table.packs} (bucket_start, seq, sums)
-    SELECT bucket_start, 0, ${packs.pack('entry')} FROM (SELECT bucket_start, ${entry} AS entry FROM ${table.name}) AS entries GROUP BY bucket_start;`,
+      `CREATE TABLE ${table.packs} (\n    ${packs.packsColumns.join(',\n    ')}\n  );`,
+      `INSERT INTO ${table.packs} (${[...packs.packKey.columns, 'sums'].join(', ')})
+    SELECT ${packs.packKey.values.join(', ')}, ${packs.pack('entry')} FROM (SELECT bucket_start, ${entry} AS entry FROM ${table.name}) AS entries GROUP BY bucket_start;`,
     );
   }
   for (const table of packedTables) statements.push(`DROP VIEW ${table.name};`, `DROP TABLE ${table.sums};`);

@@ -30,7 +30,8 @@ const postgresRollupDimsSyntax: RollupDimsSyntax = {
 
 /** How the packs migration spells what differs in PostgreSQL. */
 const postgresRollupPacksSyntax: RollupPacksSyntax = {
-  packsSuffix: '',
+  packsColumns: ['bucket_start BIGINT NOT NULL', 'seq BIGINT NOT NULL', 'sums TEXT NOT NULL', 'PRIMARY KEY (bucket_start, seq)'],
+  packKey: { columns: ['bucket_start', 'seq'], values: ['bucket_start', '0'] },
   // Booleans as 1 or 0, as JS keys them.
   entry: ({ dimensions, measures, latency, ttfb }) =>
     `json_build_array(${[
@@ -180,6 +181,6 @@ export const postgresMigrations: readonly string[] = [
   `,
   // Analytics: the full-shape rollups packed, one row per bucket and write (see rollup-packs.ts).
   `
-  ${rollupPacksMigrationSql(postgresRollupSyntax, postgresRollupPacksSyntax)}
+  ${rollupPacksMigrationSql(postgresRollupPacksSyntax)}
   `,
 ];

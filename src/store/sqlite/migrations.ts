@@ -1,6 +1,7 @@
 import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
 import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
+import { firstPackKey } from './sqlite-pack-key.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
 
@@ -29,7 +30,9 @@ const sqliteRollupDimsSyntax: RollupDimsSyntax = {
 
 /** How the packs migration spells what differs in SQLite. */
 const sqliteRollupPacksSyntax: RollupPacksSyntax = {
-  packsSuffix: ' WITHOUT ROWID',
+  // One integer key, the rowid (sqlite-pack-key.ts).
+  packsColumns: ['key INTEGER PRIMARY KEY', 'sums TEXT NOT NULL'],
+  packKey: { columns: ['key'], values: [firstPackKey('bucket_start')] },
   // Spelt as text: the JSON functions (json_each for the histograms above all) took 1.6 times as long,
   // for the same text. Numbers print as json_array() prints them; concatenating drops the JSON subtype,
   // so json_quote() makes the dimensions' JSON a string.
@@ -181,6 +184,6 @@ export const sqliteMigrations: readonly string[] = [
   `,
   // Analytics: the full-shape rollups packed, one row per bucket and write (see rollup-packs.ts).
   `
-  ${rollupPacksMigrationSql(sqliteRollupSyntax, sqliteRollupPacksSyntax)}
+  ${rollupPacksMigrationSql(sqliteRollupPacksSyntax)}
   `,
 ];

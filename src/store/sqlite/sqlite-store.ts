@@ -8,7 +8,7 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, randomSequence, type RollupEntry } from '../rollup-batch.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
 import {
   compactedTables,
   compactedTablesOf,
@@ -19,7 +19,6 @@ import {
   narrowHourTables,
   rollupBucketMs,
   rollupTables,
-  writtenTableOf,
   type CompactedTableName,
   type PackedTableName,
   type NarrowShape,
@@ -47,6 +46,7 @@ import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usa
 import { loadSqliteDriver } from './load-sqlite-driver.js';
 import { sqliteMigrations, sqliteRollupSyntax } from './migrations.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
+import { bucketOfPackKey, firstPackKey } from './sqlite-pack-key.js';
 
 interface KeyRowShape {
   id: string;
@@ -96,15 +96,34 @@ function entryValues(table: RollupTable, entry: RollupEntry): unknown[] {
 
 const packedTables: readonly PackedTableName[] = ['minute', 'hour', 'day'];
 
+/** The packs of `[from, to)` (two parameters) in key order, so by bucket: `[bucket, sums]`. */
+function packsInRange(packs: string): string {
+  return `SELECT ${bucketOfPackKey('key')} AS bucket, sums FROM ${packs} WHERE key >= ${firstPackKey('?')} AND key < ${firstPackKey('?')} ORDER BY key`;
+}
+
 /**
- * The packs of `[from, to)` (two parameters), one row per bucket holding all its packs' entries: a
- * window's edge may hold thousands of small packs (a batch of a row or two each), and reading and parsing
- * each on its own cost three times what their entries do. Packs are never empty, so the joined entries
- * are JSON.
+ * Packs joined per bucket, from rows in bucket order: a window's edge may hold thousands of small packs (a
+ * batch of a row or two each), and parsing each on its own cost three times what their entries do. Packs
+ * are never empty, so the joined entries are JSON. (Joined here, not by GROUP BY in SQL: that sorts.)
  */
-function packsByBucket(packs: string): string {
-  return `SELECT bucket_start AS bucketStart, '[' || group_concat(substr(sums, 2, length(sums) - 2), ',') || ']' AS sums
-    FROM ${packs} WHERE bucket_start >= ? AND bucket_start < ? GROUP BY bucket_start`;
+function* joinedPerBucket(rows: Iterable<[number, string]>): Generator<PackRow> {
+  let bucketStart = 0;
+  let entries: string[] = [];
+  for (const [bucket, sums] of rows) {
+    if (bucket !== bucketStart && entries.length > 0) {
+      yield { bucketStart, sums: `[${entries.join(',')}]` };
+      entries = [];
+    }
+    bucketStart = bucket;
+    entries.push(sums.slice(1, -1));
+  }
+  if (entries.length > 0) yield { bucketStart, sums: `[${entries.join(',')}]` };
+}
+
+/** Appends a pack (`@bucket`, `@sums`) as the next of its bucket (see sqlite-pack-key.ts). */
+function packAppend(packs: string): string {
+  return `INSERT INTO ${packs} (key, sums) VALUES ((SELECT COALESCE(MAX(key) + 1, ${firstPackKey('@bucket')}) FROM ${packs}
+    WHERE key >= ${firstPackKey('@bucket')} AND key < ${firstPackKey('@bucket + 1')}), @sums)`;
 }
 
 /** Rollup statements prepared once per store. */
@@ -129,17 +148,16 @@ const pruneStatements: Record<PruneTarget, string[]> = {
   rows: ['DELETE FROM usage_rows WHERE rowid IN (SELECT rowid FROM usage_rows WHERE created_at < ? ORDER BY created_at LIMIT ?)'],
   // Minutes not yet compacted into hours stay, however old.
   minute: [
-    `DELETE FROM ${rollupTables.minute.packs} WHERE (bucket_start, seq) IN (SELECT bucket_start, seq FROM ${rollupTables.minute.packs}
-    WHERE bucket_start < min(?, (SELECT compacted_until FROM ${rollupStateTable})) ORDER BY bucket_start LIMIT ?)`,
+    `DELETE FROM ${rollupTables.minute.packs} WHERE key IN (SELECT key FROM ${rollupTables.minute.packs}
+    WHERE key < ${firstPackKey(`min(?, (SELECT compacted_until FROM ${rollupStateTable}))`)} ORDER BY key LIMIT ?)`,
   ],
   hour: compactedTablesOf('hour').map(prunedKeyed),
   day: compactedTablesOf('day').map(prunedKeyed),
 };
 
 function prunedKeyed(table: RollupTable): string {
-  const written = writtenTableOf(table);
-  const key = table.packs ? 'seq' : 'dims';
-  return `DELETE FROM ${written} WHERE (bucket_start, ${key}) IN (SELECT bucket_start, ${key} FROM ${written} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`;
+  if (table.packs) return `DELETE FROM ${table.packs} WHERE key IN (SELECT key FROM ${table.packs} WHERE key < ${firstPackKey('?')} ORDER BY key LIMIT ?)`;
+  return `DELETE FROM ${table.name} WHERE (bucket_start, dims) IN (SELECT bucket_start, dims FROM ${table.name} WHERE bucket_start < ? ORDER BY bucket_start LIMIT ?)`;
 }
 
 export interface SqliteStoreOptions {
@@ -188,12 +206,20 @@ export class SqliteStore implements Store {
       upsert[name] = this.#database.prepare(rollupUpsert(rollupTables[name]));
       if (narrowDayTables.includes(name)) compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, name, '?', '?'));
     }
-    const perPackedTable = (sql: (packs: string) => string) =>
-      Object.fromEntries(packedTables.map((name) => [name, this.#database.prepare(sql(rollupTables[name].packs))])) as Record<PackedTableName, Database.Statement>;
+    const perPackedTable = (sql: (packs: string) => string, raw = false) =>
+      Object.fromEntries(
+        packedTables.map((name) => {
+          const statement = this.#database.prepare(sql(rollupTables[name].packs));
+          return [name, raw ? statement.raw() : statement];
+        }),
+      ) as Record<PackedTableName, Database.Statement>;
     return {
-      appendPack: perPackedTable((packs) => `INSERT INTO ${packs} (bucket_start, seq, sums) VALUES (?, ?, ?)`),
-      readPacks: perPackedTable(packsByBucket),
-      packBuckets: perPackedTable((packs) => `SELECT DISTINCT bucket_start - (bucket_start % ?) AS bucket FROM ${packs} WHERE bucket_start >= ? AND bucket_start < ? ORDER BY bucket`),
+      appendPack: perPackedTable(packAppend),
+      readPacks: perPackedTable((packs) => packsInRange(packs), true),
+      packBuckets: perPackedTable(
+        (packs) =>
+          `SELECT DISTINCT ${bucketOfPackKey('key')} - (${bucketOfPackKey('key')} % ?) AS bucket FROM ${packs} WHERE key >= ${firstPackKey('?')} AND key < ${firstPackKey('?')} ORDER BY bucket`,
+      ),
       upsert,
       compact,
       readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
@@ -378,7 +404,7 @@ export class SqliteStore implements Store {
    * mark moves.
    */
   #addToRollups(rows: readonly UsageRow[], statements: RollupStatements): void {
-    for (const pack of packRows(rows, 'minute')) statements.appendPack.minute.run(pack.bucketStart, randomSequence(), pack.sums);
+    for (const pack of packRows(rows, 'minute')) statements.appendPack.minute.run({ bucket: pack.bucketStart, sums: pack.sums });
     const mark = (statements.readMark.get() as { compacted_until: number }).compacted_until;
     let latest = 0;
     for (const row of rows) if (row.createdAt > latest) latest = row.createdAt;
@@ -387,7 +413,7 @@ export class SqliteStore implements Store {
       if (late.length === 0) continue;
       const table: RollupTable = rollupTables[name];
       if (name === 'hour' || name === 'day') {
-        for (const pack of packRows(late, name)) statements.appendPack[name].run(pack.bucketStart, randomSequence(), pack.sums);
+        for (const pack of packRows(late, name)) statements.appendPack[name].run({ bucket: pack.bucketStart, sums: pack.sums });
       } else for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry));
     }
     const target = compactionTarget(latest);
@@ -406,7 +432,7 @@ export class SqliteStore implements Store {
     const hours = compactionRange('hour', mark, target);
     for (const hour of this.#bucketsWithPacks(statements, 'minute', 'hour', hours)) {
       const sums = this.#mergedPacks(statements, 'minute', hour, hour + rollupBucketMs.hour);
-      statements.appendPack.hour.run(hour, randomSequence(), encodePack(sums));
+      statements.appendPack.hour.run({ bucket: hour, sums: encodePack(sums) });
       const narrow = this.#narrowRollup.entries(hour, sums);
       for (const name of narrowHourTables) {
         const table: RollupTable = rollupTables[name];
@@ -416,7 +442,7 @@ export class SqliteStore implements Store {
     const days = compactionRange('day', mark, target);
     if (days.from >= days.to) return;
     for (const day of this.#bucketsWithPacks(statements, 'hour', 'day', days)) {
-      statements.appendPack.day.run(day, randomSequence(), encodePack(this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day)));
+      statements.appendPack.day.run({ bucket: day, sums: encodePack(this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day)) });
     }
     for (const name of narrowDayTables) statements.compact[name]!.run(days.from, days.to);
   }
@@ -431,7 +457,7 @@ export class SqliteStore implements Store {
   /** The sums of a table's packs in `[from, to)`, by combination. */
   #mergedPacks(statements: RollupStatements, table: PackedTableName, from: number, to: number): Map<string, FullMeasures> {
     const sums = new Map<string, FullMeasures>();
-    for (const pack of statements.readPacks[table].iterate(from, to) as IterableIterator<PackRow>) mergePack(pack.sums, sums);
+    for (const pack of joinedPerBucket(statements.readPacks[table].iterate(from, to) as IterableIterator<[number, string]>)) mergePack(pack.sums, sums);
     return sums;
   }
 
@@ -440,7 +466,8 @@ export class SqliteStore implements Store {
       const packs = (rollupTables[query.table] as RollupTable).packs;
       if (packs) {
         const aggregation = new PackAggregation(query);
-        for (const pack of this.#database.prepare(packsByBucket(packs)).iterate(query.from, query.to) as IterableIterator<PackRow>) aggregation.add(pack);
+        const rows = this.#database.prepare(packsInRange(packs)).raw().iterate(query.from, query.to) as IterableIterator<[number, string]>;
+        for (const pack of joinedPerBucket(rows)) aggregation.add(pack);
         return aggregation.result();
       }
       const statement = rollupAggregateStatement(query, sqliteAnalyticsDialect);
