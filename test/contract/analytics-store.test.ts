@@ -385,6 +385,27 @@ describe.each(backends)('analytics on $name', (backend) => {
     }
   });
 
+  it('a writer whose compaction mark another writer moved adds its late rows to the hours it compacted', async () => {
+    // The SQLite store remembers the mark between batches while no other connection commits: this one does.
+    const base = Date.UTC(2025, 8, 5, 12);
+    const other = await backend.open();
+    try {
+      await store.recordUsage([testUsageRow('mark1', { createdAt: base + 5 * minute, keyId: 'key_mark', costUsd: 1 })]);
+      // The other writer passes two hours: the mark moves to 14:00, 12:00–14:00 go to the hour tables.
+      await other.recordUsage([testUsageRow('mark2', { createdAt: base + 2 * hour + minute, keyId: 'key_mark', costUsd: 2 })]);
+      // A late row for 12:30, from the first writer: it must go to the hours as well as its minute.
+      await store.recordUsage([testUsageRow('mark3', { createdAt: base + 30 * minute, keyId: 'key_mark', costUsd: 4 })]);
+      const context = contextAt(base + 3 * hour);
+      expect(await store.rollupsCompactedUntil()).toBeGreaterThanOrEqual(base + 2 * hour);
+      // 12:00–13:00 is read from the hour tables (narrow and full shapes).
+      const window = { from: iso(base), to: iso(base + hour) };
+      expect((await costReport({ ...window, key: 'key_mark' }, context)).totals).toMatchObject({ calls: 2, cost_usd: 5 });
+      expect((await costReport({ ...window, key: 'key_mark', group_by: 'tag' }, context)).totals).toMatchObject({ calls: 2, cost_usd: 5 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {
     const now = Date.UTC(2025, 8, 10, 12);
     const old = Array.from({ length: 7 }, (_unused, index) => testUsageRow(`p${index}`, { createdAt: now - 100 * day - index * hour, keyId: 'key_p', costUsd: 1, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));

@@ -43,6 +43,18 @@ describe('rollup packs', () => {
     expect(measures!.slice(spendMeasureCount + 16).reduce((sum, count) => sum + count, 0)).toBe(1);
   });
 
+  it("spells a one-row batch's pack as it spells the sum of one row", () => {
+    for (const row of rows) {
+      const [single] = packRows([row], 'minute');
+      const summed = new Map<string, FullMeasures>();
+      mergePack(single!.sums, summed);
+      // Through the general path: the same row in a batch with a row of another minute.
+      const [viaBatch] = packRows([row, testUsageRow('other', { createdAt: row.createdAt + hour })], 'minute');
+      expect(single).toEqual(viaBatch);
+      expect(encodePack(summed)).toBe(single!.sums);
+    }
+  });
+
   it('merges packs by combination and encodes the sum back to the same text', () => {
     const merged = new Map<string, FullMeasures>();
     for (const pack of packRows(rows, 'minute')) mergePack(pack.sums, merged);
