@@ -1,7 +1,8 @@
 import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery } from './analytics-store.js';
-import { addRow, fullDimsKeyOf, type RollupEntry } from './rollup-batch.js';
+import { addRow, dimsKeyOf, fullDimsKeyOf, type RollupEntry } from './rollup-batch.js';
 import {
   dimensionColumnsOf,
+  keepsHistograms,
   latencyBucketBoundsMs,
   latencyBucketOf,
   measureColumnsOf,
@@ -155,59 +156,79 @@ interface NarrowedCombination {
   keys: string[];
 }
 
+/** How `NarrowRollup` sums a shape: from the full sums, or from an earlier shape's entries that hold its dimensions. */
+interface NarrowPlan<Shape> {
+  shape: Shape;
+  fields: ReadonlyArray<keyof RollupDimensions>;
+  indexes: number[];
+  measureCount: number;
+  source: Shape | undefined;
+}
+
 /**
  * Sums one bucket's full-shape sums in narrower shapes (for their hour tables), with histograms only
- * where a shape keeps them. The same combinations come back hour after hour, so each one's dimensions and
- * narrow keys (the JSON of its values in the shape, the key its table rows get) are worked out once and
- * remembered, up to `limit` of them.
+ * where a shape keeps them. A shape whose dimensions an earlier one holds (identity and model in spend) is
+ * summed from that one's few hundred entries, not from thousands of full sums. The same full combinations
+ * come back hour after hour, so each one's dimensions and keys in the shapes summed from it (the JSON of
+ * its values in the shape, the key its table rows get) are worked out once and remembered, up to `limit`.
  */
 export class NarrowRollup<Shape extends NarrowShape> {
-  readonly #plans: ReadonlyArray<{ shape: Shape; indexes: number[]; measureCount: number }>;
+  readonly #plans: ReadonlyArray<NarrowPlan<Shape>>;
+  readonly #fromFull: ReadonlyArray<NarrowPlan<Shape>>;
   readonly #combinations = new Map<string, NarrowedCombination>();
 
   constructor(
     shapes: readonly Shape[],
     private readonly limit = 100_000,
   ) {
-    this.#plans = shapes.map((shape) => ({
-      shape,
-      indexes: dimensionColumnsOf(shape).map((column) => fullFieldIndex.get(column.field)!),
-      measureCount: measureColumnsOf(shape).length,
-    }));
+    const plans: Array<NarrowPlan<Shape>> = [];
+    for (const shape of shapes) {
+      const fields = dimensionColumnsOf(shape).map((column) => column.field);
+      const histograms = keepsHistograms(shape);
+      const source = plans.find((earlier) => earlier.source === undefined && (!histograms || keepsHistograms(earlier.shape)) && fields.every((field) => earlier.fields.includes(field)));
+      plans.push({ shape, fields, indexes: fields.map((field) => fullFieldIndex.get(field)!), measureCount: measureColumnsOf(shape).length, source: source?.shape });
+    }
+    this.#plans = plans;
+    this.#fromFull = plans.filter((plan) => plan.source === undefined);
   }
 
   entries(bucketStart: number, sums: ReadonlyMap<string, FullMeasures>): Map<Shape, RollupEntry[]> {
-    const byShape = this.#plans.map(() => new Map<string, RollupEntry>());
+    const byShape = new Map<Shape, Map<string, RollupEntry>>(this.#plans.map((plan) => [plan.shape, new Map()]));
     for (const [fullKey, measures] of sums) {
       const combination = this.#combinationOf(fullKey);
-      this.#plans.forEach((plan, planIndex) => {
-        const dimsKey = combination.keys[planIndex]!;
-        const entries = byShape[planIndex]!;
-        let entry = entries.get(dimsKey);
-        if (!entry) {
-          entry = { bucketStart, dimsKey, dimensions: combination.dimensions, measures: new Array<number>(plan.measureCount).fill(0) };
-          entries.set(dimsKey, entry);
-        }
-        const target = entry.measures;
-        for (let index = 0; index < plan.measureCount; index++) {
-          if (index === lastAtIndex) {
-            if (measures[index]! > target[index]!) target[index] = measures[index]!;
-          } else target[index]! += measures[index]!;
-        }
-      });
+      this.#fromFull.forEach((plan, planIndex) => addTo(byShape.get(plan.shape)!, plan, bucketStart, combination.keys[planIndex]!, combination.dimensions, measures));
     }
-    return new Map(this.#plans.map((plan, planIndex) => [plan.shape, [...byShape[planIndex]!.values()]]));
+    for (const plan of this.#plans) {
+      if (plan.source === undefined) continue;
+      for (const entry of byShape.get(plan.source)!.values()) addTo(byShape.get(plan.shape)!, plan, bucketStart, dimsKeyOf(entry.dimensions, plan.fields), entry.dimensions, entry.measures);
+    }
+    return new Map([...byShape].map(([shape, entries]) => [shape, [...entries.values()]]));
   }
 
   #combinationOf(fullKey: string): NarrowedCombination {
     let combination = this.#combinations.get(fullKey);
     if (!combination) {
       const values = JSON.parse(fullKey) as unknown[];
-      combination = { dimensions: dimensionsOfValues(values), keys: this.#plans.map((plan) => JSON.stringify(plan.indexes.map((index) => values[index] ?? null))) };
+      combination = { dimensions: dimensionsOfValues(values), keys: this.#fromFull.map((plan) => JSON.stringify(plan.indexes.map((index) => values[index] ?? null))) };
       if (this.#combinations.size >= this.limit) this.#combinations.clear();
       this.#combinations.set(fullKey, combination);
     }
     return combination;
+  }
+}
+
+/** Adds measures (the first `plan.measureCount` of them) to a shape's entry for `dimsKey`. */
+function addTo<Shape>(entries: Map<string, RollupEntry>, plan: NarrowPlan<Shape>, bucketStart: number, dimsKey: string, dimensions: RollupDimensions, measures: readonly number[]): void {
+  let entry = entries.get(dimsKey);
+  if (!entry) {
+    entry = { bucketStart, dimsKey, dimensions, measures: new Array<number>(plan.measureCount).fill(0) };
+    entries.set(dimsKey, entry);
+  }
+  const target = entry.measures;
+  for (let index = 0; index < plan.measureCount; index++) {
+    if (index === lastAtIndex) {
+      if (measures[index]! > target[index]!) target[index] = measures[index]!;
+    } else target[index]! += measures[index]!;
   }
 }
 
