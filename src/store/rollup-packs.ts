@@ -273,9 +273,14 @@ export class PackAggregation {
   }
 
   add(pack: PackRow): void {
+    this.addEntries(pack.bucketStart, JSON.parse(pack.sums) as unknown[][]);
+  }
+
+  /** Adds a bucket's entries, already parsed (see `MinutePackCache`). */
+  addEntries(bucketStart: number, entries: ReadonlyArray<readonly unknown[]>): void {
     const query = this.#query;
-    const bucket = query.bucketMs === undefined ? undefined : pack.bucketStart - (pack.bucketStart % query.bucketMs);
-    for (const entry of JSON.parse(pack.sums) as unknown[][]) {
+    const bucket = query.bucketMs === undefined ? undefined : bucketStart - (bucketStart % query.bucketMs);
+    for (const entry of entries) {
       const combination = this.#combinationOf(entry[0] as string);
       if (!combination) continue;
       const groupKey = bucket === undefined ? combination.groupKey : `${bucket}|${combination.groupKey}`;

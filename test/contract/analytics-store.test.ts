@@ -406,6 +406,31 @@ describe.each(backends)('analytics on $name', (backend) => {
     }
   });
 
+  it('minute sums read again see the packs appended and deleted since', async () => {
+    // The SQLite store keeps the minutes it has read, parsed: a later read must still match the table.
+    const base = Date.UTC(2025, 8, 7, 12);
+    const minuteQuery = { table: 'minute' as const, from: base, to: base + 10 * minute, filters: { key: 'key_cache' }, by: [] };
+    const calls = async () => (await store.aggregateRollups(minuteQuery)).reduce((sum, group) => sum + group.measures.calls, 0);
+    await store.recordUsage([testUsageRow('cache1', { createdAt: base, keyId: 'key_cache' })]);
+    await store.recordUsage([testUsageRow('cache2', { createdAt: base + 10, keyId: 'key_cache' })]);
+    expect(await calls()).toBe(2);
+    // Another pack in the same minute, and one in the next.
+    await store.recordUsage([testUsageRow('cache3', { createdAt: base + 20, keyId: 'key_cache' }), testUsageRow('cache4', { createdAt: base + minute, keyId: 'key_cache' })]);
+    expect(await calls()).toBe(4);
+    // Once past the mark, retention deletes the oldest minute packs first (every earlier test's too), here one
+    // pack a statement: the first minute loses the packs it was read with one by one, and each read sees it.
+    await store.recordUsage([testUsageRow('cache5', { createdAt: base + 3 * hour, keyId: 'key_cache' })]);
+    const seen = new Set<number>();
+    for (let statements = 0; statements < 10_000; statements++) {
+      const now = await calls();
+      seen.add(now);
+      if (now === 1) break;
+      await store.pruneUsage({ target: 'minute', before: base + minute, limit: 1 });
+    }
+    // 4, then 3 and 2 as the first minute's packs go, then only the next minute's call.
+    expect([...seen].sort()).toEqual([1, 2, 3, 4]);
+  });
+
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {
     const now = Date.UTC(2025, 8, 10, 12);
     const old = Array.from({ length: 7 }, (_unused, index) => testUsageRow(`p${index}`, { createdAt: now - 100 * day - index * hour, keyId: 'key_p', costUsd: 1, attemptTrail: [testAttempt('openai:gpt-4o-mini')] }));

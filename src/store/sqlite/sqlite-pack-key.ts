@@ -9,9 +9,12 @@ export const packKeyBits = 20;
 
 const scale = 2 ** packKeyBits;
 
-/** The first key of a bucket's packs (SQL, from a bucket-start expression). */
+/**
+ * The first key of a bucket's packs (SQL, from a bucket-start expression). In integers: a parameter is bound
+ * as a real, and a key is past 2^53, where a real no longer holds every integer.
+ */
 export function firstPackKey(bucketStart: string): string {
-  return `(${bucketStart}) * ${scale}`;
+  return `(CAST(${bucketStart} AS INTEGER) * ${scale})`;
 }
 
 /** A key's bucket start (SQL, from a key expression). */

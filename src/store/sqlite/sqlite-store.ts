@@ -46,6 +46,7 @@ import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usa
 import { loadSqliteDriver } from './load-sqlite-driver.js';
 import { sqliteMigrations, sqliteRollupSyntax } from './migrations.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
+import { MinutePackCache } from './minute-pack-cache.js';
 import { bucketOfPackKey, firstPackKey } from './sqlite-pack-key.js';
 
 interface KeyRowShape {
@@ -188,6 +189,7 @@ export class SqliteStore implements Store {
   readonly #insertAttempt: Database.Statement;
   readonly #rollups: RollupStatements | undefined;
   readonly #narrowRollup = new NarrowRollup(narrowHourShapes);
+  readonly #minutePacks: MinutePackCache;
   /** The compaction mark as of this connection's last commit (see `#markNow`). */
   #knownMark: KnownMark | undefined;
 
@@ -205,6 +207,7 @@ export class SqliteStore implements Store {
     this.#insertUsage = this.#database.prepare(usageInsert);
     this.#insertAttempt = this.#database.prepare(attemptInsert);
     this.#rollups = options.rollups === false ? undefined : this.#prepareRollups();
+    this.#minutePacks = new MinutePackCache(this.#database);
   }
 
   #prepareRollups(): RollupStatements {
@@ -488,6 +491,11 @@ export class SqliteStore implements Store {
   async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
     return guarded(() => {
       const packs = (rollupTables[query.table] as RollupTable).packs;
+      if (query.table === 'minute') {
+        const aggregation = new PackAggregation(query);
+        for (const [bucketStart, entries] of this.#minutePacks.minutes(query.from, query.to)) aggregation.addEntries(bucketStart, entries);
+        return aggregation.result();
+      }
       if (packs) {
         const aggregation = new PackAggregation(query);
         const rows = this.#database.prepare(packsInRange(packs)).raw().iterate(query.from, query.to) as IterableIterator<[number, string]>;
