@@ -34,13 +34,18 @@ export async function waitForSlot(options: {
   const { queue, counters, charge, signal, now } = options;
   const startedAt = now();
   let slot: SlotCharge = options.slot;
+  /** The queue time the current wait ends at, counted from `startedAt`. */
+  let deadlineMs = options.slot.queueMs;
   let waiter = queue.join(slot.counter, { waitMs: options.slot.queueMs, signal });
   if (waiter === undefined) return { ending: 'full', outcome: undefined, slot, waitedMs: 0 };
   let outcome: ChargeOutcome | undefined;
   try {
     for (;;) {
       const turn = await waiter.nextTurn();
-      if (turn !== 'turn') return { ending: turn === 'aborted' ? 'aborted' : 'timeout', outcome, slot, waitedMs: now() - startedAt };
+      if (turn === 'aborted') return { ending: 'aborted', outcome, slot, waitedMs: now() - startedAt };
+      // A timeout waited the whole queue time: Node's timer, on the event loop's coarser clock, may fire a
+      // fraction of a millisecond before `now` says the time is up.
+      if (turn !== 'turn') return { ending: 'timeout', outcome, slot, waitedMs: Math.max(now() - startedAt, deadlineMs) };
       outcome = await counters.charge(charge);
       if (outcome.admitted) return { ending: 'admitted', outcome, slot, waitedMs: now() - startedAt };
       const refused = outcome.refused;
@@ -49,6 +54,7 @@ export async function waitForSlot(options: {
       waiter.leave();
       if (!('slot' in refused) || refused.slot.queueMs === undefined) return { ending: 'refused', outcome, slot, waitedMs: now() - startedAt };
       slot = refused.slot;
+      deadlineMs = refused.slot.queueMs;
       const remainingMs = refused.slot.queueMs - (now() - startedAt);
       if (remainingMs <= 0) return { ending: 'timeout', outcome, slot, waitedMs: now() - startedAt };
       waiter = queue.join(slot.counter, { waitMs: remainingMs, signal });

@@ -133,6 +133,25 @@ describe('waiting for a concurrency slot', () => {
     expect(next.headers['x-ratelimit-remaining-requests']).toBe('8');
   });
 
+  it('a timeout records the whole queue time even when the clock it reads lags the timer', async () => {
+    // Node's timers run on the event loop's millisecond clock, which may fire a fraction of a millisecond
+    // before a high-resolution clock says the time is up (seen in CI as a 199 ms wait for a 200 ms queue).
+    vi.useFakeTimers({ now: new Date('2026-03-02T10:00:05Z') });
+    const counters = new MemoryLimitCounters();
+    const queue = new SlotQueue();
+    let lagMs = 0;
+    const options = { subjects: oneAtATime(200), counters, queue, estimateTokens: () => 0, now: () => Date.now() - lagMs };
+    await admit(options);
+    const record = { queueWaitMs: null as number | null };
+    const waiting = track(admit({ ...options, waitRecord: record }));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(waiting.settled).toBe(false);
+    lagMs = 0.6;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(waiting.error).toMatchObject({ code: 'concurrency_limited', status: 429 });
+    expect(record.queueWaitMs).toBe(200);
+  });
+
   it('a caller that goes away leaves the queue at once, and the one behind it moves up', async () => {
     const { clock, counters, queue } = setup();
     const subjects = oneAtATime(60_000);
