@@ -135,7 +135,7 @@ function packEntryOf(row: UsageRow): unknown[] {
 }
 
 /** A combination's dimensions from its key. */
-export function dimensionsOfKey(dimsKey: string): RollupDimensions {
+function dimensionsOfKey(dimsKey: string): RollupDimensions {
   return dimensionsOfValues(JSON.parse(dimsKey) as unknown[]);
 }
 
@@ -338,11 +338,4 @@ export class PackAggregation {
     }
     return answer;
   }
-}
-
-/** `PackAggregation` over all of `packs`. */
-export function aggregatePacks(packs: Iterable<PackRow>, query: RollupQuery): RollupGroup[] {
-  const aggregation = new PackAggregation(query);
-  for (const pack of packs) aggregation.add(pack);
-  return aggregation.result();
 }

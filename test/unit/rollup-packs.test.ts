@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RollupQuery } from '../../src/store/analytics-store.js';
+import type { RollupGroup, RollupQuery } from '../../src/store/analytics-store.js';
 import { aggregateRollups, dimsKeyOf, fullDimsKeyOf } from '../../src/store/rollup-batch.js';
 import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollup-columns.js';
-import { aggregatePacks, encodePack, mergePack, NarrowRollup, packRows, type FullMeasures } from '../../src/store/rollup-packs.js';
+import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../../src/store/rollup-packs.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
 const minute = 60_000;
@@ -15,6 +15,13 @@ const rows = [
   testUsageRow('p3', { createdAt: base + minute, keyId: 'key_b', teamName: null, cached: true, savedCostUsd: 0.5, costUsd: 0, provider: 'anthropic', upstreamModel: 'claude-haiku-4-5' }),
   testUsageRow('p4', { createdAt: base + 2 * minute, keyId: 'key_b', outcome: 'error', statusCode: 502, errorCode: 'upstream_error', costUsd: null }),
 ];
+
+/** The stores' use of `PackAggregation`: every pack of the window added, then the groups. */
+function aggregatePacks(packs: readonly PackRow[], query: RollupQuery): RollupGroup[] {
+  const aggregation = new PackAggregation(query);
+  for (const pack of packs) aggregation.add(pack);
+  return aggregation.result();
+}
 
 const query = (overrides: Partial<RollupQuery>): RollupQuery => ({ table: 'minute', from: base, to: base + hour, filters: {}, by: [], ...overrides });
 
