@@ -99,6 +99,12 @@ export interface AnalyticsStore {
   aggregateRollups(query: RollupQuery): Promise<RollupGroup[]>;
   /** The compaction mark: hour and day rollups hold every row before it, minute rollups every row from it. */
   rollupsCompactedUntil(): Promise<number>;
+  /**
+   * Compacts the minutes of every hour that is due into hours (and ended days into days), an hour per
+   * transaction, and moves the mark; resolves with it. For a store opened with `compactWithBatches: false`,
+   * whose batches leave this to the rollup compactor; harmless on any other.
+   */
+  compactRollups(): Promise<number>;
   /** Rows newest first (`created_at`, then `id`, descending), without attempt trails. */
   listUsage(query: UsageLogQuery): Promise<UsageRow[]>;
   /** One row with its attempt trail; undefined when unknown. */

@@ -12,7 +12,11 @@ export function storeLocationOf(config: SluiceConfig): StoreLocation {
   return config.database.url ? { kind: 'postgres', url: config.database.url } : { kind: 'sqlite', path: join(config.dataDir, 'sluice.db') };
 }
 
-/** `queryTimeoutMs` bounds each PostgreSQL query (the gateway sets it; the CLI's long reports do not). */
+/**
+ * `queryTimeoutMs` bounds each PostgreSQL query (the gateway sets it; the CLI's long reports do not);
+ * `compactWithBatches: false` leaves rollup compaction to `compactRollups` (the gateway's usage writer).
+ */
 export async function openStore(location: StoreLocation, options: PostgresStoreOptions = {}): Promise<Store> {
-  return location.kind === 'postgres' ? PostgresStore.open(location.url, options) : new SqliteStore(location.path);
+  if (location.kind === 'postgres') return PostgresStore.open(location.url, options);
+  return new SqliteStore(location.path, options.compactWithBatches === undefined ? {} : { compactWithBatches: options.compactWithBatches });
 }

@@ -145,6 +145,20 @@ export function compactionTarget(latest: number): number {
 }
 
 /**
+ * The next mark a compaction pass moves to, from the mark, the bucket of the first minute pack at or after it
+ * and the bucket of the latest minute pack (undefined when there are none): the end of the first hour holding
+ * minute packs, so one pass compacts one hour (and the days the mark passes) and a writer waiting on the
+ * database never waits for more; never past `compactionTarget` of the latest minute. Undefined when nothing
+ * is due.
+ */
+export function compactionStep(mark: number, firstMinuteFromMark: number | undefined, latestMinute: number | undefined): number | undefined {
+  if (firstMinuteFromMark === undefined || latestMinute === undefined) return undefined;
+  const hour = rollupBucketMs.hour;
+  const target = Math.min(compactionTarget(latestMinute), firstMinuteFromMark - (firstMinuteFromMark % hour) + hour);
+  return target > mark ? target : undefined;
+}
+
+/**
  * Up to where a compacted table holds every row, given the compaction mark: hour tables up to the mark,
  * day tables up to the midnight before it (a day is compacted once it has ended). A row before this edge
  * (late) is added straight to the table; one after it reaches the table through compaction.

@@ -60,11 +60,13 @@ function addPriceList(pricing: UsageWorkerPricing): PriceList {
   return list;
 }
 
+// Compaction is left to the rollup compactor's thread (`rollup-compact-worker.ts`): a batch that passes an
+// hour is written as fast as any other.
 // Opened on first use and again after a failed open: a store that is down when the thread starts must make
 // this batch fail (and be retried), never end the thread and leave every later batch unanswered.
 let opening: Promise<Store> | undefined;
 function store(): Promise<Store> {
-  opening ??= openStore(data.store, { queryTimeoutMs: data.queryTimeoutMs }).catch((error: unknown) => {
+  opening ??= openStore(data.store, { queryTimeoutMs: data.queryTimeoutMs, compactWithBatches: false }).catch((error: unknown) => {
     opening = undefined;
     throw error;
   });

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtWorkerScript } from './built-worker-script.js';
 import type { UsageRow } from './usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
 import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerReply } from './usage-write-worker.js';
@@ -70,7 +69,7 @@ export class WorkerUsageSink implements UsageSink {
   }
 
   #spawn(): WriterThread {
-    const thread: WriterThread = { worker: new Worker(workerScript(), { workerData: this.#data }), pending: new Map() };
+    const thread: WriterThread = { worker: new Worker(builtWorkerScript('usage-write-worker.js'), { workerData: this.#data }), pending: new Map() };
     const fail = (error: Error) => {
       // The next batch goes to a new thread; this one's batches fail and are retried by the writer.
       if (this.#thread === thread) this.#thread = undefined;
@@ -94,17 +93,4 @@ interface WriterThread {
   worker: Worker;
   /** Batches sent to this thread and not yet answered. */
   pending: Map<number, { resolve: (costsUsd: Array<number | null> | undefined) => void; reject: (error: Error) => void }>;
-}
-
-/**
- * The compiled worker beside this module. When this module runs from TypeScript source (the test runner
- * transpiles in memory, but a worker thread is plain Node), the build output is used instead; `npm test`
- * builds first.
- */
-function workerScript(): URL {
-  const sibling = new URL('./usage-write-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(sibling))) return sibling;
-  const built = new URL('../../dist/src/usage/usage-write-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new Error('usage-write-worker.js not found: run `npm run build` first');
 }

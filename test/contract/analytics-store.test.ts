@@ -32,7 +32,7 @@ const postgres = await createTestDatabase();
 
 interface Backend {
   name: string;
-  open(options?: { rollups?: boolean }): Promise<Store>;
+  open(options?: { rollups?: boolean; compactWithBatches?: boolean }): Promise<Store>;
   /** Takes the schema back to before the rollups (keeping the rows), so the next open back-fills them. */
   rewindRollups(): Promise<void>;
 }
@@ -429,6 +429,46 @@ describe.each(backends)('analytics on $name', (backend) => {
     }
     // 4, then 3 and 2 as the first minute's packs go, then only the next minute's call.
     expect([...seen].sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a writer that leaves compaction apart never moves the mark; compactRollups does, and the reports answer the same', async () => {
+    // The gateway's usage writer: its batches append minutes only; the compactor's passes sum them into hours
+    // and days. 22:00 to 02:30 the next day, a row every 10 minutes.
+    const base = Date.UTC(2025, 8, 8, 22);
+    const writer = await backend.open({ compactWithBatches: false });
+    try {
+      const markBefore = await store.rollupsCompactedUntil();
+      expect(markBefore).toBeLessThan(base);
+      const rows = Array.from({ length: 28 }, (_unused, index) =>
+        testUsageRow(`sep${index}`, { createdAt: base + index * 10 * minute, keyId: `key_sep${index % 2}`, tags: [`s${index % 3}`], costUsd: index + 1 }),
+      );
+      await writer.recordUsage(rows.slice(0, 20));
+      await writer.recordUsage(rows.slice(20));
+      expect(await writer.rollupsCompactedUntil()).toBe(markBefore);
+      const context = contextAt(base + day);
+      const reports = async () => [
+        await costReport({ window: '7d', group_by: 'key' }, context),
+        await costReport({ from: iso(base), to: iso(base + 5 * hour), group_by: 'tag' }, context),
+        await activityReport({ window: '2d', key: 'key_sep1' }, context),
+        await timeseriesReport({ from: iso(base), to: iso(base + 5 * hour), bucket: '1h', metric: 'cost' }, context),
+      ];
+      const fromMinutes = await reports();
+      const spentBySep = (report: { data: unknown }) =>
+        Object.fromEntries((report.data as Array<{ group: string; cost_usd: number }>).filter((row) => row.group.startsWith('key_sep')).map((row) => [row.group, row.cost_usd]));
+      expect(spentBySep(fromMinutes[0]!)).toEqual({ key_sep0: 196, key_sep1: 210 });
+      // Up to 02:00, the hour of the latest minute (the hour under way is never compacted), passing midnight:
+      // the 8th is compacted into its day.
+      expect(await writer.compactRollups()).toBe(base + 4 * hour);
+      expect(await store.rollupsCompactedUntil()).toBe(base + 4 * hour);
+      expect(await reports()).toEqual(fromMinutes);
+      // Nothing more is due; a row in the next hour makes 02:00–03:00 due.
+      expect(await writer.compactRollups()).toBe(base + 4 * hour);
+      await writer.recordUsage([testUsageRow('sep-next', { createdAt: base + 5 * hour, keyId: 'key_sep0', costUsd: 1 })]);
+      expect(await writer.compactRollups()).toBe(base + 5 * hour);
+      expect(spentBySep(await costReport({ window: '7d', group_by: 'key' }, contextAt(base + 6 * hour)))).toEqual({ key_sep0: 197, key_sep1: 210 });
+    } finally {
+      await writer.close();
+    }
   });
 
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {

@@ -7,7 +7,7 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, randomSequence, type RollupEntry } from '../rollup-batch.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionStep, compactionTarget, randomSequence, type RollupEntry } from '../rollup-batch.js';
 import {
   compactedTables,
   compactedTablesOf,
@@ -165,6 +165,11 @@ export interface PostgresStoreOptions {
   queryTimeoutMs?: number;
   /** Maintain the usage rollups as rows are written (default true); off only to measure what they cost. */
   rollups?: boolean;
+  /**
+   * Compact minutes into hours and days after the batch that passes an hour (default true). Off in the
+   * gateway's usage writer, whose compaction runs apart (`compactRollups`, from the rollup compactor's thread).
+   */
+  compactWithBatches?: boolean;
 }
 
 /** A refused or silent server fails a connection attempt after this long instead of the OS's minutes. */
@@ -175,11 +180,13 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
 
   readonly #rollups: boolean;
+  readonly #compactWithBatches: boolean;
   readonly #narrowRollup = new NarrowRollup(narrowHourShapes);
 
-  private constructor(pool: pg.Pool, rollups: boolean) {
+  private constructor(pool: pg.Pool, options: PostgresStoreOptions) {
     this.#pool = pool;
-    this.#rollups = rollups;
+    this.#rollups = options.rollups !== false;
+    this.#compactWithBatches = options.compactWithBatches !== false;
   }
 
   static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -199,7 +206,7 @@ export class PostgresStore implements Store {
     // The same event on a client checked out of the pool has no pool listener behind it: give every client
     // its own. It stays quiet: the query in flight fails and says so, and the pool logs idle losses above.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresStore(pool, options.rollups !== false);
+    return new PostgresStore(pool, options);
   }
 
   /** Pooled connections open and unused: a lost connection leaves this count at once. */
@@ -364,7 +371,24 @@ export class PostgresStore implements Store {
       }
     });
     const target = compactionTarget(latest);
-    if (target > mark) await this.#compact(target);
+    if (this.#compactWithBatches && target > mark) await this.#compact(target);
+  }
+
+  /** Compacts every hour that is due, one transaction an hour (`compactionStep`); resolves with the mark. */
+  async compactRollups(): Promise<number> {
+    if (!this.#rollups) return 0;
+    const minutes = rollupTables.minute.packs;
+    for (;;) {
+      const mark = await this.rollupsCompactedUntil();
+      const { rows } = await this.#query(
+        `SELECT (SELECT min(bucket_start) FROM ${minutes} WHERE bucket_start >= $1) AS first, (SELECT max(bucket_start) FROM ${minutes}) AS latest`,
+        [mark],
+      );
+      const bucket = (value: unknown) => (value === null ? undefined : Number(value));
+      const target = compactionStep(mark, bucket(rows[0]!.first), bucket(rows[0]!.latest));
+      if (target === undefined) return mark;
+      await this.#compact(target);
+    }
   }
 
   /**

@@ -8,7 +8,7 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactedEdge, compactionRange, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionStep, compactionTarget, type RollupEntry } from '../rollup-batch.js';
 import {
   compactedTables,
   compactedTablesOf,
@@ -141,6 +141,9 @@ interface RollupStatements {
   upsert: Partial<Record<CompactedTableName, Database.Statement>>;
   compact: Partial<Record<CompactedTableName, Database.Statement>>;
   readMark: Database.Statement;
+  /** The bucket of the first minute pack at or after a time, and of the latest one (NULL when none). */
+  firstMinuteFrom: Database.Statement;
+  latestMinute: Database.Statement;
   dataVersion: Database.Statement;
   writeMark: Database.Statement;
 }
@@ -174,6 +177,11 @@ export interface SqliteStoreOptions {
    * what the rollups cost the writer; analytics read nothing without them.
    */
   rollups?: boolean;
+  /**
+   * Compact minutes into hours and days in the batch that passes an hour (default true). Off in the gateway's
+   * usage writer, whose compaction runs apart (`compactRollups`, from the rollup compactor's thread).
+   */
+  compactWithBatches?: boolean;
 }
 
 const attemptInsert = `INSERT INTO usage_attempts (usage_id, attempt_index, ${attemptColumns.map((column) => column.name).join(', ')})
@@ -188,6 +196,7 @@ export class SqliteStore implements Store {
   readonly #insertUsage: Database.Statement;
   readonly #insertAttempt: Database.Statement;
   readonly #rollups: RollupStatements | undefined;
+  readonly #compactWithBatches: boolean;
   readonly #narrowRollup = new NarrowRollup(narrowHourShapes);
   readonly #minutePacks: MinutePackCache;
   /** The compaction mark as of this connection's last commit (see `#markNow`). */
@@ -207,6 +216,7 @@ export class SqliteStore implements Store {
     this.#insertUsage = this.#database.prepare(usageInsert);
     this.#insertAttempt = this.#database.prepare(attemptInsert);
     this.#rollups = options.rollups === false ? undefined : this.#prepareRollups();
+    this.#compactWithBatches = options.compactWithBatches !== false;
     this.#minutePacks = new MinutePackCache(this.#database);
   }
 
@@ -235,6 +245,8 @@ export class SqliteStore implements Store {
       upsert,
       compact,
       readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
+      firstMinuteFrom: this.#database.prepare(`SELECT ${bucketOfPackKey('min(key)')} FROM ${rollupTables.minute.packs} WHERE key >= ${firstPackKey('?')}`).pluck(),
+      latestMinute: this.#database.prepare(`SELECT ${bucketOfPackKey('max(key)')} FROM ${rollupTables.minute.packs}`).pluck(),
       dataVersion: this.#database.prepare('PRAGMA data_version').pluck(),
       writeMark: this.#database.prepare(`UPDATE ${rollupStateTable} SET compacted_until = ? WHERE id = 1`),
     };
@@ -432,7 +444,7 @@ export class SqliteStore implements Store {
       } else for (const entry of aggregateRollups(late, table.granularity, table.shape)) statements.upsert[name]!.run(entryValues(table, entry));
     }
     const target = compactionTarget(latest);
-    if (target <= mark.value) return mark;
+    if (!this.#compactWithBatches || target <= mark.value) return mark;
     this.#compact(mark.value, target, statements);
     statements.writeMark.run(target);
     return { value: target, dataVersion: mark.dataVersion };
@@ -505,6 +517,33 @@ export class SqliteStore implements Store {
       const statement = rollupAggregateStatement(query, sqliteAnalyticsDialect);
       const rows = this.#database.prepare(statement.text).all(...statement.values) as Array<Record<string, unknown>>;
       return rows.flatMap((row) => toRollupGroup(row, query) ?? []);
+    });
+  }
+
+  /**
+   * Compacts every hour that is due, one transaction an hour (`compactionStep`): a usage batch waiting on the
+   * file waits for one hour's compaction at most. Resolves with the mark.
+   */
+  async compactRollups(): Promise<number> {
+    return guarded(() => {
+      const statements = this.#rollups;
+      if (!statements) return 0;
+      for (;;) {
+        const pass = this.#database
+          .transaction(() => {
+            const mark = this.#markNow(statements);
+            const first = statements.firstMinuteFrom.get(mark.value) as number | null;
+            const latest = statements.latestMinute.get() as number | null;
+            const target = compactionStep(mark.value, first ?? undefined, latest ?? undefined);
+            if (target === undefined) return { mark, moved: false };
+            this.#compact(mark.value, target, statements);
+            statements.writeMark.run(target);
+            return { mark: { value: target, dataVersion: mark.dataVersion }, moved: true };
+          })
+          .immediate();
+        this.#knownMark = pass.mark;
+        if (!pass.moved) return pass.mark.value;
+      }
     });
   }
 

@@ -1,0 +1,99 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compactionStep } from '../../src/store/rollup-batch.js';
+import { openStore, type StoreLocation } from '../../src/store/open-store.js';
+import { RollupCompactor } from '../../src/usage/rollup-compactor.js';
+import { createTestDatabase } from '../helpers/postgres-backend.js';
+import { testUsageRow } from '../helpers/usage-rows.js';
+
+/** The rollup compactor's thread against a real store: SQLite, and PostgreSQL when there is one. */
+const directory = await mkdtemp(join(tmpdir(), 'sluice-compactor-'));
+const postgres = await createTestDatabase();
+const locations: Array<{ name: string; location: StoreLocation }> = [{ name: 'sqlite', location: { kind: 'sqlite', path: join(directory, 'compactor.db') } }];
+if ('url' in postgres) locations.push({ name: 'postgres', location: { kind: 'postgres', url: postgres.url } });
+else console.warn(`[rollup compactor] skipping PostgreSQL: ${postgres.skipReason}`);
+
+afterAll(async () => {
+  if ('url' in postgres) await postgres.drop();
+  await rm(directory, { recursive: true, force: true });
+});
+
+const minute = 60_000;
+const hour = 60 * minute;
+
+/** A logger whose lines the test reads. */
+function recordingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('compactionStep', () => {
+  const base = Date.UTC(2025, 9, 1, 10);
+  it('moves the mark to the end of the first hour holding minutes, never into the latest minute’s hour', () => {
+    expect(compactionStep(base, base + 5 * minute, base + 3 * hour)).toBe(base + hour);
+    // Empty hours are passed over in the same step.
+    expect(compactionStep(base, base + 2 * hour + minute, base + 3 * hour)).toBe(base + 3 * hour);
+    expect(compactionStep(base, base + 5 * minute, base + 50 * minute)).toBeUndefined();
+    expect(compactionStep(base, undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe.each(locations)('the rollup compactor on $name', ({ location }) => {
+  it('compacts the hours the usage writer left, in its own thread, and stops when closed', async () => {
+    // Rows from four hours ago up to now, by a writer that leaves compaction apart (as the gateway's does).
+    const writer = await openStore(location, { compactWithBatches: false });
+    const now = Date.now();
+    const start = now - (now % hour) - 4 * hour;
+    const rows = Array.from({ length: 5 }, (_unused, index) => testUsageRow(`compactor-${index}`, { createdAt: start + index * hour + minute, keyId: 'key_compactor', costUsd: 1 }));
+    await writer.recordUsage(rows);
+    const markBefore = await writer.rollupsCompactedUntil();
+    expect(markBefore).toBeLessThanOrEqual(start);
+    const { logger, lines } = recordingLogger();
+    const compactor = new RollupCompactor({ store: location, queryTimeoutMs: 5_000, intervalMs: 50, logger });
+    compactor.start();
+    try {
+      // Every ended hour: up to the start of the current one.
+      await until(async () => (await writer.rollupsCompactedUntil()) === now - (now % hour));
+      await until(async () => lines.some((line) => line.msg === 'usage rollups compacted'));
+    } finally {
+      await compactor.close();
+    }
+    // Closed: rows of a new hour stay uncompacted.
+    await writer.recordUsage([testUsageRow('compactor-late', { createdAt: now + minute, keyId: 'key_compactor', costUsd: 1 })]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await writer.rollupsCompactedUntil()).toBe(now - (now % hour));
+    await writer.close();
+  });
+});
+
+describe('the rollup compactor with its store down', () => {
+  it('says each failed pass, and keeps trying', async () => {
+    const { logger, lines } = recordingLogger();
+    // Nothing listens on port 9: every pass fails to connect.
+    const compactor = new RollupCompactor({ store: { kind: 'postgres', url: 'postgres://nobody@127.0.0.1:9/none' }, queryTimeoutMs: 1_000, intervalMs: 20, logger });
+    compactor.start();
+    try {
+      await until(async () => lines.filter((line) => line.msg === 'usage rollup compaction failed; it is tried again on the next pass').length >= 2);
+    } finally {
+      await compactor.close();
+    }
+  });
+});
