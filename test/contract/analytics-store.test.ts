@@ -453,7 +453,7 @@ describe.each(backends)('analytics on $name', (backend) => {
         await timeseriesReport({ from: iso(base), to: iso(base + 5 * hour), bucket: '1h', metric: 'cost' }, context),
       ];
       const fromMinutes = await reports();
-      const spentBySep = (report: { data: unknown }) =>
+      const spentBySep = (report: Record<string, unknown>) =>
         Object.fromEntries((report.data as Array<{ group: string; cost_usd: number }>).filter((row) => row.group.startsWith('key_sep')).map((row) => [row.group, row.cost_usd]));
       expect(spentBySep(fromMinutes[0]!)).toEqual({ key_sep0: 196, key_sep1: 210 });
       // Up to 02:00, the hour of the latest minute (the hour under way is never compacted), passing midnight:
