@@ -1,10 +1,10 @@
 import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery } from './analytics-store.js';
 import { addRow, dimsKeyOf, fullDimsKeyOf, type RollupEntry } from './rollup-batch.js';
+import { rowEntryText, sumEntryText } from './pack-text.js';
 import {
   dimensionColumnsOf,
   keepsHistograms,
   latencyBucketBoundsMs,
-  latencyBucketOf,
   measureColumnsOf,
   rollupBucketMs,
   rollupDimensionColumns,
@@ -47,23 +47,11 @@ const ttfbOffset = spendMeasureCount + bucketCount;
 const lastAtIndex = measureColumnsOf('full').findIndex((column) => column.name === 'last_at');
 const fullFields = dimensionColumnsOf('full').map((column) => column.field);
 
-/** A histogram's non-empty buckets as `[index, count]` pairs. */
-function histogramPairs(measures: FullMeasures, offset: number): number[][] {
-  const pairs: number[][] = [];
-  for (let index = 0; index < bucketCount; index++) {
-    const count = measures[offset + index]!;
-    if (count !== 0) pairs.push([index, count]);
-  }
-  return pairs;
-}
-
 /** A pack's text from its sums, keyed by combination. */
 export function encodePack(sums: Iterable<[dimsKey: string, measures: FullMeasures]>): string {
-  const entries: unknown[] = [];
-  for (const [dimsKey, measures] of sums) {
-    entries.push([dimsKey, ...measures.slice(0, spendMeasureCount), histogramPairs(measures, latencyOffset), histogramPairs(measures, ttfbOffset)]);
-  }
-  return JSON.stringify(entries);
+  let text = '[';
+  for (const [dimsKey, measures] of sums) text += `${text.length > 1 ? ',' : ''}${sumEntryText(JSON.stringify(dimsKey), measures)}`;
+  return `${text}]`;
 }
 
 /** Adds one decoded entry's measures into `target`. */
@@ -91,47 +79,40 @@ export function mergePack(sums: string, into: Map<string, FullMeasures>): void {
   }
 }
 
+/** A combination's sum in a batch: its one row (the usual case), or, once it has several, their measures. */
+interface BatchSum {
+  quoted: string;
+  row: UsageRow;
+  measures: FullMeasures | undefined;
+}
+
 /** The packs for a batch's rows: one per bucket of `granularity` they fall in. */
 export function packRows(rows: readonly UsageRow[], granularity: RollupGranularity): PackRow[] {
   const size = rollupBucketMs[granularity];
-  if (rows.length === 1) {
-    // The writer's usual batch at moderate traffic: its pack spelt straight from the row.
-    const row = rows[0]!;
-    return [{ bucketStart: row.createdAt - (row.createdAt % size), sums: JSON.stringify([packEntryOf(row)]) }];
-  }
-  const byBucket = new Map<number, Map<string, FullMeasures>>();
+  const byBucket = new Map<number, Map<string, BatchSum>>();
   for (const row of rows) {
     const bucketStart = row.createdAt - (row.createdAt % size);
     let sums = byBucket.get(bucketStart);
     if (!sums) byBucket.set(bucketStart, (sums = new Map()));
-    const dimsKey = fullDimsKeyOf(row);
-    let measures = sums.get(dimsKey);
-    if (!measures) sums.set(dimsKey, (measures = new Array<number>(fullMeasureCount).fill(0)));
-    addRow(measures, row, true);
+    const { key, quoted } = fullDimsKeyOf(row);
+    const sum = sums.get(key);
+    if (!sum) {
+      sums.set(key, { quoted, row, measures: undefined });
+      continue;
+    }
+    if (!sum.measures) {
+      sum.measures = new Array<number>(fullMeasureCount).fill(0);
+      addRow(sum.measures, sum.row, true);
+    }
+    addRow(sum.measures, row, true);
   }
-  return [...byBucket].map(([bucketStart, sums]) => ({ bucketStart, sums: encodePack(sums) }));
-}
-
-/** One row's pack entry (as `encodePack` spells a sum of one row). */
-function packEntryOf(row: UsageRow): unknown[] {
-  const cached = row.cached;
-  return [
-    fullDimsKeyOf(row),
-    1,
-    row.outcome === 'error' ? 1 : 0,
-    row.outcome === 'cancelled' ? 1 : 0,
-    cached ? 1 : 0,
-    row.inputTokens,
-    row.outputTokens,
-    row.cacheReadTokens,
-    row.cacheWriteTokens,
-    row.reasoningTokens,
-    row.costUsd ?? 0,
-    cached ? (row.savedCostUsd ?? 0) : 0,
-    row.createdAt,
-    [[latencyBucketOf(row.latencyMs), 1]],
-    row.timeToFirstByteMs === null ? [] : [[latencyBucketOf(row.timeToFirstByteMs), 1]],
-  ];
+  const packs: PackRow[] = [];
+  for (const [bucketStart, sums] of byBucket) {
+    let text = '[';
+    for (const sum of sums.values()) text += `${text.length > 1 ? ',' : ''}${sum.measures ? sumEntryText(sum.quoted, sum.measures) : rowEntryText(sum.quoted, sum.row)}`;
+    packs.push({ bucketStart, sums: `${text}]` });
+  }
+  return packs;
 }
 
 /** A combination's dimensions from its key. */

@@ -16,6 +16,26 @@ const rows = [
   testUsageRow('p4', { createdAt: base + 2 * minute, keyId: 'key_b', outcome: 'error', statusCode: 502, errorCode: 'upstream_error', costUsd: null }),
 ];
 
+/** Values JSON must escape, in every dimension that takes text. */
+const awkward = testUsageRow('p5', {
+  createdAt: base + 3 * minute,
+  keyId: 'key_"quoted"',
+  userName: 'back\\slash',
+  teamName: 'new\nline',
+  requester: 'snow ☃ and \u0007',
+  tags: ['tab\there', 'emoji 🚀'],
+  costUsd: 0.1 + 0.2,
+  inputTokens: 3,
+  latencyMs: 1e6,
+  timeToFirstByteMs: 0,
+});
+
+/** A pack as `JSON.stringify` spells its entries' arrays (what the stores wrote before spelling them by hand). */
+function packByStringify(sums: ReadonlyMap<string, FullMeasures>): string {
+  const pairs = (measures: FullMeasures, offset: number) => measures.slice(offset, offset + 16).flatMap((count, index) => (count === 0 ? [] : [[index, count]]));
+  return JSON.stringify([...sums].map(([key, measures]) => [key, ...measures.slice(0, spendMeasureCount), pairs(measures, spendMeasureCount), pairs(measures, spendMeasureCount + 16)]));
+}
+
 /** The stores' use of `PackAggregation`: every pack of the window added, then the groups. */
 function aggregatePacks(packs: readonly PackRow[], query: RollupQuery): RollupGroup[] {
   const aggregation = new PackAggregation(query);
@@ -27,9 +47,11 @@ const query = (overrides: Partial<RollupQuery>): RollupQuery => ({ table: 'minut
 
 describe('rollup packs', () => {
   it('keys a row by its thirteen dimensions exactly as the other shapes key theirs', () => {
-    for (const row of rows) {
+    for (const row of [...rows, awkward, awkward]) {
       const [entry] = aggregateRollups([row], 'minute', 'full');
-      expect(fullDimsKeyOf(row)).toBe(dimsKeyOf(entry!.dimensions, dimensionColumnsOf('full').map((column) => column.field)));
+      const { key, quoted } = fullDimsKeyOf(row);
+      expect(key).toBe(dimsKeyOf(entry!.dimensions, dimensionColumnsOf('full').map((column) => column.field)));
+      expect(quoted).toBe(JSON.stringify(key));
     }
   });
 
@@ -50,15 +72,19 @@ describe('rollup packs', () => {
     expect(measures!.slice(spendMeasureCount + 16).reduce((sum, count) => sum + count, 0)).toBe(1);
   });
 
-  it("spells a one-row batch's pack as it spells the sum of one row", () => {
-    for (const row of rows) {
+  it('spells packs as JSON.stringify spells their entries, for one row and for sums of several', () => {
+    for (const row of [...rows, awkward]) {
       const [single] = packRows([row], 'minute');
       const summed = new Map<string, FullMeasures>();
       mergePack(single!.sums, summed);
-      // Through the general path: the same row in a batch with a row of another minute.
-      const [viaBatch] = packRows([row, testUsageRow('other', { createdAt: row.createdAt + hour })], 'minute');
-      expect(single).toEqual(viaBatch);
+      expect(single!.sums).toBe(packByStringify(summed));
       expect(encodePack(summed)).toBe(single!.sums);
+    }
+    // p1 and p2 summed in one entry, and the awkward row twice in its own.
+    for (const pack of packRows([...rows, awkward, { ...awkward, id: 'p6', latencyMs: 5 }], 'minute')) {
+      const summed = new Map<string, FullMeasures>();
+      mergePack(pack.sums, summed);
+      expect(pack.sums).toBe(packByStringify(summed));
     }
   });
 

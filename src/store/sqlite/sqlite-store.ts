@@ -434,9 +434,15 @@ export class SqliteStore implements Store {
     for (const pack of packRows(rows, 'minute')) statements.appendPack.minute.run({ bucket: pack.bucketStart, sums: pack.sums });
     const mark = this.#markNow(statements);
     let latest = 0;
-    for (const row of rows) if (row.createdAt > latest) latest = row.createdAt;
-    for (const name of compactedTables) {
-      const late = rows.filter((row) => row.createdAt < compactedEdge(name, mark.value));
+    let earliest = Infinity;
+    for (const row of rows) {
+      if (row.createdAt > latest) latest = row.createdAt;
+      if (row.createdAt < earliest) earliest = row.createdAt;
+    }
+    // Every table's edge is at or before the mark: a batch from the mark on (nearly every one) has no late rows.
+    for (const name of earliest < mark.value ? compactedTables : []) {
+      const edge = compactedEdge(name, mark.value);
+      const late = rows.filter((row) => row.createdAt < edge);
       if (late.length === 0) continue;
       const table: RollupTable = rollupTables[name];
       if (name === 'hour' || name === 'day') {

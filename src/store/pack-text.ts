@@ -1,0 +1,48 @@
+import { latencyBucketBoundsMs, latencyBucketOf, spendMeasureCount } from './rollup-columns.js';
+import type { UsageRow } from '../usage/usage-row.js';
+
+/**
+ * Spells pack entries as text (the format is in rollup-packs.ts) without building the arrays
+ * `JSON.stringify` would walk: the usage writer spells one for nearly every row it writes, and this is
+ * about twice as fast. The text is the same as `JSON.stringify` gives for the entry's array; the unit tests
+ * compare the two.
+ */
+
+const bucketCount = latencyBucketBoundsMs.length;
+const latencyOffset = spendMeasureCount;
+const ttfbOffset = spendMeasureCount + bucketCount;
+
+/** A number as JSON spells it (non-finite numbers are null). */
+function numberText(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
+}
+
+/** A histogram's non-empty buckets as `[[index,count],…]`. */
+function pairsText(measures: readonly number[], offset: number): string {
+  let text = '[';
+  for (let index = 0; index < bucketCount; index++) {
+    const count = measures[offset + index]!;
+    if (count === 0) continue;
+    text += `${text.length > 1 ? ',' : ''}[${index},${numberText(count)}]`;
+  }
+  return `${text}]`;
+}
+
+/** An entry of a sum: `quotedKey` is the combination's key as a JSON string (quoted and escaped). */
+export function sumEntryText(quotedKey: string, measures: readonly number[]): string {
+  let text = `[${quotedKey}`;
+  for (let index = 0; index < spendMeasureCount; index++) text += `,${numberText(measures[index]!)}`;
+  return `${text},${pairsText(measures, latencyOffset)},${pairsText(measures, ttfbOffset)}]`;
+}
+
+/** The entry of a sum of one row, spelt straight from the row (as `sumEntryText` spells it once `addRow` has summed it). */
+export function rowEntryText(quotedKey: string, row: UsageRow): string {
+  const cached = row.cached;
+  const ttfb = row.timeToFirstByteMs === null ? '[]' : `[[${latencyBucketOf(row.timeToFirstByteMs)},1]]`;
+  return (
+    `[${quotedKey},1,${row.outcome === 'error' ? 1 : 0},${row.outcome === 'cancelled' ? 1 : 0},${cached ? 1 : 0},` +
+    `${numberText(row.inputTokens)},${numberText(row.outputTokens)},${numberText(row.cacheReadTokens)},${numberText(row.cacheWriteTokens)},` +
+    `${numberText(row.reasoningTokens)},${numberText(0 + (row.costUsd ?? 0))},${numberText(cached ? 0 + (row.savedCostUsd ?? 0) : 0)},` +
+    `${numberText(Math.max(0, row.createdAt))},[[${latencyBucketOf(row.latencyMs)},1]],${ttfb}]`
+  );
+}
