@@ -116,36 +116,11 @@ export function addRow(measures: number[], row: UsageRow, histograms: boolean): 
 }
 
 /**
- * JSON of dimension values, and that JSON as it reads inside a JSON string, for the values rows repeat
- * (keys, users, teams, models, tag lists, outcomes): a row's full key is spelt from these instead of
- * `JSON.stringify` walking a new array, and its quoted form, which its pack entry holds, comes for free.
- */
-const valueTexts = new Map<string, readonly [json: string, quoted: string]>();
-const valueTextsLimit = 20_000;
-const nullTexts = ['null', 'null'] as const;
-
-function textsOf(value: string | number | null): readonly [string, string] {
-  if (value === null) return nullTexts;
-  if (typeof value === 'number') {
-    const text = Number.isFinite(value) ? String(value) : 'null';
-    return [text, text];
-  }
-  let texts = valueTexts.get(value);
-  if (!texts) {
-    const json = JSON.stringify(value);
-    texts = [json, JSON.stringify(json).slice(1, -1)];
-    if (valueTexts.size >= valueTextsLimit) valueTexts.clear();
-    valueTexts.set(value, texts);
-  }
-  return texts;
-}
-
-/**
  * A row's full-shape key, the JSON of its thirteen dimensions in column order (as `dimsKeyOf` spells it),
  * and the same key as a JSON string (as a pack entry holds it).
  */
 export function fullDimsKeyOf(row: UsageRow): { key: string; quoted: string } {
-  const values: Array<string | number | null> = [
+  const key = JSON.stringify([
     row.keyId,
     row.userName,
     row.teamName,
@@ -159,16 +134,8 @@ export function fullDimsKeyOf(row: UsageRow): { key: string; quoted: string } {
     row.statusCode,
     row.errorCode,
     row.cached ? 1 : 0,
-  ];
-  let key = '[';
-  let quoted = '"[';
-  for (let index = 0; index < values.length; index++) {
-    const [json, inString] = textsOf(values[index]!);
-    const comma = index === 0 ? '' : ',';
-    key += comma + json;
-    quoted += comma + inString;
-  }
-  return { key: `${key}]`, quoted: `${quoted}]"` };
+  ]);
+  return { key, quoted: JSON.stringify(key) };
 }
 
 /**
