@@ -146,8 +146,10 @@ async function main(): Promise<void> {
   const directory = kept ?? (await mkdtemp(join(tmpdir(), 'sluice-bench-analytics-')));
   try {
     const dataDir = join(directory, 'gateway');
-    // As the gateway's usage writer opens it: compaction is the rollup compactor's, timed apart below.
+    // As the gateway's usage writer opens it: compaction is the rollup compactor's, on a connection of its
+    // own (its own page cache, as in the gateway, where it also has a thread of its own), timed apart below.
     const withRollups = new SqliteStore(join(dataDir, 'sluice.db'), { compactWithBatches: false });
+    const compactor = new SqliteStore(join(dataDir, 'sluice.db'), { compactWithBatches: false });
     const withoutRollups = new SqliteStore(join(directory, 'plain', 'sluice.db'), { rollups: false });
     const end = Date.now();
     const random = mulberry32(10);
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
         if (latestHour > compactedHour) {
           compactedHour = latestHour;
           const before = performance.now();
-          await withRollups.compactRollups();
+          await compactor.compactRollups();
           compactionMs += performance.now() - before;
         }
         if (size === batchSize && written > 0 && written % 500_000 === 0) log(`analytics: ${written.toLocaleString('en')} rows written (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -197,6 +199,7 @@ async function main(): Promise<void> {
     const steady: WriterFigures[] = [];
     for (const [index, size] of steadyBatchSizes.entries()) steady.push(await write(rowCount + index * steadyRows, steadyRows, size));
     await withRollups.close();
+    await compactor.close();
     await withoutRollups.close();
 
     const config = parseConfig({ server: { host: '127.0.0.1', port: 0 }, dataDir, mock: 'off', logLevel: 'silent', usage: { retainDays: 0, retainRollupDays: 0 } }, {});
