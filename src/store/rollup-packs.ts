@@ -86,6 +86,22 @@ interface BatchSum {
   measures: FullMeasures | undefined;
 }
 
+/** Adds sums (by combination) into `into`: counts and amounts added, the newest time kept. */
+export function mergeSums(sums: ReadonlyMap<string, FullMeasures>, into: Map<string, FullMeasures>): void {
+  for (const [dimsKey, measures] of sums) {
+    const target = into.get(dimsKey);
+    if (!target) {
+      into.set(dimsKey, [...measures]);
+      continue;
+    }
+    for (let index = 0; index < fullMeasureCount; index++) {
+      if (index === lastAtIndex) {
+        if (measures[index]! > target[index]!) target[index] = measures[index]!;
+      } else target[index]! += measures[index]!;
+    }
+  }
+}
+
 /** The packs for a batch's rows: one per bucket of `granularity` they fall in. */
 export function packRows(rows: readonly UsageRow[], granularity: RollupGranularity): PackRow[] {
   const size = rollupBucketMs[granularity];

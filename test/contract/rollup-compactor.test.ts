@@ -6,7 +6,9 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compactionStep } from '../../src/store/rollup-batch.js';
 import { openStore, type StoreLocation } from '../../src/store/open-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { RollupCompactor } from '../../src/usage/rollup-compactor.js';
+import { WorkerUsageSink } from '../../src/usage/worker-usage-sink.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
@@ -81,6 +83,43 @@ describe.each(locations)('the rollup compactor on $name', ({ location }) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await writer.rollupsCompactedUntil()).toBe(now - (now % hour));
     await writer.close();
+  });
+});
+
+describe('a compaction step on SQLite while the usage writer thread writes into the hour it compacts', () => {
+  it('counts every row once: the step is worked out again when a row arrived since it read the hour', async () => {
+    // The step reads and sums outside the write lock; rows the writer thread adds to that hour meanwhile
+    // must either make it start over or (once it is written) go to the hour as late rows.
+    const location: StoreLocation = { kind: 'sqlite', path: join(directory, 'racing.db') };
+    const store = new SqliteStore(location.path, { compactWithBatches: false });
+    const thread = new WorkerUsageSink({ store: location, queryTimeoutMs: 5_000, pricing: {}, pricingProviderIds: [], pricingEpoch: 0 });
+    try {
+      const now = Date.now();
+      const hourStart = now - (now % hour) - 2 * hour;
+      // Enough rows that summing the hour takes a while: 20,000 over the hour, in combinations of their own.
+      for (let batch = 0; batch < 40; batch++) {
+        await store.recordUsage(
+          Array.from({ length: 500 }, (_unused, index) => {
+            const number = batch * 500 + index;
+            return testUsageRow(`race-${number}`, { createdAt: hourStart + Math.floor((number * hour) / 20_000), keyId: 'key_race', requester: `end-user-${number}`, inputTokens: 1 });
+          }),
+        );
+      }
+      await store.recordUsage([testUsageRow('race-now', { createdAt: now, keyId: 'key_other' })]);
+      // One-row batches into that hour, handed to the writer thread before the step starts on this one.
+      const racing = Array.from({ length: 300 }, (_unused, index) =>
+        thread.recordUsage([testUsageRow(`race-late-${index}`, { createdAt: hourStart + 30 * minute + index, keyId: 'key_race', requester: 'late', inputTokens: 1 })]),
+      );
+      expect(await store.compactRollups()).toBe(now - (now % hour));
+      await Promise.all(racing);
+      const calls = async (table: 'hour' | 'minute') =>
+        (await store.aggregateRollups({ table, from: hourStart, to: hourStart + hour, filters: { key: 'key_race' }, by: [] })).reduce((sum, group) => sum + group.measures.calls, 0);
+      expect(await calls('minute')).toBe(20_300);
+      expect(await calls('hour')).toBe(20_300);
+    } finally {
+      await thread.close();
+      await store.close();
+    }
   });
 });
 

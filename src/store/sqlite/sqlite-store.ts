@@ -25,7 +25,7 @@ import {
   type RollupTable,
 } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
-import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
+import { encodePack, mergePack, mergeSums, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -127,6 +127,23 @@ function packAppend(packs: string): string {
     WHERE key >= ${firstPackKey('@bucket')} AND key < ${firstPackKey('@bucket + 1')}), @sums)`;
 }
 
+/** What one compaction step writes (`#planCompaction`), and how many packs it read to work that out. */
+interface CompactionPlan {
+  mark: number;
+  target: number;
+  days: { from: number; to: number };
+  minutePacksRead: number;
+  hourPacksRead: number;
+  hourPacks: PackRow[];
+  narrowHours: Array<{ name: CompactedTableName; entries: RollupEntry[] }>;
+  dayPacks: PackRow[];
+}
+
+/** How many packs a table has in a range (none in an empty one). */
+function packCount(statements: RollupStatements, table: PackedTableName, range: { from: number; to: number }): number {
+  return range.from < range.to ? (statements.countPacks[table].get(range.from, range.to) as { packs: number }).packs : 0;
+}
+
 /** The compaction mark and the `data_version` it was read or written at. */
 interface KnownMark {
   value: number;
@@ -138,6 +155,8 @@ interface RollupStatements {
   appendPack: Record<PackedTableName, Database.Statement>;
   readPacks: Record<PackedTableName, Database.Statement>;
   packBuckets: Record<PackedTableName, Database.Statement>;
+  /** How many packs a table has in `[from, to)`: packs are only appended there, so a count that holds means nothing was. */
+  countPacks: Record<PackedTableName, Database.Statement>;
   upsert: Partial<Record<CompactedTableName, Database.Statement>>;
   compact: Partial<Record<CompactedTableName, Database.Statement>>;
   readMark: Database.Statement;
@@ -242,6 +261,7 @@ export class SqliteStore implements Store {
         (packs) =>
           `SELECT DISTINCT ${bucketOfPackKey('key')} - (${bucketOfPackKey('key')} % ?) AS bucket FROM ${packs} WHERE key >= ${firstPackKey('?')} AND key < ${firstPackKey('?')} ORDER BY bucket`,
       ),
+      countPacks: perPackedTable((packs) => `SELECT count(*) AS packs FROM ${packs} WHERE key >= ${firstPackKey('?')} AND key < ${firstPackKey('?')}`),
       upsert,
       compact,
       readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
@@ -451,8 +471,7 @@ export class SqliteStore implements Store {
     }
     const target = compactionTarget(latest);
     if (!this.#compactWithBatches || target <= mark.value) return mark;
-    this.#compact(mark.value, target, statements);
-    statements.writeMark.run(target);
+    this.#writeCompaction(this.#planCompaction(mark.value, target, statements), statements);
     return { value: target, dataVersion: mark.dataVersion };
   }
 
@@ -469,27 +488,59 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Compacts what moving the mark from `mark` to `target` passes over: each hour's minute packs summed into
-   * the hour's pack and narrow hour tables; each ended day's hour packs into its pack, and its narrow
-   * tables from their hours in SQL.
+   * Works out what moving the mark from `mark` to `target` writes: each passed hour's minute packs summed
+   * into the hour's pack and narrow hour rows; each ended day's hour packs (with the hours summed here) into
+   * its pack. Reads only; with the counts of the packs read, so a writer can tell whether it still holds.
    */
-  #compact(mark: number, target: number, statements: RollupStatements): void {
+  #planCompaction(mark: number, target: number, statements: RollupStatements): CompactionPlan {
     const hours = compactionRange('hour', mark, target);
+    const days = compactionRange('day', mark, target);
+    const plan: CompactionPlan = {
+      mark,
+      target,
+      days,
+      minutePacksRead: packCount(statements, 'minute', hours),
+      hourPacksRead: packCount(statements, 'hour', days),
+      hourPacks: [],
+      narrowHours: [],
+      dayPacks: [],
+    };
+    const hourSums = new Map<number, Map<string, FullMeasures>>();
     for (const hour of this.#bucketsWithPacks(statements, 'minute', 'hour', hours)) {
       const sums = this.#mergedPacks(statements, 'minute', hour, hour + rollupBucketMs.hour);
-      statements.appendPack.hour.run({ bucket: hour, sums: encodePack(sums) });
+      hourSums.set(hour, sums);
+      plan.hourPacks.push({ bucketStart: hour, sums: encodePack(sums) });
       const narrow = this.#narrowRollup.entries(hour, sums);
-      for (const name of narrowHourTables) {
-        const table: RollupTable = rollupTables[name];
-        for (const entry of narrow.get(table.shape as NarrowShape)!) statements.upsert[name]!.run(entryValues(table, entry));
-      }
+      for (const name of narrowHourTables) plan.narrowHours.push({ name, entries: narrow.get(rollupTables[name].shape as NarrowShape)! });
     }
-    const days = compactionRange('day', mark, target);
-    if (days.from >= days.to) return;
-    for (const day of this.#bucketsWithPacks(statements, 'hour', 'day', days)) {
-      statements.appendPack.day.run({ bucket: day, sums: encodePack(this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day)) });
+    if (days.from >= days.to) return plan;
+    const dayOf = (time: number) => time - (time % rollupBucketMs.day);
+    const dayBuckets = new Set(this.#bucketsWithPacks(statements, 'hour', 'day', days));
+    for (const hour of hourSums.keys()) if (hour < days.to) dayBuckets.add(dayOf(hour));
+    for (const day of [...dayBuckets].sort((left, right) => left - right)) {
+      const sums = this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day);
+      for (const [hour, hourSum] of hourSums) if (dayOf(hour) === day) mergeSums(hourSum, sums);
+      plan.dayPacks.push({ bucketStart: day, sums: encodePack(sums) });
     }
-    for (const name of narrowDayTables) statements.compact[name]!.run(days.from, days.to);
+    return plan;
+  }
+
+  /** Writes a compaction step and moves the mark; the narrow day tables are summed from their hours in SQL. */
+  #writeCompaction(plan: CompactionPlan, statements: RollupStatements): void {
+    for (const pack of plan.hourPacks) statements.appendPack.hour.run({ bucket: pack.bucketStart, sums: pack.sums });
+    for (const { name, entries } of plan.narrowHours) {
+      const table: RollupTable = rollupTables[name];
+      for (const entry of entries) statements.upsert[name]!.run(entryValues(table, entry));
+    }
+    for (const pack of plan.dayPacks) statements.appendPack.day.run({ bucket: pack.bucketStart, sums: pack.sums });
+    if (plan.days.from < plan.days.to) for (const name of narrowDayTables) statements.compact[name]!.run(plan.days.from, plan.days.to);
+    statements.writeMark.run(plan.target);
+  }
+
+  /** Whether a plan still holds: the mark where it was, and no pack added to what it read since. */
+  #planHolds(plan: CompactionPlan, mark: number, statements: RollupStatements): boolean {
+    const hours = compactionRange('hour', plan.mark, plan.target);
+    return mark === plan.mark && packCount(statements, 'minute', hours) === plan.minutePacksRead && packCount(statements, 'hour', plan.days) === plan.hourPacksRead;
   }
 
   /** The buckets of `granularity` in `range` that packs of `source` fall in. */
@@ -527,28 +578,47 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Compacts every hour that is due, one transaction an hour (`compactionStep`): a usage batch waiting on the
-   * file waits for one hour's compaction at most. Resolves with the mark.
+   * Compacts every hour that is due, a step at a time (`compactionStep`: an hour, and the days the mark
+   * passes). Each step is worked out in a read transaction, which the usage writer does not wait for, and
+   * written in a short write transaction if nothing it read has changed since (else worked out again; after
+   * a few tries, in one write transaction): a batch waiting on the file waits for a step's inserts, not for
+   * its reading and summing. Resolves with the mark.
    */
   async compactRollups(): Promise<number> {
     return guarded(() => {
       const statements = this.#rollups;
       if (!statements) return 0;
-      for (;;) {
-        const pass = this.#database
+      for (let stale = 0; ; ) {
+        const step = (write: boolean) => {
+          const mark = this.#markNow(statements);
+          const first = statements.firstMinuteFrom.get(mark.value) as number | null;
+          const latest = statements.latestMinute.get() as number | null;
+          const target = compactionStep(mark.value, first ?? undefined, latest ?? undefined);
+          if (target === undefined) return { mark, plan: undefined };
+          const plan = this.#planCompaction(mark.value, target, statements);
+          if (write) this.#writeCompaction(plan, statements);
+          return { mark, plan };
+        };
+        if (stale >= 3) {
+          const { mark, plan } = this.#database.transaction(() => step(true)).immediate();
+          this.#knownMark = plan ? { value: plan.target, dataVersion: mark.dataVersion } : mark;
+          if (!plan) return mark.value;
+          stale = 0;
+          continue;
+        }
+        const { mark, plan } = this.#database.transaction(() => step(false)).deferred();
+        this.#knownMark = mark;
+        if (!plan) return mark.value;
+        const written = this.#database
           .transaction(() => {
-            const mark = this.#markNow(statements);
-            const first = statements.firstMinuteFrom.get(mark.value) as number | null;
-            const latest = statements.latestMinute.get() as number | null;
-            const target = compactionStep(mark.value, first ?? undefined, latest ?? undefined);
-            if (target === undefined) return { mark, moved: false };
-            this.#compact(mark.value, target, statements);
-            statements.writeMark.run(target);
-            return { mark: { value: target, dataVersion: mark.dataVersion }, moved: true };
+            const now = this.#markNow(statements);
+            if (!this.#planHolds(plan, now.value, statements)) return undefined;
+            this.#writeCompaction(plan, statements);
+            return { value: plan.target, dataVersion: now.dataVersion };
           })
           .immediate();
-        this.#knownMark = pass.mark;
-        if (!pass.moved) return pass.mark.value;
+        if (written) this.#knownMark = written;
+        else stale++;
       }
     });
   }
