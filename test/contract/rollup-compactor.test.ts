@@ -6,7 +6,6 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compactionStep } from '../../src/store/rollup-batch.js';
 import { openStore, type StoreLocation } from '../../src/store/open-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { RollupCompactor } from '../../src/usage/rollup-compactor.js';
 import { WorkerUsageSink } from '../../src/usage/worker-usage-sink.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
@@ -15,12 +14,15 @@ import { testUsageRow } from '../helpers/usage-rows.js';
 /** The rollup compactor's thread against a real store: SQLite, and PostgreSQL when there is one. */
 const directory = await mkdtemp(join(tmpdir(), 'sluice-compactor-'));
 const postgres = await createTestDatabase();
+// A database of its own: the test needs a compaction mark no other test has moved.
+const racingPostgres = await createTestDatabase();
 const locations: Array<{ name: string; location: StoreLocation }> = [{ name: 'sqlite', location: { kind: 'sqlite', path: join(directory, 'compactor.db') } }];
 if ('url' in postgres) locations.push({ name: 'postgres', location: { kind: 'postgres', url: postgres.url } });
 else console.warn(`[rollup compactor] skipping PostgreSQL: ${postgres.skipReason}`);
 
 afterAll(async () => {
   if ('url' in postgres) await postgres.drop();
+  if ('url' in racingPostgres) await racingPostgres.drop();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -86,12 +88,14 @@ describe.each(locations)('the rollup compactor on $name', ({ location }) => {
   });
 });
 
-describe('a compaction step on SQLite while the usage writer thread writes into the hour it compacts', () => {
+const racingLocations: Array<{ name: string; location: StoreLocation }> = [{ name: 'sqlite', location: { kind: 'sqlite', path: join(directory, 'racing.db') } }];
+if ('url' in racingPostgres) racingLocations.push({ name: 'postgres', location: { kind: 'postgres', url: racingPostgres.url } });
+
+describe.each(racingLocations)('a compaction step on $name while the usage writer thread writes into the hour it compacts', ({ location }) => {
   it('counts every row once: the step is worked out again when a row arrived since it read the hour', async () => {
     // The step reads and sums outside the write lock; rows the writer thread adds to that hour meanwhile
     // must either make it start over or (once it is written) go to the hour as late rows.
-    const location: StoreLocation = { kind: 'sqlite', path: join(directory, 'racing.db') };
-    const store = new SqliteStore(location.path, { compactWithBatches: false });
+    const store = await openStore(location, { compactWithBatches: false });
     const thread = new WorkerUsageSink({ store: location, queryTimeoutMs: 5_000, pricing: {}, pricingProviderIds: [], pricingEpoch: 0 });
     try {
       const now = Date.now();

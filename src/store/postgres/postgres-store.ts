@@ -15,17 +15,16 @@ import {
   measureColumnsOf,
   narrowDayTables,
   narrowHourShapes,
-  narrowHourTables,
   rollupBucketMs,
   rollupTables,
   writtenTableOf,
   type CompactedTableName,
   type PackedTableName,
-  type NarrowShape,
   type RollupTable,
 } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
-import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
+import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
+import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -374,11 +373,16 @@ export class PostgresStore implements Store {
     if (this.#compactWithBatches && target > mark) await this.#compact(target);
   }
 
-  /** Compacts every hour that is due, one transaction an hour (`compactionStep`); resolves with the mark. */
+  /**
+   * Compacts every hour that is due, a step at a time (`compactionStep`). Each step is worked out in a
+   * read-only snapshot, without the mark's row, which every instance's batches hold `FOR SHARE`, and written
+   * holding it `FOR UPDATE` if nothing it read has changed (`planHolds`), else worked out again (after a few
+   * tries, under the lock). Resolves with the mark.
+   */
   async compactRollups(): Promise<number> {
     if (!this.#rollups) return 0;
     const minutes = rollupTables.minute.packs;
-    for (;;) {
+    for (let stale = 0; ; ) {
       const mark = await this.rollupsCompactedUntil();
       const { rows } = await this.#query(
         `SELECT (SELECT min(bucket_start) FROM ${minutes} WHERE bucket_start >= $1) AS first, (SELECT max(bucket_start) FROM ${minutes}) AS latest`,
@@ -387,45 +391,67 @@ export class PostgresStore implements Store {
       const bucket = (value: unknown) => (value === null ? undefined : Number(value));
       const target = compactionStep(mark, bucket(rows[0]!.first), bucket(rows[0]!.latest));
       if (target === undefined) return mark;
-      await this.#compact(target);
+      if (stale >= staleStepsBeforeLocking) {
+        await this.#compact(target);
+        stale = 0;
+        continue;
+      }
+      const plan = await this.#transaction((client) => this.#planCompaction(client, mark, target), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const written = await this.#transaction(async (client) => {
+        const now = await lockedMark(client);
+        const hours = compactionRange('hour', plan.mark, plan.target);
+        if (!planHolds(plan, now, { minute: await packCount(client, 'minute', hours), hour: await packCount(client, 'hour', plan.days) })) return false;
+        await this.#writeCompaction(client, plan);
+        return true;
+      });
+      if (!written) stale++;
     }
   }
 
-  /**
-   * Moves the compaction mark up to `target`: each hour passed over has its minute packs summed into the
-   * hour's pack and narrow hour tables, each ended day its hour packs into its pack and its narrow tables
-   * from their hours in SQL. The mark's row is locked, so of several instances exactly one compacts each hour.
-   */
+  /** Moves the mark up to `target` under the lock (a batch that passes an hour; a step whose plans went stale). */
   async #compact(target: number): Promise<void> {
     await this.#transaction(async (client) => {
-      const mark = Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR UPDATE`)).rows[0]!.compacted_until);
-      if (target <= mark) return;
-      const hours = compactionRange('hour', mark, target);
-      for (const hour of await bucketsWithPacks(client, 'minute', 'hour', hours)) {
-        const sums = await mergedPacks(client, 'minute', hour, hour + rollupBucketMs.hour);
-        const append = packsAppend('hour', [{ bucketStart: hour, sums: encodePack(sums) }]);
-        await client.query(append.text, append.values);
-        const narrow = this.#narrowRollup.entries(hour, sums);
-        for (const name of narrowHourTables) {
-          const table: RollupTable = rollupTables[name];
-          const upsert = rollupUpsert(table, narrow.get(table.shape as NarrowShape)!);
-          await client.query(upsert.text, upsert.values);
-        }
-      }
-      const days = compactionRange('day', mark, target);
-      if (days.from < days.to) {
-        for (const day of await bucketsWithPacks(client, 'hour', 'day', days)) {
-          const append = packsAppend('day', [{ bucketStart: day, sums: encodePack(await mergedPacks(client, 'hour', day, day + rollupBucketMs.day)) }]);
-          await client.query(append.text, append.values);
-        }
-        for (const statement of dayCompactions.values()) await client.query(statement, [days.from, days.to]);
-      }
-      await client.query(`UPDATE ${rollupStateTable} SET compacted_until = $1 WHERE id = 1`, [target]);
+      const mark = await lockedMark(client);
+      if (target > mark) await this.#writeCompaction(client, await this.#planCompaction(client, mark, target));
     });
   }
 
+  /** Works out a step (see compaction-plan.ts): reads only. */
+  async #planCompaction(client: pg.PoolClient, mark: number, target: number): Promise<CompactionPlan> {
+    const hours = compactionRange('hour', mark, target);
+    const days = compactionRange('day', mark, target);
+    const plan = newCompactionPlan(mark, target, days, { minute: await packCount(client, 'minute', hours), hour: await packCount(client, 'hour', days) });
+    for (const hour of await bucketsWithPacks(client, 'minute', 'hour', hours)) {
+      planHour(plan, hour, await mergedPacks(client, 'minute', hour, hour + rollupBucketMs.hour), this.#narrowRollup);
+    }
+    if (days.from >= days.to) return plan;
+    for (const day of daysToPlan(plan, await bucketsWithPacks(client, 'hour', 'day', days))) {
+      planDay(plan, day, await mergedPacks(client, 'hour', day, day + rollupBucketMs.day));
+    }
+    return plan;
+  }
+
+  /** Writes a step and moves the mark; the narrow day tables are summed from their hours in SQL. */
+  async #writeCompaction(client: pg.PoolClient, plan: CompactionPlan): Promise<void> {
+    if (plan.hourPacks.length > 0) {
+      const append = packsAppend('hour', plan.hourPacks);
+      await client.query(append.text, append.values);
+    }
+    for (const { name, entries } of plan.narrowHours) {
+      if (entries.length === 0) continue;
+      const upsert = rollupUpsert(rollupTables[name], entries);
+      await client.query(upsert.text, upsert.values);
+    }
+    if (plan.dayPacks.length > 0) {
+      const append = packsAppend('day', plan.dayPacks);
+      await client.query(append.text, append.values);
+    }
+    if (plan.days.from < plan.days.to) for (const statement of dayCompactions.values()) await client.query(statement, [plan.days.from, plan.days.to]);
+    await client.query(`UPDATE ${rollupStateTable} SET compacted_until = $1 WHERE id = 1`, [plan.target]);
+  }
+
   /** Runs `work` in a transaction on one pooled connection; any failure rolls it back and is a store error. */
-  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  async #transaction<Result>(work: (client: pg.PoolClient) => Promise<Result>, begin = 'BEGIN'): Promise<Result> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -433,10 +459,11 @@ export class PostgresStore implements Store {
       throw toStoreError(error);
     }
     try {
-      await client.query('BEGIN');
-      await work(client);
+      await client.query(begin);
+      const result = await work(client);
       await client.query('COMMIT');
       client.release();
+      return result;
     } catch (error) {
       // A connection that failed mid-transaction is not given back to the pool for reuse.
       await client.query('ROLLBACK').catch(() => undefined);
@@ -624,6 +651,18 @@ async function migrate(connectionString: string): Promise<void> {
 }
 
 /** The buckets of `granularity` in `range` that packs of `source` fall in. */
+/** The compaction mark, its row locked until the transaction ends (batches hold it `FOR SHARE`). */
+async function lockedMark(client: pg.PoolClient): Promise<number> {
+  return Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR UPDATE`)).rows[0]!.compacted_until);
+}
+
+/** How many packs a table has in a range (none in an empty one). */
+async function packCount(client: pg.PoolClient, table: PackedTableName, range: { from: number; to: number }): Promise<number> {
+  if (range.from >= range.to) return 0;
+  const result = await client.query<Row>(`SELECT count(*) AS packs FROM ${rollupTables[table].packs} WHERE bucket_start >= $1 AND bucket_start < $2`, [range.from, range.to]);
+  return Number(result.rows[0]!.packs);
+}
+
 async function bucketsWithPacks(client: pg.PoolClient, source: PackedTableName, granularity: 'hour' | 'day', range: { from: number; to: number }): Promise<number[]> {
   if (range.from >= range.to) return [];
   const size = rollupBucketMs[granularity];

@@ -16,16 +16,15 @@ import {
   measureColumnsOf,
   narrowDayTables,
   narrowHourShapes,
-  narrowHourTables,
   rollupBucketMs,
   rollupTables,
   type CompactedTableName,
   type PackedTableName,
-  type NarrowShape,
   type RollupTable,
 } from '../rollup-columns.js';
 import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
-import { encodePack, mergePack, mergeSums, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
+import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
+import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -125,18 +124,6 @@ function* joinedPerBucket(rows: Iterable<[number, string]>): Generator<PackRow> 
 function packAppend(packs: string): string {
   return `INSERT INTO ${packs} (key, sums) VALUES ((SELECT COALESCE(MAX(key) + 1, ${firstPackKey('@bucket')}) FROM ${packs}
     WHERE key >= ${firstPackKey('@bucket')} AND key < ${firstPackKey('@bucket + 1')}), @sums)`;
-}
-
-/** What one compaction step writes (`#planCompaction`), and how many packs it read to work that out. */
-interface CompactionPlan {
-  mark: number;
-  target: number;
-  days: { from: number; to: number };
-  minutePacksRead: number;
-  hourPacksRead: number;
-  hourPacks: PackRow[];
-  narrowHours: Array<{ name: CompactedTableName; entries: RollupEntry[] }>;
-  dayPacks: PackRow[];
 }
 
 /** How many packs a table has in a range (none in an empty one). */
@@ -495,32 +482,13 @@ export class SqliteStore implements Store {
   #planCompaction(mark: number, target: number, statements: RollupStatements): CompactionPlan {
     const hours = compactionRange('hour', mark, target);
     const days = compactionRange('day', mark, target);
-    const plan: CompactionPlan = {
-      mark,
-      target,
-      days,
-      minutePacksRead: packCount(statements, 'minute', hours),
-      hourPacksRead: packCount(statements, 'hour', days),
-      hourPacks: [],
-      narrowHours: [],
-      dayPacks: [],
-    };
-    const hourSums = new Map<number, Map<string, FullMeasures>>();
+    const plan = newCompactionPlan(mark, target, days, { minute: packCount(statements, 'minute', hours), hour: packCount(statements, 'hour', days) });
     for (const hour of this.#bucketsWithPacks(statements, 'minute', 'hour', hours)) {
-      const sums = this.#mergedPacks(statements, 'minute', hour, hour + rollupBucketMs.hour);
-      hourSums.set(hour, sums);
-      plan.hourPacks.push({ bucketStart: hour, sums: encodePack(sums) });
-      const narrow = this.#narrowRollup.entries(hour, sums);
-      for (const name of narrowHourTables) plan.narrowHours.push({ name, entries: narrow.get(rollupTables[name].shape as NarrowShape)! });
+      planHour(plan, hour, this.#mergedPacks(statements, 'minute', hour, hour + rollupBucketMs.hour), this.#narrowRollup);
     }
     if (days.from >= days.to) return plan;
-    const dayOf = (time: number) => time - (time % rollupBucketMs.day);
-    const dayBuckets = new Set(this.#bucketsWithPacks(statements, 'hour', 'day', days));
-    for (const hour of hourSums.keys()) if (hour < days.to) dayBuckets.add(dayOf(hour));
-    for (const day of [...dayBuckets].sort((left, right) => left - right)) {
-      const sums = this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day);
-      for (const [hour, hourSum] of hourSums) if (dayOf(hour) === day) mergeSums(hourSum, sums);
-      plan.dayPacks.push({ bucketStart: day, sums: encodePack(sums) });
+    for (const day of daysToPlan(plan, this.#bucketsWithPacks(statements, 'hour', 'day', days))) {
+      planDay(plan, day, this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day));
     }
     return plan;
   }
@@ -540,7 +508,7 @@ export class SqliteStore implements Store {
   /** Whether a plan still holds: the mark where it was, and no pack added to what it read since. */
   #planHolds(plan: CompactionPlan, mark: number, statements: RollupStatements): boolean {
     const hours = compactionRange('hour', plan.mark, plan.target);
-    return mark === plan.mark && packCount(statements, 'minute', hours) === plan.minutePacksRead && packCount(statements, 'hour', plan.days) === plan.hourPacksRead;
+    return planHolds(plan, mark, { minute: packCount(statements, 'minute', hours), hour: packCount(statements, 'hour', plan.days) });
   }
 
   /** The buckets of `granularity` in `range` that packs of `source` fall in. */
@@ -599,7 +567,7 @@ export class SqliteStore implements Store {
           if (write) this.#writeCompaction(plan, statements);
           return { mark, plan };
         };
-        if (stale >= 3) {
+        if (stale >= staleStepsBeforeLocking) {
           const { mark, plan } = this.#database.transaction(() => step(true)).immediate();
           this.#knownMark = plan ? { value: plan.target, dataVersion: mark.dataVersion } : mark;
           if (!plan) return mark.value;

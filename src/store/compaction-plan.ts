@@ -1,0 +1,62 @@
+import type { RollupEntry } from './rollup-batch.js';
+import { narrowHourTables, rollupBucketMs, rollupTables, type CompactedTableName, type NarrowShape } from './rollup-columns.js';
+import { encodePack, mergeSums, type FullMeasures, type NarrowRollup, type PackRow } from './rollup-packs.js';
+
+/**
+ * What one compaction step writes, worked out from the packs it read, and how many it read: packs are
+ * only ever appended to the range a step covers (retention deletes minutes before the mark only), so if
+ * the mark and those counts still hold when the step is written, nothing it read has changed. Both stores
+ * work a step out without holding the write lock (SQLite's, or the mark's row on PostgreSQL) and write it
+ * under the lock if it holds: a usage batch waits for a step's inserts, not for its reading and summing.
+ */
+export interface CompactionPlan {
+  mark: number;
+  target: number;
+  /** The days the step compacts, `[from, to)` (empty when the mark passes no midnight). */
+  days: { from: number; to: number };
+  minutePacksRead: number;
+  hourPacksRead: number;
+  hourPacks: PackRow[];
+  narrowHours: Array<{ name: CompactedTableName; entries: RollupEntry[] }>;
+  dayPacks: PackRow[];
+  /** Each compacted hour's sums, for the days it ends. */
+  hourSums: Map<number, Map<string, FullMeasures>>;
+}
+
+/** A step's plan before its hours and days are added. */
+export function newCompactionPlan(mark: number, target: number, days: { from: number; to: number }, packsRead: { minute: number; hour: number }): CompactionPlan {
+  return { mark, target, days, minutePacksRead: packsRead.minute, hourPacksRead: packsRead.hour, hourPacks: [], narrowHours: [], dayPacks: [], hourSums: new Map() };
+}
+
+/** Adds an hour summed from its minute packs: its pack and its narrow rows. */
+export function planHour(plan: CompactionPlan, hour: number, sums: Map<string, FullMeasures>, narrowRollup: NarrowRollup<NarrowShape>): void {
+  plan.hourSums.set(hour, sums);
+  plan.hourPacks.push({ bucketStart: hour, sums: encodePack(sums) });
+  const narrow = narrowRollup.entries(hour, sums);
+  for (const name of narrowHourTables) plan.narrowHours.push({ name, entries: narrow.get(rollupTables[name].shape as NarrowShape)! });
+}
+
+function dayOf(time: number): number {
+  return time - (time % rollupBucketMs.day);
+}
+
+/** The days a step compacts that have anything to sum: those with hour packs, and those of the hours it sums. */
+export function daysToPlan(plan: CompactionPlan, daysWithHourPacks: readonly number[]): number[] {
+  const days = new Set(daysWithHourPacks);
+  for (const hour of plan.hourSums.keys()) if (hour < plan.days.to) days.add(dayOf(hour));
+  return [...days].sort((left, right) => left - right);
+}
+
+/** Adds a day: the sums of its stored hour packs, with the hours this step sums. */
+export function planDay(plan: CompactionPlan, day: number, storedHours: Map<string, FullMeasures>): void {
+  for (const [hour, sums] of plan.hourSums) if (dayOf(hour) === day) mergeSums(sums, storedHours);
+  plan.dayPacks.push({ bucketStart: day, sums: encodePack(storedHours) });
+}
+
+/** Whether a plan still holds, given the mark and the pack counts of its ranges now. */
+export function planHolds(plan: CompactionPlan, mark: number, packsNow: { minute: number; hour: number }): boolean {
+  return mark === plan.mark && packsNow.minute === plan.minutePacksRead && packsNow.hour === plan.hourPacksRead;
+}
+
+/** After this many plans that no longer held, a step is worked out under the lock. */
+export const staleStepsBeforeLocking = 3;
