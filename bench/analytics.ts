@@ -8,6 +8,7 @@ import { startGateway } from '../src/server/start-gateway.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { DialectName } from '../src/dialects/dialect-name.js';
 import type { UsageRow } from '../src/usage/usage-row.js';
+import { measureCompactionWait, type CompactionWait } from './compaction-wait.js';
 import { log } from './log.js';
 
 /**
@@ -221,7 +222,10 @@ async function main(): Promise<void> {
       log(`analytics: ${path} p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`);
     }
     await gateway.close();
-    writeSection({ load, steady, results });
+    log('analytics: usage batches while a day is compacted');
+    const waits = await measureCompactionWait(directory, steadyRows, (index, createdAt) => ({ ...generateRow(random, index, totalRows, end), id: `01WAIT${String(index).padStart(12, '0')}`, createdAt }));
+    for (const wait of waits) log(`analytics: compaction ${wait.mode}: ${wait.compactionMs.toFixed(0)} ms; ${wait.batches} one-row batches, p99 ${wait.p99Ms.toFixed(1)} ms, max ${wait.maxMs.toFixed(1)} ms`);
+    writeSection({ load, steady, results, waits });
   } finally {
     if (!kept) await rm(directory, { recursive: true, force: true });
   }
@@ -243,7 +247,7 @@ interface WriterFigures {
 }
 
 /** Replaces (or appends) this bench's section of BENCHMARKS.md, leaving the rest as `bench/run.ts` wrote it. */
-function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; results: Array<{ path: string; p50: number; p95: number; max: number }> }): void {
+function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; results: Array<{ path: string; p50: number; p95: number; max: number }>; waits: CompactionWait[] }): void {
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
   const writerRow = (label: string, row: WriterFigures) =>
     `| ${label} | ${row.rows.toLocaleString('en')} | ${row.batchRows} | ${writer(row.plainRowsPerSecond)} | ${writer(row.rollupRowsPerSecond)} | +${(row.overhead * 100).toFixed(1)}% — ${verdict(row.overhead <= targets.writerOverhead)} | ${row.compactionMicrosPerRow.toFixed(1)} µs | +${(row.overheadWithCompaction * 100).toFixed(1)}% |`;
@@ -268,6 +272,12 @@ function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; r
     '| Query (30 days) | p50 ms | p95 ms | max ms | target p95 ≤ 50 ms |',
     '|---|---:|---:|---:|---|',
     ...figures.results.map((result) => `| \`${result.path}\` | ${result.p50.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} | ${verdict(result.p95 <= targets.p95Ms)} |`),
+    '',
+    `A day (${steadyRows.toLocaleString('en')} rows) compacted while the usage writer thread sends one-row batches every 2 ms (\`bench/compaction-wait.ts\`):`,
+    '',
+    '| Compaction | took ms | batches meanwhile | batch wait p99 ms | batch wait max ms |',
+    '|---|---:|---:|---:|---:|',
+    ...figures.waits.map((wait) => `| ${wait.mode === 'apart' ? 'the compactor (worked out outside the write lock)' : 'in the batch that passes the hour (before)'} | ${wait.compactionMs.toFixed(0)} | ${wait.batches} | ${wait.p99Ms.toFixed(1)} | ${wait.maxMs.toFixed(1)} |`),
     sectionEnd,
   ];
   const path = join(process.cwd(), 'BENCHMARKS.md');

@@ -5,7 +5,7 @@ import type { ColumnDescription } from './usage-columns.js';
  * analytics never scan raw rows. Minute rollups are written in the same transaction as the rows (packed,
  * see rollup-packs.ts) and kept a few days (short windows, the unaligned edges of longer ones, the hour in
  * progress); hour and day rollups, kept `usage.retainRollupDays`, are compacted from them (the stores'
- * `#compact`, with `compactionSql` for the narrow days).
+ * compaction steps, see compaction-plan.ts).
  *
  * Like `usageColumns`, these lists are append-only: the migrations are generated from them.
  */
@@ -48,7 +48,7 @@ export interface RollupTable {
 
 /**
  * Minutes are appended with every batch of rows (in its transaction); hours and days are compacted from
- * them (through one another, see `compactionSources`) once an hour has passed (see `usage_rollup_state`), in every shape.
+ * them once an hour has passed (see `usage_rollup_state` and compaction-plan.ts), in every shape.
  */
 export const rollupTables = {
   minute: { name: 'usage_rollup_minute', granularity: 'minute', shape: 'full', packs: 'usage_minute_packs', sums: 'usage_minute_sums' },
@@ -77,7 +77,7 @@ export function writtenTableOf(table: RollupTable): string {
   return table.packs ?? table.name;
 }
 
-/** The tables compaction fills, in the order it fills them: each after the table it reads (`compactionSources`). */
+/** The tables compaction fills. */
 export type CompactedTableName = Exclude<RollupTableName, 'minute'>;
 export const compactedTables: readonly CompactedTableName[] = [
   'hour',
@@ -100,27 +100,7 @@ export type NarrowShape = Exclude<RollupShape, 'full'>;
 /** The shapes of `narrowHourTables`. */
 export const narrowHourShapes: readonly NarrowShape[] = ['spend', 'identity', 'model', 'activity'];
 
-/**
- * What each compacted table is summed from over the hours being compacted. An hour's minute packs are
- * read once and summed in JS into the hour's pack and every narrow hour table; days are summed from their
- * hours (packs for the full shape, SQL for the narrow ones) once the mark passes their end (see
- * `compactionRange`): one insert per day and dimensions, not 24 updates. The hours past the mark hold
- * nothing but what compaction puts there (a late row is always before the mark), so each row is counted once.
- */
-export const compactionSources: Record<CompactedTableName, RollupTableName> = {
-  hour: 'minute',
-  hourSpend: 'hour',
-  hourIdentity: 'hour',
-  hourModel: 'hour',
-  hourActivity: 'hour',
-  day: 'hour',
-  daySpend: 'hourSpend',
-  dayIdentity: 'hourIdentity',
-  dayModel: 'hourModel',
-  dayActivity: 'hourActivity',
-};
-
-/** The narrow-shape day tables, summed in SQL from their hour tables as a day is compacted. */
+/** The narrow-shape day tables, summed in JS from a day's full-shape sums as the day is compacted. */
 export const narrowDayTables: readonly CompactedTableName[] = ['daySpend', 'dayIdentity', 'dayModel', 'dayActivity'];
 
 /** The table of a granularity and shape (minutes have only the full shape). */

@@ -1,5 +1,4 @@
 import {
-  compactionSources,
   dimensionColumnsOf,
   histogramBucketExpressions,
   measureColumnsOf,
@@ -152,24 +151,4 @@ export function mergeAssignments(syntax: RollupSyntax, table: RollupTable, exclu
   return measureColumnsOf(table.shape)
     .map((column) => (column.merge === 'max' ? `${column.name} = ${syntax.greatest}(${written}.${column.name}, ${excluded}.${column.name})` : `${column.name} = ${written}.${column.name} + ${excluded}.${column.name}`))
     .join(', ');
-}
-
-/**
- * Adds the rollups of `[from, to)` (two parameters, whole days) to a narrow day table from its hour table
- * (`compactionSources`, filled first in the same pass): run once per day that has passed, when the
- * compaction mark moves over its end. (Full-shape and hour tables are compacted in JS, see rollup-packs.ts.)
- */
-export function compactionSql(syntax: RollupSyntax, name: CompactedTableName, from: string, to: string): string {
-  const table: RollupTable = rollupTables[name];
-  const source: RollupTable = rollupTables[compactionSources[name]];
-  if (table.packs || source.packs) throw new Error(`${name} is compacted from packs, not in SQL`);
-  const size = rollupBucketMs[table.granularity];
-  const dimensions = dimensionColumnsOf(table.shape).map((column) => column.name);
-  const tableMeasures = measureColumnsOf(table.shape);
-  const sums = tableMeasures.map((column) => (column.merge === 'max' ? `MAX(${column.name})` : `SUM(${column.name})`));
-  return `INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...tableMeasures.map((column) => column.name)].join(', ')})
-    SELECT bucket_start - (bucket_start % ${size}), ${syntax.dimsKey(dimensions.join(', '))}, ${[...dimensions, ...sums].join(', ')}
-    FROM ${source.name} WHERE bucket_start >= ${from} AND bucket_start < ${to}
-    GROUP BY bucket_start - (bucket_start % ${size}), ${dimensions.join(', ')}
-    ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(syntax, table, 'excluded')}`;
 }

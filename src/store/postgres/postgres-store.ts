@@ -13,16 +13,14 @@ import {
   compactedTablesOf,
   dimensionColumnsOf,
   measureColumnsOf,
-  narrowDayTables,
   narrowHourShapes,
   rollupBucketMs,
   rollupTables,
   writtenTableOf,
-  type CompactedTableName,
   type PackedTableName,
   type RollupTable,
 } from '../rollup-columns.js';
-import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
+import { mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
 import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
 import type {
@@ -128,7 +126,6 @@ function packsAppend(table: PackedTableName, packs: readonly PackRow[]): { text:
  */
 const packPageRows: Record<PackedTableName, number> = { minute: 240, hour: 48, day: 4 };
 
-const dayCompactions = new Map<CompactedTableName, string>(narrowDayTables.map((name) => [name, compactionSql(postgresRollupSyntax, name, '$1', '$2')]));
 
 const postgresAnalyticsDialect: AnalyticsSqlDialect = {
   parameter: (index) => `$${index}`,
@@ -426,7 +423,7 @@ export class PostgresStore implements Store {
     }
     if (days.from >= days.to) return plan;
     for (const day of daysToPlan(plan, await bucketsWithPacks(client, 'hour', 'day', days))) {
-      planDay(plan, day, await mergedPacks(client, 'hour', day, day + rollupBucketMs.day));
+      planDay(plan, day, await mergedPacks(client, 'hour', day, day + rollupBucketMs.day), this.#narrowRollup);
     }
     return plan;
   }
@@ -437,7 +434,7 @@ export class PostgresStore implements Store {
       const append = packsAppend('hour', plan.hourPacks);
       await client.query(append.text, append.values);
     }
-    for (const { name, entries } of plan.narrowHours) {
+    for (const { name, entries } of plan.narrow) {
       if (entries.length === 0) continue;
       const upsert = rollupUpsert(rollupTables[name], entries);
       await client.query(upsert.text, upsert.values);
@@ -446,7 +443,6 @@ export class PostgresStore implements Store {
       const append = packsAppend('day', plan.dayPacks);
       await client.query(append.text, append.values);
     }
-    if (plan.days.from < plan.days.to) for (const statement of dayCompactions.values()) await client.query(statement, [plan.days.from, plan.days.to]);
     await client.query(`UPDATE ${rollupStateTable} SET compacted_until = $1 WHERE id = 1`, [plan.target]);
   }
 

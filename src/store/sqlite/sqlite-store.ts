@@ -14,7 +14,6 @@ import {
   compactedTablesOf,
   dimensionColumnsOf,
   measureColumnsOf,
-  narrowDayTables,
   narrowHourShapes,
   rollupBucketMs,
   rollupTables,
@@ -22,7 +21,7 @@ import {
   type PackedTableName,
   type RollupTable,
 } from '../rollup-columns.js';
-import { compactionSql, mergeAssignments, rollupStateTable } from '../rollup-migration.js';
+import { mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
 import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
 import type {
@@ -145,7 +144,6 @@ interface RollupStatements {
   /** How many packs a table has in `[from, to)`: packs are only appended there, so a count that holds means nothing was. */
   countPacks: Record<PackedTableName, Database.Statement>;
   upsert: Partial<Record<CompactedTableName, Database.Statement>>;
-  compact: Partial<Record<CompactedTableName, Database.Statement>>;
   readMark: Database.Statement;
   /** The bucket of the first minute pack at or after a time, and of the latest one (NULL when none). */
   firstMinuteFrom: Database.Statement;
@@ -228,11 +226,9 @@ export class SqliteStore implements Store {
 
   #prepareRollups(): RollupStatements {
     const upsert: RollupStatements['upsert'] = {};
-    const compact: RollupStatements['compact'] = {};
     for (const name of compactedTables) {
       if (rollupTables[name].shape === 'full') continue;
       upsert[name] = this.#database.prepare(rollupUpsert(rollupTables[name]));
-      if (narrowDayTables.includes(name)) compact[name] = this.#database.prepare(compactionSql(sqliteRollupSyntax, name, '?', '?'));
     }
     const perPackedTable = (sql: (packs: string) => string, raw = false) =>
       Object.fromEntries(
@@ -250,7 +246,6 @@ export class SqliteStore implements Store {
       ),
       countPacks: perPackedTable((packs) => `SELECT count(*) AS packs FROM ${packs} WHERE key >= ${firstPackKey('?')} AND key < ${firstPackKey('?')}`),
       upsert,
-      compact,
       readMark: this.#database.prepare(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1`),
       firstMinuteFrom: this.#database.prepare(`SELECT ${bucketOfPackKey('min(key)')} FROM ${rollupTables.minute.packs} WHERE key >= ${firstPackKey('?')}`).pluck(),
       latestMinute: this.#database.prepare(`SELECT ${bucketOfPackKey('max(key)')} FROM ${rollupTables.minute.packs}`).pluck(),
@@ -488,7 +483,7 @@ export class SqliteStore implements Store {
     }
     if (days.from >= days.to) return plan;
     for (const day of daysToPlan(plan, this.#bucketsWithPacks(statements, 'hour', 'day', days))) {
-      planDay(plan, day, this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day));
+      planDay(plan, day, this.#mergedPacks(statements, 'hour', day, day + rollupBucketMs.day), this.#narrowRollup);
     }
     return plan;
   }
@@ -496,12 +491,11 @@ export class SqliteStore implements Store {
   /** Writes a compaction step and moves the mark; the narrow day tables are summed from their hours in SQL. */
   #writeCompaction(plan: CompactionPlan, statements: RollupStatements): void {
     for (const pack of plan.hourPacks) statements.appendPack.hour.run({ bucket: pack.bucketStart, sums: pack.sums });
-    for (const { name, entries } of plan.narrowHours) {
+    for (const { name, entries } of plan.narrow) {
       const table: RollupTable = rollupTables[name];
       for (const entry of entries) statements.upsert[name]!.run(entryValues(table, entry));
     }
     for (const pack of plan.dayPacks) statements.appendPack.day.run({ bucket: pack.bucketStart, sums: pack.sums });
-    if (plan.days.from < plan.days.to) for (const name of narrowDayTables) statements.compact[name]!.run(plan.days.from, plan.days.to);
     statements.writeMark.run(plan.target);
   }
 
