@@ -428,7 +428,7 @@ export class PostgresStore implements Store {
     return plan;
   }
 
-  /** Writes a step and moves the mark; the narrow day tables are summed from their hours in SQL. */
+  /** Writes a step (its packs and narrow rows) and moves the mark. */
   async #writeCompaction(client: pg.PoolClient, plan: CompactionPlan): Promise<void> {
     if (plan.hourPacks.length > 0) {
       const append = packsAppend('hour', plan.hourPacks);

@@ -488,7 +488,7 @@ export class SqliteStore implements Store {
     return plan;
   }
 
-  /** Writes a compaction step and moves the mark; the narrow day tables are summed from their hours in SQL. */
+  /** Writes a compaction step (its packs and narrow rows) and moves the mark. */
   #writeCompaction(plan: CompactionPlan, statements: RollupStatements): void {
     for (const pack of plan.hourPacks) statements.appendPack.hour.run({ bucket: pack.bucketStart, sums: pack.sums });
     for (const { name, entries } of plan.narrow) {
