@@ -79,13 +79,6 @@ export function mergePack(sums: string, into: Map<string, FullMeasures>): void {
   }
 }
 
-/** A combination's sum in a batch: its one row (the usual case), or, once it has several, their measures. */
-interface BatchSum {
-  quoted: string;
-  row: UsageRow;
-  measures: FullMeasures | undefined;
-}
-
 /** Adds sums (by combination) into `into`: counts and amounts added, the newest time kept. */
 export function mergeSums(sums: ReadonlyMap<string, FullMeasures>, into: Map<string, FullMeasures>): void {
   for (const [dimsKey, measures] of sums) {
@@ -100,6 +93,13 @@ export function mergeSums(sums: ReadonlyMap<string, FullMeasures>, into: Map<str
       } else target[index]! += measures[index]!;
     }
   }
+}
+
+/** A combination's sum in a batch: its one row (the usual case), or, once it has several, their measures. */
+interface BatchSum {
+  quoted: string;
+  row: UsageRow;
+  measures: FullMeasures | undefined;
 }
 
 /** The packs for a batch's rows: one per bucket of `granularity` they fall in. */
