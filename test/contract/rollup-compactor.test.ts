@@ -2,10 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compactionStep } from '../../src/store/rollup-batch.js';
 import { openStore, type StoreLocation } from '../../src/store/open-store.js';
+import { compactorLockKey } from '../../src/store/postgres/postgres-store.js';
 import { RollupCompactor } from '../../src/usage/rollup-compactor.js';
 import { WorkerUsageSink } from '../../src/usage/worker-usage-sink.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
@@ -14,8 +16,9 @@ import { testUsageRow } from '../helpers/usage-rows.js';
 /** The rollup compactor's thread against a real store: SQLite, and PostgreSQL when there is one. */
 const directory = await mkdtemp(join(tmpdir(), 'sluice-compactor-'));
 const postgres = await createTestDatabase();
-// A database of its own: the test needs a compaction mark no other test has moved.
+// Databases of their own: these tests need a compaction mark no other test has moved.
 const racingPostgres = await createTestDatabase();
+const lockingPostgres = await createTestDatabase();
 const locations: Array<{ name: string; location: StoreLocation }> = [{ name: 'sqlite', location: { kind: 'sqlite', path: join(directory, 'compactor.db') } }];
 if ('url' in postgres) locations.push({ name: 'postgres', location: { kind: 'postgres', url: postgres.url } });
 else console.warn(`[rollup compactor] skipping PostgreSQL: ${postgres.skipReason}`);
@@ -23,6 +26,7 @@ else console.warn(`[rollup compactor] skipping PostgreSQL: ${postgres.skipReason
 afterAll(async () => {
   if ('url' in postgres) await postgres.drop();
   if ('url' in racingPostgres) await racingPostgres.drop();
+  if ('url' in lockingPostgres) await lockingPostgres.drop();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -122,6 +126,28 @@ describe.each(racingLocations)('a compaction step on $name while the usage write
       expect(await calls('hour')).toBe(20_300);
     } finally {
       await thread.close();
+      await store.close();
+    }
+  });
+});
+
+describe.skipIf(!('url' in lockingPostgres))('rollup compactors of several instances on PostgreSQL', () => {
+  it('take turns: a pass that finds another holding the compactor lock leaves the hours to it', async () => {
+    const url = (lockingPostgres as { url: string }).url;
+    const store = await openStore({ kind: 'postgres', url }, { compactWithBatches: false });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      const now = Date.now();
+      await store.recordUsage([testUsageRow('turns-1', { createdAt: now - (now % hour) - 2 * hour }), testUsageRow('turns-2', { createdAt: now })]);
+      const markBefore = await store.rollupsCompactedUntil();
+      // Another instance's compactor is at work.
+      await other.query('SELECT pg_advisory_lock($1)', [compactorLockKey]);
+      expect(await store.compactRollups()).toBe(markBefore);
+      await other.query('SELECT pg_advisory_unlock($1)', [compactorLockKey]);
+      expect(await store.compactRollups()).toBe(now - (now % hour));
+    } finally {
+      await other.end();
       await store.close();
     }
   });

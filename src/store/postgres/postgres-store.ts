@@ -374,10 +374,37 @@ export class PostgresStore implements Store {
    * Compacts every hour that is due, a step at a time (`compactionStep`). Each step is worked out in a
    * read-only snapshot, without the mark's row, which every instance's batches hold `FOR SHARE`, and written
    * holding it `FOR UPDATE` if nothing it read has changed (`planHolds`), else worked out again (after a few
-   * tries, under the lock). Resolves with the mark.
+   * tries, under the lock). One instance's compactor works at a time (a session advisory lock, let go at
+   * the end of the pass or with its connection): the others would work out the same steps only to find them
+   * written. Resolves with the mark.
    */
   async compactRollups(): Promise<number> {
     if (!this.#rollups) return 0;
+    let holder: pg.PoolClient;
+    try {
+      holder = await this.#pool.connect();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    let healthy = true;
+    try {
+      const { rows } = await holder.query<Row>('SELECT pg_try_advisory_lock($1) AS locked', [compactorLockKey]);
+      if (rows[0]!.locked !== true) return await this.rollupsCompactedUntil();
+      try {
+        return await this.#compactSteps();
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock($1)', [compactorLockKey]);
+      }
+    } catch (error) {
+      healthy = false;
+      throw toStoreError(error);
+    } finally {
+      // A connection that failed is not given back for reuse (and its session lock goes with it).
+      holder.release(!healthy);
+    }
+  }
+
+  async #compactSteps(): Promise<number> {
     const minutes = rollupTables.minute.packs;
     for (let stale = 0; ; ) {
       const mark = await this.rollupsCompactedUntil();
@@ -647,6 +674,9 @@ async function migrate(connectionString: string): Promise<void> {
 }
 
 /** The buckets of `granularity` in `range` that packs of `source` fall in. */
+/** The advisory lock one instance's rollup compactor holds while it compacts (8422 is the migrations'). */
+export const compactorLockKey = 8423;
+
 /** The compaction mark, its row locked until the transaction ends (batches hold it `FOR SHARE`). */
 async function lockedMark(client: pg.PoolClient): Promise<number> {
   return Number((await client.query<Row>(`SELECT compacted_until FROM ${rollupStateTable} WHERE id = 1 FOR UPDATE`)).rows[0]!.compacted_until);
