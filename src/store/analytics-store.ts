@@ -100,9 +100,10 @@ export interface AnalyticsStore {
   /** The compaction mark: hour and day rollups hold every row before it, minute rollups every row from it. */
   rollupsCompactedUntil(): Promise<number>;
   /**
-   * Compacts the minutes of every hour that is due into hours (and ended days into days), an hour per
-   * transaction, and moves the mark; resolves with it. For a store opened with `compactWithBatches: false`,
-   * whose batches leave this to the rollup compactor; harmless on any other.
+   * Compacts the minutes of every hour that is due into hours (and ended days into days) and moves the
+   * mark, a step at a time, each worked out without the write lock and written under it (see
+   * compaction-plan.ts); resolves with the mark. For a store opened with `compactWithBatches: false`, whose
+   * batches leave this to the rollup compactor; harmless on any other.
    */
   compactRollups(): Promise<number>;
   /** Rows newest first (`created_at`, then `id`, descending), without attempt trails. */

@@ -13,13 +13,10 @@ export interface RollupCompactorData {
   intervalMs: number;
 }
 
-/** What the thread tells the gateway: a pass that moved the mark, one that failed, and that it has stopped. */
-export type RollupCompactorReport =
-  | { kind: 'compacted'; from: number; to: number; ms: number }
-  | { kind: 'failed'; message: string }
-  | { kind: 'stopped' };
+/** What the thread tells the gateway: a pass that moved the mark, or one that failed (or its connection's close). */
+export type RollupCompactorReport = { kind: 'compacted'; from: number; to: number; ms: number } | { kind: 'failed'; message: string };
 
-/** Sent by the gateway when it closes: the thread ends its pass, closes its connection and says so. */
+/** Sent by the gateway when it closes: the thread ends its pass, closes its connection and ends. */
 export interface RollupCompactorStop {
   kind: 'stop';
 }
@@ -41,8 +38,12 @@ async function pass(): Promise<void> {
     const to = await store.compactRollups();
     if (to !== from) report({ kind: 'compacted', from, to, ms: performance.now() - started });
   } catch (error) {
-    report({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+    reportFailure(error);
   }
+}
+
+function reportFailure(error: unknown): void {
+  report({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
 }
 
 async function run(): Promise<void> {
@@ -57,8 +58,7 @@ async function run(): Promise<void> {
       };
     });
   }
-  await store?.close().catch(() => undefined);
-  report({ kind: 'stopped' });
+  await store?.close().catch(reportFailure);
   parentPort?.close();
 }
 
