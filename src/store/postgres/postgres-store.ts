@@ -399,7 +399,8 @@ export class PostgresStore implements Store {
       healthy = false;
       throw toStoreError(error);
     } finally {
-      // A connection that failed is not given back for reuse (and its session lock goes with it).
+      // After a failure the connection is discarded, not given back: its session lock goes with it, whether
+      // or not the unlock above ran.
       holder.release(!healthy);
     }
   }
@@ -673,7 +674,6 @@ async function migrate(connectionString: string): Promise<void> {
   }
 }
 
-/** The buckets of `granularity` in `range` that packs of `source` fall in. */
 /** The advisory lock one instance's rollup compactor holds while it compacts (8422 is the migrations'). */
 export const compactorLockKey = 8423;
 
