@@ -17,7 +17,7 @@ export function serveCommand(): Command {
       const readConfig = () => loadConfig({ path: options.config, env });
       const config = await readConfig();
       const logger = createLogger(config.logLevel);
-      const gateway = await startGateway({ config, env, logger, issueFirstKey: true, readConfig });
+      const gateway = await startGateway({ config, env, logger, issueFirstKey: true, readConfig, requestLogStream: process.stderr });
       printBanner(gateway);
       installShutdown(gateway);
       installReloadOnHangup(gateway);
@@ -30,7 +30,7 @@ function printBanner(gateway: RunningGateway): void {
     .filter((provider) => !provider.requiresKey || gateway.services.credentials.keyFor(provider) !== undefined)
     .map((provider) => provider.name);
   const token = gateway.firstKeyToken ?? '<your sluice key>';
-  const model = providers.includes('mock') ? 'mock-echo' : 'gpt-4o-mini';
+  const model = quickstartModel(gateway);
   const lines = [
     '',
     `  Sluice is listening on ${gateway.url}`,
@@ -50,6 +50,17 @@ function printBanner(gateway: RunningGateway): void {
     '',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** A default alias this gateway can answer (`haiku` on the mock too), else the first model it lists. */
+function quickstartModel(gateway: RunningGateway): string {
+  const { services } = gateway;
+  for (const alias of ['haiku', 'gpt-mini', 'gemini-flash', 'mistral-small', 'grok']) {
+    const target = services.aliases.get(alias);
+    const provider = target === undefined ? undefined : services.registry.get(target.slice(0, target.indexOf(':')));
+    if (provider && (!provider.requiresKey || services.credentials.keyFor(provider) !== undefined)) return alias;
+  }
+  return services.registry.routable().find((provider) => provider.models.length > 0)?.models[0] ?? 'haiku';
 }
 
 /** SIGHUP re-reads the config file: applied whole, or refused with the reason logged and the running config kept. */

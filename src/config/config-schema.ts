@@ -217,7 +217,11 @@ export const configSchema = z
       .strict()
       .default({}),
     providers: namedRecord(providerSchema).default({}),
-    aliases: namedRecord(z.string().min(1)).default({}),
+    /**
+     * Short model names: a name to a model, alias or group. Sluice ships defaults (`haiku`, `sonnet`, `gpt`…,
+     * routing/default-aliases.ts); naming one here overrides it, `null` removes it.
+     */
+    aliases: namedRecord(z.string().min(1).nullable()).default({}),
     /** Model groups: a name callers use as their model, served by several targets under a routing policy. */
     groups: namedRecord(groupSchema).default({}),
     /** Price overrides in USD per million tokens, keyed `provider:model` or `model`. */
@@ -310,6 +314,13 @@ export const configSchema = z
       .strict()
       .default({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+    log: z
+      .object({
+        /** `sluice serve` writes one line per model call on stderr (never a prompt, answer or secret). */
+        requests: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
     telemetry: telemetrySchema,
   })
   .strict()
@@ -321,7 +332,7 @@ export const configSchema = z
  * the router is built at start.
  */
 function checkGroupNames(
-  config: { groups: Record<string, unknown>; aliases: Record<string, string>; providers: Record<string, unknown> },
+  config: { groups: Record<string, unknown>; aliases: Record<string, string | null>; providers: Record<string, unknown> },
   context: z.RefinementCtx,
 ): void {
   const builtIn = new Set<string>(providerKinds.filter((kind) => kind !== 'openai-compatible'));
@@ -329,7 +340,7 @@ function checkGroupNames(
     if (name.includes(':')) {
       context.addIssue({ code: z.ZodIssueCode.custom, path: ['groups', name], message: "a group name cannot contain ':' (it separates provider and model)" });
     }
-    if (Object.hasOwn(config.aliases, name)) {
+    if (Object.hasOwn(config.aliases, name) && config.aliases[name] !== null) {
       context.addIssue({ code: z.ZodIssueCode.custom, path: ['groups', name], message: `'${name}' is also an alias; a name is either an alias or a group` });
     }
     const targets = (group as { targets: Array<{ model: string }> }).targets;

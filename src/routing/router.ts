@@ -95,6 +95,8 @@ export type AttemptOutcome =
 export interface RouterOptions {
   registry: ProviderRegistry;
   aliases: ReadonlyMap<string, string>;
+  /** The aliases of callers with their own provider key and of pinned routes (default-aliases.ts); default: `aliases`. */
+  aliasesWithoutStandIns?: ReadonlyMap<string, string> | undefined;
   groups: ReadonlyMap<string, ResolvedGroup>;
   policies: ReadonlyMap<string, RoutingPolicy>;
   cooldowns: Cooldowns;
@@ -116,6 +118,7 @@ export class Router {
   readonly stats: TargetStats;
   readonly #registry: ProviderRegistry;
   readonly #aliases: ReadonlyMap<string, string>;
+  readonly #aliasesWithoutStandIns: ReadonlyMap<string, string>;
   readonly #policies: ReadonlyMap<string, RoutingPolicy>;
   readonly #cooldowns: Cooldowns;
   readonly #logger: Pick<Logger, 'warn'>;
@@ -130,6 +133,7 @@ export class Router {
     this.stats = options.stats;
     this.#registry = options.registry;
     this.#aliases = options.aliases;
+    this.#aliasesWithoutStandIns = options.aliasesWithoutStandIns ?? options.aliases;
     this.#policies = options.policies;
     this.#cooldowns = options.cooldowns;
     this.#logger = options.logger;
@@ -145,9 +149,13 @@ export class Router {
     }
   }
 
-  /** A group (directly or through aliases) or a plain model; 404 `model_not_found` for anything else. */
-  resolve(requestedName: string, pinnedProvider?: ProviderEntry): ResolvedRoute {
-    return resolveRoute(requestedName, { registry: this.#registry, aliases: this.#aliases, groups: this.groups, pinnedProvider });
+  /**
+   * A group (directly or through aliases) or a plain model; 404 `model_not_found` for anything else. A
+   * caller with its own provider key, or on a pinned route, never gets the mock standing in for a default alias.
+   */
+  resolve(requestedName: string, pinnedProvider?: ProviderEntry, callerHasProviderKey = false): ResolvedRoute {
+    const aliases = pinnedProvider !== undefined || callerHasProviderKey ? this.#aliasesWithoutStandIns : this.#aliases;
+    return resolveRoute(requestedName, { registry: this.#registry, aliases, groups: this.groups, pinnedProvider });
   }
 
   /** The ordered candidates of one call; throws the 400 when no candidate can take the request. */
@@ -353,6 +361,7 @@ export interface CreateRouterOptions {
   config: Pick<SluiceConfig, 'groups' | 'upstream'>;
   registry: ProviderRegistry;
   aliases: ReadonlyMap<string, string>;
+  aliasesWithoutStandIns?: ReadonlyMap<string, string> | undefined;
   pricer: Pricer;
   logger: Pick<Logger, 'warn'>;
   /** Shared through Redis when configured (`createSharedState`); in process otherwise. */
@@ -386,6 +395,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
   return new Router({
     registry,
     aliases,
+    aliasesWithoutStandIns: options.aliasesWithoutStandIns,
     groups,
     policies,
     cooldowns: options.cooldowns ?? new MemoryCooldowns(options.now),

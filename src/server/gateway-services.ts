@@ -53,7 +53,10 @@ export interface GatewayServices {
   limitDefaults: Record<SubjectScope, LimitSettings>;
   registry: ProviderRegistry;
   credentials: ProviderCredentials;
+  /** Short model names, the shipped defaults included (routing/default-aliases.ts): what /v1/models lists. */
   aliases: ReadonlyMap<string, string>;
+  /** The same names pointing at real providers only, for callers with their own provider key. */
+  aliasesWithoutStandIns: ReadonlyMap<string, string>;
   /** Model names to ordered targets, attempt outcomes to cooldowns and latency estimates. */
   router: Router;
   upstream: UpstreamClient;

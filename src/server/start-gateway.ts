@@ -20,6 +20,8 @@ import { RollupCompactor } from '../usage/rollup-compactor.js';
 import { UsageRetention } from '../usage/usage-retention.js';
 import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';
+import { RequestLog, type RequestLogStream } from '../telemetry/request-log.js';
+import { buildAliasTables } from '../routing/default-aliases.js';
 import { createRouter } from '../routing/router.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
@@ -53,6 +55,8 @@ export interface StartGatewayOptions {
   reloadableParts?: readonly ReloadablePart[];
   /** The versions of Sluice's own API this gateway serves (default: sluiceApiVersions); tests pass their own. */
   apiVersions?: ApiVersionRegistry;
+  /** Where one line per model call goes when `log.requests` is on (`sluice serve`: stderr); none without it. */
+  requestLogStream?: RequestLogStream;
 }
 
 export interface RunningGateway {
@@ -120,6 +124,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const keyView = new KeyView(store, logger, storeHealth);
   await keyView.start(config.keys.refreshIntervalMs);
+  const requestLog =
+    options.requestLogStream === undefined
+      ? undefined
+      : new RequestLog({ stream: options.requestLogStream, enabled: config.log.requests, keyName: (id) => keyView.findById(id)?.name });
   const principals = new PrincipalView(store, logger, storeHealth);
   await principals.start(config.keys.refreshIntervalMs);
   const dashboardSessions = new DashboardSessions({ store, keyView, logger, lifetimeMs: config.dashboard.sessionHours * 3_600_000, clock: options.clock });
@@ -158,7 +166,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     maxQueuedRows: config.usage.maxQueuedRows,
     spool: usageSpool,
     health: storeHealth,
-    onRowsStored: (rows) => metrics.recordStoredCosts(rows),
+    onRowsStored: (rows) => {
+      metrics.recordStoredCosts(rows);
+      requestLog?.write(rows);
+    },
   });
   const upstream = new UpstreamClient(config.upstream);
   const tracing = await startTracing(config.telemetry, env, logger);
@@ -169,11 +180,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const sharedState = createSharedState(config, store, logger, options.clock);
   const pricer = new Pricer(config.pricing);
-  const aliases = new Map(Object.entries(config.aliases));
+  const { aliases, withoutStandIns } = buildAliasTables({
+    configured: config.aliases,
+    registry,
+    hasKey: (provider) => credentials.keyFor(provider) !== undefined,
+  });
   const router = await createRouter({
     config,
     registry,
     aliases,
+    aliasesWithoutStandIns: withoutStandIns,
     pricer,
     logger,
     cooldowns: sharedState.cooldowns,
@@ -202,6 +218,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     registry,
     credentials,
     aliases,
+    aliasesWithoutStandIns: withoutStandIns,
     router,
     upstream,
     usageWriter,
@@ -221,6 +238,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     mockUpstreamBaseUrl,
     startTracing: (settings) => startTracing(settings, env, logger),
     updateUsagePricing: (epoch, pricing, pricingProviderIds) => usageSink.updatePricing({ pricingEpoch: epoch, pricing, pricingProviderIds }),
+    setRequestLogging: (enabled) => {
+      if (requestLog) requestLog.enabled = enabled;
+    },
   };
   const readConfig = options.readConfig;
   const reloader = readConfig

@@ -5,6 +5,7 @@ import { dialects } from '../../src/dialects/dialects.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../../src/routing/build-route-groups.js';
 import { routingNeedsOf, type RoutingNeeds } from '../../src/routing/routing-needs.js';
+import { configuredAliases } from '../../src/routing/default-aliases.js';
 
 /** Log lines a test can read back. */
 export function recordingLogger(): { warn: (fields: unknown, message?: string) => void; lines: string[] } {
@@ -16,7 +17,7 @@ export function recordingLogger(): { warn: (fields: unknown, message?: string) =
 export function routingWorld(document: Record<string, unknown>) {
   const config = parseConfig(document, {});
   const registry = buildProviderRegistry({ config, env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o', GEMINI_API_KEY: 'g' }, providersWithStoredKeys: new Set() });
-  const aliases = new Map(Object.entries(config.aliases));
+  const aliases = configuredAliases(config.aliases);
   const logger = recordingLogger();
   const groups = buildRouteGroups({ groups: config.groups, registry, aliases, switchedOffProviders: registry.switchedOffNames(), logger: logger as never });
   return { config, registry, aliases, groups, logger };

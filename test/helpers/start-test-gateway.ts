@@ -8,6 +8,7 @@ import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gate
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
 import type { ApiVersionRegistry } from '../../src/server/api-version/api-versions.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
+import type { RequestLogStream } from '../../src/telemetry/request-log.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
 
 /** Provider keys the fake upstream should receive; tests assert the gateway key never travels instead. */
@@ -52,6 +53,8 @@ export async function startTestGateway(
     /** Writes the config to a file in the data directory and lets the gateway reload it (see `writeConfig`). */
     reloadable?: boolean;
     apiVersions?: ApiVersionRegistry;
+    /** Where the per-call log lines go (`sluice serve` passes stderr); none by default. */
+    requestLogStream?: RequestLogStream;
   } = {},
 ): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
@@ -82,6 +85,7 @@ export async function startTestGateway(
     env: {},
     clock: options.clock,
     apiVersions: options.apiVersions,
+    requestLogStream: options.requestLogStream,
     readConfig: options.reloadable ? () => loadConfig({ path: configPath, env: {} }) : undefined,
   });
   const issueKey = async (options: IssueKeyOptions): Promise<string> => {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../../src/routing/build-route-groups.js';
+import { configuredAliases } from '../../src/routing/default-aliases.js';
 
 const coder = {
   policy: 'weighted',
@@ -90,7 +91,7 @@ describe('groups: resolved at start', () => {
     return buildRouteGroups({
       groups: config.groups,
       registry,
-      aliases: new Map(Object.entries(config.aliases)),
+      aliases: configuredAliases(config.aliases),
       switchedOffProviders: registry.switchedOffNames(),
       logger: { warn: (_fields: unknown, message?: string) => void warnings.push(String(message)) } as never,
     });

@@ -12,6 +12,7 @@ import { createRouter, type RoutePlan, type Router } from '../../src/routing/rou
 import type { RoutingNeeds } from '../../src/routing/routing-needs.js';
 import { Pricer } from '../../src/usage/pricing.js';
 import { recordingLogger } from '../helpers/routing-fixtures.js';
+import { configuredAliases } from '../../src/routing/default-aliases.js';
 
 const groups = {
   fast: { policy: 'failover', targets: [{ model: 'openai:gpt-4o-mini' }, { model: 'anthropic:claude-haiku-4-5' }, { model: 'gemini:gemini-2.5-flash' }], cooldown: { failures: 2, durationMs: 10_000 } },
@@ -54,7 +55,7 @@ async function routerWorld(extraGroups: Record<string, unknown> = {}) {
   const registry = buildProviderRegistry({ config, env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o', GEMINI_API_KEY: 'g' }, providersWithStoredKeys: new Set() });
   const logger = recordingLogger();
   const cooldowns = new MemoryCooldowns(clock);
-  const router = await createRouter({ config, registry, aliases: new Map(Object.entries(config.aliases)), pricer: new Pricer({}), logger: logger as never, cooldowns, now: clock });
+  const router = await createRouter({ config, registry, aliases: configuredAliases(config.aliases), pricer: new Pricer({}), logger: logger as never, cooldowns, now: clock });
   const plan = (name: string, needs: Partial<RoutingNeeds> = {}) => router.plan({ route: router.resolve(name), needs: () => ({ ...nothing, ...needs }), request }) as RoutePlan;
   const target = (groupName: string, id: string) => router.groups.get(groupName)!.targets.find((candidate) => candidate.id === id)!;
   return { router, cooldowns, logger, plan, target, advance: (ms: number) => (now += ms) };

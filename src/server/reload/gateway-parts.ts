@@ -1,5 +1,6 @@
 import { buildProviderRegistry } from '../../providers/provider-registry.js';
 import type { ProviderRegistry } from '../../providers/provider-registry.js';
+import { buildAliasTables } from '../../routing/default-aliases.js';
 import { createRouter } from '../../routing/router.js';
 import { CostBound } from '../../usage/cost-bound.js';
 import { Pricer } from '../../usage/pricing.js';
@@ -29,6 +30,11 @@ export const gatewayParts: readonly ReloadablePart[] = [
     }),
   },
   {
+    name: 'request log',
+    fields: ['log'],
+    build: ({ config, gateway }) => ({ commit: () => gateway.setRequestLogging(config.log.requests) }),
+  },
+  {
     name: 'providers',
     fields: ['providers', 'mock'],
     build: async ({ config, next, gateway }) => {
@@ -41,9 +47,18 @@ export const gatewayParts: readonly ReloadablePart[] = [
   },
   {
     name: 'aliases',
+    // Default aliases point at the mock while it stands in for their provider (a group of an alias's name
+    // wins when a name is resolved, so group changes leave the tables alone).
     fields: ['aliases'],
+    dependsOn: ['providers'],
     build: ({ config, next }) => {
-      next.aliases = new Map(Object.entries(config.aliases));
+      const tables = buildAliasTables({
+        configured: config.aliases,
+        registry: next.registry,
+        hasKey: (provider) => next.credentials.keyFor(provider) !== undefined,
+      });
+      next.aliases = tables.aliases;
+      next.aliasesWithoutStandIns = tables.withoutStandIns;
       return undefined;
     },
   },
@@ -72,6 +87,7 @@ export const gatewayParts: readonly ReloadablePart[] = [
         config,
         registry: next.registry,
         aliases: next.aliases,
+        aliasesWithoutStandIns: next.aliasesWithoutStandIns,
         pricer: next.pricer,
         logger: gateway.logger,
         cooldowns: gateway.cooldowns,

@@ -15,6 +15,8 @@ import { hijackReply } from '../hijack-reply.js';
 interface ListedModel {
   id: string;
   ownedBy: string;
+  /** For an alias: the `provider:model` or group it stands for, so a caller can see what `haiku` means here. */
+  resolvesTo?: string;
 }
 
 /** `GET /v1/models`: what this key may call, in the shape the client expects (Anthropic or OpenAI). */
@@ -56,17 +58,19 @@ async function listModels(
         if (groupUsable(group.name, group.name, caller.key, usable, services)) models.push({ id: group.name, ownedBy: 'sluice' });
       }
       for (const alias of services.aliases.keys()) {
+        // A group of the same name is what the name means (and is listed above).
+        if (services.router.groups.has(alias)) continue;
         // Resolved like a call would be, so an alias of an alias (or of a group) is listed where it lands.
-        const route = resolvedOrUndefined(alias, services);
+        const route = resolvedOrUndefined(alias, services, caller.callerProviderKey !== undefined);
         if (!route) continue;
         if (route.group) {
-          if (groupUsable(alias, route.group.name, caller.key, usable, services)) models.push({ id: alias, ownedBy: 'sluice' });
+          if (groupUsable(alias, route.group.name, caller.key, usable, services)) models.push({ id: alias, ownedBy: 'sluice', resolvesTo: route.group.name });
           continue;
         }
         const target = route.candidates[0]!;
         if (!usable.includes(target.provider)) continue;
         if (allowed(alias, target.provider.name, target.upstreamModel)) {
-          models.push({ id: alias, ownedBy: target.provider.name });
+          models.push({ id: alias, ownedBy: target.provider.name, resolvesTo: target.id });
         }
       }
     }
@@ -79,9 +83,9 @@ async function listModels(
   }
 }
 
-function resolvedOrUndefined(name: string, services: GatewayServices): ResolvedRoute | undefined {
+function resolvedOrUndefined(name: string, services: GatewayServices, callerHasProviderKey: boolean): ResolvedRoute | undefined {
   try {
-    return services.router.resolve(name);
+    return services.router.resolve(name, undefined, callerHasProviderKey);
   } catch {
     return undefined;
   }
@@ -99,12 +103,27 @@ function groupUsable(requested: string, groupName: string, key: KeyRecord, usabl
 }
 
 function openAiModelList(models: ListedModel[]): unknown {
-  return { object: 'list', data: models.map((model) => ({ id: model.id, object: 'model', created: 0, owned_by: model.ownedBy })) };
+  return {
+    object: 'list',
+    data: models.map((model) => ({
+      id: model.id,
+      object: 'model',
+      created: 0,
+      owned_by: model.ownedBy,
+      ...(model.resolvesTo === undefined ? {} : { resolves_to: model.resolvesTo }),
+    })),
+  };
 }
 
 function anthropicModelList(models: ListedModel[]): unknown {
   return {
-    data: models.map((model) => ({ type: 'model', id: model.id, display_name: model.id, created_at: '1970-01-01T00:00:00Z' })),
+    data: models.map((model) => ({
+      type: 'model',
+      id: model.id,
+      display_name: model.resolvesTo === undefined ? model.id : `${model.id} (${model.resolvesTo})`,
+      created_at: '1970-01-01T00:00:00Z',
+      ...(model.resolvesTo === undefined ? {} : { resolves_to: model.resolvesTo }),
+    })),
     has_more: false,
     first_id: models[0]?.id ?? null,
     last_id: models.at(-1)?.id ?? null,

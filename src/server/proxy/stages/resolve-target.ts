@@ -12,7 +12,7 @@ export function resolveTarget(call: ModelCall): void {
   if (route.pinnedProvider !== undefined && !pinnedProvider) {
     throw new GatewayError('route_not_found', `No provider named '${route.pinnedProvider}' is configured.`);
   }
-  const resolved = services.router.resolve(call.inbound!.model, pinnedProvider);
+  const resolved = services.router.resolve(call.inbound!.model, pinnedProvider, call.caller!.callerProviderKey !== undefined);
   call.resolvedRoute = resolved;
   call.groupName = resolved.group?.name ?? null;
   setTarget(call, resolved.candidates[0]!);
