@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** `dist/`, where the compiled bench and Sluice live side by side. */
@@ -20,8 +20,12 @@ export interface RunningProcess {
  * Starts a node script in a process of its own (so it never shares an event loop with the load generator)
  * and waits for the line that carries its URL.
  */
-export function startNode(script: string, args: string[], urlPattern: RegExp): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startNode(script: string, args: string[], urlPattern: RegExp, options: { stderrFile?: string } = {}): Promise<RunningProcess> {
+  // Sluice's request log (a line per call on stderr) goes to a file, as a log collector would take it, rather
+  // than flooding the bench's terminal; its tail is shown if the process dies.
+  const stderr = options.stderrFile === undefined ? 'inherit' : openSync(options.stderrFile, 'a');
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', stderr] });
+  if (typeof stderr === 'number') closeSync(stderr);
   children.add(child);
   child.on('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
@@ -44,7 +48,10 @@ export function startNode(script: string, args: string[], urlPattern: RegExp): P
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (!started) reject(new Error(`${script} exited (${signal ?? code}) before listening: ${output}`));
-      else if (!stopping.has(child)) process.stderr.write(`[bench] ${script} exited unexpectedly (${signal ?? code})\n`);
+      else if (!stopping.has(child)) {
+        const tail = options.stderrFile === undefined ? '' : readFileSync(options.stderrFile, 'utf8').slice(-2_000);
+        process.stderr.write(`[bench] ${script} exited unexpectedly (${signal ?? code})\n${tail}`);
+      }
     });
   });
 }

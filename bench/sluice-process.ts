@@ -74,7 +74,7 @@ export async function startSluice(upstreamUrl: string, options: { redisUrl?: str
     limited: issue('bench-limited', '--user', `limited-${run}`, '--team', `limited-${run}`, ...outOfReach),
     budgeted: issue('bench-budgeted', '--user', `budgeted-${run}`, '--team', `budgeted-${run}`, ...outOfReach, ...outOfReachBudget),
   };
-  const running = await startNode(cli, ['serve', '--config', configPath], /listening on (\S+)/);
+  const running = await startNode(cli, ['serve', '--config', configPath], /listening on (\S+)/, { stderrFile: join(dataDir, 'stderr.log') });
   return { ...running, keys, configPath };
 }
 

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { hostname } from 'node:os';
 import type { UsageRow } from '../usage/usage-row.js';
 import { formatRequestLogLine, requestLogFieldsOf } from './request-log-line.js';
 
@@ -25,36 +25,35 @@ export interface RequestLogOptions {
  * one write. The request path pays nothing; a line appears within `usage.flushIntervalMs` of its call, and
  * while the store is unreachable lines wait with their rows.
  *
- * On a terminal the line is formatted for reading; anywhere else it is a pino JSON line (`msg: "model
- * call"`), for log collectors.
+ * On a terminal the line is formatted for reading; anywhere else it is a JSON line in pino's format (`level`,
+ * `pid`, `hostname`, `msg: "model call"`, `time`, then the fields), like the gateway's other log lines.
  */
 export class RequestLog {
   readonly #stream: RequestLogStream;
   readonly #keyName: (keyId: string) => string | undefined;
-  /** Pino writes each JSON line here; a batch leaves as one write. */
-  readonly #pending: string[] = [];
-  readonly #jsonLogger: Logger | undefined;
+  readonly #terminal: boolean;
+  /** What pino puts before a line's own fields (level, pid, hostname), with `time` left to each line. */
+  readonly #jsonPrefix: string;
   enabled: boolean;
 
   constructor(options: RequestLogOptions) {
     this.#stream = options.stream;
     this.#keyName = options.keyName;
     this.enabled = options.enabled;
-    if (options.stream.isTTY !== true) {
-      const collect = { write: (line: string) => void this.#pending.push(line) };
-      this.#jsonLogger = pino({ level: 'info' }, collect);
-    }
+    this.#terminal = options.stream.isTTY === true;
+    this.#jsonPrefix = `{"level":30,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"msg":"model call","time":`;
   }
 
-  /** The lines of a batch of stored rows. */
+  /** The lines of a batch of stored rows, in one write. */
   write(rows: readonly UsageRow[]): void {
     if (!this.enabled || rows.length === 0) return;
+    let text = '';
+    const now = Date.now();
     for (const row of rows) {
       const fields = requestLogFieldsOf(row, row.keyId === null ? null : (this.#keyName(row.keyId) ?? row.keyId));
-      if (this.#jsonLogger) this.#jsonLogger.info(fields, 'model call');
-      else this.#pending.push(`${formatRequestLogLine(fields)}\n`);
+      // Pino's line, written directly: a pino logger per line cost twice as much for the same bytes.
+      text += this.#terminal ? `${formatRequestLogLine(fields)}\n` : `${this.#jsonPrefix}${now},${JSON.stringify(fields).slice(1)}\n`;
     }
-    this.#stream.write(this.#pending.join(''));
-    this.#pending.length = 0;
+    this.#stream.write(text);
   }
 }
