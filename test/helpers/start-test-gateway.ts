@@ -7,6 +7,7 @@ import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gateway-key.js';
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
 import type { ApiVersionRegistry } from '../../src/server/api-version/api-versions.js';
+import type { Logger } from '../../src/server/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
 
@@ -52,6 +53,8 @@ export async function startTestGateway(
     /** Writes the config to a file in the data directory and lets the gateway reload it (see `writeConfig`). */
     reloadable?: boolean;
     apiVersions?: ApiVersionRegistry;
+    /** Where the gateway logs (by default nowhere: the config's `logLevel` is `silent`). */
+    logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
@@ -82,6 +85,7 @@ export async function startTestGateway(
     env: {},
     clock: options.clock,
     apiVersions: options.apiVersions,
+    logger: options.logger,
     readConfig: options.reloadable ? () => loadConfig({ path: configPath, env: {} }) : undefined,
   });
   const issueKey = async (options: IssueKeyOptions): Promise<string> => {
