@@ -19,6 +19,7 @@ export function serveCommand(): Command {
       const logger = createLogger(config.logLevel);
       const gateway = await startGateway({ config, env, logger, issueFirstKey: true, readConfig });
       printBanner(gateway);
+      reportFirstKey(gateway);
       installShutdown(gateway);
       installReloadOnHangup(gateway);
     });
@@ -50,6 +51,16 @@ function printBanner(gateway: RunningGateway): void {
     '',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * The first admin key's id, on stderr. The token is shown once, on stdout, for the person at the terminal;
+ * the id is no secret, so it goes where a service's logs are kept, and names the key later (`sluice keys
+ * revoke ID`) when nobody remembers which key the first one was.
+ */
+function reportFirstKey(gateway: RunningGateway): void {
+  if (gateway.firstKeyId === undefined) return;
+  process.stderr.write(`First run: issued the admin key 'first-key' (id ${gateway.firstKeyId}); its token is shown once, on stdout.\n`);
 }
 
 /** SIGHUP re-reads the config file: applied whole, or refused with the reason logged and the running config kept. */
