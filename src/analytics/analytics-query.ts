@@ -72,16 +72,35 @@ export function parseWindow(query: QueryParameters, now: number): { from: number
 
 const filterNames = ['key', 'user', 'team', 'model', 'provider', 'tag', 'group', 'requester'] as const satisfies ReadonlyArray<keyof AnalyticsFilters>;
 
+/** The window every report takes. */
+export const windowParameterNames = ['window', 'from', 'to'] as const;
+
+/** The filters every report takes: the exact-match ones, and `gateway_key`, another name for `key`. */
+export const filterParameterNames = [...filterNames, 'gateway_key'] as const;
+
 /** The exact-match filters given (an empty value is refused: it would match nothing by accident). */
 export function parseFilters(query: QueryParameters): AnalyticsFilters {
   const filters: AnalyticsFilters = {};
   for (const name of filterNames) {
-    const value = parameter(query, name);
+    const [given, value] = name === 'key' ? keyParameter(query) : [name, parameter(query, name)];
     if (value === undefined) continue;
-    if (value.length === 0 || value.length > 512) throw invalid(name, `'${name}' must be 1 to 512 characters.`);
+    if (value.length === 0 || value.length > 512) throw invalid(given, `'${given}' must be 1 to 512 characters.`);
     filters[name] = value;
   }
   return filters;
+}
+
+/**
+ * The key filter, under either of its names, and the name it came under (for errors). Both names with one
+ * value is the same filter; with two values no answer could be right, so it is refused.
+ */
+function keyParameter(query: QueryParameters): [name: 'key' | 'gateway_key', value: string | undefined] {
+  const key = parameter(query, 'key');
+  const gatewayKey = parameter(query, 'gateway_key');
+  if (key !== undefined && gatewayKey !== undefined && key !== gatewayKey) {
+    throw invalid('gateway_key', "'gateway_key' is another name for 'key'; they name different keys.");
+  }
+  return key === undefined && gatewayKey !== undefined ? ['gateway_key', gatewayKey] : ['key', key];
 }
 
 /** A whole number in a range. */

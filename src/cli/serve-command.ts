@@ -18,9 +18,12 @@ export function serveCommand(): Command {
       const config = await readConfig();
       const logger = createLogger(config.logLevel);
       const gateway = await startGateway({ config, env, logger, issueFirstKey: true, readConfig, requestLogStream: process.stderr });
-      printBanner(gateway);
+      // Signals are handled before the banner says the gateway is up: a SIGTERM sent as soon as it is read
+      // must drain, not kill the process with Node's default action.
       installShutdown(gateway);
       installReloadOnHangup(gateway);
+      printBanner(gateway);
+      reportFirstKey(gateway);
     });
 }
 
@@ -61,6 +64,16 @@ function quickstartModel(gateway: RunningGateway): string {
     if (provider && (!provider.requiresKey || services.credentials.keyFor(provider) !== undefined)) return alias;
   }
   return services.registry.routable().find((provider) => provider.models.length > 0)?.models[0] ?? 'haiku';
+}
+
+/**
+ * The first admin key's id, on stderr. The token is shown once, on stdout, for the person at the terminal;
+ * the id is no secret, so it goes where a service's logs are kept, and names the key later (`sluice keys
+ * revoke ID`) when nobody remembers which key the first one was.
+ */
+function reportFirstKey(gateway: RunningGateway): void {
+  if (gateway.firstKeyId === undefined) return;
+  process.stderr.write(`First run: issued the admin key 'first-key' (id ${gateway.firstKeyId}); its token is shown once, on stdout.\n`);
 }
 
 /** SIGHUP re-reads the config file: applied whole, or refused with the reason logged and the running config kept. */

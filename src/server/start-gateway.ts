@@ -72,6 +72,8 @@ export interface RunningGateway {
   dataDir: string;
   /** The token of the key issued on first run, printed once by the CLI. */
   firstKeyToken: string | undefined;
+  /** That key's id: no secret, so the CLI reports it where logs go, to find the key again. */
+  firstKeyId: string | undefined;
   /** The built-in mock upstream, when the mock provider is on. */
   mockUpstream: FakeUpstream | undefined;
   /**
@@ -133,9 +135,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const dashboardSessions = new DashboardSessions({ store, keyView, logger, lifetimeMs: config.dashboard.sessionHours * 3_600_000, clock: options.clock });
   dashboardSessions.startPruning();
   let firstKeyToken: string | undefined;
+  let firstKeyId: string | undefined;
   if (options.issueFirstKey && (await store.listKeys()).length === 0) {
     const issued = await issueGatewayKey(store, { name: 'first-key', role: 'admin' });
     firstKeyToken = issued.token;
+    firstKeyId = issued.key.id;
     await keyView.reload();
   }
 
@@ -301,6 +305,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     reload,
     dataDir: config.dataDir,
     firstKeyToken,
+    firstKeyId,
     get mockUpstream() {
       return mockUpstream;
     },

@@ -101,8 +101,17 @@ export interface ProviderKeyStore {
   listProviderKeys(): Promise<StoredProviderKey[]>;
 }
 
-/** `group`: the model group (none for plain models); `target`: `provider:model` of the serving attempt. */
-export type UsageGrouping = 'model' | 'key' | 'user' | 'team' | 'provider' | 'group' | 'target';
+/**
+ * `group`: the model group (none for plain models); `target`: `provider:model` of the serving attempt;
+ * `requester`: the free-form end user a call was made for (`x-sluice-user`, else the body's user field).
+ */
+export type UsageGrouping = 'model' | 'key' | 'user' | 'team' | 'provider' | 'group' | 'target' | 'requester';
+
+export interface UsageSummaryOptions {
+  since: number;
+  by: UsageGrouping;
+  requester?: string;
+}
 
 export interface UsageSummaryRow {
   group: string | null;
@@ -128,7 +137,8 @@ export interface UsageStore {
   recordUsage(rows: readonly UsageRow[]): Promise<void>;
   /** Totals for one key (by id), user or team (by name) since a time. */
   usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals>;
-  summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]>;
+  /** Rows since a time, grouped; with `requester`, only that requester's calls. */
+  summarizeUsage(options: UsageSummaryOptions): Promise<UsageSummaryRow[]>;
   /** Most recent rows first, each with its attempt trail. */
   recentUsage(options: { limit: number }): Promise<UsageRow[]>;
   /** The attempts of one call, in the order they were made; empty when it made none or is unknown. */

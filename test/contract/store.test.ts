@@ -162,4 +162,25 @@ describe.each(backends)('$name store', (backend) => {
       { group: null, requests: 1, errors: 1, ...totals, costUsd: null },
     ]);
   });
+
+  it('usage summaries by requester, and for one requester only', async () => {
+    const at = Date.parse('2200-01-02T00:00:00Z');
+    await store.recordUsage([
+      row('04A', { createdAt: at, requester: 'alice', costUsd: 0.5 }),
+      row('04B', { createdAt: at, requester: 'alice', provider: 'anthropic', upstreamModel: 'claude-haiku-4-5', costUsd: 0.25 }),
+      row('04C', { createdAt: at, requester: 'bob', costUsd: 0.125 }),
+      row('04D', { createdAt: at, requester: null, costUsd: null }),
+    ]);
+    const totals = { errors: 0, inputTokens: 10, outputTokens: 5, cacheReadTokens: 2, cacheWriteTokens: 0 };
+    expect(await store.summarizeUsage({ since: at, by: 'requester' })).toEqual([
+      { group: 'alice', requests: 2, ...totals, inputTokens: 20, outputTokens: 10, cacheReadTokens: 4, costUsd: 0.75 },
+      { group: 'bob', requests: 1, ...totals, costUsd: 0.125 },
+      { group: null, requests: 1, ...totals, costUsd: null },
+    ]);
+    expect(await store.summarizeUsage({ since: at, by: 'provider', requester: 'alice' })).toEqual([
+      { group: 'openai', requests: 1, ...totals, costUsd: 0.5 },
+      { group: 'anthropic', requests: 1, ...totals, costUsd: 0.25 },
+    ]);
+    expect(await store.summarizeUsage({ since: at, by: 'model', requester: 'nobody' })).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadSqliteDriver } from '../../src/store/sqlite/load-sqlite-driver.js';
 
 /** The SQLite driver the gateway itself runs on with this Node, to read its database file. */
@@ -32,20 +32,29 @@ async function tempDirectory(): Promise<string> {
   return directory;
 }
 
-/** Starts `sluice serve` and resolves with everything it printed up to the banner's curl example. */
-function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; banner: string }> {
+/**
+ * Starts `sluice serve` and resolves with everything it printed up to the banner's curl example, and what it
+ * has written to stderr so far (read it again later: it keeps growing).
+ */
+function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; banner: string; stderr: () => string }> {
   const child = spawn(process.execPath, [cli, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
+  let errors = '';
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('"messages"')) resolve({ child, banner: output });
+      if (output.includes('"messages"')) resolve({ child, banner: output, stderr: () => errors });
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      errors += chunk.toString();
+    });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
   });
 }
+
+const exited = (child: ChildProcess) => new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(child.exitCode)));
 
 describe('sluice serve', () => {
   it('starts on a fresh machine with a mock provider, a first key and a curl that works', async () => {
@@ -71,6 +80,33 @@ describe('sluice serve', () => {
     const second = await serve(['--port', '0'], cleanEnv({ SLUICE_DATA_DIR: dataDir }));
     expect(second.banner).not.toMatch(/sk-sluice-[0-9A-Za-z]{20,}/);
     second.child.kill('SIGTERM');
+  });
+
+  it('reports the first admin key\'s id on stderr, never its token, and only on the first run', async () => {
+    const dataDir = await tempDirectory();
+    const first = await serve(['--port', '0'], cleanEnv({ SLUICE_DATA_DIR: dataDir }));
+    const line = await vi.waitFor(() => {
+      const match = /^First run: issued the admin key 'first-key' \(id (key_[0-9A-Z]{26})\); its token is shown once, on stdout\.$/m.exec(first.stderr());
+      expect(match, first.stderr()).not.toBeNull();
+      return match!;
+    }, { timeout: 10_000 });
+    const token = /sk-sluice-[0-9A-Za-z]+/.exec(first.banner)![0];
+    expect(first.stderr()).not.toContain(token);
+    expect(first.stderr()).not.toContain('sk-sluice-');
+    first.child.kill('SIGTERM');
+    await exited(first.child);
+    // The id is the admin key the token on stdout belongs to.
+    const database = new Database(join(dataDir, 'sluice.db'), { readonly: true });
+    const keys = database.prepare('SELECT id, name, role, hint FROM gateway_keys').all() as Array<{ id: string; name: string; role: string; hint: string }>;
+    database.close();
+    expect(keys).toEqual([{ id: line[1], name: 'first-key', role: 'admin', hint: expect.any(String) }]);
+    expect(token.endsWith(keys[0]!.hint.replace(/^.*…/, ''))).toBe(true);
+
+    const second = await serve(['--port', '0'], cleanEnv({ SLUICE_DATA_DIR: dataDir }));
+    second.child.kill('SIGTERM');
+    expect(await exited(second.child)).toBe(0);
+    expect(second.stderr()).not.toContain('First run');
+    expect(second.stderr()).not.toContain(line[1]);
   });
 
   it('flushes every queued usage row on SIGTERM', async () => {

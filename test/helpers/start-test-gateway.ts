@@ -7,6 +7,7 @@ import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gateway-key.js';
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
 import type { ApiVersionRegistry } from '../../src/server/api-version/api-versions.js';
+import type { Logger } from '../../src/server/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
 import type { RequestLogStream } from '../../src/telemetry/request-log.js';
 import type { UsageRow } from '../../src/usage/usage-row.js';
@@ -55,6 +56,8 @@ export async function startTestGateway(
     apiVersions?: ApiVersionRegistry;
     /** Where the per-call log lines go (`sluice serve` passes stderr); none by default. */
     requestLogStream?: RequestLogStream;
+    /** Where the gateway logs (by default nowhere: the config's `logLevel` is `silent`). */
+    logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
@@ -86,6 +89,7 @@ export async function startTestGateway(
     clock: options.clock,
     apiVersions: options.apiVersions,
     requestLogStream: options.requestLogStream,
+    logger: options.logger,
     readConfig: options.reloadable ? () => loadConfig({ path: configPath, env: {} }) : undefined,
   });
   const issueKey = async (options: IssueKeyOptions): Promise<string> => {

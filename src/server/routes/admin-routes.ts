@@ -11,6 +11,7 @@ import type { ReloadOutcome } from '../reload/config-reloader.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
 import { hijackReply } from '../hijack-reply.js';
+import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { parseAdminBody } from './parse-admin-body.js';
 
@@ -92,6 +93,8 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
     const response = hijackReply(reply);
     try {
       await authenticateOperator(request, services, 'admin');
+      // No admin route takes query parameters (the README's "Admin API"): one sent is a mistake, not a filter.
+      refuseUnknownQueryParameters(request.query, []);
       const result = await handler(request);
       const text = JSON.stringify(result.body);
       response.writeHead(result.status ?? 200, { 'content-type': 'application/json' });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { activityReport } from '../../analytics/activity-report.js';
 import type { AnalyticsContext } from '../../analytics/analytics-context.js';
-import type { QueryParameters } from '../../analytics/analytics-query.js';
+import { filterParameterNames, windowParameterNames, type QueryParameters } from '../../analytics/analytics-query.js';
 import { costReport } from '../../analytics/cost-report.js';
 import { byKeyReport, byTeamReport, byUserReport } from '../../analytics/identity-report.js';
 import { requestDetailReport } from '../../analytics/request-detail.js';
@@ -11,19 +11,27 @@ import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
 import { hijackReply } from '../hijack-reply.js';
+import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
 
 type Report = (query: QueryParameters, context: AnalyticsContext) => Promise<Record<string, unknown>>;
 
-const reports: ReadonlyArray<[path: string, report: Report]> = [
-  ['/analytics/cost', costReport],
-  ['/analytics/timeseries', timeseriesReport],
-  ['/analytics/activity', activityReport],
-  ['/analytics/by_team', byTeamReport],
-  ['/analytics/by_user', byUserReport],
-  ['/analytics/by_key', byKeyReport],
-  ['/analytics/requests', requestLogReport],
+/** What every report is scoped by. */
+const scopeParameters = [...windowParameterNames, ...filterParameterNames];
+
+/**
+ * Each report and the query parameters it takes: any other is a 400 listing these. The README's "Analytics
+ * API" documents them and the dashboard sends them; keep the three in step.
+ */
+const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonly string[] }> = [
+  { path: '/analytics/cost', report: costReport, parameters: [...scopeParameters, 'group_by'] },
+  { path: '/analytics/timeseries', report: timeseriesReport, parameters: [...scopeParameters, 'bucket', 'metric', 'group_by'] },
+  { path: '/analytics/activity', report: activityReport, parameters: scopeParameters },
+  { path: '/analytics/by_team', report: byTeamReport, parameters: scopeParameters },
+  { path: '/analytics/by_user', report: byUserReport, parameters: scopeParameters },
+  { path: '/analytics/by_key', report: byKeyReport, parameters: scopeParameters },
+  { path: '/analytics/requests', report: requestLogReport, parameters: [...scopeParameters, 'outcome', 'cached', 'status_code', 'limit', 'cursor'] },
 ];
 
 /**
@@ -32,12 +40,13 @@ const reports: ReadonlyArray<[path: string, report: Report]> = [
  * request log reads rows, by index.
  */
 export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHolder): void {
-  const answer = (build: (request: FastifyRequest, context: AnalyticsContext) => Promise<Record<string, unknown>>) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const answer = (parameters: readonly string[], build: (request: FastifyRequest, context: AnalyticsContext) => Promise<Record<string, unknown>>) => async (request: FastifyRequest, reply: FastifyReply) => {
     const response = hijackReply(reply);
     // Read once: budgets follow the limit defaults in force when the request arrived (a reload may change them).
     const services = holder.current;
     try {
       await authenticateOperator(request, services, 'analytics');
+      refuseUnknownQueryParameters(request.query, parameters);
       const context: AnalyticsContext = {
         store: services.store,
         now: services.clock(),
@@ -55,6 +64,6 @@ export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHo
       writeGatewayError(response, dialects['openai-chat'], gatewayError, request.id);
     }
   };
-  for (const [path, report] of reports) app.get(path, answer((request, context) => report(request.query as QueryParameters, context)));
-  app.get('/analytics/requests/:id', answer((request, context) => requestDetailReport((request.params as { id: string }).id, context)));
+  for (const { path, report, parameters } of reports) app.get(path, answer(parameters, (request, context) => report(request.query as QueryParameters, context)));
+  app.get('/analytics/requests/:id', answer([], (request, context) => requestDetailReport((request.params as { id: string }).id, context)));
 }

@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { hijackReply } from '../hijack-reply.js';
+import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 
 /**
@@ -17,6 +18,7 @@ export function registerHealthTargetsRoute(app: FastifyInstance, services: Gatew
     const response = hijackReply(reply);
     try {
       await authenticateOperator(request, services, 'metrics');
+      refuseUnknownQueryParameters(request.query, []);
       const { router } = services;
       const report = services.metrics.healthReport({
         groups: router.groups,

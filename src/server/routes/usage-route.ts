@@ -9,6 +9,7 @@ import type { ServicesHolder } from '../reload/services-holder.js';
 import { guessDialect } from '../guess-dialect.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { hijackReply } from '../hijack-reply.js';
+import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
 
 /**
  * `GET /v1/usage`: the caller's own usage and what remains, for its key, user and team — limits in force,
@@ -20,6 +21,8 @@ export function registerUsageRoute(app: FastifyInstance, holder: ServicesHolder)
     hijackReply(reply);
     try {
       const caller = await authenticate(request.headers, services.keyView);
+      // The answer is always the caller's own key, user and team: there is nothing to filter or page.
+      refuseUnknownQueryParameters(request.query, []);
       const subjects = limitSubjects(caller.key, services.principals, services.limitDefaults);
       const now = Date.now();
       const body: Record<string, unknown> = { object: 'usage', generatedAt: new Date(now).toISOString() };

@@ -35,6 +35,7 @@ import type {
   Store,
   StoredProviderKey,
   UsageGrouping,
+  UsageSummaryOptions,
   UsageSummaryRow,
   UsageTotals,
 } from '../store.js';
@@ -58,6 +59,7 @@ const groupColumns: Record<UsageGrouping, string> = {
   group: 'u.group_name',
   // The target that served (or last tried) the call; NULL when no provider was chosen.
   target: "u.provider || ':' || u.upstream_model",
+  requester: 'u.requester',
 };
 
 /**
@@ -549,16 +551,16 @@ export class PostgresStore implements Store {
     return { requests: Number(row.requests), inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens), costUsd: Number(row.cost_usd) };
   }
 
-  async summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]> {
+  async summarizeUsage(options: UsageSummaryOptions): Promise<UsageSummaryRow[]> {
     const group = groupColumns[options.by];
     const result = await this.#query(
       `SELECT ${group} AS grouping, COUNT(*) AS requests, SUM(CASE WHEN u.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
               SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
               SUM(u.cache_read_tokens) AS cache_read_tokens, SUM(u.cache_write_tokens) AS cache_write_tokens, SUM(u.cost_usd) AS cost_usd
        FROM usage_rows u LEFT JOIN gateway_keys k ON k.id = u.key_id
-       WHERE u.created_at >= $1
+       WHERE u.created_at >= $1${options.requester === undefined ? '' : ' AND u.requester = $2'}
        GROUP BY 1 ORDER BY COALESCE(SUM(u.cost_usd), 0) DESC, COUNT(*) DESC`,
-      [options.since],
+      options.requester === undefined ? [options.since] : [options.since, options.requester],
     );
     return result.rows.map((row: Row) => ({
       group: row.grouping === null ? null : String(row.grouping),

@@ -36,6 +36,7 @@ import type {
   Store,
   StoredProviderKey,
   UsageGrouping,
+  UsageSummaryOptions,
   UsageSummaryRow,
   UsageTotals,
 } from '../store.js';
@@ -73,6 +74,7 @@ const groupColumns: Record<UsageGrouping, string> = {
   group: 'u.group_name',
   // The target that served (or last tried) the call; NULL when no provider was chosen.
   target: "u.provider || ':' || u.upstream_model",
+  requester: 'u.requester',
 };
 
 const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
@@ -630,7 +632,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async summarizeUsage(options: { since: number; by: UsageGrouping }): Promise<UsageSummaryRow[]> {
+  async summarizeUsage(options: UsageSummaryOptions): Promise<UsageSummaryRow[]> {
     return guarded(() => {
       const group = groupColumns[options.by];
       const rows = this.#database
@@ -641,10 +643,10 @@ export class SqliteStore implements Store {
                   SUM(u.cache_read_tokens) AS cache_read_tokens, SUM(u.cache_write_tokens) AS cache_write_tokens,
                   SUM(u.cost_usd) AS cost_usd
            FROM usage_rows u LEFT JOIN gateway_keys k ON k.id = u.key_id
-           WHERE u.created_at >= ?
+           WHERE u.created_at >= ?${options.requester === undefined ? '' : ' AND u.requester = ?'}
            GROUP BY grouping ORDER BY COALESCE(SUM(u.cost_usd), 0) DESC, requests DESC`,
         )
-        .all(options.since) as Array<{
+        .all(...(options.requester === undefined ? [options.since] : [options.since, options.requester])) as Array<{
         grouping: string | null;
         requests: number;
         errors: number;
