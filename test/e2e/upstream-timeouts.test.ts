@@ -32,6 +32,7 @@ beforeAll(async () => {
       hasty: { policy: 'failover', targets: [{ model: 'openai:hasty-a' }, { model: 'anthropic:hasty-b' }] },
       patient: { policy: 'failover', targets: [{ model: 'openai:patient-a' }, { model: 'anthropic:patient-b' }], retry: { timeouts: true } },
       solo: { policy: 'failover', targets: [{ model: 'anthropic:solo', timeouts: { idleMs: 150 } }], retry: { attempts: 1 } },
+      bounded: { policy: 'failover', targets: [{ model: 'anthropic:bounded', timeouts: { totalMs: 400 } }], retry: { attempts: 1 } },
       lifted: { policy: 'failover', targets: [{ model: 'mistral:lifted', timeouts: { totalMs: 5_000 } }] },
     },
   });
@@ -134,6 +135,18 @@ describe('a stream', () => {
     expect(text).toContain('event: message_start');
     expect(text).toMatch(/event: error\ndata: .*"type":"timeout_error".*stream was idle for 150 ms \(timeouts\.idleMs\)/);
     expect(await lastRow()).toMatchObject({ statusCode: 504, outcome: 'error', errorCode: 'upstream_timeout.idle' });
+  });
+
+  it('that outlasts its total clock while bytes still flow ends in-band too', async () => {
+    // Fifteen events 150 ms apart: bytes never stop for long, the whole takes two seconds.
+    upstream.enqueue({ chunkDelayMs: 150 });
+    const response = await messages({ model: 'bounded', stream: true });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('event: content_block_start');
+    expect(text).not.toContain('event: message_stop');
+    expect(text).toMatch(/event: error\ndata: .*did not finish within 400 ms \(timeouts\.totalMs\)/);
+    expect(await lastRow()).toMatchObject({ statusCode: 504, outcome: 'error', errorCode: 'upstream_timeout.total' });
   });
 });
 
