@@ -51,7 +51,7 @@ import {
 } from './route-target.js';
 import type { RoutingNeeds } from './routing-needs.js';
 import { TargetStats } from './target-stats.js';
-import { resolveTimeouts, upstreamTimeoutSettings } from '../upstream/upstream-timeouts.js';
+import { defaultFirstByteMs, upstreamTimeoutSettings } from '../upstream/upstream-timeouts.js';
 
 export type { RequestFacts };
 
@@ -392,7 +392,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
     cooldowns: options.cooldowns ?? new MemoryCooldowns(options.now),
     stats: options.stats ?? new TargetStats(options.now ? { now: options.now } : {}),
     logger,
-    upstreamTimeoutMs: resolveTimeouts(upstreamTimeoutSettings(config.upstream)).stream.firstByteMs!,
+    upstreamTimeoutMs: upstreamTimeoutSettings(config.upstream).firstByteMs ?? defaultFirstByteMs,
     onCooldownStatus: options.onCooldownStatus,
     onClose: async () => {
       await dispatcher?.close();
