@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
+import { attemptResultOf } from '../../src/metrics/label-values.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../../src/routing/build-route-groups.js';
 import { resolveRoute } from '../../src/routing/resolve-route.js';
@@ -91,6 +92,13 @@ describe('naming the clock that ran out', () => {
   ])('%s: a 504 upstream_timeout whose message and reason name the clock', (code, message, reason) => {
     const error = classifyUpstreamFailure(Object.assign(new Error('timeout'), { code }), 'openai', 'stream', stream);
     expect(error).toMatchObject({ code: 'upstream_timeout', status: 504, message, reason });
+  });
+
+  it('counts every clock as a timeout in the metrics and the health report', () => {
+    for (const errorCode of ['upstream_timeout.first_byte', 'upstream_timeout.idle', 'upstream_timeout.total']) {
+      const attempt = { target: 'openai:gpt-4o', provider: 'openai', model: 'gpt-4o', statusCode: null, errorCode, retryAfterMs: null, timeToFirstByteMs: null, durationMs: 1 };
+      expect(attemptResultOf(attempt)).toBe('timeout');
+    }
   });
 
   it('a connect timeout is still a plain upstream_timeout; a gateway error (the total clock) passes as it is', () => {
