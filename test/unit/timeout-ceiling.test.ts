@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeLimits, limitsFromFlags } from '../../src/cli/limit-options.js';
+import { parseConfig } from '../../src/config/load-config.js';
 import type { LimitSubject } from '../../src/policy/admission.js';
 import { effectiveLimits } from '../../src/policy/effective-limits.js';
 import { timeoutCeilingOf } from '../../src/policy/timeout-ceiling.js';
@@ -28,6 +29,11 @@ describe("a key's, user's and team's ceiling on the upstream clocks", () => {
     expect(effectiveLimits({ timeouts: { totalMs: 0, idleMs: 30_000 } }, defaults).timeouts).toEqual({ firstByteMs: 20_000, idleMs: 30_000, totalMs: undefined });
     expect(effectiveLimits({ timeouts: { firstByteMs: 0, totalMs: 0 } }, defaults).timeouts).toBeUndefined();
     expect(effectiveLimits({ requestsPerMinute: 5 }, {})).toEqual({ requestsPerMinute: 5 });
+  });
+
+  it('may have a default in the config, refused when it names an unknown clock', () => {
+    expect(parseConfig({ limits: { defaults: { team: { timeouts: { totalMs: 300_000 } } } } }, {}).limits.defaults.team).toEqual({ timeouts: { totalMs: 300_000 } });
+    expect(() => parseConfig({ limits: { defaults: { key: { timeouts: { bodyMs: 1 } } } } }, {})).toThrow(/limits\.defaults\.key\.timeouts\.bodyMs/);
   });
 
   it('is set with the CLI flags, each one kept when not given again', () => {
