@@ -9,6 +9,9 @@ export interface LimitFlags {
   budget?: string;
   softBudget?: string;
   budgetPeriod?: BudgetPeriod;
+  timeoutFirstByteMs?: string;
+  timeoutIdleMs?: string;
+  timeoutTotalMs?: string;
 }
 
 /** A budget given without `--budget-period` and with no period stored yet is monthly. */
@@ -27,6 +30,9 @@ export function addLimitOptions(command: Command): Command {
       // No commander default: a default would be indistinguishable from a flag the user gave, and would
       // silently turn a stored daily budget into a monthly one on every update.
       .addOption(new Option('--budget-period <period>', `budget period, calendar UTC (a new budget is per ${defaultBudgetPeriod}; an update keeps the stored one)`).choices(['day', 'week', 'month']))
+      .option('--timeout-first-byte-ms <n>', "ceiling on a stream's time to its first byte: the shorter of the target's and this applies (0 = none)")
+      .option('--timeout-idle-ms <n>', 'ceiling on the longest silence inside a stream (0 = none)')
+      .option('--timeout-total-ms <n>', 'ceiling on the whole duration of a call, streamed or not (0 = none)')
   );
 }
 
@@ -72,10 +78,22 @@ export function limitsFromFlags(flags: LimitFlags, existing: LimitSettings = {})
       ...(softUsd !== undefined ? { softUsd } : {}),
     };
   }
+  const firstByteMs = count(flags.timeoutFirstByteMs, '--timeout-first-byte-ms');
+  const idleMs = count(flags.timeoutIdleMs, '--timeout-idle-ms');
+  const totalMs = count(flags.timeoutTotalMs, '--timeout-total-ms');
+  if (firstByteMs !== undefined || idleMs !== undefined || totalMs !== undefined) {
+    // Like the other limits, a clock not given keeps its stored ceiling.
+    limits.timeouts = {
+      ...existing.timeouts,
+      ...(firstByteMs !== undefined ? { firstByteMs } : {}),
+      ...(idleMs !== undefined ? { idleMs } : {}),
+      ...(totalMs !== undefined ? { totalMs } : {}),
+    };
+  }
   return limits;
 }
 
-/** A short human summary such as `100 rpm, 20000 tpm, 4 at once, queue 2000 ms, $25/month`. */
+/** A short human summary such as `100 rpm, 20000 tpm, 4 at once, queue 2000 ms, $25/month, total ≤ 120000 ms`. */
 export function describeLimits(limits: LimitSettings): string {
   const parts: string[] = [];
   if (limits.requestsPerMinute !== undefined) parts.push(limits.requestsPerMinute === 0 ? 'no rpm limit' : `${limits.requestsPerMinute} rpm`);
@@ -84,5 +102,9 @@ export function describeLimits(limits: LimitSettings): string {
   if (limits.queueMs !== undefined) parts.push(limits.queueMs === 0 ? 'no queue' : `queue ${limits.queueMs} ms`);
   if (limits.budget?.hardUsd !== undefined) parts.push(`$${limits.budget.hardUsd}/${limits.budget.period}`);
   if (limits.budget?.softUsd !== undefined) parts.push(`soft $${limits.budget.softUsd}/${limits.budget.period}`);
+  const timeouts = limits.timeouts;
+  if (timeouts?.firstByteMs !== undefined) parts.push(timeouts.firstByteMs === 0 ? 'no first-byte ceiling' : `first byte ≤ ${timeouts.firstByteMs} ms`);
+  if (timeouts?.idleMs !== undefined) parts.push(timeouts.idleMs === 0 ? 'no idle ceiling' : `idle ≤ ${timeouts.idleMs} ms`);
+  if (timeouts?.totalMs !== undefined) parts.push(timeouts.totalMs === 0 ? 'no total ceiling' : `total ≤ ${timeouts.totalMs} ms`);
   return parts.join(', ') || 'defaults';
 }

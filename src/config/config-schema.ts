@@ -37,6 +37,29 @@ export type ProviderKind = (typeof providerKinds)[number];
 /** The API shapes (DialectName), for config fields that name them. */
 export const dialectNames = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'] as const;
 
+/**
+ * `timeouts:` of `upstream`, a provider or a group target (see upstream/upstream-timeouts.ts): an unset
+ * clock comes from the layer below (target → provider → upstream → built-in default).
+ */
+const timeoutsSchema = z
+  .object({
+    /** Streams: from the request to the response headers. Default 30 s (`upstream.timeoutMs`). */
+    firstByteMs: z.number().int().positive().optional(),
+    /** Streams: the longest silence between two chunks once the answer has started. Default 60 s. */
+    idleMs: z.number().int().positive().optional(),
+    /** The whole call. Default: none for a stream (it lasts while bytes flow), 10 minutes for a whole answer. */
+    totalMs: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** A key's, user's or team's ceiling on the clocks: the call gets the shorter of the target's and this; 0 is none. */
+const timeoutCeilingSchema = z
+  .object({
+    firstByteMs: z.number().int().nonnegative().optional(),
+    idleMs: z.number().int().nonnegative().optional(),
+    totalMs: z.number().int().nonnegative().optional(),
+  })
+  .strict();
 
 const providerSchema = z
   .object({
@@ -67,6 +90,8 @@ const providerSchema = z
     /** Extra headers sent upstream on every call (not secrets: use apiKey for those). */
     headers: namedRecord(z.string()).optional(),
     enabled: z.boolean().optional(),
+    /** This provider's clocks, over `upstream.timeouts`. */
+    timeouts: timeoutsSchema.optional(),
   })
   .strict();
 
@@ -85,6 +110,7 @@ const limitSettingsSchema = z
       })
       .strict()
       .optional(),
+    timeouts: timeoutCeilingSchema.optional(),
   })
   .strict();
 
@@ -119,6 +145,8 @@ const groupTargetSchema = z
     reasoning: z.boolean().optional(),
     /** The API shapes this target may be called in (default: every shape its provider speaks). */
     apis: z.array(z.enum(dialectNames)).min(1).optional(),
+    /** This target's clocks, over its provider's. */
+    timeouts: timeoutsSchema.optional(),
   })
   .strict();
 
@@ -132,6 +160,11 @@ const groupSchema = z
         attempts: z.number().int().min(1).max(10).default(2),
         /** A `retry-after` longer than this is not waited for: the call fails over at once. */
         maxRetryAfterMs: z.number().int().nonnegative().default(5_000),
+        /**
+         * Retry a target whose clock ran out (or that missed `timeToFirstTokenMs`). Off: a slow target is
+         * likely slow again, and a whole answer being waited for may be one being paid for; fail over instead.
+         */
+        timeouts: z.boolean().default(false),
       })
       .strict()
       .default({}),
@@ -209,8 +242,13 @@ export const configSchema = z
     dataDir: z.string().min(1).default('~/.sluice'),
     upstream: z
       .object({
-        /** Time allowed for the upstream to answer with headers, and the longest silence inside a stream. */
+        /**
+         * The older name of `timeouts.firstByteMs`: the time a stream may take to its response headers (a
+         * value above 60 s also raises the default `idleMs` to it, as it bounded silences too).
+         */
         timeoutMs: z.number().int().positive().default(30_000),
+        /** The default clocks of every provider (see `timeoutsSchema`). */
+        timeouts: timeoutsSchema.default({}),
         connectTimeoutMs: z.number().int().positive().default(10_000),
         connectionsPerOrigin: z.number().int().positive().default(256),
       })

@@ -1,4 +1,5 @@
 import type { DialectName } from '../dialects/dialect-name.js';
+import { timeoutReasons } from '../upstream/upstream-timeout-error.js';
 import type { AttemptRecord } from '../usage/attempt-record.js';
 
 /**
@@ -29,7 +30,7 @@ export const tokenTypes = ['input', 'output', 'cache_read', 'cache_write', 'reas
 export const attemptResults = ['ok', 'error', 'timeout', 'cancelled'] as const;
 export type AttemptResult = (typeof attemptResults)[number];
 
-const timeoutCodes = new Set(['upstream_timeout', 'time_to_first_token_exceeded']);
+const timeoutCodes = new Set<string>(['upstream_timeout', 'time_to_first_token_exceeded', ...Object.values(timeoutReasons)]);
 
 export function attemptResultOf(attempt: AttemptRecord): AttemptResult {
   if (attempt.errorCode !== null) return timeoutCodes.has(attempt.errorCode) ? 'timeout' : 'error';

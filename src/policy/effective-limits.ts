@@ -20,5 +20,12 @@ export function effectiveLimits(own: LimitSettings | undefined, defaults: LimitS
   }
   const budget = own?.budget ?? defaults.budget;
   if (budget && (budget.hardUsd || budget.softUsd)) limits.budget = budget;
+  // Nothing to merge, nothing allocated: the common case.
+  if (own?.timeouts !== undefined || defaults.timeouts !== undefined) {
+    const firstByteMs = pick(own?.timeouts?.firstByteMs, defaults.timeouts?.firstByteMs);
+    const idleMs = pick(own?.timeouts?.idleMs, defaults.timeouts?.idleMs);
+    const totalMs = pick(own?.timeouts?.totalMs, defaults.timeouts?.totalMs);
+    if (firstByteMs !== undefined || idleMs !== undefined || totalMs !== undefined) limits.timeouts = { firstByteMs, idleMs, totalMs };
+  }
   return limits;
 }

@@ -1,5 +1,6 @@
 import type { ProviderKind } from '../config/config-schema.js';
 import type { DialectName } from '../dialects/dialect-name.js';
+import type { TargetTimeouts } from '../upstream/upstream-timeouts.js';
 
 /** How a provider expects its credential. */
 export type ProviderAuthScheme = 'x-api-key' | 'bearer' | 'x-goog-api-key' | 'none';
@@ -61,4 +62,6 @@ export interface ProviderEntry {
   requiresKey: boolean;
   /** Switched off in config (`enabled: false`), or the mock when real providers are configured. */
   switchedOff: boolean;
+  /** Its calls' clocks: `providers.<name>.timeouts` over `upstream`'s, resolved when the registry is built. */
+  timeouts: TargetTimeouts;
 }

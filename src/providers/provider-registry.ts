@@ -3,6 +3,7 @@ import { ConfigError } from '../config/interpolate-env.js';
 import { builtinProviders, openAiCompatibleTemplate } from './builtin-providers.js';
 import type { DialectName } from '../dialects/dialect-name.js';
 import type { ProviderEndpoint, ProviderEntry } from './provider-entry.js';
+import { resolveTimeouts, upstreamTimeoutSettings, type TargetTimeouts } from '../upstream/upstream-timeouts.js';
 
 /** Names that cannot be used for providers because they are routes of their own. */
 const reservedNames = new Set(['v1', 'admin', 'analytics', 'dashboard', 'healthz', 'readyz', 'metrics']);
@@ -53,6 +54,11 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
   const { config, env, providersWithStoredKeys } = options;
   const configured = config.providers;
   const entries: ProviderEntry[] = [];
+  // Resolved once: providers without timeouts of their own share it.
+  const upstreamSettings = upstreamTimeoutSettings(config.upstream);
+  const upstreamTimeouts = resolveTimeouts(upstreamSettings);
+  const timeoutsOf = (providerConfig: ProviderConfig | undefined): TargetTimeouts =>
+    providerConfig?.timeouts ? resolveTimeouts(upstreamSettings, providerConfig.timeouts) : upstreamTimeouts;
 
   for (const [kind, template] of Object.entries(builtinProviders)) {
     if (kind === 'mock') continue;
@@ -65,6 +71,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
       configuredKeySource: providerConfig?.apiKey !== undefined ? 'config' : envKey !== undefined ? 'env' : undefined,
       switchedOff: false,
       anthropicVersion: undefined,
+      timeouts: timeoutsOf(providerConfig),
     };
     entries.push(applyConfig(entry, providerConfig));
   }
@@ -82,7 +89,18 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
     }
     const template = kind === 'openai-compatible' ? openAiCompatibleTemplate : builtinProviders[kind];
     entries.push(
-      applyConfig({ ...template, name, configuredKey: providerConfig.apiKey, configuredKeySource: providerConfig.apiKey !== undefined ? 'config' : undefined, switchedOff: false, anthropicVersion: undefined }, providerConfig),
+      applyConfig(
+        {
+          ...template,
+          name,
+          configuredKey: providerConfig.apiKey,
+          configuredKeySource: providerConfig.apiKey !== undefined ? 'config' : undefined,
+          switchedOff: false,
+          anthropicVersion: undefined,
+          timeouts: timeoutsOf(providerConfig),
+        },
+        providerConfig,
+      ),
     );
   }
 
@@ -97,6 +115,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
     configuredKeySource: undefined,
     switchedOff: !mockWanted,
     anthropicVersion: undefined,
+    timeouts: timeoutsOf(configured.mock),
   };
   entries.push(applyConfig(mock, configured.mock));
   return new ProviderRegistry(entries);

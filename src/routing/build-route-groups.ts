@@ -4,6 +4,7 @@ import type { DialectName } from '../dialects/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { Logger } from '../server/logger.js';
+import { resolveTimeouts } from '../upstream/upstream-timeouts.js';
 import { followAliases, resolveModel } from './resolve-model.js';
 import { providerCapabilities } from './resolve-route.js';
 import type { ResolvedGroup, RouteTarget } from './route-target.js';
@@ -97,5 +98,6 @@ function resolveGroupTarget(
       contextWindow: config.contextWindow,
       apis: Object.freeze(apis),
     }),
+    timeouts: config.timeouts ? resolveTimeouts(provider.timeouts.settings, config.timeouts) : provider.timeouts,
   });
 }

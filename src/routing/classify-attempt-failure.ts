@@ -7,7 +7,7 @@ export type ResponseHeaders = Readonly<Record<string, string | string[] | undefi
  * How an attempt failed before anything reached the caller:
  * - `status`: the upstream answered with an error status (or an in-band error event that carries one);
  * - `connection`: refused, reset, DNS, TLS: no answer at all;
- * - `timeout`: no headers in time, or no first token by `timeToFirstTokenMs`;
+ * - `timeout`: one of the call's clocks ran out (first byte, idle, total), or no first token by `timeToFirstTokenMs`;
  * - `interrupted`: the stream was cut, or sent an error without a status, before its first content.
  */
 export type AttemptFailure =
@@ -33,6 +33,8 @@ export interface AttemptClassification {
 export interface ClassifyOptions {
   /** A `retry-after` longer than this is not waited for: the call fails over at once. */
   maxRetryAfterMs: number;
+  /** Retry a timeout on the same target (the group's `retry.timeouts`); otherwise it fails over at once. */
+  retryTimeouts?: boolean;
   /**
    * Whose key the attempt used: the gateway's own provider key (a 401/403 means that key is bad, and the
    * target is broken for everyone) or the caller's own in pass-through mode (the caller's problem).
@@ -45,14 +47,17 @@ export interface ClassifyOptions {
 const retryableStatuses = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
 
 /**
- * Decides what a failed attempt means for the attempt loop. Connection errors, timeouts, cut streams and
+ * Decides what a failed attempt means for the attempt loop. Connection errors, cut streams and
  * 408, 409, 429, 5xx and 529 retry the same target — honouring `retry-after` when it is at most
- * `maxRetryAfterMs`, failing over at once when it is longer — then fail over. 400, 404, 413, 422 and every
+ * `maxRetryAfterMs`, failing over at once when it is longer — then fail over. A timeout fails over at once
+ * unless `retryTimeouts`: a target that was too slow is likely too slow again, and waiting twice for a slow
+ * answer is what made callers wait a minute for a 504. 400, 404, 413, 422 and every
  * other 4xx are the request's fault: no retry, no fallback, no cooldown. 401/403 are too, unless the
  * gateway's own provider key was used: then that target is cooled down and the call fails over.
  */
 export function classifyAttemptFailure(failure: AttemptFailure, options: ClassifyOptions): AttemptClassification {
-  if (failure.kind !== 'status') return { retrySameTarget: true, failOver: true, coolDown: 'failure', retryAfterMs: undefined };
+  if (failure.kind === 'timeout') return options.retryTimeouts ? retriedFailure : failedOver;
+  if (failure.kind !== 'status') return retriedFailure;
   const { status } = failure;
   if (status === 401 || status === 403) {
     if (options.credential === 'gateway') return { retrySameTarget: false, failOver: true, coolDown: 'bad-credential', retryAfterMs: undefined };
@@ -67,6 +72,8 @@ export function classifyAttemptFailure(failure: AttemptFailure, options: Classif
 }
 
 const final: AttemptClassification = Object.freeze({ retrySameTarget: false, failOver: false, coolDown: undefined, retryAfterMs: undefined });
+const retriedFailure: AttemptClassification = Object.freeze({ retrySameTarget: true, failOver: true, coolDown: 'failure', retryAfterMs: undefined });
+const failedOver: AttemptClassification = Object.freeze({ retrySameTarget: false, failOver: true, coolDown: 'failure', retryAfterMs: undefined });
 
 /**
  * `retry-after-ms` (OpenAI's, milliseconds) first, then `retry-after` as seconds or as an HTTP date.

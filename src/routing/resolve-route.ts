@@ -42,7 +42,15 @@ export function resolveRoute(requestedName: string, options: ResolveRouteOptions
 
 /** A plain model as a candidate: weight 1, what its provider can do. */
 export function plainTarget(provider: ProviderEntry, upstreamModel: string): RouteTarget {
-  return { id: `${provider.name}:${upstreamModel}`, provider, upstreamModel, weight: 1, index: 0, capabilities: providerCapabilities(provider) };
+  return {
+    id: `${provider.name}:${upstreamModel}`,
+    provider,
+    upstreamModel,
+    weight: 1,
+    index: 0,
+    capabilities: providerCapabilities(provider),
+    timeouts: provider.timeouts,
+  };
 }
 
 /** Per provider entry object, so a plain model's candidate allocates no arrays on the hot path. */

@@ -1,6 +1,7 @@
 import type { GroupConfig, RoutingPolicyName } from '../config/config-schema.js';
 import type { DialectName } from '../dialects/dialect-name.js';
 import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { TargetTimeouts } from '../upstream/upstream-timeouts.js';
 import type { ResolvedTarget } from './resolve-model.js';
 
 export type { RoutingPolicyName };
@@ -27,6 +28,8 @@ export interface RouteTarget extends ResolvedTarget {
   /** Position among the group's resolved targets, in config order (0 for a plain model). */
   readonly index: number;
   readonly capabilities: TargetCapabilities;
+  /** Its calls' clocks: the group target's `timeouts` over its provider's (a plain model: the provider's). */
+  readonly timeouts: TargetTimeouts;
 }
 
 /** A model group from the config with its targets resolved against the provider registry. */
@@ -46,6 +49,8 @@ export interface RetrySettings {
   readonly attempts: number;
   /** A `retry-after` above this is not waited for: fail over instead. */
   readonly maxRetryAfterMs: number;
+  /** Whether a timeout is retried on the same target; otherwise the call fails over at once. */
+  readonly timeouts: boolean;
 }
 
 export interface CooldownSettings {
@@ -67,4 +72,4 @@ export interface ResolvedRoute {
 }
 
 /** Retries for plain models and the default of groups that set none. */
-export const defaultRetrySettings: RetrySettings = { attempts: 2, maxRetryAfterMs: 5_000 };
+export const defaultRetrySettings: RetrySettings = { attempts: 2, maxRetryAfterMs: 5_000, timeouts: false };

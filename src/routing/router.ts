@@ -51,6 +51,7 @@ import {
 } from './route-target.js';
 import type { RoutingNeeds } from './routing-needs.js';
 import { TargetStats } from './target-stats.js';
+import { defaultFirstByteMs, upstreamTimeoutSettings } from '../upstream/upstream-timeouts.js';
 
 export type { RequestFacts };
 
@@ -102,7 +103,7 @@ export interface RouterOptions {
   cooldowns: Cooldowns;
   stats: TargetStats;
   logger: Pick<Logger, 'warn'>;
-  /** How long an upstream may take to answer: bounds a probe's lease when a group sets no TTFT deadline. */
+  /** How long a stream may take to its first byte (`upstream`'s): bounds a probe's lease when a group sets no TTFT deadline. */
   upstreamTimeoutMs: number;
   /**
    * Told a group target's status whenever routing learns it: after each cooldown write of this instance,
@@ -223,11 +224,11 @@ export class Router {
   }
 
   /**
-   * What a failed attempt means for this call (`classifyAttemptFailure` with the group's `maxRetryAfterMs`).
+   * What a failed attempt means for this call (`classifyAttemptFailure` with the group's `retry` settings).
    * A probe gets one try: a target that just failed its probe is not retried, the call moves on.
    */
   classify(plan: RoutePlan, target: RouteTarget, failure: AttemptFailure, credential: 'gateway' | 'caller'): AttemptClassification {
-    const classification = classifyAttemptFailure(failure, { maxRetryAfterMs: plan.retry.maxRetryAfterMs, credential });
+    const classification = classifyAttemptFailure(failure, { maxRetryAfterMs: plan.retry.maxRetryAfterMs, retryTimeouts: plan.retry.timeouts, credential });
     if (plan.probe === target && classification.retrySameTarget) return { ...classification, retrySameTarget: false };
     return classification;
   }
@@ -401,7 +402,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
     cooldowns: options.cooldowns ?? new MemoryCooldowns(options.now),
     stats: options.stats ?? new TargetStats(options.now ? { now: options.now } : {}),
     logger,
-    upstreamTimeoutMs: config.upstream.timeoutMs,
+    upstreamTimeoutMs: upstreamTimeoutSettings(config.upstream).firstByteMs ?? defaultFirstByteMs,
     onCooldownStatus: options.onCooldownStatus,
     onClose: async () => {
       await dispatcher?.close();

@@ -1,4 +1,5 @@
 import type { KeyRole } from '../keys/key-role.js';
+import type { TimeoutSettings } from '../upstream/upstream-timeouts.js';
 import type { AnalyticsStore } from './analytics-store.js';
 import type { AttemptRecord } from '../usage/attempt-record.js';
 import type { UsageRow } from '../usage/usage-row.js';
@@ -23,6 +24,11 @@ export interface LimitSettings {
    */
   queueMs?: number;
   budget?: { period: BudgetPeriod; hardUsd?: number; softUsd?: number };
+  /**
+   * A ceiling on the upstream clocks of this subject's calls: each is the shorter of the target's and this
+   * (and of the other subjects'). Field by field, a missing one inherits the default; 0 means no ceiling.
+   */
+  timeouts?: TimeoutSettings;
 }
 
 /** A user or team: the limits and allow-list shared by every key that belongs to it. */

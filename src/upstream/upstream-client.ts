@@ -1,9 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
+import { upstreamTimeoutError } from './upstream-timeout-error.js';
+import type { CallTimeouts } from './upstream-timeouts.js';
 
 export interface UpstreamClientOptions {
-  timeoutMs: number;
   connectTimeoutMs: number;
   connectionsPerOrigin: number;
 }
@@ -14,24 +15,25 @@ export interface UpstreamCall {
   body: string;
   /** Aborts the call: an AbortSignal, or an EventEmitter that emits 'abort' (undici takes both). */
   signal: AbortSignal | EventEmitter;
+  /**
+   * The call's first-byte and idle clocks, which undici keeps per request (a clock that does not run is
+   * off). The total clock is the caller's to time: running out of it aborts through `signal`.
+   */
+  timeouts: CallTimeouts;
 }
 
 /**
- * One pooled keep-alive HTTP client for all upstreams (undici keeps a pool per origin). `timeoutMs` bounds
- * the wait for response headers and every silence inside a streamed body.
+ * One pooled keep-alive HTTP client for all upstreams (undici keeps a pool per origin). Each call brings
+ * its own clocks (they differ by target, by streaming and by the caller's ceilings), so the pool is shared.
  */
 export class UpstreamClient {
   readonly #agent: Agent;
-  readonly #timeoutMs: number;
 
   constructor(options: UpstreamClientOptions) {
-    this.#timeoutMs = options.timeoutMs;
     this.#agent = new Agent({
       connections: options.connectionsPerOrigin,
       connect: { timeout: options.connectTimeoutMs },
       keepAliveTimeout: 30_000,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
     });
   }
 
@@ -42,8 +44,9 @@ export class UpstreamClient {
       headers: call.headers,
       body: call.body,
       signal: call.signal,
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
+      // 0 turns undici's clock off.
+      headersTimeout: call.timeouts.firstByteMs ?? 0,
+      bodyTimeout: call.timeouts.idleMs ?? 0,
     });
   }
 
@@ -54,9 +57,16 @@ export class UpstreamClient {
 
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
-/** Maps a failed upstream call to a gateway error that names the provider but never its URL or key. */
-export function classifyUpstreamFailure(error: unknown, provider: string, phase: 'request' | 'stream'): GatewayError {
+/**
+ * Maps a failed upstream call to a gateway error that names the provider but never its URL or key. A clock
+ * that ran out is named with its setting (`timeouts` are the call's); a gateway error — the attempt's total
+ * clock aborts the call with one — is already what it means.
+ */
+export function classifyUpstreamFailure(error: unknown, provider: string, phase: 'request' | 'stream', timeouts: CallTimeouts): GatewayError {
+  if (error instanceof GatewayError) return error;
   const code = (error as { code?: string } | null)?.code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' && timeouts.firstByteMs !== undefined) return upstreamTimeoutError(provider, 'firstByte', timeouts.firstByteMs, error);
+  if (code === 'UND_ERR_BODY_TIMEOUT' && timeouts.idleMs !== undefined) return upstreamTimeoutError(provider, 'idle', timeouts.idleMs, error);
   if (timeoutCodes.has(code)) {
     return new GatewayError('upstream_timeout', `The upstream provider '${provider}' did not answer in time.`, { cause: error });
   }

@@ -19,8 +19,9 @@ const failures: Array<{ name: string; behavior: MockBehavior; streamOnly?: boole
   { name: '429 with retry-after', behavior: { status: 429, retryAfter: 1 }, code: /=429$/ },
   { name: '500', behavior: { status: 500 }, code: /=500$/ },
   { name: 'connection reset', behavior: { dropAfterEvents: 0 }, code: /=(200|upstream_unreachable|upstream_stream_interrupted)$/ },
-  // A stream's time-to-first-token deadline may fire before the upstream timeout does: either moves on.
-  { name: 'hang before headers', behavior: { hang: true }, code: /=(upstream_timeout|time_to_first_token_exceeded)$/ },
+  // A stream's time-to-first-token deadline may fire before its first-byte clock does: either moves on. A
+  // whole answer runs on the total clock.
+  { name: 'hang before headers', behavior: { hang: true }, code: /=(upstream_timeout\.first_byte|upstream_timeout\.total|time_to_first_token_exceeded)$/ },
   { name: 'in-band error before the first delta', behavior: { errorEventAt: 1 }, streamOnly: true, code: /=200$/ },
   { name: 'cut before the first delta', behavior: { dropAfterEvents: 1 }, streamOnly: true, code: /=200$/ },
   { name: 'time-to-first-token deadline', behavior: { chunkDelayMs: 700 }, streamOnly: true, code: /=200$/ },
@@ -61,7 +62,8 @@ let harness: TestGateway;
 beforeAll(async () => {
   const groups: Record<string, unknown> = {};
   for (const { group } of [...cases, ...afterContent]) groups[group] = groupConfig(group);
-  harness = await startTestGateway({ upstream: { timeoutMs: 400, connectTimeoutMs: 1_000, connectionsPerOrigin: 64 }, groups });
+  // timeoutMs is a stream's first byte; a whole answer that hangs ends on the total clock.
+  harness = await startTestGateway({ upstream: { timeoutMs: 400, timeouts: { totalMs: 1_000 }, connectTimeoutMs: 1_000, connectionsPerOrigin: 64 }, groups });
 });
 afterAll(() => harness.close());
 beforeEach(() => harness.upstream.reset());

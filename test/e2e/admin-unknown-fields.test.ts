@@ -46,7 +46,7 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     path: '/admin/keys',
     body: { name: 'typo', limits: { rpm: 10 } },
     field: 'limits.rpm',
-    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget.",
+    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget, timeouts.",
   },
   {
     route: 'POST /admin/keys (in limits.budget)',
@@ -55,6 +55,14 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     body: { name: 'typo', limits: { budget: { period: 'day', hard: 1 } } },
     field: 'limits.budget.hard',
     known: "Known fields of 'limits.budget': period, hardUsd, softUsd.",
+  },
+  {
+    route: 'POST /admin/keys (in limits.timeouts)',
+    method: 'POST',
+    path: '/admin/keys',
+    body: { name: 'typo', limits: { timeouts: { headersMs: 1000 } } },
+    field: 'limits.timeouts.headersMs',
+    known: "Known fields of 'limits.timeouts': firstByteMs, idleMs, totalMs.",
   },
   { route: 'PATCH /admin/keys/{id}', method: 'PATCH', path: '/admin/keys/existing', body: { team: 'other' }, field: 'team', known: 'Known fields: userName, teamName, allowedModels, role, limits, defaultModel.' },
   { route: 'PATCH /admin/keys/{id} (the hash cannot be changed)', method: 'PATCH', path: '/admin/keys/existing', body: { hash: 'abc' }, field: 'hash', known: 'Known fields: userName, teamName, allowedModels, role, limits, defaultModel.' },
@@ -67,7 +75,7 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     path: '/admin/teams/eng',
     body: { limits: { concurrency: 2 } },
     field: 'limits.concurrency',
-    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget.",
+    known: "Known fields of 'limits': requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs, budget, timeouts.",
   },
 ];
 

@@ -221,10 +221,10 @@ describe('upstream failures', () => {
     }
   });
 
-  it('504 when the upstream does not answer in time', async () => {
-    const slow = await startTestGateway({ upstream: { timeoutMs: 300 } });
+  it('504 when the upstream does not answer in time, naming the clock; a timeout is not retried by default', async () => {
+    // A whole answer runs on the total clock (upstream.timeoutMs is a stream's first byte).
+    const slow = await startTestGateway({ upstream: { timeouts: { totalMs: 300 } } });
     try {
-      slow.upstream.enqueue({ hang: true });
       slow.upstream.enqueue({ hang: true });
       const response = await fetch(`${slow.url}/v1/messages`, {
         method: 'POST',
@@ -232,9 +232,13 @@ describe('upstream failures', () => {
         body: JSON.stringify(anthropicBody),
       });
       expect(response.status).toBe(504);
-      expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
+      expect(await response.json()).toMatchObject({
+        type: 'error',
+        error: { type: 'timeout_error', message: "The upstream provider 'anthropic' did not finish within 300 ms (timeouts.totalMs)." },
+      });
       const row = (await slow.usageRows()).at(-1)!;
-      expect(row).toMatchObject({ statusCode: 504, errorCode: 'upstream_timeout' });
+      expect(row).toMatchObject({ statusCode: 504, errorCode: 'upstream_timeout.total', attempts: 1 });
+      expect(slow.upstream.requests).toHaveLength(1);
     } finally {
       await slow.close();
     }

@@ -67,8 +67,17 @@ const create = (kind: Kind, name: string, flags: string[]) => (kind === 'key' ? 
 /** `keys update N …` or `users|teams set N …`, afterwards. */
 const change = (kind: Kind, name: string, flags: string[]) => (kind === 'key' ? sluice('keys', 'update', name, ...flags) : sluice(`${kind}s`, 'set', name, ...flags));
 
-const everyLimitFlag = ['--rpm', '10', '--tpm', '1000', '--concurrency', '3', '--budget', '0.02', '--soft-budget', '0.01', '--budget-period', 'day'];
-const everyLimit: LimitSettings = { requestsPerMinute: 10, tokensPerMinute: 1000, concurrentRequests: 3, budget: { period: 'day', hardUsd: 0.02, softUsd: 0.01 } };
+const everyLimitFlag = [
+  ...['--rpm', '10', '--tpm', '1000', '--concurrency', '3', '--budget', '0.02', '--soft-budget', '0.01', '--budget-period', 'day'],
+  ...['--timeout-first-byte-ms', '10000', '--timeout-total-ms', '120000'],
+];
+const everyLimit: LimitSettings = {
+  requestsPerMinute: 10,
+  tokensPerMinute: 1000,
+  concurrentRequests: 3,
+  budget: { period: 'day', hardUsd: 0.02, softUsd: 0.01 },
+  timeouts: { firstByteMs: 10_000, totalMs: 120_000 },
+};
 
 /** One flag at a time, and what the stored settings must be afterwards: only that setting differs. */
 const singleFlagChanges: Array<{ flag: string; value: string; expected: LimitSettings }> = [
@@ -78,6 +87,9 @@ const singleFlagChanges: Array<{ flag: string; value: string; expected: LimitSet
   { flag: '--budget', value: '0.03', expected: { ...everyLimit, budget: { period: 'day', hardUsd: 0.03, softUsd: 0.01 } } },
   { flag: '--soft-budget', value: '0.015', expected: { ...everyLimit, budget: { period: 'day', hardUsd: 0.02, softUsd: 0.015 } } },
   { flag: '--budget-period', value: 'week', expected: { ...everyLimit, budget: { period: 'week', hardUsd: 0.02, softUsd: 0.01 } } },
+  { flag: '--timeout-first-byte-ms', value: '0', expected: { ...everyLimit, timeouts: { firstByteMs: 0, totalMs: 120_000 } } },
+  { flag: '--timeout-idle-ms', value: '30000', expected: { ...everyLimit, timeouts: { firstByteMs: 10_000, idleMs: 30_000, totalMs: 120_000 } } },
+  { flag: '--timeout-total-ms', value: '600000', expected: { ...everyLimit, timeouts: { firstByteMs: 10_000, totalMs: 600_000 } } },
 ];
 
 describe.each(['key', 'user', 'team'] as const)('limit flags on a %s: flags not given keep their value', (kind) => {

@@ -11,8 +11,18 @@ describe('classifying a failed attempt', () => {
     expect(classify({ kind: 'status', status })).toEqual({ retrySameTarget: true, failOver: true, coolDown: 'failure', retryAfterMs: undefined });
   });
 
-  it.each(['connection', 'timeout', 'interrupted'] as const)('%s: retry the same target, then fail over', (kind) => {
+  it.each(['connection', 'interrupted'] as const)('%s: retry the same target, then fail over', (kind) => {
     expect(classify({ kind })).toEqual({ retrySameTarget: true, failOver: true, coolDown: 'failure', retryAfterMs: undefined });
+  });
+
+  it('timeout: fail over at once, unless the policy retries timeouts', () => {
+    expect(classify({ kind: 'timeout' })).toEqual({ retrySameTarget: false, failOver: true, coolDown: 'failure', retryAfterMs: undefined });
+    expect(classifyAttemptFailure({ kind: 'timeout' }, { ...options, retryTimeouts: true })).toEqual({
+      retrySameTarget: true,
+      failOver: true,
+      coolDown: 'failure',
+      retryAfterMs: undefined,
+    });
   });
 
   it.each([400, 404, 413, 422, 402, 418, 501])('%d: the request is wrong, not the target: no retry, no fallback, no cooldown', (status) => {

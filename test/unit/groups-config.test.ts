@@ -26,7 +26,7 @@ describe('groups: in the config', () => {
         { model: 'openai:gpt-4o-mini', weight: 1 },
         { model: 'anthropic:claude-haiku-4-5', weight: 1 },
       ],
-      retry: { attempts: 2, maxRetryAfterMs: 5000 },
+      retry: { attempts: 2, maxRetryAfterMs: 5000, timeouts: false },
       policyTimeoutMs: 50,
       cooldown: { failures: 3, windowMs: 60_000, durationMs: 30_000, maxDurationMs: 300_000 },
     });

@@ -18,10 +18,11 @@ export class ClientAbort extends EventEmitter<{ abort: [] }> {
     return this.#reason;
   }
 
-  abort(): void {
+  /** `reason` is what undici fails the call with (an attempt's clock that ran out); by default, the caller left. */
+  abort(reason?: Error): void {
     if (this.#aborted) return;
     this.#aborted = true;
-    this.#reason = new Error('The client closed the request.');
+    this.#reason = reason ?? new Error('The client closed the request.');
     this.emit('abort');
   }
 }

@@ -5,6 +5,7 @@ import type { IrRequest } from '../../ir/ir-types.js';
 import type { RoutePlan } from '../../routing/router.js';
 import type { ResolvedRoute, RouteTarget } from '../../routing/route-target.js';
 import type { CallTrace } from '../../telemetry/tracing.js';
+import type { TimeoutSettings } from '../../upstream/upstream-timeouts.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ClientAbort } from './client-abort.js';
 import type { UpstreamPlan } from './upstream-plan.js';
@@ -43,6 +44,8 @@ export interface ModelCall extends RequestContext {
   target: RouteTarget | undefined;
   /** The upstream request for that target, once planned. */
   plan: UpstreamPlan | undefined;
+  /** The key's, user's and team's ceiling on the upstream clocks, once admitted; undefined when none sets one. */
+  timeoutCeiling: TimeoutSettings | undefined;
   /**
    * The request in the core model, decoded on first use and shared by every stage that needs it (token
    * estimate, maximum output, image check, cache replay, translation). Throws what the decoder throws (a
@@ -76,6 +79,7 @@ export function createModelCall(options: {
   writable.routePlan = undefined;
   writable.target = undefined;
   writable.plan = undefined;
+  writable.timeoutCeiling = undefined;
   writable.coreRequest = () => {
     if (decoded === undefined) {
       try {

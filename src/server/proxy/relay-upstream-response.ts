@@ -8,6 +8,7 @@ import { createSseDecoder } from '../../upstream/sse-decoder.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { attemptFailureOf, type AttemptFailure } from '../../routing/classify-attempt-failure.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
+import type { CallTimeouts } from '../../upstream/upstream-timeouts.js';
 import { estimateTokensFromCharacters } from '../../usage/token-usage.js';
 import { waitForDrain, type ClientAbort } from './client-abort.js';
 import type { RequestContext } from './request-context.js';
@@ -39,16 +40,21 @@ export interface RelayOptions {
   onCommit: () => void;
   removeInjectedUsageChunk: boolean;
   translation: Translation | undefined;
+  /** The attempt's clocks, to name the one that ran out. */
+  timeouts: CallTimeouts;
   /** Set when the answer should be cached: called once, only for a complete, successful answer. */
   storeInCache: ((answer: CachedAnswer['answer']) => void) | undefined;
 }
 
 /**
  * How a relay ended: the caller got an answer (served, or an error it must see), or — while another attempt
- * could follow — the attempt failed before anything reached the caller. `answerWithError` then gives the
- * caller that failure after all, when the attempt loop decides no other attempt will be made.
+ * could follow — the attempt failed before anything reached the caller, with `errorCode` for its attempt
+ * record. `answerWithError` then gives the caller that failure after all, when the attempt loop decides no
+ * other attempt will be made.
  */
-export type RelayOutcome = { kind: 'answered' } | { kind: 'failed'; failure: AttemptFailure; answerWithError: () => void };
+export type RelayOutcome =
+  | { kind: 'answered' }
+  | { kind: 'failed'; failure: AttemptFailure; errorCode: string; answerWithError: () => void };
 
 const answered: RelayOutcome = { kind: 'answered' };
 
@@ -80,7 +86,9 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
   }
   if (upstream.statusCode >= 400) {
     const answerWithError = () => relayUpstreamError(options, bytes, parsed);
-    if (options.canFailOver) return { kind: 'failed', failure: { kind: 'status', status: upstream.statusCode, headers: upstream.headers }, answerWithError };
+    if (options.canFailOver) {
+      return { kind: 'failed', failure: { kind: 'status', status: upstream.statusCode, headers: upstream.headers }, errorCode: 'upstream_error', answerWithError };
+    }
     answerWithError();
     return answered;
   }
@@ -114,7 +122,7 @@ async function readWholeBody(options: RelayOptions): Promise<Buffer> {
     return Buffer.from(await options.upstream.body.arrayBuffer());
   } catch (error) {
     if (options.signal.aborted) throw error;
-    throw classifyUpstreamFailure(error, options.context.provider?.name ?? 'upstream', 'request');
+    throw classifyUpstreamFailure(error, options.context.provider?.name ?? 'upstream', 'request', options.timeouts);
   }
 }
 
@@ -186,10 +194,12 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
   const failedBeforeContent = (failure: AttemptFailure, error: GatewayError): RelayOutcome => ({
     kind: 'failed',
     failure,
+    // The attempt record tells the clocks apart; any other failure before content reads as a cut stream.
+    errorCode: failure.kind === 'timeout' ? (error.reason ?? error.code) : 'upstream_stream_interrupted',
     answerWithError: () => {
       context.statusCode = error.status;
       context.outcome = 'error';
-      context.errorCode = error.code === 'upstream_error' ? 'upstream_error' : error.code;
+      context.errorCode = error.reason ?? error.code;
       writeGatewayError(response, context.dialect, error, context.id, options.sluiceHeaders());
     },
   });
@@ -249,7 +259,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     }
   } catch (error) {
     if (!signal.aborted) {
-      const classified = classifyUpstreamFailure(error, context.provider?.name ?? 'upstream', 'stream');
+      const classified = classifyUpstreamFailure(error, context.provider?.name ?? 'upstream', 'stream', options.timeouts);
       if (!committed) return failedBeforeContent(attemptFailureOf(classified), classified);
       failure = classified;
     }
@@ -292,7 +302,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
   if (failure) {
     context.statusCode = failure.status;
     context.outcome = 'error';
-    context.errorCode = failure.code;
+    context.errorCode = failure.reason ?? failure.code;
     response.end(pipe.failureEvent(failure));
     return answered;
   }

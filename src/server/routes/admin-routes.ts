@@ -24,6 +24,11 @@ const limits = z
     concurrentRequests: z.number().int().nonnegative().optional(),
     queueMs: z.number().int().nonnegative().max(maxQueueMs).optional(),
     budget: z.object({ period: z.enum(['day', 'week', 'month']), hardUsd: z.number().nonnegative().optional(), softUsd: z.number().nonnegative().optional() }).strict().optional(),
+    /** A ceiling on the upstream clocks of the subject's calls; 0 is none. */
+    timeouts: z
+      .object({ firstByteMs: z.number().int().nonnegative().optional(), idleMs: z.number().int().nonnegative().optional(), totalMs: z.number().int().nonnegative().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -100,12 +100,14 @@ async function answerCount(call: ModelCall): Promise<void> {
       upstreamModel,
       stream: false,
     });
+    // A count is quick: it keeps a stream's first-byte and idle clocks (never a whole answer's ten minutes).
+    const timeouts = call.target!.timeouts.stream;
     let upstream;
     try {
-      upstream = await services.upstream.send({ ...parts, url: parts.url.replace(/\/messages$/, '/messages/count_tokens'), signal: call.signal });
+      upstream = await services.upstream.send({ ...parts, url: parts.url.replace(/\/messages$/, '/messages/count_tokens'), signal: call.signal, timeouts });
     } catch (error) {
       if (call.signal.aborted) throw error;
-      throw classifyUpstreamFailure(error, provider.name, 'request');
+      throw classifyUpstreamFailure(error, provider.name, 'request', timeouts);
     }
     const bytes = Buffer.from(await upstream.body.arrayBuffer());
     response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers), 'content-length': bytes.length, ...headers });

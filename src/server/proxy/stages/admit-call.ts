@@ -1,5 +1,6 @@
 import { GatewayError } from '../../../errors/gateway-error.js';
 import { admit, limitSubjects, type Admission } from '../../../policy/admission.js';
+import { timeoutCeilingOf } from '../../../policy/timeout-ceiling.js';
 import type { ModelCall } from '../model-call.js';
 
 /**
@@ -13,6 +14,7 @@ const defaultReservedOutputTokens = 4096;
  * (with Redis: one round trip). 429 `rate_limited` / `concurrency_limited` / `budget_exceeded`. What it
  * holds is given back when the call is settled. Under a cap with `queueMs` the call may wait here for a
  * slot; the wait lands in `call.queueWaitMs`, and a caller that leaves meanwhile leaves the queue at once.
+ * The same subjects' `timeouts` become the call's ceiling on its upstream clocks (`call.timeoutCeiling`).
  */
 export async function admitCall(call: ModelCall): Promise<void> {
   const { services } = call;
@@ -27,8 +29,10 @@ export async function admitCall(call: ModelCall): Promise<void> {
 
 function admitOrRefuse(call: ModelCall): Promise<Admission> {
   const { services } = call;
+  const subjects = limitSubjects(call.caller!.key, services.principals, services.limitDefaults);
+  call.timeoutCeiling = timeoutCeilingOf(subjects);
   return admit({
-    subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
+    subjects,
     counters: services.limitCounters,
     now: services.clock,
     estimateTokens: () => call.estimateInputTokens() + maximumOutputTokens(call),

@@ -3,7 +3,10 @@ import { GatewayError } from '../../../errors/gateway-error.js';
 import { attemptFailureOf, type AttemptFailure } from '../../../routing/classify-attempt-failure.js';
 import { retryDelayMs } from '../../../routing/retry-delay.js';
 import type { RouteTarget } from '../../../routing/route-target.js';
+import { cappedTimeouts } from '../../../upstream/capped-timeouts.js';
 import { classifyUpstreamFailure } from '../../../upstream/upstream-client.js';
+import { upstreamTimeoutError } from '../../../upstream/upstream-timeout-error.js';
+import type { CallTimeouts } from '../../../upstream/upstream-timeouts.js';
 import type { AttemptTrace } from '../../../telemetry/tracing.js';
 import type { AttemptRecord } from '../../../usage/attempt-record.js';
 import { answerHeadersOf } from '../answer-headers.js';
@@ -24,9 +27,11 @@ type AttemptResult =
  * times on retryable failures (honouring `retry-after` up to `maxRetryAfterMs`, else a backoff), failing over
  * to the next candidate when the failure is the target's (429, 5xx, 529, timeouts, connection errors, a
  * stream cut or erroring before its first content, a missed `timeToFirstTokenMs`), never when it is the
- * request's (400, 404, 413, 422…). Until the first content reaches the caller every failure is invisible to
- * it; after that the answer is committed and a failure ends it in-band. Every attempt is recorded, and its
- * outcome fed to the router's cooldowns and latency estimates.
+ * request's (400, 404, 413, 422…); a timeout is retried on the same target only under `retry.timeouts`.
+ * Each attempt runs on its target's clocks (first byte and idle in undici, the total on a timer of its own),
+ * lowered to the caller's ceiling when the key, user or team sets one. Until the first content reaches the
+ * caller every failure is invisible to it; after that the answer is committed and a failure ends it in-band.
+ * Every attempt is recorded, and its outcome fed to the router's cooldowns and latency estimates.
  */
 export async function callUpstream(call: ModelCall): Promise<void> {
   const { services } = call;
@@ -95,6 +100,11 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
   const upstreamAbort = new ClientAbort();
   const abortUpstream = () => upstreamAbort.abort();
   signal.once('abort', abortUpstream);
+  const timeouts = timeoutsOf(call, target);
+  // The total clock runs until the answer ends, past the first byte: a stream that outlasts it is ended in-band.
+  const totalMs = timeouts.totalMs;
+  const totalClock =
+    totalMs === undefined ? undefined : setTimeout(() => upstreamAbort.abort(upstreamTimeoutError(target.provider.name, 'total', totalMs)), totalMs);
   const deadlineMs = canFailOver && call.stream ? call.routePlan!.timeToFirstTokenMs : undefined;
   let deadlineMissed = false;
   const deadline =
@@ -123,11 +133,11 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
     let upstream;
     try {
       const parts = attemptTrace === undefined ? plan.parts : attemptTrace.withPropagation(plan.parts);
-      upstream = await services.upstream.send({ ...parts, signal: upstreamAbort });
+      upstream = await services.upstream.send({ ...parts, signal: upstreamAbort, timeouts });
     } catch (error) {
       if (signal.aborted) throw error;
-      const classified = deadlineMissed ? missedDeadline(call, target) : classifyUpstreamFailure(error, target.provider.name, 'request');
-      return failed(attemptFailureOf(classified), classified.code, () => {
+      const classified = deadlineMissed ? missedDeadline(call, target) : classifyUpstreamFailure(error, target.provider.name, 'request', timeouts);
+      return failed(attemptFailureOf(classified), classified.reason ?? classified.code, () => {
         throw classified;
       });
     }
@@ -142,25 +152,32 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
       onCommit,
       removeInjectedUsageChunk: plan.removeInjectedUsageChunk,
       translation: plan.translation,
+      timeouts,
       storeInCache: answerKeeperOf(call, attemptTrace),
     });
     if (outcome.kind === 'answered') return { kind: 'served', timeToFirstByteMs };
-    const errorCode = outcome.failure.kind === 'status' ? 'upstream_error' : 'upstream_stream_interrupted';
-    return failed(outcome.failure, errorCode, outcome.answerWithError);
+    return failed(outcome.failure, outcome.errorCode, outcome.answerWithError);
   } catch (error) {
     thrown = error;
     // Failures the relay threw before anything reached the caller (a body cut while read, one that is not JSON).
     if (signal.aborted || call.response.headersSent || !canFailOver) throw error;
-    const classified = deadlineMissed ? missedDeadline(call, target) : error instanceof GatewayError ? error : classifyUpstreamFailure(error, target.provider.name, 'request');
-    return failed(attemptFailureOf(classified), classified.code, () => {
+    const classified = deadlineMissed ? missedDeadline(call, target) : classifyUpstreamFailure(error, target.provider.name, 'request', timeouts);
+    return failed(attemptFailureOf(classified), classified.reason ?? classified.code, () => {
       throw classified;
     });
   } finally {
     clearTimeout(deadline);
+    clearTimeout(totalClock);
     signal.off('abort', abortUpstream);
     record.durationMs = round(performance.now() - startedAt);
     attemptTrace?.end(call, record, thrown);
   }
+}
+
+/** The target's clocks for this kind of call, lowered to the caller's ceiling (allocating only when one is set). */
+function timeoutsOf(call: ModelCall, target: RouteTarget): CallTimeouts {
+  const timeouts = call.stream ? target.timeouts.stream : target.timeouts.whole;
+  return call.timeoutCeiling === undefined ? timeouts : cappedTimeouts(timeouts, call.timeoutCeiling);
 }
 
 function missedDeadline(call: ModelCall, target: RouteTarget): GatewayError {
