@@ -6,6 +6,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { Logger } from '../server/logger.js';
 import { followAliases, resolveModel } from './resolve-model.js';
 import { providerCapabilities } from './resolve-route.js';
+import { hasEmbeddingsApi, servesEmbeddings } from './serves-embeddings.js';
 import type { ResolvedGroup, RouteTarget } from './route-target.js';
 
 export interface BuildRouteGroupsOptions {
@@ -83,6 +84,9 @@ function resolveGroupTarget(
     const declared = new Set<DialectName>(config.apis);
     apis = defaults.apis.filter((api) => declared.has(api));
   }
+  if (config.embeddings === true && !hasEmbeddingsApi(provider)) {
+    throw new ConfigError(`${field}.embeddings: provider '${provider.name}' has no embeddings API`);
+  }
   return Object.freeze({
     id: `${provider.name}:${upstreamModel}`,
     provider,
@@ -96,6 +100,7 @@ function resolveGroupTarget(
       maxOutputTokens: config.maxOutputTokens,
       contextWindow: config.contextWindow,
       apis: Object.freeze(apis),
+      embeddings: config.embeddings ?? servesEmbeddings(provider, upstreamModel),
     }),
   });
 }

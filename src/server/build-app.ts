@@ -132,7 +132,7 @@ function toGatewayError(error: FastifyError, services: GatewayServices): Gateway
 /** A model call refused before its handler still leaves a usage row, attributed to its key if it had one. */
 async function recordRejectedRequest(request: FastifyRequest, error: GatewayError, services: GatewayServices): Promise<void> {
   const dialect = dialects[request.routeOptions.config.dialect ?? 'openai-chat'];
-  const context = createRequestContext(request.id, dialect, performance.now());
+  const context = createRequestContext(request.id, dialect, performance.now(), request.routeOptions.config.operation ?? 'chat');
   try {
     context.caller = await authenticate(request.headers, services.keyView);
   } catch {

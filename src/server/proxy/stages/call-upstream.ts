@@ -143,6 +143,7 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
       removeInjectedUsageChunk: plan.removeInjectedUsageChunk,
       translation: plan.translation,
       storeInCache: answerKeeperOf(call, attemptTrace),
+      embeddings: plan.embeddings,
     });
     if (outcome.kind === 'answered') return { kind: 'served', timeToFirstByteMs };
     const errorCode = outcome.failure.kind === 'status' ? 'upstream_error' : 'upstream_stream_interrupted';
