@@ -38,7 +38,12 @@ export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: Embeddi
     return;
   }
   const decoded = embeddings.upstreamCodec.decodeResponse(parsed);
-  if (decoded.usage) context.usage = decoded.usage;
+  if (!decoded.usage) {
+    // Gemini counts nothing, and an OpenAI caller reads `usage`: it gets the estimate the row records.
+    decoded.usage = { inputTokens: context.estimateInputTokens(), outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    context.inputTokensEstimated = true;
+  }
+  context.usage = decoded.usage;
   context.reportedModel = decoded.model || null;
   options.storeInCache?.({ kind: 'embeddings', response: decoded });
   const encoded = Buffer.from(JSON.stringify(embeddings.callerCodec.encodeResponse(decoded, embeddings.request)));
