@@ -8,10 +8,14 @@ export function encodeVectorBase64(values: readonly number[]): string {
   return bytes.toString('base64');
 }
 
-/** The float32 values of a base64 vector; undefined when its length is not a whole number of floats. */
+/** Node decodes base64 leniently (skipping what is not base64): an answer is checked before it is trusted. */
+const base64Text = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The float32 values of a base64 vector; undefined when it is not base64 of a whole, non-zero number of floats. */
 export function decodeVectorBase64(text: string): number[] | undefined {
+  if (!base64Text.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64');
-  if (bytes.length % 4 !== 0) return undefined;
+  if (bytes.length === 0 || bytes.length % 4 !== 0) return undefined;
   const values = new Array<number>(bytes.length / 4);
   for (let index = 0; index < values.length; index++) values[index] = bytes.readFloatLE(index * 4);
   return values;
