@@ -127,7 +127,7 @@ describe('Gemini SDK → Gemini: pass-through', () => {
     expect((await lastRow()).inputTokens).toBeGreaterThan(0);
   });
 
-  it('the raw :embedContent method, pinned under /gemini, with an alias rewriting the batch model names', async () => {
+  it('the raw :embedContent method, pinned under /gemini', async () => {
     const single = await fetch(`${harness.url}/gemini/v1beta/models/text-embedding-004:embedContent`, {
       method: 'POST',
       headers: { 'x-goog-api-key': harness.token, 'content-type': 'application/json' },
