@@ -4,5 +4,3 @@
  * both embeddings, in two shapes.
  */
 export type Operation = 'chat' | 'embeddings';
-
-export const operations: readonly Operation[] = ['chat', 'embeddings'];

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../../errors/gateway-error.js';
 import type { IrEmbeddingsRequest } from '../../../ir/embeddings-types.js';
 import type { EmbeddingsTarget, EncodedEmbeddingsRequest } from '../../embeddings-codec.js';
-import { refuseUntranslatable } from '../../refuse-untranslatable-embeddings.js';
+import { refuseUntranslatableEmbeddings } from '../../refuse-untranslatable-embeddings.js';
 
 /**
  * A core embeddings request as Gemini's native body: one input goes to `:embedContent`, several to
@@ -9,7 +9,7 @@ import { refuseUntranslatable } from '../../refuse-untranslatable-embeddings.js'
  * `outputDimensionality`. Token ids have no place in Gemini's API: 400 before any upstream call.
  */
 export function encodeGeminiEmbeddingsRequest(request: IrEmbeddingsRequest, target: EmbeddingsTarget): EncodedEmbeddingsRequest {
-  refuseUntranslatable(request, 'Gemini');
+  refuseUntranslatableEmbeddings(request, 'Gemini');
   const model = `models/${target.upstreamModel}`;
   const requests = request.inputs.map((input, index) => {
     if (input.type === 'tokens') {

@@ -1,5 +1,5 @@
 import type { EmbeddingsTarget, EncodedEmbeddingsRequest } from '../../embeddings-codec.js';
-import { refuseUntranslatable } from '../../refuse-untranslatable-embeddings.js';
+import { refuseUntranslatableEmbeddings } from '../../refuse-untranslatable-embeddings.js';
 import type { IrEmbeddingsRequest } from '../../../ir/embeddings-types.js';
 
 /**
@@ -8,7 +8,7 @@ import type { IrEmbeddingsRequest } from '../../../ir/embeddings-types.js';
  * title have no place here and are dropped with a warning.
  */
 export function encodeOpenAiEmbeddingsRequest(request: IrEmbeddingsRequest, target: EmbeddingsTarget): EncodedEmbeddingsRequest {
-  refuseUntranslatable(request, 'an OpenAI-shaped API');
+  refuseUntranslatableEmbeddings(request, 'an OpenAI-shaped API');
   const warnings: string[] = [];
   if (request.taskType !== undefined) warnings.push('taskType was dropped: the target has no task types');
   if (request.title !== undefined) warnings.push('title was dropped: the target has no document titles');
