@@ -214,6 +214,17 @@ describe('refusals before any upstream call', () => {
     expect(harness.upstream.requests).toHaveLength(0);
   });
 
+  it('a body refused before the handler still leaves an embeddings row, on both surfaces', async () => {
+    const headers = { authorization: `Bearer ${harness.token}`, 'x-goog-api-key': harness.token, 'content-type': 'application/json' };
+    expect((await fetch(`${harness.url}/v1/embeddings`, { method: 'POST', headers, body: '{not json' })).status).toBe(400);
+    expect(await lastRow()).toMatchObject({ operation: 'embeddings', inboundDialect: 'openai-chat', errorCode: 'invalid_json' });
+    expect((await fetch(`${harness.url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, { method: 'POST', headers, body: '{not json' })).status).toBe(400);
+    expect(await lastRow()).toMatchObject({ operation: 'embeddings', inboundDialect: 'gemini', errorCode: 'invalid_json' });
+    expect((await fetch(`${harness.url}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'POST', headers, body: '{not json' })).status).toBe(400);
+    expect(await lastRow()).toMatchObject({ operation: 'chat', inboundDialect: 'gemini' });
+    expect(harness.upstream.requests).toHaveLength(0);
+  });
+
   it('an unknown Gemini method is still a 404', async () => {
     const response = await fetch(`${harness.url}/v1beta/models/gemini-embedding-001:countTokens`, {
       method: 'POST',

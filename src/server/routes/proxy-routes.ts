@@ -48,6 +48,13 @@ const geminiMethods = new Map<string, { operation: Operation; stream?: boolean; 
   ['batchEmbedContents', { operation: 'embeddings', single: false }],
 ]);
 
+/** The operation of a Gemini model-method URL (`…/models/x:embedContent?…`); undefined for any other URL. */
+export function geminiOperationOf(url: string): Operation | undefined {
+  const path = url.split('?', 1)[0]!;
+  const separator = path.lastIndexOf(':');
+  return separator === -1 ? undefined : geminiMethods.get(path.slice(separator + 1))?.operation;
+}
+
 /**
  * Gemini's native surface for Gemini SDK users: `POST /v1beta/models/{model}:generateContent`,
  * `:streamGenerateContent?alt=sse`, `:embedContent` and `:batchEmbedContents`, also under
