@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { eventually, startTestGateway, upstreamKeys, type TestGateway } from '../helpers/start-test-gateway.js';
 import { spanKind, startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 
 /**
  * Embeddings calls walk the same stages as chat calls: allow-lists, token limits on input tokens, the
@@ -140,6 +141,17 @@ describe('governance', () => {
     expect(received.headers.authorization).toBe('Bearer sk-caller-own-openai-key');
     expect(JSON.stringify(received)).not.toContain(harness.token);
     expect(await lastRow()).toMatchObject({ operation: 'embeddings', callerProviderKey: true });
+  });
+
+  it('counts calls and input tokens in the metrics under the embeddings model', async () => {
+    const metricsToken = await harness.issueKey({ name: 'prometheus', role: 'metrics' });
+    const scrape = async () => parsePrometheusText(await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text());
+    const labels = { provider: 'openai', model: 'text-embedding-3-small', type: 'input' };
+    const before = sampleValue(await scrape(), 'sluice_tokens_total', labels) ?? 0;
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'count my tokens please' });
+    const sent = harness.upstream.requests[0]!.sentUsage!.inputTokens;
+    expect(sampleValue(await scrape(), 'sluice_tokens_total', labels)).toBe(before + sent);
+    expect(sampleValue(await scrape(), 'sluice_tokens_total', { ...labels, type: 'output' }) ?? 0).toBe(0);
   });
 
   it('traces the call as gen_ai.operation.name = embeddings', async () => {
