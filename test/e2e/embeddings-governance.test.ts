@@ -111,6 +111,12 @@ describe('governance', () => {
     expect(rows[0]!.costUsd).toBeGreaterThan(0);
   });
 
+  it('lists the embeddings models in /v1/models', async () => {
+    const ids = (await client.models.list()).data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(['gpt-4o-mini', 'text-embedding-3-small', 'mistral-embed', 'gemini-embedding-001']));
+    expect(ids).not.toContain('in-house-embedder');
+  });
+
   it('refuses a model outside the key allow-list with 403, before any upstream call', async () => {
     const token = await harness.issueKey({ name: 'chat-only-key', allowedModels: ['openai:gpt-4o-mini'] });
     const limited = new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
