@@ -5,7 +5,8 @@ import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
 import type { RouteTarget } from '../../routing/route-target.js';
 import { buildUpstreamCall } from './build-upstream-call.js';
 import type { ModelCall } from './model-call.js';
-import { credentialFor, queryOf } from './stages/plan-upstream-call.js';
+import { credentialFor } from './credential-for.js';
+import { queryOf } from './query-of.js';
 import type { UpstreamPlan } from './upstream-plan.js';
 
 /**

@@ -5,7 +5,8 @@ import { buildUpstreamCall } from '../build-upstream-call.js';
 import type { RouteTarget } from '../../../routing/route-target.js';
 import type { ModelCall } from '../model-call.js';
 import type { UpstreamPlan } from '../upstream-plan.js';
-import type { ProviderEntry } from '../../../providers/provider-entry.js';
+import { credentialFor } from '../credential-for.js';
+import { queryOf } from '../query-of.js';
 import { embeddingsPlanFor } from '../plan-embeddings-call.js';
 
 /**
@@ -81,26 +82,4 @@ export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamP
     removeInjectedUsageChunk: false,
     embeddings: undefined,
   };
-}
-
-/**
- * The key a call to `provider` goes with: the caller's own in pass-through mode, else config, environment
- * or the encrypted store. 503 when the provider needs one and has none.
- */
-export function credentialFor(call: ModelCall, provider: ProviderEntry): string | undefined {
-  const credential = call.caller!.callerProviderKey ?? call.services.credentials.keyFor(provider);
-  if (credential === undefined && provider.requiresKey) {
-    const environmentHint = provider.envKeyName ? `set ${provider.envKeyName}, ` : '';
-    throw new GatewayError(
-      'provider_not_configured',
-      `The provider '${provider.name}' has no API key: ${environmentHint}run \`sluice providers set-key ${provider.name}\`, ` +
-        `or send your own key with x-sluice-token.`,
-    );
-  }
-  return credential;
-}
-
-export function queryOf(url: string): string {
-  const index = url.indexOf('?');
-  return index === -1 ? '' : url.slice(index);
 }
