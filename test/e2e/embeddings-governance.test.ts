@@ -72,6 +72,11 @@ describe('model groups', () => {
     expect(harness.upstream.requests).toHaveLength(0);
   });
 
+  it('an OpenAI caller of a group served by Gemini gets the model that was called', async () => {
+    const response = await client.embeddings.create({ model: 'gemini-embed', input: 'which model?' });
+    expect(response.model).toBe('gemini-embedding-001');
+  });
+
   it('a target declared `embeddings: true` is called though nothing lists it', async () => {
     await client.embeddings.create({ model: 'declared', input: 'custom' });
     expect(harness.upstream.requests[0]!.body).toMatchObject({ model: 'in-house-embedder' });

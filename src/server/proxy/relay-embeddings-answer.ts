@@ -45,6 +45,8 @@ export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: Embeddi
   }
   context.usage = decoded.usage;
   context.reportedModel = decoded.model || null;
+  // Gemini does not name the model in its answer; the caller's shape does, and it names the one called.
+  if (!decoded.model) decoded.model = context.upstreamModel ?? '';
   options.storeInCache?.({ kind: 'embeddings', response: decoded });
   const encoded = Buffer.from(JSON.stringify(embeddings.callerCodec.encodeResponse(decoded, embeddings.request)));
   sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });
