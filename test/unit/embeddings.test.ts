@@ -8,6 +8,7 @@ import { GatewayError } from '../../src/errors/gateway-error.js';
 import type { IrEmbeddingsRequest } from '../../src/ir/embeddings-types.js';
 import type { EmbeddingsEndpoint } from '../../src/providers/provider-entry.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
+import { buildRouteGroups } from '../../src/routing/build-route-groups.js';
 import { servesEmbeddings } from '../../src/routing/serves-embeddings.js';
 import { catalogueSaysEmbeddings } from '../../src/usage/catalogue-embeddings-model.js';
 import { estimateEmbeddingsInputTokens } from '../../src/usage/estimate-embeddings-input-tokens.js';
@@ -201,5 +202,28 @@ describe('which models make embeddings', () => {
     const request = openAiEmbeddingsCodec.decodeRequest({ model: 'm', input: [[1, 2, 3]] }, {});
     expect(estimateEmbeddingsInputTokens(request)).toBe(3);
     expect(estimateEmbeddingsInputTokens(openAiEmbeddingsCodec.decodeRequest({ model: 'm', input: ['abcdefgh', 'abc'] }, {}))).toBe(3);
+  });
+});
+
+describe('a group target’s embeddings capability', () => {
+  const groupsOf = (targets: unknown[]) => {
+    const config = parseConfig({ groups: { mixed: { targets } } }, {});
+    const registry = buildProviderRegistry({ config, env: {}, providersWithStoredKeys: new Set() });
+    return buildRouteGroups({ groups: config.groups, registry, aliases: new Map(), switchedOffProviders: new Set(), logger: { warn: () => undefined } });
+  };
+
+  it('is inferred when the config says nothing, and declared otherwise', () => {
+    const targets = groupsOf([
+      { model: 'openai:text-embedding-3-small' },
+      { model: 'openai:gpt-4o-mini' },
+      { model: 'anthropic:claude-haiku-4-5' },
+      { model: 'openai:in-house', embeddings: true },
+      { model: 'openai:text-embedding-3-large', embeddings: false },
+    ]).get('mixed')!.targets;
+    expect(targets.map((target) => target.capabilities.embeddings)).toEqual([true, false, false, true, false]);
+  });
+
+  it('cannot be declared for a provider without an embeddings API', () => {
+    expect(() => groupsOf([{ model: 'anthropic:claude-haiku-4-5', embeddings: true }])).toThrow("groups.mixed.targets.0.embeddings: provider 'anthropic' has no embeddings API");
   });
 });
