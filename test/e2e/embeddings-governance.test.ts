@@ -145,6 +145,22 @@ describe('governance', () => {
     await expect(limited.embeddings.create({ model: 'text-embedding-3-small', input })).resolves.toBeDefined();
   });
 
+  it('reserves and settles budgets on input cost alone', async () => {
+    // text-embedding-3-small: $0.02 per million input tokens; 160 characters are 40 tokens, $0.0000008.
+    const token = await harness.issueKey({ name: 'budgeted', limits: { requestsPerMinute: 0, budget: { period: 'month', hardUsd: 0.000001 } } });
+    const budgeted = new OpenAI({ apiKey: token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    const input = 'y'.repeat(160);
+    await budgeted.embeddings.create({ model: 'text-embedding-3-small', input });
+    await expect(budgeted.embeddings.create({ model: 'text-embedding-3-small', input })).rejects.toMatchObject({ status: 429, code: 'budget_exceeded' });
+    expect(harness.upstream.requests).toHaveLength(1);
+    const rows = (await harness.usageRows()).slice(-2);
+    expect(rows.map((row) => [row.operation, row.statusCode, row.errorCode])).toEqual([
+      ['embeddings', 200, null],
+      ['embeddings', 429, 'budget_exceeded.key'],
+    ]);
+    expect(rows[0]!.costUsd).toBeCloseTo(0.0000008, 15);
+  });
+
   it('sends the caller’s own provider key in pass-through mode, and never the gateway key', async () => {
     const own = new OpenAI({ apiKey: 'sk-caller-own-openai-key', baseURL: `${harness.url}/v1`, maxRetries: 0, defaultHeaders: { 'x-sluice-token': harness.token } });
     await own.embeddings.create({ model: 'text-embedding-3-small', input: 'my key' });
