@@ -121,6 +121,18 @@ describe('Gemini embeddings codec', () => {
     expect(refusal(() => geminiEmbeddingsCodec.decodeRequest({ content: { parts: [] } }, { model: 'g', single: true })).param).toBe('content.parts');
   });
 
+  it('pass-through names the model called wherever the body names one', () => {
+    const single = { model: 'models/alias', content: { parts: [{ text: 'x' }] } };
+    const singleRequest = geminiEmbeddingsCodec.decodeRequest(single, { model: 'alias', single: true });
+    expect(geminiEmbeddingsCodec.prepareUpstreamBody(single, singleRequest, { upstreamModel: 'g', endpoint: geminiEndpoint }).body).toEqual({ ...single, model: 'models/g' });
+    const unnamed = { content: { parts: [{ text: 'x' }] } };
+    expect(geminiEmbeddingsCodec.prepareUpstreamBody(unnamed, singleRequest, { upstreamModel: 'g', endpoint: geminiEndpoint }).body).toBe(unnamed);
+    const batch = { requests: [{ model: 'models/alias', content: { parts: [{ text: 'x' }] } }] };
+    const batchRequest = geminiEmbeddingsCodec.decodeRequest(batch, { model: 'alias', single: false });
+    const prepared = geminiEmbeddingsCodec.prepareUpstreamBody(batch, batchRequest, { upstreamModel: 'g', endpoint: geminiEndpoint });
+    expect(prepared).toEqual({ body: { requests: [{ model: 'models/g', content: { parts: [{ text: 'x' }] } }] }, batch: true, warnings: [] });
+  });
+
   it('an image part passes through to Gemini but is refused towards another shape', () => {
     const body = { content: { parts: [{ text: 'look' }, { inlineData: { mimeType: 'image/png', data: 'AAAA' } }] } };
     const request = geminiEmbeddingsCodec.decodeRequest(body, { model: 'g', single: true });

@@ -13,10 +13,15 @@ export const geminiEmbeddingsCodec: EmbeddingsCodec = {
   decodeRequest: decodeGeminiEmbeddingsRequest,
   prepareUpstreamBody(body, request, target) {
     const batch = !request.single;
-    // The URL carries the model; a batch names it again in every request, and Gemini refuses a mismatch.
+    // The URL carries the model; a batch names it again in every request (and a single request may), and
+    // Gemini refuses a mismatch, so an alias or a group's name is replaced by the model called.
     const model = `models/${target.upstreamModel}`;
-    const requests = batch ? (field(body, 'requests') as Json[]) : undefined;
-    if (!requests || requests.every((entry) => field(entry, 'model') === model)) return { body, batch, warnings: [] };
+    if (!batch) {
+      const named = field(body, 'model');
+      return { body: named === undefined || named === model ? body : { ...body, model }, batch, warnings: [] };
+    }
+    const requests = field(body, 'requests') as Json[];
+    if (requests.every((entry) => field(entry, 'model') === model)) return { body, batch, warnings: [] };
     return { body: { ...body, requests: requests.map((entry) => ({ ...entry, model })) }, batch, warnings: [] };
   },
   encodeRequest: encodeGeminiEmbeddingsRequest,
