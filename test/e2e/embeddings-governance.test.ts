@@ -181,6 +181,16 @@ describe('governance', () => {
     expect(sampleValue(await scrape(), 'sluice_tokens_total', { ...labels, type: 'output' }) ?? 0).toBe(0);
   });
 
+  it('shows the operation in the analytics request log', async () => {
+    const { response } = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'log me' }).withResponse();
+    const requestId = response.headers.get('x-sluice-request-id')!;
+    await harness.usageRows();
+    const analyst = await harness.issueKey({ name: 'analyst', role: 'analytics' });
+    const detail = await fetch(`${harness.url}/analytics/requests/${requestId}`, { headers: { authorization: `Bearer ${analyst}` } });
+    expect(detail.status).toBe(200);
+    expect(await detail.json()).toMatchObject({ id: requestId, operation: 'embeddings', dialect: 'openai-chat', output_tokens: 0 });
+  });
+
   it('traces the call as gen_ai.operation.name = embeddings', async () => {
     const { response } = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'trace me', dimensions: 4 }).withResponse();
     const requestId = response.headers.get('x-sluice-request-id');
