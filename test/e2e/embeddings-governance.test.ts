@@ -29,6 +29,7 @@ beforeAll(async () => {
         // A model neither Sluice's lists nor the price catalogue know, declared an embeddings model.
         declared: { policy: 'failover', targets: [{ model: 'openai:in-house-embedder', embeddings: true }] },
         'gemini-embed': { policy: 'failover', targets: [{ model: 'gemini:gemini-embedding-001' }] },
+        cross: { policy: 'failover', retry: { attempts: 1 }, targets: [{ model: 'openai:text-embedding-3-small' }, { model: 'gemini:gemini-embedding-001' }] },
       },
     },
     { clock: clock.now },
@@ -63,6 +64,18 @@ describe('model groups', () => {
       ['openai:text-embedding-3-small', 503],
       ['mistral:mistral-embed', 200],
     ]);
+  });
+
+  it('fails over from a pass-through target to a translated one, base64 and all', async () => {
+    harness.upstream.enqueue({ status: 500 });
+    const response = await client.embeddings.create({ model: 'cross', input: ['one', 'two'], dimensions: 3 });
+    const [failed, served] = harness.upstream.requests;
+    expect(failed!.path).toBe('/v1/embeddings');
+    expect(served!.path).toBe('/v1beta/models/gemini-embedding-001:batchEmbedContents');
+    // The SDK asked for base64 and decoded what Sluice encoded from Gemini's numbers.
+    expect(response.data.map((item) => item.embedding)).toEqual(served!.sentVectors!.map((vector) => vector.map((value) => Math.fround(value))));
+    expect(response.data[0]!.embedding).toHaveLength(3);
+    expect(await lastRow()).toMatchObject({ provider: 'gemini', fallback: true, attempts: 2, inputTokensEstimated: true });
   });
 
   it('a group with no embeddings target: 400 no_eligible_target naming each target, no upstream call', async () => {
