@@ -104,6 +104,7 @@ function generateRow(random: () => number, index: number, total: number, end: nu
     requester: random() < 0.7 ? null : `end-user-${Math.floor(random() * 200)}`,
     tags: random() < 0.6 ? [] : tagSets[Math.floor(random() * tagSets.length)]!,
     inboundDialect: random() < 0.8 ? key.dialect : 'openai-chat',
+    operation: 'chat',
     provider: target.provider,
     requestedModel: target.model,
     upstreamModel: target.model,

@@ -144,6 +144,7 @@ function row(fields: Partial<UsageRow>): UsageRow {
     requester: null,
     tags: [],
     inboundDialect: 'openai-chat',
+    operation: 'chat',
     provider: 'openai',
     requestedModel: 'gpt-4o-mini',
     groupName: null,

@@ -52,6 +52,7 @@ function row(index: number): UsageRow {
     requester: 'alice',
     tags: [],
     inboundDialect: 'openai-chat',
+    operation: 'chat',
     provider: 'openai',
     requestedModel: 'gpt-mini',
     groupName: index % 4 === 0 ? 'fast' : null,

@@ -35,6 +35,7 @@ export function requestJson(row: UsageRow, context: AnalyticsContext): Record<st
     requester: row.requester,
     tags: row.tags,
     dialect: row.inboundDialect,
+    operation: row.operation,
     requested_model: row.requestedModel,
     served_model: row.upstreamModel ?? row.requestedModel,
     provider: row.provider,

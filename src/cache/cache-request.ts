@@ -40,9 +40,12 @@ export function cacheKey(options: {
   upstreamModel: string;
   body: JsonObject;
   /** Gemini names streaming in the URL, others in the body; neither matters to the answer. */
+  /** Undefined: chat. An embeddings entry never answers a chat call, nor the other way round. */
+  operation?: 'embeddings' | undefined;
 }): string {
   const meaningful = Object.fromEntries(Object.entries(options.body).filter(([field]) => !ignoredFields.has(field)));
-  const canonical = canonicalJson({ partition: options.partition, dialect: options.dialect, provider: options.provider, model: options.upstreamModel, body: meaningful });
+  // An undefined operation is left out of the text, so chat keys are what they always were.
+  const canonical = canonicalJson({ partition: options.partition, dialect: options.dialect, provider: options.provider, model: options.upstreamModel, operation: options.operation, body: meaningful });
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -11,8 +11,8 @@ export function mockUpstreamCommand(): Command {
       process.stdout.write(
         `Mock upstream on ${upstream.url}\n` +
           `  Anthropic: ${upstream.url}/v1/messages\n` +
-          `  OpenAI:    ${upstream.url}/v1/chat/completions and /v1/responses\n` +
-          `  Gemini:    ${upstream.url}/v1beta/models/{model}:generateContent (and its OpenAI-compatible /v1beta/openai/chat/completions)\n` +
+          `  OpenAI:    ${upstream.url}/v1/chat/completions, /v1/responses and /v1/embeddings\n` +
+          `  Gemini:    ${upstream.url}/v1beta/models/{model}:generateContent, :embedContent, :batchEmbedContents (and its OpenAI-compatible /v1beta/openai/chat/completions)\n` +
           `Steer a reply from the last user message, e.g. "hi [[mock {\\"status\\":429,\\"retryAfter\\":1}]]".\n`,
       );
       const stop = () => void upstream.close().then(() => process.exit(0));

@@ -71,6 +71,8 @@ const providerSchema = z
     models: z.array(z.string().min(1)).optional(),
     /** Model-name prefixes that route to this provider (e.g. `llama-`). */
     modelPrefixes: z.array(z.string().min(1)).optional(),
+    /** Models that make embeddings (`/v1/embeddings`), routed to this provider by exact name like `models`. */
+    embeddingModels: z.array(z.string().min(1)).optional(),
     /** False for text-only models: a request with an image is refused before any upstream call. */
     images: z.boolean().optional(),
     /**
@@ -143,6 +145,11 @@ const groupTargetSchema = z
     contextWindow: z.number().int().positive().optional(),
     /** False: requests asking for reasoning prefer other targets (and drop it when none can). */
     reasoning: z.boolean().optional(),
+    /**
+     * True: the target makes embeddings, false: it does not (default: inferred from the provider's
+     * embedding models, else the price catalogue; self-hosted servers: any model they do not list as chat).
+     */
+    embeddings: z.boolean().optional(),
     /** The API shapes this target may be called in (default: every shape its provider speaks). */
     apis: z.array(z.enum(dialectNames)).min(1).optional(),
     /** This target's clocks, over its provider's. */

@@ -4,6 +4,7 @@ import type { ProviderEntry } from '../providers/provider-entry.js';
 import type { SseEvent } from '../upstream/sse-decoder.js';
 import type { TokenUsage } from '../usage/token-usage.js';
 import type { DialectName } from './dialect-name.js';
+import type { EmbeddingsCodec } from './embeddings-codec.js';
 
 /** What Sluice itself reads from a request body; every other field passes through untouched. */
 export interface InboundRequest {
@@ -17,6 +18,8 @@ export interface InboundRequest {
 export interface RequestUrlFacts {
   model?: string | undefined;
   stream?: boolean | undefined;
+  /** Gemini's `:embedContent` asks for one embedding, `:batchEmbedContents` for a list. */
+  single?: boolean | undefined;
 }
 
 /** A JSON request body, mutable copy for pass-through edits. */
@@ -121,4 +124,6 @@ export interface Dialect {
    * this shape as it came (with the provider's own type and code); any other is rendered anew.
    */
   isErrorBody(body: unknown): boolean;
+  /** The shape's embeddings operation, when it has one (OpenAI's `/v1/embeddings`, Gemini's `:embedContent`). */
+  embeddings: EmbeddingsCodec | undefined;
 }

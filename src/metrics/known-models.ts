@@ -12,7 +12,7 @@ export interface KnownModelSources {
 
 /**
  * The provider and model names that may appear as label values: every routable provider, and for each the
- * models it lists, the catalogue's models for its pricing id, and the models aliases and group targets send
+ * models it lists (chat and embeddings), the catalogue's models for its pricing id, and the models aliases and group targets send
  * to it; plus `unrouted` names (aliases and group names) for calls refused before a provider was chosen.
  * Anything else a caller sends becomes `other`, so the label set is fixed by the configuration.
  */
@@ -35,6 +35,7 @@ export function buildKnownModels(sources: KnownModelSources): KnownModels {
   for (const provider of sources.registry.routable()) {
     const models = modelsOf(provider.name);
     for (const model of provider.models) models.add(model);
+    for (const model of provider.embeddingModels) models.add(model);
     if (provider.pricingProviderId) for (const model of catalogueModelNames(provider.pricingProviderId)) models.add(model);
   }
   const targetIds = new Set<string>();

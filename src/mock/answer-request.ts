@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { anthropicMessage, anthropicStreamEvents } from './anthropic-wire.js';
+import { answerEmbeddings } from './answer-embeddings.js';
 import { checkCredentials } from './check-credentials.js';
 import { checkRequest } from './check-request.js';
 import { chooseBehavior } from './choose-behavior.js';
@@ -61,6 +62,7 @@ export async function answerRequest(recorded: RecordedRequest, response: ServerR
   if (credentialProblem) return fail(credentialProblem.status, credentialProblem.message);
   const body = recorded.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return fail(400, 'The request body is not a valid JSON object.');
+  if (route.kind === 'embeddings') return answerEmbeddings(recorded, response, route, context, fail, idHeaders);
   const fields = conversationOf(wire, body as Record<string, unknown>, route.kind === 'generate' ? route.pathModel : undefined);
 
   if (route.kind === 'count-tokens') return sendJson(response, 200, { input_tokens: countTokens(promptText(fields)) }, idHeaders);

@@ -11,6 +11,12 @@ export function parseGeminiPath(path: string): { model: string; stream: boolean 
   return match?.[1] ? { model: decodeURIComponent(match[1]), stream: match[2] === 'streamGenerateContent' } : undefined;
 }
 
+/** `models/{model}:embedContent` → the model, and that it asks for one embedding (`:batchEmbedContents`: a list). */
+export function parseGeminiEmbeddingsPath(path: string): { model: string; single: boolean } | undefined {
+  const match = /^\/v1beta\/models\/(.+):(embedContent|batchEmbedContents)$/.exec(path);
+  return match?.[1] ? { model: decodeURIComponent(match[1]), single: match[2] === 'embedContent' } : undefined;
+}
+
 /** A generateContent body seen as `{ model, system, messages }`, so the mock counts it like the others. */
 export function geminiAsConversation(body: Json, model: string): Json {
   const system = (body.systemInstruction ?? body.system_instruction) as Json | undefined;

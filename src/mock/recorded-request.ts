@@ -19,6 +19,8 @@ export interface RecordedRequest {
   sentUsage?: MockUsage;
   /** The full assistant text it produced (the arguments JSON for a tool call). */
   sentText?: string;
+  /** The vectors an embeddings answer held, in input order. */
+  sentVectors?: number[][];
   /** The whole response was written. */
   completed: boolean;
 }

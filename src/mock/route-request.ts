@@ -1,4 +1,4 @@
-import { parseGeminiPath } from './gemini-wire.js';
+import { parseGeminiEmbeddingsPath, parseGeminiPath } from './gemini-wire.js';
 import type { Wire } from './wire.js';
 
 export type MockRoute =
@@ -9,7 +9,9 @@ export type MockRoute =
    * where a surface answers errors in another shape than its wire: Gemini's OpenAI-compatible one answers
    * in a list of Gemini errors.
    */
-  | { kind: 'generate'; wire: Wire; pathModel?: string; pathStream?: boolean; errors?: 'gemini-list' };
+  | { kind: 'generate'; wire: Wire; pathModel?: string; pathStream?: boolean; errors?: 'gemini-list' }
+  /** OpenAI-shaped `/v1/embeddings`, or Gemini's `:embedContent` (`single`) and `:batchEmbedContents`. */
+  | { kind: 'embeddings'; wire: 'openai' | 'gemini'; pathModel?: string; single?: boolean };
 
 const generatePaths = new Map<string, { wire: Wire; errors?: 'gemini-list' }>([
   ['/v1/messages', { wire: 'anthropic' }],
@@ -25,6 +27,9 @@ export function routeRequest(method: string, path: string): MockRoute | undefine
   if (method === 'GET') return modelListPaths.has(path) ? { kind: 'models' } : undefined;
   if (method !== 'POST') return undefined;
   if (path === '/v1/messages/count_tokens') return { kind: 'count-tokens', wire: 'anthropic' };
+  if (path === '/v1/embeddings') return { kind: 'embeddings', wire: 'openai' };
+  const geminiEmbeddings = parseGeminiEmbeddingsPath(path);
+  if (geminiEmbeddings) return { kind: 'embeddings', wire: 'gemini', pathModel: geminiEmbeddings.model, single: geminiEmbeddings.single };
   const surface = generatePaths.get(path);
   if (surface) return { kind: 'generate', ...surface };
   const gemini = parseGeminiPath(path);

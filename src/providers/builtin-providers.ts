@@ -10,12 +10,20 @@ const geminiNativeEndpoint = {
   auth: 'x-goog-api-key',
 } as const;
 
+const openAiEmbeddingsEndpoint = { 'openai-chat': { path: '/embeddings', auth: 'bearer' } } as const;
+const geminiEmbeddingsEndpoint = {
+  gemini: { path: '/models/{model}:embedContent', batchPath: '/models/{model}:batchEmbedContents', auth: 'x-goog-api-key' },
+} as const;
+
 /** The built-in provider entries. OpenAI-compatible ones differ only in data. */
 export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>, BuiltinTemplate> = {
   anthropic: {
     kind: 'anthropic',
     baseUrl: 'https://api.anthropic.com/v1',
     endpoints: { 'anthropic-messages': { path: '/messages', auth: 'x-api-key' } },
+    // Anthropic has no embeddings API.
+    embeddingsEndpoints: {},
+    embeddingModels: [],
     fixedHeaders: {},
     forwardedHeaders: ['anthropic-beta'],
     modelPrefixes: ['claude-'],
@@ -31,9 +39,11 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     kind: 'openai',
     baseUrl: 'https://api.openai.com/v1',
     endpoints: { ...openAiChatEndpoint, 'openai-responses': { path: '/responses', auth: 'bearer' } },
+    embeddingsEndpoints: openAiEmbeddingsEndpoint,
+    embeddingModels: ['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002'],
     fixedHeaders: {},
     forwardedHeaders: ['openai-beta'],
-    modelPrefixes: ['gpt-', 'chatgpt-', 'o1', 'o3', 'o4', 'codex-'],
+    modelPrefixes: ['gpt-', 'chatgpt-', 'o1', 'o3', 'o4', 'codex-', 'text-embedding-'],
     models: ['gpt-5', 'gpt-5-mini', 'gpt-4.1', 'gpt-4o-mini', 'o4-mini'],
     envKeyName: 'OPENAI_API_KEY',
     pricingProviderId: 'openai',
@@ -50,6 +60,9 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     // OpenAI-compatible endpoint passes OpenAI callers through instead when `apis:` names it.
     endpoints: { gemini: geminiNativeEndpoint },
     optionalEndpoints: { 'openai-chat': { path: '/openai/chat/completions', auth: 'bearer' } },
+    embeddingsEndpoints: geminiEmbeddingsEndpoint,
+    // Listed, so `text-embedding-004` lands here before OpenAI's `text-embedding-` prefix takes it.
+    embeddingModels: ['gemini-embedding-001', 'text-embedding-004'],
     fixedHeaders: {},
     forwardedHeaders: [],
     modelPrefixes: ['gemini-'],
@@ -65,6 +78,8 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     kind: 'mistral',
     baseUrl: 'https://api.mistral.ai/v1',
     endpoints: openAiChatEndpoint,
+    embeddingsEndpoints: { 'openai-chat': { path: '/embeddings', auth: 'bearer', dimensionsField: 'output_dimension' } },
+    embeddingModels: ['mistral-embed', 'codestral-embed'],
     fixedHeaders: {},
     forwardedHeaders: [],
     modelPrefixes: ['mistral-', 'codestral-', 'magistral-', 'ministral-', 'pixtral-', 'devstral-', 'open-mistral-'],
@@ -81,6 +96,9 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
     kind: 'grok',
     baseUrl: 'https://api.x.ai/v1',
     endpoints: openAiChatEndpoint,
+    // xAI has no embeddings API.
+    embeddingsEndpoints: {},
+    embeddingModels: [],
     fixedHeaders: {},
     forwardedHeaders: [],
     modelPrefixes: ['grok-'],
@@ -102,6 +120,9 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
       'anthropic-messages': { path: '/messages', auth: 'x-api-key' },
       gemini: geminiNativeEndpoint,
     },
+    // The mock makes embeddings of any model name; `mock-embed` is the one it lists.
+    embeddingsEndpoints: openAiEmbeddingsEndpoint,
+    embeddingModels: ['mock-embed'],
     fixedHeaders: {},
     forwardedHeaders: ['anthropic-beta', 'openai-beta'],
     modelPrefixes: ['mock-'],
@@ -120,6 +141,9 @@ export const openAiCompatibleTemplate: BuiltinTemplate = {
   kind: 'openai-compatible',
   baseUrl: 'http://127.0.0.1:8000/v1',
   endpoints: openAiChatEndpoint,
+  // vLLM, Ollama, LM Studio, TEI… all serve `/v1/embeddings` in OpenAI's shape.
+  embeddingsEndpoints: openAiEmbeddingsEndpoint,
+  embeddingModels: [],
   fixedHeaders: {},
   forwardedHeaders: [],
   modelPrefixes: [],

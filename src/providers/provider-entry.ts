@@ -13,6 +13,17 @@ export interface ProviderEndpoint {
   auth: ProviderAuthScheme;
 }
 
+/** Where a provider makes embeddings in one API shape. */
+export interface EmbeddingsEndpoint {
+  /** Path below `baseUrl`; `{model}` is replaced by the upstream model. */
+  path: string;
+  /** A different path for several inputs, when the API has one (Gemini's `:batchEmbedContents`). */
+  batchPath?: string;
+  auth: ProviderAuthScheme;
+  /** Quirk: the provider's name for OpenAI's `dimensions` (Mistral: `output_dimension`). */
+  dimensionsField?: string;
+}
+
 /**
  * A provider is data: where it lives, which API shapes it speaks natively and at which path, how it
  * authenticates, and the few quirks shared code must know about. Adding a provider means adding an entry.
@@ -40,6 +51,16 @@ export interface ProviderEntry {
    * provider, whatever the caller sent. Unset: the caller's own on pass-through, the translator's otherwise.
    */
   anthropicVersion: string | undefined;
+  /**
+   * Where the provider makes embeddings, per API shape (none: it has no embeddings, e.g. Anthropic). A caller
+   * of one of these shapes is passed through; any other is translated into the first one listed.
+   */
+  embeddingsEndpoints: Partial<Record<DialectName, EmbeddingsEndpoint>>;
+  /**
+   * Models known to make embeddings. Other models of a hosted provider count as embeddings models only when
+   * the price catalogue says so (see `routing/serves-embeddings.ts`).
+   */
+  embeddingModels: readonly string[];
   /** Client request headers passed upstream untouched (e.g. `anthropic-beta`). */
   forwardedHeaders: readonly string[];
   modelPrefixes: readonly string[];

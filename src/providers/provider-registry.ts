@@ -130,6 +130,7 @@ function applyConfig(entry: ProviderEntry, providerConfig: ProviderConfig | unde
     acceptsImages: providerConfig.images ?? entry.acceptsImages,
     baseUrl: stripTrailingSlash(providerConfig.baseUrl ?? entry.baseUrl),
     models: providerConfig.models ?? entry.models,
+    embeddingModels: providerConfig.embeddingModels ?? entry.embeddingModels,
     modelPrefixes: providerConfig.modelPrefixes ?? entry.modelPrefixes,
     fixedHeaders: { ...entry.fixedHeaders, ...(providerConfig.headers ?? {}) },
     switchedOff: providerConfig.enabled === false ? true : providerConfig.enabled === true ? false : entry.switchedOff,

@@ -7,6 +7,7 @@ import type { Logger } from '../server/logger.js';
 import { resolveTimeouts } from '../upstream/upstream-timeouts.js';
 import { followAliases, resolveModel } from './resolve-model.js';
 import { providerCapabilities } from './resolve-route.js';
+import { hasEmbeddingsApi, servesEmbeddings } from './serves-embeddings.js';
 import type { ResolvedGroup, RouteTarget } from './route-target.js';
 
 export interface BuildRouteGroupsOptions {
@@ -84,6 +85,9 @@ function resolveGroupTarget(
     const declared = new Set<DialectName>(config.apis);
     apis = defaults.apis.filter((api) => declared.has(api));
   }
+  if (config.embeddings === true && !hasEmbeddingsApi(provider)) {
+    throw new ConfigError(`${field}.embeddings: provider '${provider.name}' has no embeddings API`);
+  }
   return Object.freeze({
     id: `${provider.name}:${upstreamModel}`,
     provider,
@@ -97,6 +101,7 @@ function resolveGroupTarget(
       maxOutputTokens: config.maxOutputTokens,
       contextWindow: config.contextWindow,
       apis: Object.freeze(apis),
+      embeddings: config.embeddings ?? servesEmbeddings(provider, upstreamModel),
     }),
     timeouts: config.timeouts ? resolveTimeouts(provider.timeouts.settings, config.timeouts) : provider.timeouts,
   });

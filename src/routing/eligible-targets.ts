@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ResolvedRoute, RouteTarget } from './route-target.js';
 import type { RoutingNeeds } from './routing-needs.js';
+import { noEmbeddingsReason, targetServesEmbeddings } from './serves-embeddings.js';
 
 export interface TargetExclusion {
   target: RouteTarget;
@@ -48,6 +49,9 @@ export function eligibleTargets(candidates: readonly RouteTarget[], needs: Routi
 
 function exclusionOf(target: RouteTarget, needs: RoutingNeeds): TargetExclusion | undefined {
   const { capabilities } = target;
+  if (needs.operation === 'embeddings') {
+    return targetServesEmbeddings(target) ? undefined : { target, reason: noEmbeddingsReason(target), param: 'model' };
+  }
   if (needs.requiredShape && !capabilities.apis.includes(needs.requiredShape.dialect)) {
     const { dialect, field } = needs.requiredShape;
     return { target, reason: `does not speak ${dialect}, which '${field}' needs`, param: field };

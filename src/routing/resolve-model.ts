@@ -61,7 +61,7 @@ export function resolveModel(requested: string, options: ResolveModelOptions): R
   if (options.pinnedProvider) return { provider: options.pinnedProvider, upstreamModel: name };
 
   const providers = options.registry.routable();
-  const listed = providers.find((provider) => provider.models.includes(name));
+  const listed = providers.find((provider) => provider.models.includes(name) || provider.embeddingModels.includes(name));
   if (listed) return { provider: listed, upstreamModel: name };
 
   const prefixed = providers.find((provider) => provider.modelPrefixes.some((prefix) => name.startsWith(prefix)));

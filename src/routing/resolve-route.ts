@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderEntry } from '../providers/provider-entry.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { followAliases, resolveModel } from './resolve-model.js';
+import { hasEmbeddingsApi } from './serves-embeddings.js';
 import type { ResolvedGroup, ResolvedRoute, RouteTarget, TargetCapabilities } from './route-target.js';
 
 export interface ResolveRouteOptions {
@@ -67,6 +68,7 @@ export function providerCapabilities(provider: ProviderEntry): TargetCapabilitie
       maxOutputTokens: undefined,
       contextWindow: undefined,
       apis: Object.freeze(Object.keys(provider.endpoints)) as TargetCapabilities['apis'],
+      embeddings: hasEmbeddingsApi(provider) ? undefined : false,
     });
     capabilitiesByProvider.set(provider, capabilities);
   }

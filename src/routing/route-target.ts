@@ -16,6 +16,12 @@ export interface TargetCapabilities {
   readonly contextWindow: number | undefined;
   /** The API shapes the target may be called in, in the provider's order of preference. */
   readonly apis: readonly DialectName[];
+  /**
+   * Whether the target makes embeddings: declared on a group's target or inferred when the group is built;
+   * undefined for a plain model, whose model decides when an embeddings call plans its route
+   * (`targetServesEmbeddings`), so a chat call never pays for the question.
+   */
+  readonly embeddings: boolean | undefined;
 }
 
 /** One place a call can go: a provider, the model name sent to it, and what it can do. */

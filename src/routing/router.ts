@@ -50,6 +50,8 @@ import {
   type RoutingPolicyName,
 } from './route-target.js';
 import type { RoutingNeeds } from './routing-needs.js';
+import { noEmbeddingsReason, targetServesEmbeddings } from './serves-embeddings.js';
+import type { Operation } from '../dialects/operation.js';
 import { TargetStats } from './target-stats.js';
 import { defaultFirstByteMs, upstreamTimeoutSettings } from '../upstream/upstream-timeouts.js';
 
@@ -59,6 +61,8 @@ const noTargets: readonly RouteTarget[] = Object.freeze([]);
 
 export interface PlanRequest {
   route: ResolvedRoute;
+  /** Undefined: chat. A plain model is refused for embeddings when it makes none. */
+  operation?: Operation | undefined;
   /** What the request needs; asked for only when a candidate could be excluded (it may decode the body). */
   needs: () => RoutingNeeds;
   request: RequestFacts;
@@ -160,9 +164,9 @@ export class Router {
   }
 
   /** The ordered candidates of one call; throws the 400 when no candidate can take the request. */
-  plan({ route, needs, request }: PlanRequest): RoutePlan | Promise<RoutePlan> {
+  plan({ route, needs, request, operation }: PlanRequest): RoutePlan | Promise<RoutePlan> {
     const { group } = route;
-    if (!group) return this.#planPlainModel(route, needs);
+    if (!group) return this.#planPlainModel(route, needs, operation);
 
     const requestNeeds = needs();
     const eligibility = eligibleTargets(route.candidates, requestNeeds);
@@ -312,8 +316,11 @@ export class Router {
     }
   }
 
-  #planPlainModel(route: ResolvedRoute, needs: () => RoutingNeeds): RoutePlan {
+  #planPlainModel(route: ResolvedRoute, needs: () => RoutingNeeds, operation: Operation | undefined): RoutePlan {
     const [target] = route.candidates as [RouteTarget];
+    if (operation === 'embeddings' && !targetServesEmbeddings(target)) {
+      throw noEligibleTargetError(route, [{ target, reason: noEmbeddingsReason(target), param: 'model' }]);
+    }
     // A plain model can only be refused for images (its other capabilities are unbounded); its planner
     // words an untranslatable field itself.
     if (!target.capabilities.images && needs().images) {

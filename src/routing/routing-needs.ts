@@ -2,9 +2,12 @@ import type { JsonObject } from '../dialects/dialect.js';
 import type { DialectName } from '../dialects/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { IrRequest } from '../ir/ir-types.js';
+import type { Operation } from '../dialects/operation.js';
 
 /** What a request needs from a target; eligibility filters a group's targets by it. */
 export interface RoutingNeeds {
+  /** Undefined: chat. An embeddings call needs a target that makes embeddings, and nothing else. */
+  operation?: Operation | undefined;
   /** Tools declared, or tool calls and results in the conversation. */
   tools: boolean;
   /** An image anywhere in the prompt. */
@@ -29,6 +32,18 @@ export interface RoutingNeedsSource {
   /** The prompt's token estimate, when the caller has one (it is used for context windows only). */
   estimateInputTokens?: (() => number) | undefined;
 }
+
+/** What every embeddings call needs: a target that makes embeddings (no tools, images or output caps apply). */
+export const embeddingsNeeds: RoutingNeeds = Object.freeze({
+  operation: 'embeddings',
+  tools: false,
+  images: false,
+  reasoning: false,
+  maxOutputTokens: undefined,
+  maxOutputTokensField: 'max_tokens',
+  estimatedInputTokens: undefined,
+  requiredShape: undefined,
+});
 
 /**
  * Reads what a request needs from the decoded core request. A body that only its own API shape can carry

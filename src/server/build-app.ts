@@ -24,7 +24,7 @@ import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerHealthTargetsRoute } from './routes/health-targets-route.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelRoutes } from './routes/model-routes.js';
-import { registerProxyRoutes } from './routes/proxy-routes.js';
+import { geminiOperationOf, registerProxyRoutes } from './routes/proxy-routes.js';
 import { registerUsageRoute } from './routes/usage-route.js';
 
 export interface BuildAppOptions {
@@ -132,7 +132,9 @@ function toGatewayError(error: FastifyError, services: GatewayServices): Gateway
 /** A model call refused before its handler still leaves a usage row, attributed to its key if it had one. */
 async function recordRejectedRequest(request: FastifyRequest, error: GatewayError, services: GatewayServices): Promise<void> {
   const dialect = dialects[request.routeOptions.config.dialect ?? 'openai-chat'];
-  const context = createRequestContext(request.id, dialect, performance.now());
+  // Gemini's routes are one wildcard for every method: its method, in the URL, says the operation.
+  const operation = request.routeOptions.config.operation ?? geminiOperationOf(request.url) ?? 'chat';
+  const context = createRequestContext(request.id, dialect, performance.now(), operation);
   try {
     context.caller = await authenticate(request.headers, services.keyView);
   } catch {

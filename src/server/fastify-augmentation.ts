@@ -1,9 +1,12 @@
 import type { DialectName } from '../dialects/dialect-name.js';
+import type { Operation } from '../dialects/operation.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The API shape of a route, so errors raised before its handler still answer in that shape. */
     dialect?: DialectName;
+    /** A route of one operation (`/v1/embeddings`); unset on chat routes and on Gemini's, whose method says. */
+    operation?: Operation;
     /** The provider a pinned route belongs to. */
     proxyRoute?: boolean;
   }

@@ -26,6 +26,8 @@ export interface ColumnDescription<Field extends string> {
   field: Field;
   kind: ColumnKind;
   nullable: boolean;
+  /** What rows stored before a NOT NULL column was added hold, as an SQL literal (else the kind's own default). */
+  addedDefault?: string;
 }
 
 /** Every field of a usage row except its attempts, which have a table of their own. */
@@ -74,6 +76,7 @@ export const usageColumns = [
   { name: 'queue_wait_ms', field: 'queueWaitMs', kind: 'real', nullable: true },
   { name: 'price_source', field: 'priceSource', kind: 'text', nullable: true },
   { name: 'price_rates', field: 'priceRates', kind: 'json', nullable: true },
+  { name: 'operation', field: 'operation', kind: 'text', nullable: false, addedDefault: "'chat'" },
 ] as const satisfies ReadonlyArray<ColumnDescription<StoredUsageField>>;
 
 // A usage field without a column fails to compile here.

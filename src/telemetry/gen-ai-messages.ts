@@ -1,4 +1,4 @@
-import type { CachedAnswer } from '../cache/response-cache.js';
+import type { ChatAnswer } from '../cache/response-cache.js';
 import type { IrPart, IrRequest, IrStopReason, IrStreamEvent } from '../ir/ir-types.js';
 
 /**
@@ -36,7 +36,7 @@ export function inputMessagesOf(request: IrRequest): GenAiMessage[] {
 }
 
 /** The answer as one assistant message, from a whole response or the core events of a stream. */
-export function outputMessagesOf(answer: CachedAnswer['answer']): GenAiMessage[] {
+export function outputMessagesOf(answer: ChatAnswer): GenAiMessage[] {
   if (answer.kind === 'whole') {
     return [{ role: 'assistant', parts: answer.response.content.flatMap(partsOf), finish_reason: finishReasonOf(answer.response.stopReason) }];
   }

@@ -25,11 +25,11 @@ import { inputMessagesOf, outputMessagesOf, systemInstructionsOf } from './gen-a
 import { genAiProviderName } from './gen-ai-provider-name.js';
 import type { AttemptTrace, CallTrace } from './tracing.js';
 
-/**
- * Every model call Sluice serves is a chat in the GenAI conventions' terms: Chat Completions, Responses,
- * Messages and Gemini's generateContent all take a conversation and answer one assistant turn.
+/*
+ * A call's operation is its `gen_ai.operation.name`: Sluice's two are the conventions' own names. Chat
+ * Completions, Responses, Messages and Gemini's generateContent are all `chat` (a conversation in, one
+ * assistant turn out); `/v1/embeddings` and Gemini's `:embedContent` are `embeddings`.
  */
-const operationName = 'chat';
 
 /**
  * Makes the spans of model calls. The SERVER span is the inbound HTTP request, named as the HTTP conventions
@@ -55,7 +55,7 @@ export class ModelCallTracer {
     const route = request.routeOptions.url ?? request.url.split('?')[0]!;
     const span = this.tracer.startSpan(
       `${request.method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'gen_ai.operation.name': operationName } },
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'gen_ai.operation.name': call.route.operation } },
       parent,
     );
     return new ModelCallTrace(this, span, trace.setSpan(parent, span));
@@ -64,7 +64,7 @@ export class ModelCallTracer {
   startAttemptSpan(call: ModelCall, target: RouteTarget, parent: Context, contentAttributes: () => Attributes): Span {
     const recording = trace.getSpan(parent)?.isRecording() ?? false;
     return this.tracer.startSpan(
-      `${operationName} ${target.upstreamModel}`,
+      `${call.route.operation} ${target.upstreamModel}`,
       { kind: SpanKind.CLIENT, attributes: recording ? { ...this.attemptAttributes(call, target), ...contentAttributes() } : {} },
       parent,
     );
@@ -78,7 +78,7 @@ export class ModelCallTracer {
   private attemptAttributes(call: ModelCall, target: RouteTarget): Attributes {
     const server = this.serverOf(target.provider);
     const attributes: Attributes = {
-      'gen_ai.operation.name': operationName,
+      'gen_ai.operation.name': call.route.operation,
       'gen_ai.provider.name': genAiProviderName(target.provider),
       'gen_ai.request.model': target.upstreamModel,
       'gen_ai.request.stream': call.stream,
@@ -86,6 +86,12 @@ export class ModelCallTracer {
       'server.port': server.port,
       'sluice.target': target.id,
     };
+    const embeddings = call.embeddingsRequest;
+    if (embeddings) {
+      attributes['gen_ai.request.encoding_formats'] = [embeddings.encodingFormat];
+      if (embeddings.dimensions !== undefined) attributes['gen_ai.embeddings.dimension.count'] = embeddings.dimensions;
+      return attributes;
+    }
     const maxTokens = requestedMaxTokens(call);
     if (maxTokens !== undefined) attributes['gen_ai.request.max_tokens'] = maxTokens;
     return attributes;
@@ -131,7 +137,8 @@ class ModelCallTrace implements CallTrace {
   }
 
   private contentAttributes(call: ModelCall): Attributes {
-    if (!this.tracer.options.captureContent) return {};
+    // Embeddings inputs are not messages: the conventions have no content attribute for them.
+    if (!this.tracer.options.captureContent || call.embeddingsRequest) return {};
     if (this.content === undefined) {
       try {
         const request = call.coreRequest();
@@ -176,7 +183,7 @@ class UpstreamAttemptTrace implements AttemptTrace {
       const served = record.errorCode === null && thrown === undefined;
       if (served) {
         span.setAttributes(responseAttributes(call));
-        if (this.answer) span.setAttribute('gen_ai.output.messages', boundedMessagesJson(outputMessagesOf(this.answer)));
+        if (this.answer && this.answer.kind !== 'embeddings') span.setAttribute('gen_ai.output.messages', boundedMessagesJson(outputMessagesOf(this.answer)));
       }
       const errorType = attemptErrorType(call, record, thrown);
       if (errorType !== undefined) {

@@ -14,6 +14,8 @@ export interface RequestLogFields {
   requester: string | null;
   /** The caller's API shape. */
   shape: string;
+  /** `chat` or `embeddings`. */
+  operation: string;
   model: string | null;
   /** `provider:model` that served (or last tried) the call; null when it never got that far. */
   target: string | null;
@@ -40,6 +42,7 @@ export function requestLogFieldsOf(row: UsageRow, keyName: string | null): Reque
     team: row.teamName,
     requester: row.requester,
     shape: row.inboundDialect,
+    operation: row.operation,
     model: row.requestedModel,
     target: row.provider === null ? null : `${row.provider}:${row.upstreamModel ?? '?'}`,
     group: row.groupName,
@@ -70,7 +73,7 @@ export function formatRequestLogLine(fields: RequestLogFields): string {
   const parts: string[] = [fields.startedAt.slice(11, 23), fields.requestId];
   const who = [fields.key ?? 'no key', fields.user ?? fields.requester].filter((part) => part !== null);
   parts.push(who.length > 1 ? `${printable(who[0]!)} (${printable(who[1]!)})` : printable(who[0]!));
-  parts.push(fields.shape);
+  parts.push(fields.operation === 'chat' ? fields.shape : `${fields.shape} ${fields.operation}`);
   let route = `${printable(fields.model ?? '?')} → ${printable(fields.target ?? '-')}`;
   const routing: string[] = [];
   if (fields.group !== null) routing.push(`group ${printable(fields.group)}`);

@@ -1,4 +1,5 @@
 import type { DialectName } from '../dialects/dialect-name.js';
+import type { Operation } from '../dialects/operation.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { LinearRates } from './price-rates.js';
 
@@ -18,6 +19,8 @@ export interface UsageRow {
   requester: string | null;
   tags: string[];
   inboundDialect: DialectName;
+  /** `chat` (a generated answer) or `embeddings` (vectors: input tokens only, output always 0). */
+  operation: Operation;
   provider: string | null;
   requestedModel: string | null;
   /** The model group the requested name resolved to; null for a plain model. */

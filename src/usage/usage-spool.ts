@@ -248,6 +248,7 @@ const fieldsAddedLater = {
   fallback: false,
   queueWaitMs: null,
   attemptTrail: [],
+  operation: 'chat',
 } as const satisfies Partial<UsageRow>;
 
 function countLines(text: Buffer): number {

@@ -41,7 +41,12 @@ const sqlitePath = join(directory, 'analytics.db');
 const rollupTableList: RollupTable[] = Object.values(rollupTables);
 const dropRollups = [...rollupTableList.map((table) => `DROP TABLE ${table.packs ?? table.name};`), `DROP TABLE ${rollupStateTable};`].join(' ');
 /** The schema version before the rollup migrations (the rollups, their interned dimensions, the narrow shapes, the packs). */
-const versionBeforeRollups = (migrations: readonly string[]) => migrations.length - 4;
+const versionBeforeRollups = (migrations: readonly string[]) => migrations.findIndex((sql) => sql.includes('CREATE TABLE usage_rollup_minute'));
+/**
+ * Usage columns added by migrations after the rollups: a store of before the rollups did not have them,
+ * and going back to that version re-runs the migrations that add them.
+ */
+const dropColumnsAddedSince = 'ALTER TABLE usage_rows DROP COLUMN operation;';
 const backends: Backend[] = [
   {
     name: 'sqlite',
@@ -49,7 +54,7 @@ const backends: Backend[] = [
     async rewindRollups() {
       const Driver = loadSqliteDriver();
       const database = new Driver(sqlitePath);
-      database.exec(`${dropRollups} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
+      database.exec(`${dropRollups} ${dropColumnsAddedSince} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
       database.pragma(`user_version = ${versionBeforeRollups(sqliteMigrations)}`);
       database.close();
     },
@@ -62,7 +67,7 @@ if ('url' in postgres) {
     async rewindRollups() {
       const client = new pg.Client({ connectionString: postgres.url });
       await client.connect();
-      await client.query(`${dropRollups} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
+      await client.query(`${dropRollups} ${dropColumnsAddedSince} DROP INDEX usage_rows_created_at_id; CREATE INDEX usage_rows_created_at ON usage_rows (created_at);`);
       await client.query('UPDATE sluice_schema_version SET version = $1', [versionBeforeRollups(postgresMigrations)]);
       await client.end();
     },

@@ -15,6 +15,7 @@ export function testUsageRow(id: string, overrides: Partial<UsageRow> = {}): Usa
     requester: null,
     tags: [],
     inboundDialect: 'openai-chat',
+    operation: 'chat',
     provider: 'openai',
     requestedModel: 'gpt-4o-mini',
     upstreamModel: 'gpt-4o-mini',

@@ -111,7 +111,7 @@ describe('groups: resolved at start', () => {
       ['anthropic:claude-haiku-4-5', 1, 2],
       ['local:llama-text', 1, 3],
     ]);
-    expect(group.targets[0]!.capabilities).toEqual({ tools: true, images: true, reasoning: true, maxOutputTokens: 64000, contextWindow: undefined, apis: ['anthropic-messages'] });
+    expect(group.targets[0]!.capabilities).toEqual({ tools: true, images: true, reasoning: true, maxOutputTokens: 64000, contextWindow: undefined, apis: ['anthropic-messages'], embeddings: false });
     expect(group.targets[1]!.capabilities).toMatchObject({ images: false, apis: ['openai-chat', 'openai-responses'] });
     expect(group.targets[2]!.capabilities).toMatchObject({ tools: false, reasoning: false, apis: ['anthropic-messages'] });
     expect(group.targets[3]!.capabilities).toMatchObject({ images: false, contextWindow: 8192, apis: ['openai-chat'] });

@@ -47,6 +47,11 @@ describe('a request log line for a terminal', () => {
     expect(refused).toContain('$?');
   });
 
+  it('names the operation when it is not chat', () => {
+    const line = formatRequestLogLine(requestLogFieldsOf(syntheticUsageRow({ operation: 'embeddings', requestedModel: 'text-embedding-3-small' }), 'k'));
+    expect(line).toContain('  openai-chat embeddings  text-embedding-3-small →');
+  });
+
   it('turns control characters in names a caller chose into ?, so a model name cannot drive the terminal', () => {
     const line = formatRequestLogLine(requestLogFieldsOf(syntheticUsageRow({ requestedModel: 'x\u001b[2J\u0007y', requester: 'r\nz', userName: null }), 'k'));
     expect(line).toContain('x?[2J?y →');
@@ -73,6 +78,7 @@ describe('the request log', () => {
       team: 'research',
       requester: 'alice',
       shape: 'anthropic-messages',
+      operation: 'chat',
       model: 'haiku',
       target: 'anthropic:claude-haiku-4-5',
       status: 200,

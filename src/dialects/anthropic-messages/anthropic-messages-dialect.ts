@@ -36,4 +36,6 @@ export const anthropicMessagesDialect: Dialect = {
   createStreamDecoder: createAnthropicStreamDecoder,
   createStreamEncoder: createAnthropicStreamEncoder,
   isErrorBody: isAnthropicErrorBody,
+  // No embeddings API in this shape.
+  embeddings: undefined,
 };

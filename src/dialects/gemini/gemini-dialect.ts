@@ -10,6 +10,7 @@ import { parseGeminiRequest } from './parse-request.js';
 import { createGeminiStreamDecoder } from './stream-decoder.js';
 import { createGeminiStreamEncoder } from './stream-encoder.js';
 import { createGeminiStreamTap } from './stream-tap.js';
+import { geminiEmbeddingsCodec } from './embeddings/gemini-embeddings-codec.js';
 
 export const geminiDialect: Dialect = {
   name: 'gemini',
@@ -40,4 +41,5 @@ export const geminiDialect: Dialect = {
   createStreamDecoder: createGeminiStreamDecoder,
   createStreamEncoder: createGeminiStreamEncoder,
   isErrorBody: isGeminiErrorBody,
+  embeddings: geminiEmbeddingsCodec,
 };

@@ -11,6 +11,7 @@ import { openAiChatErrorBody, openAiChatStreamErrorEvent, isOpenAiErrorBody } fr
 import { parseOpenAiChatRequest } from './parse-request.js';
 import { prepareOpenAiChatBody } from './prepare-upstream-body.js';
 import { createOpenAiChatStreamTap } from './stream-tap.js';
+import { openAiEmbeddingsCodec } from './embeddings/openai-embeddings-codec.js';
 
 export const openAiChatDialect: Dialect = {
   name: 'openai-chat',
@@ -32,4 +33,6 @@ export const openAiChatDialect: Dialect = {
   createStreamDecoder: createOpenAiChatStreamDecoder,
   createStreamEncoder: createOpenAiChatStreamEncoder,
   isErrorBody: isOpenAiErrorBody,
+  // `/v1/embeddings` belongs to the same family: same base URL, auth and error envelope.
+  embeddings: openAiEmbeddingsCodec,
 };

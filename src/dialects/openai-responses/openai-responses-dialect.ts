@@ -36,4 +36,6 @@ export const openAiResponsesDialect: Dialect = {
   createStreamDecoder: createResponsesStreamDecoder,
   createStreamEncoder: createResponsesStreamEncoder,
   isErrorBody: isOpenAiErrorBody,
+  // No embeddings API in this shape.
+  embeddings: undefined,
 };

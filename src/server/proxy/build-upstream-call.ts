@@ -3,7 +3,7 @@ import type { JsonObject } from '../../dialects/dialect.js';
 import type { VersionHeader } from '../../dialects/dialect.js';
 import type { DialectName } from '../../dialects/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
-import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { ProviderEndpoint, ProviderEntry } from '../../providers/provider-entry.js';
 
 export interface UpstreamRequestParts {
   url: string;
@@ -31,8 +31,10 @@ export function buildUpstreamCall(options: {
   bodyEdited: boolean;
   /** The body was translated from the caller's shape: the caller's API version does not describe it. */
   translated?: boolean;
+  /** Another endpoint than the dialect's chat one (an embeddings call's). */
+  endpoint?: ProviderEndpoint | undefined;
 }): UpstreamRequestParts {
-  const endpoint = options.provider.endpoints[options.dialect];
+  const endpoint = options.endpoint ?? options.provider.endpoints[options.dialect];
   if (!endpoint) throw new Error(`provider ${options.provider.name} does not speak ${options.dialect}`);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.provider.fixedHeaders };
   for (const name of options.provider.forwardedHeaders) {

@@ -31,6 +31,8 @@ export type Stage = (call: ModelCall) => StageOutcome | Promise<StageOutcome>;
  *                          504 timeout, 499 caller gone; upstream errors in the caller's shape
  *
  * Validation, resolution and planning come before admission, so a refused request is never charged.
+ * Both operations walk this list: an embeddings call (`call.embeddingsRequest` set by the parse stage) is
+ * refused in `plan route` when no target makes embeddings, and is never streamed.
  */
 export const modelCallStages: ReadonlyArray<{ name: string; run: Stage }> = [
   { name: 'authenticate', run: authenticateCaller },

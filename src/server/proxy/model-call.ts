@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Dialect, InboundRequest, JsonObject, RequestUrlFacts } from '../../dialects/dialect.js';
+import type { Operation } from '../../dialects/operation.js';
+import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
 import type { IrRequest } from '../../ir/ir-types.js';
 import type { RoutePlan } from '../../routing/router.js';
 import type { ResolvedRoute, RouteTarget } from '../../routing/route-target.js';
@@ -12,6 +14,8 @@ import type { UpstreamPlan } from './upstream-plan.js';
 import { createRequestContext, type RequestContext } from './request-context.js';
 
 export interface ProxyRoute {
+  /** Chat generation, or embeddings (`/v1/embeddings`, Gemini's `:embedContent`): which codecs of the dialect apply. */
+  operation: Operation;
   dialect: Dialect;
   /** Set on provider-pinned routes such as `/anthropic/v1/messages`. */
   pinnedProvider: string | undefined;
@@ -52,6 +56,11 @@ export interface ModelCall extends RequestContext {
    * 400 naming what cannot be carried over), every time it is asked.
    */
   coreRequest(): IrRequest;
+  /**
+   * An embeddings call's request in the core model, decoded when the body is parsed (every later stage
+   * needs its inputs); undefined on a chat call, which is how stages tell the two operations apart.
+   */
+  embeddingsRequest: IrEmbeddingsRequest | undefined;
   /** The call's trace when telemetry is on (its SERVER span, parent of each attempt's); set by the proxy handler. */
   trace: CallTrace | undefined;
 }
@@ -66,7 +75,7 @@ export function createModelCall(options: {
   const { request, route } = options;
   let decoded: { request: IrRequest } | { error: unknown } | undefined;
   // Fields assigned in one fixed order, so every call object shares one hidden class.
-  const call = createRequestContext(request.id, route.dialect, performance.now()) as ModelCall;
+  const call = createRequestContext(request.id, route.dialect, performance.now(), route.operation) as ModelCall;
   const writable = call as { -readonly [Field in keyof ModelCall]: ModelCall[Field] };
   writable.request = request;
   writable.response = options.response;
@@ -97,6 +106,7 @@ export function createModelCall(options: {
     if ('error' in decoded) throw decoded.error;
     return decoded.request;
   };
+  writable.embeddingsRequest = undefined;
   writable.trace = undefined;
   return call;
 }

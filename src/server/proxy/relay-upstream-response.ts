@@ -15,6 +15,8 @@ import type { RequestContext } from './request-context.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { createPassThroughPipe, createTranslatingPipe, type StreamPipe } from './stream-pipes.js';
 import { writeGatewayError } from './write-gateway-error.js';
+import { relayEmbeddingsAnswer, type EmbeddingsRelay } from './relay-embeddings-answer.js';
+import { sendWholeAnswer } from './send-whole-answer.js';
 
 /** Set when the upstream speaks another shape than the caller. */
 export interface Translation {
@@ -44,6 +46,8 @@ export interface RelayOptions {
   timeouts: CallTimeouts;
   /** Set when the answer should be cached: called once, only for a complete, successful answer. */
   storeInCache: ((answer: CachedAnswer['answer']) => void) | undefined;
+  /** Set on an embeddings call: its answer is read and written by the embeddings codecs. */
+  embeddings: EmbeddingsRelay | undefined;
 }
 
 /**
@@ -96,6 +100,10 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
   if (parsed === undefined) {
     throw new GatewayError('upstream_invalid_response', `The upstream provider '${context.provider?.name}' sent a response that is not JSON.`);
   }
+  if (options.embeddings) {
+    relayEmbeddingsAnswer(options, options.embeddings, parsed, bytes);
+    return answered;
+  }
   if (translation) {
     const core = translation.upstreamDialect.decodeResponse(parsed);
     context.usage = core.usage;
@@ -104,7 +112,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
     context.finishReasons = [core.stopReason];
     options.storeInCache?.({ kind: 'whole', response: core });
     const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core, translation.callerRequest)));
-    sendWhole(options, encoded, { 'content-type': 'application/json' });
+    sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });
     return answered;
   }
   const facts = context.dialect.readResponse(parsed);
@@ -112,7 +120,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
   context.reportedModel = facts.reportedModel ?? null;
   context.responseId = facts.responseId ?? null;
   context.finishReasons = facts.finishReasons ?? null;
-  sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
+  sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
   options.storeInCache?.({ kind: 'whole', response: context.dialect.decodeResponse(parsed) });
   return answered;
 }
@@ -126,15 +134,6 @@ async function readWholeBody(options: RelayOptions): Promise<Buffer> {
   }
 }
 
-/** Sends a whole answer; `headers` is a fresh object this function may fill in. */
-function sendWhole(options: RelayOptions, bytes: Buffer, headers: Record<string, string | string[] | number>): void {
-  options.context.firstByteAt = performance.now();
-  options.onCommit();
-  headers['content-length'] = bytes.length;
-  Object.assign(headers, options.sluiceHeaders());
-  options.response.writeHead(options.upstream.statusCode, headers);
-  options.response.end(bytes);
-}
 
 /**
  * An upstream error answer. Already in the caller's envelope (pass-through, or a provider of the same
@@ -148,7 +147,7 @@ function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknow
   context.outcome = 'error';
   context.errorCode = 'upstream_error';
   if (parsed !== undefined && context.dialect.isErrorBody(parsed)) {
-    sendWhole(options, bytes, forwardableResponseHeaders(upstream.headers));
+    sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
     return;
   }
   const message =

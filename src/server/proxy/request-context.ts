@@ -1,4 +1,5 @@
 import type { Dialect } from '../../dialects/dialect.js';
+import type { Operation } from '../../dialects/operation.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
@@ -14,6 +15,7 @@ export interface RequestContext {
   /** `performance.now()` at arrival, for latencies. */
   startedAt: number;
   dialect: Dialect;
+  operation: Operation;
   caller: Caller | undefined;
   requester: string | null;
   tags: string[];
@@ -56,12 +58,13 @@ export interface RequestContext {
   queueWaitMs: number | null;
 }
 
-export function createRequestContext(id: string, dialect: Dialect, startedAt: number): RequestContext {
+export function createRequestContext(id: string, dialect: Dialect, startedAt: number, operation: Operation = 'chat'): RequestContext {
   return {
     id,
     createdAt: Date.now(),
     startedAt,
     dialect,
+    operation,
     caller: undefined,
     requester: null,
     tags: [],
@@ -119,6 +122,7 @@ export function toUsageRow(context: RequestContext, finishedAt: number, pricingE
     requester: context.requester,
     tags: context.tags,
     inboundDialect: context.dialect.name,
+    operation: context.operation,
     provider: context.provider?.name ?? null,
     requestedModel: context.requestedModel,
     groupName: context.groupName,

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { eventsOfResponse, responseOfEvents } from '../../cache/replay-answer.js';
-import type { CachedAnswer } from '../../cache/response-cache.js';
+import type { CachedAnswer, ChatAnswer } from '../../cache/response-cache.js';
 import type { IrRequest } from '../../ir/ir-types.js';
 import type { RequestContext } from './request-context.js';
 
@@ -12,10 +12,12 @@ export function serveCachedAnswer(options: {
   context: RequestContext;
   response: ServerResponse;
   hit: CachedAnswer;
+  /** The hit's answer, a chat one. */
+  answer: ChatAnswer;
   callerRequest: IrRequest;
   headers: Record<string, string>;
 }): void {
-  const { context, response, hit, callerRequest } = options;
+  const { context, response, hit, answer, callerRequest } = options;
   context.cached = true;
   context.savedCostUsd = hit.costUsd;
   context.reportedModel = hit.reportedModel;
@@ -23,13 +25,13 @@ export function serveCachedAnswer(options: {
   context.firstByteAt = performance.now();
   const headers = { ...options.headers, 'x-sluice-cache': 'HIT' };
   if (context.stream) {
-    const events = hit.answer.kind === 'stream' ? hit.answer.events : eventsOfResponse(hit.answer.response);
+    const events = answer.kind === 'stream' ? answer.events : eventsOfResponse(answer.response);
     const encode = context.dialect.createStreamEncoder({ model: context.upstreamModel ?? '', includeUsage: callerRequest.streamUsage, request: callerRequest });
     response.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     response.end(events.map(encode).join(''));
     return;
   }
-  const whole = hit.answer.kind === 'whole' ? hit.answer.response : responseOfEvents(hit.answer.events);
+  const whole = answer.kind === 'whole' ? answer.response : responseOfEvents(answer.events);
   const body = Buffer.from(JSON.stringify(context.dialect.encodeResponse(whole, callerRequest)));
   response.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': body.length });
   response.end(body);

@@ -1,6 +1,7 @@
 import type { Dialect } from '../../dialects/dialect.js';
 import type { UpstreamRequestParts } from './build-upstream-call.js';
 import type { Translation } from './relay-upstream-response.js';
+import type { EmbeddingsRelay } from './relay-embeddings-answer.js';
 
 /** The upstream request for a target, ready to send, and how its answer must be relayed. */
 export interface UpstreamPlan {
@@ -11,4 +12,6 @@ export interface UpstreamPlan {
   translation: Translation | undefined;
   /** Sluice asked for OpenAI stream usage the caller did not: that chunk is removed again. */
   removeInjectedUsageChunk: boolean;
+  /** Set on an embeddings call: how its answer is read and written back. */
+  embeddings: EmbeddingsRelay | undefined;
 }

@@ -49,7 +49,7 @@ async function countTokens(
   pinnedProvider: string | undefined,
 ): Promise<void> {
   const response = hijackReply(reply);
-  const route = { dialect: anthropic, pinnedProvider, url: {}, forwardQuery: false };
+  const route = { operation: 'chat' as const, dialect: anthropic, pinnedProvider, url: {}, forwardQuery: false };
   const call = createModelCall({ request, response, route, services, signal: abortWhenClientLeaves(response) });
   try {
     await authenticateCaller(call);

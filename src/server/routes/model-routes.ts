@@ -47,9 +47,10 @@ async function listModels(
       modelRefusalFor(caller.key, services.principals, { requested, provider, upstreamModel }) === undefined;
     const models: ListedModel[] = [];
     for (const provider of usable) {
-      for (const model of provider.models) {
-        if (allowed(model, provider.name, model)) {
-          models.push({ id: model, ownedBy: provider.name });
+      // Chat models first, then the ones that make embeddings (`/v1/embeddings`, `:embedContent`).
+      for (const listed of [provider.models, provider.embeddingModels]) {
+        for (const model of listed) {
+          if (allowed(model, provider.name, model)) models.push({ id: model, ownedBy: provider.name });
         }
       }
     }

@@ -183,4 +183,10 @@ export const postgresMigrations: readonly string[] = [
   `
   ${rollupPacksMigrationSql(postgresRollupPacksSyntax)}
   `,
+  // Each call's operation: chat generation, or embeddings; earlier rows were all chat.
+  `
+  ${columnsNamed(usageColumns, ['operation'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${postgresColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  `,
 ];

@@ -32,7 +32,7 @@ export function postgresColumnDefinition(column: ColumnDescription<string>, use:
   const type = postgresTypes[column.kind];
   if (column.nullable) return `${column.name} ${type}`;
   if (use === 'create') return `${column.name} ${type} NOT NULL`;
-  const fallback = postgresDefaults[column.kind];
+  const fallback = column.addedDefault ?? postgresDefaults[column.kind];
   if (fallback === undefined) throw new Error(`column ${column.name}: a NOT NULL ${column.kind} column needs a default to be added`);
   return `${column.name} ${type} NOT NULL DEFAULT ${fallback}`;
 }

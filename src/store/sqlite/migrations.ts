@@ -186,4 +186,10 @@ export const sqliteMigrations: readonly string[] = [
   `
   ${rollupPacksMigrationSql(sqliteRollupPacksSyntax)}
   `,
+  // Each call's operation: chat generation, or embeddings; earlier rows were all chat.
+  `
+  ${columnsNamed(usageColumns, ['operation'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  `,
 ];

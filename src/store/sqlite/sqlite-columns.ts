@@ -28,7 +28,7 @@ export function sqliteColumnDefinition(column: ColumnDescription<string>, use: '
   const type = sqliteTypes[column.kind];
   if (column.nullable) return `${column.name} ${type}`;
   if (use === 'create') return `${column.name} ${type} NOT NULL`;
-  const fallback = sqliteDefaults[column.kind];
+  const fallback = column.addedDefault ?? sqliteDefaults[column.kind];
   if (fallback === undefined) throw new Error(`column ${column.name}: a NOT NULL ${column.kind} column needs a default to be added`);
   return `${column.name} ${type} NOT NULL DEFAULT ${fallback}`;
 }

@@ -47,7 +47,8 @@ function admitOrRefuse(call: ModelCall): Promise<Admission> {
 /** The dearest the call can be wherever it lands: the reservation must cover a fallback to a pricier target. */
 function maximumCostUsd(call: ModelCall): number {
   const inputTokens = call.estimateInputTokens();
-  const maxOutputTokens = maximumOutputTokens(call) || defaultReservedOutputTokens;
+  // Embeddings produce no output tokens: the input is the whole price.
+  const maxOutputTokens = call.embeddingsRequest ? 0 : maximumOutputTokens(call) || defaultReservedOutputTokens;
   let maximum = 0;
   for (const { provider, upstreamModel } of call.routePlan!.candidates) {
     const cost = call.services.costBound.maximumCostUsd({
@@ -68,6 +69,7 @@ function maximumCostUsd(call: ModelCall): number {
  * thinking), so the reservation covers what is actually sent.
  */
 function maximumOutputTokens(call: ModelCall): number {
+  if (call.embeddingsRequest) return 0;
   try {
     return call.plan!.upstreamDialect.sentMaxOutputTokens(call.coreRequest()) ?? 0;
   } catch {

@@ -154,6 +154,7 @@ async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolea
       translation: plan.translation,
       timeouts,
       storeInCache: answerKeeperOf(call, attemptTrace),
+      embeddings: plan.embeddings,
     });
     if (outcome.kind === 'answered') return { kind: 'served', timeToFirstByteMs };
     return failed(outcome.failure, outcome.errorCode, outcome.answerWithError);

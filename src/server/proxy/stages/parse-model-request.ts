@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../../dialects/dialect.js';
+import { GatewayError } from '../../../errors/gateway-error.js';
 import type { KeyRecord } from '../../../store/store.js';
 import type { PrincipalView } from '../../../policy/principal-view.js';
 import type { ModelCall } from '../model-call.js';
@@ -11,6 +12,22 @@ import { requesterOf } from '../request-attribution.js';
  * team's; with neither it stays the 400 naming `model`.
  */
 export function parseModelRequest(call: ModelCall): void {
+  const { operation } = call.route;
+  switch (operation) {
+    case 'chat':
+      parseChatRequest(call);
+      return;
+    case 'embeddings':
+      parseEmbeddingsRequest(call);
+      return;
+    default: {
+      const _exhaustive: never = operation;
+      return _exhaustive;
+    }
+  }
+}
+
+function parseChatRequest(call: ModelCall): void {
   // Shapes that name the model in the URL (Gemini) always have one.
   if (call.route.url.model === undefined && namesNoModel(call.body)) applyDefaultModel(call);
   const inbound = call.route.dialect.parseRequest(call.body, call.route.url);
@@ -18,6 +35,22 @@ export function parseModelRequest(call: ModelCall): void {
   call.requestedModel = inbound.model;
   call.stream = inbound.stream;
   call.requester = requesterOf(call.request.headers, inbound.bodyRequester);
+}
+
+/**
+ * An embeddings body is decoded into the core model at once: every later stage reads its inputs. A key's
+ * or team's default model is a chat model, so an embeddings body without `model` stays a 400.
+ */
+function parseEmbeddingsRequest(call: ModelCall): void {
+  const codec = call.route.dialect.embeddings;
+  // Routes give the embeddings operation only to shapes that have it.
+  if (!codec) throw new GatewayError('route_not_found', `The ${call.route.dialect.name} API has no embeddings.`);
+  const request = codec.decodeRequest(call.body, call.route.url);
+  call.embeddingsRequest = request;
+  call.inbound = { model: request.model, stream: false, bodyRequester: request.user };
+  call.requestedModel = request.model;
+  call.stream = false;
+  call.requester = requesterOf(call.request.headers, request.user);
 }
 
 /** A JSON object without `model` (or with `model: null`); anything else is left to the dialect's parser. */

@@ -1,4 +1,5 @@
-import { routingNeedsOf } from '../../../routing/routing-needs.js';
+import { embeddingsNeeds, routingNeedsOf } from '../../../routing/routing-needs.js';
+import { estimateEmbeddingsInputTokens } from '../../../usage/estimate-embeddings-input-tokens.js';
 import { estimateInputTokens } from '../../../usage/estimate-input-tokens.js';
 import type { ModelCall } from '../model-call.js';
 import { setTarget } from './resolve-target.js';
@@ -10,18 +11,23 @@ import { setTarget } from './resolve-target.js';
  */
 export async function planRoute(call: ModelCall): Promise<void> {
   const { services } = call;
-  call.estimateInputTokens = () => {
-    try {
-      return estimateInputTokens(call.coreRequest());
-    } catch {
-      return 0;
-    }
-  };
+  const embeddings = call.embeddingsRequest;
+  call.estimateInputTokens = embeddings
+    ? () => estimateEmbeddingsInputTokens(embeddings)
+    : () => {
+        try {
+          return estimateInputTokens(call.coreRequest());
+        } catch {
+          return 0;
+        }
+      };
   const key = call.caller!.key;
   const planned = services.router.plan({
     route: call.resolvedRoute!,
-    needs: () =>
-      routingNeedsOf({ dialect: call.route.dialect.name, body: call.body, coreRequest: call.coreRequest, estimateInputTokens: call.estimateInputTokens }),
+    operation: call.route.operation,
+    needs: embeddings
+      ? () => embeddingsNeeds
+      : () => routingNeedsOf({ dialect: call.route.dialect.name, body: call.body, coreRequest: call.coreRequest, estimateInputTokens: call.estimateInputTokens }),
     request: {
       dialect: call.route.dialect.name,
       stream: call.inbound!.stream,

@@ -5,6 +5,9 @@ import { buildUpstreamCall } from '../build-upstream-call.js';
 import type { RouteTarget } from '../../../routing/route-target.js';
 import type { ModelCall } from '../model-call.js';
 import type { UpstreamPlan } from '../upstream-plan.js';
+import { credentialFor } from '../credential-for.js';
+import { queryOf } from '../query-of.js';
+import { embeddingsPlanFor } from '../plan-embeddings-call.js';
 
 /**
  * Stage 5 — how to call the target: its credential (the caller's own in pass-through mode, else config,
@@ -19,6 +22,7 @@ export function planUpstreamCall(call: ModelCall): void {
 
 /** The upstream request for one target; the attempt loop asks again for each fallback target. */
 export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamPlan {
+  if (call.embeddingsRequest) return embeddingsPlanFor(call, target, call.embeddingsRequest);
   const { provider, upstreamModel } = target;
   const dialect = call.route.dialect;
   const inbound = call.inbound!;
@@ -30,15 +34,7 @@ export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamP
     throw new GatewayError('unsupported_translation', `The provider '${provider.name}' has no API Sluice can call.`);
   }
 
-  const credential = call.caller!.callerProviderKey ?? call.services.credentials.keyFor(provider);
-  if (credential === undefined && provider.requiresKey) {
-    const environmentHint = provider.envKeyName ? `set ${provider.envKeyName}, ` : '';
-    throw new GatewayError(
-      'provider_not_configured',
-      `The provider '${provider.name}' has no API key: ${environmentHint}run \`sluice providers set-key ${provider.name}\`, ` +
-        `or send your own key with x-sluice-token.`,
-    );
-  }
+  const credential = credentialFor(call, provider);
 
   if (upstreamDialectName === dialect.name) {
     const prepared = dialect.prepareUpstreamBody(call.body, inbound, target);
@@ -58,6 +54,7 @@ export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamP
       upstreamDialect: dialect,
       translation: undefined,
       removeInjectedUsageChunk: prepared.removeInjectedUsageChunk,
+      embeddings: undefined,
     };
   }
 
@@ -83,10 +80,6 @@ export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamP
     upstreamDialect,
     translation: { upstreamDialect, callerRequest: core },
     removeInjectedUsageChunk: false,
+    embeddings: undefined,
   };
-}
-
-function queryOf(url: string): string {
-  const index = url.indexOf('?');
-  return index === -1 ? '' : url.slice(index);
 }

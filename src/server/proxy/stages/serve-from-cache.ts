@@ -2,6 +2,7 @@ import { cacheKey, cacheModeOf, cacheTtlMs, partitionOf } from '../../../cache/c
 import { answerHeadersOf } from '../answer-headers.js';
 import type { ModelCall } from '../model-call.js';
 import { serveCachedAnswer } from '../serve-cached-answer.js';
+import { serveCachedEmbeddings } from '../serve-cached-embeddings.js';
 
 /**
  * Stage 7 — the response cache, for callers that ask for it (`x-sluice-cache: true`): a hit answers in
@@ -22,10 +23,21 @@ export async function serveFromCache(call: ModelCall): Promise<'answered' | unde
       provider: call.groupName === null ? call.target!.provider.name : 'group',
       upstreamModel: call.groupName ?? call.target!.upstreamModel,
       body: call.body,
+      operation: call.embeddingsRequest ? 'embeddings' : undefined,
     }),
   };
   const hit = cacheMode === 'use' ? await services.responseCache.get(call.cache.key) : undefined;
   if (!hit) return undefined;
-  serveCachedAnswer({ context: call, response: call.response, hit, callerRequest: call.coreRequest(), headers: answerHeadersOf(call) });
+  const { answer } = hit;
+  const embeddings = call.embeddingsRequest;
+  // The key holds the operation, so an entry always fits its call; a mismatch is treated as a miss.
+  if (answer.kind === 'embeddings') {
+    if (!embeddings) return undefined;
+    const codec = call.route.dialect.embeddings!;
+    serveCachedEmbeddings({ context: call, response: call.response, hit, answer, codec, callerRequest: embeddings, headers: answerHeadersOf(call) });
+    return 'answered';
+  }
+  if (embeddings) return undefined;
+  serveCachedAnswer({ context: call, response: call.response, hit, answer, callerRequest: call.coreRequest(), headers: answerHeadersOf(call) });
   return 'answered';
 }
