@@ -38,11 +38,18 @@ function topOf(rows: ReadonlyArray<{ name: string | null; measures: RollupMeasur
   return share > 0.5 ? { name: first.name, share } : null;
 }
 
+/** Each inbound API shape with its calls, most calls first (then by name, so equal counts keep one order). */
+function callsByDialect(calls: ReadonlyMap<string, number>): Array<{ dialect: string; calls: number }> {
+  return [...calls.entries()]
+    .sort(([nameA, callsA], [nameB, callsB]) => callsB - callsA || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0))
+    .map(([dialect, count]) => ({ dialect, calls: count }));
+}
+
 function header(kind: string, scope: ReportScope): Record<string, unknown> {
   return { object: `analytics.${kind}`, ...scope.bounds };
 }
 
-/** `GET /analytics/by_team`: each team with its users inline, its budget and spend this period. */
+/** `GET /analytics/by_team`: each team with its users inline (and how many), its budget and spend this period. */
 export async function byTeamReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
   const scope = reportScope(query, context);
   const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: ['team', 'user'] });
@@ -61,6 +68,8 @@ export async function byTeamReport(query: QueryParameters, context: AnalyticsCon
   const data = teams.map((team) => ({
     team: team.id,
     ...measuresJson(team.measures),
+    // Distinct named users with calls in the window; calls made without a user are not one.
+    users: [...team.extra.keys()].filter((user) => user !== null).length,
     quota: team.id === null ? null : (quotas.get(team.id) ?? null),
     by_user: [...team.extra.entries()]
       .map(([user, measures]) => ({ user, measures }))
@@ -90,16 +99,17 @@ export async function byUserReport(query: QueryParameters, context: AnalyticsCon
   return { ...header('by_user', scope), top: topOf(users.map((user) => ({ name: user.id, measures: user.measures }))), data };
 }
 
-/** `GET /analytics/by_key`: each key with its name, owner, revocation, last call, inbound API shapes, budget. */
+/** `GET /analytics/by_key`: each key with its name, owner, revocation, last call, inbound API shapes and their calls, budget. */
 export async function byKeyReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
   const scope = reportScope(query, context);
   const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: ['key', 'dialect', 'user', 'team'] });
   const keys = collect(
     groups,
     (group) => text(group.values.key),
-    () => ({ dialects: new Set<string>(), user: null as string | null, team: null as string | null, lastAt: -1 }),
+    () => ({ dialectCalls: new Map<string, number>(), user: null as string | null, team: null as string | null, lastAt: -1 }),
     (seen, group) => {
-      seen.dialects.add(String(group.values.dialect));
+      const dialect = String(group.values.dialect);
+      seen.dialectCalls.set(dialect, (seen.dialectCalls.get(dialect) ?? 0) + group.measures.calls);
       if (group.measures.lastAt > seen.lastAt) {
         seen.lastAt = group.measures.lastAt;
         seen.user = text(group.values.user);
@@ -119,7 +129,8 @@ export async function byKeyReport(query: QueryParameters, context: AnalyticsCont
       revoked: key?.revokedAt !== null && key?.revokedAt !== undefined,
       ...measuresJson(row.measures),
       last_call_at: row.extra.lastAt > 0 ? new Date(row.extra.lastAt).toISOString() : null,
-      dialects: [...row.extra.dialects].sort(),
+      dialects: [...row.extra.dialectCalls.keys()].sort(),
+      calls_by_dialect: callsByDialect(row.extra.dialectCalls),
       quota: row.id === null ? null : (quotas.get(row.id) ?? null),
     };
   });

@@ -267,6 +267,8 @@ describe.each(backends)('analytics on $name', (backend) => {
       testUsageRow('q0', { createdAt: monthStart + hour, keyId: key.id, userName: 'q-ada', teamName: 'q-research', costUsd: 10 }),
       testUsageRow('q1', { createdAt: now - hour, keyId: key.id, userName: 'q-ada', teamName: 'q-research', costUsd: 6, inboundDialect: 'anthropic-messages' }),
       testUsageRow('q2', { createdAt: now - 30 * minute, keyId: key.id, userName: 'q-ada', teamName: 'q-research', costUsd: 1 }),
+      // Free, but a call: counted in calls and in its API shape's calls.
+      testUsageRow('q2b', { createdAt: now - 40 * minute, keyId: key.id, userName: 'q-ada', teamName: 'q-research', costUsd: 0 }),
       testUsageRow('q3', { createdAt: now - 20 * minute, keyId: 'key_q_other', userName: 'q-bob', teamName: 'q-research', costUsd: 1 }),
       testUsageRow('q4', { createdAt: now - 10 * minute, keyId: 'key_q_other', userName: 'q-bob', teamName: 'q-ops', costUsd: 0.5 }),
       testUsageRow('q5', { createdAt: now - 10 * minute, keyId: 'key_q_none', userName: null, teamName: null, costUsd: 0.25 }),
@@ -279,13 +281,15 @@ describe.each(backends)('analytics on $name', (backend) => {
     expect(teams.data).toEqual([
       expect.objectContaining({
         team: 'q-research',
-        calls: 3,
+        calls: 4,
         cost_usd: 8,
+        users: 2,
         quota: { period: 'month', period_start: iso(monthStart), soft_usd: 50, hard_usd: 100, spent_usd: 18 },
-        by_user: [expect.objectContaining({ user: 'q-ada', calls: 2, cost_usd: 7 }), expect.objectContaining({ user: 'q-bob', calls: 1, cost_usd: 1 })],
+        by_user: [expect.objectContaining({ user: 'q-ada', calls: 3, cost_usd: 7 }), expect.objectContaining({ user: 'q-bob', calls: 1, cost_usd: 1 })],
       }),
-      expect.objectContaining({ team: 'q-ops', cost_usd: 0.5, quota: null }),
-      expect.objectContaining({ team: null, cost_usd: 0.25, quota: null }),
+      expect.objectContaining({ team: 'q-ops', cost_usd: 0.5, users: 1, quota: null }),
+      // Calls without a user count no user.
+      expect.objectContaining({ team: null, cost_usd: 0.25, users: 0, quota: null }),
     ]);
     const users = await byUserReport(query, context);
     expect(users.data).toEqual([
@@ -306,9 +310,14 @@ describe.each(backends)('analytics on $name', (backend) => {
         cost_usd: 7,
         last_call_at: iso(now - 30 * minute),
         dialects: ['anthropic-messages', 'openai-chat'],
+        // Most calls first, whatever the names' order.
+        calls_by_dialect: [
+          { dialect: 'openai-chat', calls: 2 },
+          { dialect: 'anthropic-messages', calls: 1 },
+        ],
         quota: { period: 'day', period_start: iso(Date.UTC(2025, 5, 20)), soft_usd: null, hard_usd: 5, spent_usd: 7 },
       }),
-      expect.objectContaining({ key_id: 'key_q_other', key_name: null, revoked: false, user: 'q-bob', team: 'q-ops', cost_usd: 1.5 }),
+      expect.objectContaining({ key_id: 'key_q_other', key_name: null, revoked: false, user: 'q-bob', team: 'q-ops', cost_usd: 1.5, calls_by_dialect: [{ dialect: 'openai-chat', calls: 2 }] }),
       expect.objectContaining({ key_id: 'key_q_none', cost_usd: 0.25 }),
     ]);
     // A window without spend has no top.

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sluiceApiVersions } from '../../src/server/api-version/api-versions.js';
+import type { UsageRow } from '../../src/usage/usage-row.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 
@@ -68,12 +69,12 @@ describe('analytics API', () => {
     expect(await json('/analytics/by_team?window=1h')).toMatchObject({
       object: 'analytics.by_team',
       top: { name: 'research', share: 1 },
-      data: [{ team: 'research', calls: 1, quota: null, by_user: [{ user: 'ada', calls: 1 }] }],
+      data: [{ team: 'research', calls: 1, users: 1, quota: null, by_user: [{ user: 'ada', calls: 1 }] }],
     });
     expect(await json('/analytics/by_user?window=1h')).toMatchObject({ object: 'analytics.by_user', data: [{ user: 'ada', team: 'research', calls: 1, quota: null }] });
     expect(await json('/analytics/by_key?window=1h')).toMatchObject({
       object: 'analytics.by_key',
-      data: [{ key_name: 'test-key', user: 'ada', team: 'research', revoked: false, calls: 1, dialects: ['openai-chat'], last_call_at: expect.any(String), quota: null }],
+      data: [{ key_name: 'test-key', user: 'ada', team: 'research', revoked: false, calls: 1, dialects: ['openai-chat'], calls_by_dialect: [{ dialect: 'openai-chat', calls: 1 }], last_call_at: expect.any(String), quota: null }],
     });
 
     const log = await json<{ object: string; data: Array<Record<string, unknown>>; next_cursor: null }>('/analytics/requests?window=1h');
@@ -134,6 +135,37 @@ describe('analytics API', () => {
     expect(pages).toBe(7);
     expect(new Set(seen).size).toBe(250);
     expect(seen).toEqual(rows.map((row) => row.id).reverse());
+  });
+
+  it('spend by identity: distinct users per team and calls per API shape per key, from the rollups', async () => {
+    const store = harness.gateway.services.store;
+    const at = Date.now() - 2 * 3_600_000;
+    const row = (id: string, userName: string | null, inboundDialect: UsageRow['inboundDialect']) => testUsageRow(id, { createdAt: at, keyId: 'key_shapes', userName, teamName: 'shapes', inboundDialect, costUsd: 0.5 });
+    await store.recordUsage([
+      ...Array.from({ length: 3 }, (_unused, index) => row(`01SHAPEOC${index}`, 'hopper', 'openai-chat')),
+      ...Array.from({ length: 2 }, (_unused, index) => row(`01SHAPEAM${index}`, 'lovelace', 'anthropic-messages')),
+      row('01SHAPENOUSER', null, 'openai-responses'),
+    ]);
+    const window = `from=${new Date(at - 60_000).toISOString()}&to=${new Date(at + 60_000).toISOString()}`;
+    const teams = await json<{ data: Array<{ team: string; users: number; by_user: Array<{ user: string | null }> }> }>(`/analytics/by_team?${window}`);
+    expect(teams.data).toEqual([expect.objectContaining({ team: 'shapes', calls: 6, users: 2 })]);
+    expect(teams.data[0]!.by_user.map((user) => user.user)).toEqual(['hopper', 'lovelace', null]);
+    const keys = await json<{ data: Array<Record<string, unknown>> }>(`/analytics/by_key?${window}`);
+    expect(keys.data).toEqual([
+      expect.objectContaining({
+        key_id: 'key_shapes',
+        calls: 6,
+        dialects: ['anthropic-messages', 'openai-chat', 'openai-responses'],
+        calls_by_dialect: [
+          { dialect: 'openai-chat', calls: 3 },
+          { dialect: 'anthropic-messages', calls: 2 },
+          { dialect: 'openai-responses', calls: 1 },
+        ],
+      }),
+    ]);
+    // Scoped to one user (the dashboard's drill-down from a team's users): that user's calls and shapes only.
+    const hopper = await json<{ data: Array<Record<string, unknown>> }>(`/analytics/by_key?${window}&user=hopper`);
+    expect(hopper.data).toEqual([expect.objectContaining({ key_id: 'key_shapes', calls: 3, calls_by_dialect: [{ dialect: 'openai-chat', calls: 3 }] })]);
   });
 
   it('quota: a team budget and its spend this period, and a top team over half the spend', async () => {
