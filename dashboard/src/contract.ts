@@ -51,7 +51,8 @@ export interface Quota {
   spent_usd: number;
 }
 
-export type TeamRow = Measures & { team: string | null; quota: Quota | null; by_user: Array<Measures & { user: string | null }> };
+/** A team: `users` counts the distinct named users with calls in the window. */
+export type TeamRow = Measures & { team: string | null; users: number; quota: Quota | null; by_user: Array<Measures & { user: string | null }> };
 export type UserRow = Measures & { user: string | null; team: string | null; quota: Quota | null };
 export type KeyRow = Measures & {
   key_id: string | null;
@@ -61,6 +62,8 @@ export type KeyRow = Measures & {
   revoked: boolean;
   last_call_at: string | null;
   dialects: string[];
+  /** Each inbound API shape with its calls, most calls first. */
+  calls_by_dialect: Array<{ dialect: string; calls: number }>;
   quota: Quota | null;
 };
 

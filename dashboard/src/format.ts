@@ -53,6 +53,15 @@ export function dateTime(iso: string | null | undefined): string {
   return dateTimeFormat.format(new Date(iso));
 }
 
+/**
+ * A top spender's share ("Top team: … holds 50.3%"), rounded down to a tenth of a percent: it is shown only
+ * above half, so it must never read "50%" or less for a share just over it.
+ */
+export function topShare(share: number): string {
+  const tenths = Math.floor(share * 1000) / 10;
+  return tenths <= 50 && share > 0.5 ? 'just over 50%' : `${trimZero(tenths.toFixed(1))}%`;
+}
+
 function trimZero(text: string): string {
   return text.replace(/\.0$/, '');
 }

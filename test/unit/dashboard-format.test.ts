@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compact, count, milliseconds, percent, tokens, usd } from '../../dashboard/src/format.js';
+import { compact, count, milliseconds, percent, tokens, topShare, usd } from '../../dashboard/src/format.js';
 
 describe('dashboard number formats', () => {
   it('writes dollars with cents, and small costs with two significant digits', () => {
@@ -25,5 +25,14 @@ describe('dashboard number formats', () => {
     expect(percent(null)).toBe('—');
     expect(milliseconds(120.4)).toBe('120 ms');
     expect(milliseconds(12_500)).toBe('12.5 s');
+  });
+
+  it('writes a top share rounded down, never as 50% or less when it is over half', () => {
+    expect(topShare(1)).toBe('100%');
+    expect(topShare(0.8)).toBe('80%');
+    expect(topShare(1.015625 / 2.015625)).toBe('50.3%');
+    expect(topShare(0.5009)).toBe('just over 50%');
+    expect(topShare(0.5011)).toBe('50.1%');
+    expect(topShare(0.5996)).toBe('59.9%');
   });
 });

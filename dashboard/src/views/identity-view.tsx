@@ -3,7 +3,7 @@ import { Pills } from '../components/pills.js';
 import { SortableTable, type Column } from '../components/sortable-table.js';
 import { LoadStatus } from '../components/status.js';
 import type { IdentityAnswer, KeyRow, Measures, Quota, TeamRow, UserRow } from '../contract.js';
-import { compact, count, dateTime, percent, usd } from '../format.js';
+import { compact, count, dateTime, topShare, usd } from '../format.js';
 import { scopeQuery, type IdentityFilter, type Scope } from '../scope.js';
 import { useApi } from '../use-api.js';
 
@@ -53,9 +53,10 @@ function TeamSection(props: { scope: Scope; onFilter: (filter: IdentityFilter) =
           rows={teams.data.data}
           rowKey={(row) => row.team ?? '(none)'}
           initialSort={{ column: 'cost', descending: true }}
-          expansion={(row) => (row.by_user.length > 0 ? <TeamUsers users={row.by_user} /> : null)}
+          expansion={(row) => (row.by_user.length > 0 ? <TeamUsers users={row.by_user} onFilter={props.onFilter} /> : null)}
           columns={[
             nameColumn<TeamRow>('Team', (row) => row.team, '(no team)'),
+            { id: 'users', label: 'Users', numeric: true, sortValue: (row) => row.users, render: (row) => count(row.users) },
             ...measureColumns<TeamRow>(),
             quotaColumn<TeamRow>(),
             filterColumn<TeamRow>((row) => (row.team === null ? null : { param: 'team', value: row.team, label: `team ${row.team}` }), props.onFilter),
@@ -66,16 +67,44 @@ function TeamSection(props: { scope: Scope; onFilter: (filter: IdentityFilter) =
   );
 }
 
-function TeamUsers(props: { users: Array<Measures & { user: string | null }> }) {
+type TeamUser = Measures & { user: string | null };
+
+/** A team's users; each named one is a link scoping Cost and Activity to that user (the chip, as Filter sets it). */
+function TeamUsers(props: { users: TeamUser[]; onFilter: (filter: IdentityFilter) => void }) {
   return (
     <div class="nested" data-testid="team-users">
       <SortableTable
         rows={props.users}
         rowKey={(row) => row.user ?? '(none)'}
         initialSort={{ column: 'cost', descending: true }}
-        columns={[nameColumn<Measures & { user: string | null }>('User', (row) => row.user, '(no user)'), ...measureColumns<Measures & { user: string | null }>()]}
+        columns={[
+          {
+            id: 'name',
+            label: 'User',
+            sortValue: (row) => row.user,
+            render: (row) => (row.user === null ? <span class="muted">(no user)</span> : <UserLink user={row.user} onFilter={props.onFilter} />),
+          },
+          ...measureColumns<TeamUser>(),
+        ]}
       />
     </div>
+  );
+}
+
+function UserLink(props: { user: string; onFilter: (filter: IdentityFilter) => void }) {
+  const filter: IdentityFilter = { param: 'user', value: props.user, label: `user ${props.user}` };
+  return (
+    <a
+      href="#/cost"
+      title={`Show Cost and Activity for ${filter.label} only`}
+      onClick={(event) => {
+        // The filter is set before the view changes, so Cost loads once, already scoped.
+        event.preventDefault();
+        props.onFilter(filter);
+      }}
+    >
+      {props.user}
+    </a>
   );
 }
 
@@ -131,7 +160,7 @@ function KeySection(props: { scope: Scope; onFilter: (filter: IdentityFilter) =>
             { id: 'owner', label: 'User / team', sortValue: (row) => row.user, render: (row) => `${row.user ?? '—'} / ${row.team ?? '—'}` },
             ...measureColumns<KeyRow>(),
             { id: 'last', label: 'Last call', sortValue: (row) => row.last_call_at, render: (row) => dateTime(row.last_call_at) },
-            { id: 'dialects', label: 'API shapes', render: (row) => row.dialects.join(', ') || '—' },
+            { id: 'dialects', label: 'API shapes', render: (row) => dialectCallsText(row.calls_by_dialect) },
             quotaColumn<KeyRow>(),
             filterColumn<KeyRow>((row) => (row.key_id === null ? null : { param: 'key', value: row.key_id, label: `key ${row.key_name ?? row.key_id}` }), props.onFilter),
           ]}
@@ -141,10 +170,15 @@ function KeySection(props: { scope: Scope; onFilter: (filter: IdentityFilter) =>
   );
 }
 
+/** `openai-chat 60 · anthropic-messages 27`: each API shape with its calls, most first. */
+function dialectCallsText(calls: KeyRow['calls_by_dialect']): string {
+  return calls.map((entry) => `${entry.dialect} ${count(entry.calls)}`).join(' · ') || '—';
+}
+
 function TopCallout(props: { title: string; name: string; share: number }) {
   return (
     <p class="callout" data-testid="top-callout">
-      <strong>{props.title}:</strong> {props.name} holds {percent(props.share)} of the window's spend.
+      <strong>{props.title}:</strong> {props.name} holds {topShare(props.share)} of the window's spend.
     </p>
   );
 }
