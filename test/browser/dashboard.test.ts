@@ -5,8 +5,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, usd } from '../../dashboard/src/format.js';
+import { count, topShare, usd } from '../../dashboard/src/format.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
+import { testUsageRow } from '../helpers/usage-rows.js';
 
 /**
  * The dashboard in a real Chromium (Debian's, driven by playwright-core) against a real gateway with seeded
@@ -48,6 +49,38 @@ async function seedTraffic(): Promise<void> {
   await harness.gateway.services.usageWriter.flush();
 }
 
+const hourMs = 3_600_000;
+
+/**
+ * Two past windows for the Top callouts, an hour each and older than the 24h the other tests look at.
+ * `even`: the top team and the top key hold exactly half the spend, the top user less (37.5%): no callout.
+ * `over`: one team, user and key hold 1.015625 / 2.015625 (50.39%) of it: all three callouts. Costs are
+ * sums of powers of two, so every share is exact whatever order the rollups add them in.
+ */
+const topWindows = {
+  even: { start: Math.floor((Date.now() - 30 * hourMs) / hourMs) * hourMs },
+  over: { start: Math.floor((Date.now() - 40 * hourMs) / hourMs) * hourMs },
+};
+
+async function seedTopWindows(): Promise<void> {
+  const store = harness.gateway.services.store;
+  const keyIds = new Map<string, string>();
+  for (const name of ['even-key-1', 'even-key-2', 'over-key-1', 'over-key-2']) {
+    await harness.issueKey({ name });
+    keyIds.set(name, (await store.listKeys()).find((key) => key.name === name)!.id);
+  }
+  const row = (id: string, window: keyof typeof topWindows, keyName: string, userName: string, teamName: string, costUsd: number) =>
+    testUsageRow(id, { createdAt: topWindows[window].start + 30 * 60_000, keyId: keyIds.get(keyName)!, userName, teamName, costUsd });
+  await store.recordUsage([
+    row('01TOPEVEN1', 'even', 'even-key-1', 'even-ann', 'even-team-1', 0.75),
+    row('01TOPEVEN2', 'even', 'even-key-1', 'even-ben', 'even-team-1', 0.25),
+    row('01TOPEVEN3', 'even', 'even-key-2', 'even-ben', 'even-team-2', 0.5),
+    row('01TOPEVEN4', 'even', 'even-key-2', 'even-cat', 'even-team-2', 0.5),
+    row('01TOPOVER1', 'over', 'over-key-1', 'over-dan', 'over-team-1', 1.015625),
+    row('01TOPOVER2', 'over', 'over-key-2', 'over-eve', 'over-team-2', 1),
+  ]);
+}
+
 /** What the analytics API says, read with the admin key (the figures the pages must show). */
 async function analytics<T>(path: string): Promise<T> {
   const answer = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
@@ -87,6 +120,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await harness.gateway.services.store.setPrincipal('team', { name: 'research', limits: { budget: { period: 'month', softUsd: 5, hardUsd: 10 } }, allowedModels: null });
     await harness.gateway.services.principals.reload();
     await seedTraffic();
+    await seedTopWindows();
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   });
   afterAll(async () => {
@@ -181,6 +215,121 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(explained.price.explanation).toMatch(/\$/);
     expect(await detail.textContent()).toContain(explained.price.explanation);
     await page.screenshot({ path: join(artifacts, 'request-detail.png') });
+    await context.close();
+  });
+
+  it('a user inside an expanded team is a link scoping Cost and Activity to that user, and each key lists its API shapes with their calls', async () => {
+    const { context, page } = await newPage(1280, 900);
+    await logIn(page, adminToken);
+    await page.getByTestId('card-spend').waitFor();
+    await page.getByRole('link', { name: 'Spend by identity' }).click();
+    await page.getByRole('button', { name: 'Per team', exact: true }).click();
+    const teams = page.getByTestId('teams');
+    const research = teams.locator('tr', { has: page.getByRole('cell', { name: 'research', exact: true }) });
+    await research.waitFor();
+    // USERS: ada and bob called as research, cy as design.
+    const byTeam = await analytics<{ data: Array<{ team: string; users: number }> }>('/analytics/by_team?window=24h');
+    expect(byTeam.data.map((team) => [team.team, team.users])).toEqual([
+      ['research', 2],
+      ['design', 1],
+    ]);
+    const headers = (await teams.locator('thead th').allTextContents()).map((text) => text.replace(/[▲▼]/g, '').trim());
+    const usersColumn = headers.indexOf('Users');
+    expect(usersColumn).toBeGreaterThan(0);
+    expect(await research.locator('td').nth(usersColumn).textContent()).toBe('2');
+    expect(await teams.locator('tr', { has: page.getByRole('cell', { name: 'design', exact: true }) }).locator('td').nth(usersColumn).textContent()).toBe('1');
+
+    await research.getByRole('button', { name: 'Expand' }).click();
+    const bobLink = teams.getByTestId('team-users').getByRole('link', { name: 'bob', exact: true });
+    await bobLink.click();
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/cost');
+    const bobCost = await analytics<{ totals: Totals }>('/analytics/cost?window=24h&user=bob');
+    const allCost = await analytics<{ totals: Totals }>('/analytics/cost?window=24h');
+    expect(bobCost.totals.calls).toBe(6);
+    expect(bobCost.totals.cost_usd).toBeLessThan(allCost.totals.cost_usd);
+    await expect.poll(() => page.getByTestId('filter-chip').textContent()).toContain('user bob');
+    const spendCard = page.getByTestId('card-spend');
+    await expect.poll(() => spendCard.locator('.card-value').textContent()).toBe(usd(bobCost.totals.cost_usd));
+    expect(await page.getByTestId('card-calls').locator('.card-value').textContent()).toBe(count(6));
+    // Only bob's model: the table is scoped too.
+    await expect.poll(() => page.getByRole('cell', { name: 'gpt-4o', exact: true }).count()).toBe(1);
+    for (const model of ['gpt-4o-mini', 'claude-haiku-4-5']) expect(await page.getByRole('cell', { name: model, exact: true }).count()).toBe(0);
+    await shot(page, 'cost-user');
+    await page.getByRole('link', { name: 'Activity' }).click();
+    expect(await page.getByTestId('filter-chip').textContent()).toContain('user bob');
+    await expect.poll(() => page.getByTestId('card-activity-calls').locator('.card-value').textContent()).toBe(count(6));
+    await page.getByRole('button', { name: 'Remove the filter user bob' }).click();
+    expect(await page.getByTestId('filter-chip').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('card-activity-calls').locator('.card-value').textContent()).toBe(count(allCost.totals.calls));
+
+    // Per key: each API shape with its calls, most first. cy-ci made 4 Anthropic calls and 1 OpenAI one.
+    const byKey = await analytics<{ data: Array<{ key_name: string | null; calls_by_dialect: Array<{ dialect: string; calls: number }> }> }>('/analytics/by_key?window=24h');
+    expect(byKey.data.find((key) => key.key_name === 'cy-ci')!.calls_by_dialect).toEqual([
+      { dialect: 'anthropic-messages', calls: 4 },
+      { dialect: 'openai-chat', calls: 1 },
+    ]);
+    await page.getByRole('link', { name: 'Spend by identity' }).click();
+    await page.getByRole('button', { name: 'Per key', exact: true }).click();
+    const keys = page.getByTestId('keys');
+    const shapes = (keyName: string) => keys.locator('tr', { has: page.getByRole('cell', { name: keyName, exact: true }) }).locator('td[data-label="API shapes"]');
+    await expect.poll(() => shapes('cy-ci').textContent()).toBe('anthropic-messages 4 · openai-chat 1');
+    expect(await shapes('bob-laptop').textContent()).toBe('openai-chat 6');
+    expect(await shapes('test-key').textContent()).toBe('openai-chat 14');
+    await shot(page, 'identity-keys');
+    await context.close();
+  });
+
+  it('shows Top team / Top developer / Top key only above half the spend: not at or below it', async () => {
+    // UTC, so the custom window's inputs mean the seeded hours.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('[dashboard page error]', error.message));
+    await logIn(page, adminToken);
+    await page.getByTestId('card-spend').waitFor();
+    await page.getByRole('link', { name: 'Spend by identity' }).click();
+    const showWindow = async (start: number) => {
+      await page.getByRole('button', { name: 'Custom', exact: true }).click();
+      await page.getByLabel('From', { exact: true }).fill(new Date(start).toISOString().slice(0, 16));
+      await page.getByLabel('To', { exact: true }).fill(new Date(start + hourMs).toISOString().slice(0, 16));
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+    };
+    const sections = [
+      { testId: 'teams', report: 'by_team', title: 'Top team' },
+      { testId: 'users', report: 'by_user', title: 'Top developer' },
+      { testId: 'keys', report: 'by_key', title: 'Top key' },
+    ] as const;
+    const windowQuery = (start: number) => `from=${new Date(start).toISOString()}&to=${new Date(start + hourMs).toISOString()}`;
+
+    // At half (teams, keys) and below it (users, 37.5%): the API has no top and the page no callout.
+    await showWindow(topWindows.even.start);
+    for (const [section, name] of [
+      [sections[0], 'even-team-1'],
+      [sections[1], 'even-ann'],
+      [sections[2], 'even-key-1'],
+    ] as const) {
+      const answer = await analytics<{ top: unknown; data: Array<{ cost_usd: number }> }>(`/analytics/${section.report}?${windowQuery(topWindows.even.start)}`);
+      expect(answer.top, section.report).toBeNull();
+      expect(answer.data[0]!.cost_usd / answer.data.reduce((sum, row) => sum + row.cost_usd, 0), section.report).toBe(section.report === 'by_user' ? 0.375 : 0.5);
+      const panel = page.getByTestId(section.testId);
+      await panel.getByRole('cell', { name, exact: true }).waitFor();
+      expect(await panel.getByTestId('top-callout').count(), section.title).toBe(0);
+    }
+    await shot(page, 'identity-top-at-half');
+
+    // Just over half: each section names its top holder, with the share rounded down.
+    await showWindow(topWindows.over.start);
+    for (const [section, name] of [
+      [sections[0], 'over-team-1'],
+      [sections[1], 'over-dan'],
+      [sections[2], 'over-key-1'],
+    ] as const) {
+      const answer = await analytics<{ top: { name: string; share: number } | null }>(`/analytics/${section.report}?${windowQuery(topWindows.over.start)}`);
+      expect(answer.top, section.report).toEqual({ name, share: 1.015625 / 2.015625 });
+      const callout = page.getByTestId(section.testId).getByTestId('top-callout');
+      await expect.poll(() => callout.textContent()).toBe(`${section.title}: ${name} holds ${topShare(answer.top!.share)} of the window's spend.`);
+    }
+    expect(topShare(1.015625 / 2.015625)).toBe('50.3%');
+    await shot(page, 'identity-top-over-half');
     await context.close();
   });
 
