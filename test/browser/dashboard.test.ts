@@ -242,7 +242,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await research.getByRole('button', { name: 'Expand' }).click();
     const bobLink = teams.getByTestId('team-users').getByRole('link', { name: 'bob', exact: true });
     await bobLink.click();
-    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/cost');
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/cost');
     const bobCost = await analytics<{ totals: Totals }>('/analytics/cost?window=24h&user=bob');
     const allCost = await analytics<{ totals: Totals }>('/analytics/cost?window=24h');
     expect(bobCost.totals.calls).toBe(6);
