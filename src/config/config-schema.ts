@@ -209,6 +209,35 @@ const groupSchema = z
     needs('url', 'external');
   });
 
+export const cacheRuleModes = ['auto', 'off', 'caller'] as const;
+
+/** One `cache.rules` entry: which calls it is about, and what the cache does for them. */
+const cacheRuleSchema = z
+  .object({
+    /** Every field given must match (none given: every call). */
+    match: z
+      .object({
+        /** The model group the call resolved to. */
+        group: z.string().min(1).optional(),
+        /** The model name the caller asked for, the upstream model or `provider:model` of the first target. */
+        model: z.string().min(1).optional(),
+        /** The caller key's team. */
+        team: z.string().min(1).optional(),
+        /** The caller key's id or name. */
+        key: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    /**
+     * `auto`: cached without a caller header (`x-sluice-cache: refresh` still refreshes); `off`: never
+     * cached, even when asked (answered `x-sluice-cache: BYPASS`); `caller`: the caller's header decides.
+     */
+    mode: z.enum(cacheRuleModes).default('caller'),
+    /** The longest an entry stored by a matching call lives, whatever `Cache-Control: max-age` asks. */
+    maxAgeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+
 /**
  * OpenTelemetry traces of model calls (GenAI conventions): off until an OTLP endpoint is set, here or in
  * OTEL_EXPORTER_OTLP_ENDPOINT. Off, the request path does nothing at all for them.
@@ -335,12 +364,14 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    /** The response cache, used by requests that send `x-sluice-cache: true` or `refresh`. */
+    /** The response cache, used by requests that send `x-sluice-cache: true` or `refresh`, or that a rule caches. */
     cache: z
       .object({
         /** Whose answers an entry may serve: the same team (else the same key), the same key, or anyone. */
         partition: z.enum(['team', 'key', 'global']).default('team'),
         maxEntries: z.number().int().positive().default(10_000),
+        /** The operator's say per group, model, team or key; the first rule that matches a call decides. */
+        rules: z.array(cacheRuleSchema).default([]),
       })
       .strict()
       .default({}),
@@ -409,4 +440,5 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type PriceOverride = z.infer<typeof priceSchema>;
 export type GroupConfig = z.infer<typeof groupSchema>;
 export type GroupTargetConfig = z.infer<typeof groupTargetSchema>;
+export type CacheRuleConfig = z.infer<typeof cacheRuleSchema>;
 export type TelemetrySettings = z.infer<typeof telemetrySchema>;

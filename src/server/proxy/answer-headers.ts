@@ -13,6 +13,7 @@ export function answerHeadersOf(context: RequestContext): Record<string, string>
   if (context.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(context.upstreamModel);
   if (context.warnings.length > 0) headers['x-sluice-warning'] = safeHeaderValue(context.warnings.join('; '));
   if (context.cache && !context.cached) headers['x-sluice-cache'] = 'MISS';
+  else if (context.cacheBypassed) headers['x-sluice-cache'] = 'BYPASS';
   if (context.groupName !== null) headers['x-sluice-group'] = safeHeaderValue(context.groupName);
   const trail = context.attemptTrail;
   if (trail.length > 0) {

@@ -45,6 +45,8 @@ export interface RequestContext {
   /** Set when the caller asked for the response cache. */
   cache: { key: string; ttlMs: number; mode: CacheMode } | undefined;
   cached: boolean;
+  /** The caller asked for the cache and a `cache.rules` entry with `mode: off` refused it: answered `x-sluice-cache: BYPASS`. */
+  cacheBypassed: boolean;
   savedCostUsd: number | null;
   /** Rate limits and concurrency slots this request holds, once admitted. */
   admission: Admission | undefined;
@@ -90,6 +92,7 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     admission: undefined,
     cache: undefined,
     cached: false,
+    cacheBypassed: false,
     savedCostUsd: null,
     attemptTrail: [],
     fallback: false,
