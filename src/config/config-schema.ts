@@ -92,6 +92,11 @@ const providerSchema = z
     /** Extra headers sent upstream on every call (not secrets: use apiKey for those). */
     headers: namedRecord(z.string()).optional(),
     enabled: z.boolean().optional(),
+    /**
+     * True: callers never see this provider's name, models or host (in headers, errors or answers); the
+     * group's name, or `private`, stands in. Rows, analytics, metrics and the admin still name it.
+     */
+    private: z.boolean().optional(),
     /** This provider's clocks, over `upstream.timeouts`. */
     timeouts: timeoutsSchema.optional(),
   })
@@ -152,6 +157,8 @@ const groupTargetSchema = z
     embeddings: z.boolean().optional(),
     /** The API shapes this target may be called in (default: every shape its provider speaks). */
     apis: z.array(z.enum(dialectNames)).min(1).optional(),
+    /** True: callers see the group's name instead of this target's provider and model (default: the provider's `private`). */
+    private: z.boolean().optional(),
     /** This target's clocks, over its provider's. */
     timeouts: timeoutsSchema.optional(),
   })

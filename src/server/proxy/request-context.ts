@@ -4,6 +4,7 @@ import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
+import type { Concealment } from './conceal-private-target.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
 import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
@@ -26,6 +27,10 @@ export interface RequestContext {
   policy: string | null;
   provider: ProviderEntry | undefined;
   upstreamModel: string | null;
+  /** What the caller must not be told about the route's private targets; null when it has none. */
+  concealment: Concealment | null;
+  /** The target being tried is private: headers name the concealment's label instead of its provider and model. */
+  targetPrivate: boolean;
   reportedModel: string | null;
   /** The answer's id and finish reasons as the provider reported them (for traces; not in the row). */
   responseId: string | null;
@@ -75,6 +80,8 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     policy: null,
     provider: undefined,
     upstreamModel: null,
+    concealment: null,
+    targetPrivate: false,
     reportedModel: null,
     responseId: null,
     finishReasons: null,
