@@ -50,7 +50,9 @@ beforeAll(async () => {
       mixed: { retry: { attempts: 1 }, targets: [{ model: `${chatOnlyProvider}:${privateModel}` }, { model: 'openai:gpt-4o-mini' }] },
       'claude-private': { targets: [{ model: 'anthropic:claude-haiku-4-5', private: true }] },
       unreachable: { retry: { attempts: 1 }, targets: [{ model: `nowhere:${privateModel}` }] },
+      'house-embed': { targets: [{ model: `${allShapesProvider}:${privateModel}`, embeddings: true }] },
     },
+    aliases: { inhouse: `${chatOnlyProvider}:${privateModel}` },
   });
 });
 afterAll(async () => {
@@ -63,8 +65,13 @@ type Shape = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini
 const shapes: Shape[] = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'];
 
 /** One call in `shape` for `model`, answered as raw text: status line, headers, body bytes. */
-async function rawCall(shape: Shape, model: string, stream: boolean): Promise<{ status: number; headers: Headers; raw: string; body: string }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${harness.token}` };
+async function rawCall(
+  shape: Shape,
+  model: string,
+  stream: boolean,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; raw: string; body: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${harness.token}`, ...extraHeaders };
   let path: string;
   let body: Record<string, unknown>;
   switch (shape) {
@@ -86,7 +93,10 @@ async function rawCall(shape: Shape, model: string, stream: boolean): Promise<{ 
       body = { contents: [{ role: 'user', parts: [{ text: 'who are you?' }] }] };
       break;
   }
-  const response = await fetch(`${harness.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return rawAnswerOf(await fetch(`${harness.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) }));
+}
+
+async function rawAnswerOf(response: Response): Promise<{ status: number; headers: Headers; raw: string; body: string }> {
   const text = Buffer.from(await response.arrayBuffer()).toString('utf8');
   let head = `HTTP ${response.status}\n`;
   response.headers.forEach((value, name) => {
@@ -194,5 +204,46 @@ describe('private targets', () => {
     expect(answer.headers.get('x-sluice-model')).toBe('private');
     expect(JSON.parse(answer.body)).toMatchObject({ model: 'private' });
     expectNothingHidden(answer.raw.replace(`x-sluice-group`, ''));
+  });
+
+  it('cached answers of a private group, replayed in another shape or delivery, name the group', async () => {
+    const cacheOn = { 'x-sluice-cache': 'true' };
+    // Entries are per shape; a recorded stream served whole, or a whole answer replayed as a stream.
+    for (const [shape, storedStream] of [
+      ['openai-chat', false],
+      ['anthropic-messages', true],
+      ['gemini', false],
+      ['openai-responses', true],
+    ] as const) {
+      expect((await rawCall(shape, 'house', storedStream, cacheOn)).headers.get('x-sluice-cache')).toBe('MISS');
+      const hit = await rawCall(shape, 'house', !storedStream, cacheOn);
+      expect(hit.headers.get('x-sluice-cache')).toBe('HIT');
+      expect(hit.body).toContain('house');
+      expectNothingHidden(hit.raw);
+    }
+  });
+
+  it('/v1/models lists the groups and aliases, never a private provider or its models', async () => {
+    for (const path of ['/v1/models', '/v1/models?verbose=true']) {
+      const listing = await rawAnswerOf(await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${harness.token}` } }));
+      expect(listing.status).toBe(200);
+      const ids = (JSON.parse(listing.body) as { data: Array<{ id: string }> }).data.map((model) => model.id);
+      expect(ids).toEqual(expect.arrayContaining(['house', 'house-native', 'inhouse', 'gpt-4o-mini']));
+      expectNothingHidden(listing.raw);
+    }
+  });
+
+  it('embeddings from a private target name the group', async () => {
+    const answer = await rawAnswerOf(
+      await fetch(`${harness.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.token}` },
+        body: JSON.stringify({ model: 'house-embed', input: 'embed me' }),
+      }),
+    );
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ model: 'house-embed' });
+    expect(answer.headers.get('x-sluice-provider')).toBe('house-embed');
+    expectNothingHidden(answer.raw);
   });
 });
