@@ -92,6 +92,11 @@ const providerSchema = z
     /** Extra headers sent upstream on every call (not secrets: use apiKey for those). */
     headers: namedRecord(z.string()).optional(),
     enabled: z.boolean().optional(),
+    /**
+     * True: callers never see this provider's name, models or host (in headers, errors or answers); the
+     * group's name, or `private`, stands in. Rows, analytics, metrics and the admin still name it.
+     */
+    private: z.boolean().optional(),
     /** This provider's clocks, over `upstream.timeouts`. */
     timeouts: timeoutsSchema.optional(),
   })
@@ -152,6 +157,8 @@ const groupTargetSchema = z
     embeddings: z.boolean().optional(),
     /** The API shapes this target may be called in (default: every shape its provider speaks). */
     apis: z.array(z.enum(dialectNames)).min(1).optional(),
+    /** True: callers see the group's name instead of this target's provider and model (default: the provider's `private`). */
+    private: z.boolean().optional(),
     /** This target's clocks, over its provider's. */
     timeouts: timeoutsSchema.optional(),
   })
@@ -208,6 +215,35 @@ const groupSchema = z
     needs('script', 'script');
     needs('url', 'external');
   });
+
+export const cacheRuleModes = ['auto', 'off', 'caller'] as const;
+
+/** One `cache.rules` entry: which calls it is about, and what the cache does for them. */
+const cacheRuleSchema = z
+  .object({
+    /** Every field given must match (none given: every call). */
+    match: z
+      .object({
+        /** The model group the call resolved to. */
+        group: z.string().min(1).optional(),
+        /** The model name the caller asked for, the upstream model or `provider:model` of the first target. */
+        model: z.string().min(1).optional(),
+        /** The caller key's team. */
+        team: z.string().min(1).optional(),
+        /** The caller key's id or name. */
+        key: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    /**
+     * `auto`: cached without a caller header (`x-sluice-cache: refresh` still refreshes); `off`: never
+     * cached, even when asked (answered `x-sluice-cache: BYPASS`); `caller`: the caller's header decides.
+     */
+    mode: z.enum(cacheRuleModes).default('caller'),
+    /** The longest an entry stored by a matching call lives, whatever `Cache-Control: max-age` asks. */
+    maxAgeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
 
 /**
  * OpenTelemetry traces of model calls (GenAI conventions): off until an OTLP endpoint is set, here or in
@@ -335,12 +371,14 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    /** The response cache, used by requests that send `x-sluice-cache: true` or `refresh`. */
+    /** The response cache, used by requests that send `x-sluice-cache: true` or `refresh`, or that a rule caches. */
     cache: z
       .object({
         /** Whose answers an entry may serve: the same team (else the same key), the same key, or anyone. */
         partition: z.enum(['team', 'key', 'global']).default('team'),
         maxEntries: z.number().int().positive().default(10_000),
+        /** The operator's say per group, model, team or key; the first rule that matches a call decides. */
+        rules: z.array(cacheRuleSchema).default([]),
       })
       .strict()
       .default({}),
@@ -409,4 +447,5 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type PriceOverride = z.infer<typeof priceSchema>;
 export type GroupConfig = z.infer<typeof groupSchema>;
 export type GroupTargetConfig = z.infer<typeof groupTargetSchema>;
+export type CacheRuleConfig = z.infer<typeof cacheRuleSchema>;
 export type TelemetrySettings = z.infer<typeof telemetrySchema>;

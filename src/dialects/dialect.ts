@@ -124,6 +124,11 @@ export interface Dialect {
    * this shape as it came (with the provider's own type and code); any other is rendered anew.
    */
   isErrorBody(body: unknown): boolean;
+  /**
+   * Names `model` wherever this shape names the model in a whole answer or one stream event (parsed JSON,
+   * changed in place): how a private target's answers carry the name the caller asked for.
+   */
+  renameModel(answer: unknown, model: string): void;
   /** The shape's embeddings operation, when it has one (OpenAI's `/v1/embeddings`, Gemini's `:embedContent`). */
   embeddings: EmbeddingsCodec | undefined;
 }

@@ -1,7 +1,7 @@
 import type { ProviderKind } from '../config/config-schema.js';
 import type { ProviderEntry } from './provider-entry.js';
 
-type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'configuredKeySource' | 'switchedOff' | 'anthropicVersion' | 'timeouts'>;
+type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'configuredKeySource' | 'switchedOff' | 'private' | 'anthropicVersion' | 'timeouts'>;
 
 const openAiChatEndpoint = { 'openai-chat': { path: '/chat/completions', auth: 'bearer' } } as const;
 const geminiNativeEndpoint = {

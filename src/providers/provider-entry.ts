@@ -83,6 +83,11 @@ export interface ProviderEntry {
   requiresKey: boolean;
   /** Switched off in config (`enabled: false`), or the mock when real providers are configured. */
   switchedOff: boolean;
+  /**
+   * `providers.<name>.private`: callers never see this provider's name, its models or its host in headers,
+   * errors or answers (the group's name or `private` stands in); rows, analytics, metrics and the admin do.
+   */
+  private: boolean;
   /** Its calls' clocks: `providers.<name>.timeouts` over `upstream`'s, resolved when the registry is built. */
   timeouts: TargetTimeouts;
 }

@@ -70,6 +70,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
       configuredKey: providerConfig?.apiKey ?? envKey,
       configuredKeySource: providerConfig?.apiKey !== undefined ? 'config' : envKey !== undefined ? 'env' : undefined,
       switchedOff: false,
+      private: false,
       anthropicVersion: undefined,
       timeouts: timeoutsOf(providerConfig),
     };
@@ -96,6 +97,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
           configuredKey: providerConfig.apiKey,
           configuredKeySource: providerConfig.apiKey !== undefined ? 'config' : undefined,
           switchedOff: false,
+          private: false,
           anthropicVersion: undefined,
           timeouts: timeoutsOf(providerConfig),
         },
@@ -114,6 +116,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
     configuredKey: 'mock-key',
     configuredKeySource: undefined,
     switchedOff: !mockWanted,
+    private: false,
     anthropicVersion: undefined,
     timeouts: timeoutsOf(configured.mock),
   };
@@ -134,6 +137,7 @@ function applyConfig(entry: ProviderEntry, providerConfig: ProviderConfig | unde
     modelPrefixes: providerConfig.modelPrefixes ?? entry.modelPrefixes,
     fixedHeaders: { ...entry.fixedHeaders, ...(providerConfig.headers ?? {}) },
     switchedOff: providerConfig.enabled === false ? true : providerConfig.enabled === true ? false : entry.switchedOff,
+    private: providerConfig.private ?? entry.private,
   };
 }
 

@@ -104,5 +104,6 @@ function resolveGroupTarget(
       embeddings: config.embeddings ?? servesEmbeddings(provider, upstreamModel),
     }),
     timeouts: config.timeouts ? resolveTimeouts(provider.timeouts.settings, config.timeouts) : provider.timeouts,
+    private: config.private ?? provider.private,
   });
 }

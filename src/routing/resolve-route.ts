@@ -51,6 +51,7 @@ export function plainTarget(provider: ProviderEntry, upstreamModel: string): Rou
     index: 0,
     capabilities: providerCapabilities(provider),
     timeouts: provider.timeouts,
+    private: provider.private,
   };
 }
 

@@ -36,6 +36,8 @@ export interface RouteTarget extends ResolvedTarget {
   readonly capabilities: TargetCapabilities;
   /** Its calls' clocks: the group target's `timeouts` over its provider's (a plain model: the provider's). */
   readonly timeouts: TargetTimeouts;
+  /** Hidden from callers: the group target's `private`, else its provider's. */
+  readonly private: boolean;
 }
 
 /** A model group from the config with its targets resolved against the provider registry. */

@@ -20,6 +20,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import type { CorsPolicy } from './cors-policy.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Logger } from './logger.js';
+import type { CacheRules } from '../cache/cache-rules.js';
 
 /**
  * What the HTTP layer needs from the rest of the gateway; built at start, and again by a config reload
@@ -40,6 +41,8 @@ export interface GatewayServices {
   slotQueue: SlotQueue;
   responseCache: ResponseCache;
   cachePartition: CachePartition;
+  /** `cache.rules`, compiled; null when there are none. */
+  cacheRules: CacheRules | null;
   budgetLedger: BudgetLedger;
   /** Prices on the request thread, only for calls that hold a budget reservation. */
   pricer: Pricer;

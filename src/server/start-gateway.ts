@@ -37,6 +37,7 @@ import type { GatewayResources, ReloadablePart } from './reload/reloadable-part.
 import { ServicesHolder } from './reload/services-holder.js';
 import { createSharedState } from './shared-state.js';
 import type { Tracing } from '../telemetry/tracing.js';
+import { CacheRules } from '../cache/cache-rules.js';
 
 export interface StartGatewayOptions {
   config: SluiceConfig;
@@ -214,6 +215,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     slotQueue: sharedState.slotQueue,
     responseCache: sharedState.responseCache,
     cachePartition: config.cache.partition,
+    cacheRules: CacheRules.from(config.cache.rules),
     budgetLedger: sharedState.budgetLedger,
     pricer,
     pricingEpoch,

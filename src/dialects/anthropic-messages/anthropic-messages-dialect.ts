@@ -1,3 +1,4 @@
+import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
 import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { decodeAnthropicRequest } from './decode-request.js';
@@ -36,6 +37,11 @@ export const anthropicMessagesDialect: Dialect = {
   createStreamDecoder: createAnthropicStreamDecoder,
   createStreamEncoder: createAnthropicStreamEncoder,
   isErrorBody: isAnthropicErrorBody,
+  // A whole answer names it at the top, a stream in `message_start`'s message.
+  renameModel: (answer, model) => {
+    renameModelField(answer, 'model', model);
+    if (answer !== null && typeof answer === 'object') renameModelField((answer as { message?: unknown }).message, 'model', model);
+  },
   // No embeddings API in this shape.
   embeddings: undefined,
 };

@@ -1,3 +1,4 @@
+import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
 import { stringsOf } from '../read-response-facts.js';
 import { convertGeminiUsage } from './convert-usage.js';
@@ -41,5 +42,6 @@ export const geminiDialect: Dialect = {
   createStreamDecoder: createGeminiStreamDecoder,
   createStreamEncoder: createGeminiStreamEncoder,
   isErrorBody: isGeminiErrorBody,
+  renameModel: (answer, model) => renameModelField(answer, 'modelVersion', model),
   embeddings: geminiEmbeddingsCodec,
 };

@@ -1,3 +1,4 @@
+import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
 import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { decodeOpenAiChatRequest } from './decode-request.js';
@@ -33,6 +34,7 @@ export const openAiChatDialect: Dialect = {
   createStreamDecoder: createOpenAiChatStreamDecoder,
   createStreamEncoder: createOpenAiChatStreamEncoder,
   isErrorBody: isOpenAiErrorBody,
+  renameModel: (answer, model) => renameModelField(answer, 'model', model),
   // `/v1/embeddings` belongs to the same family: same base URL, auth and error envelope.
   embeddings: openAiEmbeddingsCodec,
 };

@@ -1,3 +1,4 @@
+import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
 import { openAiChatErrorBody, isOpenAiErrorBody } from '../openai-chat/error-body.js';
 import { readResponseFacts, stringsOf } from '../read-response-facts.js';
@@ -36,6 +37,11 @@ export const openAiResponsesDialect: Dialect = {
   createStreamDecoder: createResponsesStreamDecoder,
   createStreamEncoder: createResponsesStreamEncoder,
   isErrorBody: isOpenAiErrorBody,
+  // A whole answer names it at the top, events in their `response` (created, in progress, completed…).
+  renameModel: (answer, model) => {
+    renameModelField(answer, 'model', model);
+    if (answer !== null && typeof answer === 'object') renameModelField((answer as { response?: unknown }).response, 'model', model);
+  },
   // No embeddings API in this shape.
   embeddings: undefined,
 };

@@ -1,4 +1,5 @@
 import { safeHeaderValue } from '../http/safe-header-value.js';
+import { concealText } from './conceal-private-target.js';
 import type { RequestContext } from './request-context.js';
 
 /**
@@ -9,17 +10,32 @@ export function answerHeadersOf(context: RequestContext): Record<string, string>
   const headers: Record<string, string> = context.admission ? Object.assign({}, context.admission.headers) : {};
   headers['x-sluice-request-id'] = context.id;
   // Model names and warnings echo caller input: made safe for a header (an odd character must not stop the answer).
-  if (context.provider) headers['x-sluice-provider'] = safeHeaderValue(context.provider.name);
-  if (context.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(context.upstreamModel);
-  if (context.warnings.length > 0) headers['x-sluice-warning'] = safeHeaderValue(context.warnings.join('; '));
+  const { concealment } = context;
+  if (concealment !== null && context.targetPrivate) {
+    const label = safeHeaderValue(concealment.label);
+    if (context.provider) headers['x-sluice-provider'] = label;
+    if (context.upstreamModel) headers['x-sluice-model'] = label;
+  } else {
+    if (context.provider) headers['x-sluice-provider'] = safeHeaderValue(context.provider.name);
+    if (context.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(context.upstreamModel);
+  }
+  if (context.warnings.length > 0) {
+    const warnings = context.warnings.join('; ');
+    headers['x-sluice-warning'] = safeHeaderValue(concealment === null ? warnings : concealText(concealment, warnings));
+  }
   if (context.cache && !context.cached) headers['x-sluice-cache'] = 'MISS';
+  else if (context.cacheBypassed) headers['x-sluice-cache'] = 'BYPASS';
   if (context.groupName !== null) headers['x-sluice-group'] = safeHeaderValue(context.groupName);
   const trail = context.attemptTrail;
   if (trail.length > 0) {
     headers['x-sluice-attempts'] = String(trail.length);
     // `openai:gpt-4o-mini=429;anthropic:claude-haiku-4-5=200`: what was tried, and how each answered.
     let route = '';
-    for (const attempt of trail) route += `${route ? ';' : ''}${attempt.target}=${attempt.statusCode ?? attempt.errorCode ?? 'pending'}`;
+    // A private target's attempts read `<group>=503`: how many and how they answered, never what they were.
+    for (const attempt of trail) {
+      const target = concealment !== null && concealment.privateIds.has(attempt.target) ? concealment.label : attempt.target;
+      route += `${route ? ';' : ''}${target}=${attempt.statusCode ?? attempt.errorCode ?? 'pending'}`;
+    }
     headers['x-sluice-route'] = safeHeaderValue(route);
   }
   return headers;

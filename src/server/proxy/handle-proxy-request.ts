@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { GatewayServices } from '../gateway-services.js';
 import { hijackReply } from '../hijack-reply.js';
 import { answerHeadersOf } from './answer-headers.js';
+import { concealError } from './conceal-private-target.js';
 import { abortWhenClientLeaves } from './client-abort.js';
 import { createModelCall, type ModelCall, type ProxyRoute } from './model-call.js';
 import { runModelCallStages } from './model-call-stages.js';
@@ -39,7 +40,9 @@ function answerWithError(call: ModelCall, error: unknown): void {
     call.errorCode = 'client_closed_request';
     return;
   }
-  const gatewayError = error instanceof GatewayError ? error : unexpected(call, error);
+  const raised = error instanceof GatewayError ? error : unexpected(call, error);
+  // The row keeps the code; the caller's message never names a private target.
+  const gatewayError = concealError(call.concealment, raised);
   call.statusCode = gatewayError.status;
   call.outcome = 'error';
   call.errorCode = gatewayError.reason ?? gatewayError.code;

@@ -3,6 +3,7 @@ import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
 import type { RelayOptions } from './relay-upstream-response.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { sendWholeAnswer } from './send-whole-answer.js';
+import { publicModelOf } from './conceal-private-target.js';
 
 /** How an embeddings call's answer is read and written back. */
 export interface EmbeddingsRelay {
@@ -34,7 +35,14 @@ export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: Embeddi
         // An answer the core model cannot hold is still the caller's answer; it is just not kept.
       }
     }
-    sendWholeAnswer(options, bytes, forwardableResponseHeaders(options.upstream.headers));
+    const { concealment } = context;
+    if (!context.targetPrivate || concealment === null) {
+      sendWholeAnswer(options, bytes, forwardableResponseHeaders(options.upstream.headers));
+      return;
+    }
+    // The embeddings answer names its model where the shape's chat answer does (OpenAI's top-level `model`).
+    context.dialect.renameModel(parsed, publicModelOf(concealment, context.requestedModel));
+    sendWholeAnswer(options, Buffer.from(JSON.stringify(parsed)), forwardableResponseHeaders(options.upstream.headers, true));
     return;
   }
   const decoded = embeddings.upstreamCodec.decodeResponse(parsed);
@@ -47,6 +55,7 @@ export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: Embeddi
   context.reportedModel = decoded.model || null;
   // Gemini does not name the model in its answer; the caller's shape does, and it names the one called.
   if (!decoded.model) decoded.model = context.upstreamModel ?? '';
+  if (context.targetPrivate && context.concealment !== null) decoded.model = publicModelOf(context.concealment, context.requestedModel);
   options.storeInCache?.({ kind: 'embeddings', response: decoded });
   const encoded = Buffer.from(JSON.stringify(embeddings.callerCodec.encodeResponse(decoded, embeddings.request)));
   sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });

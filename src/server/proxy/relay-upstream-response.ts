@@ -15,6 +15,7 @@ import type { RequestContext } from './request-context.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { createPassThroughPipe, createTranslatingPipe, type StreamPipe } from './stream-pipes.js';
 import { writeGatewayError } from './write-gateway-error.js';
+import { concealError, concealErrorParts, concealJson, publicModelOf } from './conceal-private-target.js';
 import { relayEmbeddingsAnswer, type EmbeddingsRelay } from './relay-embeddings-answer.js';
 import { sendWholeAnswer } from './send-whole-answer.js';
 
@@ -70,15 +71,22 @@ const answered: RelayOutcome = { kind: 'answered' };
 export async function relayUpstreamResponse(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream, context, translation } = options;
   const contentType = String(upstream.headers['content-type'] ?? '');
+  // A private target's answer names the model the caller asked for, and its errors no hidden name.
+  const concealing = context.targetPrivate ? context.concealment : null;
   if (upstream.statusCode < 400 && context.stream && contentType.includes('text/event-stream')) {
     const pipe = translation
       ? createTranslatingPipe({
           upstreamDialect: translation.upstreamDialect,
           callerDialect: context.dialect,
-          model: context.upstreamModel ?? '',
+          model: concealing === null ? (context.upstreamModel ?? '') : publicModelOf(concealing, context.requestedModel),
           callerRequest: translation.callerRequest,
+          concealment: context.concealment,
         })
-      : createPassThroughPipe(context.dialect, options.removeInjectedUsageChunk);
+      : createPassThroughPipe(
+          context.dialect,
+          options.removeInjectedUsageChunk,
+          concealing === null ? undefined : { concealment: concealing, model: publicModelOf(concealing, context.requestedModel) },
+        );
     return relayEventStream(options, pipe);
   }
   const bytes = await readWholeBody(options);
@@ -111,6 +119,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
     context.responseId = core.id || null;
     context.finishReasons = [core.stopReason];
     options.storeInCache?.({ kind: 'whole', response: core });
+    if (concealing !== null) core.model = publicModelOf(concealing, context.requestedModel);
     const encoded = Buffer.from(JSON.stringify(context.dialect.encodeResponse(core, translation.callerRequest)));
     sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });
     return answered;
@@ -120,7 +129,14 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
   context.reportedModel = facts.reportedModel ?? null;
   context.responseId = facts.responseId ?? null;
   context.finishReasons = facts.finishReasons ?? null;
-  sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
+  if (concealing === null) {
+    sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
+  } else {
+    // Read above as the upstream wrote it (the row names the real model); rewritten for the caller only.
+    context.dialect.renameModel(parsed, publicModelOf(concealing, context.requestedModel));
+    concealErrorParts(concealing, parsed);
+    sendWholeAnswer(options, Buffer.from(JSON.stringify(parsed)), forwardableResponseHeaders(upstream.headers, true));
+  }
   options.storeInCache?.({ kind: 'whole', response: context.dialect.decodeResponse(parsed) });
   return answered;
 }
@@ -146,8 +162,15 @@ function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknow
   context.statusCode = upstream.statusCode;
   context.outcome = 'error';
   context.errorCode = 'upstream_error';
+  const { concealment } = context;
   if (parsed !== undefined && context.dialect.isErrorBody(parsed)) {
-    sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
+    if (concealment === null) {
+      sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
+      return;
+    }
+    // The provider's own type and code stay; every name of a private target in it goes (`model 'x' not found`).
+    const concealed = Buffer.from(JSON.stringify(concealJson(concealment, parsed)));
+    sendWholeAnswer(options, concealed, forwardableResponseHeaders(upstream.headers, context.targetPrivate));
     return;
   }
   const message =
@@ -157,7 +180,7 @@ function relayUpstreamError(options: RelayOptions, bytes: Buffer, parsed: unknow
     status: upstream.statusCode,
     headers: typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {},
   });
-  writeGatewayError(options.response, context.dialect, error, context.id, options.sluiceHeaders());
+  writeGatewayError(options.response, context.dialect, concealError(concealment, error), context.id, options.sluiceHeaders());
 }
 
 async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promise<RelayOutcome> {
@@ -171,7 +194,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
   const commit = (): boolean => {
     committed = true;
     options.onCommit();
-    const passThroughHeaders = options.translation ? {} : forwardableResponseHeaders(upstream.headers);
+    const passThroughHeaders = options.translation ? {} : forwardableResponseHeaders(upstream.headers, context.targetPrivate);
     response.writeHead(upstream.statusCode, {
       ...passThroughHeaders,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -199,7 +222,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
       context.statusCode = error.status;
       context.outcome = 'error';
       context.errorCode = error.reason ?? error.code;
-      writeGatewayError(response, context.dialect, error, context.id, options.sluiceHeaders());
+      writeGatewayError(response, context.dialect, concealError(context.concealment, error), context.id, options.sluiceHeaders());
     },
   });
   const upstreamProblemBeforeContent = (): RelayOutcome | undefined => {
@@ -302,7 +325,7 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     context.statusCode = failure.status;
     context.outcome = 'error';
     context.errorCode = failure.reason ?? failure.code;
-    response.end(pipe.failureEvent(failure));
+    response.end(pipe.failureEvent(concealError(context.concealment, failure)));
     return answered;
   }
   if (tap.upstreamErrorMessage()) {

@@ -4,6 +4,7 @@ import type { ProviderEntry } from '../../providers/provider-entry.js';
 import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
+import type { Concealment } from './conceal-private-target.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
 import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
@@ -26,6 +27,10 @@ export interface RequestContext {
   policy: string | null;
   provider: ProviderEntry | undefined;
   upstreamModel: string | null;
+  /** What the caller must not be told about the route's private targets; null when it has none. */
+  concealment: Concealment | null;
+  /** The target being tried is private: headers name the concealment's label instead of its provider and model. */
+  targetPrivate: boolean;
   reportedModel: string | null;
   /** The answer's id and finish reasons as the provider reported them (for traces; not in the row). */
   responseId: string | null;
@@ -45,6 +50,8 @@ export interface RequestContext {
   /** Set when the caller asked for the response cache. */
   cache: { key: string; ttlMs: number; mode: CacheMode } | undefined;
   cached: boolean;
+  /** The caller asked for the cache and a `cache.rules` entry with `mode: off` refused it: answered `x-sluice-cache: BYPASS`. */
+  cacheBypassed: boolean;
   savedCostUsd: number | null;
   /** Rate limits and concurrency slots this request holds, once admitted. */
   admission: Admission | undefined;
@@ -73,6 +80,8 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     policy: null,
     provider: undefined,
     upstreamModel: null,
+    concealment: null,
+    targetPrivate: false,
     reportedModel: null,
     responseId: null,
     finishReasons: null,
@@ -90,6 +99,7 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     admission: undefined,
     cache: undefined,
     cached: false,
+    cacheBypassed: false,
     savedCostUsd: null,
     attemptTrail: [],
     fallback: false,

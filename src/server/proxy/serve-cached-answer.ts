@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { eventsOfResponse, responseOfEvents } from '../../cache/replay-answer.js';
 import type { CachedAnswer, ChatAnswer } from '../../cache/response-cache.js';
 import type { IrRequest } from '../../ir/ir-types.js';
+import { publicModelOf } from './conceal-private-target.js';
 import type { RequestContext } from './request-context.js';
 
 /**
@@ -24,14 +25,17 @@ export function serveCachedAnswer(options: {
   context.statusCode = 200;
   context.firstByteAt = performance.now();
   const headers = { ...options.headers, 'x-sluice-cache': 'HIT' };
+  // An entry of a route with a private target may have been served by it: it names what the caller asked for.
+  const publicModel = context.concealment === null ? undefined : publicModelOf(context.concealment, context.requestedModel);
   if (context.stream) {
     const events = answer.kind === 'stream' ? answer.events : eventsOfResponse(answer.response);
-    const encode = context.dialect.createStreamEncoder({ model: context.upstreamModel ?? '', includeUsage: callerRequest.streamUsage, request: callerRequest });
+    const encode = context.dialect.createStreamEncoder({ model: publicModel ?? context.upstreamModel ?? '', includeUsage: callerRequest.streamUsage, request: callerRequest });
     response.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     response.end(events.map(encode).join(''));
     return;
   }
-  const whole = answer.kind === 'whole' ? answer.response : responseOfEvents(answer.events);
+  const stored = answer.kind === 'whole' ? answer.response : responseOfEvents(answer.events);
+  const whole = publicModel === undefined ? stored : { ...stored, model: publicModel };
   const body = Buffer.from(JSON.stringify(context.dialect.encodeResponse(whole, callerRequest)));
   response.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': body.length });
   response.end(body);

@@ -2,7 +2,8 @@ import type { Dialect, StreamTap } from '../../dialects/dialect.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
 import { createTapState, tapOf } from '../../dialects/tap-state.js';
-import { createSseDecoder, encodeSseEvent } from '../../upstream/sse-decoder.js';
+import { createSseDecoder, encodeSseEvent, type SseEvent } from '../../upstream/sse-decoder.js';
+import { concealError, concealErrorParts, concealText, namesHidden, type Concealment } from './conceal-private-target.js';
 
 /**
  * What happens to an upstream event stream on its way to the caller: forwarded as is (pass-through) or
@@ -35,39 +36,68 @@ function createOutputBuffer(): { add(text: string): void; take(): string } {
   };
 }
 
-/** Same shape in and out: the upstream's bytes, except a usage chunk Sluice itself asked for. */
-export function createPassThroughPipe(dialect: Dialect, removeInjectedUsageChunk: boolean): StreamPipe {
+/** How a private target's stream is told: the model name its events carry instead, and the names to hide. */
+export interface StreamConcealment {
+  concealment: Concealment;
+  model: string;
+}
+
+/**
+ * Same shape in and out: the upstream's bytes, except a usage chunk Sluice itself asked for. A private
+ * target's events are rewritten one by one (the model named as the caller asked, errors without hidden
+ * names); the tap still reads the upstream's own, for the row.
+ */
+export function createPassThroughPipe(dialect: Dialect, removeInjectedUsageChunk: boolean, concealing?: StreamConcealment): StreamPipe {
   const tap = dialect.createStreamTap({ removeInjectedUsageChunk });
   const pending = createOutputBuffer();
+  const rewrites = removeInjectedUsageChunk || concealing !== undefined;
   const decoder = createSseDecoder((event) => {
     tap.observe(event);
-    if (removeInjectedUsageChunk && tap.shouldForward(event)) pending.add(encodeSseEvent(event));
+    if (!rewrites || !tap.shouldForward(event)) return;
+    pending.add(encodeSseEvent(concealing === undefined ? event : concealedEvent(dialect, event, concealing)));
   });
   return {
     transform(chunk) {
-      if (!removeInjectedUsageChunk) return chunk;
+      if (!rewrites) return chunk;
       decoder.push(chunk);
       return pending.take();
     },
     afterWrite(chunk) {
-      if (!removeInjectedUsageChunk) decoder.push(chunk);
+      if (!rewrites) decoder.push(chunk);
     },
     finish() {
       decoder.end();
       return pending.take();
     },
     tap,
-    failureEvent: (error) => dialect.streamErrorEvent(error),
+    failureEvent: (error) => dialect.streamErrorEvent(concealError(concealing?.concealment ?? null, error)),
   };
+}
+
+function concealedEvent(dialect: Dialect, event: SseEvent, { concealment, model }: StreamConcealment): SseEvent {
+  let data: unknown;
+  try {
+    data = JSON.parse(event.data);
+  } catch {
+    // `[DONE]`, or data that is not JSON (the tap counts it): nothing a model name could be read from.
+    return namesHidden(concealment, event.data) ? { ...event, data: concealText(concealment, event.data) } : event;
+  }
+  dialect.renameModel(data, model);
+  concealErrorParts(concealment, data);
+  return { ...event, data: JSON.stringify(data) };
 }
 
 /** Different shapes: upstream events → core events → the caller's events, one event at a time. */
 export function createTranslatingPipe(options: {
   upstreamDialect: Dialect;
   callerDialect: Dialect;
+  /** The model name the caller's events carry (a private target's: the name the caller asked for). */
   model: string;
   callerRequest: IrRequest;
+  /** Set for a private target: its error events and failures are told without hidden names. */
+  concealment?: Concealment | null | undefined;
 }): StreamPipe {
+  const concealment = options.concealment ?? null;
   const translate = options.upstreamDialect.createStreamDecoder();
   const encode = options.callerDialect.createStreamEncoder({
     model: options.model,
@@ -82,7 +112,7 @@ export function createTranslatingPipe(options: {
     for (const coreEvent of translate(event)) {
       if (ended) return;
       tap.observeCore(coreEvent);
-      pending.add(encode(coreEvent));
+      pending.add(encode(concealment !== null && coreEvent.type === 'error' ? { ...coreEvent, message: concealText(concealment, coreEvent.message) } : coreEvent));
       if (coreEvent.type === 'error') ended = true;
     }
   });
@@ -97,7 +127,7 @@ export function createTranslatingPipe(options: {
       return pending.take();
     },
     tap,
-    failureEvent: (error) => options.callerDialect.streamErrorEvent(error),
+    failureEvent: (error) => options.callerDialect.streamErrorEvent(concealError(concealment, error)),
   };
 }
 

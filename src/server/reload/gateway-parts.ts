@@ -1,3 +1,4 @@
+import { CacheRules } from '../../cache/cache-rules.js';
 import { buildProviderRegistry } from '../../providers/provider-registry.js';
 import type { ProviderRegistry } from '../../providers/provider-registry.js';
 import { buildAliasTables } from '../../routing/default-aliases.js';
@@ -151,9 +152,10 @@ export const gatewayParts: readonly ReloadablePart[] = [
   },
   {
     name: 'cache',
-    fields: ['cache.partition'],
+    fields: ['cache.partition', 'cache.rules'],
     build: ({ config, next }) => {
       next.cachePartition = config.cache.partition;
+      next.cacheRules = CacheRules.from(config.cache.rules);
       return undefined;
     },
   },

@@ -19,6 +19,7 @@ import { authorizeCall } from '../proxy/stages/authorize-call.js';
 import { applyDefaultModel, namesNoModel } from '../proxy/stages/parse-model-request.js';
 import { resolveTarget } from '../proxy/stages/resolve-target.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
+import { concealError, concealText, namesHidden } from '../proxy/conceal-private-target.js';
 
 const countTokensRequest = z.object({
   model: z.string().min(1, 'must be a non-empty string'),
@@ -74,7 +75,7 @@ async function countTokens(
     if (!(error instanceof GatewayError)) services.logger.error({ err: error, requestId: request.id }, 'count_tokens failed');
     // Counting is limited like a call: a refusal by admission counts in sluice_rate_limited_total (other reasons are ignored there).
     services.metrics.recordRateLimited(gatewayError.reason);
-    writeGatewayError(response, anthropic, gatewayError, request.id, answerHeadersOf(call));
+    writeGatewayError(response, anthropic, concealError(call.concealment, gatewayError), request.id, answerHeadersOf(call));
   } finally {
     await call.admission?.finish({ tokens: 0, costUsd: 0 }).catch(() => undefined);
   }
@@ -109,8 +110,11 @@ async function answerCount(call: ModelCall): Promise<void> {
       if (call.signal.aborted) throw error;
       throw classifyUpstreamFailure(error, provider.name, 'request', timeouts);
     }
-    const bytes = Buffer.from(await upstream.body.arrayBuffer());
-    response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers), 'content-length': bytes.length, ...headers });
+    const received = Buffer.from(await upstream.body.arrayBuffer());
+    // A count names no model; an error from a private target may, and goes back without it.
+    const concealment = call.targetPrivate ? call.concealment : null;
+    const bytes = concealment === null || !namesHidden(concealment, received.toString('utf8')) ? received : Buffer.from(concealText(concealment, received.toString('utf8')));
+    response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers, call.targetPrivate), 'content-length': bytes.length, ...headers });
     response.end(bytes);
     return;
   }

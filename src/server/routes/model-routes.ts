@@ -47,6 +47,8 @@ async function listModels(
       modelRefusalFor(caller.key, services.principals, { requested, provider, upstreamModel }) === undefined;
     const models: ListedModel[] = [];
     for (const provider of usable) {
+      // A private provider's models are reached through groups and aliases, which are listed without naming it.
+      if (provider.private) continue;
       // Chat models first, then the ones that make embeddings (`/v1/embeddings`, `:embedContent`).
       for (const listed of [provider.models, provider.embeddingModels]) {
         for (const model of listed) {
@@ -71,7 +73,7 @@ async function listModels(
         const target = route.candidates[0]!;
         if (!usable.includes(target.provider)) continue;
         if (allowed(alias, target.provider.name, target.upstreamModel)) {
-          models.push({ id: alias, ownedBy: target.provider.name, resolvesTo: target.id });
+          models.push(target.private ? { id: alias, ownedBy: 'sluice' } : { id: alias, ownedBy: target.provider.name, resolvesTo: target.id });
         }
       }
     }

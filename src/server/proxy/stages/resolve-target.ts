@@ -1,4 +1,5 @@
 import { GatewayError } from '../../../errors/gateway-error.js';
+import { concealmentOf } from '../conceal-private-target.js';
 import type { ModelCall } from '../model-call.js';
 
 /**
@@ -15,6 +16,7 @@ export function resolveTarget(call: ModelCall): void {
   const resolved = services.router.resolve(call.inbound!.model, pinnedProvider, call.caller!.callerProviderKey !== undefined);
   call.resolvedRoute = resolved;
   call.groupName = resolved.group?.name ?? null;
+  call.concealment = concealmentOf(resolved);
   setTarget(call, resolved.candidates[0]!);
 }
 
@@ -23,4 +25,5 @@ export function setTarget(call: ModelCall, target: NonNullable<ModelCall['target
   call.target = target;
   call.provider = target.provider;
   call.upstreamModel = target.upstreamModel;
+  call.targetPrivate = target.private;
 }

@@ -1,21 +1,25 @@
-import { cacheKey, cacheModeOf, cacheTtlMs, partitionOf } from '../../../cache/cache-request.js';
+import type { CacheRule } from '../../../cache/cache-rules.js';
+import { cacheKey, cacheModeOf, cacheTtlMs, partitionOf, type CacheMode } from '../../../cache/cache-request.js';
 import { answerHeadersOf } from '../answer-headers.js';
 import type { ModelCall } from '../model-call.js';
 import { serveCachedAnswer } from '../serve-cached-answer.js';
 import { serveCachedEmbeddings } from '../serve-cached-embeddings.js';
 
 /**
- * Stage 7 — the response cache, for callers that ask for it (`x-sluice-cache: true`): a hit answers in
- * the caller's shape, streamed or whole, and ends the call; a miss (or `refresh`) goes on and stores the
- * answer if it completes.
+ * Stage 7 — the response cache, for callers that ask for it (`x-sluice-cache: true`) and calls a
+ * `cache.rules` entry caches (`mode: auto`): a hit answers in the caller's shape, streamed or whole, and
+ * ends the call; a miss (or `refresh`) goes on and stores the answer if it completes. A rule with
+ * `mode: off` refuses the cache even when asked, and a rule's `maxAgeSeconds` caps the entry's lifetime.
  */
 export async function serveFromCache(call: ModelCall): Promise<'answered' | undefined> {
-  const cacheMode = cacheModeOf(call.request.headers);
-  if (!cacheMode) return undefined;
   const { services } = call;
+  const rule = services.cacheRules?.ruleFor(call.groupName, call.requestedModel, call.target!, call.caller!.key);
+  const cacheMode = cacheModeFor(call, rule);
+  if (!cacheMode) return undefined;
+  const askedTtlMs = cacheTtlMs(call.request.headers);
   call.cache = {
     mode: cacheMode,
-    ttlMs: cacheTtlMs(call.request.headers),
+    ttlMs: rule?.maxAgeMs !== undefined && rule.maxAgeMs < askedTtlMs ? rule.maxAgeMs : askedTtlMs,
     key: cacheKey({
       partition: partitionOf(services.cachePartition, call.caller!.key),
       dialect: call.route.dialect.name,
@@ -41,3 +45,24 @@ export async function serveFromCache(call: ModelCall): Promise<'answered' | unde
   serveCachedAnswer({ context: call, response: call.response, hit, answer, callerRequest: call.coreRequest(), headers: answerHeadersOf(call) });
   return 'answered';
 }
+
+/** The caller's header, as the matching rule lets it count (no rule: the header alone, as ever). */
+function cacheModeFor(call: ModelCall, rule: CacheRule | undefined): CacheMode | undefined {
+  const asked = cacheModeOf(call.request.headers);
+  if (rule === undefined) return asked;
+  switch (rule.mode) {
+    case 'caller':
+      return asked;
+    case 'auto':
+      return asked ?? 'use';
+    case 'off':
+      // Said only to a caller that asked: one that did not gets the answer it always got.
+      call.cacheBypassed = asked !== undefined;
+      return undefined;
+    default: {
+      const _exhaustive: never = rule.mode;
+      return _exhaustive;
+    }
+  }
+}
+
