@@ -36,7 +36,12 @@ export interface SharedState {
  * with the documented fallbacks while Redis is unreachable.
  */
 export function createSharedState(config: SluiceConfig, store: UsageStore, logger: Logger, now: () => number = Date.now): SharedState {
-  const loadBaseline = async (charge: BudgetCharge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd;
+  // What the period's stored rows cost, counted as settlements count it (pricing.preferBilled; read at start).
+  const preferBilled = config.pricing.preferBilled;
+  const loadBaseline = async (charge: BudgetCharge) => {
+    const totals = await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart });
+    return preferBilled ? totals.costPreferringBilledUsd : totals.costUsd;
+  };
   // `now` drives the in-process windows and expiries; Redis keeps its own clock (TIME, PX) whatever is passed.
   const localCounters = new MemoryLimitCounters(now);
   const localLedger = new MemoryBudgetLedger(loadBaseline);

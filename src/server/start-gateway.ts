@@ -156,7 +156,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const usageSink = new WorkerUsageSink({
     store: storeLocation,
     queryTimeoutMs: storeQueryTimeoutMs,
-    pricing: config.pricing,
+    pricing: config.pricing.overrides,
     pricingProviderIds: pricingProviderIdsOf(registry),
     pricingEpoch,
   });
@@ -183,7 +183,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   rollupCompactor.start();
 
   const sharedState = createSharedState(config, store, logger, options.clock);
-  const pricer = new Pricer(config.pricing);
+  const pricer = new Pricer(config.pricing.overrides, { preferBilled: config.pricing.preferBilled });
   const { aliases, withoutStandIns } = buildAliasTables({
     configured: config.aliases,
     registry,
@@ -217,7 +217,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     budgetLedger: sharedState.budgetLedger,
     pricer,
     pricingEpoch,
-    costBound: new CostBound(config.pricing),
+    costBound: new CostBound(config.pricing.overrides),
     limitDefaults: config.limits.defaults,
     registry,
     credentials,

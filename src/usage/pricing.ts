@@ -41,8 +41,21 @@ export class Pricer {
   readonly #overrides: ReadonlyMap<string, PriceOverride>;
   readonly #rates = new Map<string, { rates: LinearRates | 'tiered' | null; until: number }>();
 
-  constructor(overrides: Readonly<Record<string, PriceOverride>>) {
+  /** `pricing.preferBilled`: budgets settle on what the upstream billed, when it said (see `settledCostUsd`). */
+  readonly preferBilled: boolean;
+
+  constructor(overrides: Readonly<Record<string, PriceOverride>>, options: { preferBilled?: boolean } = {}) {
     this.#overrides = new Map(Object.entries(overrides));
+    this.preferBilled = options.preferBilled === true;
+  }
+
+  /**
+   * The cost a finished call settles its budgets on: what the upstream billed when `preferBilled` is on and
+   * it reported a cost, else Sluice's own price (0 when unknown: a missing price never blocks traffic).
+   */
+  settledCostUsd(query: PriceQuery): number {
+    if (this.preferBilled && query.usage.billedCostUsd !== undefined) return query.usage.billedCostUsd;
+    return this.price(query) ?? 0;
   }
 
   price(query: PriceQuery): number | null {
