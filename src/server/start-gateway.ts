@@ -182,7 +182,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const rollupCompactor = new RollupCompactor({ store: storeLocation, queryTimeoutMs: storeQueryTimeoutMs, intervalMs: rollupCompactionIntervalMs, logger });
   rollupCompactor.start();
 
-  const sharedState = createSharedState(config, store, logger, options.clock);
+  // Budgets read stored spend as the current price list counts it (`holder` exists by the first call).
+  const sharedState = createSharedState(config, store, logger, options.clock, () => holder.current.pricer.preferBilled);
   const pricer = new Pricer(config.pricing.overrides, { preferBilled: config.pricing.preferBilled });
   const { aliases, withoutStandIns } = buildAliasTables({
     configured: config.aliases,
