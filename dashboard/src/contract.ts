@@ -95,7 +95,12 @@ export interface RequestRow {
   cache_read_tokens: number;
   cache_write_tokens: number;
   reasoning_tokens: number;
+  /** Images sent upstream, and image tokens when the provider reported them. */
+  image_count: number;
+  image_tokens: number;
   cost_usd: number | null;
+  /** What the upstream itself reported it billed (OpenRouter's `usage.cost`); null when it said nothing. */
+  billed_cost_usd: number | null;
   latency_ms: number;
   ttfb_ms: number | null;
   cached: boolean;

@@ -2,7 +2,7 @@ import type { UsageRow } from '../usage/usage-row.js';
 
 export interface PriceJson {
   source: string | null;
-  rates_per_mtok: { input: number; output: number; cache_read: number; cache_write: number } | null;
+  rates_per_mtok: { input: number; output: number; cache_read: number; cache_write: number; image_input?: number } | null;
   explanation: string | null;
 }
 
@@ -21,19 +21,27 @@ export function priceJson(row: UsageRow): PriceJson {
   const rates = row.priceRates;
   if (!rates) return { source: row.priceSource, rates_per_mtok: null, explanation: null };
   const uncachedInput = Math.max(0, row.inputTokens - row.cacheReadTokens - row.cacheWriteTokens);
+  const imageInput = rates.inputImage === undefined ? 0 : Math.min(row.imageTokens, uncachedInput);
   const terms: string[] = [];
   if (rates.request > 0) terms.push(`${dollars(rates.request)} per request`);
   const term = (tokens: number, kind: string, rate: number) => {
     if (tokens > 0) terms.push(`${tokens} ${kind} × ${dollars(rate)}/Mtok`);
   };
-  term(uncachedInput, 'input', rates.input);
+  term(uncachedInput - imageInput, 'input', rates.input);
+  if (rates.inputImage !== undefined) term(imageInput, 'image input', rates.inputImage);
   term(row.cacheReadTokens, 'cache read', rates.cacheRead);
   term(row.cacheWriteTokens, 'cache write', rates.cacheWrite);
   term(row.outputTokens, 'output', rates.output);
   const total = row.costUsd ?? 0;
   return {
     source: row.priceSource,
-    rates_per_mtok: { input: rates.input, output: rates.output, cache_read: rates.cacheRead, cache_write: rates.cacheWrite },
+    rates_per_mtok: {
+      input: rates.input,
+      output: rates.output,
+      cache_read: rates.cacheRead,
+      cache_write: rates.cacheWrite,
+      ...(rates.inputImage === undefined ? {} : { image_input: rates.inputImage }),
+    },
     explanation: `${terms.length === 0 ? 'no tokens' : terms.join(' + ')} = ${dollars(total)}`,
   };
 }

@@ -49,7 +49,11 @@ export function requestJson(row: UsageRow, context: AnalyticsContext): Record<st
     cache_read_tokens: row.cacheReadTokens,
     cache_write_tokens: row.cacheWriteTokens,
     reasoning_tokens: row.reasoningTokens,
+    image_count: row.imageCount,
+    image_tokens: row.imageTokens,
     cost_usd: row.costUsd,
+    // Beside Sluice's price, what the upstream said it billed (null when it said nothing).
+    billed_cost_usd: row.billedCostUsd,
     latency_ms: row.latencyMs,
     ttfb_ms: row.timeToFirstByteMs,
     cached: row.cached,

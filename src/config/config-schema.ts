@@ -23,12 +23,14 @@ function parseByteSize(text: string): number {
  * zod would otherwise drop it without a word, and the names are matched against what callers send.
  */
 function namedRecord<Value extends z.ZodTypeAny>(value: Value) {
-  return z.preprocess((input, context) => {
-    if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__')) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ['__proto__'], message: "'__proto__' cannot be used as a name" });
-    }
-    return input;
-  }, z.record(value));
+  return z.preprocess(refuseProtoName, z.record(value));
+}
+
+function refuseProtoName(input: unknown, context: z.RefinementCtx): unknown {
+  if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__')) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['__proto__'], message: "'__proto__' cannot be used as a name" });
+  }
+  return input;
 }
 
 export const providerKinds = ['anthropic', 'openai', 'gemini', 'mistral', 'grok', 'openai-compatible', 'mock'] as const;
@@ -129,6 +131,26 @@ const priceSchema = z
     cacheWritePerMillion: z.number().nonnegative().optional(),
   })
   .strict();
+
+/**
+ * `pricing:` is the per-model price overrides it always was (keyed `provider:model` or `model`), plus one
+ * reserved key that is a switch, not a model name: `preferBilled`. Parsed apart, so no model is ever looked
+ * up under it and existing configs read as before.
+ */
+const pricingSchema = z
+  .preprocess(
+    refuseProtoName,
+    z
+      .object({
+        /**
+         * Budgets settle on the cost the upstream itself reported (`billed_cost_usd`) when it reported one, and
+         * on Sluice's price (`cost_usd`) otherwise. `cost_usd` stays Sluice's own price either way.
+         */
+        preferBilled: z.boolean().default(false),
+      })
+      .catchall(priceSchema),
+  )
+  .transform(({ preferBilled, ...overrides }) => ({ preferBilled, overrides: overrides as Record<string, PriceOverride> }));
 
 export const routingPolicies = ['static', 'weighted', 'failover', 'least-latency', 'cost', 'script', 'external'] as const;
 export type RoutingPolicyName = (typeof routingPolicies)[number];
@@ -305,8 +327,8 @@ export const configSchema = z
     aliases: namedRecord(z.string().min(1).nullable()).default({}),
     /** Model groups: a name callers use as their model, served by several targets under a routing policy. */
     groups: namedRecord(groupSchema).default({}),
-    /** Price overrides in USD per million tokens, keyed `provider:model` or `model`. */
-    pricing: namedRecord(priceSchema).default({}),
+    /** Price overrides in USD per million tokens, keyed `provider:model` or `model`, and `preferBilled` (above). */
+    pricing: pricingSchema.default({}),
     /** The built-in mock provider: `auto` enables it when no real provider has a key. */
     mock: z.enum(['auto', 'on', 'off']).default('auto'),
     usage: z

@@ -101,6 +101,8 @@ export interface Dialect {
     target: { provider: ProviderEntry; upstreamModel: string },
   ): PreparedUpstreamBody;
   readResponse(body: unknown): ResponseFacts;
+  /** The images a request body in this shape carries (the row's `image_count`), read in place. */
+  countImages(body: JsonObject): number;
   createStreamTap(options: { removeInjectedUsageChunk: boolean }): StreamTap;
   errorBody(error: GatewayError): JsonObject;
   /** The error event that ends a stream which failed after it started. */

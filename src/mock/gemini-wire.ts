@@ -42,6 +42,7 @@ function usageMetadata(answer: MockAnswer): Json {
     totalTokenCount: answer.usage.inputTokens + answer.usage.outputTokens,
     ...(answer.usage.cacheReadTokens ? { cachedContentTokenCount: answer.usage.cacheReadTokens } : {}),
     ...(answer.usage.reasoningTokens ? { thoughtsTokenCount: answer.usage.reasoningTokens } : {}),
+    ...(answer.usage.imageTokens ? { promptTokensDetails: [{ modality: 'IMAGE', tokenCount: answer.usage.imageTokens }] } : {}),
   };
 }
 

@@ -9,6 +9,9 @@ export interface MockUsage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  /** Reported only when the behaviour asks: image tokens among the input, and a billed cost in USD. */
+  imageTokens?: number;
+  costUsd?: number;
 }
 
 /** What the fake upstream will say, decided once and then written in the requested shape. */
@@ -50,6 +53,8 @@ export function planAnswer(body: Record<string, unknown>, behavior: MockBehavior
       cacheReadTokens,
       cacheWriteTokens,
       reasoningTokens,
+      ...(behavior.usage?.imageTokens === undefined ? {} : { imageTokens: behavior.usage.imageTokens }),
+      ...(behavior.usage?.cost === undefined ? {} : { costUsd: behavior.usage.cost }),
     },
     omitUsage: behavior.omitUsage === true,
   };

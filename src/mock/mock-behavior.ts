@@ -23,7 +23,15 @@ export interface MockBehavior {
   toolCall?: { name: string; arguments: Record<string, unknown> };
   /** Send no usage numbers at all. */
   omitUsage?: boolean;
-  usage?: { cacheReadTokens?: number; cacheWriteTokens?: number; reasoningTokens?: number };
+  usage?: {
+    cacheReadTokens?: number;
+    cacheWriteTokens?: number;
+    reasoningTokens?: number;
+    /** Image tokens among the input, reported where the shape has a field for them (OpenAI, Responses, Gemini). */
+    imageTokens?: number;
+    /** Report what the call cost, as OpenRouter does (`usage.cost`, OpenAI chat and Responses shapes only). */
+    cost?: number;
+  };
   /** Model name reported in the response (default: the requested model). */
   model?: string;
 }

@@ -23,13 +23,19 @@ function usageBlock(answer: MockAnswer) {
     prompt_tokens: answer.usage.inputTokens,
     completion_tokens: answer.usage.outputTokens,
     total_tokens: answer.usage.inputTokens + answer.usage.outputTokens,
-    prompt_tokens_details: { cached_tokens: answer.usage.cacheReadTokens, audio_tokens: 0 },
+    prompt_tokens_details: {
+      cached_tokens: answer.usage.cacheReadTokens,
+      audio_tokens: 0,
+      ...(answer.usage.imageTokens === undefined ? {} : { image_tokens: answer.usage.imageTokens }),
+    },
     completion_tokens_details: {
       reasoning_tokens: answer.usage.reasoningTokens,
       audio_tokens: 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
     },
+    // OpenRouter's usage accounting: the cost in credits (USD), beside the counts.
+    ...(answer.usage.costUsd === undefined ? {} : { cost: answer.usage.costUsd }),
   };
 }
 

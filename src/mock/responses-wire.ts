@@ -14,10 +14,11 @@ export function responsesAsConversation(body: Json): Json {
 function usageBlock(answer: MockAnswer): Json {
   return {
     input_tokens: answer.usage.inputTokens,
-    input_tokens_details: { cached_tokens: answer.usage.cacheReadTokens },
+    input_tokens_details: { cached_tokens: answer.usage.cacheReadTokens, ...(answer.usage.imageTokens === undefined ? {} : { image_tokens: answer.usage.imageTokens }) },
     output_tokens: answer.usage.outputTokens,
     output_tokens_details: { reasoning_tokens: answer.usage.reasoningTokens },
     total_tokens: answer.usage.inputTokens + answer.usage.outputTokens,
+    ...(answer.usage.costUsd === undefined ? {} : { cost: answer.usage.costUsd }),
   };
 }
 

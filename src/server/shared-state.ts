@@ -35,8 +35,19 @@ export interface SharedState {
  * Counters, budgets and cache: in process by default, in Redis when `redis.url` (or REDIS_URL) is set,
  * with the documented fallbacks while Redis is unreachable.
  */
-export function createSharedState(config: SluiceConfig, store: UsageStore, logger: Logger, now: () => number = Date.now): SharedState {
-  const loadBaseline = async (charge: BudgetCharge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd;
+export function createSharedState(
+  config: SluiceConfig,
+  store: UsageStore,
+  logger: Logger,
+  now: () => number = Date.now,
+  /** `pricing.preferBilled` as the current config says (a reload may turn it): how stored spend is counted. */
+  preferBilled: () => boolean = () => config.pricing.preferBilled,
+): SharedState {
+  // What the period's stored rows cost, counted as settlements count it.
+  const loadBaseline = async (charge: BudgetCharge) => {
+    const totals = await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart });
+    return preferBilled() ? totals.costPreferringBilledUsd : totals.costUsd;
+  };
   // `now` drives the in-process windows and expiries; Redis keeps its own clock (TIME, PX) whatever is passed.
   const localCounters = new MemoryLimitCounters(now);
   const localLedger = new MemoryBudgetLedger(loadBaseline);

@@ -157,7 +157,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const usageSink = new WorkerUsageSink({
     store: storeLocation,
     queryTimeoutMs: storeQueryTimeoutMs,
-    pricing: config.pricing,
+    pricing: config.pricing.overrides,
     pricingProviderIds: pricingProviderIdsOf(registry),
     pricingEpoch,
   });
@@ -183,8 +183,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const rollupCompactor = new RollupCompactor({ store: storeLocation, queryTimeoutMs: storeQueryTimeoutMs, intervalMs: rollupCompactionIntervalMs, logger });
   rollupCompactor.start();
 
-  const sharedState = createSharedState(config, store, logger, options.clock);
-  const pricer = new Pricer(config.pricing);
+  // Budgets read stored spend as the current price list counts it (`holder` exists by the first call).
+  const sharedState = createSharedState(config, store, logger, options.clock, () => holder.current.pricer.preferBilled);
+  const pricer = new Pricer(config.pricing.overrides, { preferBilled: config.pricing.preferBilled });
   const { aliases, withoutStandIns } = buildAliasTables({
     configured: config.aliases,
     registry,
@@ -219,7 +220,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     budgetLedger: sharedState.budgetLedger,
     pricer,
     pricingEpoch,
-    costBound: new CostBound(config.pricing),
+    costBound: new CostBound(config.pricing.overrides),
     limitDefaults: config.limits.defaults,
     registry,
     credentials,

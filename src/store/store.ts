@@ -136,6 +136,10 @@ export interface UsageTotals {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** The costs upstreams reported themselves (`billed_cost_usd`), over the rows that have one. */
+  billedCostUsd: number;
+  /** Each row's billed cost where it has one, else its `cost_usd`: what budgets settle on under `pricing.preferBilled`. */
+  costPreferringBilledUsd: number;
 }
 
 export interface UsageStore {

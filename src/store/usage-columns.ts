@@ -77,6 +77,9 @@ export const usageColumns = [
   { name: 'price_source', field: 'priceSource', kind: 'text', nullable: true },
   { name: 'price_rates', field: 'priceRates', kind: 'json', nullable: true },
   { name: 'operation', field: 'operation', kind: 'text', nullable: false, addedDefault: "'chat'" },
+  { name: 'image_count', field: 'imageCount', kind: 'integer', nullable: false },
+  { name: 'image_tokens', field: 'imageTokens', kind: 'big-integer', nullable: false },
+  { name: 'billed_cost_usd', field: 'billedCostUsd', kind: 'real', nullable: true },
 ] as const satisfies ReadonlyArray<ColumnDescription<StoredUsageField>>;
 
 // A usage field without a column fails to compile here.

@@ -232,6 +232,7 @@ function callAttributes(call: ModelCall): Attributes {
     if (call.savedCostUsd !== null) attributes['sluice.saved_cost_usd'] = call.savedCostUsd;
   } else if (call.sentUpstream) {
     attributes['sluice.cost_usd'] = costOf(call);
+    if (call.usage.billedCostUsd !== undefined) attributes['sluice.billed_cost_usd'] = call.usage.billedCostUsd;
   }
   return attributes;
 }

@@ -44,7 +44,9 @@ export class CostBound {
         if (inputOnly && both) {
           // Cache writes can cost more than plain input: reserve at the dearer of the two.
           const writes = calcPrice({ input_tokens: probeTokens, cache_write_tokens: probeTokens, output_tokens: 0 }, model, options);
-          const inputPrice = Math.max(inputOnly.total_price, writes?.total_price ?? 0);
+          // Image tokens too, where the catalogue prices them above text.
+          const images = calcPrice({ input_tokens: probeTokens, input_image_tokens: probeTokens, output_tokens: 0 }, model, options);
+          const inputPrice = Math.max(inputOnly.total_price, writes?.total_price ?? 0, images?.total_price ?? 0);
           rates = { inputPerToken: inputPrice / probeTokens, outputPerToken: (both.total_price - inputOnly.total_price) / probeTokens };
         }
       } catch {

@@ -1,4 +1,5 @@
 import type { Pricer } from './pricing.js';
+import type { TokenUsage } from './token-usage.js';
 import type { UsageRow } from './usage-row.js';
 
 /**
@@ -9,9 +10,21 @@ export function priceUsageRow(pricer: Pricer, pricingProviderIds: ReadonlyMap<st
   if (row.costUsd !== null) return;
   const model = row.reportedModel ?? row.upstreamModel;
   if (!row.provider || !model) return;
-  const quote = pricer.quote({ provider: row.provider, pricingProviderId: pricingProviderIds.get(row.provider), model, usage: row });
+  const quote = pricer.quote({ provider: row.provider, pricingProviderId: pricingProviderIds.get(row.provider), model, usage: usageOf(row) });
   if (!quote) return;
   row.costUsd = quote.costUsd;
   row.priceSource = quote.source;
   row.priceRates = quote.rates;
+}
+
+/** The row's counts as the pricer reads them (the row's own `billedCostUsd` is nullable, a usage's optional). */
+function usageOf(row: UsageRow): TokenUsage {
+  return {
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    reasoningTokens: row.reasoningTokens,
+    imageTokens: row.imageTokens,
+  };
 }

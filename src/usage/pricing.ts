@@ -41,8 +41,21 @@ export class Pricer {
   readonly #overrides: ReadonlyMap<string, PriceOverride>;
   readonly #rates = new Map<string, { rates: LinearRates | 'tiered' | null; until: number }>();
 
-  constructor(overrides: Readonly<Record<string, PriceOverride>>) {
+  /** `pricing.preferBilled`: budgets settle on what the upstream billed, when it said (see `settledCostUsd`). */
+  readonly preferBilled: boolean;
+
+  constructor(overrides: Readonly<Record<string, PriceOverride>>, options: { preferBilled?: boolean } = {}) {
     this.#overrides = new Map(Object.entries(overrides));
+    this.preferBilled = options.preferBilled === true;
+  }
+
+  /**
+   * The cost a finished call settles its budgets on: what the upstream billed when `preferBilled` is on and
+   * it reported a cost, else Sluice's own price (0 when unknown: a missing price never blocks traffic).
+   */
+  settledCostUsd(query: PriceQuery): number {
+    if (this.preferBilled && query.usage.billedCostUsd !== undefined) return query.usage.billedCostUsd;
+    return this.price(query) ?? 0;
   }
 
   price(query: PriceQuery): number | null {
@@ -66,6 +79,7 @@ export class Pricer {
         output_tokens: query.usage.outputTokens,
         cache_read_tokens: query.usage.cacheReadTokens,
         cache_write_tokens: query.usage.cacheWriteTokens,
+        ...(query.usage.imageTokens ? { input_image_tokens: query.usage.imageTokens } : {}),
       });
       return result === null ? null : { costUsd: roundUsd(result), source: `${priceCatalogueName} (tiered)`, rates: null };
     } catch {
@@ -110,16 +124,19 @@ function probeRates(model: string, pricingProviderId: string | undefined): Linea
       // Cache reads and writes are part of the input count: a prompt made only of them.
       const cacheRead = at({ input_tokens: scale, cache_read_tokens: scale });
       const cacheWrite = at({ input_tokens: scale, cache_write_tokens: scale });
+      const image = at({ input_tokens: scale, input_image_tokens: scale });
       const together = at({ input_tokens: scale, output_tokens: scale });
-      if (input === null || output === null || cacheRead === null || cacheWrite === null || together === null) return undefined;
-      const rates = { request, input: input - request, output: output - request, cacheRead: cacheRead - request, cacheWrite: cacheWrite - request };
+      if (input === null || output === null || cacheRead === null || cacheWrite === null || image === null || together === null) return undefined;
+      const rates: LinearRates = { request, input: input - request, output: output - request, cacheRead: cacheRead - request, cacheWrite: cacheWrite - request };
+      // Kept only where images are priced apart, so most rows' rates stay as they were.
+      if (!close(image - request, rates.input)) rates.inputImage = image - request;
       return { rates, consistent: close(together - request, rates.input + rates.output) };
     };
     const small = per(thousand);
     const large = per(million);
     if (!small || !large || !small.consistent || !large.consistent) return 'tiered';
-    for (const kind of ['input', 'output', 'cacheRead', 'cacheWrite'] as const) {
-      if (!close(small.rates[kind] * (million / thousand), large.rates[kind])) return 'tiered';
+    for (const kind of ['input', 'output', 'cacheRead', 'cacheWrite', 'inputImage'] as const) {
+      if (!close((small.rates[kind] ?? small.rates.input) * (million / thousand), large.rates[kind] ?? large.rates.input)) return 'tiered';
     }
     return large.rates;
   } catch {
@@ -133,9 +150,16 @@ function close(left: number, right: number): boolean {
 
 function priceLinear(rates: LinearRates, usage: TokenUsage): number {
   const uncachedInput = Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens);
+  // Image tokens are part of the uncached input; they cost their own rate only where the catalogue has one.
+  const imageInput = rates.inputImage === undefined ? 0 : Math.min(usage.imageTokens ?? 0, uncachedInput);
   const total =
     rates.request +
-    (uncachedInput * rates.input + usage.cacheReadTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output) / million;
+    ((uncachedInput - imageInput) * rates.input +
+      imageInput * (rates.inputImage ?? rates.input) +
+      usage.cacheReadTokens * rates.cacheRead +
+      usage.cacheWriteTokens * rates.cacheWrite +
+      usage.outputTokens * rates.output) /
+      million;
   return roundUsd(total);
 }
 

@@ -9,6 +9,14 @@ export interface TokenUsage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  /** Image tokens among `inputTokens`, when the provider says (Gemini's IMAGE modality, `image_tokens`). */
+  imageTokens?: number;
+  /**
+   * What the provider itself said the call cost, in USD (OpenRouter's `usage.cost`, and OpenAI-compatible
+   * servers that report the same field); absent when it said nothing. Not a token count, but it arrives in
+   * the same usage object and must travel every path the counts travel (whole, streamed, translated).
+   */
+  billedCostUsd?: number;
 }
 
 export function emptyUsage(): TokenUsage {
@@ -18,6 +26,19 @@ export function emptyUsage(): TokenUsage {
 /** Reads a non-negative integer count from an untrusted upstream field. */
 export function countOf(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+/** Reads a reported cost (USD) from an untrusted upstream field; undefined unless a finite number ≥ 0. */
+export function reportedCostOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The fields of TokenUsage a provider may leave out, present only when it reported them. */
+export function optionalUsage(imageTokens: number, billedCostUsd: number | undefined): Pick<TokenUsage, 'imageTokens' | 'billedCostUsd'> {
+  const fields: Pick<TokenUsage, 'imageTokens' | 'billedCostUsd'> = {};
+  if (imageTokens > 0) fields.imageTokens = imageTokens;
+  if (billedCostUsd !== undefined) fields.billedCostUsd = billedCostUsd;
+  return fields;
 }
 
 /** A rough token estimate (≈ 4 characters per token) for when the provider sent no count. */

@@ -42,6 +42,10 @@ export interface UsageRow {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  /** Images the request sent upstream (counted in the body as sent, so after any translation). */
+  imageCount: number;
+  /** Image tokens among `inputTokens`, when the provider reported them; else 0. */
+  imageTokens: number;
   /** Output tokens were estimated from the text seen (the stream ended before the provider's count). */
   outputTokensEstimated: boolean;
   /** Input tokens were estimated from the request (the stream ended before the provider counted them). */
@@ -59,6 +63,11 @@ export interface UsageRow {
   priceSource: string | null;
   /** The rates applied, USD per million tokens (and per request): with the token counts they explain the cost. */
   priceRates: LinearRates | null;
+  /**
+   * USD the upstream itself reported the call cost (OpenRouter's `usage.cost`); null when it reported none.
+   * `costUsd` stays Sluice's own price beside it; `pricing.preferBilled` settles budgets on this one.
+   */
+  billedCostUsd: number | null;
   latencyMs: number;
   /** Time to the first byte sent to the caller; null when nothing was sent. */
   timeToFirstByteMs: number | null;

@@ -249,6 +249,10 @@ const fieldsAddedLater = {
   queueWaitMs: null,
   attemptTrail: [],
   operation: 'chat',
+  // Issue 20 §4: no images counted, no billed cost known.
+  imageCount: 0,
+  imageTokens: 0,
+  billedCostUsd: null,
 } as const satisfies Partial<UsageRow>;
 
 function countLines(text: Buffer): number {

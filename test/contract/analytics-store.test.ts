@@ -46,7 +46,13 @@ const versionBeforeRollups = (migrations: readonly string[]) => migrations.findI
  * Usage columns added by migrations after the rollups: a store of before the rollups did not have them,
  * and going back to that version re-runs the migrations that add them.
  */
-const dropColumnsAddedSince = 'ALTER TABLE usage_rows DROP COLUMN operation;';
+const dropColumnsAddedSince = [
+  'ALTER TABLE usage_rows DROP COLUMN operation;',
+  // Issue 20 §4, every cost.
+  'ALTER TABLE usage_rows DROP COLUMN image_count;',
+  'ALTER TABLE usage_rows DROP COLUMN image_tokens;',
+  'ALTER TABLE usage_rows DROP COLUMN billed_cost_usd;',
+].join(' ');
 const backends: Backend[] = [
   {
     name: 'sqlite',

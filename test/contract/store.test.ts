@@ -118,7 +118,7 @@ describe.each(backends)('$name store', (backend) => {
     await store.recordUsage(rows);
     expect((await store.recentUsage({ limit: 10 })).reverse()).toEqual(rows);
     const totals = await store.usageTotals({ scope: 'team', subject: 'research', since: 0 });
-    expect(totals).toEqual({ requests: 2, inputTokens: 20, outputTokens: 10, costUsd: 0.25 });
+    expect(totals).toEqual({ requests: 2, inputTokens: 20, outputTokens: 10, costUsd: 0.25, billedCostUsd: 0, costPreferringBilledUsd: 0.25 });
     const byModel = await store.summarizeUsage({ since: 0, by: 'model' });
     expect(byModel).toEqual([{ group: 'gpt-4o-mini', requests: 3, errors: 1, inputTokens: 30, outputTokens: 15, cacheReadTokens: 6, cacheWriteTokens: 0, costUsd: 0.5 }]);
   });
@@ -182,5 +182,23 @@ describe.each(backends)('$name store', (backend) => {
       { group: 'anthropic', requests: 1, ...totals, costUsd: 0.25 },
     ]);
     expect(await store.summarizeUsage({ since: at, by: 'model', requester: 'nobody' })).toEqual([]);
+  });
+
+  // Last: its rows would otherwise count in the summaries and recent rows the tests above read.
+  it('every cost: image counts, image tokens and billed costs round-trip; totals sum billed beside priced, and prefer billed row by row', async () => {
+    const imageRates = { request: 0, input: 5, output: 40, cacheRead: 1.25, cacheWrite: 5, inputImage: 10 };
+    const rows = [
+      row('09COST-A', { teamName: 'billing', imageCount: 3, imageTokens: 765, costUsd: 0.02, billedCostUsd: 0.05, priceRates: imageRates }),
+      row('09COST-B', { teamName: 'billing', costUsd: 0.01, billedCostUsd: null }),
+      row('09COST-C', { teamName: 'billing', costUsd: null, billedCostUsd: 0.125 }),
+    ];
+    await store.recordUsage(rows);
+    expect(await store.usageRow('09COST-A')).toEqual(rows[0]);
+    expect(await store.usageRow('09COST-C')).toMatchObject({ imageCount: 0, imageTokens: 0, costUsd: null, billedCostUsd: 0.125 });
+    const totals = await store.usageTotals({ scope: 'team', subject: 'billing', since: 0 });
+    expect(totals.costUsd).toBeCloseTo(0.03, 12);
+    expect(totals.billedCostUsd).toBeCloseTo(0.175, 12);
+    // Billed where reported (0.05, 0.125), else priced (0.01).
+    expect(totals.costPreferringBilledUsd).toBeCloseTo(0.185, 12);
   });
 });

@@ -120,6 +120,21 @@ describe.each(backends)('$name usage tables', (backend) => {
     expect(new Set(await backend.columns(location, 'usage_attempts'))).toEqual(new Set([...keyColumns, ...attemptColumns.map(backend.definition)]));
   });
 
+  it('a database from before the cost columns upgrades: its rows sent no images and were billed nothing known', async () => {
+    const beforeCosts = (backend.name === 'sqlite' ? sqliteMigrations : postgresMigrations).findIndex((sql) => sql.includes('billed_cost_usd'));
+    expect(beforeCosts).toBeGreaterThan(0);
+    const { location, run } = await backend.create(beforeCosts);
+    await run(`INSERT INTO usage_rows (id, created_at, inbound_dialect, provider, upstream_model, stream, status_code, outcome, latency_ms, cost_usd)
+               VALUES ('01PRECOST', 1700000000000, 'openai-chat', 'openai', 'gpt-4o-mini', ${backend.name === 'sqlite' ? 1 : 'TRUE'}, 200, 'ok', 12.5, 0.5)`);
+    const store = await backend.open(location);
+    try {
+      const [old] = await store.recentUsage({ limit: 1 });
+      expect(old).toMatchObject({ id: '01PRECOST', imageCount: 0, imageTokens: 0, billedCostUsd: null, costUsd: 0.5 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a database from before the attempt trail upgrades, and its rows read as calls without routing', async () => {
     const beforeTrail = backend.name === 'sqlite' ? 4 : 1;
     const { location, run } = await backend.create(beforeTrail);

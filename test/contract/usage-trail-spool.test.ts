@@ -99,7 +99,19 @@ describe.each(locations)('$name', ({ name, location }) => {
     const store = await openStore(location);
     const spoolDirectory = join(directory, `old-spool-${name}`);
     // What a gateway of the previous version spooled before it was upgraded: no routing fields at all.
-    const { groupName: _group, policy: _policy, attempts: _attempts, fallback: _fallback, queueWaitMs: _wait, attemptTrail: _trail, ...old } = row(`${name}-old`);
+    const {
+      groupName: _group,
+      policy: _policy,
+      attempts: _attempts,
+      fallback: _fallback,
+      queueWaitMs: _wait,
+      attemptTrail: _trail,
+      // Nor, from before issue 20's cost columns, images or a billed cost.
+      imageCount: _images,
+      imageTokens: _imageTokens,
+      billedCostUsd: _billed,
+      ...old
+    } = row(`${name}-old`);
     await mkdir(spoolDirectory, { recursive: true });
     // Same pid, another run: an earlier run of this process id, as after a container restart.
     await writeFile(join(spoolDirectory, `usage-${process.pid}-abcdef-000000.jsonl`), `${JSON.stringify(old)}\n`);
@@ -107,7 +119,7 @@ describe.each(locations)('$name', ({ name, location }) => {
     try {
       expect(await spool.replay((batch) => store.recordUsage(batch), 10, () => false)).toBe(1);
       const [stored] = (await store.recentUsage({ limit: 100 })).filter((item) => item.id === `${name}-old`);
-      expect(stored).toEqual({ ...old, groupName: null, policy: null, attempts: 0, fallback: false, queueWaitMs: null, attemptTrail: [] });
+      expect(stored).toEqual({ ...old, groupName: null, policy: null, attempts: 0, fallback: false, queueWaitMs: null, attemptTrail: [], imageCount: 0, imageTokens: 0, billedCostUsd: null });
       expect(await readdir(spoolDirectory)).toEqual([]);
     } finally {
       await spool.close();

@@ -104,7 +104,9 @@ describe('model names that are Object.prototype members', () => {
       const raw = JSON.parse(`{"${section}": {"__proto__": ${JSON.stringify(value)}}}`) as Record<string, unknown>;
       expect(() => parseConfig(raw, {}), section).toThrow(/__proto__/);
       const accepted = parseConfig({ [section]: { constructor: value } }, {});
-      expect(Object.hasOwn(accepted[section], 'constructor'), section).toBe(true);
+      // Price overrides sit beside the `preferBilled` switch, under `overrides`.
+      const names = section === 'pricing' ? accepted.pricing.overrides : accepted[section];
+      expect(Object.hasOwn(names, 'constructor'), section).toBe(true);
     }
   });
 });

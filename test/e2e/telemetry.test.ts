@@ -15,7 +15,7 @@ let harness: TestGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
-const usageDirective = '[[mock {"usage":{"cacheReadTokens":3,"cacheWriteTokens":2,"reasoningTokens":4}}]]';
+const usageDirective = '[[mock {"usage":{"cacheReadTokens":3,"cacheWriteTokens":2,"reasoningTokens":4,"cost":0.0042}}]]';
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -74,6 +74,8 @@ describe('with telemetry on', () => {
     });
     expect(server.attributes['sluice.key_id']).toMatch(/^key_[0-9A-Z]{26}$/);
     expect(server.attributes['sluice.cost_usd']).toBeGreaterThan(0);
+    // What the upstream reported it billed (OpenRouter's usage.cost), beside Sluice's price.
+    expect(server.attributes['sluice.billed_cost_usd']).toBe(0.0042);
     expect(server.attributes).not.toHaveProperty('sluice.group');
     expect(server.attributes).not.toHaveProperty('error.type');
 

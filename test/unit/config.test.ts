@@ -10,6 +10,16 @@ describe('configuration', () => {
     expect(config.upstream.timeoutMs).toBe(30_000);
   });
 
+  it('pricing: model overrides as before, and preferBilled as a reserved switch beside them', () => {
+    expect(parseConfig({}, {}).pricing).toEqual({ preferBilled: false, overrides: {} });
+    const price = { inputPerMillion: 1, outputPerMillion: 2 };
+    expect(parseConfig({ pricing: { 'vllm:llama': price } }, {}).pricing).toEqual({ preferBilled: false, overrides: { 'vllm:llama': price } });
+    expect(parseConfig({ pricing: { preferBilled: true, 'vllm:llama': price } }, {}).pricing).toEqual({ preferBilled: true, overrides: { 'vllm:llama': price } });
+    expect(() => parseConfig({ pricing: { preferBilled: 'yes' } }, {})).toThrow(/pricing\.preferBilled/);
+    expect(() => parseConfig({ pricing: { 'vllm:llama': { inputPerMillion: 1 } } }, {})).toThrow(/pricing\.vllm:llama\.outputPerMillion/);
+    expect(() => parseConfig(JSON.parse('{"pricing":{"__proto__":{"inputPerMillion":1,"outputPerMillion":2}}}') as Record<string, unknown>, {})).toThrow(/__proto__/);
+  });
+
   it('names the field of every invalid value', () => {
     expect(() => parseConfig({ server: { port: 'eighty' } }, {})).toThrow(/server\.port/);
     expect(() => parseConfig({ upstream: { timeoutMs: -1 } }, {})).toThrow(/upstream\.timeoutMs/);

@@ -79,3 +79,37 @@ describe('price provenance', () => {
     expect(new Pricer({}).quote({ provider: 'openai', pricingProviderId: 'openai', model: 'no-such-model', usage })).toBeNull();
   });
 });
+
+describe('image inputs and billed costs', () => {
+  const counts = { inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+  const imageCatalogue = (input: number, images: number) =>
+    Math.round(calcPrice({ input_tokens: input, input_image_tokens: images }, 'gpt-image-1', { providerId: 'openai' })!.total_price * 1e12) / 1e12;
+
+  it('prices image tokens at the catalogue’s image rate where it has one, exactly as the catalogue does', () => {
+    const quote = new Pricer({}).quote({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-image-1', usage: { ...counts, imageTokens: 400_000 } });
+    expect(quote?.rates?.inputImage).toBeGreaterThan(quote!.rates!.input);
+    expect(quote!.costUsd).toBeCloseTo(imageCatalogue(1_000_000, 400_000), 12);
+    // The same prompt without image tokens reported costs less: the image rate is dearer.
+    expect(new Pricer({}).price({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-image-1', usage: counts })).toBeLessThan(quote!.costUsd);
+  });
+
+  it('keeps no image rate where images cost what input does, so those rows’ rates are unchanged', () => {
+    const quote = new Pricer({}).quote({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-4o-mini', usage: { ...counts, imageTokens: 400_000 } });
+    expect(quote?.rates).not.toHaveProperty('inputImage');
+    expect(quote!.costUsd).toBe(new Pricer({}).price({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-4o-mini', usage: counts }));
+  });
+
+  it('settles on the billed cost only under preferBilled, and only when the upstream reported one', () => {
+    const overrides = { 'vllm:llama': { inputPerMillion: 2, outputPerMillion: 8 } };
+    const query = (billedCostUsd?: number) => ({
+      provider: 'vllm',
+      pricingProviderId: undefined,
+      model: 'llama',
+      usage: { ...counts, ...(billedCostUsd === undefined ? {} : { billedCostUsd }) },
+    });
+    expect(new Pricer(overrides).settledCostUsd(query(0.5))).toBe(2);
+    expect(new Pricer(overrides, { preferBilled: true }).settledCostUsd(query(0.5))).toBe(0.5);
+    expect(new Pricer(overrides, { preferBilled: true }).settledCostUsd(query(0))).toBe(0);
+    expect(new Pricer(overrides, { preferBilled: true }).settledCostUsd(query())).toBe(2);
+  });
+});

@@ -248,6 +248,15 @@ describe('OpenAI Chat Completions', () => {
     expect(tap.generatedCharacters()).toBe(refusal.length);
   });
 
+  it("OpenRouter's stream: a comment line, and the last chunk's usage with the billed cost and image tokens", () => {
+    const path = 'openai-chat/stream-openrouter-cost.sse';
+    const { events, tap } = replay(dialect, path);
+    const reported: TokenUsage = { ...usage(194, 2, 0, 100, 0), imageTokens: 85, billedCostUsd: 0.95 };
+    expect(events.at(-1)).toEqual({ type: 'finish', stopReason: 'end', usage: reported });
+    expect(tap.facts()).toMatchObject({ usage: reported, reportedModel: 'openai/gpt-4o-mini' });
+    expect(tap.completed()).toBe(true);
+  });
+
   it('a whole completion with text and two tool calls', () => {
     const body = jsonOf('openai-chat/completion.json');
     expect(dialects[dialect].decodeResponse(body)).toEqual({
@@ -386,6 +395,13 @@ describe('Gemini', () => {
       usage: usage(85, 26 + 155, 0, 0, 155),
     });
     expect(dialects[dialect].readResponse(body)).toEqual({ usage: usage(85, 181, 0, 0, 155), reportedModel: 'gemini-2.5-pro', responseId: 'ySr7aIiVCYam1e8PyLWRiQw', finishReasons: ['STOP'] });
+  });
+
+  it('a whole answer about an image: the IMAGE modality of promptTokensDetails is the image tokens', () => {
+    const body = jsonOf('gemini/generate-content-image.json');
+    const reported: TokenUsage = { ...usage(266, 6), imageTokens: 258 };
+    expect(dialects[dialect].decodeResponse(body).usage).toEqual(reported);
+    expect(dialects[dialect].readResponse(body).usage).toEqual(reported);
   });
 
   it('a whole answer with a thought, signed text, and cached and thought tokens', () => {

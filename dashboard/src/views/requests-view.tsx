@@ -174,6 +174,11 @@ function CostCell(props: { row: RequestRow }) {
   return (
     <span>
       {usd(row.cost_usd)}
+      {row.billed_cost_usd !== null && (
+        <span class="small" data-testid="billed-cost" title="The cost the upstream reported it billed">
+          {' '}· billed {usd(row.billed_cost_usd)}
+        </span>
+      )}
       {row.cached && (
         <span class="badge badge-cached" data-testid="cached-badge" title="Answered from the response cache">
           Cached · saved {usd(row.saved_usd)}
@@ -205,6 +210,7 @@ function RequestDrawer(props: { id: string; onClose: () => void }) {
             <Fact term="Group · policy" value={`${request.group ?? '—'} · ${request.policy ?? '—'}`} />
             <Fact term="Status" value={<StatusCell row={request} />} />
             <Fact term="Tokens" value={`${count(request.input_tokens)} in${request.input_tokens_estimated ? ' (estimated)' : ''} · ${count(request.output_tokens)} out${request.output_tokens_estimated ? ' (estimated)' : ''} · ${count(request.cache_read_tokens)} cache read · ${count(request.cache_write_tokens)} cache write · ${count(request.reasoning_tokens)} reasoning`} />
+            <Fact term="Images" value={request.image_count === 0 ? '—' : `${count(request.image_count)} sent${request.image_tokens > 0 ? ` · ${count(request.image_tokens)} image tokens` : ''}`} />
             <Fact term="Cost" value={<CostCell row={request} />} />
             <Fact term="Price" value={request.cached ? 'Answered from the response cache: no upstream call, no cost.' : (request.price.explanation ?? 'No price known for this model.')} />
             <Fact term="Price source" value={request.price.source ?? '—'} />

@@ -13,6 +13,7 @@ import { planThinking } from './plan-thinking.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent, isAnthropicErrorBody } from './error-body.js';
 import { parseAnthropicMessagesRequest } from './parse-request.js';
 import { createAnthropicStreamTap } from './stream-tap.js';
+import { countAnthropicImages } from './count-images.js';
 
 export const anthropicMessagesDialect: Dialect = {
   name: 'anthropic-messages',
@@ -26,6 +27,7 @@ export const anthropicMessagesDialect: Dialect = {
     };
   },
   readResponse: (body) => readResponseFacts(body, convertAnthropicUsage, (response) => stringsOf([response.stop_reason])),
+  countImages: countAnthropicImages,
   createStreamTap: createAnthropicStreamTap,
   errorBody: anthropicErrorBody,
   streamErrorEvent: anthropicStreamErrorEvent,

@@ -1,4 +1,4 @@
-import { countOf, type TokenUsage } from '../../usage/token-usage.js';
+import { countOf, optionalUsage, type TokenUsage } from '../../usage/token-usage.js';
 
 /**
  * Gemini's usageMetadata: `promptTokenCount` includes cached content; thoughts are counted apart from
@@ -14,7 +14,18 @@ export function convertGeminiUsage(metadata: unknown): TokenUsage | undefined {
     cacheReadTokens: countOf(fields.cachedContentTokenCount),
     cacheWriteTokens: 0,
     reasoningTokens: thoughts,
+    ...optionalUsage(imageTokensOf(fields.promptTokensDetails), undefined),
   };
+}
+
+/** `promptTokensDetails: [{ modality: 'IMAGE', tokenCount }]`: the prompt's tokens per modality. */
+function imageTokensOf(details: unknown): number {
+  if (!Array.isArray(details)) return 0;
+  let tokens = 0;
+  for (const detail of details) {
+    if (detail !== null && typeof detail === 'object' && (detail as Record<string, unknown>).modality === 'IMAGE') tokens += countOf((detail as Record<string, unknown>).tokenCount);
+  }
+  return tokens;
 }
 
 export function geminiUsageMetadata(usage: TokenUsage): Record<string, number> {

@@ -12,6 +12,7 @@ import { createGeminiStreamDecoder } from './stream-decoder.js';
 import { createGeminiStreamEncoder } from './stream-encoder.js';
 import { createGeminiStreamTap } from './stream-tap.js';
 import { geminiEmbeddingsCodec } from './embeddings/gemini-embeddings-codec.js';
+import { countGeminiImages } from './count-images.js';
 
 export const geminiDialect: Dialect = {
   name: 'gemini',
@@ -31,6 +32,7 @@ export const geminiDialect: Dialect = {
       finishReasons: Array.isArray(candidates) ? stringsOf(candidates.map((candidate: Record<string, unknown> | undefined) => field(candidate, 'finishReason'))) : undefined,
     };
   },
+  countImages: countGeminiImages,
   createStreamTap: createGeminiStreamTap,
   errorBody: geminiErrorBody,
   streamErrorEvent: geminiStreamErrorEvent,

@@ -1,6 +1,9 @@
-import { countOf, type TokenUsage } from '../../usage/token-usage.js';
+import { countOf, optionalUsage, reportedCostOf, type TokenUsage } from '../../usage/token-usage.js';
 
-/** OpenAI's `prompt_tokens` already includes cached tokens; `completion_tokens` includes reasoning. */
+/**
+ * OpenAI's `prompt_tokens` already includes cached tokens; `completion_tokens` includes reasoning.
+ * OpenRouter (and compatible servers that copy it) add `cost`, what the call was billed in USD-valued credits.
+ */
 export function convertOpenAiChatUsage(usage: unknown): TokenUsage | undefined {
   if (usage === null || typeof usage !== 'object') return undefined;
   const fields = usage as Record<string, unknown>;
@@ -13,5 +16,6 @@ export function convertOpenAiChatUsage(usage: unknown): TokenUsage | undefined {
     // OpenAI caches implicitly and does not bill writes; some compatible servers report them anyway.
     cacheWriteTokens: countOf(promptDetails.cache_write_tokens ?? fields.cache_creation_input_tokens),
     reasoningTokens: countOf(completionDetails.reasoning_tokens),
+    ...optionalUsage(countOf(promptDetails.image_tokens), reportedCostOf(fields.cost)),
   };
 }

@@ -13,6 +13,7 @@ import { parseOpenAiChatRequest } from './parse-request.js';
 import { prepareOpenAiChatBody } from './prepare-upstream-body.js';
 import { createOpenAiChatStreamTap } from './stream-tap.js';
 import { openAiEmbeddingsCodec } from './embeddings/openai-embeddings-codec.js';
+import { countOpenAiChatImages } from './count-images.js';
 
 export const openAiChatDialect: Dialect = {
   name: 'openai-chat',
@@ -23,6 +24,7 @@ export const openAiChatDialect: Dialect = {
     readResponseFacts(body, convertOpenAiChatUsage, (response) =>
       Array.isArray(response.choices) ? stringsOf(response.choices.map((choice: { finish_reason?: unknown } | null) => choice?.finish_reason)) : undefined,
     ),
+  countImages: countOpenAiChatImages,
   createStreamTap: createOpenAiChatStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: openAiChatStreamErrorEvent,

@@ -1,4 +1,4 @@
-import { countOf, type TokenUsage } from '../../usage/token-usage.js';
+import { countOf, optionalUsage, reportedCostOf, type TokenUsage } from '../../usage/token-usage.js';
 
 /** Responses usage: `input_tokens` includes cached ones, `output_tokens` includes reasoning. */
 export function convertResponsesUsage(usage: unknown): TokenUsage | undefined {
@@ -12,6 +12,8 @@ export function convertResponsesUsage(usage: unknown): TokenUsage | undefined {
     cacheReadTokens: countOf(inputDetails.cached_tokens),
     cacheWriteTokens: 0,
     reasoningTokens: countOf(outputDetails.reasoning_tokens),
+    // OpenRouter's Responses API reports `cost` as its chat completions do.
+    ...optionalUsage(countOf(inputDetails.image_tokens), reportedCostOf(fields.cost)),
   };
 }
 

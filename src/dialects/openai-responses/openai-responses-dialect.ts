@@ -12,6 +12,7 @@ import { parseResponsesRequest } from './parse-request.js';
 import { createResponsesStreamDecoder } from './stream-decoder.js';
 import { createResponsesStreamEncoder } from './stream-encoder.js';
 import { createResponsesStreamTap } from './stream-tap.js';
+import { countResponsesImages } from './count-images.js';
 
 export const openAiResponsesDialect: Dialect = {
   name: 'openai-responses',
@@ -26,6 +27,7 @@ export const openAiResponsesDialect: Dialect = {
     readResponseFacts(body, convertResponsesUsage, (response) =>
       stringsOf([(response.incomplete_details as { reason?: unknown } | null | undefined)?.reason ?? response.status]),
     ),
+  countImages: countResponsesImages,
   createStreamTap: createResponsesStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: responsesStreamErrorEvent,

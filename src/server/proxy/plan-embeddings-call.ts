@@ -52,6 +52,7 @@ export function embeddingsPlanFor(call: ModelCall, target: RouteTarget, request:
     upstreamDialect,
     translation: undefined,
     removeInjectedUsageChunk: false,
+    imageCount: 0,
     embeddings: { callerCodec, upstreamCodec, request, translated: !passThrough },
   };
 }

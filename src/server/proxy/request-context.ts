@@ -40,6 +40,8 @@ export interface RequestContext {
   outcome: UsageOutcome;
   errorCode: string | null;
   usage: TokenUsage;
+  /** Images in the body sent upstream for the attempt that served (or was tried last); see Dialect.countImages. */
+  imageCount: number;
   outputTokensEstimated: boolean;
   inputTokensEstimated: boolean;
   /** Estimates the prompt's tokens from the request, for calls cut before the provider counted them. */
@@ -90,6 +92,7 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     outcome: 'ok',
     errorCode: null,
     usage: emptyUsage(),
+    imageCount: 0,
     outputTokensEstimated: false,
     inputTokensEstimated: false,
     estimateInputTokens: () => 0,
@@ -144,7 +147,13 @@ export function toUsageRow(context: RequestContext, finishedAt: number, pricingE
     statusCode: context.statusCode,
     outcome: context.outcome,
     errorCode: context.errorCode,
-    ...context.usage,
+    inputTokens: context.usage.inputTokens,
+    outputTokens: context.usage.outputTokens,
+    cacheReadTokens: context.usage.cacheReadTokens,
+    cacheWriteTokens: context.usage.cacheWriteTokens,
+    reasoningTokens: context.usage.reasoningTokens,
+    imageCount: context.imageCount,
+    imageTokens: context.usage.imageTokens ?? 0,
     outputTokensEstimated: context.outputTokensEstimated,
     inputTokensEstimated: context.inputTokensEstimated,
     cached: context.cached,
@@ -152,6 +161,7 @@ export function toUsageRow(context: RequestContext, finishedAt: number, pricingE
     costUsd: null,
     priceSource: null,
     priceRates: null,
+    billedCostUsd: context.usage.billedCostUsd ?? null,
     latencyMs: round(finishedAt - context.startedAt),
     timeToFirstByteMs: context.firstByteAt === undefined ? null : round(context.firstByteAt - context.startedAt),
     attempts: context.attemptTrail.length,

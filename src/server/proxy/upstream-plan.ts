@@ -12,6 +12,8 @@ export interface UpstreamPlan {
   translation: Translation | undefined;
   /** Sluice asked for OpenAI stream usage the caller did not: that chunk is removed again. */
   removeInjectedUsageChunk: boolean;
+  /** Images in the body as sent (after any translation): the row's `image_count` when this plan serves. */
+  imageCount: number;
   /** Set on an embeddings call: how its answer is read and written back. */
   embeddings: EmbeddingsRelay | undefined;
 }

@@ -69,13 +69,13 @@ export const gatewayParts: readonly ReloadablePart[] = [
     // Rows are priced by provider pricing id, which comes with the providers.
     dependsOn: ['providers'],
     build: ({ config, previous, next, gateway }) => {
-      next.pricer = new Pricer(config.pricing);
-      next.costBound = new CostBound(config.pricing);
+      next.pricer = new Pricer(config.pricing.overrides, { preferBilled: config.pricing.preferBilled });
+      next.costBound = new CostBound(config.pricing.overrides);
       // Rows carry their call's epoch, so the writer thread prices each with the list its call started under.
       const epoch = previous.pricingEpoch + 1;
       next.pricingEpoch = epoch;
       const registry = next.registry;
-      return { commit: () => gateway.updateUsagePricing(epoch, config.pricing, pricingProviderIdsOf(registry)) };
+      return { commit: () => gateway.updateUsagePricing(epoch, config.pricing.overrides, pricingProviderIdsOf(registry)) };
     },
   },
   {

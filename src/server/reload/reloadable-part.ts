@@ -17,7 +17,7 @@ export interface GatewayResources {
   /** Traces as `telemetry` asks: an OTLP exporter, or null when no endpoint is set. */
   startTracing(settings: SluiceConfig['telemetry']): Promise<Tracing | null>;
   /** Gives the usage writer thread a new price list (and provider pricing ids), named by its epoch. */
-  updateUsagePricing(pricingEpoch: number, pricing: SluiceConfig['pricing'], pricingProviderIds: Array<[string, string | undefined]>): void;
+  updateUsagePricing(pricingEpoch: number, pricing: SluiceConfig['pricing']['overrides'], pricingProviderIds: Array<[string, string | undefined]>): void;
   /** Turns the per-call log lines (`log.requests`) on or off; nothing when the gateway writes none. */
   setRequestLogging(enabled: boolean): void;
 }

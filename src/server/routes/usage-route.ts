@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import { limitSubjects, type LimitSubject } from '../../policy/admission.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { budgetPeriodOf } from '../../policy/budget-period.js';
+import type { UsageTotals } from '../../store/store.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
 import { guessDialect } from '../guess-dialect.js';
@@ -43,13 +44,14 @@ async function describeSubject(subject: LimitSubject, services: GatewayServices,
     services.store.usageTotals({ scope: subject.scope, subject: subject.id, since: day.start }),
     services.store.usageTotals({ scope: subject.scope, subject: subject.id, since: month.start }),
   ]);
-  const description: Record<string, unknown> = { name, limits: subject.limits, usage: { today, thisMonth } };
+  const description: Record<string, unknown> = { name, limits: subject.limits, usage: { today: totalsJson(today), thisMonth: totalsJson(thisMonth) } };
   const budget = subject.limits.budget;
   if (budget) {
     const period = budgetPeriodOf(budget.period, now);
     const account = `${subject.scope}:${subject.id}:${period.label}`;
     // The ledger knows reservations in flight; the store knows everything written so far.
-    const stored = (await services.store.usageTotals({ scope: subject.scope, subject: subject.id, since: period.start })).costUsd;
+    const totals = await services.store.usageTotals({ scope: subject.scope, subject: subject.id, since: period.start });
+    const stored = services.pricer.preferBilled ? totals.costPreferringBilledUsd : totals.costUsd;
     const spentUsd = Math.max(stored, await services.budgetLedger.spent(account));
     description.budget = {
       period: budget.period,
@@ -62,4 +64,9 @@ async function describeSubject(subject: LimitSubject, services: GatewayServices,
     };
   }
   return description;
+}
+
+/** A period's totals as `/v1/usage` shows them: Sluice's price, and beside it what upstreams billed. */
+function totalsJson(totals: UsageTotals): Omit<UsageTotals, 'costPreferringBilledUsd'> {
+  return { requests: totals.requests, inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, costUsd: totals.costUsd, billedCostUsd: totals.billedCostUsd };
 }

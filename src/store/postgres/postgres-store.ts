@@ -543,12 +543,20 @@ export class PostgresStore implements Store {
     const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
     const result = await this.#query(
       `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
-              COALESCE(SUM(cost_usd), 0) AS cost_usd
+              COALESCE(SUM(cost_usd), 0) AS cost_usd, COALESCE(SUM(billed_cost_usd), 0) AS billed_cost_usd,
+              COALESCE(SUM(COALESCE(billed_cost_usd, cost_usd)), 0) AS cost_preferring_billed_usd
        FROM usage_rows WHERE ${column} = $1 AND created_at >= $2`,
       [options.subject, options.since],
     );
     const row = result.rows[0] as Row;
-    return { requests: Number(row.requests), inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens), costUsd: Number(row.cost_usd) };
+    return {
+      requests: Number(row.requests),
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      costUsd: Number(row.cost_usd),
+      billedCostUsd: Number(row.billed_cost_usd),
+      costPreferringBilledUsd: Number(row.cost_preferring_billed_usd),
+    };
   }
 
   async summarizeUsage(options: UsageSummaryOptions): Promise<UsageSummaryRow[]> {

@@ -192,4 +192,10 @@ export const sqliteMigrations: readonly string[] = [
     .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
     .join('\n  ')}
   `,
+  // Every cost: images sent and image tokens reported, and the cost the upstream itself billed (issue 20 §4).
+  `
+  ${columnsNamed(usageColumns, ['image_count', 'image_tokens', 'billed_cost_usd'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  `,
 ];

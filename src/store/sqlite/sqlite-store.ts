@@ -624,11 +624,19 @@ export class SqliteStore implements Store {
       const row = this.#database
         .prepare(
           `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
-                  COALESCE(SUM(cost_usd), 0) AS cost_usd
+                  COALESCE(SUM(cost_usd), 0) AS cost_usd, COALESCE(SUM(billed_cost_usd), 0) AS billed_cost_usd,
+                  COALESCE(SUM(COALESCE(billed_cost_usd, cost_usd)), 0) AS cost_preferring_billed_usd
            FROM usage_rows WHERE ${column} = ? AND created_at >= ?`,
         )
-        .get(options.subject, options.since) as { requests: number; input_tokens: number; output_tokens: number; cost_usd: number };
-      return { requests: row.requests, inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd };
+        .get(options.subject, options.since) as { requests: number; input_tokens: number; output_tokens: number; cost_usd: number; billed_cost_usd: number; cost_preferring_billed_usd: number };
+      return {
+        requests: row.requests,
+        inputTokens: row.input_tokens,
+        outputTokens: row.output_tokens,
+        costUsd: row.cost_usd,
+        billedCostUsd: row.billed_cost_usd,
+        costPreferringBilledUsd: row.cost_preferring_billed_usd,
+      };
     });
   }
 

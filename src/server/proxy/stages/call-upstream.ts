@@ -81,6 +81,7 @@ export async function callUpstream(call: ModelCall): Promise<void> {
 async function attempt(call: ModelCall, target: RouteTarget, canFailOver: boolean): Promise<AttemptResult> {
   const { services, signal } = call;
   const plan = call.plan!;
+  call.imageCount = plan.imageCount;
   const startedAt = performance.now();
   const record: AttemptRecord = {
     target: target.id,

@@ -54,6 +54,7 @@ export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamP
       upstreamDialect: dialect,
       translation: undefined,
       removeInjectedUsageChunk: prepared.removeInjectedUsageChunk,
+      imageCount: dialect.countImages(prepared.body),
       embeddings: undefined,
     };
   }
@@ -80,6 +81,7 @@ export function upstreamPlanFor(call: ModelCall, target: RouteTarget): UpstreamP
     upstreamDialect,
     translation: { upstreamDialect, callerRequest: core },
     removeInjectedUsageChunk: false,
+    imageCount: upstreamDialect.countImages(encoded.body),
     embeddings: undefined,
   };
 }

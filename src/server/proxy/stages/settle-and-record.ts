@@ -23,7 +23,7 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
   await call.admission
     .finish({
       tokens: call.usage.inputTokens + call.usage.outputTokens,
-      costUsd: call.admission.holdsBudget ? costOf(call) : 0,
+      costUsd: call.admission.holdsBudget ? settledCostOf(call) : 0,
     })
     .catch((error: unknown) => services.logger.error({ err: error, requestId: call.id }, 'settling limits and budgets failed'));
 }
@@ -34,7 +34,18 @@ function cacheResultOf(call: ModelCall): CacheResult {
   return call.cache?.mode === 'use' ? 'miss' : undefined;
 }
 
-/** The real cost of a finished call, for settling its budget reservation and for the cache's "saved". */
+/** What a finished call's budget reservation settles on: its billed cost under `pricing.preferBilled`, else its price. */
+function settledCostOf(call: ModelCall): number {
+  if (!call.provider || !call.upstreamModel) return 0;
+  return call.services.pricer.settledCostUsd({
+    provider: call.provider.name,
+    pricingProviderId: call.provider.pricingProviderId,
+    model: call.reportedModel ?? call.upstreamModel,
+    usage: call.usage,
+  });
+}
+
+/** Sluice's own price of a finished call (its row's `cost_usd`), for the cache's "saved". */
 export function costOf(call: ModelCall): number {
   if (!call.provider || !call.upstreamModel) return 0;
   return (
