@@ -5,6 +5,7 @@ import { buildKnownModels } from '../src/metrics/known-models.js';
 import { buildProviderRegistry } from '../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../src/routing/build-route-groups.js';
 import type { UsageRow } from '../src/usage/usage-row.js';
+import { benchUsageRow as row } from './bench-usage-row.js';
 import { log } from './log.js';
 
 export interface ScrapeCost {
@@ -132,53 +133,4 @@ function requestShapes(): UsageRow[] {
       attemptTrail: [attempt('openai', 'gpt-4o-mini', { statusCode: 503, errorCode: 'upstream_error', timeToFirstByteMs: null }), attempt('anthropic', 'claude-haiku-4-5')],
     }),
   ];
-}
-
-function row(fields: Partial<UsageRow>): UsageRow {
-  return {
-    id: 'bench',
-    createdAt: 0,
-    keyId: 'key',
-    userName: null,
-    teamName: null,
-    requester: null,
-    tags: [],
-    inboundDialect: 'openai-chat',
-    operation: 'chat',
-    provider: 'openai',
-    requestedModel: 'gpt-4o-mini',
-    groupName: null,
-    policy: null,
-    upstreamModel: 'gpt-4o-mini',
-    reportedModel: null,
-    stream: false,
-    callerProviderKey: false,
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
-    inputTokens: 120,
-    outputTokens: 40,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    imageCount: 0,
-    imageTokens: 0,
-    cached: false,
-    savedCostUsd: null,
-    priceSource: null,
-    priceRates: null,
-    billedCostUsd: null,
-    costUsd: null,
-    latencyMs: 450,
-    timeToFirstByteMs: 130,
-    attempts: 1,
-    fallback: false,
-    queueWaitMs: null,
-    attemptTrail: [
-      { target: 'openai:gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini', statusCode: 200, errorCode: null, retryAfterMs: null, timeToFirstByteMs: 120, durationMs: 400 },
-    ],
-    ...fields,
-  };
 }

@@ -2,6 +2,7 @@ import { openSync, closeSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { RequestLog, type RequestLogStream } from '../src/telemetry/request-log.js';
 import type { UsageRow } from '../src/usage/usage-row.js';
+import { benchUsageRow } from './bench-usage-row.js';
 import { log } from './log.js';
 
 export interface RequestLogCost {
@@ -43,49 +44,22 @@ export function requestLogCost(): RequestLogCost {
 }
 
 function row(index: number): UsageRow {
-  return {
+  return benchUsageRow({
     id: `01M9547BX5WDNR6N7VGDE8A${String(index).padStart(3, '0')}`,
     createdAt: Date.now(),
-    keyId: 'key',
     userName: 'ada',
     teamName: 'research',
     requester: 'alice',
-    tags: [],
-    inboundDialect: 'openai-chat',
-    operation: 'chat',
-    provider: 'openai',
     requestedModel: 'gpt-mini',
     groupName: index % 4 === 0 ? 'fast' : null,
-    policy: null,
     upstreamModel: 'gpt-5.4-mini',
-    reportedModel: null,
     stream: index % 2 === 0,
-    callerProviderKey: false,
-    statusCode: 200,
-    outcome: 'ok',
-    errorCode: null,
     inputTokens: 1200,
-    outputTokens: 40,
     cacheReadTokens: 1000,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    imageCount: 0,
-    imageTokens: 0,
-    cached: false,
-    savedCostUsd: null,
-    priceSource: null,
-    priceRates: null,
-    billedCostUsd: null,
     costUsd: 0.000123,
     latencyMs: 450.123,
     timeToFirstByteMs: 130.5,
-    attempts: 1,
-    fallback: false,
-    queueWaitMs: null,
-    attemptTrail: [],
-  };
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) requestLogCost();
