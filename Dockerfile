@@ -54,18 +54,32 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     else \
       rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src; \
     fi; \
+    # What no running gateway reads: the SQLite sources, other platforms' prebuilt drivers, type
+    # declarations and source maps (a third of the image's JavaScript weight).
+    rm -rf node_modules/better-sqlite3-node22/deps node_modules/better-sqlite3-node22/src; \
+    platform="$(node -p 'process.platform')"; arch="$(node -p 'process.arch')"; \
+    find node_modules/better-sqlite3-node22/prebuilds -name '*.node' ! -name "${platform}-${arch}.node" ! -name "${platform}musl-${arch}.node" -delete 2>/dev/null || true; \
+    find node_modules \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -type f -delete; \
     node -e "const { createRequire } = require('node:module'); const r = createRequire('/app/'); \
       const Database = r(Number(process.versions.node.split('.')[0]) >= 22 ? 'better-sqlite3-node22' : 'better-sqlite3'); \
       new Database(':memory:').close()"
 
-# ---- runtime ----
-FROM ${NODE_IMAGE} AS runtime
+# ---- the runtime's base: Node without npm, corepack, yarn or C headers ----
+FROM ${NODE_IMAGE} AS node-runtime
 # A fixed, unprivileged uid/gid: Kubernetes' runAsNonRoot checks a number, and volumes can be chowned to it.
-RUN groupadd --system --gid 10001 sluice \
- && useradd --system --uid 10001 --gid sluice --home-dir /data --no-create-home --shell /usr/sbin/nologin sluice \
- && mkdir -p /data \
- && chown sluice:sluice /data \
- && chmod 0700 /data
+RUN set -eu; \
+    rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* /usr/local/include/node /root/.npm /tmp/*; \
+    groupadd --system --gid 10001 sluice; \
+    useradd --system --uid 10001 --gid sluice --home-dir /data --no-create-home --shell /usr/sbin/nologin sluice 2>/dev/null; \
+    mkdir -p /data; \
+    chown sluice:sluice /data; \
+    chmod 0700 /data
+
+# ---- runtime ----
+# One layer copied from the stage above, so what it removed is not in the image at all (≈ 25 MB).
+FROM scratch AS runtime
+COPY --from=node-runtime / /
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
@@ -75,7 +89,8 @@ RUN chmod 0755 dist/src/cli/main.js && ln -s /app/dist/src/cli/main.js /usr/loca
 # SQLite, the usage spool and master.key live in /data. Every setting a deployment needs has a variable:
 # SLUICE_DATABASE_URL, SLUICE_REDIS_URL, SLUICE_MASTER_KEY, SLUICE_ADMIN_KEY, SLUICE_METRICS_KEY, the
 # providers' *_API_KEY, and SLUICE_CONFIG for a mounted sluice.yaml with the rest.
-ENV NODE_ENV=production \
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NODE_ENV=production \
     HOME=/data \
     SLUICE_DATA_DIR=/data \
     SLUICE_LOG_FORMAT=json
