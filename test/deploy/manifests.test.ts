@@ -123,6 +123,9 @@ describe.skipIf(kubectlMissing)('deploy/kubernetes (kubectl kustomize, Kubernete
     const container = pod.containers[0]!;
     expect(deployment.metadata.namespace).toBe('sluice');
     expect(deployment.spec.replicas).toBe(2);
+    // Service links from the Service named sluice would hand every pod SLUICE_PORT=tcp://…, which Sluice refuses.
+    expect(find(overlay, 'Service').map((service) => service.metadata.name)).toContain('sluice');
+    expect(pod.enableServiceLinks).toBe(false);
     expect(container.image).toBe('registry.example.com/sluice:0.1.0');
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
@@ -178,6 +181,7 @@ interface DeploymentSpec {
   template: {
     spec: {
       terminationGracePeriodSeconds: number;
+      enableServiceLinks?: boolean;
       securityContext: Record<string, unknown>;
       volumes: Array<{ name: string; configMap?: { name: string }; emptyDir?: object }>;
       containers: Array<{
