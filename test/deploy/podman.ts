@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { vi } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -69,19 +70,27 @@ export async function buildImage(tag: string): Promise<BuiltImage> {
   return { image: tag, baseImage, buildSeconds, sizeBytes };
 }
 
-/** Polls `url` until it answers 200, or fails with the container's logs. */
+/** Waits until `url` answers 200, or fails with the container's logs (at once if the container exited). */
 export async function waitForReady(url: string, container: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const status = await fetch(url).then(
-      (response) => response.status,
-      () => 0,
+  try {
+    await vi.waitFor(
+      async () => {
+        const status = await fetch(url).then(
+          (response) => response.status,
+          () => 0,
+        );
+        if (status === 200) return;
+        const state = (await podman(['inspect', '--format', '{{.State.Status}}', container]).catch(() => '')).trim();
+        if (state === 'exited') throw new ContainerExited();
+        throw new Error(`${url} answered ${status || 'nothing'}`);
+      },
+      { timeout: timeoutMs, interval: 200 },
     );
-    if (status === 200) return;
-    const state = (await podman(['inspect', '--format', '{{.State.Status}}', container]).catch(() => '')).trim();
-    if (state === 'exited') break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  } catch (error) {
+    const logs = await podman(['logs', container]).catch((failure: Error) => failure.message);
+    const why = error instanceof ContainerExited ? 'the container exited' : `${url} was not ready within ${timeoutMs} ms`;
+    throw new Error(`${why}; its logs:\n${logs}`);
   }
-  const logs = await podman(['logs', container]).catch((error: Error) => error.message);
-  throw new Error(`${url} was not ready within ${timeoutMs} ms; the container's logs:\n${logs}`);
 }
+
+class ContainerExited extends Error {}
