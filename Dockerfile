@@ -4,9 +4,10 @@
 #   docker build -t sluice .
 #   docker run -p 8422:8422 -v sluice-data:/data -e SLUICE_ADMIN_KEY=… sluice
 #
-# NODE_IMAGE is any Debian-based image with Node 22 or newer in /usr/local (the official `node:*-slim`
-# images, or the one test/deploy/ builds locally where no registry can be reached). On Node 22 and newer
-# Sluice runs on better-sqlite3 13, whose npm package ships prebuilt binaries: nothing compiles.
+# NODE_IMAGE is any Debian-based image with Node in /usr/local (the official `node:*-slim` images, or the
+# one deploy/podman/build-node-base.sh builds where no registry can be reached). On Node 22 and newer
+# Sluice runs on better-sqlite3 13, whose npm package ships prebuilt binaries: nothing compiles. On Node 20
+# the deps stage compiles better-sqlite3 12 with Debian's python3, make and g++ (a few minutes more).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: dev dependencies, TypeScript, the dashboard bundle ----
