@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { keyRoles, type KeyRole } from '../keys/key-role.js';
+import { generateGatewayKey } from '../keys/gateway-key.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
@@ -79,6 +80,13 @@ export function keysCommand(): Command {
       await store.close();
     }
   });
+
+  keys
+    .command('generate')
+    .description('print a new key without storing it: give it to a deployment as SLUICE_ADMIN_KEY or SLUICE_METRICS_KEY')
+    .action(() => {
+      process.stdout.write(`${generateGatewayKey().token}\n`);
+    });
 
   keys
     .command('list')

@@ -17,21 +17,36 @@ export function serveCommand(): Command {
       const readConfig = () => loadConfig({ path: options.config, env });
       const config = await readConfig();
       const logger = createLogger(config.logLevel);
-      const gateway = await startGateway({ config, env, logger, issueFirstKey: true, readConfig, requestLogStream: process.stderr });
+      // SLUICE_LOG_FORMAT=json (the container image sets it): no text banner and no key printed, ever.
+      const json = env.SLUICE_LOG_FORMAT === 'json';
+      const gateway = await startGateway({ config, env, logger, issueFirstKey: !json, keysFromEnvironment: true, readConfig, requestLogStream: process.stderr });
       // Signals are handled before the banner says the gateway is up: a SIGTERM sent as soon as it is read
       // must drain, not kill the process with Node's default action.
       installShutdown(gateway);
       installReloadOnHangup(gateway);
+      if (json) {
+        logListening(gateway);
+        return;
+      }
       printBanner(gateway);
       reportFirstKey(gateway);
     });
 }
 
-function printBanner(gateway: RunningGateway): void {
-  const providers = gateway.services.registry
+function readyProviders(gateway: RunningGateway): string[] {
+  return gateway.services.registry
     .routable()
     .filter((provider) => !provider.requiresKey || gateway.services.credentials.keyFor(provider) !== undefined)
     .map((provider) => provider.name);
+}
+
+/** The banner's facts as one JSON log line, for log collectors; never a key. */
+function logListening(gateway: RunningGateway): void {
+  gateway.services.logger.info({ url: gateway.url, dataDir: gateway.dataDir, providers: readyProviders(gateway) }, 'Sluice is listening');
+}
+
+function printBanner(gateway: RunningGateway): void {
+  const providers = readyProviders(gateway);
   const token = gateway.firstKeyToken ?? '<your sluice key>';
   const model = quickstartModel(gateway);
   const lines = [

@@ -61,7 +61,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   return { ...config, dataDir: expandHome(config.dataDir) };
 }
 
-/** SLUICE_HOST / SLUICE_PORT / SLUICE_DATA_DIR win over the file: handy for containers and tests. */
+/** SLUICE_HOST / SLUICE_PORT / SLUICE_DATA_DIR / SLUICE_DATABASE_URL / SLUICE_REDIS_URL win over the file: handy for containers and tests. */
 function applyEnvironmentOverrides(document: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const result = { ...document };
   const server = { ...((result.server as Record<string, unknown> | undefined) ?? {}) };
@@ -73,10 +73,13 @@ function applyEnvironmentOverrides(document: Record<string, unknown>, env: NodeJ
   }
   if (Object.keys(server).length > 0) result.server = server;
   if (env.SLUICE_DATA_DIR) result.dataDir = env.SLUICE_DATA_DIR;
-  if (env.DATABASE_URL) result.database = { ...((result.database as Record<string, unknown> | undefined) ?? {}), url: env.DATABASE_URL };
+  // SLUICE_DATABASE_URL / SLUICE_REDIS_URL first: in a container, DATABASE_URL may be meant for another program.
+  const databaseUrl = env.SLUICE_DATABASE_URL || env.DATABASE_URL;
+  if (databaseUrl) result.database = { ...((result.database as Record<string, unknown> | undefined) ?? {}), url: databaseUrl };
   // The standard OpenTelemetry variable turns traces on when the file names no endpoint of its own.
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) result.telemetry = withOtlpEndpoint(result.telemetry, env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  if (env.REDIS_URL) result.redis = { ...((result.redis as Record<string, unknown> | undefined) ?? {}), url: env.REDIS_URL };
+  const redisUrl = env.SLUICE_REDIS_URL || env.REDIS_URL;
+  if (redisUrl) result.redis = { ...((result.redis as Record<string, unknown> | undefined) ?? {}), url: redisUrl };
   return result;
 }
 

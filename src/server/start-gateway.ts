@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { issueGatewayKey } from '../keys/issue-gateway-key.js';
+import { keysFromEnvironment } from '../keys/keys-from-environment.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
 import { KeyView } from '../policy/key-view.js';
@@ -43,8 +43,10 @@ export interface StartGatewayOptions {
   config: SluiceConfig;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** Issue an admin key when the store has none yet (the first `sluice serve`). */
+  /** Issue an admin key when the store has none yet and SLUICE_ADMIN_KEY is unset (the first `sluice serve` at a terminal). */
   issueFirstKey?: boolean;
+  /** Store SLUICE_ADMIN_KEY and SLUICE_METRICS_KEY, hash only (keys/keys-from-environment.ts); `sluice serve` does. */
+  keysFromEnvironment?: boolean;
   /** The clock of in-process rate-limit windows and cache expiry; tests pass one they can move. Date.now by default. */
   clock?: () => number;
   /**
@@ -137,10 +139,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   dashboardSessions.startPruning();
   let firstKeyToken: string | undefined;
   let firstKeyId: string | undefined;
-  if (options.issueFirstKey && (await store.listKeys()).length === 0) {
-    const issued = await issueGatewayKey(store, { name: 'first-key', role: 'admin' });
-    firstKeyToken = issued.token;
-    firstKeyId = issued.key.id;
+  if (options.issueFirstKey || options.keysFromEnvironment) {
+    const issued = await keysFromEnvironment({ store, env, logger, issueFirstKey: options.issueFirstKey === true });
+    firstKeyToken = issued?.token;
+    firstKeyId = issued?.id;
     await keyView.reload();
   }
 
