@@ -3,6 +3,7 @@ import { ConfigError } from '../config/interpolate-env.js';
 import type { DialectName } from '../dialects/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { groupLimitsOf } from '../policy/group-limits.js';
 import type { Logger } from '../server/logger.js';
 import { resolveTimeouts } from '../upstream/upstream-timeouts.js';
 import { followAliases, resolveModel } from './resolve-model.js';
@@ -46,6 +47,8 @@ export function buildRouteGroups(options: BuildRouteGroupsOptions): Map<string, 
       retry: config.retry,
       timeToFirstTokenMs: config.timeToFirstTokenMs,
       cooldown: config.cooldown,
+      limits: groupLimitsOf(name, config),
+      clients: config.clients === undefined ? undefined : new Set(config.clients),
       config,
     });
   }

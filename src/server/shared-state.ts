@@ -36,7 +36,8 @@ export interface SharedState {
  * with the documented fallbacks while Redis is unreachable.
  */
 export function createSharedState(config: SluiceConfig, store: UsageStore, logger: Logger, now: () => number = Date.now): SharedState {
-  const loadBaseline = async (charge: BudgetCharge) => (await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart })).costUsd;
+  const loadBaseline = async (charge: BudgetCharge) =>
+    (await store.usageTotals({ scope: charge.scope === 'key_group' ? 'key' : charge.scope, subject: charge.subject, group: charge.group, since: charge.periodStart })).costUsd;
   // `now` drives the in-process windows and expiries; Redis keeps its own clock (TIME, PX) whatever is passed.
   const localCounters = new MemoryLimitCounters(now);
   const localLedger = new MemoryBudgetLedger(loadBaseline);
