@@ -6,6 +6,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { groupLimitsOf } from '../policy/group-limits.js';
 import type { Logger } from '../server/logger.js';
 import { resolveTimeouts } from '../upstream/upstream-timeouts.js';
+import { groupContractOf } from './group-contract.js';
 import { followAliases, resolveModel } from './resolve-model.js';
 import { providerCapabilities } from './resolve-route.js';
 import { hasEmbeddingsApi, servesEmbeddings } from './serves-embeddings.js';
@@ -48,6 +49,7 @@ export function buildRouteGroups(options: BuildRouteGroupsOptions): Map<string, 
       timeToFirstTokenMs: config.timeToFirstTokenMs,
       cooldown: config.cooldown,
       limits: groupLimitsOf(name, config),
+      contract: groupContractOf(config, targets),
       clients: config.clients === undefined ? undefined : new Set(config.clients),
       config,
     });
