@@ -12,6 +12,6 @@ export function refuseGroupClient(group: { name: string; clients: ReadonlySet<Di
   throw new GatewayError(
     'client_not_allowed',
     `The model group '${group.name}' does not accept ${shape} calls; it accepts ${[...group.clients].join(', ')}.`,
-    { param: 'model', reason: 'client_not_allowed.group' },
+    { param: 'model' },
   );
 }
