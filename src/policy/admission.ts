@@ -24,6 +24,11 @@ export interface LimitSubject {
   limits: LimitSettings;
   /** `key_group`: the group the key's share is of. */
   group?: string | undefined;
+  /**
+   * The subject's counter names, when it is built once and reused (a model group): a name made per call
+   * is a new string to flatten and hash in every counter lookup.
+   */
+  counterNames?: { readonly requests: string; readonly tokens: string; readonly concurrency: string } | undefined;
 }
 
 /**
@@ -106,10 +111,11 @@ export async function admit(options: {
   let queues = false;
   for (const subject of subjects) {
     const { requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs } = subject.limits;
-    if (requestsPerMinute !== undefined) windows.push({ counter: `requests:${subject.scope}:${subject.id}`, limit: requestsPerMinute, amount: 1 });
-    if (tokensPerMinute !== undefined) windows.push({ counter: `tokens:${subject.scope}:${subject.id}`, limit: tokensPerMinute, amount: estimate });
+    const named = subject.counterNames;
+    if (requestsPerMinute !== undefined) windows.push({ counter: named?.requests ?? `requests:${subject.scope}:${subject.id}`, limit: requestsPerMinute, amount: 1 });
+    if (tokensPerMinute !== undefined) windows.push({ counter: named?.tokens ?? `tokens:${subject.scope}:${subject.id}`, limit: tokensPerMinute, amount: estimate });
     if (concurrentRequests !== undefined) {
-      slots.push({ counter: `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests, queueMs });
+      slots.push({ counter: named?.concurrency ?? `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests, queueMs });
       if (queueMs !== undefined) queues = true;
     }
   }

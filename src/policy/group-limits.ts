@@ -26,7 +26,14 @@ export function groupLimitsOf(
     limits.requestsPerMinute !== undefined || limits.tokensPerMinute !== undefined || limits.concurrentRequests !== undefined || limits.budget !== undefined;
   return Object.freeze({
     name,
-    subject: limited ? Object.freeze({ scope: 'group' as const, id: name, limits }) : undefined,
+    subject: limited
+      ? Object.freeze({
+          scope: 'group' as const,
+          id: name,
+          limits,
+          counterNames: Object.freeze({ requests: `requests:group:${name}`, tokens: `tokens:group:${name}`, concurrency: `concurrency:group:${name}` }),
+        })
+      : undefined,
     keyBudgetPeriod: config.budget?.period ?? 'month',
   });
 }
