@@ -33,7 +33,10 @@ export function buildRouteGroups(options: BuildRouteGroupsOptions): Map<string, 
     const targets: RouteTarget[] = [];
     config.targets.forEach((targetConfig, index) => {
       const field = `groups.${name}.targets.${index}`;
-      const target = resolveGroupTarget(targetConfig, field, targets.length, { ...options, groupNames });
+      // A group whose contract leaves images out takes none, whatever its targets could: the
+      // eligibility check then refuses an image with the usual 400 before any upstream call.
+      const takesImages = config.modalities === undefined || config.modalities.includes('image');
+      const target = resolveGroupTarget(targetConfig, field, targets.length, { ...options, groupNames, takesImages });
       if (!target) return;
       if (targets.some((other) => other.id === target.id)) {
         throw new ConfigError(`${field}.model: '${target.id}' is already a target of group '${name}'`);
@@ -61,7 +64,7 @@ function resolveGroupTarget(
   config: GroupTargetConfig,
   field: string,
   index: number,
-  options: BuildRouteGroupsOptions & { groupNames: ReadonlySet<string> },
+  options: BuildRouteGroupsOptions & { groupNames: ReadonlySet<string>; takesImages: boolean },
 ): RouteTarget | undefined {
   const landed = followAliases(config.model, options.aliases, (name) => options.groupNames.has(name));
   if (options.groupNames.has(landed)) {
@@ -101,7 +104,7 @@ function resolveGroupTarget(
     index,
     capabilities: Object.freeze({
       tools: config.tools ?? defaults.tools,
-      images: config.images ?? defaults.images,
+      images: options.takesImages && (config.images ?? defaults.images),
       reasoning: config.reasoning ?? defaults.reasoning,
       maxOutputTokens: config.maxOutputTokens,
       contextWindow: config.contextWindow,

@@ -27,6 +27,7 @@ beforeAll(async () => {
           targets: [{ model: 'anthropic:claude-haiku-4-5' }, { model: 'openai:gpt-4o-mini' }],
         },
         fast: { targets: onlyOpenAi },
+        'text-only': { modalities: ['text'], targets: onlyOpenAi },
         'three-a-minute': { limits: { requestsPerMinute: 3 }, targets: onlyOpenAi },
         'few-tokens': { limits: { tokensPerMinute: 60 }, targets: onlyOpenAi },
         'one-at-a-time': { limits: { concurrentRequests: 1 }, targets: onlyOpenAi },
@@ -98,6 +99,18 @@ describe('clients', () => {
     // A listed shape is served; a group without `clients` takes every shape.
     expect((await messages(harness.token, 'big-coder')).status).toBe(200);
     expect((await chat(harness.token, 'fast')).status).toBe(200);
+  });
+
+  it('a group whose modalities leave images out refuses an image before any upstream call, though its target takes images', async () => {
+    const withImage = {
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }],
+    };
+    const refused = await chat(harness.token, 'text-only', withImage);
+    expect(refused.status).toBe(400);
+    expect((await errorOf(refused)).message).toContain("No target of group 'text-only' can serve this request");
+    expect(harness.upstream.requests).toHaveLength(0);
+    expect((await chat(harness.token, 'fast', withImage)).status).toBe(200);
+    expect((await chat(harness.token, 'text-only')).status).toBe(200);
   });
 });
 
