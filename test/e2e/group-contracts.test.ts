@@ -33,6 +33,7 @@ beforeAll(async () => {
         'one-at-a-time': { limits: { concurrentRequests: 1 }, targets: onlyOpenAi },
         'small-budget': { budget: { period: 'month', hardUsd: 0.05 }, targets: onlyOpenAi },
         'shared-budget': { budget: { period: 'day', hardUsd: 100 }, targets: onlyOpenAi },
+        'código': { budget: { period: 'month', softUsd: 0.001 }, targets: onlyOpenAi },
       },
     },
     { clock: clock.now },
@@ -249,6 +250,15 @@ describe('group budgets', () => {
     // The same key elsewhere, and another key in the same group, go on.
     expect((await chat(token, 'fast')).status).toBe(200);
     expect((await chat(harness.token, 'shared-budget')).status).toBe(200);
+  });
+});
+
+describe('a group past its soft cap', () => {
+  it('is served with a warning naming the group, made safe for a header', async () => {
+    const first = await chat(harness.token, 'código');
+    expect(first.status).toBe(200);
+    // The reservation alone passes $0.001.
+    expect(first.headers.get('x-sluice-budget-warning')).toBe("soft budget reached for the group 'c%C3%B3digo'");
   });
 });
 

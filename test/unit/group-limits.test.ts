@@ -66,7 +66,13 @@ describe('group limits', () => {
   it('a group that sets nothing is no subject; 0 is no limit; a queue time needs a cap', () => {
     expect(groupLimitsOf('plain', {}).subject).toBeUndefined();
     expect(groupLimitsOf('zeros', { limits: { requestsPerMinute: 0 }, budget: { period: 'day', hardUsd: 0 } }).subject).toBeUndefined();
-    expect(groupLimitsOf('queued', { limits: { requestsPerMinute: 5, queueMs: 100 } }).subject).toEqual({ scope: 'group', id: 'queued', limits: { requestsPerMinute: 5 } });
+    expect(groupLimitsOf('queued', { limits: { requestsPerMinute: 5, queueMs: 100 } }).subject).toEqual({
+      scope: 'group',
+      id: 'queued',
+      limits: { requestsPerMinute: 5 },
+      // Named once, as admission would name them per call.
+      counterNames: { requests: 'requests:group:queued', tokens: 'tokens:group:queued', concurrency: 'concurrency:group:queued' },
+    });
     const limited = groupLimitsOf('big-coder', { limits: bigCoder.limits, budget: { period: 'week', hardUsd: 500, softUsd: 400 } });
     expect(limited.subject?.limits).toEqual({ ...bigCoder.limits, budget: { period: 'week', hardUsd: 500, softUsd: 400 } });
     expect(limited.keyBudgetPeriod).toBe('week');
