@@ -283,5 +283,9 @@ describe('groupBudgets in the admin API', () => {
     expect(cleared.body.groupBudgets).toEqual({});
     const refused = await send('PATCH', '/admin/keys/admin-share', { groupBudgets: { fast: -1 } });
     expect(refused.status).toBe(400);
+    // JSON.parse makes `__proto__` an own property; it must be refused, not dropped.
+    const response = await fetch(`${harness.url}/admin/keys/admin-share`, { method: 'PATCH', headers: headers(admin), body: '{"groupBudgets": {"__proto__": 5}}' });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('__proto__');
   });
 });

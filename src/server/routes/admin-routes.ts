@@ -37,9 +37,16 @@ const limits = z
  * the key's limits JSON; the admin API shows it beside `limits` (see `publicKey`). A group name is the
  * caller's text here: `__proto__` is refused rather than silently dropped by the JSON parser's object.
  */
-const groupBudgets = z
-  .record(z.string().min(1).regex(/^[^:]+$/, 'a group name has no ":"'), z.number().nonnegative())
-  .refine((budgets) => !Object.hasOwn(budgets, '__proto__'), "'__proto__' cannot be a group name");
+const groupBudgets = z.preprocess(
+  (input, context) => {
+    // Checked before zod reads the record: its parse drops a `__proto__` entry without a word.
+    if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__')) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['__proto__'], message: "'__proto__' cannot be a group name" });
+    }
+    return input;
+  },
+  z.record(z.string().min(1).regex(/^[^:]+$/, 'a group name has no ":"'), z.number().nonnegative()),
+);
 
 const newKey = z.object({
   name: z.string().min(1),
