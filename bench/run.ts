@@ -12,7 +12,7 @@ import { renderReport, type BenchResults } from './report.js';
 import { countUsageRows, startSluice, type RunningSluice } from './sluice-process.js';
 import { connectBenchRedis } from './bench-redis.js';
 import { governanceTargets, redisCommandsPhase } from './governance.js';
-import { admissionCost } from './admission-cost.js';
+import { admissionCost, groupAdmissionCost } from './admission-cost.js';
 import { routePickCost } from './route-pick.js';
 import { metricsCost } from './metrics-cost.js';
 
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   const { firstByte, relay } = await streamingPhase(settings, targets, sluiceTarget);
   const redisCommands = redis ? await redisCommandsPhase(redis.redis, governance.onRedis) : undefined;
   const admission = await admissionCost();
+  const groupAdmission = await groupAdmissionCost();
   const routePick = await routePickCost();
   const metrics = await metricsCost();
   redis?.redis.disconnect();
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     usage,
     redisCommands,
     admission,
+    groupAdmission,
     routePick,
     metrics,
   };

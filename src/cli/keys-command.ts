@@ -4,7 +4,9 @@ import { generateGatewayKey } from '../keys/gateway-key.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
+import { addGroupBudgetOption, groupBudgetsFromFlag } from './group-budget-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
+import type { LimitSettings } from '../store/store.js';
 import { openStore, type CommonOptions } from './open-store.js';
 
 export function keysCommand(): Command {
@@ -21,8 +23,9 @@ export function keysCommand(): Command {
     .option('--admin', 'the same as --role admin', false)
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(issue);
+  addGroupBudgetOption(issue);
   addLimitOptions(issue).action(
-    async (options: CommonOptions & LimitFlags & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean; role?: KeyRole }) => {
+    async (options: CommonOptions & LimitFlags & GroupBudgetFlag & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean; role?: KeyRole }) => {
       if (options.admin && options.role !== undefined && options.role !== 'admin') throw new Error(`--admin contradicts --role ${options.role}`);
       const { store } = await openStore(options);
       try {
@@ -34,7 +37,7 @@ export function keysCommand(): Command {
           teamName: options.team?.trim() || undefined,
           allowedModels,
           role: options.role ?? (options.admin ? 'admin' : 'user'),
-          limits: limitsFromFlags(options),
+          limits: withGroupBudgets(limitsFromFlags(options), options.groupBudget),
           defaultModel: defaultModelFromFlag(options.defaultModel),
         });
         process.stderr.write(`Issued key ${key.id} (${key.name}). Store this token now; it is not shown again:\n`);
@@ -59,7 +62,8 @@ export function keysCommand(): Command {
     .addOption(new Option('--role <role>', 'operator access: admin, analytics, metrics or user').choices(keyRoles))
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(update);
-  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & { user?: string; team?: string; models?: string; defaultModel?: string; role?: KeyRole }) => {
+  addGroupBudgetOption(update);
+  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & GroupBudgetFlag & { user?: string; team?: string; models?: string; defaultModel?: string; role?: KeyRole }) => {
     const { store } = await openStore(options);
     try {
       const existing = (await store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
@@ -71,7 +75,7 @@ export function keysCommand(): Command {
           ? { allowedModels: options.models.trim() === '' ? null : options.models.split(',').map((model) => model.trim()).filter(Boolean) }
           : {}),
         ...(options.role !== undefined ? { role: options.role } : {}),
-        limits: limitsFromFlags(options, existing.limits),
+        limits: withGroupBudgets(limitsFromFlags(options, existing.limits), options.groupBudget),
         defaultModel: defaultModelFromFlag(options.defaultModel, existing.defaultModel),
       });
       const defaultModel = updated!.defaultModel === null ? '' : `; default model ${updated!.defaultModel}`;
@@ -129,4 +133,16 @@ export function keysCommand(): Command {
     });
 
   return keys;
+}
+
+interface GroupBudgetFlag {
+  /** Every `--group-budget group=usd` given, in order. */
+  groupBudget?: string[];
+}
+
+/** The limits with the key's group budgets as the flags leave them (none left: the field goes). */
+function withGroupBudgets(limits: LimitSettings, flags: readonly string[] | undefined): LimitSettings {
+  const groupBudgets = groupBudgetsFromFlag(flags, limits.groupBudgets);
+  const { groupBudgets: _stored, ...rest } = limits;
+  return groupBudgets === undefined || Object.keys(groupBudgets).length === 0 ? rest : { ...rest, groupBudgets };
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { maxQueueMs, type BudgetPeriod, type LimitSettings } from '../store/store.js';
+import { describeGroupBudgets } from './group-budget-option.js';
 
 export interface LimitFlags {
   rpm?: string;
@@ -106,5 +107,7 @@ export function describeLimits(limits: LimitSettings): string {
   if (timeouts?.firstByteMs !== undefined) parts.push(timeouts.firstByteMs === 0 ? 'no first-byte ceiling' : `first byte ≤ ${timeouts.firstByteMs} ms`);
   if (timeouts?.idleMs !== undefined) parts.push(timeouts.idleMs === 0 ? 'no idle ceiling' : `idle ≤ ${timeouts.idleMs} ms`);
   if (timeouts?.totalMs !== undefined) parts.push(timeouts.totalMs === 0 ? 'no total ceiling' : `total ≤ ${timeouts.totalMs} ms`);
+  const groupBudgets = describeGroupBudgets(limits.groupBudgets);
+  if (groupBudgets !== '') parts.push(`in groups: ${groupBudgets}`);
   return parts.join(', ') || 'defaults';
 }

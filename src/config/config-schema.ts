@@ -186,8 +186,47 @@ const groupTargetSchema = z
   })
   .strict();
 
+/** What a group's callers may send: `modalities:` in a group's contract. */
+export const groupModalities = ['text', 'image'] as const;
+
+/**
+ * A group's own quota, shared by every caller of the group: counted in the same atomic admission as the
+ * key's, user's and team's (policy/group-limits.ts); 0 or absent is no limit, as everywhere.
+ */
+const groupLimitsSchema = z
+  .object({
+    requestsPerMinute: z.number().int().nonnegative().optional(),
+    tokensPerMinute: z.number().int().nonnegative().optional(),
+    concurrentRequests: z.number().int().nonnegative().optional(),
+    /** With concurrentRequests: how long a request may wait for a slot (0 = refused at once). */
+    queueMs: z.number().int().nonnegative().max(maxQueueMs).optional(),
+  })
+  .strict();
+
+const groupBudgetSchema = z
+  .object({
+    period: z.enum(['day', 'week', 'month']),
+    hardUsd: z.number().nonnegative().optional(),
+    softUsd: z.number().nonnegative().optional(),
+  })
+  .strict();
+
 const groupSchema = z
   .object({
+    /** The group's contract, which callers discover in `/v1/models`: what it is for. */
+    description: z.string().min(1).optional(),
+    /** The workloads it serves (`coding-agent`, `refactor`): labels, listed in `/v1/models`. */
+    workloads: z.array(z.string().min(1)).optional(),
+    /** The caller shapes allowed to use the group; another shape is refused with a 400 before any upstream call. Default: every shape. */
+    clients: z.array(z.enum(dialectNames)).min(1).optional(),
+    /** What the group accepts, listed in `/v1/models`. */
+    modalities: z.array(z.enum(groupModalities)).min(1).optional(),
+    /** How the deployment judges the group (`≥ 90% of the weekly eval suite passes`); for people, not enforced. */
+    successCriteria: z.string().min(1).optional(),
+    /** The group's own rate limits and concurrency cap, over all its callers. */
+    limits: groupLimitsSchema.optional(),
+    /** The group's own budget, over all its callers; a key's share of it is the key's `groupBudgets`. */
+    budget: groupBudgetSchema.optional(),
     policy: z.enum(routingPolicies).default('failover'),
     targets: z.array(groupTargetSchema).min(1),
     retry: z
@@ -470,4 +509,5 @@ export type PriceOverride = z.infer<typeof priceSchema>;
 export type GroupConfig = z.infer<typeof groupSchema>;
 export type GroupTargetConfig = z.infer<typeof groupTargetSchema>;
 export type CacheRuleConfig = z.infer<typeof cacheRuleSchema>;
+export type GroupLimitsConfig = z.infer<typeof groupLimitsSchema>;
 export type TelemetrySettings = z.infer<typeof telemetrySchema>;

@@ -15,6 +15,8 @@ export const errorCatalog = {
   unsupported_translation: { status: 400, retryable: false },
   /** Every target of a model group was excluded by what the request needs (tools, images, max tokens…). */
   no_eligible_target: { status: 400, retryable: false },
+  /** The caller's API shape is not among the model group's `clients:`. */
+  client_not_allowed: { status: 400, retryable: false },
   missing_api_key: { status: 401, retryable: false },
   invalid_api_key: { status: 401, retryable: false },
   revoked_api_key: { status: 401, retryable: false },

@@ -39,14 +39,16 @@ export function attemptResultOf(attempt: AttemptRecord): AttemptResult {
   return attempt.timeToFirstByteMs !== null ? 'ok' : 'cancelled';
 }
 
-export const limitScopes = ['key', 'user', 'team'] as const;
+/** `group`: a model group's own quota; `key_group`: a key's share of a group's budget (`groupBudgets`). */
+export const limitScopes = ['key', 'user', 'team', 'group', 'key_group'] as const;
 export const limitKinds = ['rpm', 'tpm', 'concurrency', 'budget'] as const;
 export type LimitScope = (typeof limitScopes)[number];
 export type LimitKind = (typeof limitKinds)[number];
 
 /**
  * Admission's refusal reasons (`GatewayError.reason`, see policy/admission.ts) → `{scope, limit}`: a
- * table of the twelve reasons it can give, so an unexpected one is not counted rather than mislabelled.
+ * table of the reasons it can give, so an unexpected one is not counted rather than mislabelled (a
+ * `key_group` subject only has a budget, so its rate reasons never occur).
  */
 const refusalLabels = new Map<string, { scope: LimitScope; limit: LimitKind }>(
   limitScopes.flatMap((scope): Array<[string, { scope: LimitScope; limit: LimitKind }]> => [

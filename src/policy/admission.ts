@@ -4,23 +4,59 @@ import type { BudgetCharge, BudgetLedger, ReserveOutcome } from './budget-ledger
 import { budgetPeriodOf } from './budget-period.js';
 import { effectiveLimits } from './effective-limits.js';
 import type { ChargeOutcome, LimitCharge, LimitCounters, LimitSettlement, SlotCharge, WindowCharge, WindowState } from './limit-counters.js';
+import { keyGroupSubject, type GroupLimits } from './group-limits.js';
 import type { PrincipalView } from './principal-view.js';
 import type { AbortNotice, SlotQueue } from './slot-queue.js';
 import { waitForSlot, type SlotWait } from './wait-for-slot.js';
 
 const minuteMs = 60_000;
 
+/** The identities with configured defaults (`limits.defaults`). */
 export type SubjectScope = 'key' | PrincipalKind;
 
+/** Whose quota a charge counts against: an identity, a model group, or a key's share of a group (`key_group`). */
+export type AdmissionScope = SubjectScope | 'group' | 'key_group';
+
 export interface LimitSubject {
-  scope: SubjectScope;
+  scope: AdmissionScope;
+  /** The key's id, the user's, team's or group's name (`key_group`: the key's id). */
   id: string;
   limits: LimitSettings;
+  /** `key_group`: the group the key's share is of. */
+  group?: string | undefined;
+  /**
+   * The subject's counter names, when it is built once and reused (a model group): a name made per call
+   * is a new string to flatten and hash in every counter lookup.
+   */
+  counterNames?: { readonly requests: string; readonly tokens: string; readonly concurrency: string } | undefined;
 }
 
-/** The key, its user and its team, each with the limits that apply to it. */
-export function limitSubjects(key: KeyRecord, principals: PrincipalView, defaults: Record<SubjectScope, LimitSettings>): LimitSubject[] {
-  const subjects: LimitSubject[] = [{ scope: 'key', id: key.id, limits: effectiveLimits(key.limits, defaults.key) }];
+/**
+ * The key, its user and its team, each with the limits that apply to it; for a call to a model group, the
+ * group (when it sets limits or a budget) and the key's share of it (`groupBudgets`), so one admission
+ * charges them all, all or nothing.
+ */
+export function limitSubjects(
+  key: KeyRecord,
+  principals: PrincipalView,
+  defaults: Record<SubjectScope, LimitSettings>,
+  group?: GroupLimits,
+): LimitSubject[] {
+  const subjects: LimitSubject[] = identitySubjects(key, principals, defaults);
+  if (group !== undefined) {
+    if (group.subject !== undefined) subjects.push(group.subject);
+    const share = keyGroupSubject(key, group);
+    if (share !== undefined) subjects.push(share);
+  }
+  return subjects;
+}
+
+/** A subject that is an identity: the key, its user or its team. */
+export type IdentitySubject = LimitSubject & { scope: SubjectScope };
+
+/** The key, its user and its team, each with the limits that apply to it (`/v1/usage` shows these). */
+export function identitySubjects(key: KeyRecord, principals: PrincipalView, defaults: Record<SubjectScope, LimitSettings>): IdentitySubject[] {
+  const subjects: IdentitySubject[] = [{ scope: 'key', id: key.id, limits: effectiveLimits(key.limits, defaults.key) }];
   if (key.userName) subjects.push({ scope: 'user', id: key.userName, limits: effectiveLimits(principals.find('user', key.userName)?.limits, defaults.user) });
   if (key.teamName) subjects.push({ scope: 'team', id: key.teamName, limits: effectiveLimits(principals.find('team', key.teamName)?.limits, defaults.team) });
   return subjects;
@@ -75,10 +111,11 @@ export async function admit(options: {
   let queues = false;
   for (const subject of subjects) {
     const { requestsPerMinute, tokensPerMinute, concurrentRequests, queueMs } = subject.limits;
-    if (requestsPerMinute !== undefined) windows.push({ counter: `requests:${subject.scope}:${subject.id}`, limit: requestsPerMinute, amount: 1 });
-    if (tokensPerMinute !== undefined) windows.push({ counter: `tokens:${subject.scope}:${subject.id}`, limit: tokensPerMinute, amount: estimate });
+    const named = subject.counterNames;
+    if (requestsPerMinute !== undefined) windows.push({ counter: named?.requests ?? `requests:${subject.scope}:${subject.id}`, limit: requestsPerMinute, amount: 1 });
+    if (tokensPerMinute !== undefined) windows.push({ counter: named?.tokens ?? `tokens:${subject.scope}:${subject.id}`, limit: tokensPerMinute, amount: estimate });
     if (concurrentRequests !== undefined) {
-      slots.push({ counter: `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests, queueMs });
+      slots.push({ counter: named?.concurrency ?? `concurrency:${subject.scope}:${subject.id}`, limit: concurrentRequests, queueMs });
       if (queueMs !== undefined) queues = true;
     }
   }
@@ -149,7 +186,7 @@ export async function admit(options: {
 
   const headers = rateLimitHeaders(states, now);
   if (budget?.admitted && budget.softCapReached.length > 0) {
-    headers['x-sluice-budget-warning'] = budget.softCapReached.map((account) => `soft budget reached for ${account.split(':')[0]}`).join('; ');
+    headers['x-sluice-budget-warning'] = budget.softCapReached.map((account) => `soft budget reached for ${softCapHolder(account, budgetCharges)}`).join('; ');
   }
   let finished = false;
   return {
@@ -189,9 +226,32 @@ function announceReleased(queue: SlotQueue | undefined, slots: SlotCharge[]): vo
   for (const slot of slots) queue.released(slot.counter);
 }
 
+/**
+ * Who a refusal is about, in words: `this key`, `the group 'big-coder'`. An identity is the caller's own (its
+ * id would mean nothing to it); a group is named, since the caller may not know which one its model is in.
+ */
+function holderOf(scope: AdmissionScope, id: string, group?: string): string {
+  if (scope === 'group') return `the group '${id}'`;
+  if (scope === 'key_group') return `this key in the group '${group ?? ''}'`;
+  return `this ${scope}`;
+}
+
+/** `scope:id` of a counter named `kind:scope:id` (a group's name may hold no ':', an id none either). */
+function holderOfCounter(counter: string): { scope: AdmissionScope; text: string } {
+  const [, scope, id] = counter.split(':') as [string, AdmissionScope, string];
+  return { scope, text: holderOf(scope, id) };
+}
+
+/** Historically the scope's name (`key`, `team`); a group's account now names the group. */
+function softCapHolder(account: string, charges: BudgetCharge[]): string {
+  const charge = charges.find((candidate) => candidate.account === account);
+  if (charge === undefined || (charge.scope !== 'group' && charge.scope !== 'key_group')) return account.split(':')[0]!;
+  return holderOf(charge.scope, charge.subject, charge.group);
+}
+
 function concurrencyRefusal(slot: SlotCharge, detail: string): GatewayError {
-  const [, scope] = slot.counter.split(':') as [string, SubjectScope];
-  return new GatewayError('concurrency_limited', `Too many requests in flight for this ${scope}: at most ${slot.limit} at once${detail}.`, {
+  const { scope, text } = holderOfCounter(slot.counter);
+  return new GatewayError('concurrency_limited', `Too many requests in flight for ${text}: at most ${slot.limit} at once${detail}.`, {
     headers: { 'retry-after': '1' },
     reason: `concurrency_limited.${scope}`,
   });
@@ -210,9 +270,10 @@ function callerGoneWhileQueued(): GatewayError {
 function limitRefusal(outcome: Extract<ChargeOutcome, { admitted: false }>, states: WindowState[], now: () => number): GatewayError {
   if ('slot' in outcome.refused) return concurrencyRefusal(outcome.refused.slot, '');
   const refused = outcome.refused.window;
-  const [kind, scope] = refused.counter.split(':') as ['requests' | 'tokens', SubjectScope];
+  const kind = refused.counter.slice(0, refused.counter.indexOf(':')) as 'requests' | 'tokens';
+  const { scope, text } = holderOfCounter(refused.counter);
   const retryAfter = Math.max(1, Math.ceil((refused.resetAt - now()) / 1000));
-  return new GatewayError('rate_limited', `Rate limit reached for this ${scope}: ${refused.limit} ${kind} per minute. Retry in ${retryAfter} s.`, {
+  return new GatewayError('rate_limited', `Rate limit reached for ${text}: ${refused.limit} ${kind} per minute. Retry in ${retryAfter} s.`, {
     headers: { ...rateLimitHeaders(states, now), 'retry-after': String(retryAfter) },
     reason: `rate_limited.${scope}.${names[kind]}`,
   });
@@ -231,10 +292,11 @@ function budgetRefusal(outcome: Extract<ReserveOutcome, { admitted: false }>, ch
   const hardUsd = charge.hardUsd ?? 0;
   const remainingUsd = Math.max(0, hardUsd - outcome.spentUsd);
   const budget = `the ${formatUsd(hardUsd)} ${periodAdjectives[period]} budget`;
+  const holder = holderOf(charge.scope, charge.subject, charge.group);
   const message =
     remainingUsd <= 0
-      ? `Budget exhausted for this ${charge.scope}: ${formatUsd(outcome.spentUsd)} spent or reserved of ${budget}.`
-      : `Budget for this ${charge.scope} cannot cover this request: its maximum cost, ${formatUsd(reservedUsd)}, reserved before the call ` +
+      ? `Budget exhausted for ${holder}: ${formatUsd(outcome.spentUsd)} spent or reserved of ${budget}.`
+      : `Budget for ${holder} cannot cover this request: its maximum cost, ${formatUsd(reservedUsd)}, reserved before the call ` +
         `(prompt estimate plus max_tokens at the model's price), is more than the ${formatUsd(remainingUsd)} left of ${budget} ` +
         `(${formatUsd(outcome.spentUsd)} spent or reserved). Lower max_tokens or raise the budget.`;
   return new GatewayError('budget_exceeded', message, { reason: `budget_exceeded.${charge.scope}` });
@@ -254,9 +316,10 @@ function budgetChargesOf(subjects: LimitSubject[], now: number): BudgetCharge[] 
     if (!budget) continue;
     const period = budgetPeriodOf(budget.period, now);
     charges.push({
-      account: `${subject.scope}:${subject.id}:${period.label}`,
+      account: subject.group === undefined ? `${subject.scope}:${subject.id}:${period.label}` : `${subject.scope}:${subject.id}:${subject.group}:${period.label}`,
       scope: subject.scope,
       subject: subject.id,
+      group: subject.group,
       periodStart: period.start,
       periodEnd: period.end,
       // 0 means no cap, as for every other limit: a hard cap of 0 would refuse every call.

@@ -4,11 +4,16 @@
  * one request's maximum cost. Every reservation is settled or released exactly once.
  */
 export interface BudgetCharge {
-  /** e.g. `key:key_01H…:2026-11` — one account per subject and budget period. */
+  /** e.g. `key:key_01H…:2026-11`, `group:big-coder:2026-11` — one account per subject and budget period. */
   account: string;
-  /** Whose budget, and since when, to load what was already spent when the account is first used. */
-  scope: 'key' | 'user' | 'team';
+  /**
+   * Whose budget, and since when, to load what was already spent when the account is first used: a key,
+   * user, team or model group, or (`key_group`) a key's share of a group.
+   */
+  scope: 'key' | 'user' | 'team' | 'group' | 'key_group';
   subject: string;
+  /** `key_group`: the group whose calls by the key count. */
+  group?: string | undefined;
   periodStart: number;
   /** When the period ends, so a shared account can expire after it. */
   periodEnd: number;

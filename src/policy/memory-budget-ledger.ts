@@ -20,7 +20,8 @@ export class MemoryBudgetLedger implements BudgetLedger {
   }
 
   async reserve(charges: BudgetCharge[], amountUsd: number): Promise<ReserveOutcome> {
-    for (const charge of charges) await this.#ensureLoaded(charge);
+    // An account already loaded costs no await: each would be a turn of the microtask queue per budget.
+    for (const charge of charges) if (!this.#spent.has(charge.account)) await this.#ensureLoaded(charge);
     // Check and apply with no await in between: atomic within this process.
     for (const charge of charges) {
       const spent = this.#spent.get(charge.account) ?? 0;

@@ -3,8 +3,10 @@ import { ConfigError } from '../config/interpolate-env.js';
 import type { DialectName } from '../dialects/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { groupLimitsOf } from '../policy/group-limits.js';
 import type { Logger } from '../server/logger.js';
 import { resolveTimeouts } from '../upstream/upstream-timeouts.js';
+import { groupContractOf } from './group-contract.js';
 import { followAliases, resolveModel } from './resolve-model.js';
 import { providerCapabilities } from './resolve-route.js';
 import { hasEmbeddingsApi, servesEmbeddings } from './serves-embeddings.js';
@@ -31,7 +33,10 @@ export function buildRouteGroups(options: BuildRouteGroupsOptions): Map<string, 
     const targets: RouteTarget[] = [];
     config.targets.forEach((targetConfig, index) => {
       const field = `groups.${name}.targets.${index}`;
-      const target = resolveGroupTarget(targetConfig, field, targets.length, { ...options, groupNames });
+      // A group whose contract leaves images out takes none, whatever its targets could: the
+      // eligibility check then refuses an image with the usual 400 before any upstream call.
+      const takesImages = config.modalities === undefined || config.modalities.includes('image');
+      const target = resolveGroupTarget(targetConfig, field, targets.length, { ...options, groupNames, takesImages });
       if (!target) return;
       if (targets.some((other) => other.id === target.id)) {
         throw new ConfigError(`${field}.model: '${target.id}' is already a target of group '${name}'`);
@@ -46,6 +51,9 @@ export function buildRouteGroups(options: BuildRouteGroupsOptions): Map<string, 
       retry: config.retry,
       timeToFirstTokenMs: config.timeToFirstTokenMs,
       cooldown: config.cooldown,
+      limits: groupLimitsOf(name, config),
+      contract: groupContractOf(config, targets),
+      clients: config.clients === undefined ? undefined : new Set(config.clients),
       config,
     });
   }
@@ -56,7 +64,7 @@ function resolveGroupTarget(
   config: GroupTargetConfig,
   field: string,
   index: number,
-  options: BuildRouteGroupsOptions & { groupNames: ReadonlySet<string> },
+  options: BuildRouteGroupsOptions & { groupNames: ReadonlySet<string>; takesImages: boolean },
 ): RouteTarget | undefined {
   const landed = followAliases(config.model, options.aliases, (name) => options.groupNames.has(name));
   if (options.groupNames.has(landed)) {
@@ -96,7 +104,7 @@ function resolveGroupTarget(
     index,
     capabilities: Object.freeze({
       tools: config.tools ?? defaults.tools,
-      images: config.images ?? defaults.images,
+      images: options.takesImages && (config.images ?? defaults.images),
       reasoning: config.reasoning ?? defaults.reasoning,
       maxOutputTokens: config.maxOutputTokens,
       contextWindow: config.contextWindow,

@@ -1,5 +1,7 @@
 import type { GroupConfig, RoutingPolicyName } from '../config/config-schema.js';
 import type { DialectName } from '../dialects/dialect-name.js';
+import type { GroupLimits } from '../policy/group-limits.js';
+import type { GroupContract } from './group-contract.js';
 import type { ProviderEntry } from '../providers/provider-entry.js';
 import type { TargetTimeouts } from '../upstream/upstream-timeouts.js';
 import type { ResolvedTarget } from './resolve-model.js';
@@ -49,6 +51,12 @@ export interface ResolvedGroup {
   readonly retry: RetrySettings;
   readonly timeToFirstTokenMs: number | undefined;
   readonly cooldown: CooldownSettings;
+  /** The group's own rate limits, cap and budget, as admission charges them (built once). */
+  readonly limits: GroupLimits;
+  /** What callers are told about the group in `/v1/models`. */
+  readonly contract: GroupContract;
+  /** The caller shapes allowed to use the group (`clients:`); undefined: every shape. */
+  readonly clients: ReadonlySet<DialectName> | undefined;
   readonly config: GroupConfig;
 }
 

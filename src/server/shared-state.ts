@@ -43,9 +43,9 @@ export function createSharedState(
   /** `pricing.preferBilled` as the current config says (a reload may turn it): how stored spend is counted. */
   preferBilled: () => boolean = () => config.pricing.preferBilled,
 ): SharedState {
-  // What the period's stored rows cost, counted as settlements count it.
+  // What the period's stored rows cost, counted as settlements count it (a key's share of a group: the key's rows in the group).
   const loadBaseline = async (charge: BudgetCharge) => {
-    const totals = await store.usageTotals({ scope: charge.scope, subject: charge.subject, since: charge.periodStart });
+    const totals = await store.usageTotals({ scope: charge.scope === 'key_group' ? 'key' : charge.scope, subject: charge.subject, group: charge.group, since: charge.periodStart });
     return preferBilled() ? totals.costPreferringBilledUsd : totals.costUsd;
   };
   // `now` drives the in-process windows and expiries; Redis keeps its own clock (TIME, PX) whatever is passed.

@@ -29,6 +29,11 @@ export interface LimitSettings {
    * (and of the other subjects'). Field by field, a missing one inherits the default; 0 means no ceiling.
    */
   timeouts?: TimeoutSettings;
+  /**
+   * Keys only: the most the key may spend in a model group, in USD per the group budget's period (a month
+   * when the group has none), keyed by group name: the key's share of the group (`--group-budget`).
+   */
+  groupBudgets?: Record<string, number>;
 }
 
 /** A user or team: the limits and allow-list shared by every key that belongs to it. */
@@ -142,11 +147,19 @@ export interface UsageTotals {
   costPreferringBilledUsd: number;
 }
 
+export interface UsageTotalsOptions {
+  scope: 'key' | 'user' | 'team' | 'group';
+  subject: string;
+  since: number;
+  /** Only the subject's calls in this model group (a key's share of a group budget). */
+  group?: string | undefined;
+}
+
 export interface UsageStore {
   /** Writes rows and their attempt trails together; rows (and attempts) already stored are left as they are. */
   recordUsage(rows: readonly UsageRow[]): Promise<void>;
-  /** Totals for one key (by id), user or team (by name) since a time. */
-  usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals>;
+  /** Totals for one key (by id), user, team or model group (by name) since a time; with `group`, only its calls in that group. */
+  usageTotals(options: UsageTotalsOptions): Promise<UsageTotals>;
   /** Rows since a time, grouped; with `requester`, only that requester's calls. */
   summarizeUsage(options: UsageSummaryOptions): Promise<UsageSummaryRow[]>;
   /** Most recent rows first, each with its attempt trail. */

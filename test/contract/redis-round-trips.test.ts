@@ -6,8 +6,8 @@ import { RedisLimitCounters } from '../../src/store/redis/redis-limit-counters.j
 import { connectTestRedis } from '../helpers/redis-backend.js';
 
 /**
- * What a request costs in Redis with every limit on (requests, tokens and concurrency for key, user and
- * team, and a budget): one script per backend to admit it, sent together, and one per backend to settle it.
+ * What a request costs in Redis with every limit on (requests, tokens and concurrency for key, user, team
+ * and model group, and budgets, the key's share of the group included): one script per backend to admit it, sent together, and one per backend to settle it.
  * Read off Redis's own MONITOR feed, filtered to this test's keys.
  */
 const connection = await connectTestRedis();
@@ -30,6 +30,9 @@ describe.skipIf(skip !== undefined)('Redis commands per request', () => {
       { scope: 'key', id: 'k', limits },
       { scope: 'user', id: 'u', limits },
       { scope: 'team', id: 't', limits },
+      // A model group's own limits and budget, and the key's share of the group: counted in the same two scripts.
+      { scope: 'group', id: 'g', limits },
+      { scope: 'key_group', id: 'k', group: 'g', limits: { budget: { hardUsd: 50, period: 'month' } } },
     ];
     const options = { subjects, counters, ledger, estimateTokens: () => 100, maximumCostUsd: () => 0.01 };
     // The first use of a budget account loads what the store says was spent; that happens once per period.

@@ -184,6 +184,20 @@ describe.each(backends)('$name store', (backend) => {
     expect(await store.summarizeUsage({ since: at, by: 'model', requester: 'nobody' })).toEqual([]);
   });
 
+  it("usage totals of a model group, and of one key's calls in it (the baselines of group budgets)", async () => {
+    // Far in the future, so the totals read only these rows.
+    const at = Date.parse('2200-01-01T00:00:00Z');
+    await store.recordUsage([
+      row('05A', { createdAt: at, keyId: 'key_g1', groupName: 'big-coder', costUsd: 1 }),
+      row('05B', { createdAt: at, keyId: 'key_g2', groupName: 'big-coder', costUsd: 2 }),
+      row('05C', { createdAt: at, keyId: 'key_g1', groupName: 'fast', costUsd: 4 }),
+      row('05D', { createdAt: at, keyId: 'key_g1', groupName: null, costUsd: 8 }),
+    ]);
+    expect(await store.usageTotals({ scope: 'group', subject: 'big-coder', since: at })).toMatchObject({ requests: 2, costUsd: 3 });
+    expect(await store.usageTotals({ scope: 'key', subject: 'key_g1', since: at, group: 'big-coder' })).toMatchObject({ requests: 1, costUsd: 1 });
+    expect(await store.usageTotals({ scope: 'key', subject: 'key_g1', since: at })).toMatchObject({ requests: 3, costUsd: 13 });
+  });
+
   // Last: its rows would otherwise count in the summaries and recent rows the tests above read.
   it('every cost: image counts, image tokens and billed costs round-trip; totals sum billed beside priced, and prefer billed row by row', async () => {
     const imageRates = { request: 0, input: 5, output: 40, cacheRead: 1.25, cacheWrite: 5, inputImage: 10 };

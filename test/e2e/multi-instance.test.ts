@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,13 @@ const redisUrl = process.env.REDIS_URL;
 const children: ChildProcess[] = [];
 let dataDir = '';
 let configPath = '';
+/**
+ * A model group with a budget of its own. Its ledger account in Redis is named after the group, and Redis
+ * outlives the run: a fresh name per run, so no earlier run's spend is counted.
+ */
+const budgetedGroup = `budgeted-${randomUUID().slice(0, 8)}`;
+/** A group without a budget of its own, in which one key gets a share (`--group-budget`). */
+const sharedGroup = `shared-${randomUUID().slice(0, 8)}`;
 /** PostgreSQL when the machine has it (as in production), else the shared SQLite file. */
 let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
 
@@ -50,11 +58,11 @@ function cliRun(args: string[]): string {
   return result.stdout.trim();
 }
 
-const call = (url: string, token: string, content = 'hello') =>
+const call = (url: string, token: string, content = 'hello', model = 'mock-echo') =>
   fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'mock-echo', max_tokens: 10, messages: [{ role: 'user', content }] }),
+    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content }] }),
   }).then(async (response) => {
     await response.arrayBuffer();
     return response.status;
@@ -74,7 +82,20 @@ describe.skipIf(!redisUrl)(`two instances sharing PostgreSQL (or SQLite) and Red
     const databaseLine = 'url' in database ? `database: { url: "${database.url}" }` : '';
     await writeFile(
       configPath,
-      [`dataDir: ${dataDir}`, databaseLine, 'server: { port: 0 }', 'logLevel: warn', 'mock: on', 'redis: { instances: 2 }', 'pricing:', '  "mock:mock-echo": { inputPerMillion: 1000, outputPerMillion: 1000 }', ''].join('\n'),
+      [
+        `dataDir: ${dataDir}`,
+        databaseLine,
+        'server: { port: 0 }',
+        'logLevel: warn',
+        'mock: on',
+        'redis: { instances: 2 }',
+        'pricing:',
+        '  "mock:mock-echo": { inputPerMillion: 1000, outputPerMillion: 1000 }',
+        'groups:',
+        `  ${budgetedGroup}: { budget: { period: month, hardUsd: 0.05 }, targets: [{ model: "mock:mock-echo" }] }`,
+        `  ${sharedGroup}: { targets: [{ model: "mock:mock-echo" }] }`,
+        '',
+      ].join('\n'),
     );
     cliRun(['keys', 'issue', '--name', 'bootstrap']);
     const env = cleanEnv({ REDIS_URL: redisUrl! });
@@ -141,6 +162,67 @@ describe.skipIf(!redisUrl)(`two instances sharing PostgreSQL (or SQLite) and Red
     } finally {
       redis.disconnect();
     }
+  });
+
+  it("holds a group's budget across both instances and every key of the group, with no reservation left", async () => {
+    const tokens = [cliRun(['keys', 'issue', '--name', 'group-budget-a', '--rpm', '0']), cliRun(['keys', 'issue', '--name', 'group-budget-b', '--rpm', '0'])];
+    const probe = new Redis(redisUrl!);
+    const reservationsBefore = new Set(await probe.keys('sluice:budget:reservation:*'));
+    probe.disconnect();
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, (_, index) => call(index % 2 === 0 ? first.url : second.url, tokens[index % 3 === 0 ? 0 : 1]!, 'hi', budgetedGroup)),
+    );
+    const served = statuses.filter((status) => status === 200).length;
+    expect(served).toBeGreaterThan(0);
+    expect(served).toBeLessThan(10);
+    expect(statuses.filter((status) => status === 429).length).toBe(100 - served);
+    const redis = new Redis(redisUrl!);
+    try {
+      const reservations = (await redis.keys('sluice:budget:reservation:*')).filter((key) => !reservationsBefore.has(key));
+      expect(reservations).toHaveLength(0);
+      const accounts = await redis.keys(`sluice:budget:group:${budgetedGroup}:*`);
+      expect(accounts).toHaveLength(1);
+      const spentUsd = Number(await redis.get(accounts[0]!)) / 1e9;
+      // At most one request's maximum cost over the cap (~$0.013 here), whichever instance and key it came from.
+      expect(spentUsd).toBeGreaterThan(0);
+      expect(spentUsd).toBeLessThanOrEqual(0.05 + 0.02);
+    } finally {
+      redis.disconnect();
+    }
+    // The refusal names the group, on either instance.
+    const refused = await fetch(`${second.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: budgetedGroup, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(`the group '${budgetedGroup}'`);
+  });
+
+  it("holds a key's share of a group, set with `keys update --group-budget`, across both instances", async () => {
+    const token = cliRun(['keys', 'issue', '--name', 'group-share', '--rpm', '0']);
+    expect(cliRun(['keys', 'update', 'group-share', '--group-budget', `${sharedGroup}=0.03`, '--group-budget', 'elsewhere=5'])).toContain(`in groups: ${sharedGroup} $0.03, elsewhere $5`);
+    const keyId = keyIdOf('group-share');
+    const statuses = await Promise.all(Array.from({ length: 60 }, (_, index) => call(index % 2 === 0 ? first.url : second.url, token, 'hi', sharedGroup)));
+    const served = statuses.filter((status) => status === 200).length;
+    expect(served).toBeGreaterThan(0);
+    expect(served).toBeLessThan(10);
+    expect(statuses.filter((status) => status === 429).length).toBe(60 - served);
+    const redis = new Redis(redisUrl!);
+    try {
+      const accounts = await redis.keys(`sluice:budget:key_group:${keyId}:${sharedGroup}:*`);
+      expect(accounts).toHaveLength(1);
+      const spentUsd = Number(await redis.get(accounts[0]!)) / 1e9;
+      expect(spentUsd).toBeLessThanOrEqual(0.03 + 0.02);
+    } finally {
+      redis.disconnect();
+    }
+    // The share binds this key in this group only: the same key elsewhere goes on.
+    expect(await call(second.url, token)).toBe(200);
+    // `=0` removes a share; the others stay.
+    expect(cliRun(['keys', 'update', 'group-share', '--group-budget', 'elsewhere=0'])).not.toContain('elsewhere');
+    const listed = JSON.parse(cliRun(['keys', 'list', '--json'])) as Array<{ name: string; limits: { groupBudgets?: Record<string, number> } }>;
+    expect(listed.find((key) => key.name === 'group-share')!.limits.groupBudgets).toEqual({ [sharedGroup]: 0.03 });
   });
 
   it('refuses a key revoked on one instance everywhere within a second', async () => {

@@ -8,6 +8,9 @@ import type { RequestContext } from './request-context.js';
  */
 export function answerHeadersOf(context: RequestContext): Record<string, string> {
   const headers: Record<string, string> = context.admission ? Object.assign({}, context.admission.headers) : {};
+  // A soft-cap warning names a model group, whose configured name may hold any character.
+  const budgetWarning = headers['x-sluice-budget-warning'];
+  if (budgetWarning !== undefined) headers['x-sluice-budget-warning'] = safeHeaderValue(budgetWarning);
   headers['x-sluice-request-id'] = context.id;
   // Model names and warnings echo caller input: made safe for a header (an odd character must not stop the answer).
   const { concealment } = context;

@@ -22,10 +22,12 @@ export type Stage = (call: ModelCall) => StageOutcome | Promise<StageOutcome>;
  *   authenticate           401 missing / invalid / revoked key
  *   parse and validate     400 naming the field
  *   resolve target         404 unknown model, group or provider
- *   authorize              403 model or group not allowed for the key or its team (a group keeps the targets allowed)
+ *   authorize              403 model or group not allowed for the key or its team (a group keeps the targets allowed);
+ *                          400 the caller's shape is not among the group's `clients`
  *   plan route             400 no eligible target (tools, images, max output, one shape's fields); cooldowns, policy order
  *   plan upstream call     503 provider has no key; 400 what cannot be translated (for the first candidate)
- *   admit                  429 rate / concurrency / budget; 503 budget store unreachable (fail-closed)
+ *   admit                  429 rate / concurrency / budget of the key, user, team, group or the key's share of it;
+ *                          503 budget store unreachable (fail-closed)
  *   cache lookup           — (a hit answers)
  *   call upstream, relay   the attempt loop: retries and fallback until the first content; 502 unreachable,
  *                          504 timeout, 499 caller gone; upstream errors in the caller's shape

@@ -6,7 +6,7 @@ import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
 import { keyRoles } from '../../keys/key-role.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
 import type { ProviderEntry } from '../../providers/provider-entry.js';
-import { maxQueueMs, type KeyRecord } from '../../store/store.js';
+import { maxQueueMs, type KeyRecord, type LimitSettings } from '../../store/store.js';
 import type { ReloadOutcome } from '../reload/config-reloader.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
@@ -32,6 +32,22 @@ const limits = z
   })
   .strict();
 
+/**
+ * A key's shares of model groups' budgets, `{ "big-coder": 50 }`: USD per the group budget's period. Kept in
+ * the key's limits JSON; the admin API shows it beside `limits` (see `publicKey`). A group name is the
+ * caller's text here: `__proto__` is refused rather than silently dropped by the JSON parser's object.
+ */
+const groupBudgets = z.preprocess(
+  (input, context) => {
+    // Checked before zod reads the record: its parse drops a `__proto__` entry without a word.
+    if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__')) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['__proto__'], message: "'__proto__' cannot be a group name" });
+    }
+    return input;
+  },
+  z.record(z.string().min(1).regex(/^[^:]+$/, 'a group name has no ":"'), z.number().nonnegative()),
+);
+
 const newKey = z.object({
   name: z.string().min(1),
   userName: z.string().min(1).nullish(),
@@ -41,6 +57,7 @@ const newKey = z.object({
   /** Before roles: `true` is `role: 'admin'`. */
   isAdmin: z.boolean().optional(),
   limits: limits.optional(),
+  groupBudgets: groupBudgets.optional(),
   defaultModel: z.string().min(1).nullish(),
 }).strict();
 
@@ -50,6 +67,8 @@ const keyChanges = z.object({
   allowedModels: z.array(z.string().min(1)).nullable().optional(),
   role: z.enum(keyRoles).optional(),
   limits: limits.optional(),
+  /** Replaces the key's group budgets (null or {} clears them); absent keeps them, even when `limits` is sent. */
+  groupBudgets: groupBudgets.nullable().optional(),
   defaultModel: z.string().min(1).nullable().optional(),
 }).strict();
 
@@ -81,10 +100,24 @@ function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, 
   };
 }
 
-/** A key as the admin API shows it: everything but the hash. */
-function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> {
-  const { hash: _hash, ...visible } = key;
-  return visible;
+/** A key as the admin API shows it: everything but the hash, with its group budgets beside its limits. */
+function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> & { groupBudgets: Record<string, number> } {
+  const { hash: _hash, limits: stored, ...visible } = key;
+  const { groupBudgets: budgets, ...limits } = stored;
+  return { ...visible, limits, groupBudgets: budgets ?? {} };
+}
+
+/** The limits to store: `limits` (or the stored ones) with the group budgets given (or the stored ones). */
+function limitsWithGroupBudgets(
+  limits: LimitSettings | undefined,
+  budgets: Record<string, number> | null | undefined,
+  existing: LimitSettings = {},
+): LimitSettings {
+  const { groupBudgets: storedBudgets, ...rest } = limits ?? existing;
+  const chosen = budgets === undefined ? (existing.groupBudgets ?? storedBudgets) : budgets;
+  // 0 is no budget, as for every other limit: not kept.
+  const kept = Object.entries(chosen ?? {}).filter(([, usd]) => usd > 0);
+  return kept.length === 0 ? rest : { ...rest, groupBudgets: Object.fromEntries(kept) };
 }
 
 /**
@@ -130,7 +163,7 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
           teamName: input.teamName ?? undefined,
           allowedModels: input.allowedModels ?? undefined,
           role: input.role ?? (input.isAdmin ? 'admin' : 'user'),
-          limits: input.limits,
+          limits: input.groupBudgets === undefined ? input.limits : limitsWithGroupBudgets(input.limits, input.groupBudgets),
           defaultModel: input.defaultModel ?? null,
         });
         await refreshViews();
@@ -146,8 +179,14 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
   app.patch<{ Params: { idOrName: string } }>(
     '/admin/keys/:idOrName',
     route(async (request) => {
-      const changes = parseAdminBody(keyChanges, request.body);
+      const { groupBudgets: budgets, ...changes } = parseAdminBody(keyChanges, request.body);
       const { idOrName } = request.params as { idOrName: string };
+      if (changes.limits !== undefined || budgets !== undefined) {
+        // The budgets live in the limits JSON: a PATCH of either keeps the other as stored.
+        const existing = (await services.store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
+        if (!existing) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
+        changes.limits = limitsWithGroupBudgets(changes.limits, budgets, existing.limits);
+      }
       const updated = await services.store.updateKey(idOrName, changes);
       if (!updated) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
       await refreshViews();

@@ -61,7 +61,7 @@ async function countTokens(
     resolveTarget(call);
     authorizeCall(call);
     call.admission = await admit({
-      subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults),
+      subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults, call.resolvedRoute!.group?.limits),
       counters: services.limitCounters,
       now: services.clock,
       estimateTokens: () => 0,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { authorizedTargets, modelRefusalFor } from '../../policy/authorize-model.js';
+import type { GroupContract } from '../../routing/group-contract.js';
 import type { ResolvedRoute } from '../../routing/route-target.js';
 import type { KeyRecord } from '../../store/store.js';
 import { authenticate } from '../../policy/authenticate.js';
@@ -17,7 +18,16 @@ interface ListedModel {
   ownedBy: string;
   /** For an alias: the `provider:model` or group it stands for, so a caller can see what `haiku` means here. */
   resolvesTo?: string;
+  /** For a group (or an alias of one): its description, workloads, modalities and allowed caller shapes. */
+  contract?: GroupContract;
 }
+
+/**
+ * The query parameters `/v1/models` reads. `verbose=false` answers the providers' bare list, for clients
+ * that check list items strictly; by default items carry Sluice's extra fields (`resolves_to`, a group's
+ * contract). The providers' own paging parameters are not refused: the list is always whole.
+ */
+export const modelListQueryParameters = ['verbose'] as const;
 
 /** `GET /v1/models`: what this key may call, in the shape the client expects (Anthropic or OpenAI). */
 export function registerModelRoutes(app: FastifyInstance, holder: ServicesHolder): void {
@@ -37,6 +47,7 @@ async function listModels(
   hijackReply(reply);
   try {
     const caller = await authenticate(request.headers, services.keyView);
+    const verbose = verboseOf(request.query);
     const providers = pinnedProvider === undefined ? services.registry.routable() : [services.registry.get(pinnedProvider)];
     if (providers[0] === undefined) throw new GatewayError('route_not_found', `No provider named '${pinnedProvider}' is configured.`);
     const usable = (providers as ProviderEntry[]).filter(
@@ -58,7 +69,7 @@ async function listModels(
     }
     if (pinnedProvider === undefined) {
       for (const group of services.router.groups.values()) {
-        if (groupUsable(group.name, group.name, caller.key, usable, services)) models.push({ id: group.name, ownedBy: 'sluice' });
+        if (groupUsable(group.name, group.name, caller.key, usable, services)) models.push({ id: group.name, ownedBy: 'sluice', contract: group.contract });
       }
       for (const alias of services.aliases.keys()) {
         // A group of the same name is what the name means (and is listed above).
@@ -67,7 +78,9 @@ async function listModels(
         const route = resolvedOrUndefined(alias, services, caller.callerProviderKey !== undefined);
         if (!route) continue;
         if (route.group) {
-          if (groupUsable(alias, route.group.name, caller.key, usable, services)) models.push({ id: alias, ownedBy: 'sluice', resolvesTo: route.group.name });
+          if (groupUsable(alias, route.group.name, caller.key, usable, services)) {
+            models.push({ id: alias, ownedBy: 'sluice', resolvesTo: route.group.name, contract: route.group.contract });
+          }
           continue;
         }
         const target = route.candidates[0]!;
@@ -77,7 +90,7 @@ async function listModels(
         }
       }
     }
-    const body = dialect.name === 'anthropic-messages' ? anthropicModelList(models) : openAiModelList(models);
+    const body = dialect.name === 'anthropic-messages' ? anthropicModelList(models, verbose) : openAiModelList(models, verbose);
     reply.raw.writeHead(200, { 'content-type': 'application/json' });
     reply.raw.end(JSON.stringify(body));
   } catch (error) {
@@ -105,7 +118,28 @@ function groupUsable(requested: string, groupName: string, key: KeyRecord, usabl
   }
 }
 
-function openAiModelList(models: ListedModel[]): unknown {
+/** `?verbose=false` → false; absent or `true` → true; anything else is a 400 naming the parameter. */
+function verboseOf(query: unknown): boolean {
+  const value = query !== null && typeof query === 'object' && Object.hasOwn(query, 'verbose') ? (query as { verbose: unknown }).verbose : undefined;
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new GatewayError('invalid_request', "The query parameter 'verbose' takes true or false.", { param: 'verbose' });
+}
+
+/** Sluice's fields beside a list item's own: what an alias stands for and a group's contract. */
+function extraFields(model: ListedModel): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  if (model.resolvesTo !== undefined) extra.resolves_to = model.resolvesTo;
+  if (model.contract !== undefined) {
+    extra.description = model.contract.description;
+    extra.workloads = model.contract.workloads;
+    extra.modalities = model.contract.modalities;
+    extra.clients = model.contract.clients;
+  }
+  return extra;
+}
+
+function openAiModelList(models: ListedModel[], verbose: boolean): unknown {
   return {
     object: 'list',
     data: models.map((model) => ({
@@ -113,19 +147,19 @@ function openAiModelList(models: ListedModel[]): unknown {
       object: 'model',
       created: 0,
       owned_by: model.ownedBy,
-      ...(model.resolvesTo === undefined ? {} : { resolves_to: model.resolvesTo }),
+      ...(verbose ? extraFields(model) : {}),
     })),
   };
 }
 
-function anthropicModelList(models: ListedModel[]): unknown {
+function anthropicModelList(models: ListedModel[], verbose: boolean): unknown {
   return {
     data: models.map((model) => ({
       type: 'model',
       id: model.id,
       display_name: model.resolvesTo === undefined ? model.id : `${model.id} (${model.resolvesTo})`,
       created_at: '1970-01-01T00:00:00Z',
-      ...(model.resolvesTo === undefined ? {} : { resolves_to: model.resolvesTo }),
+      ...(verbose ? extraFields(model) : {}),
     })),
     has_more: false,
     first_id: models[0]?.id ?? null,

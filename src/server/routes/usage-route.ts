@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { limitSubjects, type LimitSubject } from '../../policy/admission.js';
+import { identitySubjects, type IdentitySubject } from '../../policy/admission.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { budgetPeriodOf } from '../../policy/budget-period.js';
 import type { UsageTotals } from '../../store/store.js';
@@ -24,7 +24,7 @@ export function registerUsageRoute(app: FastifyInstance, holder: ServicesHolder)
       const caller = await authenticate(request.headers, services.keyView);
       // The answer is always the caller's own key, user and team: there is nothing to filter or page.
       refuseUnknownQueryParameters(request.query, []);
-      const subjects = limitSubjects(caller.key, services.principals, services.limitDefaults);
+      const subjects = identitySubjects(caller.key, services.principals, services.limitDefaults);
       const now = Date.now();
       const body: Record<string, unknown> = { object: 'usage', generatedAt: new Date(now).toISOString() };
       for (const subject of subjects) body[subject.scope] = await describeSubject(subject, services, now, subject.scope === 'key' ? caller.key.name : subject.id);
@@ -37,7 +37,7 @@ export function registerUsageRoute(app: FastifyInstance, holder: ServicesHolder)
   });
 }
 
-async function describeSubject(subject: LimitSubject, services: GatewayServices, now: number, name: string): Promise<Record<string, unknown>> {
+async function describeSubject(subject: IdentitySubject, services: GatewayServices, now: number, name: string): Promise<Record<string, unknown>> {
   const day = budgetPeriodOf('day', now);
   const month = budgetPeriodOf('month', now);
   const [today, thisMonth] = await Promise.all([

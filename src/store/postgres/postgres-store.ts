@@ -38,7 +38,9 @@ import type {
   UsageSummaryOptions,
   UsageSummaryRow,
   UsageTotals,
+  UsageTotalsOptions,
 } from '../store.js';
+import { usageTotalsColumns } from '../usage-totals-columns.js';
 import type { Logger } from '../../server/logger.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
@@ -539,14 +541,14 @@ export class PostgresStore implements Store {
     return deleted;
   }
 
-  async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
-    const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
+  async usageTotals(options: UsageTotalsOptions): Promise<UsageTotals> {
+    const column = usageTotalsColumns[options.scope];
     const result = await this.#query(
       `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
               COALESCE(SUM(cost_usd), 0) AS cost_usd, COALESCE(SUM(billed_cost_usd), 0) AS billed_cost_usd,
               COALESCE(SUM(COALESCE(billed_cost_usd, cost_usd)), 0) AS cost_preferring_billed_usd
-       FROM usage_rows WHERE ${column} = $1 AND created_at >= $2`,
-      [options.subject, options.since],
+       FROM usage_rows WHERE ${column} = $1 AND created_at >= $2${options.group === undefined ? '' : ' AND group_name = $3'}`,
+      options.group === undefined ? [options.subject, options.since] : [options.subject, options.since, options.group],
     );
     const row = result.rows[0] as Row;
     return {

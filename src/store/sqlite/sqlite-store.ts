@@ -39,7 +39,9 @@ import type {
   UsageSummaryOptions,
   UsageSummaryRow,
   UsageTotals,
+  UsageTotalsOptions,
 } from '../store.js';
+import { usageTotalsColumns } from '../usage-totals-columns.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
 import { loadSqliteDriver } from './load-sqlite-driver.js';
@@ -618,17 +620,24 @@ export class SqliteStore implements Store {
     );
   }
 
-  async usageTotals(options: { scope: 'key' | 'user' | 'team'; subject: string; since: number }): Promise<UsageTotals> {
+  async usageTotals(options: UsageTotalsOptions): Promise<UsageTotals> {
     return guarded(() => {
-      const column = { key: 'key_id', user: 'user_name', team: 'team_name' }[options.scope];
+      const column = usageTotalsColumns[options.scope];
       const row = this.#database
         .prepare(
           `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
                   COALESCE(SUM(cost_usd), 0) AS cost_usd, COALESCE(SUM(billed_cost_usd), 0) AS billed_cost_usd,
                   COALESCE(SUM(COALESCE(billed_cost_usd, cost_usd)), 0) AS cost_preferring_billed_usd
-           FROM usage_rows WHERE ${column} = ? AND created_at >= ?`,
+           FROM usage_rows WHERE ${column} = ? AND created_at >= ?${options.group === undefined ? '' : ' AND group_name = ?'}`,
         )
-        .get(options.subject, options.since) as { requests: number; input_tokens: number; output_tokens: number; cost_usd: number; billed_cost_usd: number; cost_preferring_billed_usd: number };
+        .get(...(options.group === undefined ? [options.subject, options.since] : [options.subject, options.since, options.group])) as {
+        requests: number;
+        input_tokens: number;
+        output_tokens: number;
+        cost_usd: number;
+        billed_cost_usd: number;
+        cost_preferring_billed_usd: number;
+      };
       return {
         requests: row.requests,
         inputTokens: row.input_tokens,

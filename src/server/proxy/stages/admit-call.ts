@@ -10,8 +10,8 @@ import type { ModelCall } from '../model-call.js';
 const defaultReservedOutputTokens = 4096;
 
 /**
- * Stage 6 — rate limits, concurrency caps and budget reservations for key, user and team, all or nothing
- * (with Redis: one round trip). 429 `rate_limited` / `concurrency_limited` / `budget_exceeded`. What it
+ * Stage 6 — rate limits, concurrency caps and budget reservations for key, user and team, and for a model
+ * group and the key's share of it, all or nothing (with Redis: one round trip). 429 `rate_limited` / `concurrency_limited` / `budget_exceeded`. What it
  * holds is given back when the call is settled. Under a cap with `queueMs` the call may wait here for a
  * slot; the wait lands in `call.queueWaitMs`, and a caller that leaves meanwhile leaves the queue at once.
  * The same subjects' `timeouts` become the call's ceiling on its upstream clocks (`call.timeoutCeiling`).
@@ -29,7 +29,7 @@ export async function admitCall(call: ModelCall): Promise<void> {
 
 function admitOrRefuse(call: ModelCall): Promise<Admission> {
   const { services } = call;
-  const subjects = limitSubjects(call.caller!.key, services.principals, services.limitDefaults);
+  const subjects = limitSubjects(call.caller!.key, services.principals, services.limitDefaults, call.resolvedRoute!.group?.limits);
   call.timeoutCeiling = timeoutCeilingOf(subjects);
   return admit({
     subjects,

@@ -1,0 +1,9 @@
+import type { UsageTotalsOptions } from './store.js';
+
+/** The `usage_rows` column each `usageTotals` scope filters on (both stores). */
+export const usageTotalsColumns: Readonly<Record<UsageTotalsOptions['scope'], string>> = {
+  key: 'key_id',
+  user: 'user_name',
+  team: 'team_name',
+  group: 'group_name',
+};
