@@ -117,7 +117,7 @@ export async function routingReport(query: QueryParameters, context: AnalyticsCo
         budget && periodBounds
           ? { period: budget.period, period_start: new Date(periodBounds.start).toISOString(), hard_usd: budget.hardUsd, soft_usd: budget.softUsd, spent_usd: spent.get(budget.period)?.get(name) ?? 0 }
           : null,
-      targets: [...targets].map(([target, sums]) => ({
+      targets: orderedTargets(targets, configured.get(name)).map(([target, sums]) => ({
         target,
         provider: sums.provider,
         model: sums.model,
@@ -132,6 +132,13 @@ export async function routingReport(query: QueryParameters, context: AnalyticsCo
   });
   groups.sort((left, right) => right.calls - left.calls || left.group.localeCompare(right.group));
   return { object: 'analytics.routing', ...scope.bounds, groups };
+}
+
+/** The configured targets in config order, then any other that served the group, most calls first. */
+function orderedTargets(targets: ReadonlyMap<string, TargetSums>, group: ResolvedGroup | undefined): Array<[string, TargetSums]> {
+  const configuredIds = new Map((group?.targets ?? []).map((target, index) => [target.id, index]));
+  const rank = (id: string) => configuredIds.get(id) ?? Infinity;
+  return [...targets].sort(([leftId, left], [rightId, right]) => rank(leftId) - rank(rightId) || right.measures.calls - left.measures.calls || leftId.localeCompare(rightId));
 }
 
 /** What each group spent in the current period of each budget period kind in use: one read per kind. */
