@@ -263,9 +263,9 @@ async function main(): Promise<void> {
       '/analytics/cost?window=30d&group_by=model',
       '/analytics/by_team?window=30d',
       '/analytics/routing?window=24h',
-      '/analytics/timeseries?window=24h&metric=calls&group_by=target&group=big-coder',
+      '/analytics/timeseries?window=24h&metric=calls&group_by=target&group=big-coder&bucket=1h',
       '/analytics/routing?window=30d',
-      '/analytics/timeseries?window=30d&metric=calls&group_by=target&group=big-coder',
+      '/analytics/timeseries?window=30d&metric=calls&group_by=target&group=big-coder&bucket=1d',
     ];
     const results: Array<{ path: string; p50: number; p95: number; max: number }> = [];
     for (const path of queries) {

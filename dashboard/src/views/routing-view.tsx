@@ -4,7 +4,7 @@ import { LoadStatus } from '../components/status.js';
 import { TimeChart } from '../components/time-chart.js';
 import type { RoutingAnswer, RoutingGroup, TargetHealthAnswer, TimeseriesAnswer } from '../contract.js';
 import { count, milliseconds, percent, usd } from '../format.js';
-import { scopeQuery, type Scope } from '../scope.js';
+import { scopeQuery, type Scope, type TimeWindow } from '../scope.js';
 import { useApi } from '../use-api.js';
 
 /**
@@ -29,7 +29,7 @@ export function RoutingView(props: { scope: Scope }) {
 
 function GroupPanel(props: { group: RoutingGroup; scope: Scope; cooldowns: ReadonlyMap<string, string | null> | undefined }) {
   const group = props.group;
-  const series = useApi<TimeseriesAnswer>(`/analytics/timeseries?${scopeQuery(props.scope, { metric: 'calls', group_by: 'target', group: group.group })}`);
+  const series = useApi<TimeseriesAnswer>(`/analytics/timeseries?${scopeQuery(props.scope, { metric: 'calls', group_by: 'target', group: group.group, bucket: chartBucket(props.scope.window) })}`);
   const budget = group.budget;
   return (
     <section class="panel" data-testid={`routing-group-${group.group}`}>
@@ -94,4 +94,17 @@ function GroupPanel(props: { group: RoutingGroup; scope: Scope; cooldowns: Reado
       )}
     </section>
   );
+}
+
+/**
+ * The chart's bucket: whole hours or more past a few hours, so the chart reads the routing shape's hour and
+ * day rollups (a few rows an hour) rather than a day of every-dimension minute rollups, which sub-hour
+ * buckets need.
+ */
+function chartBucket(window: TimeWindow): string {
+  const spanMs = window.kind === 'preset' ? { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }[window.value] : Date.parse(window.to) - Date.parse(window.from);
+  if (!(spanMs > 3 * 3_600_000)) return '5m';
+  if (spanMs <= 2 * 86_400_000) return '1h';
+  if (spanMs <= 10 * 86_400_000) return '6h';
+  return '1d';
 }
