@@ -141,9 +141,24 @@ export function packRows(rows: readonly UsageRow[], granularity: RollupGranulari
   return packs;
 }
 
-/** A combination's dimensions from its key. */
+/**
+ * Combinations' dimensions by key, shared by every aggregation: a report's window edges are minutes of
+ * full-shape packs, thousands of combinations that the next report (a dashboard's other panels, its next
+ * refresh) reads again; parsing each key once per report was most of what those edges cost. Bounded: when
+ * full it starts again.
+ */
+const parsedDimensions = new Map<string, RollupDimensions>();
+const parsedDimensionsLimit = 100_000;
+
+/** A combination's dimensions from its key (never changed by callers: shared). */
 function dimensionsOfKey(dimsKey: string): RollupDimensions {
-  return dimensionsOfValues(JSON.parse(dimsKey) as unknown[]);
+  let dimensions = parsedDimensions.get(dimsKey);
+  if (!dimensions) {
+    dimensions = dimensionsOfValues(JSON.parse(dimsKey) as unknown[]);
+    if (parsedDimensions.size >= parsedDimensionsLimit) parsedDimensions.clear();
+    parsedDimensions.set(dimsKey, dimensions);
+  }
+  return dimensions;
 }
 
 function dimensionsOfValues(values: readonly unknown[]): RollupDimensions {
