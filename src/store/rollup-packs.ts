@@ -257,6 +257,8 @@ function addTo<Shape>(entries: Map<string, RollupEntry>, plan: NarrowPlan<Shape>
   const indexes = plan.measureIndexes;
   for (let index = 0; index < indexes.length; index++) {
     const value = measures[indexes[index]!]!;
+    // Most histogram buckets are empty.
+    if (value === 0) continue;
     if (index === lastAtIndex) {
       if (value > target[index]!) target[index] = value;
     } else target[index]! += value;
