@@ -70,6 +70,8 @@ const models = [
   { provider: 'gemini', model: 'gemini-2.5-pro', input: 1.25, output: 10 },
   { provider: 'anthropic', model: 'claude-opus-4-1', input: 15, output: 75 },
 ];
+/** Model groups: four calls in ten go through one (no random draws, so the other columns stay as they were). */
+const groups = ['big-coder', 'fast-chat', 'cheap'];
 const teams = ['research', 'platform', 'support', 'growth', 'data', 'mobile'];
 const dialects: DialectName[] = ['openai-chat', 'anthropic-messages', 'openai-responses', 'gemini'];
 const tagSets = [['prod'], ['prod', 'batch'], ['eval'], ['staging'], ['prod', 'chat'], ['ci']];
@@ -131,12 +133,47 @@ function generateRow(random: () => number, index: number, total: number, end: nu
     billedCostUsd: null,
     latencyMs,
     timeToFirstByteMs: stream ? latencyMs / 4 : null,
-    groupName: null,
-    policy: null,
-    attempts: cached ? 0 : 1,
-    fallback: false,
+    ...routingOf(index, cached, target, statusCode, stream, latencyMs),
+  };
+}
+
+/**
+ * A row's routing: grouped calls (four in ten) fall back from another target one time in 37 and retry
+ * their target one time in 53; upstream time is the latency less a few milliseconds of the gateway's own.
+ */
+function routingOf(
+  index: number,
+  cached: boolean,
+  target: (typeof models)[number],
+  statusCode: number,
+  stream: boolean,
+  latencyMs: number,
+): Pick<UsageRow, 'groupName' | 'policy' | 'attempts' | 'fallback' | 'queueWaitMs' | 'attemptTrail'> {
+  const grouped = index % 10 < 4;
+  const served = { target: `${target.provider}:${target.model}`, provider: target.provider, model: target.model, statusCode, errorCode: null, retryAfterMs: null, timeToFirstByteMs: stream ? latencyMs / 4 : null };
+  const overheadMs = 1 + (index % 7);
+  const failed = (failedTarget: (typeof models)[number]) => ({
+    target: `${failedTarget.provider}:${failedTarget.model}`,
+    provider: failedTarget.provider,
+    model: failedTarget.model,
+    statusCode: 429,
+    errorCode: 'upstream_error',
+    retryAfterMs: null,
+    timeToFirstByteMs: null,
+    durationMs: 40,
+  });
+  if (cached) return { groupName: grouped ? groups[index % groups.length]! : null, policy: grouped ? 'failover' : null, attempts: 0, fallback: false, queueWaitMs: null, attemptTrail: [] };
+  const fallback = grouped && index % 37 === 0;
+  const retry = grouped && !fallback && index % 53 === 0;
+  const before = fallback ? [failed(models[(models.indexOf(target) + 1) % models.length]!)] : retry ? [failed(target)] : [];
+  const servedMs = Math.max(1, latencyMs - overheadMs - 40 * before.length);
+  return {
+    groupName: grouped ? groups[index % groups.length]! : null,
+    policy: grouped ? 'failover' : null,
+    attempts: before.length + 1,
+    fallback,
     queueWaitMs: null,
-    attemptTrail: cached ? [] : [{ target: `${target.provider}:${target.model}`, provider: target.provider, model: target.model, statusCode, errorCode: null, retryAfterMs: null, timeToFirstByteMs: stream ? latencyMs / 4 : null, durationMs: latencyMs }],
+    attemptTrail: [...before, { ...served, durationMs: servedMs }],
   };
 }
 
@@ -224,7 +261,15 @@ async function main(): Promise<void> {
     const gateway = await startGateway({ config, env: {} });
     const { token } = await issueGatewayKey(gateway.services.store, { name: 'bench-analytics', role: 'analytics' });
     await gateway.services.keyView.reload();
-    const queries = ['/analytics/cost?window=30d&group_by=model', '/analytics/by_team?window=30d'];
+    // The Routing view's two reads (its report, and a group's calls per target) on its default window and on 30 days.
+    const queries = [
+      '/analytics/cost?window=30d&group_by=model',
+      '/analytics/by_team?window=30d',
+      '/analytics/routing?window=24h',
+      '/analytics/timeseries?window=24h&metric=calls&group_by=target&group=big-coder&bucket=1h',
+      '/analytics/routing?window=30d',
+      '/analytics/timeseries?window=30d&metric=calls&group_by=target&group=big-coder&bucket=1d',
+    ];
     const results: Array<{ path: string; p50: number; p95: number; max: number }> = [];
     for (const path of queries) {
       const times: number[] = [];

@@ -8,10 +8,12 @@ import { AdminView } from './views/admin-view.js';
 import { CostView } from './views/cost-view.js';
 import { IdentityView, type IdentityScope } from './views/identity-view.js';
 import { RequestsView } from './views/requests-view.js';
+import { RoutingView } from './views/routing-view.js';
 
 const views = [
   { route: 'cost', label: 'Cost' },
   { route: 'activity', label: 'Activity' },
+  { route: 'routing', label: 'Routing' },
   { route: 'identity', label: 'Spend by identity' },
   { route: 'requests', label: 'Requests' },
   { route: 'admin', label: 'Admin', adminOnly: true },
@@ -27,7 +29,7 @@ export function App(props: { session: SessionInfo; onLogout: () => void }) {
   const [identity, setIdentity] = useState<IdentityFilter | null>(null);
   const [identityScope, setIdentityScope] = useState<IdentityScope>('all');
   const scope: Scope = { window: timeWindow, identity };
-  const scoped = current.route === 'cost' || current.route === 'activity' || current.route === 'requests';
+  const scoped = current.route === 'cost' || current.route === 'activity' || current.route === 'routing' || current.route === 'requests';
   return (
     <div class="shell">
       <header class="topbar">
@@ -66,6 +68,7 @@ export function App(props: { session: SessionInfo; onLogout: () => void }) {
         <h1 class="view-title">{current.label}</h1>
         {current.route === 'cost' && <CostView scope={scope} />}
         {current.route === 'activity' && <ActivityView scope={scope} />}
+        {current.route === 'routing' && <RoutingView scope={scope} />}
         {current.route === 'identity' && (
           <IdentityView
             scope={scope}

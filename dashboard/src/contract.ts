@@ -12,6 +12,13 @@ export interface Measures {
   cost_usd: number;
   saved_usd: number;
   cache_hits: number;
+  attempts: number;
+  retries: number;
+  fallbacks: number;
+  upstream_ms: number;
+  fallback_rate: number;
+  retry_rate: number;
+  attempts_per_call: number;
 }
 
 export interface CostAnswer {
@@ -37,10 +44,73 @@ export interface Percentiles {
   p99: number;
 }
 
+/** Gateway overhead: latency minus upstream time. */
+export interface OverheadPercentiles {
+  p50: number;
+  p95: number;
+}
+
 export interface ActivityAnswer {
-  totals: Measures & { error_rate: number; cache_hit_rate: number };
+  totals: Measures & { error_rate: number; cache_hit_rate: number; gateway_overhead_ms: OverheadPercentiles | null; output_tokens_per_second: { p50: number } | null };
   errors_by_code: Array<{ code: string | null; status_code: number; count: number }>;
-  latency: Array<{ provider: string | null; model: string | null; calls: number; errors: number; latency_ms: Percentiles; ttfb_ms: Percentiles | null }>;
+  latency: Array<{
+    provider: string | null;
+    model: string | null;
+    target: string | null;
+    calls: number;
+    errors: number;
+    latency_ms: Percentiles;
+    ttfb_ms: Percentiles | null;
+    upstream_ms_per_call: number;
+    gateway_overhead_ms: OverheadPercentiles | null;
+    output_tokens_per_second: { p50: number } | null;
+    fallback_rate: number;
+    retry_rate: number;
+    attempts_per_call: number;
+  }>;
+}
+
+/** What `/analytics/routing` says of a group and of each of its targets. */
+export interface RoutingRates {
+  calls: number;
+  errors: number;
+  success_rate: number;
+  fallback_rate: number;
+  retry_rate: number;
+  attempts_per_call: number;
+  cost_usd: number;
+  cost_per_call: number;
+}
+
+export interface RoutingTarget extends RoutingRates {
+  target: string;
+  provider: string | null;
+  model: string | null;
+  share: number;
+  ttfb_ms: Percentiles | null;
+  latency_ms: Percentiles | null;
+  gateway_overhead_ms: OverheadPercentiles | null;
+  output_tokens_per_second: { p50: number } | null;
+}
+
+export interface RoutingGroup extends RoutingRates {
+  group: string;
+  configured: boolean;
+  policy: string | null;
+  description: string | null;
+  budget: { period: string; period_start: string; hard_usd: number | null; soft_usd: number | null; spent_usd: number } | null;
+  targets: RoutingTarget[];
+}
+
+export interface RoutingAnswer {
+  from: string;
+  to: string;
+  groups: RoutingGroup[];
+}
+
+/** `/admin/health/targets`, the fields the Routing view reads (this instance's view of each target). */
+export interface TargetHealthAnswer {
+  targets: Array<{ target: string; cooldown: 'available' | 'cooling' | 'half-open' | null }>;
 }
 
 export interface Quota {

@@ -1,13 +1,18 @@
-import { addMeasures, aggregateWindow, emptyMeasures } from './aggregate-window.js';
+import { addHistogram, addMeasures, aggregateWindow, emptyMeasures } from './aggregate-window.js';
 import type { AnalyticsContext } from './analytics-context.js';
 import type { QueryParameters } from './analytics-query.js';
 import { reportScope } from './analytics-window.js';
 import { measuresJson } from './measures-json.js';
-import { percentilesOf } from './percentiles.js';
+import { targetNameOf } from './group-dimensions.js';
+import { overheadPercentilesOf, percentilesOf, throughputPercentilesOf } from './percentiles.js';
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
-/** `GET /analytics/activity`: calls, error and cache-hit rates, errors by code, latency percentiles per model and provider. */
+/**
+ * `GET /analytics/activity`: calls, error, cache-hit, fallback and retry rates, errors by code, and per
+ * target (provider and model) latency, time to first byte, the gateway's own time (latency minus upstream
+ * time) and throughput.
+ */
 export async function activityReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
   const scope = reportScope(query, context);
   const window = { from: scope.from, to: scope.to, filters: scope.filters };
@@ -16,7 +21,13 @@ export async function activityReport(query: QueryParameters, context: AnalyticsC
     aggregateWindow(context.store, { ...window, by: ['error_code', 'status_code'] }),
   ]);
   const totals = emptyMeasures();
-  for (const group of byTarget) addMeasures(totals, group.measures);
+  let overhead: number[] | undefined;
+  let throughput: number[] | undefined;
+  for (const group of byTarget) {
+    addMeasures(totals, group.measures);
+    overhead = addHistogram(overhead, group.overheadHistogram);
+    throughput = addHistogram(throughput, group.throughputHistogram);
+  }
   const errorsByCode = byError
     .filter((group) => group.measures.errors > 0)
     .map((group) => ({ code: group.values.error_code ?? null, status_code: group.values.status_code ?? null, count: group.measures.errors }))
@@ -26,15 +37,28 @@ export async function activityReport(query: QueryParameters, context: AnalyticsC
     .map((group) => ({
       provider: group.values.provider ?? null,
       model: group.values.model ?? null,
+      target: targetNameOf(group.values),
       calls: group.measures.calls,
       errors: group.measures.errors,
       latency_ms: percentilesOf(group.latencyHistogram),
       ttfb_ms: percentilesOf(group.ttfbHistogram),
+      upstream_ms_per_call: ratio(group.measures.upstreamMs, group.measures.calls),
+      gateway_overhead_ms: overheadPercentilesOf(group.overheadHistogram),
+      output_tokens_per_second: throughputPercentilesOf(group.throughputHistogram),
+      fallback_rate: ratio(group.measures.fallbacks, group.measures.calls),
+      retry_rate: ratio(group.measures.retries, group.measures.attempts),
+      attempts_per_call: ratio(group.measures.attempts, group.measures.calls),
     }));
   return {
     object: 'analytics.activity',
     ...scope.bounds,
-    totals: { ...measuresJson(totals), error_rate: ratio(totals.errors, totals.calls), cache_hit_rate: ratio(totals.cacheHits, totals.calls) },
+    totals: {
+      ...measuresJson(totals),
+      error_rate: ratio(totals.errors, totals.calls),
+      cache_hit_rate: ratio(totals.cacheHits, totals.calls),
+      gateway_overhead_ms: overheadPercentilesOf(overhead),
+      output_tokens_per_second: throughputPercentilesOf(throughput),
+    },
     errors_by_code: errorsByCode,
     latency,
   };

@@ -13,6 +13,7 @@ const narrowShapes: ReadonlyArray<{ shape: RollupShape; dimensions: ReadonlySet<
     filters: new Set(['key', 'user', 'team', 'provider', 'model']),
     histograms: true,
   },
+  { shape: 'routing', dimensions: new Set(['group', 'provider', 'model']), filters: new Set(['group', 'provider', 'model']), histograms: true },
 ];
 
 /** The narrowest tables that hold all the query needs (a few rows per identity or model a day), else the full ones. */
@@ -30,7 +31,7 @@ function shapeFor(query: WindowQuery): RollupShape {
 export type WindowQuery = Omit<RollupQuery, 'table'>;
 
 export function emptyMeasures(): RollupMeasures {
-  return { calls: 0, errors: 0, cancelled: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, savedUsd: 0, cacheHits: 0, lastAt: 0 };
+  return { calls: 0, errors: 0, cancelled: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, savedUsd: 0, cacheHits: 0, lastAt: 0, attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
 }
 
 /** Adds `source` into `target` (`lastAt` keeps the newest). */
@@ -47,9 +48,13 @@ export function addMeasures(target: RollupMeasures, source: RollupMeasures): voi
   target.savedUsd += source.savedUsd;
   target.cacheHits += source.cacheHits;
   if (source.lastAt > target.lastAt) target.lastAt = source.lastAt;
+  target.attempts += source.attempts;
+  target.retries += source.retries;
+  target.fallbacks += source.fallbacks;
+  target.upstreamMs += source.upstreamMs;
 }
 
-function addHistogram(target: number[] | undefined, source: number[] | undefined): number[] | undefined {
+export function addHistogram(target: number[] | undefined, source: number[] | undefined): number[] | undefined {
   if (!source) return target;
   if (!target) return [...source];
   for (let index = 0; index < source.length; index++) target[index]! += source[index]!;
@@ -84,12 +89,21 @@ export async function aggregateWindow(store: AnalyticsStore, query: WindowQuery)
       const key = JSON.stringify([group.bucketStart ?? null, ...query.by.map((dimension) => group.values[dimension] ?? null)]);
       const known = merged.get(key);
       if (!known) {
-        merged.set(key, { ...group, measures: { ...group.measures }, latencyHistogram: group.latencyHistogram && [...group.latencyHistogram], ttfbHistogram: group.ttfbHistogram && [...group.ttfbHistogram] });
+        merged.set(key, {
+          ...group,
+          measures: { ...group.measures },
+          latencyHistogram: group.latencyHistogram && [...group.latencyHistogram],
+          ttfbHistogram: group.ttfbHistogram && [...group.ttfbHistogram],
+          overheadHistogram: group.overheadHistogram && [...group.overheadHistogram],
+          throughputHistogram: group.throughputHistogram && [...group.throughputHistogram],
+        });
         continue;
       }
       addMeasures(known.measures, group.measures);
       known.latencyHistogram = addHistogram(known.latencyHistogram, group.latencyHistogram);
       known.ttfbHistogram = addHistogram(known.ttfbHistogram, group.ttfbHistogram);
+      known.overheadHistogram = addHistogram(known.overheadHistogram, group.overheadHistogram);
+      known.throughputHistogram = addHistogram(known.throughputHistogram, group.throughputHistogram);
     }
   }
   return [...merged.values()];

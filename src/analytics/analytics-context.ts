@@ -1,6 +1,7 @@
 import type { SubjectScope } from '../policy/admission.js';
 import type { BudgetLedger } from '../policy/budget-ledger.js';
 import type { PrincipalView } from '../policy/principal-view.js';
+import type { ResolvedGroup } from '../routing/route-target.js';
 import type { KeyRecord, LimitSettings, Store } from '../store/store.js';
 
 /** What every analytics report reads: the store, the clock, and key names and limits. */
@@ -12,4 +13,6 @@ export interface AnalyticsContext {
   principals: PrincipalView;
   limitDefaults: Record<SubjectScope, LimitSettings>;
   budgetLedger: BudgetLedger;
+  /** The configured model groups (their targets and contracts), for the routing report. */
+  groups?: ReadonlyMap<string, ResolvedGroup>;
 }

@@ -3,14 +3,14 @@ import { addMeasures, aggregateWindow, emptyMeasures } from './aggregate-window.
 import type { AnalyticsContext } from './analytics-context.js';
 import { choiceParameter, type QueryParameters } from './analytics-query.js';
 import { reportScope } from './analytics-window.js';
-import { groupByChoices, groupByDimension, groupNamesOf } from './group-dimensions.js';
+import { groupByChoices, groupByDimensions, groupNamesOf } from './group-dimensions.js';
 import { byCostThenCalls, measuresJson } from './measures-json.js';
 
 /** `GET /analytics/cost`: totals over the window, and one row per group sorted by spend. */
 export async function costReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
   const scope = reportScope(query, context);
   const groupBy = choiceParameter(query, 'group_by', groupByChoices);
-  const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: groupBy ? [groupByDimension[groupBy]] : [] });
+  const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: groupBy ? groupByDimensions[groupBy] : [] });
   const totals = emptyMeasures();
   const rows = new Map<string | null, RollupMeasures>();
   for (const group of groups) {

@@ -13,7 +13,18 @@ export interface MeasuresJson {
   cost_usd: number;
   saved_usd: number;
   cache_hits: number;
+  attempts: number;
+  retries: number;
+  fallbacks: number;
+  upstream_ms: number;
+  /** Calls served (or ended) by another target than the first choice, per call. */
+  fallback_rate: number;
+  /** Attempts that tried the same target again, per attempt. */
+  retry_rate: number;
+  attempts_per_call: number;
 }
+
+const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
 export function measuresJson(measures: RollupMeasures): MeasuresJson {
   return {
@@ -28,6 +39,13 @@ export function measuresJson(measures: RollupMeasures): MeasuresJson {
     cost_usd: measures.costUsd,
     saved_usd: measures.savedUsd,
     cache_hits: measures.cacheHits,
+    attempts: measures.attempts,
+    retries: measures.retries,
+    fallbacks: measures.fallbacks,
+    upstream_ms: measures.upstreamMs,
+    fallback_rate: ratio(measures.fallbacks, measures.calls),
+    retry_rate: ratio(measures.retries, measures.attempts),
+    attempts_per_call: ratio(measures.attempts, measures.calls),
   };
 }
 

@@ -1,5 +1,5 @@
 import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery, type UsageLogQuery } from './analytics-store.js';
-import { latencyHistogramColumns, rollupTables, ttfbHistogramColumns } from './rollup-columns.js';
+import { latencyHistogramColumns, overheadHistogramColumns, rollupTables, throughputHistogramColumns, ttfbHistogramColumns } from './rollup-columns.js';
 
 /** What differs between the two databases in the analytics statements. */
 export interface AnalyticsSqlDialect {
@@ -59,7 +59,13 @@ const measureSelections = [
   'SUM(saved_usd) AS saved_usd',
   'SUM(cache_hits) AS cache_hits',
   'MAX(last_at) AS last_at',
+  'SUM(attempts) AS attempts',
+  'SUM(retries) AS retries',
+  'SUM(fallbacks) AS fallbacks',
+  'SUM(upstream_ms) AS upstream_ms',
 ];
+
+const histogramColumns = [...latencyHistogramColumns, ...ttfbHistogramColumns, ...overheadHistogramColumns, ...throughputHistogramColumns];
 
 /** One rollup table's sums over a window, grouped as asked. */
 export function rollupAggregateStatement(query: RollupQuery, dialect: AnalyticsSqlDialect): { text: string; values: unknown[] } {
@@ -73,7 +79,7 @@ export function rollupAggregateStatement(query: RollupQuery, dialect: AnalyticsS
   }
   const groupCount = selections.length;
   selections.push(...measureSelections);
-  if (query.histograms) selections.push(...[...latencyHistogramColumns, ...ttfbHistogramColumns].map((column) => `SUM(${column}) AS ${column}`));
+  if (query.histograms) selections.push(...histogramColumns.map((column) => `SUM(${column}) AS ${column}`));
   const conditions = [`bucket_start >= ${parameters.add(query.from)}`, `bucket_start < ${parameters.add(query.to)}`, ...filterConditions(query.filters, rollupFilterColumns, parameters, dialect)];
   const groupBy = groupCount === 0 ? '' : ` GROUP BY ${Array.from({ length: groupCount }, (_unused, index) => index + 1).join(', ')}`;
   return {
@@ -108,12 +114,18 @@ export function toRollupGroup(row: Readonly<Record<string, unknown>>, query: Rol
       savedUsd: Number(row.saved_usd),
       cacheHits: Number(row.cache_hits),
       lastAt: Number(row.last_at),
+      attempts: Number(row.attempts),
+      retries: Number(row.retries),
+      fallbacks: Number(row.fallbacks),
+      upstreamMs: Number(row.upstream_ms),
     },
   };
   if (query.bucketMs !== undefined) group.bucketStart = Number(row.bucket);
   if (query.histograms) {
     group.latencyHistogram = latencyHistogramColumns.map((column) => Number(row[column]));
     group.ttfbHistogram = ttfbHistogramColumns.map((column) => Number(row[column]));
+    group.overheadHistogram = overheadHistogramColumns.map((column) => Number(row[column]));
+    group.throughputHistogram = throughputHistogramColumns.map((column) => Number(row[column]));
   }
   return group;
 }

@@ -45,7 +45,7 @@ export interface RollupQuery {
   by: readonly RollupDimension[];
   /** Also group by time, in buckets of this many ms (a multiple of the granularity, UTC-aligned). */
   bucketMs?: number;
-  /** Include the latency and time-to-first-byte histograms. */
+  /** Include the latency, time-to-first-byte, overhead and throughput histograms. */
   histograms?: boolean;
 }
 
@@ -63,6 +63,14 @@ export interface RollupMeasures {
   cacheHits: number;
   /** The newest `created_at` summed in (epoch ms); 0 when none. */
   lastAt: number;
+  /** Upstream attempts (rollups written before the routing migration count none, nor the next three). */
+  attempts: number;
+  /** Attempts that tried the same target again. */
+  retries: number;
+  /** Calls served (or ended) by another target than the first choice. */
+  fallbacks: number;
+  /** Summed duration of every attempt. */
+  upstreamMs: number;
 }
 
 export interface RollupGroup {
@@ -73,6 +81,10 @@ export interface RollupGroup {
   /** Counts per `latencyBucketBoundsMs` bucket, when asked for. */
   latencyHistogram?: number[];
   ttfbHistogram?: number[];
+  /** Counts per `overheadBucketBoundsMs` bucket (latency minus upstream time), when asked for. */
+  overheadHistogram?: number[];
+  /** Counts per `throughputBucketBounds` bucket (output tokens per second), when asked for. */
+  throughputHistogram?: number[];
 }
 
 export interface UsageLogQuery {

@@ -1,5 +1,6 @@
 import { latencyBucketBoundsMs, latencyBucketOf, spendMeasureCount } from './rollup-columns.js';
 import type { UsageRow } from '../usage/usage-row.js';
+import { routingMeasuresOf } from './routing-measures.js';
 
 /**
  * Spells pack entries as text (the format is in rollup-packs.ts) without building the arrays
@@ -11,6 +12,9 @@ import type { UsageRow } from '../usage/usage-row.js';
 const bucketCount = latencyBucketBoundsMs.length;
 const latencyOffset = spendMeasureCount;
 const ttfbOffset = spendMeasureCount + bucketCount;
+const routingOffset = ttfbOffset + bucketCount;
+const overheadOffset = routingOffset + 4;
+const throughputOffset = overheadOffset + bucketCount;
 
 /** A number as JSON spells it (non-finite numbers are null). */
 function numberText(value: number): string {
@@ -32,17 +36,23 @@ function pairsText(measures: readonly number[], offset: number): string {
 export function sumEntryText(quotedKey: string, measures: readonly number[]): string {
   let text = `[${quotedKey}`;
   for (let index = 0; index < spendMeasureCount; index++) text += `,${numberText(measures[index]!)}`;
-  return `${text},${pairsText(measures, latencyOffset)},${pairsText(measures, ttfbOffset)}]`;
+  text += `,${pairsText(measures, latencyOffset)},${pairsText(measures, ttfbOffset)}`;
+  for (let index = routingOffset; index < overheadOffset; index++) text += `,${numberText(measures[index]!)}`;
+  return `${text},${pairsText(measures, overheadOffset)},${pairsText(measures, throughputOffset)}]`;
 }
 
 /** The entry of a sum of one row, spelt straight from the row (as `sumEntryText` spells it once `addRow` has summed it). */
 export function rowEntryText(quotedKey: string, row: UsageRow): string {
   const cached = row.cached;
   const ttfb = row.timeToFirstByteMs === null ? '[]' : `[[${latencyBucketOf(row.timeToFirstByteMs)},1]]`;
+  const routing = routingMeasuresOf(row);
+  const overhead = routing.overheadBucket < 0 ? '[]' : `[[${routing.overheadBucket},1]]`;
+  const throughput = routing.throughputBucket < 0 ? '[]' : `[[${routing.throughputBucket},1]]`;
   return (
     `[${quotedKey},1,${row.outcome === 'error' ? 1 : 0},${row.outcome === 'cancelled' ? 1 : 0},${cached ? 1 : 0},` +
     `${numberText(row.inputTokens)},${numberText(row.outputTokens)},${numberText(row.cacheReadTokens)},${numberText(row.cacheWriteTokens)},` +
     `${numberText(row.reasoningTokens)},${numberText(0 + (row.costUsd ?? 0))},${numberText(cached ? 0 + (row.savedCostUsd ?? 0) : 0)},` +
-    `${numberText(Math.max(0, row.createdAt))},[[${latencyBucketOf(row.latencyMs)},1]],${ttfb}]`
+    `${numberText(Math.max(0, row.createdAt))},[[${latencyBucketOf(row.latencyMs)},1]],${ttfb},` +
+    `${numberText(routing.attempts)},${numberText(routing.retries)},${numberText(routing.fallbacks)},${numberText(0 + routing.upstreamMs)},${overhead},${throughput}]`
   );
 }

@@ -1,13 +1,15 @@
 import type { UsageRow } from '../usage/usage-row.js';
+import { routingMeasuresOf } from './routing-measures.js';
 import {
   type CompactedTableName,
   dimensionColumnsOf,
   keepsHistograms,
   latencyBucketBoundsMs,
   latencyBucketOf,
-  measureColumnsOf,
   rollupBucketMs,
   rollupMeasureColumns,
+  spendMeasureCount,
+  storedMeasureColumnsOf,
   rollupTables,
   type RollupDimensions,
   type RollupGranularity,
@@ -24,7 +26,7 @@ export interface RollupEntry {
    */
   dimsKey: string;
   dimensions: RollupDimensions;
-  /** In `measureColumnsOf(shape)` order. */
+  /** In `storedMeasureColumnsOf(shape)` order. */
   measures: number[];
 }
 
@@ -34,6 +36,10 @@ const ttfbOffset = rollupMeasureColumns.findIndex((column) => column.name === 't
 if (lastAtIndex !== 11 || latencyOffset !== 12 || ttfbOffset - latencyOffset !== latencyBucketBoundsMs.length) {
   throw new Error('rollup measure columns out of the order rollup-batch.ts expects');
 }
+/** Where the routing measures start: after the histograms in the shapes that keep them, else after the spend measures. */
+const routingOffsetWithHistograms = rollupMeasureColumns.length;
+const overheadOffset = routingOffsetWithHistograms + 4;
+const throughputOffset = overheadOffset + latencyBucketBoundsMs.length;
 
 /** A row's tags as the rollups key them: deduplicated, sorted, JSON. */
 export function canonicalTags(tags: readonly string[]): string {
@@ -77,7 +83,7 @@ export function dimsKeyOf(dimensions: RollupDimensions, fields: ReadonlyArray<ke
 export function aggregateRollups(rows: readonly UsageRow[], granularity: RollupGranularity, shape: RollupShape): RollupEntry[] {
   const size = rollupBucketMs[granularity];
   const fields = dimensionColumnsOf(shape).map((column) => column.field);
-  const measureCount = measureColumnsOf(shape).length;
+  const measureCount = storedMeasureColumnsOf(shape).length;
   const histograms = keepsHistograms(shape);
   const entries = new Map<string, RollupEntry>();
   for (const row of rows) {
@@ -95,7 +101,7 @@ export function aggregateRollups(rows: readonly UsageRow[], granularity: RollupG
   return [...entries.values()];
 }
 
-/** Adds a row to a sum's measures (in `measureColumnsOf` order; histograms only if the shape keeps them). */
+/** Adds a row to a sum's measures (in `storedMeasureColumnsOf` order; histograms only if the shape keeps them). */
 export function addRow(measures: number[], row: UsageRow, histograms: boolean): void {
   measures[0]! += 1;
   if (row.outcome === 'error') measures[1]! += 1;
@@ -112,6 +118,16 @@ export function addRow(measures: number[], row: UsageRow, histograms: boolean): 
   if (histograms) {
     measures[latencyOffset + latencyBucketOf(row.latencyMs)]! += 1;
     if (row.timeToFirstByteMs !== null) measures[ttfbOffset + latencyBucketOf(row.timeToFirstByteMs)]! += 1;
+  }
+  const routing = routingMeasuresOf(row);
+  const offset = histograms ? routingOffsetWithHistograms : spendMeasureCount;
+  measures[offset]! += routing.attempts;
+  measures[offset + 1]! += routing.retries;
+  measures[offset + 2]! += routing.fallbacks;
+  measures[offset + 3]! += routing.upstreamMs;
+  if (histograms) {
+    if (routing.overheadBucket >= 0) measures[overheadOffset + routing.overheadBucket]! += 1;
+    if (routing.throughputBucket >= 0) measures[throughputOffset + routing.throughputBucket]! += 1;
   }
 }
 

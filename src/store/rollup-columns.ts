@@ -27,7 +27,7 @@ export const rollupGranularities: readonly RollupGranularity[] = ['day', 'hour',
  * status and error codes per identity and model, without requesters, tags, groups and APIs: the activity
  * report reads a few hundred rows an hour instead of one per row and hour.
  */
-export type RollupShape = 'full' | 'spend' | 'identity' | 'model' | 'activity';
+export type RollupShape = 'full' | 'spend' | 'identity' | 'model' | 'activity' | 'routing';
 
 export interface RollupTable {
   /** What readers query (narrow shapes); for the full shape, the name migrations 9–12 gave its table or view. */
@@ -62,6 +62,8 @@ export const rollupTables = {
   dayModel: { name: 'usage_rollup_day_model', granularity: 'day', shape: 'model' },
   hourActivity: { name: 'usage_rollup_hour_activity', granularity: 'hour', shape: 'activity' },
   dayActivity: { name: 'usage_rollup_day_activity', granularity: 'day', shape: 'activity' },
+  hourRouting: { name: 'usage_rollup_hour_routing', granularity: 'hour', shape: 'routing' },
+  dayRouting: { name: 'usage_rollup_day_routing', granularity: 'day', shape: 'routing' },
 } as const satisfies Record<string, RollupTable>;
 
 export type RollupTableName = keyof typeof rollupTables;
@@ -85,23 +87,25 @@ export const compactedTables: readonly CompactedTableName[] = [
   'hourIdentity',
   'hourModel',
   'hourActivity',
+  'hourRouting',
   'day',
   'daySpend',
   'dayIdentity',
   'dayModel',
   'dayActivity',
+  'dayRouting',
 ];
 
 /** The narrow-shape hour tables, summed in JS from an hour's full-shape sums as the hour is compacted. */
-export const narrowHourTables: readonly CompactedTableName[] = ['hourSpend', 'hourIdentity', 'hourModel', 'hourActivity'];
+export const narrowHourTables: readonly CompactedTableName[] = ['hourSpend', 'hourIdentity', 'hourModel', 'hourActivity', 'hourRouting'];
 
 export type NarrowShape = Exclude<RollupShape, 'full'>;
 
 /** The shapes of `narrowHourTables`. */
-export const narrowHourShapes: readonly NarrowShape[] = ['spend', 'identity', 'model', 'activity'];
+export const narrowHourShapes: readonly NarrowShape[] = ['spend', 'identity', 'model', 'activity', 'routing'];
 
 /** The narrow-shape day tables, summed in JS from a day's full-shape sums as the day is compacted. */
-export const narrowDayTables: readonly CompactedTableName[] = ['daySpend', 'dayIdentity', 'dayModel', 'dayActivity'];
+export const narrowDayTables: readonly CompactedTableName[] = ['daySpend', 'dayIdentity', 'dayModel', 'dayActivity', 'dayRouting'];
 
 /** The table of a granularity and shape (minutes have only the full shape). */
 export function rollupTableOf(granularity: RollupGranularity, shape: RollupShape): RollupTableName {
@@ -157,6 +161,7 @@ export const shapeDimensionNames: Record<Exclude<RollupShape, 'full'>, ReadonlyS
   identity: new Set(['key_id', 'user_name', 'team_name']),
   model: new Set(['provider', 'model']),
   activity: new Set(['key_id', 'user_name', 'team_name', 'provider', 'model', 'status_code', 'error_code']),
+  routing: new Set(['provider', 'model', 'group_name']),
 };
 
 export function dimensionColumnsOf(shape: RollupShape): ReadonlyArray<(typeof rollupDimensionColumns)[number]> {
@@ -213,13 +218,75 @@ export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
 /** How many measures (from the start of `rollupMeasureColumns`) the shapes without histograms keep. */
 export const spendMeasureCount = rollupMeasureColumns.findIndex((column) => column.name === latencyHistogramColumns[0]);
 
-/** Whether a shape keeps the latency and time-to-first-byte histograms. */
+/** Whether a shape keeps the latency and time-to-first-byte histograms (and the routing ones). */
 export function keepsHistograms(shape: RollupShape): boolean {
-  return shape === 'full' || shape === 'activity';
+  return shape === 'full' || shape === 'activity' || shape === 'routing';
 }
 
+/**
+ * The measures as the rollup migrations 9–13 created them (released: those migrations are generated from
+ * this, so it never grows; `storedMeasureColumnsOf` is what the tables hold now).
+ */
 export function measureColumnsOf(shape: RollupShape): readonly RollupMeasureColumn[] {
   return keepsHistograms(shape) ? rollupMeasureColumns : rollupMeasureColumns.slice(0, spendMeasureCount);
+}
+
+/**
+ * Upper bounds (exclusive, ms) of the gateway-overhead histogram (latency minus upstream time): the
+ * gateway's own time is milliseconds, which the latency buckets would lump into their first. Never change.
+ */
+export const overheadBucketBoundsMs: readonly number[] = [1, 2, 3, 5, 8, 13, 20, 30, 50, 80, 130, 200, 300, 500, 1_000, Infinity];
+
+/** Upper bounds (exclusive, output tokens per second of the serving attempt) of the throughput histogram. Never change. */
+export const throughputBucketBounds: readonly number[] = [5, 10, 20, 30, 40, 50, 65, 80, 100, 130, 170, 220, 300, 500, 1_000, Infinity];
+
+export const overheadHistogramColumns: readonly string[] = histogramColumnNames('overhead_h');
+export const throughputHistogramColumns: readonly string[] = histogramColumnNames('tps_h');
+
+/**
+ * Routing measures (the routing migration added them to every narrow table, and they follow the released
+ * measures in a pack entry): `attempts` upstream tries, `retries` tries of the same target again,
+ * `fallbacks` calls served (or ended) by another target than the first choice, `upstream_ms` the summed
+ * duration of every attempt (so latency minus it is the gateway's own time).
+ */
+export const routingMeasureColumns: readonly RollupMeasureColumn[] = [
+  { name: 'attempts', kind: 'big-integer', merge: 'sum' },
+  { name: 'retries', kind: 'big-integer', merge: 'sum' },
+  { name: 'fallbacks', kind: 'big-integer', merge: 'sum' },
+  { name: 'upstream_ms', kind: 'real', merge: 'sum' },
+];
+
+/** The gateway-overhead and throughput histograms, in the shapes that keep histograms. */
+export const routingHistogramMeasureColumns: readonly RollupMeasureColumn[] = [...overheadHistogramColumns, ...throughputHistogramColumns].map((name) => ({
+  name,
+  kind: 'big-integer' as const,
+  merge: 'sum' as const,
+}));
+
+/**
+ * What a shape's tables hold now, in the order its measures arrays are: the released measures, then the
+ * routing ones (histograms only where the shape keeps them). The full shape's order is `FullMeasures`'.
+ */
+export function storedMeasureColumnsOf(shape: RollupShape): readonly RollupMeasureColumn[] {
+  return keepsHistograms(shape)
+    ? [...rollupMeasureColumns, ...routingMeasureColumns, ...routingHistogramMeasureColumns]
+    : [...rollupMeasureColumns.slice(0, spendMeasureCount), ...routingMeasureColumns];
+}
+
+/** Where each measure of `storedMeasureColumnsOf(shape)` sits in `storedMeasureColumnsOf(source)`. */
+export function measureIndexesIn(shape: RollupShape, source: RollupShape): number[] {
+  const sourceNames = storedMeasureColumnsOf(source).map((column) => column.name);
+  return storedMeasureColumnsOf(shape).map((column) => {
+    const index = sourceNames.indexOf(column.name);
+    if (index < 0) throw new Error(`the ${source} shape has no measure ${column.name}`);
+    return index;
+  });
+}
+
+/** The index of the bucket a value falls in, for any of the histograms' bounds. */
+export function bucketOf(value: number, bounds: readonly number[]): number {
+  for (let index = 0; index < bounds.length - 1; index++) if (value < bounds[index]!) return index;
+  return bounds.length - 1;
 }
 
 /** The index of the histogram bucket a duration falls in. */

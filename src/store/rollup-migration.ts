@@ -3,6 +3,7 @@ import {
   histogramBucketExpressions,
   measureColumnsOf,
   rollupBucketMs,
+  storedMeasureColumnsOf,
   rollupTables,
   type CompactedTableName,
   type RollupMeasureColumn,
@@ -145,10 +146,10 @@ export function rollupBackfillSql(syntax: RollupSyntax): string {
   return statements.join('\n  ');
 }
 
-/** `x = x + excluded.x` (or the larger, for `last_at`) for every measure of a table. */
+/** `x = x + excluded.x` (or the larger, for `last_at`) for every measure a table holds now. */
 export function mergeAssignments(syntax: RollupSyntax, table: RollupTable, excluded: string): string {
   const written = writtenTableOf(table);
-  return measureColumnsOf(table.shape)
+  return storedMeasureColumnsOf(table.shape)
     .map((column) => (column.merge === 'max' ? `${column.name} = ${syntax.greatest}(${written}.${column.name}, ${excluded}.${column.name})` : `${column.name} = ${written}.${column.name} + ${excluded}.${column.name}`))
     .join(', ');
 }

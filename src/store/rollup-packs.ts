@@ -5,10 +5,11 @@ import {
   dimensionColumnsOf,
   keepsHistograms,
   latencyBucketBoundsMs,
-  measureColumnsOf,
+  measureIndexesIn,
   rollupBucketMs,
   rollupDimensionColumns,
   spendMeasureCount,
+  storedMeasureColumnsOf,
   type RollupDimensions,
   type RollupGranularity,
   type NarrowShape,
@@ -26,9 +27,11 @@ import type { UsageRow } from '../usage/usage-row.js';
  *
  * A pack is a JSON array of entries, one per combination:
  * `[dimsKey, calls, errors, cancelled, cache_hits, input_tokens, output_tokens, cache_read_tokens,
- *   cache_write_tokens, reasoning_tokens, cost_usd, saved_usd, last_at, latency, ttfb]`
+ *   cache_write_tokens, reasoning_tokens, cost_usd, saved_usd, last_at, latency, ttfb,
+ *   attempts, retries, fallbacks, upstream_ms, overhead, throughput]`
  * where `dimsKey` is the JSON text of the thirteen dimensions in `rollupDimensionColumns` order (booleans
- * as 1 or 0) and `latency`/`ttfb` list the non-empty histogram buckets as `[index, count]` pairs. The same
+ * as 1 or 0) and `latency`/`ttfb`/`overhead`/`throughput` list the non-empty histogram buckets as `[index,
+ * count]` pairs. Entries written before the routing measures end at `ttfb` (they count none). The same
  * combination may appear in several packs of a bucket (and, spelt differently by a migration, twice in
  * one): readers sum them all.
  */
@@ -37,14 +40,17 @@ export interface PackRow {
   sums: string;
 }
 
-/** Measures of a full-shape sum, in `measureColumnsOf('full')` order. */
+/** Measures of a full-shape sum, in `storedMeasureColumnsOf('full')` order. */
 export type FullMeasures = number[];
 
-const fullMeasureCount = measureColumnsOf('full').length;
+const fullMeasureCount = storedMeasureColumnsOf('full').length;
 const bucketCount = latencyBucketBoundsMs.length;
 const latencyOffset = spendMeasureCount;
 const ttfbOffset = spendMeasureCount + bucketCount;
-const lastAtIndex = measureColumnsOf('full').findIndex((column) => column.name === 'last_at');
+const routingOffset = ttfbOffset + bucketCount;
+const overheadOffset = routingOffset + 4;
+const throughputOffset = overheadOffset + bucketCount;
+const lastAtIndex = storedMeasureColumnsOf('full').findIndex((column) => column.name === 'last_at');
 const fullFields = dimensionColumnsOf('full').map((column) => column.field);
 
 /** A pack's text from its sums, keyed by combination. */
@@ -64,6 +70,10 @@ function addEntry(target: FullMeasures, entry: readonly unknown[]): void {
   }
   for (const [bucket, count] of entry[spendMeasureCount + 1] as number[][]) target[latencyOffset + bucket!]! += count!;
   for (const [bucket, count] of entry[spendMeasureCount + 2] as number[][]) target[ttfbOffset + bucket!]! += count!;
+  if (entry.length <= spendMeasureCount + 3) return;
+  for (let index = 0; index < 4; index++) target[routingOffset + index]! += entry[spendMeasureCount + 3 + index] as number;
+  for (const [bucket, count] of entry[spendMeasureCount + 7] as number[][]) target[overheadOffset + bucket!]! += count!;
+  for (const [bucket, count] of entry[spendMeasureCount + 8] as number[][]) target[throughputOffset + bucket!]! += count!;
 }
 
 /** Sums the entries of packs into `into`, by combination. */
@@ -131,9 +141,24 @@ export function packRows(rows: readonly UsageRow[], granularity: RollupGranulari
   return packs;
 }
 
-/** A combination's dimensions from its key. */
+/**
+ * Combinations' dimensions by key, shared by every aggregation: a report's window edges are minutes of
+ * full-shape packs, thousands of combinations that the next report (a dashboard's other panels, its next
+ * refresh) reads again; parsing each key once per report was most of what those edges cost. Bounded: when
+ * full it starts again.
+ */
+const parsedDimensions = new Map<string, RollupDimensions>();
+const parsedDimensionsLimit = 100_000;
+
+/** A combination's dimensions from its key (never changed by callers: shared). */
 function dimensionsOfKey(dimsKey: string): RollupDimensions {
-  return dimensionsOfValues(JSON.parse(dimsKey) as unknown[]);
+  let dimensions = parsedDimensions.get(dimsKey);
+  if (!dimensions) {
+    dimensions = dimensionsOfValues(JSON.parse(dimsKey) as unknown[]);
+    if (parsedDimensions.size >= parsedDimensionsLimit) parsedDimensions.clear();
+    parsedDimensions.set(dimsKey, dimensions);
+  }
+  return dimensions;
 }
 
 function dimensionsOfValues(values: readonly unknown[]): RollupDimensions {
@@ -158,7 +183,8 @@ interface NarrowPlan<Shape> {
   shape: Shape;
   fields: ReadonlyArray<keyof RollupDimensions>;
   indexes: number[];
-  measureCount: number;
+  /** Where each of the shape's measures sits in its source's (the full shape's, or `source`'s). */
+  measureIndexes: number[];
   source: Shape | undefined;
 }
 
@@ -183,7 +209,13 @@ export class NarrowRollup<Shape extends NarrowShape> {
       const fields = dimensionColumnsOf(shape).map((column) => column.field);
       const histograms = keepsHistograms(shape);
       const source = plans.find((earlier) => earlier.source === undefined && (!histograms || keepsHistograms(earlier.shape)) && fields.every((field) => earlier.fields.includes(field)));
-      plans.push({ shape, fields, indexes: fields.map((field) => fullFieldIndex.get(field)!), measureCount: measureColumnsOf(shape).length, source: source?.shape });
+      plans.push({
+        shape,
+        fields,
+        indexes: fields.map((field) => fullFieldIndex.get(field)!),
+        measureIndexes: measureIndexesIn(shape, source?.shape ?? 'full'),
+        source: source?.shape,
+      });
     }
     this.#plans = plans;
     this.#fromFull = plans.filter((plan) => plan.source === undefined);
@@ -214,18 +246,22 @@ export class NarrowRollup<Shape extends NarrowShape> {
   }
 }
 
-/** Adds measures (the first `plan.measureCount` of them) to a shape's entry for `dimsKey`. */
+/** Adds measures (those of `plan.measureIndexes`) to a shape's entry for `dimsKey`. */
 function addTo<Shape>(entries: Map<string, RollupEntry>, plan: NarrowPlan<Shape>, bucketStart: number, dimsKey: string, dimensions: RollupDimensions, measures: readonly number[]): void {
   let entry = entries.get(dimsKey);
   if (!entry) {
-    entry = { bucketStart, dimsKey, dimensions, measures: new Array<number>(plan.measureCount).fill(0) };
+    entry = { bucketStart, dimsKey, dimensions, measures: new Array<number>(plan.measureIndexes.length).fill(0) };
     entries.set(dimsKey, entry);
   }
   const target = entry.measures;
-  for (let index = 0; index < plan.measureCount; index++) {
+  const indexes = plan.measureIndexes;
+  for (let index = 0; index < indexes.length; index++) {
+    const value = measures[indexes[index]!]!;
+    // Most histogram buckets are empty.
+    if (value === 0) continue;
     if (index === lastAtIndex) {
-      if (measures[index]! > target[index]!) target[index] = measures[index]!;
-    } else target[index]! += measures[index]!;
+      if (value > target[index]!) target[index] = value;
+    } else target[index]! += value;
   }
 }
 
@@ -324,12 +360,18 @@ export class PackAggregation {
           costUsd: measures[9]!,
           savedUsd: measures[10]!,
           lastAt: measures[lastAtIndex]!,
+          attempts: measures[routingOffset]!,
+          retries: measures[routingOffset + 1]!,
+          fallbacks: measures[routingOffset + 2]!,
+          upstreamMs: measures[routingOffset + 3]!,
         },
       };
       if (group.bucketStart !== undefined) result.bucketStart = group.bucketStart;
       if (this.#query.histograms) {
         result.latencyHistogram = measures.slice(latencyOffset, latencyOffset + bucketCount);
         result.ttfbHistogram = measures.slice(ttfbOffset, ttfbOffset + bucketCount);
+        result.overheadHistogram = measures.slice(overheadOffset, overheadOffset + bucketCount);
+        result.throughputHistogram = measures.slice(throughputOffset, throughputOffset + bucketCount);
       }
       answer.push(result);
     }

@@ -5,7 +5,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, topShare, usd } from '../../dashboard/src/format.js';
+import { count, percent, topShare, usd } from '../../dashboard/src/format.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
@@ -114,7 +114,11 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(artifact
 describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
-    harness = await startTestGateway({ cache: { partition: 'team' } });
+    harness = await startTestGateway({
+      cache: { partition: 'team' },
+      // Called only by the Routing test, the last: the other tests' figures do not count it.
+      groups: { coder: { policy: 'failover', targets: [{ model: 'openai:coder-a' }, { model: 'anthropic:coder-b' }], retry: { attempts: 2, maxRetryAfterMs: 5_000 } } },
+    });
     adminToken = await harness.issueKey({ name: 'ops-admin', role: 'admin' });
     analyticsToken = await harness.issueKey({ name: 'finance-reader', role: 'analytics' });
     await harness.gateway.services.store.setPrincipal('team', { name: 'research', limits: { budget: { period: 'month', softUsd: 5, hardUsd: 10 } }, allowedModels: null });
@@ -406,6 +410,44 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('Gateway key').waitFor();
     expect((await withCookie()).status).toBe(401);
+    await context.close();
+  });
+
+  it('Routing shows each group with its targets, rates, cooldowns and calls per target; Activity splits overhead from upstream', async () => {
+    const openai = new OpenAI({ apiKey: harness.token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    const ask = () => openai.chat.completions.create({ model: 'coder', messages: [{ role: 'user', content: 'route me' }], max_tokens: 64 }).withResponse();
+    // Three calls the first target serves, then one it fails twice (a retry) before the second serves it.
+    for (let index = 0; index < 3; index++) await ask();
+    harness.upstream.enqueue({ status: 503 });
+    harness.upstream.enqueue({ status: 503 });
+    expect((await ask()).response.headers.get('x-sluice-route')).toBe('openai:coder-a=503;openai:coder-a=503;anthropic:coder-b=200');
+    await harness.gateway.services.usageWriter.flush();
+    const routing = await analytics<{ groups: Array<{ group: string; fallback_rate: number; targets: Array<{ target: string; share: number; cost_per_call: number }> }> }>('/analytics/routing?window=24h');
+    const coder = routing.groups.find((group) => group.group === 'coder')!;
+    expect(coder.fallback_rate).toBe(0.25);
+
+    const { context, page } = await newPage(1280, 1000);
+    await logIn(page, adminToken);
+    await page.getByTestId('card-spend').waitFor();
+    await page.getByRole('link', { name: 'Routing' }).click();
+    const panel = page.getByTestId('routing-group-coder');
+    await expect.poll(() => panel.getByTestId('card-fallback-rate').locator('.card-value').textContent()).toBe(percent(0.25));
+    for (const target of coder.targets) {
+      const row = panel.getByRole('row').filter({ has: page.getByRole('cell', { name: target.target, exact: true }) });
+      await expect.poll(() => row.count()).toBe(1);
+      expect(await row.getByRole('cell', { name: percent(target.share), exact: true }).count()).toBeGreaterThan(0);
+      // The admin key reads the target health: every configured target has a cooldown state.
+      expect(await row.getByRole('cell', { name: /^(available|cooling|half-open)$/ }).count()).toBe(1);
+    }
+    expect(coder.targets.map((target) => target.target)).toEqual(['openai:coder-a', 'anthropic:coder-b']);
+    await panel.locator('.chart canvas').first().waitFor();
+    await shot(page, 'routing');
+
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await expect.poll(() => page.getByTestId('card-overhead').locator('.card-value').textContent()).toMatch(/^\d+ ms$/);
+    expect(await page.getByTestId('card-throughput').locator('.card-value').textContent()).toMatch(/tok\/s$/);
+    expect(await page.getByRole('columnheader', { name: 'Overhead p50 / p95' }).count()).toBe(1);
+    await shot(page, 'activity-overhead');
     await context.close();
   });
 });

@@ -8,6 +8,7 @@ import type { AnalyticsContext } from '../../src/analytics/analytics-context.js'
 import { costReport } from '../../src/analytics/cost-report.js';
 import { byKeyReport, byTeamReport, byUserReport } from '../../src/analytics/identity-report.js';
 import { requestLogReport } from '../../src/analytics/request-log.js';
+import { routingReport } from '../../src/analytics/routing-report.js';
 import { timeseriesReport } from '../../src/analytics/timeseries-report.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { PrincipalView } from '../../src/policy/principal-view.js';
@@ -138,6 +139,13 @@ describe.each(backends)('analytics on $name', (backend) => {
       cost_usd: 3.625,
       saved_usd: 0.25,
       cache_hits: 1,
+      attempts: 6,
+      retries: 0,
+      fallbacks: 0,
+      upstream_ms: 0,
+      fallback_rate: 0,
+      retry_rate: 0,
+      attempts_per_call: 1,
     });
     const groups = async (groupBy: string) => ((await answer({ group_by: groupBy })).data as Array<{ group: string | null; calls: number; cost_usd: number }>).map((row) => [row.group, row.calls, row.cost_usd]);
     expect(await groups('model')).toEqual([['gpt-4o-mini', 4, 3.125], ['claude-haiku-4-5', 1, 0.5], ['nope', 1, 0]]);
@@ -489,6 +497,110 @@ describe.each(backends)('analytics on $name', (backend) => {
     } finally {
       await writer.close();
     }
+  });
+
+  it('routing: attempts, retries, fallbacks, upstream time, overhead and throughput, per group and target, in every shape', async () => {
+    const base = Date.UTC(2025, 8, 9, 6);
+    const attempt = testAttempt;
+    await store.recordUsage([
+      testUsageRow('g1', { createdAt: base, groupName: 'coder', upstreamModel: 'a', latencyMs: 410, timeToFirstByteMs: 100, outputTokens: 100, costUsd: 0.1, attemptTrail: [attempt('openai:a', { durationMs: 400 })] }),
+      testUsageRow('g2', {
+        createdAt: base + minute,
+        groupName: 'coder',
+        provider: 'anthropic',
+        upstreamModel: 'b',
+        latencyMs: 1120,
+        timeToFirstByteMs: 700,
+        outputTokens: 50,
+        costUsd: 0.5,
+        attempts: 3,
+        fallback: true,
+        attemptTrail: [attempt('openai:a', { statusCode: 503, errorCode: 'upstream_error', durationMs: 50 }), attempt('openai:a', { statusCode: 503, errorCode: 'upstream_error', durationMs: 50 }), attempt('anthropic:b', { durationMs: 1000 })],
+      }),
+      testUsageRow('g3', { createdAt: base + 2 * minute, upstreamModel: 'a', latencyMs: 205, outputTokens: 1, attemptTrail: [attempt('openai:a', { durationMs: 200 })] }),
+      testUsageRow('g4', {
+        createdAt: base + hour + 5 * minute,
+        groupName: 'coder',
+        provider: 'anthropic',
+        upstreamModel: 'b',
+        outcome: 'error',
+        statusCode: 500,
+        errorCode: 'upstream_error',
+        latencyMs: 250,
+        outputTokens: 0,
+        attempts: 2,
+        fallback: true,
+        attemptTrail: [attempt('openai:a', { statusCode: 500, errorCode: 'upstream_error', durationMs: 100 }), attempt('anthropic:b', { statusCode: 500, errorCode: 'upstream_error', durationMs: 100 })],
+      }),
+    ]);
+    // A later row, so the two hours are compacted: the window reads the hour tables of every shape.
+    await store.recordUsage([testUsageRow('g5', { createdAt: base + 3 * hour })]);
+    await store.compactRollups();
+    const context = contextAt(base + 3 * hour + 30 * minute);
+    const window = { from: iso(base), to: iso(base + 2 * hour) };
+
+    // Identity shape (by team), full shape (by group), model shape (by target): the same totals.
+    for (const groupBy of ['team', 'group', 'target']) {
+      expect((await costReport({ ...window, group_by: groupBy }, context)).totals, groupBy).toMatchObject({
+        calls: 4,
+        attempts: 7,
+        retries: 1,
+        fallbacks: 2,
+        upstream_ms: 1900,
+        fallback_rate: 0.5,
+        retry_rate: 1 / 7,
+        attempts_per_call: 7 / 4,
+      });
+    }
+    const byTarget = (await costReport({ ...window, group_by: 'target' }, context)).data as Array<{ group: string; calls: number; fallbacks: number }>;
+    expect(byTarget.map((row) => [row.group, row.calls, row.fallbacks]).sort()).toEqual([
+      ['anthropic:b', 2, 2],
+      ['openai:a', 2, 0],
+    ]);
+
+    // Activity shape: the gateway's own time (10, 20, 5 and 50 ms) and throughput (250, 50 and 5 tokens/s).
+    const activity = await activityReport(window, context);
+    const totals = activity.totals as { gateway_overhead_ms: { p50: number; p95: number }; output_tokens_per_second: { p50: number } };
+    expect(totals.gateway_overhead_ms.p50).toBeGreaterThanOrEqual(8);
+    expect(totals.gateway_overhead_ms.p50).toBeLessThanOrEqual(13);
+    expect(totals.gateway_overhead_ms.p95).toBeGreaterThanOrEqual(50);
+    expect(totals.gateway_overhead_ms.p95).toBeLessThanOrEqual(80);
+    expect(totals.output_tokens_per_second.p50).toBeGreaterThanOrEqual(50);
+    expect(totals.output_tokens_per_second.p50).toBeLessThanOrEqual(65);
+    const served = (activity.latency as Array<Record<string, unknown>>).find((row) => row.target === 'anthropic:b');
+    expect(served).toMatchObject({ calls: 2, fallback_rate: 1, attempts_per_call: 2.5, retry_rate: 0.2, output_tokens_per_second: { p50: expect.any(Number) } });
+
+    // Routing shape: per group and target.
+    const routing = await routingReport(window, context);
+    expect(routing.groups).toEqual([
+      expect.objectContaining({
+        group: 'coder',
+        configured: false,
+        description: null,
+        budget: null,
+        calls: 3,
+        errors: 1,
+        success_rate: 2 / 3,
+        fallback_rate: 2 / 3,
+        retry_rate: 1 / 6,
+        attempts_per_call: 2,
+        cost_per_call: expect.closeTo(0.2, 10),
+        targets: [
+          // Unconfigured here: most calls first.
+          expect.objectContaining({ target: 'anthropic:b', calls: 2, share: 2 / 3, success_rate: 0.5, fallback_rate: 1, retry_rate: 0.2, cost_per_call: 0.25 }),
+          expect.objectContaining({ target: 'openai:a', calls: 1, share: 1 / 3, success_rate: 1, fallback_rate: 0, ttfb_ms: expect.objectContaining({ p50: expect.any(Number) }) }),
+        ],
+      }),
+    ]);
+    const ttfb = (routing.groups as Array<{ targets: Array<{ ttfb_ms: { p50: number } }> }>)[0]!.targets[0]!.ttfb_ms;
+    expect(ttfb.p50).toBeGreaterThanOrEqual(500);
+    expect(ttfb.p50).toBeLessThanOrEqual(750);
+
+    // Rates per bucket stay rates: fallbacks over calls in each hour.
+    const series = await timeseriesReport({ ...window, metric: 'fallback_rate', group_by: 'group', bucket: '1h' }, context);
+    expect(series.series).toEqual(expect.arrayContaining([{ group: 'coder', values: [0.5, 1] }, { group: null, values: [0, 0] }]));
+    const rate = await timeseriesReport({ ...window, metric: 'requests_per_second', bucket: '1h' }, context);
+    expect(rate.series).toEqual([{ group: null, values: [3 / 3600, 1 / 3600] }]);
   });
 
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {

@@ -19,7 +19,11 @@ const json = async <T = Record<string, unknown>>(path: string, token?: string): 
 };
 
 beforeAll(async () => {
-  harness = await startTestGateway({ pricing: { 'openai:gpt-4o-mini': { inputPerMillion: 0.15, outputPerMillion: 0.6 } } });
+  harness = await startTestGateway({
+    pricing: { 'openai:gpt-4o-mini': { inputPerMillion: 0.15, outputPerMillion: 0.6 } },
+    // Called only by the last test, whose calls follow every other test's.
+    groups: { relay: { policy: 'failover', targets: [{ model: 'openai:relay-a' }, { model: 'anthropic:relay-b' }], retry: { attempts: 2, maxRetryAfterMs: 5_000 } } },
+  });
   analyticsToken = await harness.issueKey({ name: 'reader', role: 'analytics' });
   adminToken = await harness.issueKey({ name: 'boss', role: 'admin' });
   metricsToken = await harness.issueKey({ name: 'scraper', role: 'metrics' });
@@ -51,7 +55,28 @@ describe('analytics API', () => {
     const cost = await json<{ object: string; totals: Record<string, number>; data: Array<Record<string, unknown>> }>('/analytics/cost?window=1h&group_by=model');
     expect(cost).toMatchObject({ object: 'analytics.cost', group_by: 'model' });
     expect(cost.totals).toMatchObject({ calls: 1, errors: 0, cancelled: 0, cache_hits: 0 });
-    expect(Object.keys(cost.totals).sort()).toEqual(['cache_hits', 'cache_read_tokens', 'cache_write_tokens', 'calls', 'cancelled', 'cost_usd', 'errors', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'saved_usd']);
+    expect(Object.keys(cost.totals).sort()).toEqual([
+      'attempts',
+      'attempts_per_call',
+      'cache_hits',
+      'cache_read_tokens',
+      'cache_write_tokens',
+      'calls',
+      'cancelled',
+      'cost_usd',
+      'errors',
+      'fallback_rate',
+      'fallbacks',
+      'input_tokens',
+      'output_tokens',
+      'reasoning_tokens',
+      'retries',
+      'retry_rate',
+      'saved_usd',
+      'upstream_ms',
+    ]);
+    expect(cost.totals).toMatchObject({ attempts: 1, retries: 0, fallbacks: 0, attempts_per_call: 1, fallback_rate: 0, retry_rate: 0 });
+    expect(cost.totals.upstream_ms).toBeGreaterThan(0);
     expect(cost.totals.cost_usd).toBeGreaterThan(0);
     expect(cost.data).toEqual([expect.objectContaining({ group: 'gpt-4o-mini', calls: 1 })]);
     const byKey = await json<{ data: Array<Record<string, unknown>> }>('/analytics/cost?window=1h&group_by=key');
@@ -112,7 +137,7 @@ describe('analytics API', () => {
       expect(body.error, path).toMatchObject({ type: 'invalid_request_error', param });
     }
     const body = (await (await get('/analytics/cost?group_by=color')).json()) as { error: { message: string } };
-    expect(body.error.message).toContain('model, provider, key, user, team, tag, requester, group');
+    expect(body.error.message).toContain('model, provider, key, user, team, tag, requester, group, target');
   });
 
   it('pages the request log: 250 rows by 40, no duplicates and no gaps while new rows arrive', async () => {
@@ -184,5 +209,49 @@ describe('analytics API', () => {
     expect(research.quota!.spent_usd).toBeGreaterThanOrEqual(3);
     expect(research.by_user.map((user) => user.user).sort()).toEqual(['ada', 'grace']);
     expect(teams.data.find((team) => team.team === 'ops')!.quota).toBeNull();
+  });
+
+  it('routing: a group that retries and fails over shows its attempts, retries and fallbacks in every report', async () => {
+    const client = new OpenAI({ apiKey: harness.token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    const since = new Date(Date.now() - 60_000).toISOString();
+    // A clean call served by the first target, then one whose first target fails twice (a retry) before
+    // the second answers (a fallback): 2 calls, 4 attempts, 1 retry, 1 fallback.
+    const clean = await client.chat.completions.create({ model: 'relay', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+    expect(clean.response.headers.get('x-sluice-route')).toBe('openai:relay-a=200');
+    harness.upstream.enqueue({ status: 503 });
+    harness.upstream.enqueue({ status: 503 });
+    const failedOver = await client.chat.completions.create({ model: 'relay', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+    expect(failedOver.response.headers.get('x-sluice-route')).toBe('openai:relay-a=503;openai:relay-a=503;anthropic:relay-b=200');
+    await expect.poll(async () => (await harness.usageRows()).filter((row) => row.groupName === 'relay').length).toBe(2);
+
+    const byGroup = await json<{ data: Array<Record<string, unknown>> }>(`/analytics/cost?from=${since}&group_by=group`);
+    expect(byGroup.data.find((row) => row.group === 'relay')).toMatchObject({ calls: 2, attempts: 4, retries: 1, fallbacks: 1, fallback_rate: 0.5, retry_rate: 0.25, attempts_per_call: 2 });
+    const byTarget = await json<{ group_by: string; data: Array<Record<string, unknown>> }>(`/analytics/cost?from=${since}&group=relay&group_by=target`);
+    expect(byTarget.group_by).toBe('target');
+    expect(byTarget.data.map((row) => [row.group, row.calls, row.fallbacks, row.attempts]).sort()).toEqual([
+      ['anthropic:relay-b', 1, 1, 3],
+      ['openai:relay-a', 1, 0, 1],
+    ]);
+
+    const activity = await json<{ totals: Record<string, unknown>; latency: Array<Record<string, unknown>> }>(`/analytics/activity?from=${since}&group=relay`);
+    expect(activity.totals).toMatchObject({ calls: 2, fallback_rate: 0.5, retry_rate: 0.25, attempts_per_call: 2, gateway_overhead_ms: { p50: expect.any(Number), p95: expect.any(Number) } });
+    const served = activity.latency.find((row) => row.target === 'anthropic:relay-b')!;
+    expect(served).toMatchObject({ provider: 'anthropic', model: 'relay-b', fallback_rate: 1, attempts_per_call: 3, output_tokens_per_second: { p50: expect.any(Number) } });
+    expect(served.upstream_ms_per_call).toBeGreaterThan(0);
+
+    const series = await json<{ series: Array<{ group: string; values: number[] }> }>(`/analytics/timeseries?from=${since}&metric=fallbacks&group_by=group`);
+    const relaySeries = series.series.find((entry) => entry.group === 'relay')!;
+    expect(relaySeries.values.reduce((sum, value) => sum + value, 0)).toBe(1);
+    const rate = await json<{ series: Array<{ values: number[] }> }>(`/analytics/timeseries?from=${since}&metric=requests_per_second&group=relay&bucket=1m`);
+    expect(rate.series[0]!.values.reduce((sum, value) => sum + value, 0) * 60).toBeCloseTo(2);
+
+    const routing = await json<{ object: string; groups: Array<Record<string, unknown> & { targets: Array<Record<string, unknown>> }> }>(`/analytics/routing?from=${since}`);
+    expect(routing.object).toBe('analytics.routing');
+    const relay = routing.groups.find((group) => group.group === 'relay')!;
+    expect(relay).toMatchObject({ configured: true, policy: 'failover', calls: 2, fallback_rate: 0.5, retry_rate: 0.25, attempts_per_call: 2, success_rate: 1 });
+    expect(relay.targets).toEqual([
+      expect.objectContaining({ target: 'openai:relay-a', calls: 1, share: 0.5, fallback_rate: 0, ttfb_ms: expect.objectContaining({ p50: expect.any(Number) }) }),
+      expect.objectContaining({ target: 'anthropic:relay-b', calls: 1, share: 0.5, fallback_rate: 1, retry_rate: 1 / 3, success_rate: 1 }),
+    ]);
   });
 });

@@ -48,6 +48,7 @@ const documented: Record<string, string[]> = {
   '/analytics/cost': [...scope, 'group_by'],
   '/analytics/timeseries': [...scope, 'bucket', 'metric', 'group_by'],
   '/analytics/activity': scope,
+  '/analytics/routing': scope,
   '/analytics/by_team': scope,
   '/analytics/by_user': scope,
   '/analytics/by_key': scope,

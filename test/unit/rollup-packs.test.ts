@@ -33,7 +33,18 @@ const awkward = testUsageRow('p5', {
 /** A pack as `JSON.stringify` spells its entries' arrays (what the stores wrote before spelling them by hand). */
 function packByStringify(sums: ReadonlyMap<string, FullMeasures>): string {
   const pairs = (measures: FullMeasures, offset: number) => measures.slice(offset, offset + 16).flatMap((count, index) => (count === 0 ? [] : [[index, count]]));
-  return JSON.stringify([...sums].map(([key, measures]) => [key, ...measures.slice(0, spendMeasureCount), pairs(measures, spendMeasureCount), pairs(measures, spendMeasureCount + 16)]));
+  const routing = spendMeasureCount + 32;
+  return JSON.stringify(
+    [...sums].map(([key, measures]) => [
+      key,
+      ...measures.slice(0, spendMeasureCount),
+      pairs(measures, spendMeasureCount),
+      pairs(measures, spendMeasureCount + 16),
+      ...measures.slice(routing, routing + 4),
+      pairs(measures, routing + 4),
+      pairs(measures, routing + 20),
+    ]),
+  );
 }
 
 /** The stores' use of `PackAggregation`: every pack of the window added, then the groups. */
@@ -69,7 +80,7 @@ describe('rollup packs', () => {
     expect(latency[latencyBucketOf(900)]).toBe(1);
     expect(latency.reduce((sum, count) => sum + count, 0)).toBe(2);
     // One time to first byte (p2 streamed nothing).
-    expect(measures!.slice(spendMeasureCount + 16).reduce((sum, count) => sum + count, 0)).toBe(1);
+    expect(measures!.slice(spendMeasureCount + 16, spendMeasureCount + 32).reduce((sum, count) => sum + count, 0)).toBe(1);
   });
 
   it('spells packs as JSON.stringify spells their entries, for one row and for sums of several', () => {
@@ -131,7 +142,7 @@ describe('rollup packs', () => {
       ['gpt-4o-mini', 3],
     ]);
     expect(narrow.get('identity')!.map((entry) => entry.dimsKey).sort()).toEqual([JSON.stringify(['key_a', null, 'red']), JSON.stringify(['key_b', null, null])].sort());
-    expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount);
+    expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount + 4);
     expect(narrow.get('activity')![0]!.measures.length).toBeGreaterThan(spendMeasureCount);
     // The same sums again, the remembered combinations overflowing the (tiny) limit: the same answer.
     const again = new NarrowRollup(narrowHourShapes, 2);

@@ -22,6 +22,19 @@ export function ActivityView(props: { scope: Scope }) {
           <Card testId="card-error-rate" label="Error rate" value={percent(totals.error_rate)} detail={`${count(totals.errors)} of ${count(totals.calls)}`} />
           <Card testId="card-cancelled" label="Cancelled" value={count(totals.cancelled)} detail="caller went away" />
           <Card testId="card-hit-rate" label="Cache hit rate" value={percent(totals.cache_hit_rate)} detail={plural(totals.cache_hits, 'hit')} />
+          <Card
+            testId="card-overhead"
+            label="Gateway overhead p50"
+            value={milliseconds(totals.gateway_overhead_ms?.p50)}
+            detail={`p95 ${milliseconds(totals.gateway_overhead_ms?.p95)} · upstream ${milliseconds(totals.calls === 0 ? null : totals.upstream_ms / totals.calls)} per call`}
+          />
+          <Card
+            testId="card-throughput"
+            label="Throughput p50"
+            value={totals.output_tokens_per_second ? `${count(totals.output_tokens_per_second.p50)} tok/s` : '—'}
+            detail="output tokens per second"
+          />
+          <Card testId="card-activity-fallback-rate" label="Fallback rate" value={percent(totals.fallback_rate)} detail={`retry rate ${percent(totals.retry_rate)}`} />
         </CardRow>
       )}
       <section class="panel">
@@ -41,8 +54,11 @@ export function ActivityView(props: { scope: Scope }) {
         )}
       </section>
       <section class="panel">
-        <h2>Latency and time to first byte</h2>
-        <p class="muted small">Percentiles are read from latency histograms, so they are approximate to within one histogram bucket.</p>
+        <h2>Latency, time to first byte, gateway overhead and throughput</h2>
+        <p class="muted small">
+          Percentiles are read from histograms, so they are approximate to within one histogram bucket. Gateway overhead is latency minus the time spent in upstream
+          attempts; throughput is output tokens per second of the attempt that answered.
+        </p>
         {activity.data && (
           <SortableTable
             rows={activity.data.latency}
@@ -55,6 +71,21 @@ export function ActivityView(props: { scope: Scope }) {
               { id: 'errors', label: 'Errors', numeric: true, sortValue: (row) => row.errors, render: (row) => count(row.errors) },
               { id: 'latency', label: 'Latency p50 / p95 / p99', numeric: true, sortValue: (row) => row.latency_ms.p95, render: (row) => triple(row.latency_ms) },
               { id: 'ttfb', label: 'TTFB p50 / p95 / p99', numeric: true, sortValue: (row) => row.ttfb_ms?.p95 ?? null, render: (row) => triple(row.ttfb_ms) },
+              { id: 'upstream', label: 'Upstream / call', numeric: true, sortValue: (row) => row.upstream_ms_per_call, render: (row) => milliseconds(row.upstream_ms_per_call) },
+              {
+                id: 'overhead',
+                label: 'Overhead p50 / p95',
+                numeric: true,
+                sortValue: (row) => row.gateway_overhead_ms?.p95 ?? null,
+                render: (row) => (row.gateway_overhead_ms ? `${milliseconds(row.gateway_overhead_ms.p50)} / ${milliseconds(row.gateway_overhead_ms.p95)}` : '—'),
+              },
+              {
+                id: 'throughput',
+                label: 'Output tok/s p50',
+                numeric: true,
+                sortValue: (row) => row.output_tokens_per_second?.p50 ?? null,
+                render: (row) => (row.output_tokens_per_second ? count(row.output_tokens_per_second.p50) : '—'),
+              },
             ]}
           />
         )}

@@ -6,6 +6,7 @@ import { costReport } from '../../analytics/cost-report.js';
 import { byKeyReport, byTeamReport, byUserReport } from '../../analytics/identity-report.js';
 import { requestDetailReport } from '../../analytics/request-detail.js';
 import { requestLogReport } from '../../analytics/request-log.js';
+import { routingReport } from '../../analytics/routing-report.js';
 import { timeseriesReport } from '../../analytics/timeseries-report.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -28,6 +29,7 @@ const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonl
   { path: '/analytics/cost', report: costReport, parameters: [...scopeParameters, 'group_by'] },
   { path: '/analytics/timeseries', report: timeseriesReport, parameters: [...scopeParameters, 'bucket', 'metric', 'group_by'] },
   { path: '/analytics/activity', report: activityReport, parameters: scopeParameters },
+  { path: '/analytics/routing', report: routingReport, parameters: scopeParameters },
   { path: '/analytics/by_team', report: byTeamReport, parameters: scopeParameters },
   { path: '/analytics/by_user', report: byUserReport, parameters: scopeParameters },
   { path: '/analytics/by_key', report: byKeyReport, parameters: scopeParameters },
@@ -54,6 +56,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHo
         principals: services.principals,
         limitDefaults: services.limitDefaults,
         budgetLedger: services.budgetLedger,
+        groups: services.router.groups,
       };
       const body = JSON.stringify(await build(request, context));
       response.writeHead(200, { 'content-type': 'application/json' });

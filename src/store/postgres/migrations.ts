@@ -1,6 +1,7 @@
 import { rollupTables } from '../rollup-columns.js';
 import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
+import { rollupRoutingMigrationSql } from '../rollup-routing-migration.js';
 import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
@@ -194,5 +195,10 @@ export const postgresMigrations: readonly string[] = [
   ${columnsNamed(usageColumns, ['image_count', 'image_tokens', 'billed_cost_usd'])
     .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${postgresColumnDefinition(column, 'add')};`)
     .join('\n  ')}
+  `,
+  // Analytics: routing in the rollups (attempts, retries, fallbacks, upstream time, overhead and throughput
+  // histograms) and the routing shape (see rollup-routing-migration.ts).
+  `
+  ${rollupRoutingMigrationSql(postgresRollupSyntax)}
   `,
 ];

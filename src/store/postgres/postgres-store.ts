@@ -12,7 +12,7 @@ import {
   compactedTables,
   compactedTablesOf,
   dimensionColumnsOf,
-  measureColumnsOf,
+  storedMeasureColumnsOf,
   narrowHourShapes,
   rollupBucketMs,
   rollupTables,
@@ -96,7 +96,7 @@ function hashedDimsKey(dimsKey: string): string {
 function keyedArrays(table: RollupTable, entries: readonly RollupEntry[]): unknown[][] {
   const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart), entries.map((entry) => hashedDimsKey(entry.dimsKey))];
   for (const column of dimensionColumnsOf(table.shape)) arrays.push(entries.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])));
-  for (let index = 0; index < measureColumnsOf(table.shape).length; index++) arrays.push(entries.map((entry) => entry.measures[index]));
+  for (let index = 0; index < storedMeasureColumnsOf(table.shape).length; index++) arrays.push(entries.map((entry) => entry.measures[index]));
   return arrays;
 }
 
@@ -106,7 +106,7 @@ function rollupUpsert(table: RollupTable, entries: readonly RollupEntry[]): { te
     ['bucket_start', 'BIGINT'],
     ['dims', 'TEXT'],
     ...dimensionColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
-    ...measureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
+    ...storedMeasureColumnsOf(table.shape).map((column) => [column.name, postgresType(column.kind)]),
   ];
   return {
     text: `INSERT INTO ${table.name} (${columns.map(([name]) => name).join(', ')})

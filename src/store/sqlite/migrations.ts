@@ -1,5 +1,6 @@
 import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
+import { rollupRoutingMigrationSql } from '../rollup-routing-migration.js';
 import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
 import { firstPackKey } from './sqlite-pack-key.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
@@ -197,5 +198,10 @@ export const sqliteMigrations: readonly string[] = [
   ${columnsNamed(usageColumns, ['image_count', 'image_tokens', 'billed_cost_usd'])
     .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
     .join('\n  ')}
+  `,
+  // Analytics: routing in the rollups (attempts, retries, fallbacks, upstream time, overhead and throughput
+  // histograms) and the routing shape (see rollup-routing-migration.ts).
+  `
+  ${rollupRoutingMigrationSql(sqliteRollupSyntax)}
   `,
 ];

@@ -13,7 +13,7 @@ import {
   compactedTables,
   compactedTablesOf,
   dimensionColumnsOf,
-  measureColumnsOf,
+  storedMeasureColumnsOf,
   narrowHourShapes,
   rollupBucketMs,
   rollupTables,
@@ -84,7 +84,7 @@ const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => colu
 
 /** Adds sums to a narrow hour or day rollup row (compaction, and rows that arrive after their hour was compacted). */
 const rollupUpsert = (table: RollupTable) => {
-  const columns = ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...measureColumnsOf(table.shape).map((column) => column.name)];
+  const columns = ['bucket_start', 'dims', ...dimensionColumnsOf(table.shape).map((column) => column.name), ...storedMeasureColumnsOf(table.shape).map((column) => column.name)];
   return `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
   ON CONFLICT (bucket_start, dims) DO UPDATE SET ${mergeAssignments(sqliteRollupSyntax, table, 'excluded')}`;
 };
