@@ -204,4 +204,9 @@ export const sqliteMigrations: readonly string[] = [
   `
   ${rollupRoutingMigrationSql(sqliteRollupSyntax)}
   `,
+  // A model group's budget starts from the spend of its rows this period (and a key's share from the key's
+  // rows in the group): read by group, not by scanning the period's rows.
+  `
+  CREATE INDEX IF NOT EXISTS usage_rows_group_created_at ON usage_rows (group_name, created_at);
+  `,
 ];
