@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { answeredByBehavior, type SendFailure } from './act-on-behavior.js';
 import type { AnswerContext } from './answer-request.js';
 import { chooseBehavior } from './choose-behavior.js';
 import {
@@ -8,7 +9,6 @@ import {
   readGeminiEmbeddingsRequest,
   readOpenAiEmbeddingsRequest,
 } from './embeddings-wire.js';
-import { pause } from './pause.js';
 import type { RecordedRequest } from './recorded-request.js';
 import type { MockRoute } from './route-request.js';
 import { sendJson } from './send-json.js';
@@ -26,7 +26,7 @@ export async function answerEmbeddings(
   response: ServerResponse,
   route: Extract<MockRoute, { kind: 'embeddings' }>,
   context: AnswerContext,
-  fail: (status: number, message: string, extraHeaders?: Record<string, string>) => void,
+  fail: SendFailure,
   idHeaders: Record<string, string>,
 ): Promise<void> {
   const body = recorded.body as Json;
@@ -38,13 +38,7 @@ export async function answerEmbeddings(
     lastUserText: typeof request === 'string' ? '' : request.texts.join('\n'),
     fallback: context.defaultBehavior,
   });
-  if (behavior.hang) return;
-  if (behavior.delayMs) await pause(behavior.delayMs, response);
-  if (response.closed) return;
-  if (behavior.status !== undefined && behavior.status >= 400) {
-    const retryAfter: Record<string, string> = behavior.retryAfter === undefined ? {} : { 'retry-after': String(behavior.retryAfter) };
-    return fail(behavior.status, behavior.errorMessage ?? `mock error ${behavior.status}`, retryAfter);
-  }
+  if (await answeredByBehavior(behavior, response, fail)) return;
   if (typeof request === 'string') return fail(400, request);
   if (behavior.dropAfterEvents !== undefined) {
     context.onDrop();

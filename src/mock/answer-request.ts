@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { anthropicMessage, anthropicStreamEvents } from './anthropic-wire.js';
+import { answeredByBehavior } from './act-on-behavior.js';
 import { answerEmbeddings } from './answer-embeddings.js';
 import { checkCredentials } from './check-credentials.js';
 import { checkRequest } from './check-request.js';
@@ -9,7 +10,6 @@ import { planAnswer, type MockAnswer } from './mock-answer.js';
 import type { MockBehavior } from './mock-behavior.js';
 import { countTokens, lastUserText, promptText, randomId } from './mock-conversation.js';
 import { openAiCompletion, openAiStreamEvents } from './openai-wire.js';
-import { pause } from './pause.js';
 import { providerError, requestIdHeaders } from './provider-error.js';
 import type { RecordedRequest } from './recorded-request.js';
 import { reportedUsage } from './reported-usage.js';
@@ -73,14 +73,7 @@ export async function answerRequest(recorded: RecordedRequest, response: ServerR
     lastUserText: lastUserText(fields),
     fallback: context.defaultBehavior,
   });
-  // Leaves the response open; the server's close listener records the client going away.
-  if (behavior.hang) return;
-  if (behavior.delayMs) await pause(behavior.delayMs, response);
-  if (response.closed) return;
-  if (behavior.status !== undefined && behavior.status >= 400) {
-    const retryAfter: Record<string, string> = behavior.retryAfter === undefined ? {} : { 'retry-after': String(behavior.retryAfter) };
-    return fail(behavior.status, behavior.errorMessage ?? `mock error ${behavior.status}`, retryAfter);
-  }
+  if (await answeredByBehavior(behavior, response, fail)) return;
   const missing = requiredFields[wire].find((field) => fields[field] === undefined);
   if (missing) return fail(400, missingFieldMessage(wire, missing));
   const problem = checkRequest(wire, body as Record<string, unknown>);
