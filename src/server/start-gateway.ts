@@ -1,34 +1,23 @@
 import { mkdir } from 'node:fs/promises';
-import { DashboardSessions } from '../dashboard/dashboard-sessions.js';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { CacheRules } from '../cache/cache-rules.js';
 import type { SluiceConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { keysFromEnvironment } from '../keys/keys-from-environment.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
-import { startFakeUpstream, type FakeUpstream } from '../mock/fake-upstream.js';
-import { KeyView } from '../policy/key-view.js';
-import { CostBound } from '../usage/cost-bound.js';
-import { Pricer } from '../usage/pricing.js';
-import { PrincipalView } from '../policy/principal-view.js';
+import type { FakeUpstream } from '../mock/fake-upstream.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ProviderCredentials } from '../providers/provider-credentials.js';
 import { buildProviderRegistry } from '../providers/provider-registry.js';
 import { openStore, storeLocationOf } from '../store/open-store.js';
 import { StoreHealth } from '../store/store-health.js';
-import { UpstreamClient } from '../upstream/upstream-client.js';
-import { RollupCompactor } from '../usage/rollup-compactor.js';
-import { UsageRetention } from '../usage/usage-retention.js';
-import { UsageSpool } from '../usage/usage-spool.js';
-import { UsageWriter } from '../usage/usage-writer.js';
 import { RequestLog, type RequestLogStream } from '../telemetry/request-log.js';
-import { buildAliasTables } from '../routing/default-aliases.js';
-import { createRouter } from '../routing/router.js';
-import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { WorkerUsageSink } from '../usage/worker-usage-sink.js';
+import { UpstreamClient } from '../upstream/upstream-client.js';
+import { CostBound } from '../usage/cost-bound.js';
+import { Pricer } from '../usage/pricing.js';
 import { sluiceApiVersions, type ApiVersionRegistry } from './api-version/api-versions.js';
 import { buildApp } from './build-app.js';
-import { corsPolicyFor } from './cors-policy.js';
 import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
+import { corsPolicyFor } from './cors-policy.js';
 import type { GatewayServices } from './gateway-services.js';
 import { createLogger, type Logger } from './logger.js';
 import { ConfigReloader, type ReloadOutcome } from './reload/config-reloader.js';
@@ -36,8 +25,11 @@ import { gatewayParts, pricingProviderIdsOf } from './reload/gateway-parts.js';
 import type { GatewayResources, ReloadablePart } from './reload/reloadable-part.js';
 import { ServicesHolder } from './reload/services-holder.js';
 import { createSharedState } from './shared-state.js';
-import type { Tracing } from '../telemetry/tracing.js';
-import { CacheRules } from '../cache/cache-rules.js';
+import { buildGatewayRouting } from './startup/gateway-routing.js';
+import { startIdentityViews } from './startup/identity-views.js';
+import { MockUpstreamHost } from './startup/mock-upstream-host.js';
+import { startTracing } from './startup/start-tracing.js';
+import { startUsagePipeline } from './startup/usage-pipeline.js';
 
 export interface StartGatewayOptions {
   config: SluiceConfig;
@@ -86,18 +78,14 @@ export interface RunningGateway {
   close(options?: DrainOptions): Promise<void>;
 }
 
-/** How often usage past its retention is looked for (the first pass runs a minute after start). */
-const retentionIntervalMs = 3_600_000;
-
-/**
- * How often the rollup compactor looks for an hour whose minutes can be compacted (the usage writer leaves
- * that to it). Until it does, reports read those minutes: the answers are the same, a little slower.
- */
-const rollupCompactionIntervalMs = 10_000;
-
 /** Bounds each store query, so a connection gone silent fails its caller rather than hanging it. */
 const storeQueryTimeoutMs = 30_000;
 
+/**
+ * Opens the store, loads keys, credentials and principals, starts the usage pipeline and the mock upstream
+ * when the config enables it, builds the router and the services, and listens. Each phase lives in
+ * `server/startup/`; this function orders them and knows the order of the stop.
+ */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { config } = options;
   const env = options.env ?? process.env;
@@ -112,67 +100,44 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await credentials.start(5_000);
 
   const registry = buildProviderRegistry({ config, env, providersWithStoredKeys: credentials.storedProviders() });
-  let mockUpstream: FakeUpstream | undefined;
-  // Started once, when a config first enables the mock (at start or by a reload), and kept until the stop.
-  let mockStarting: Promise<FakeUpstream> | undefined;
-  const mockUpstreamBaseUrl = async (): Promise<string> => {
-    mockStarting ??= startFakeUpstream({ host: '127.0.0.1', port: 0 }).then(
-      (started) => (mockUpstream = started),
-      (error: unknown) => {
-        mockStarting = undefined;
-        throw error;
-      },
-    );
-    return `${(await mockStarting).url}/v1`;
-  };
-  if (registry.get('mock')) registry.setBaseUrl('mock', await mockUpstreamBaseUrl());
+  const mock = new MockUpstreamHost();
+  if (registry.get('mock')) registry.setBaseUrl('mock', await mock.baseUrl());
 
-  const keyView = new KeyView(store, logger, storeHealth);
-  await keyView.start(config.keys.refreshIntervalMs);
+  const identity = await startIdentityViews({
+    config,
+    store,
+    storeHealth,
+    env,
+    logger,
+    clock: options.clock,
+    issueFirstKey: options.issueFirstKey === true,
+    keysFromEnvironment: options.keysFromEnvironment === true,
+  });
+  const { keyView } = identity;
   const requestLog =
     options.requestLogStream === undefined
       ? undefined
       : new RequestLog({ stream: options.requestLogStream, enabled: config.log.requests, keyName: (id) => keyView.findById(id)?.name });
-  const principals = new PrincipalView(store, logger, storeHealth);
-  await principals.start(config.keys.refreshIntervalMs);
-  const dashboardSessions = new DashboardSessions({ store, keyView, logger, lifetimeMs: config.dashboard.sessionHours * 3_600_000, clock: options.clock });
-  dashboardSessions.startPruning();
-  let firstKeyToken: string | undefined;
-  let firstKeyId: string | undefined;
-  if (options.issueFirstKey || options.keysFromEnvironment) {
-    const issued = await keysFromEnvironment({ store, env, logger, issueFirstKey: options.issueFirstKey === true });
-    firstKeyToken = issued?.token;
-    firstKeyId = issued?.id;
-    await keyView.reload();
-  }
 
   // Unique to this run's price lists (see GatewayServices.pricingEpoch).
   const pricingEpoch = Date.now();
   // Before the writer, which hands it stored rows' costs; it reads the writer's queue only at scrape time.
   const metrics = new GatewayMetrics({
     readUsageQueue: () => {
-      const { queuedRows, droppedRows } = usageWriter.backlog;
+      const { queuedRows, droppedRows } = usage.writer.backlog;
       return { queuedRows, droppedRows };
     },
     now: options.clock,
   });
-  const usageSink = new WorkerUsageSink({
-    store: storeLocation,
+  const usage = await startUsagePipeline({
+    config,
+    store,
+    storeLocation,
+    storeHealth,
     queryTimeoutMs: storeQueryTimeoutMs,
-    pricing: config.pricing.overrides,
+    logger,
     pricingProviderIds: pricingProviderIdsOf(registry),
     pricingEpoch,
-  });
-  // Rows from an earlier run still in the spool are replayed by the writer once the store takes writes.
-  const usageSpool = await UsageSpool.open({ directory: join(config.dataDir, 'usage-spool'), maxBytes: config.usage.maxSpoolBytes, logger });
-  const usageWriter = new UsageWriter({
-    sink: usageSink,
-    logger,
-    flushIntervalMs: config.usage.flushIntervalMs,
-    batchSize: config.usage.batchSize,
-    maxQueuedRows: config.usage.maxQueuedRows,
-    spool: usageSpool,
-    health: storeHealth,
     onRowsStored: (rows) => {
       metrics.recordStoredCosts(rows);
       requestLog?.write(rows);
@@ -180,40 +145,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const upstream = new UpstreamClient(config.upstream);
   const tracing = await startTracing(config.telemetry, env, logger);
-  const retention = new UsageRetention({ store, logger, retainDays: config.usage.retainDays, retainRollupDays: config.usage.retainRollupDays });
-  retention.start(retentionIntervalMs);
-  const rollupCompactor = new RollupCompactor({ store: storeLocation, queryTimeoutMs: storeQueryTimeoutMs, intervalMs: rollupCompactionIntervalMs, logger });
-  rollupCompactor.start();
 
   // Budgets read stored spend as the current price list counts it (`holder` exists by the first call).
   const sharedState = createSharedState(config, store, logger, options.clock, () => holder.current.pricer.preferBilled);
   const pricer = new Pricer(config.pricing.overrides, { preferBilled: config.pricing.preferBilled });
-  const { aliases, withoutStandIns } = buildAliasTables({
-    configured: config.aliases,
-    registry,
-    hasKey: (provider) => credentials.keyFor(provider) !== undefined,
-  });
-  const router = await createRouter({
-    config,
-    registry,
-    aliases,
-    aliasesWithoutStandIns: withoutStandIns,
-    pricer,
-    logger,
-    cooldowns: sharedState.cooldowns,
-    onCooldownStatus: (targetId, status) => metrics.setTargetCooldown(targetId, status),
-  });
-  if (router.groups.size > 0) sharedState.enableCooldowns();
-  // Once the registry is final and the groups resolved; a config reload calls it again with the new ones.
-  metrics.rebuildKnownModels({ registry, aliases, groups: router.groups });
+  const { aliases, aliasesWithoutStandIns, router } = await buildGatewayRouting({ config, registry, credentials, pricer, logger, sharedState, metrics });
   let ready = true;
   const initialServices: GatewayServices = {
     logger,
     store,
     storeHealth,
     keyView,
-    dashboardSessions,
-    principals,
+    dashboardSessions: identity.dashboardSessions,
+    principals: identity.principals,
     limitCounters: sharedState.limitCounters,
     slotQueue: sharedState.slotQueue,
     responseCache: sharedState.responseCache,
@@ -227,10 +171,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     registry,
     credentials,
     aliases,
-    aliasesWithoutStandIns: withoutStandIns,
+    aliasesWithoutStandIns,
     router,
     upstream,
-    usageWriter,
+    usageWriter: usage.writer,
     tracing,
     cors: corsPolicyFor(config.cors.origins),
     metrics,
@@ -244,9 +188,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     cooldowns: sharedState.cooldowns,
     enableCooldowns: () => sharedState.enableCooldowns(),
-    mockUpstreamBaseUrl,
+    mockUpstreamBaseUrl: () => mock.baseUrl(),
     startTracing: (settings) => startTracing(settings, env, logger),
-    updateUsagePricing: (epoch, pricing, pricingProviderIds) => usageSink.updatePricing({ pricingEpoch: epoch, pricing, pricingProviderIds }),
+    updateUsagePricing: (epoch, pricing, pricingProviderIds) => usage.sink.updatePricing({ pricingEpoch: epoch, pricing, pricingProviderIds }),
     setRequestLogging: (enabled) => {
       if (requestLog) requestLog.enabled = enabled;
     },
@@ -270,9 +214,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
   const app = await buildApp(holder, { bodyLimit: config.server.bodyLimit, drain, reload, apiVersions: options.apiVersions ?? sluiceApiVersions });
   await app.listen({ host: config.server.host, port: config.server.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
-  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
 
   let closing: Promise<void> | undefined;
   const close = (drainOptions?: DrainOptions): Promise<void> => {
@@ -281,19 +222,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await drain.drain(drainOptions);
       await app.close();
       await reloader?.close();
-      await retention.stop();
-      await rollupCompactor.close();
-      keyView.stop();
-      dashboardSessions.stop();
-      principals.stop();
+      identity.stop();
       credentials.stop();
-      await usageWriter.close();
-      await usageSpool.close();
-      await usageSink.close();
+      await usage.close();
       // After the usage flush, so the spans of the last calls (ended when their rows were queued) go out too.
       await holder.current.tracing?.shutdown();
       await upstream.close();
-      await mockUpstream?.close();
+      await mock.close();
       await holder.current.router.close();
       await sharedState.close();
       await store.close();
@@ -302,35 +237,26 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
 
   return {
-    url: `http://${host}:${port}`,
+    url: listeningUrl(app, config.server),
     app,
     get services() {
       return holder.current;
     },
     reload,
     dataDir: config.dataDir,
-    firstKeyToken,
-    firstKeyId,
+    firstKeyToken: identity.firstKey?.token,
+    firstKeyId: identity.firstKey?.id,
     get mockUpstream() {
-      return mockUpstream;
+      return mock.running;
     },
     close,
   };
 }
 
-/**
- * Traces when an OTLP endpoint is configured, else null. The OpenTelemetry SDK is loaded only then: a
- * gateway with telemetry off neither loads nor runs any of it.
- */
-async function startTracing(settings: SluiceConfig['telemetry'], env: NodeJS.ProcessEnv, logger: Logger): Promise<Tracing | null> {
-  const endpoint = settings.otlp.endpoint;
-  if (endpoint === undefined) return null;
-  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
-  if (protocol !== undefined && protocol !== 'http/json') {
-    logger.warn({ protocol }, 'traces are exported as OTLP/HTTP JSON; the OTLP protocol setting is ignored');
-  }
-  const { startOtlpTracing } = await import('../telemetry/otlp-tracing.js');
-  // The origin only: an endpoint URL may carry credentials.
-  logger.info({ collector: new URL(endpoint).origin, serviceName: settings.serviceName }, 'exporting OpenTelemetry traces');
-  return startOtlpTracing({ ...settings, otlp: { ...settings.otlp, endpoint } }, logger);
+/** The URL the app listens on (the port the OS chose when the config says 0; an IPv6 host in brackets). */
+function listeningUrl(app: FastifyInstance, server: SluiceConfig['server']): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : server.port;
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  return `http://${host}:${port}`;
 }
