@@ -15,7 +15,7 @@ import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-param
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { parseAdminBody } from './parse-admin-body.js';
 
-// Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). The README's
+// Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). docs/admin-api.md's
 // "Admin API" section documents these bodies; keep the two in step.
 const limits = z
   .object({
@@ -131,7 +131,7 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
     const response = hijackReply(reply);
     try {
       await authenticateOperator(request, services, 'admin');
-      // No admin route takes query parameters (the README's "Admin API"): one sent is a mistake, not a filter.
+      // No admin route takes query parameters (docs/admin-api.md, "Admin API"): one sent is a mistake, not a filter.
       refuseUnknownQueryParameters(request.query, []);
       const result = await handler(request);
       const text = JSON.stringify(result.body);
