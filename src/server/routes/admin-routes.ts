@@ -88,8 +88,8 @@ const providerKeyBody = z.object({ key: z.string().trim().min(1).max(4096) }).st
  * a `stored` (encrypted) one; `none` means callers must bring their own; self-hosted servers that answer
  * without a key are `notNeeded`.
  */
-function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, number>): Record<string, unknown> {
-  const source = provider.configuredKeySource ?? (stored.has(provider.name) ? 'stored' : provider.requiresKey ? 'none' : 'notNeeded');
+function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, number>) {
+  const source: ProviderKeySource = provider.configuredKeySource ?? (stored.has(provider.name) ? 'stored' : provider.requiresKey ? 'none' : 'notNeeded');
   return {
     provider: provider.name,
     kind: provider.kind,
@@ -100,8 +100,17 @@ function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, 
   };
 }
 
+/** Where a provider's key comes from, as `/admin/provider-keys` names it. */
+type ProviderKeySource = NonNullable<ProviderEntry['configuredKeySource']> | 'stored' | 'none' | 'notNeeded';
+
+/** A provider's entry in `/admin/provider-keys`; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type ProviderKeyJson = ReturnType<typeof providerKeySource>;
+
+/** A key as the admin API shows it; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type PublicKey = Omit<KeyRecord, 'hash'> & { groupBudgets: Record<string, number> };
+
 /** A key as the admin API shows it: everything but the hash, with its group budgets beside its limits. */
-function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> & { groupBudgets: Record<string, number> } {
+function publicKey(key: KeyRecord): PublicKey {
   const { hash: _hash, limits: stored, ...visible } = key;
   const { groupBudgets: budgets, ...limits } = stored;
   return { ...visible, limits, groupBudgets: budgets ?? {} };
