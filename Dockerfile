@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Sluice's container image: builds with Docker (BuildKit), Podman and Buildah. See README, "Deploy".
+# Sluice's container image: builds with Docker (BuildKit), Podman and Buildah. See docs/deploy.md.
 #
 #   docker build -t sluice .
 #   docker run -p 8422:8422 -v sluice-data:/data -e SLUICE_ADMIN_KEY=… sluice
@@ -43,7 +43,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts are skipped: the only one is better-sqlite3 12's build, the driver of Node 20, which this
 # image does not run. A base older than Node 22 gets it compiled instead (python3, make, g++ and the
-# base's own Node headers), as the README's install notes describe.
+# base's own Node headers), as docs/development.md, "Node and the SQLite driver", describes.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     --mount=type=secret,id=npm_ca,required=false \
     set -eu; \

@@ -1,3 +1,4 @@
+import type { RollupGroup } from '../store/analytics-store.js';
 import { addHistogram, addMeasures, aggregateWindow, emptyMeasures } from './aggregate-window.js';
 import type { AnalyticsContext } from './analytics-context.js';
 import type { QueryParameters } from './analytics-query.js';
@@ -8,12 +9,18 @@ import { overheadPercentilesOf, percentilesOf, throughputPercentilesOf } from '.
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
+type DimensionValue = RollupGroup['values'][keyof RollupGroup['values']];
+/** A text dimension (provider, model, error code) as the answer spells it. */
+const textOf = (value: DimensionValue): string | null => (value === null || value === undefined ? null : String(value));
+/** A numeric dimension (the status code) as the answer spells it. */
+const numberOf = (value: DimensionValue): number | null => (value === null || value === undefined ? null : Number(value));
+
 /**
  * `GET /analytics/activity`: calls, error, cache-hit, fallback and retry rates, errors by code, and per
  * target (provider and model) latency, time to first byte, the gateway's own time (latency minus upstream
  * time) and throughput.
  */
-export async function activityReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function activityReport(query: QueryParameters, context: AnalyticsContext) {
   const scope = reportScope(query, context);
   const window = { from: scope.from, to: scope.to, filters: scope.filters };
   const [byTarget, byError] = await Promise.all([
@@ -30,13 +37,13 @@ export async function activityReport(query: QueryParameters, context: AnalyticsC
   }
   const errorsByCode = byError
     .filter((group) => group.measures.errors > 0)
-    .map((group) => ({ code: group.values.error_code ?? null, status_code: group.values.status_code ?? null, count: group.measures.errors }))
+    .map((group) => ({ code: textOf(group.values.error_code), status_code: numberOf(group.values.status_code), count: group.measures.errors }))
     .sort((left, right) => right.count - left.count);
   const latency = byTarget
     .sort((left, right) => right.measures.calls - left.measures.calls)
     .map((group) => ({
-      provider: group.values.provider ?? null,
-      model: group.values.model ?? null,
+      provider: textOf(group.values.provider),
+      model: textOf(group.values.model),
       target: targetNameOf(group.values),
       calls: group.measures.calls,
       errors: group.measures.errors,
@@ -63,3 +70,6 @@ export async function activityReport(query: QueryParameters, context: AnalyticsC
     latency,
   };
 }
+
+/** What `GET /analytics/activity` answers; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type ActivityAnswer = Awaited<ReturnType<typeof activityReport>>;

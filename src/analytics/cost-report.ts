@@ -4,10 +4,10 @@ import type { AnalyticsContext } from './analytics-context.js';
 import { choiceParameter, type QueryParameters } from './analytics-query.js';
 import { reportScope } from './analytics-window.js';
 import { groupByChoices, groupByDimensions, groupNamesOf } from './group-dimensions.js';
-import { byCostThenCalls, measuresJson } from './measures-json.js';
+import { byCostThenCalls, measuresJson, type MeasuresJson } from './measures-json.js';
 
 /** `GET /analytics/cost`: totals over the window, and one row per group sorted by spend. */
-export async function costReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function costReport(query: QueryParameters, context: AnalyticsContext) {
   const scope = reportScope(query, context);
   const groupBy = choiceParameter(query, 'group_by', groupByChoices);
   const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: groupBy ? groupByDimensions[groupBy] : [] });
@@ -26,9 +26,12 @@ export async function costReport(query: QueryParameters, context: AnalyticsConte
     .map(([name, measures]) => ({ name, measures }))
     .sort(byCostThenCalls)
     .map(({ name, measures }) => {
-      const row: Record<string, unknown> = { group: name, ...measuresJson(measures) };
+      const row: MeasuresJson & { group: string | null; key_name?: string | null } = { group: name, ...measuresJson(measures) };
       if (groupBy === 'key') row.key_name = name === null ? null : (context.keys.get(name)?.name ?? null);
       return row;
     });
   return { object: 'analytics.cost', ...scope.bounds, group_by: groupBy ?? null, totals: measuresJson(totals), data };
 }
+
+/** What `GET /analytics/cost` answers; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type CostAnswer = Awaited<ReturnType<typeof costReport>>;

@@ -45,12 +45,12 @@ function callsByDialect(calls: ReadonlyMap<string, number>): Array<{ dialect: st
     .map(([dialect, count]) => ({ dialect, calls: count }));
 }
 
-function header(kind: string, scope: ReportScope): Record<string, unknown> {
+function header(kind: string, scope: ReportScope): { object: string; from: string; to: string } {
   return { object: `analytics.${kind}`, ...scope.bounds };
 }
 
 /** `GET /analytics/by_team`: each team with its users inline (and how many), its budget and spend this period. */
-export async function byTeamReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function byTeamReport(query: QueryParameters, context: AnalyticsContext) {
   const scope = reportScope(query, context);
   const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: ['team', 'user'] });
   const teams = collect(
@@ -80,7 +80,7 @@ export async function byTeamReport(query: QueryParameters, context: AnalyticsCon
 }
 
 /** `GET /analytics/by_user`: each user with the team of its latest call, its budget and spend this period. */
-export async function byUserReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function byUserReport(query: QueryParameters, context: AnalyticsContext) {
   const scope = reportScope(query, context);
   const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: ['user', 'team'] });
   const users = collect(
@@ -100,7 +100,7 @@ export async function byUserReport(query: QueryParameters, context: AnalyticsCon
 }
 
 /** `GET /analytics/by_key`: each key with its name, owner, revocation, last call, inbound API shapes and their calls, budget. */
-export async function byKeyReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function byKeyReport(query: QueryParameters, context: AnalyticsContext) {
   const scope = reportScope(query, context);
   const groups = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: ['key', 'dialect', 'user', 'team'] });
   const keys = collect(
@@ -137,3 +137,8 @@ export async function byKeyReport(query: QueryParameters, context: AnalyticsCont
   const top = topOf(keys.map((row) => ({ name: row.id === null ? null : (context.keys.get(row.id)?.name ?? row.id), measures: row.measures })));
   return { ...header('by_key', scope), top, data };
 }
+
+/** What `GET /analytics/by_team`, `by_user` and `by_key` answer; the dashboard reads them through these types (dashboard/src/contract.ts). */
+export type ByTeamAnswer = Awaited<ReturnType<typeof byTeamReport>>;
+export type ByUserAnswer = Awaited<ReturnType<typeof byUserReport>>;
+export type ByKeyAnswer = Awaited<ReturnType<typeof byKeyReport>>;

@@ -4,7 +4,7 @@ import { priceJson } from './price-explanation.js';
 import { requestJson } from './request-log.js';
 
 /** `GET /analytics/requests/{id}`: one row in full, with its attempts and how its cost adds up. */
-export async function requestDetailReport(id: string, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function requestDetailReport(id: string, context: AnalyticsContext) {
   const row = id.length <= 64 ? await context.store.usageRow(id) : undefined;
   if (!row) throw new GatewayError('request_not_found', `No request with id '${id.slice(0, 64)}' (unknown, or past usage.retainDays).`, { param: 'id' });
   return {
@@ -29,3 +29,6 @@ export async function requestDetailReport(id: string, context: AnalyticsContext)
     price: priceJson(row),
   };
 }
+
+/** What `GET /analytics/requests/{id}` answers; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type RequestDetailAnswer = Awaited<ReturnType<typeof requestDetailReport>>;

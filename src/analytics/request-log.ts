@@ -24,7 +24,7 @@ export function decodeCursor(cursor: string): { createdAt: number; id: string } 
 }
 
 /** A usage row as the request log shows it. */
-export function requestJson(row: UsageRow, context: AnalyticsContext): Record<string, unknown> {
+export function requestJson(row: UsageRow, context: AnalyticsContext) {
   return {
     id: row.id,
     created_at: new Date(row.createdAt).toISOString(),
@@ -63,7 +63,7 @@ export function requestJson(row: UsageRow, context: AnalyticsContext): Record<st
 }
 
 /** `GET /analytics/requests`: newest first, keyset-paginated on (created_at, id). */
-export async function requestLogReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function requestLogReport(query: QueryParameters, context: AnalyticsContext) {
   // The log reads raw rows by index, so its window is exact (not widened to rollup buckets).
   const window = parseWindow(query, context.now);
   const limit = integerParameter(query, 'limit', 1, maximumLimit) ?? defaultLimit;
@@ -82,3 +82,7 @@ export async function requestLogReport(query: QueryParameters, context: Analytic
   const last = page[page.length - 1];
   return { object: 'list', data: page.map((row) => requestJson(row, context)), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
+
+/** A request log row, and what `GET /analytics/requests` answers; the dashboard reads them through these types (dashboard/src/contract.ts). */
+export type RequestJson = ReturnType<typeof requestJson>;
+export type RequestLogAnswer = Awaited<ReturnType<typeof requestLogReport>>;

@@ -77,7 +77,7 @@ function addGroupTo(sums: TargetSums, group: RollupGroup): void {
  * throughput and cost per call. One read of the routing rollups (group, provider, model), a few rows an
  * hour; plus one per budget period kind in use.
  */
-export async function routingReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function routingReport(query: QueryParameters, context: AnalyticsContext) {
   const scope = reportScope(query, context);
   const configured = context.groups ?? new Map<string, ResolvedGroup>();
   const rows = await aggregateWindow(context.store, { from: scope.from, to: scope.to, filters: scope.filters, by: ['group', 'provider', 'model'], histograms: true });
@@ -133,6 +133,9 @@ export async function routingReport(query: QueryParameters, context: AnalyticsCo
   groups.sort((left, right) => right.calls - left.calls || left.group.localeCompare(right.group));
   return { object: 'analytics.routing', ...scope.bounds, groups };
 }
+
+/** What `GET /analytics/routing` answers; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type RoutingAnswer = Awaited<ReturnType<typeof routingReport>>;
 
 /** The configured targets in config order, then any other that served the group, most calls first. */
 function orderedTargets(targets: ReadonlyMap<string, TargetSums>, group: ResolvedGroup | undefined): Array<[string, TargetSums]> {

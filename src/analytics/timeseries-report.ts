@@ -60,7 +60,7 @@ function sumMetricOf(measures: RollupMeasures, metric: Exclude<Metric, 'fallback
 }
 
 /** `GET /analytics/timeseries`: one value per UTC-aligned bucket, gaps filled with 0, per series. */
-export async function timeseriesReport(query: QueryParameters, context: AnalyticsContext): Promise<Record<string, unknown>> {
+export async function timeseriesReport(query: QueryParameters, context: AnalyticsContext) {
   const asked = parseWindow(query, context.now);
   const filters = parseFilters(query);
   const metric = choiceParameter(query, 'metric', metricChoices) ?? 'cost';
@@ -123,3 +123,6 @@ export async function timeseriesReport(query: QueryParameters, context: Analytic
     series: shown.map(({ group, values }) => ({ group, values })),
   };
 }
+
+/** What `GET /analytics/timeseries` answers; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type TimeseriesAnswer = Awaited<ReturnType<typeof timeseriesReport>>;

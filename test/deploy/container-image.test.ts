@@ -12,7 +12,7 @@ import { createTestDatabase } from '../helpers/postgres-backend.js';
 import { buildImage, containerTestsSkipReason, freePort, podman, waitForReady, type BuiltImage } from './podman.js';
 
 /**
- * The container image as a self-hoster runs it, built and run with podman on this machine (README,
+ * The container image as a self-hoster runs it, built and run with podman on this machine (docs/deploy.md,
  * "Deploy"): no Docker daemon and no registry here, so the Node base is bootstrapped locally
  * (deploy/podman/build-node-base.sh). Containers share the host's network: the machine's PostgreSQL and
  * Redis are on 127.0.0.1, and each gateway listens on a free port of its own (SLUICE_PORT).

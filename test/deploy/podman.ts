@@ -50,7 +50,7 @@ export interface BuiltImage {
 
 /**
  * The local Node base (deploy/podman/build-node-base.sh, cached by Node version), then this checkout's
- * image, built as the README says, with the npm CA bundle as a build secret when npm has one.
+ * image, built as docs/deploy.md says, with the npm CA bundle as a build secret when npm has one.
  */
 export async function buildImage(tag: string): Promise<BuiltImage> {
   const root = process.cwd();

@@ -5,8 +5,8 @@ import { testUsageRow } from '../helpers/usage-rows.js';
 /**
  * Sluice's own endpoints refuse a query parameter they do not document, with a 400 naming it and listing
  * the accepted ones, instead of answering as if it had not been sent (`gateway_key=…` used to return every
- * key's spend). The accepted lists below are the README's "Analytics API"; each one is also checked to be
- * read by its route (a bad value is refused under its own name), so route, README and this test agree.
+ * key's spend). The accepted lists below are docs/admin-api.md's "Analytics API"; each one is also checked to be
+ * read by its route (a bad value is refused under its own name), so route, docs and this test agree.
  */
 let harness: TestGateway;
 let analyticsToken: string;
@@ -96,7 +96,7 @@ describe('analytics: unknown query parameters', () => {
   });
 
   for (const [path, accepted] of Object.entries(documented)) {
-    it(`${path} accepts exactly what the README documents, and reads every one of them`, async () => {
+    it(`${path} accepts exactly what docs/admin-api.md documents, and reads every one of them`, async () => {
       const error = await refusal(`${path}?window=1h&colour=blue`);
       expect(error.param).toBe('colour');
       expect(acceptedIn(error.message).sort()).toEqual([...accepted].sort());

@@ -69,7 +69,7 @@ export function ActivityView(props: { scope: Scope }) {
               { id: 'model', label: 'Model', sortValue: (row) => row.model, render: (row) => row.model ?? '—' },
               { id: 'calls', label: 'Calls', numeric: true, sortValue: (row) => row.calls, render: (row) => count(row.calls) },
               { id: 'errors', label: 'Errors', numeric: true, sortValue: (row) => row.errors, render: (row) => count(row.errors) },
-              { id: 'latency', label: 'Latency p50 / p95 / p99', numeric: true, sortValue: (row) => row.latency_ms.p95, render: (row) => triple(row.latency_ms) },
+              { id: 'latency', label: 'Latency p50 / p95 / p99', numeric: true, sortValue: (row) => row.latency_ms?.p95 ?? null, render: (row) => triple(row.latency_ms) },
               { id: 'ttfb', label: 'TTFB p50 / p95 / p99', numeric: true, sortValue: (row) => row.ttfb_ms?.p95 ?? null, render: (row) => triple(row.ttfb_ms) },
               { id: 'upstream', label: 'Upstream / call', numeric: true, sortValue: (row) => row.upstream_ms_per_call, render: (row) => milliseconds(row.upstream_ms_per_call) },
               {

@@ -229,7 +229,7 @@ function EditKeyDrawer(props: { gatewayKey: AdminKey; onClose: () => void; onSav
         </label>
         <label>
           Role
-          <select name="role" value={role} onChange={(event) => setRole((event.target as HTMLSelectElement).value)}>
+          <select name="role" value={role} onChange={(event) => setRole((event.target as HTMLSelectElement).value as (typeof roles)[number])}>
             {roles.map((option) => (
               <option key={option} value={option}>
                 {option}

@@ -15,7 +15,7 @@ import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-param
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { parseAdminBody } from './parse-admin-body.js';
 
-// Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). The README's
+// Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). docs/admin-api.md's
 // "Admin API" section documents these bodies; keep the two in step.
 const limits = z
   .object({
@@ -88,8 +88,8 @@ const providerKeyBody = z.object({ key: z.string().trim().min(1).max(4096) }).st
  * a `stored` (encrypted) one; `none` means callers must bring their own; self-hosted servers that answer
  * without a key are `notNeeded`.
  */
-function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, number>): Record<string, unknown> {
-  const source = provider.configuredKeySource ?? (stored.has(provider.name) ? 'stored' : provider.requiresKey ? 'none' : 'notNeeded');
+function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, number>) {
+  const source: ProviderKeySource = provider.configuredKeySource ?? (stored.has(provider.name) ? 'stored' : provider.requiresKey ? 'none' : 'notNeeded');
   return {
     provider: provider.name,
     kind: provider.kind,
@@ -100,8 +100,17 @@ function providerKeySource(provider: ProviderEntry, stored: ReadonlyMap<string, 
   };
 }
 
+/** Where a provider's key comes from, as `/admin/provider-keys` names it. */
+type ProviderKeySource = NonNullable<ProviderEntry['configuredKeySource']> | 'stored' | 'none' | 'notNeeded';
+
+/** A provider's entry in `/admin/provider-keys`; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type ProviderKeyJson = ReturnType<typeof providerKeySource>;
+
+/** A key as the admin API shows it; the dashboard reads it through this type (dashboard/src/contract.ts). */
+export type PublicKey = Omit<KeyRecord, 'hash'> & { groupBudgets: Record<string, number> };
+
 /** A key as the admin API shows it: everything but the hash, with its group budgets beside its limits. */
-function publicKey(key: KeyRecord): Omit<KeyRecord, 'hash'> & { groupBudgets: Record<string, number> } {
+function publicKey(key: KeyRecord): PublicKey {
   const { hash: _hash, limits: stored, ...visible } = key;
   const { groupBudgets: budgets, ...limits } = stored;
   return { ...visible, limits, groupBudgets: budgets ?? {} };
@@ -131,7 +140,7 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
     const response = hijackReply(reply);
     try {
       await authenticateOperator(request, services, 'admin');
-      // No admin route takes query parameters (the README's "Admin API"): one sent is a mistake, not a filter.
+      // No admin route takes query parameters (docs/admin-api.md, "Admin API"): one sent is a mistake, not a filter.
       refuseUnknownQueryParameters(request.query, []);
       const result = await handler(request);
       const text = JSON.stringify(result.body);

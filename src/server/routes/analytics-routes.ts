@@ -22,7 +22,7 @@ type Report = (query: QueryParameters, context: AnalyticsContext) => Promise<Rec
 const scopeParameters = [...windowParameterNames, ...filterParameterNames];
 
 /**
- * Each report and the query parameters it takes: any other is a 400 listing these. The README's "Analytics
+ * Each report and the query parameters it takes: any other is a 400 listing these. docs/admin-api.md's "Analytics
  * API" documents them and the dashboard sends them; keep the three in step.
  */
 const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonly string[] }> = [
@@ -37,8 +37,8 @@ const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonl
 ];
 
 /**
- * `/analytics/*`: spend, activity and the request log for admin and analytics keys (see the README's
- * "Analytics API" for the contract). Sums come from the usage rollups, never from raw rows; only the
+ * `/analytics/*`: spend, activity and the request log for admin and analytics keys (see docs/admin-api.md,
+ * "Analytics API", for the contract). Sums come from the usage rollups, never from raw rows; only the
  * request log reads rows, by index.
  */
 export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHolder): void {

@@ -20,6 +20,22 @@ const loginBody = z.object({ key: z.string().max(512) }).strict();
 /** One message for every refused login, so the page cannot be used to tell a revoked key from a wrong one. */
 const refusedLogin = 'This key cannot open the dashboard: it needs a valid, unrevoked admin or analytics key.';
 
+/** Who is logged in, as `POST /dashboard/login` and `GET /dashboard/session` say; the dashboard reads it through this type. */
+export interface DashboardSession {
+  object: 'dashboard.session';
+  key_id: string;
+  key_name: string;
+  role: KeyRecord['role'];
+  /** Login only: when the session ends. */
+  expires_at?: string;
+}
+
+function sessionJson(key: KeyRecord, expiresAt?: number): DashboardSession {
+  const session: DashboardSession = { object: 'dashboard.session', key_id: key.id, key_name: key.name, role: key.role };
+  if (expiresAt !== undefined) session.expires_at = new Date(expiresAt).toISOString();
+  return session;
+}
+
 /**
  * `/dashboard/`: the built single-page dashboard (static files, strict CSP), and its session endpoints.
  * `POST /dashboard/login` takes a key in a JSON body (a cross-site form cannot send JSON) and answers with
@@ -47,7 +63,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, services: Ga
       const key = await keyAllowedToLogIn(token, services.keyView);
       const session = await services.dashboardSessions.create(key);
       reply.header('set-cookie', sessionCookie(session.token, { maxAgeSeconds: Math.floor(services.dashboardSessions.lifetimeMs / 1000), secure: secure(request) }));
-      return { object: 'dashboard.session', key_id: key.id, key_name: key.name, role: key.role, expires_at: new Date(session.expiresAt).toISOString() };
+      return sessionJson(key, session.expiresAt);
     }),
   );
 
@@ -63,7 +79,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, services: Ga
   app.get('/dashboard/session', (request, reply) =>
     answer(request, reply, async () => {
       const key = await authenticateOperator(request, services, 'analytics');
-      return { object: 'dashboard.session', key_id: key.id, key_name: key.name, role: key.role };
+      return sessionJson(key);
     }),
   );
 
