@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeBenchSection } from './benchmarks-file.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -293,8 +293,6 @@ async function main(): Promise<void> {
   }
 }
 
-const sectionStart = '<!-- analytics bench: start -->';
-const sectionEnd = '<!-- analytics bench: end -->';
 
 interface WriterFigures {
   batchRows: number;
@@ -310,13 +308,12 @@ interface WriterFigures {
   overheadWithCompaction: number;
 }
 
-/** Replaces (or appends) this bench's section of BENCHMARKS.md, leaving the rest as `bench/run.ts` wrote it. */
+/** Replaces (or appends) this bench's section of BENCHMARKS.md (bench/benchmarks-file.ts). */
 function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; results: Array<{ path: string; p50: number; p95: number; max: number }>; waits: CompactionWait[] }): void {
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
   const writerRow = (label: string, row: WriterFigures) =>
     `| ${label} | ${row.rows.toLocaleString('en')} | ${row.batchRows} | ${writer(row.plainRowsPerSecond)} | ${writer(row.rollupRowsPerSecond)} | +${(row.overhead * 100).toFixed(1)}% — ${verdict(row.overhead <= targets.writerOverhead)} | +${(row.cpuOverhead * 100).toFixed(1)}% — ${verdict(row.cpuOverhead <= targets.writerOverhead)} | ${row.compactionMicrosPerRow.toFixed(1)} µs | +${(row.overheadWithCompaction * 100).toFixed(1)}% |`;
   const lines = [
-    sectionStart,
     `## Analytics: rollups on ${days} days of usage (SQLite)`,
     '',
     `${rowCount.toLocaleString('en')} generated rows over the last ${days} days (60 keys, 25 users, 6 teams, 8 models, skewed; requesters, tags,`,
@@ -344,15 +341,9 @@ function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; r
     '| Compaction | took ms | batches meanwhile | batch wait p99 ms | batch wait max ms |',
     '|---|---:|---:|---:|---:|',
     ...figures.waits.map((wait) => `| ${wait.mode === 'apart' ? 'the compactor (worked out outside the write lock)' : 'in the batch that passes the hour (before)'} | ${wait.compactionMs.toFixed(0)} | ${wait.batches} | ${wait.p99Ms.toFixed(1)} | ${wait.maxMs.toFixed(1)} |`),
-    sectionEnd,
   ];
-  const path = join(process.cwd(), 'BENCHMARKS.md');
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
   const section = lines.join('\n');
-  const start = current.indexOf(sectionStart);
-  const stop = current.indexOf(sectionEnd);
-  const next = start >= 0 && stop > start ? `${current.slice(0, start)}${section}${current.slice(stop + sectionEnd.length)}` : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
+  writeBenchSection('analytics', section);
   process.stdout.write(`\n${section}\n`);
 }
 

@@ -50,7 +50,7 @@ const table = (header: string[], rows: string[][]) =>
 /** BENCHMARKS.md: what was measured, how, and each target with pass or miss. */
 export function renderReport(results: BenchResults): string {
   const { settings } = results;
-  return `# Benchmarks
+  return `## The request path: gateway against a bare proxy
 
 Command: \`npm run bench\` (phases of ${settings.seconds} s; \`BENCH_DURATION_SECONDS\` changes that). Run ${results.date},
 Node ${results.node}, ${results.machine}, shared by the load generator and all three servers: absolute

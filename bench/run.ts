@@ -1,6 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { writeBenchSection } from './benchmarks-file.js';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { names, readSettings, shapes } from './bench-plan.js';
 import { ForeignLoadMeter } from './cpu-time.js';
@@ -94,7 +93,7 @@ async function main(): Promise<void> {
     metrics,
   };
   const report = renderReport(results);
-  writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), report);
+  writeBenchSection('request-path', report);
   process.stdout.write(`\n${report}`);
 }
 
