@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyView } from '../policy/key-view.js';
 import type { Logger } from '../server/logger.js';
-import type { DashboardSession, KeyRecord, SessionStore } from '../store/store.js';
+import type { DashboardSession } from '../domain/dashboard-session.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { SessionStore } from '../store/store.js';
 
 /** How long a session lookup is remembered: a logout or expiry on another instance lands within this. */
 const lookupCacheMs = 5_000;

@@ -1,5 +1,5 @@
 import type { IrEmbeddingsRequest, IrEmbeddingsResponse } from '../ir/embeddings-types.js';
-import type { EmbeddingsEndpoint } from '../providers/provider-entry.js';
+import type { EmbeddingsEndpoint } from '../domain/provider-entry.js';
 import type { JsonObject, RequestUrlFacts, ResponseFacts } from './dialect.js';
 
 /** An upstream embeddings body, and whether it asks for several embeddings (Gemini calls another method then). */

@@ -1,5 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { KeyRecord, LimitSettings, PrincipalKind } from '../store/store.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { LimitSettings } from '../domain/limits.js';
+import type { PrincipalKind } from '../domain/principal-record.js';
 import type { BudgetCharge, BudgetLedger, ReserveOutcome } from './budget-ledger.js';
 import { budgetPeriodOf } from './budget-period.js';
 import { effectiveLimits } from './effective-limits.js';

@@ -1,4 +1,5 @@
-import type { BudgetPeriod, KeyRecord, LimitSettings } from '../store/store.js';
+import type { BudgetPeriod, LimitSettings } from '../domain/limits.js';
+import type { KeyRecord } from '../domain/key-record.js';
 import type { LimitSubject } from './admission.js';
 import { effectiveLimits } from './effective-limits.js';
 

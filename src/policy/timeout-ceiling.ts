@@ -1,4 +1,4 @@
-import type { TimeoutSettings } from '../upstream/upstream-timeouts.js';
+import type { TimeoutSettings } from '../domain/timeouts.js';
 import type { LimitSubject } from './admission.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { GroupConfig, GroupTargetConfig } from '../config/config-schema.js';
 import { ConfigError } from '../config/interpolate-env.js';
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { groupLimitsOf } from '../policy/group-limits.js';

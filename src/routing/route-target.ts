@@ -1,9 +1,9 @@
 import type { GroupConfig, RoutingPolicyName } from '../config/config-schema.js';
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import type { GroupLimits } from '../policy/group-limits.js';
 import type { GroupContract } from './group-contract.js';
-import type { ProviderEntry } from '../providers/provider-entry.js';
-import type { TargetTimeouts } from '../upstream/upstream-timeouts.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
+import type { TargetTimeouts } from '../domain/timeouts.js';
 import type { ResolvedTarget } from './resolve-model.js';
 
 export type { RoutingPolicyName };

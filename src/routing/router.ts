@@ -29,7 +29,7 @@
  */
 import { Agent } from 'undici';
 import type { SluiceConfig } from '../config/config-schema.js';
-import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { Logger } from '../server/logger.js';
 import type { Pricer } from '../usage/pricing.js';
@@ -51,7 +51,7 @@ import {
 } from './route-target.js';
 import type { RoutingNeeds } from './routing-needs.js';
 import { noEmbeddingsReason, targetServesEmbeddings } from './serves-embeddings.js';
-import type { Operation } from '../dialects/operation.js';
+import type { Operation } from '../domain/operation.js';
 import { TargetStats } from './target-stats.js';
 import { defaultFirstByteMs, upstreamTimeoutSettings } from '../upstream/upstream-timeouts.js';
 

@@ -1,7 +1,7 @@
 import type { CachedAnswer } from '../cache/response-cache.js';
 import type { RouteTarget } from '../routing/route-target.js';
 import type { UpstreamRequestParts } from '../server/proxy/build-upstream-call.js';
-import type { AttemptRecord } from '../usage/attempt-record.js';
+import type { AttemptRecord } from '../domain/attempt-record.js';
 
 /**
  * The call a trace follows: the request path's `ModelCall`, which the implementation (`model-call-tracer.ts`)

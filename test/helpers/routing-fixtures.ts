@@ -1,6 +1,6 @@
 import { parseConfig } from '../../src/config/load-config.js';
 import type { JsonObject } from '../../src/dialects/dialect.js';
-import type { DialectName } from '../../src/dialects/dialect-name.js';
+import type { DialectName } from '../../src/domain/dialect-name.js';
 import { dialects } from '../../src/dialects/dialects.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../../src/routing/build-route-groups.js';

@@ -10,7 +10,7 @@ import type { ApiVersionRegistry } from '../../src/server/api-version/api-versio
 import type { Logger } from '../../src/server/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
 import type { RequestLogStream } from '../../src/telemetry/request-log.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 
 /** Provider keys the fake upstream should receive; tests assert the gateway key never travels instead. */
 export const upstreamKeys = {

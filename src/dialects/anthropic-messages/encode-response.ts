@@ -1,6 +1,6 @@
 import type { IrResponse } from '../../ir/ir-types.js';
 import { stateForCaller } from '../../ir/reasoning-state.js';
-import type { TokenUsage } from '../../usage/token-usage.js';
+import type { TokenUsage } from '../../domain/token-usage.js';
 import type { JsonObject } from '../dialect.js';
 import { toAnthropicStopReason } from './map-stop-reason.js';
 

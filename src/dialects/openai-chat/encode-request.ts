@@ -1,5 +1,5 @@
 import type { IrPart, IrRequest } from '../../ir/ir-types.js';
-import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { ProviderEntry } from '../../domain/provider-entry.js';
 import type { EncodedRequest, JsonObject } from '../dialect.js';
 import { openAiStrictFlag } from '../strict-schema-problem.js';
 

@@ -1,6 +1,6 @@
 import type { IrPart, IrResponse } from '../../ir/ir-types.js';
 import { stateForProvider } from '../../ir/reasoning-state.js';
-import type { TokenUsage } from '../../usage/token-usage.js';
+import type { TokenUsage } from '../../domain/token-usage.js';
 import type { JsonObject } from '../dialect.js';
 import { toOpenAiFinishReason } from './map-finish-reason.js';
 

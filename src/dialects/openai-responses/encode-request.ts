@@ -1,6 +1,6 @@
 import type { IrPart, IrRequest } from '../../ir/ir-types.js';
 import { stateForProvider } from '../../ir/reasoning-state.js';
-import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { ProviderEntry } from '../../domain/provider-entry.js';
 import type { EncodedRequest, JsonObject } from '../dialect.js';
 import { openAiStrictFlag } from '../strict-schema-problem.js';
 

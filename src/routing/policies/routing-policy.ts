@@ -1,4 +1,4 @@
-import type { DialectName } from '../../dialects/dialect-name.js';
+import type { DialectName } from '../../domain/dialect-name.js';
 import type { ResolvedGroup, RouteTarget, RoutingPolicyName } from '../route-target.js';
 import type { RoutingNeeds } from '../routing-needs.js';
 import type { TargetStats } from '../target-stats.js';

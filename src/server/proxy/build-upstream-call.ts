@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { JsonObject } from '../../dialects/dialect.js';
 import type { VersionHeader } from '../../dialects/dialect.js';
-import type { DialectName } from '../../dialects/dialect-name.js';
+import type { DialectName } from '../../domain/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
-import type { ProviderEndpoint, ProviderEntry } from '../../providers/provider-entry.js';
+import type { ProviderEndpoint, ProviderEntry } from '../../domain/provider-entry.js';
 
 export interface UpstreamRequestParts {
   url: string;

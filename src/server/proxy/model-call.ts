@@ -1,13 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Dialect, InboundRequest, JsonObject, RequestUrlFacts } from '../../dialects/dialect.js';
-import type { Operation } from '../../dialects/operation.js';
+import type { Operation } from '../../domain/operation.js';
 import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
 import type { IrRequest } from '../../ir/ir-types.js';
 import type { RoutePlan } from '../../routing/router.js';
 import type { ResolvedRoute, RouteTarget } from '../../routing/route-target.js';
 import type { CallTrace } from '../../telemetry/tracing.js';
-import type { TimeoutSettings } from '../../upstream/upstream-timeouts.js';
+import type { TimeoutSettings } from '../../domain/timeouts.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ClientAbort } from './client-abort.js';
 import type { UpstreamPlan } from './upstream-plan.js';

@@ -1,4 +1,4 @@
-import type { DialectName } from '../../dialects/dialect-name.js';
+import type { DialectName } from '../../domain/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
