@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyView } from '../policy/key-view.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { DashboardSession } from '../domain/dashboard-session.js';
 import type { KeyRecord } from '../domain/key-record.js';
 import type { SessionStore } from '../store/store.js';

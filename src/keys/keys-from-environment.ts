@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/interpolate-env.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { KeyStore } from '../store/store.js';
 import { GATEWAY_KEY_PREFIX, hashGatewayKey, isWellFormedGatewayKey } from './gateway-key.js';
 import { issueGatewayKey } from './issue-gateway-key.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { StoreHealth } from '../store/store-health.js';
 import type { KeyRecord } from '../domain/key-record.js';
 import type { KeyStore } from '../store/store.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { StoreHealth } from '../store/store-health.js';
 import type { PrincipalKind, PrincipalRecord } from '../domain/principal-record.js';
 import type { PrincipalStore } from '../store/store.js';

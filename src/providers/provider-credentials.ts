@@ -1,5 +1,5 @@
 import type { SecretBox } from '../keys/secret-box.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { StoreHealth } from '../store/store-health.js';
 import type { ProviderKeyStore } from '../store/store.js';
 import type { ProviderEntry } from '../domain/provider-entry.js';

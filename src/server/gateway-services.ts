@@ -20,7 +20,7 @@ import type { Router } from '../routing/router.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { CorsPolicy } from './cors-policy.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { Logger } from './logger.js';
+import type { GatewayLogger } from './logger.js';
 import type { CacheRules } from '../cache/cache-rules.js';
 
 /**
@@ -29,7 +29,7 @@ import type { CacheRules } from '../cache/cache-rules.js';
  * A request reads the current object once (`ServicesHolder.current`) and keeps it.
  */
 export interface GatewayServices {
-  logger: Logger;
+  logger: GatewayLogger;
   store: Store;
   /** Whether the store answers; while it does not, requests are served from memory and /readyz says so. */
   storeHealth: StoreHealth;

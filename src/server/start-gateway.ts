@@ -30,7 +30,8 @@ import { buildApp } from './build-app.js';
 import { corsPolicyFor } from './cors-policy.js';
 import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
 import type { GatewayServices } from './gateway-services.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type GatewayLogger } from './logger.js';
+import type { Logger } from '../domain/logger.js';
 import { ConfigReloader, type ReloadOutcome } from './reload/config-reloader.js';
 import { gatewayParts, pricingProviderIdsOf } from './reload/gateway-parts.js';
 import type { GatewayResources, ReloadablePart } from './reload/reloadable-part.js';
@@ -42,7 +43,7 @@ import { CacheRules } from '../cache/cache-rules.js';
 export interface StartGatewayOptions {
   config: SluiceConfig;
   env?: NodeJS.ProcessEnv;
-  logger?: Logger;
+  logger?: GatewayLogger;
   /** Issue an admin key when the store has none yet and SLUICE_ADMIN_KEY is unset (the first `sluice serve` at a terminal). */
   issueFirstKey?: boolean;
   /** Store SLUICE_ADMIN_KEY and SLUICE_METRICS_KEY, hash only (keys/keys-from-environment.ts); `sluice serve` does. */

@@ -10,7 +10,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { TelemetrySettings } from '../config/config-schema.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import { ModelCallTracer } from './model-call-tracer.js';
 import type { Tracing } from './tracing.js';
 import type { ModelCall } from '../server/proxy/model-call.js';

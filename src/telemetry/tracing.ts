@@ -1,5 +1,5 @@
 import type { CachedAnswer } from '../cache/response-cache.js';
-import type { RouteTarget } from '../routing/route-target.js';
+import type { RouteTarget } from '../domain/route-target.js';
 import type { UpstreamRequestParts } from '../server/proxy/build-upstream-call.js';
 import type { AttemptRecord } from '../domain/attempt-record.js';
 

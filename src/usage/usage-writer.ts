@@ -1,4 +1,4 @@
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import { storeErrorKind } from '../store/store-error-kind.js';
 import type { StoreHealth } from '../store/store-health.js';
 import type { UsageRow } from '../domain/usage-row.js';

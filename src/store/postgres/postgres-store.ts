@@ -31,7 +31,7 @@ import type { Store } from '../store.js';
 import type { StoredProviderKey } from '../../domain/provider-key-record.js';
 import type { UsageGrouping, UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
 import { usageTotalsColumns } from '../usage-totals-columns.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../domain/logger.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
 import { postgresMigrations, postgresRollupSyntax } from './migrations.js';

@@ -2,7 +2,7 @@ import type { CachedAnswer } from '../../../cache/response-cache.js';
 import { GatewayError } from '../../../errors/gateway-error.js';
 import { attemptFailureOf, type AttemptFailure } from '../../../routing/classify-attempt-failure.js';
 import { retryDelayMs } from '../../../routing/retry-delay.js';
-import type { RouteTarget } from '../../../routing/route-target.js';
+import type { RouteTarget } from '../../../domain/route-target.js';
 import { cappedTimeouts } from '../../../upstream/capped-timeouts.js';
 import { classifyUpstreamFailure } from '../../../upstream/upstream-client.js';
 import { upstreamTimeoutError } from '../../../upstream/upstream-timeout-error.js';
