@@ -330,7 +330,7 @@ async function startTracing(settings: SluiceConfig['telemetry'], env: NodeJS.Pro
   if (protocol !== undefined && protocol !== 'http/json') {
     logger.warn({ protocol }, 'traces are exported as OTLP/HTTP JSON; the OTLP protocol setting is ignored');
   }
-  const { startOtlpTracing } = await import('../telemetry/otlp-tracing.js');
+  const { startOtlpTracing } = await import('./telemetry/otlp-tracing.js');
   // The origin only: an endpoint URL may carry credentials.
   logger.info({ collector: new URL(endpoint).origin, serviceName: settings.serviceName }, 'exporting OpenTelemetry traces');
   return startOtlpTracing({ ...settings, otlp: { ...settings.otlp, endpoint } }, logger);

@@ -4,12 +4,8 @@ import type { VersionHeader } from '../../dialects/dialect.js';
 import type { DialectName } from '../../domain/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
 import type { ProviderEndpoint, ProviderEntry } from '../../domain/provider-entry.js';
+import type { UpstreamRequestParts } from '../../domain/upstream-request-parts.js';
 
-export interface UpstreamRequestParts {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /**
  * The upstream URL, headers and body for a call. The gateway key never travels: only the provider

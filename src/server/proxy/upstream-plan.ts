@@ -1,5 +1,5 @@
 import type { Dialect } from '../../dialects/dialect.js';
-import type { UpstreamRequestParts } from './build-upstream-call.js';
+import type { UpstreamRequestParts } from '../../domain/upstream-request-parts.js';
 import type { Translation } from './relay-upstream-response.js';
 import type { EmbeddingsRelay } from './relay-embeddings-answer.js';
 
