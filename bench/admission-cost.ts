@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import { admit, limitSubjects, type LimitSubject } from '../src/policy/admission.js';
+import { admit, limitSubjects } from '../src/policy/admission.js';
+import { type LimitSubject } from '../src/domain/limit-subject.js';
 import { groupLimitsOf, type GroupLimits } from '../src/policy/group-limits.js';
 import { MemoryBudgetLedger } from '../src/policy/memory-budget-ledger.js';
 import { MemoryLimitCounters } from '../src/policy/memory-limit-counters.js';

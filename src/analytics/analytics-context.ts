@@ -1,4 +1,4 @@
-import type { SubjectScope } from '../policy/admission.js';
+import type { SubjectScope } from '../domain/limit-subject.js';
 import type { BudgetLedger } from '../policy/budget-ledger.js';
 import type { PrincipalView } from '../policy/principal-view.js';
 import type { ResolvedGroup } from '../routing/route-target.js';

@@ -1,4 +1,4 @@
-import type { SubjectScope } from '../policy/admission.js';
+import type { SubjectScope } from '../domain/limit-subject.js';
 import { budgetPeriodOf } from '../policy/budget-period.js';
 import { effectiveLimits } from '../policy/effective-limits.js';
 import type { RollupDimension } from '../store/analytics-store.js';

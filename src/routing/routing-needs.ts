@@ -1,4 +1,4 @@
-import type { JsonObject } from '../dialects/dialect.js';
+import type { JsonObject } from '../dialects/wire-facts.js';
 import type { DialectName } from '../domain/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { IrRequest } from '../ir/ir-types.js';

@@ -1,5 +1,5 @@
 import type { DashboardSessions } from '../dashboard/dashboard-sessions.js';
-import type { SubjectScope } from '../policy/admission.js';
+import type { SubjectScope } from '../domain/limit-subject.js';
 import type { KeyView } from '../policy/key-view.js';
 import type { CachePartition } from '../cache/cache-request.js';
 import type { ResponseCache } from '../cache/response-cache.js';

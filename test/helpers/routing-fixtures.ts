@@ -1,5 +1,5 @@
 import { parseConfig } from '../../src/config/load-config.js';
-import type { JsonObject } from '../../src/dialects/dialect.js';
+import type { JsonObject } from '../../src/dialects/wire-facts.js';
 import type { DialectName } from '../../src/domain/dialect-name.js';
 import { dialects } from '../../src/dialects/dialects.js';
 import type { Logger } from '../../src/domain/logger.js';

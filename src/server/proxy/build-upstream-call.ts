@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { JsonObject } from '../../dialects/dialect.js';
+import type { JsonObject } from '../../dialects/wire-facts.js';
 import type { VersionHeader } from '../../dialects/dialect.js';
 import type { DialectName } from '../../domain/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';

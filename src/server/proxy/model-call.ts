@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import type { Dialect, InboundRequest, JsonObject, RequestUrlFacts } from '../../dialects/dialect.js';
+import type { Dialect, InboundRequest } from '../../dialects/dialect.js';
+import type { JsonObject, RequestUrlFacts } from '../../dialects/wire-facts.js';
 import type { Operation } from '../../domain/operation.js';
 import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
 import type { IrRequest } from '../../ir/ir-types.js';

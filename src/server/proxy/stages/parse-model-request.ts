@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../../dialects/dialect.js';
+import type { JsonObject } from '../../../dialects/wire-facts.js';
 import { GatewayError } from '../../../errors/gateway-error.js';
 import type { KeyRecord } from '../../../domain/key-record.js';
 import type { PrincipalView } from '../../../policy/principal-view.js';
