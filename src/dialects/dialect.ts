@@ -2,7 +2,6 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import type { IrRequest, IrResponse, IrStreamEvent } from '../ir/ir-types.js';
 import type { ProviderEntry } from '../domain/provider-entry.js';
 import type { SseEvent } from '../upstream/sse-decoder.js';
-import type { TokenUsage } from '../domain/token-usage.js';
 import type { DialectName } from '../domain/dialect-name.js';
 import type { EmbeddingsCodec } from './embeddings-codec.js';
 import type { JsonObject, RequestUrlFacts, ResponseFacts } from './wire-facts.js';

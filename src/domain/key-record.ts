@@ -13,7 +13,7 @@ export interface KeyRecord {
   teamName: string | null;
   /** Models, aliases or `provider:*` patterns the key may use; null means any. */
   allowedModels: string[] | null;
-  /** Operator access beyond model calls (see keys/key-role.ts). */
+  /** Operator access beyond model calls (see key-role.ts). */
   role: KeyRole;
   /** `role === 'admin'`, kept for clients of the admin API written before roles. */
   isAdmin: boolean;

@@ -8,7 +8,6 @@ import { checkRequest } from './check-request.js';
 import { chooseBehavior } from './choose-behavior.js';
 import { geminiAsConversation, geminiResponse, geminiStreamEvents } from './gemini-wire.js';
 import { planAnswer, type MockAnswer } from './mock-answer.js';
-import type { MockBehavior } from './mock-behavior.js';
 import { countTokens, lastUserText, promptText, randomId } from './mock-conversation.js';
 import { openAiCompletion, openAiStreamEvents } from './openai-wire.js';
 import { providerError, requestIdHeaders } from './provider-error.js';

@@ -1,5 +1,3 @@
-import type { EmbeddingsCodec } from '../../dialects/embeddings-codec.js';
-import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
 import type { EmbeddingsRelay, RelayOptions } from './relay-options.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { sendWholeAnswer } from './send-whole-answer.js';
