@@ -1,10 +1,13 @@
 import { pathToFileURL } from 'node:url';
-import { admit, limitSubjects, type LimitSubject } from '../src/policy/admission.js';
+import { admit, limitSubjects } from '../src/policy/admission.js';
+import { type LimitSubject } from '../src/domain/limit-subject.js';
 import { groupLimitsOf, type GroupLimits } from '../src/policy/group-limits.js';
 import { MemoryBudgetLedger } from '../src/policy/memory-budget-ledger.js';
 import { MemoryLimitCounters } from '../src/policy/memory-limit-counters.js';
 import type { PrincipalView } from '../src/policy/principal-view.js';
-import type { KeyRecord, LimitSettings, PrincipalRecord } from '../src/store/store.js';
+import type { KeyRecord } from '../src/domain/key-record.js';
+import type { LimitSettings } from '../src/domain/limits.js';
+import type { PrincipalRecord } from '../src/domain/principal-record.js';
 import { log } from './log.js';
 
 /**

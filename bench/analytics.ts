@@ -6,8 +6,8 @@ import { parseConfig } from '../src/config/load-config.js';
 import { issueGatewayKey } from '../src/keys/issue-gateway-key.js';
 import { startGateway } from '../src/server/start-gateway.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { DialectName } from '../src/dialects/dialect-name.js';
-import type { UsageRow } from '../src/usage/usage-row.js';
+import type { DialectName } from '../src/domain/dialect-name.js';
+import type { UsageRow } from '../src/domain/usage-row.js';
 import { measureCompactionWait, type CompactionWait } from './compaction-wait.js';
 import { log } from './log.js';
 

@@ -1,4 +1,4 @@
-import type { UsageRow } from '../src/usage/usage-row.js';
+import type { UsageRow } from '../src/domain/usage-row.js';
 
 /** A finished, answered call's usage row with the fields a bench sets: what the request path hands the writer. */
 export function benchUsageRow(fields: Partial<UsageRow>): UsageRow {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { UsageRow } from '../src/usage/usage-row.js';
+import type { UsageRow } from '../src/domain/usage-row.js';
 import { WorkerUsageSink } from '../src/usage/worker-usage-sink.js';
 
 const hourMs = 3_600_000;

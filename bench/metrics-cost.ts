@@ -1,10 +1,10 @@
 import { parseConfig } from '../src/config/load-config.js';
-import type { DialectName } from '../src/dialects/dialect-name.js';
+import type { DialectName } from '../src/domain/dialect-name.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 import { buildKnownModels } from '../src/metrics/known-models.js';
 import { buildProviderRegistry } from '../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../src/routing/build-route-groups.js';
-import type { UsageRow } from '../src/usage/usage-row.js';
+import type { UsageRow } from '../src/domain/usage-row.js';
 import { benchUsageRow as row } from './bench-usage-row.js';
 import { log } from './log.js';
 

@@ -1,7 +1,7 @@
 import { openSync, closeSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { RequestLog, type RequestLogStream } from '../src/telemetry/request-log.js';
-import type { UsageRow } from '../src/usage/usage-row.js';
+import type { UsageRow } from '../src/domain/usage-row.js';
 import { benchUsageRow } from './bench-usage-row.js';
 import { log } from './log.js';
 

@@ -17,7 +17,8 @@ import type { TimeseriesAnswer as ServerTimeseriesAnswer } from '../../src/analy
 import type { ProviderKeyJson, PublicKey } from '../../src/server/routes/admin-routes.js';
 import type { DashboardSession } from '../../src/server/routes/dashboard-routes.js';
 import type { TargetHealthAnswer as ServerTargetHealthAnswer } from '../../src/server/routes/health-targets-route.js';
-import type { LimitSettings as ServerLimitSettings, PrincipalRecord } from '../../src/store/store.js';
+import type { LimitSettings as ServerLimitSettings } from '../../src/domain/limits.js';
+import type { PrincipalRecord } from '../../src/domain/principal-record.js';
 
 export type Measures = MeasuresJson;
 export type CostAnswer = ServerCostAnswer;

@@ -1,8 +1,10 @@
-import type { SubjectScope } from '../policy/admission.js';
+import type { SubjectScope } from '../domain/limit-subject.js';
 import type { BudgetLedger } from '../policy/budget-ledger.js';
 import type { PrincipalView } from '../policy/principal-view.js';
 import type { ResolvedGroup } from '../routing/route-target.js';
-import type { KeyRecord, LimitSettings, Store } from '../store/store.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { LimitSettings } from '../domain/limits.js';
+import type { Store } from '../store/store.js';
 
 /** What every analytics report reads: the store, the clock, and key names and limits. */
 export interface AnalyticsContext {

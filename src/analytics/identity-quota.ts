@@ -1,8 +1,8 @@
-import type { SubjectScope } from '../policy/admission.js';
+import type { SubjectScope } from '../domain/limit-subject.js';
 import { budgetPeriodOf } from '../policy/budget-period.js';
 import { effectiveLimits } from '../policy/effective-limits.js';
 import type { RollupDimension } from '../store/analytics-store.js';
-import type { BudgetPeriod, LimitSettings } from '../store/store.js';
+import type { BudgetPeriod, LimitSettings } from '../domain/limits.js';
 import { aggregateWindow } from './aggregate-window.js';
 import type { AnalyticsContext } from './analytics-context.js';
 

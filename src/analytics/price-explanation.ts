@@ -1,4 +1,4 @@
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 
 export interface PriceJson {
   source: string | null;

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 import type { AnalyticsContext } from './analytics-context.js';
 import { booleanParameter, choiceParameter, integerParameter, parameter, parseFilters, parseWindow, type QueryParameters } from './analytics-query.js';
 

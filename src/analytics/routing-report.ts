@@ -1,7 +1,7 @@
 import { budgetPeriodOf } from '../policy/budget-period.js';
 import type { ResolvedGroup } from '../routing/route-target.js';
 import type { RollupGroup, RollupMeasures } from '../store/analytics-store.js';
-import type { BudgetPeriod } from '../store/store.js';
+import type { BudgetPeriod } from '../domain/limits.js';
 import { addHistogram, addMeasures, aggregateWindow, emptyMeasures } from './aggregate-window.js';
 import type { AnalyticsContext } from './analytics-context.js';
 import type { QueryParameters } from './analytics-query.js';

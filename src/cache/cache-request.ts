@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { JsonObject } from '../dialects/dialect.js';
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { JsonObject } from '../dialects/wire-facts.js';
+import type { DialectName } from '../domain/dialect-name.js';
 
 export type CacheMode = 'use' | 'refresh';
 export type CachePartition = 'key' | 'team' | 'global';

@@ -1,5 +1,5 @@
 import type { IrPart, IrResponse, IrStreamEvent } from '../ir/ir-types.js';
-import { emptyUsage } from '../usage/token-usage.js';
+import { emptyUsage } from '../domain/token-usage.js';
 
 /** A whole answer as the stream of core events that would have produced it. */
 export function eventsOfResponse(response: IrResponse): IrStreamEvent[] {

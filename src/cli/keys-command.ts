@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
-import { keyRoles, type KeyRole } from '../keys/key-role.js';
+import { keyRoles, type KeyRole } from '../domain/key-role.js';
 import { generateGatewayKey } from '../keys/gateway-key.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
 import { addGroupBudgetOption, groupBudgetsFromFlag } from './group-budget-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
-import type { LimitSettings } from '../store/store.js';
+import type { LimitSettings } from '../domain/limits.js';
 import { openStore, type CommonOptions } from './open-store.js';
 
 export function keysCommand(): Command {

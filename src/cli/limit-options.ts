@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { maxQueueMs, type BudgetPeriod, type LimitSettings } from '../store/store.js';
+import { maxQueueMs, type BudgetPeriod, type LimitSettings } from '../domain/limits.js';
 import { describeGroupBudgets } from './group-budget-option.js';
 
 export interface LimitFlags {

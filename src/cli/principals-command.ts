@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { PrincipalKind } from '../store/store.js';
+import type { PrincipalKind } from '../domain/principal-record.js';
 import { formatTable } from './format-table.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';

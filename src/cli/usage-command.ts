@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { UsageGrouping } from '../store/store.js';
+import type { UsageGrouping } from '../domain/usage-summary.js';
 import { formatTable } from './format-table.js';
 import { openStore, type CommonOptions } from './open-store.js';
 

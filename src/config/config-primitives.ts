@@ -34,9 +34,6 @@ export function refuseProtoName(input: unknown, context: z.RefinementCtx): unkno
   return input;
 }
 
-export const providerKinds = ['anthropic', 'openai', 'gemini', 'mistral', 'grok', 'openai-compatible', 'mock'] as const;
-export type ProviderKind = (typeof providerKinds)[number];
-
 /** The API shapes (DialectName), for config fields that name them. */
 export const dialectNames = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'] as const;
 

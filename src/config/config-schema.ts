@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { maxQueueMs } from '../store/store.js';
-import { byteSize, dialectNames, namedRecord, providerKinds, refuseProtoName, timeoutsSchema } from './config-primitives.js';
+import { maxQueueMs } from '../domain/limits.js';
+import { byteSize, dialectNames, namedRecord, refuseProtoName, timeoutsSchema } from './config-primitives.js';
+import { providerKinds } from '../domain/provider-kind.js';
 import { groupSchema } from './group-schema.js';
 
-export { dialectNames, providerKinds, type ProviderKind } from './config-primitives.js';
+export { dialectNames } from './config-primitives.js';
 export { groupModalities, routingPolicies, type GroupConfig, type GroupLimitsConfig, type GroupTargetConfig, type RoutingPolicyName } from './group-schema.js';
 
 /** A key's, user's or team's ceiling on the clocks: the call gets the shorter of the target's and this; 0 is none. */

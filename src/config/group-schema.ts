@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxQueueMs } from '../store/store.js';
+import { maxQueueMs } from '../domain/limits.js';
 import { dialectNames, timeoutsSchema } from './config-primitives.js';
 
 /** `groups.<name>`: a model group's targets, routing policy, retries, cooldowns and contract (limits, budget, who may call it). */

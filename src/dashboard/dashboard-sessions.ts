@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { KeyView } from '../policy/key-view.js';
-import type { Logger } from '../server/logger.js';
-import type { DashboardSession, KeyRecord, SessionStore } from '../store/store.js';
+import type { Logger } from '../domain/logger.js';
+import type { DashboardSession } from '../domain/dashboard-session.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { SessionStore } from '../store/store.js';
 
 /** How long a session lookup is remembered: a logout or expiry on another instance lands within this. */
 const lookupCacheMs = 5_000;
@@ -15,9 +16,15 @@ interface CachedLookup {
   until: number;
 }
 
+/** Where a session's key is read (the gateway's `KeyView`), so a revoked key or a lost role ends its sessions. */
+export interface KeysById {
+  /** The key with this id, if known (revoked keys included). */
+  findById(id: string): KeyRecord | undefined;
+}
+
 export interface DashboardSessionsOptions {
   store: SessionStore;
-  keyView: KeyView;
+  keyView: KeysById;
   logger: Logger;
   /** How long a login lasts (`dashboard.sessionHours`). */
   lifetimeMs: number;
@@ -31,7 +38,7 @@ export interface DashboardSessionsOptions {
  */
 export class DashboardSessions {
   readonly #store: SessionStore;
-  readonly #keyView: KeyView;
+  readonly #keyView: KeysById;
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly lifetimeMs: number;

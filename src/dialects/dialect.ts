@@ -1,10 +1,10 @@
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { IrRequest, IrResponse, IrStreamEvent } from '../ir/ir-types.js';
-import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 import type { SseEvent } from '../upstream/sse-decoder.js';
-import type { TokenUsage } from '../usage/token-usage.js';
-import type { DialectName } from './dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import type { EmbeddingsCodec } from './embeddings-codec.js';
+import type { JsonObject, RequestUrlFacts, ResponseFacts } from './wire-facts.js';
 
 /** What Sluice itself reads from a request body; every other field passes through untouched. */
 export interface InboundRequest {
@@ -14,31 +14,10 @@ export interface InboundRequest {
   bodyRequester: string | undefined;
 }
 
-/** What the request URL says, for shapes that put the model there (Gemini: `models/{model}:generateContent`). */
-export interface RequestUrlFacts {
-  model?: string | undefined;
-  stream?: boolean | undefined;
-  /** Gemini's `:embedContent` asks for one embedding, `:batchEmbedContents` for a list. */
-  single?: boolean | undefined;
-}
-
-/** A JSON request body, mutable copy for pass-through edits. */
-export type JsonObject = Record<string, unknown>;
-
 export interface PreparedUpstreamBody {
   body: JsonObject;
   /** True when Sluice asked for stream usage the caller did not ask for, so that chunk must be removed again. */
   removeInjectedUsageChunk: boolean;
-}
-
-/** What a response (whole or streamed) said about itself. */
-export interface ResponseFacts {
-  usage: TokenUsage | undefined;
-  reportedModel: string | undefined;
-  /** The provider's id for the answer (`chatcmpl-…`, `msg_…`, Gemini's `responseId`), for traces. */
-  responseId?: string | undefined;
-  /** The provider's own reasons for stopping, one per choice (`stop`, `end_turn`, `STOP`), for traces. */
-  finishReasons?: string[] | undefined;
 }
 
 /**

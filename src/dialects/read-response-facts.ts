@@ -1,5 +1,5 @@
-import type { TokenUsage } from '../usage/token-usage.js';
-import type { ResponseFacts } from './dialect.js';
+import type { TokenUsage } from '../domain/token-usage.js';
+import type { ResponseFacts } from './wire-facts.js';
 
 /**
  * Usage, model and id from a whole (non-streamed) response body; the OpenAI and Anthropic shapes keep them

@@ -1,5 +1,5 @@
 import type { SseEvent } from '../upstream/sse-decoder.js';
-import type { TokenUsage } from '../usage/token-usage.js';
+import type { TokenUsage } from '../domain/token-usage.js';
 import type { StreamTap } from './dialect.js';
 
 /** What every stream tap keeps while a stream flows by; each tap's own `observe` fills it in. */

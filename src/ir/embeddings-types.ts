@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../usage/token-usage.js';
+import type { TokenUsage } from '../domain/token-usage.js';
 
 /** One thing to embed: text, or text the caller already tokenized (OpenAI's token arrays). */
 export type IrEmbeddingsInput = { type: 'text'; text: string } | { type: 'tokens'; tokens: readonly number[] };

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../usage/token-usage.js';
+import type { TokenUsage } from '../domain/token-usage.js';
 import type { ReasoningState } from './reasoning-state.js';
 
 /**

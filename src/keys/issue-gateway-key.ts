@@ -1,5 +1,7 @@
-import type { KeyRole } from './key-role.js';
-import type { KeyRecord, KeyStore, LimitSettings } from '../store/store.js';
+import type { KeyRole } from '../domain/key-role.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { KeyStore } from '../store/store.js';
+import type { LimitSettings } from '../domain/limits.js';
 import { generateGatewayKey } from './gateway-key.js';
 
 export interface IssueKeyOptions {

@@ -1,9 +1,9 @@
 import { ConfigError } from '../config/interpolate-env.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { KeyStore } from '../store/store.js';
 import { GATEWAY_KEY_PREFIX, hashGatewayKey, isWellFormedGatewayKey } from './gateway-key.js';
 import { issueGatewayKey } from './issue-gateway-key.js';
-import type { KeyRole } from './key-role.js';
+import type { KeyRole } from '../domain/key-role.js';
 
 /** The keys a deployment hands Sluice in its environment, made beforehand with `sluice keys generate`. */
 const environmentKeys: readonly { variable: string; name: string; role: KeyRole }[] = [

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import type { CooldownStatus } from '../routing/cooldowns.js';
-import type { UsageOutcome, UsageRow } from '../usage/usage-row.js';
+import type { UsageOutcome, UsageRow } from '../domain/usage-row.js';
 import { buildKnownModels, type KnownModels, type KnownModelSources } from './known-models.js';
 import { attemptResultOf, attemptResults, rateLimitLabelsOf, statusClassIndex, type AttemptResult } from './label-values.js';
 import { CounterFamily, HistogramFamily, type CounterCell } from './metric-families.js';

@@ -1,6 +1,6 @@
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import { timeoutReasons } from '../upstream/upstream-timeout-error.js';
-import type { AttemptRecord } from '../usage/attempt-record.js';
+import type { AttemptRecord } from '../domain/attempt-record.js';
 
 /**
  * The fixed label values of Sluice's metrics, and the functions that map a call's facts onto them. Every

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { answeredByBehavior, type SendFailure } from './act-on-behavior.js';
-import type { AnswerContext } from './answer-request.js';
+import type { AnswerContext } from './answer-context.js';
 import { chooseBehavior } from './choose-behavior.js';
 import {
   geminiEmbeddingsResponse,

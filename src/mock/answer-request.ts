@@ -1,13 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { anthropicMessage, anthropicStreamEvents } from './anthropic-wire.js';
 import { answeredByBehavior } from './act-on-behavior.js';
+import type { AnswerContext } from './answer-context.js';
 import { answerEmbeddings } from './answer-embeddings.js';
 import { checkCredentials } from './check-credentials.js';
 import { checkRequest } from './check-request.js';
 import { chooseBehavior } from './choose-behavior.js';
 import { geminiAsConversation, geminiResponse, geminiStreamEvents } from './gemini-wire.js';
 import { planAnswer, type MockAnswer } from './mock-answer.js';
-import type { MockBehavior } from './mock-behavior.js';
 import { countTokens, lastUserText, promptText, randomId } from './mock-conversation.js';
 import { openAiCompletion, openAiStreamEvents } from './openai-wire.js';
 import { providerError, requestIdHeaders } from './provider-error.js';
@@ -20,14 +20,6 @@ import type { Wire } from './wire.js';
 import { streamErrorEvent } from './stream-error-event.js';
 import { sendEvents } from './send-events.js';
 import { sendJson } from './send-json.js';
-
-export interface AnswerContext {
-  /** Takes the next enqueued behavior, if any. */
-  takeQueuedBehavior(): MockBehavior | undefined;
-  defaultBehavior: MockBehavior | undefined;
-  /** Called just before the server cuts a connection on purpose, so it is not taken for a client abort. */
-  onDrop(): void;
-}
 
 const modelList = {
   object: 'list',

@@ -1,5 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { KeyRecord, LimitSettings, PrincipalKind } from '../store/store.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { LimitSettings } from '../domain/limits.js';
+import type { AdmissionScope, LimitSubject, SubjectScope } from '../domain/limit-subject.js';
 import type { BudgetCharge, BudgetLedger, ReserveOutcome } from './budget-ledger.js';
 import { budgetPeriodOf } from './budget-period.js';
 import { effectiveLimits } from './effective-limits.js';
@@ -10,26 +12,6 @@ import type { AbortNotice, SlotQueue } from './slot-queue.js';
 import { waitForSlot, type SlotWait } from './wait-for-slot.js';
 
 const minuteMs = 60_000;
-
-/** The identities with configured defaults (`limits.defaults`). */
-export type SubjectScope = 'key' | PrincipalKind;
-
-/** Whose quota a charge counts against: an identity, a model group, or a key's share of a group (`key_group`). */
-export type AdmissionScope = SubjectScope | 'group' | 'key_group';
-
-export interface LimitSubject {
-  scope: AdmissionScope;
-  /** The key's id, the user's, team's or group's name (`key_group`: the key's id). */
-  id: string;
-  limits: LimitSettings;
-  /** `key_group`: the group the key's share is of. */
-  group?: string | undefined;
-  /**
-   * The subject's counter names, when it is built once and reused (a model group): a name made per call
-   * is a new string to flatten and hash in every counter lookup.
-   */
-  counterNames?: { readonly requests: string; readonly tokens: string; readonly concurrency: string } | undefined;
-}
 
 /**
  * The key, its user and its team, each with the limits that apply to it; for a call to a model group, the

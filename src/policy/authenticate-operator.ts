@@ -3,8 +3,8 @@ import type { DashboardSessions } from '../dashboard/dashboard-sessions.js';
 import { fromAnotherOrigin } from '../dashboard/request-origin.js';
 import { readSessionToken } from '../dashboard/session-cookie.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { roleGrants, type OperatorCapability } from '../keys/key-role.js';
-import type { KeyRecord } from '../store/store.js';
+import { roleGrants, type OperatorCapability } from '../domain/key-role.js';
+import type { KeyRecord } from '../domain/key-record.js';
 import { authenticate, presentedCredential } from './authenticate.js';
 import type { KeyView } from './key-view.js';
 

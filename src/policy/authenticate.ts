@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.js';
 import { GATEWAY_KEY_PREFIX, hashesEqual, hashGatewayKey, isWellFormedGatewayKey } from '../keys/gateway-key.js';
-import type { KeyRecord } from '../store/store.js';
+import type { KeyRecord } from '../domain/key-record.js';
 import type { KeyView } from './key-view.js';
 
 export interface Caller {

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { KeyRecord } from '../store/store.js';
+import type { KeyRecord } from '../domain/key-record.js';
 import { isModelAllowed } from './allow-list.js';
 import type { PrincipalView } from './principal-view.js';
 

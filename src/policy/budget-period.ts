@@ -1,4 +1,4 @@
-import type { BudgetPeriod } from '../store/store.js';
+import type { BudgetPeriod } from '../domain/limits.js';
 
 export interface PeriodBounds {
   start: number;

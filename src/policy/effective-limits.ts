@@ -1,4 +1,4 @@
-import type { LimitSettings } from '../store/store.js';
+import type { LimitSettings } from '../domain/limits.js';
 
 /** The limits that apply: the subject's own, else the configured default; 0 turns a limit off. */
 export function effectiveLimits(own: LimitSettings | undefined, defaults: LimitSettings): LimitSettings {

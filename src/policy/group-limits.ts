@@ -1,5 +1,6 @@
-import type { BudgetPeriod, KeyRecord, LimitSettings } from '../store/store.js';
-import type { LimitSubject } from './admission.js';
+import type { BudgetPeriod, LimitSettings } from '../domain/limits.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { LimitSubject } from '../domain/limit-subject.js';
 import { effectiveLimits } from './effective-limits.js';
 
 /** A model group's quota as admission uses it, built once per group when the router is built. */

@@ -1,6 +1,7 @@
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { StoreHealth } from '../store/store-health.js';
-import type { KeyRecord, KeyStore } from '../store/store.js';
+import type { KeyRecord } from '../domain/key-record.js';
+import type { KeyStore } from '../store/store.js';
 import { ReloadingView } from '../support/reloading-view.js';
 
 /** Re-read a little before the last change seen, so clock skew between writers cannot hide a change. */

@@ -1,6 +1,7 @@
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { StoreHealth } from '../store/store-health.js';
-import type { PrincipalKind, PrincipalRecord, PrincipalStore } from '../store/store.js';
+import type { PrincipalKind, PrincipalRecord } from '../domain/principal-record.js';
+import type { PrincipalStore } from '../store/store.js';
 import { ReloadingView } from '../support/reloading-view.js';
 
 /** Users and teams in memory, for limits and team allow-lists on the request path. */

@@ -1,4 +1,4 @@
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /**

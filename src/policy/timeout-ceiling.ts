@@ -1,5 +1,5 @@
-import type { TimeoutSettings } from '../upstream/upstream-timeouts.js';
-import type { LimitSubject } from './admission.js';
+import type { TimeoutSettings } from '../domain/timeouts.js';
+import type { LimitSubject } from '../domain/limit-subject.js';
 
 /**
  * The ceiling the key, its user and its team put on a call's upstream clocks: for each clock the shortest

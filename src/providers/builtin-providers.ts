@@ -1,5 +1,5 @@
-import type { ProviderKind } from '../config/config-schema.js';
-import type { ProviderEntry } from './provider-entry.js';
+import type { ProviderKind } from '../domain/provider-kind.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 
 type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'configuredKeySource' | 'switchedOff' | 'private' | 'anthropicVersion' | 'timeouts'>;
 

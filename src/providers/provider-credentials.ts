@@ -1,8 +1,8 @@
 import type { SecretBox } from '../keys/secret-box.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { StoreHealth } from '../store/store-health.js';
 import type { ProviderKeyStore } from '../store/store.js';
-import type { ProviderEntry } from './provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 import { ReloadingView } from '../support/reloading-view.js';
 
 /**

@@ -1,9 +1,11 @@
-import type { ProviderConfig, ProviderKind, SluiceConfig } from '../config/config-schema.js';
+import type { ProviderConfig, SluiceConfig } from '../config/config-schema.js';
+import type { ProviderKind } from '../domain/provider-kind.js';
 import { ConfigError } from '../config/interpolate-env.js';
 import { builtinProviders, openAiCompatibleTemplate } from './builtin-providers.js';
-import type { DialectName } from '../dialects/dialect-name.js';
-import type { ProviderEndpoint, ProviderEntry } from './provider-entry.js';
-import { resolveTimeouts, upstreamTimeoutSettings, type TargetTimeouts } from '../upstream/upstream-timeouts.js';
+import type { DialectName } from '../domain/dialect-name.js';
+import type { ProviderEndpoint, ProviderEntry } from '../domain/provider-entry.js';
+import { resolveTimeouts, upstreamTimeoutSettings } from '../upstream/upstream-timeouts.js';
+import { type TargetTimeouts } from '../domain/timeouts.js';
 
 /** Names that cannot be used for providers because they are routes of their own. */
 const reservedNames = new Set(['v1', 'admin', 'analytics', 'dashboard', 'healthz', 'readyz', 'metrics']);

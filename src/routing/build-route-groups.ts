@@ -1,16 +1,17 @@
 import type { GroupConfig, GroupTargetConfig } from '../config/config-schema.js';
 import { ConfigError } from '../config/interpolate-env.js';
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { groupLimitsOf } from '../policy/group-limits.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import { resolveTimeouts } from '../upstream/upstream-timeouts.js';
 import { groupContractOf } from './group-contract.js';
 import { followAliases, resolveModel } from './resolve-model.js';
 import { providerCapabilities } from './resolve-route.js';
 import { hasEmbeddingsApi, servesEmbeddings } from './serves-embeddings.js';
-import type { ResolvedGroup, RouteTarget } from './route-target.js';
+import type { ResolvedGroup } from './route-target.js';
+import type { RouteTarget } from '../domain/route-target.js';
 
 export interface BuildRouteGroupsOptions {
   groups: Readonly<Record<string, GroupConfig>>;

@@ -1,4 +1,4 @@
-import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 
 /**

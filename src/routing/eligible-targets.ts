@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ResolvedRoute, RouteTarget } from './route-target.js';
+import type { ResolvedRoute } from './route-target.js';
+import type { RouteTarget } from '../domain/route-target.js';
 import type { RoutingNeeds } from './routing-needs.js';
 import { noEmbeddingsReason, targetServesEmbeddings } from './serves-embeddings.js';
 

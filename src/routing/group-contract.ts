@@ -1,5 +1,5 @@
 import { dialectNames, type GroupConfig } from '../config/config-schema.js';
-import type { RouteTarget } from './route-target.js';
+import type { RouteTarget } from '../domain/route-target.js';
 
 /** What `/v1/models` tells callers about a model group, beside the list item's own fields. */
 export interface GroupContract {

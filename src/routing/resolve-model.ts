@@ -1,12 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-
-export interface ResolvedTarget {
-  provider: ProviderEntry;
-  /** The model name sent upstream. */
-  upstreamModel: string;
-}
+import type { ResolvedTarget } from '../domain/route-target.js';
 
 export interface ResolveModelOptions {
   registry: ProviderRegistry;

@@ -1,9 +1,10 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { followAliases, resolveModel } from './resolve-model.js';
 import { hasEmbeddingsApi } from './serves-embeddings.js';
-import type { ResolvedGroup, ResolvedRoute, RouteTarget, TargetCapabilities } from './route-target.js';
+import type { ResolvedGroup, ResolvedRoute } from './route-target.js';
+import type { RouteTarget, TargetCapabilities } from '../domain/route-target.js';
 
 export interface ResolveRouteOptions {
   registry: ProviderRegistry;

@@ -29,9 +29,9 @@
  */
 import { Agent } from 'undici';
 import type { SluiceConfig } from '../config/config-schema.js';
-import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { Pricer } from '../usage/pricing.js';
 import { buildRouteGroups } from './build-route-groups.js';
 import { classifyAttemptFailure, type AttemptClassification, type AttemptFailure } from './classify-attempt-failure.js';
@@ -41,17 +41,11 @@ import { MemoryCooldowns } from './memory-cooldowns.js';
 import { createPolicy, createPolicyServiceDispatcher } from './policies/create-policy.js';
 import type { PolicyContext, RequestFacts, RoutingPolicy } from './policies/routing-policy.js';
 import { resolveRoute } from './resolve-route.js';
-import {
-  defaultRetrySettings,
-  type ResolvedGroup,
-  type ResolvedRoute,
-  type RetrySettings,
-  type RouteTarget,
-  type RoutingPolicyName,
-} from './route-target.js';
+import { defaultRetrySettings, type ResolvedGroup, type ResolvedRoute, type RetrySettings, type RoutingPolicyName } from './route-target.js';
+import { type RouteTarget } from '../domain/route-target.js';
 import type { RoutingNeeds } from './routing-needs.js';
 import { noEmbeddingsReason, targetServesEmbeddings } from './serves-embeddings.js';
-import type { Operation } from '../dialects/operation.js';
+import type { Operation } from '../domain/operation.js';
 import { TargetStats } from './target-stats.js';
 import { defaultFirstByteMs, upstreamTimeoutSettings } from '../upstream/upstream-timeouts.js';
 

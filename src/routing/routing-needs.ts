@@ -1,8 +1,8 @@
-import type { JsonObject } from '../dialects/dialect.js';
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { JsonObject } from '../dialects/wire-facts.js';
+import type { DialectName } from '../domain/dialect-name.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { IrRequest } from '../ir/ir-types.js';
-import type { Operation } from '../dialects/operation.js';
+import type { Operation } from '../domain/operation.js';
 
 /** What a request needs from a target; eligibility filters a group's targets by it. */
 export interface RoutingNeeds {

@@ -1,5 +1,5 @@
-import type { ProviderEntry } from '../providers/provider-entry.js';
-import type { RouteTarget } from './route-target.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
+import type { RouteTarget } from '../domain/route-target.js';
 import { catalogueSaysEmbeddings } from '../usage/catalogue-embeddings-model.js';
 
 /** Whether the provider has an embeddings API in any shape (Anthropic and xAI do not). */

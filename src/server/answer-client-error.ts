@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { openAiChatErrorBody } from '../dialects/openai-chat/error-body.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { newUlid } from '../ids/new-ulid.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../domain/logger.js';
 
 /**
  * The gateway error for what Node's HTTP parser refused before any route could see the request, or

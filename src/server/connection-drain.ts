@@ -3,7 +3,7 @@ import { Server as NetServer } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import { InFlightRequests } from './in-flight-requests.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../domain/logger.js';
 
 export interface DrainOptions {
   /**

@@ -1,5 +1,5 @@
-import type { DialectName } from '../dialects/dialect-name.js';
-import type { Operation } from '../dialects/operation.js';
+import type { DialectName } from '../domain/dialect-name.js';
+import type { Operation } from '../domain/operation.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

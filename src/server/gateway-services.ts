@@ -1,5 +1,5 @@
 import type { DashboardSessions } from '../dashboard/dashboard-sessions.js';
-import type { SubjectScope } from '../policy/admission.js';
+import type { SubjectScope } from '../domain/limit-subject.js';
 import type { KeyView } from '../policy/key-view.js';
 import type { CachePartition } from '../cache/cache-request.js';
 import type { ResponseCache } from '../cache/response-cache.js';
@@ -12,14 +12,15 @@ import type { PrincipalView } from '../policy/principal-view.js';
 import type { ProviderCredentials } from '../providers/provider-credentials.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { StoreHealth } from '../store/store-health.js';
-import type { LimitSettings, Store } from '../store/store.js';
+import type { LimitSettings } from '../domain/limits.js';
+import type { Store } from '../store/store.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UsageWriter } from '../usage/usage-writer.js';
 import type { Router } from '../routing/router.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { CorsPolicy } from './cors-policy.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { Logger } from './logger.js';
+import type { GatewayLogger } from './logger.js';
 import type { CacheRules } from '../cache/cache-rules.js';
 
 /**
@@ -28,7 +29,7 @@ import type { CacheRules } from '../cache/cache-rules.js';
  * A request reads the current object once (`ServicesHolder.current`) and keeps it.
  */
 export interface GatewayServices {
-  logger: Logger;
+  logger: GatewayLogger;
   store: Store;
   /** Whether the store answers; while it does not, requests are served from memory and /readyz says so. */
   storeHealth: StoreHealth;

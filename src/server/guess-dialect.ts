@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { DialectName } from '../dialects/dialect-name.js';
+import type { DialectName } from '../domain/dialect-name.js';
 
 /** For answers outside a known route (404s, parser errors): Anthropic clients say so in their headers. */
 export function guessDialect(url: string, headers: IncomingHttpHeaders): DialectName {

@@ -1,12 +1,16 @@
 import { pino, type Logger } from 'pino';
 
-export type { Logger };
+/**
+ * The gateway's own logger: pino's, whose level a config reload changes. Everything below the server takes
+ * it as the small `Logger` of `domain/logger.ts`, which it satisfies.
+ */
+export type GatewayLogger = Logger;
 
 /**
  * Structured JSON logs. Credential-bearing fields are redacted wherever they appear, as a second line of
  * defence: code never logs headers or keys on purpose.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string): GatewayLogger {
   return pino({
     level,
     redact: {

@@ -16,7 +16,7 @@ import type { Cooldowns } from '../routing/cooldowns.js';
 import { MemoryCooldowns } from '../routing/memory-cooldowns.js';
 import { ResilientBudgetLedger, ResilientLimitCounters, ResilientResponseCache } from '../store/redis/resilient-state.js';
 import type { UsageStore } from '../store/store.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../domain/logger.js';
 
 export interface SharedState {
   limitCounters: LimitCounters;

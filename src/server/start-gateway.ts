@@ -19,7 +19,7 @@ import { buildApp } from './build-app.js';
 import { ConnectionDrain, type DrainOptions } from './connection-drain.js';
 import { corsPolicyFor } from './cors-policy.js';
 import type { GatewayServices } from './gateway-services.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type GatewayLogger } from './logger.js';
 import { ConfigReloader, type ReloadOutcome } from './reload/config-reloader.js';
 import { gatewayParts, pricingProviderIdsOf } from './reload/gateway-parts.js';
 import type { GatewayResources, ReloadablePart } from './reload/reloadable-part.js';
@@ -34,7 +34,7 @@ import { startUsagePipeline } from './startup/usage-pipeline.js';
 export interface StartGatewayOptions {
   config: SluiceConfig;
   env?: NodeJS.ProcessEnv;
-  logger?: Logger;
+  logger?: GatewayLogger;
   /** Issue an admin key when the store has none yet and SLUICE_ADMIN_KEY is unset (the first `sluice serve` at a terminal). */
   issueFirstKey?: boolean;
   /** Store SLUICE_ADMIN_KEY and SLUICE_METRICS_KEY, hash only (keys/keys-from-environment.ts); `sluice serve` does. */

@@ -1,4 +1,4 @@
-import type { UsageOutcome, UsageRow } from '../usage/usage-row.js';
+import type { UsageOutcome, UsageRow } from '../domain/usage-row.js';
 import type { RollupGranularity, RollupTableName } from './rollup-columns.js';
 
 /** Exact-match filters every analytics query takes; all given ones must hold. */

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '../usage/attempt-record.js';
+import type { AttemptRecord } from '../domain/attempt-record.js';
 import { attemptColumns, decodeRecord, type ValueConversion } from './usage-columns.js';
 
 /** `usage_attempts` rows, ordered by usage id and attempt index, grouped into each usage row's trail. */

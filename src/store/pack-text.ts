@@ -1,5 +1,5 @@
 import { latencyBucketBoundsMs, latencyBucketOf, spendMeasureCount } from './rollup-columns.js';
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 import { routingMeasuresOf } from './routing-measures.js';
 
 /**

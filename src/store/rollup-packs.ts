@@ -14,7 +14,7 @@ import {
   type RollupGranularity,
   type NarrowShape,
 } from './rollup-columns.js';
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 
 /**
  * Full-shape rollups are stored packed: one row per bucket and write (a batch's minutes, an hour or a day

@@ -1,5 +1,5 @@
-import type { AttemptRecord } from '../usage/attempt-record.js';
-import type { UsageRow } from '../usage/usage-row.js';
+import type { AttemptRecord } from '../domain/attempt-record.js';
+import type { UsageRow } from '../domain/usage-row.js';
 
 /**
  * How a value is stored. Each backend maps a kind to one SQL type and one conversion each way

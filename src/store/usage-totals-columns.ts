@@ -1,4 +1,4 @@
-import type { UsageTotalsOptions } from './store.js';
+import type { UsageTotalsOptions } from '../domain/usage-summary.js';
 
 /** The `usage_rows` column each `usageTotals` scope filters on (both stores). */
 export const usageTotalsColumns: Readonly<Record<UsageTotalsOptions['scope'], string>> = {

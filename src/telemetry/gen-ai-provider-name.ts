@@ -1,4 +1,4 @@
-import type { ProviderEntry } from '../providers/provider-entry.js';
+import type { ProviderEntry } from '../domain/provider-entry.js';
 
 /**
  * `gen_ai.provider.name` of a provider, in the GenAI conventions' well-known values; an OpenAI-compatible

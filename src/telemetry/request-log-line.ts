@@ -1,4 +1,4 @@
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 
 /**
  * The fields of one request log line: what a call was, where it went and what it cost. Built from the

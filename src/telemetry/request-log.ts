@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 import { formatRequestLogLine, requestLogFieldsOf } from './request-log-line.js';
 
 /** Where the lines go: `process.stderr` for `sluice serve`; human-readable when it is a terminal. */

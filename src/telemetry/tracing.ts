@@ -1,11 +1,11 @@
 import type { CachedAnswer } from '../cache/response-cache.js';
-import type { RouteTarget } from '../routing/route-target.js';
-import type { UpstreamRequestParts } from '../server/proxy/build-upstream-call.js';
-import type { AttemptRecord } from '../usage/attempt-record.js';
+import type { RouteTarget } from '../domain/route-target.js';
+import type { UpstreamRequestParts } from '../domain/upstream-request-parts.js';
+import type { AttemptRecord } from '../domain/attempt-record.js';
 
 /**
- * The call a trace follows: the request path's `ModelCall`, which the implementation (`model-call-tracer.ts`)
- * reads in full. Named by its id here so that the services, which hold the tracing, and the call, which
+ * The call a trace follows: the request path's `ModelCall`, which the implementation
+ * (`server/telemetry/model-call-tracer.ts`) reads in full. Named by its id here so that the services, which hold the tracing, and the call, which
  * holds the services and its trace, need not import each other through this file.
  */
 export interface TracedCall {
@@ -14,8 +14,8 @@ export interface TracedCall {
 
 /**
  * Traces of model calls, as the request path sees them. Only types live here: the implementation
- * (`otlp-tracing.ts`, the OpenTelemetry SDK behind it) is loaded when telemetry is on, and the request path
- * holds `null` otherwise — one check per call, no span, no attribute, no header work.
+ * (`server/telemetry/otlp-tracing.ts`, the OpenTelemetry SDK behind it) is loaded when telemetry is on, and
+ * the request path holds `null` otherwise — one check per call, no span, no attribute, no header work.
  */
 export interface Tracing {
   /** Starts the SERVER span of an inbound model call, continuing the caller's `traceparent` when it sent one. */

@@ -1,4 +1,4 @@
-import type { CallTimeouts, TimeoutSettings } from './upstream-timeouts.js';
+import type { CallTimeouts, TimeoutSettings } from '../domain/timeouts.js';
 
 /**
  * A call's clocks lowered to a ceiling (a key's, user's or team's `timeouts`): each clock is the shorter of

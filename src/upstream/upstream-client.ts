@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { upstreamTimeoutError } from './upstream-timeout-error.js';
-import type { CallTimeouts } from './upstream-timeouts.js';
+import type { CallTimeouts } from '../domain/timeouts.js';
 
 export interface UpstreamClientOptions {
   connectTimeoutMs: number;

@@ -1,5 +1,5 @@
 import type { IrEmbeddingsRequest } from '../ir/embeddings-types.js';
-import { estimateTokensFromCharacters } from './token-usage.js';
+import { estimateTokensFromCharacters } from '../domain/token-usage.js';
 
 /**
  * The input tokens of an embeddings request, for token limits and budgets before the call and for a

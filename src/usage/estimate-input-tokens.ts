@@ -1,5 +1,5 @@
 import type { IrPart, IrRequest } from '../ir/ir-types.js';
-import { estimateTokensFromCharacters } from './token-usage.js';
+import { estimateTokensFromCharacters } from '../domain/token-usage.js';
 
 /** A typical image costs about this many tokens (Anthropic: width × height / 750, ~1.15 megapixels). */
 const tokensPerImage = 1600;

@@ -1,6 +1,6 @@
 import type { Pricer } from './pricing.js';
-import type { TokenUsage } from './token-usage.js';
-import type { UsageRow } from './usage-row.js';
+import type { TokenUsage } from '../domain/token-usage.js';
+import type { UsageRow } from '../domain/usage-row.js';
 
 /**
  * Fills in a row's cost and where its price came from: the model the provider reported (often dated, so

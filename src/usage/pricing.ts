@@ -1,8 +1,8 @@
 import { calcPrice } from '@pydantic/genai-prices';
 import type { PriceOverride } from '../config/config-schema.js';
 import { priceCatalogueName } from './price-catalogue-name.js';
-import type { LinearRates } from './price-rates.js';
-import type { TokenUsage } from './token-usage.js';
+import type { LinearRates } from '../domain/price-rates.js';
+import type { TokenUsage } from '../domain/token-usage.js';
 
 export interface PriceQuery {
   provider: string;

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import type { StoreLocation } from '../store/open-store.js';
 import { builtWorkerScript } from './built-worker-script.js';
 import type { RollupCompactorData, RollupCompactorReport, RollupCompactorStop } from './rollup-compact-worker.js';

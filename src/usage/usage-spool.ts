@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../server/logger.js';
-import type { UsageRow } from './usage-row.js';
+import type { Logger } from '../domain/logger.js';
+import type { UsageRow } from '../domain/usage-row.js';
 
 export interface UsageSpoolOptions {
   /** `<dataDir>/usage-spool`. */

@@ -5,7 +5,7 @@ import { storeErrorKind, type StoreErrorKind } from '../store/store-error-kind.j
 import type { Store } from '../store/store.js';
 import { priceUsageRow } from './price-usage-row.js';
 import { Pricer } from './pricing.js';
-import type { UsageRow } from './usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 
 /**
  * Runs in a worker thread: prices usage rows and writes them to the store with its own connection, so

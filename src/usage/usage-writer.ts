@@ -1,7 +1,7 @@
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../domain/logger.js';
 import { storeErrorKind } from '../store/store-error-kind.js';
 import type { StoreHealth } from '../store/store-health.js';
-import type { UsageRow } from './usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
 import type { UsageSpool } from './usage-spool.js';
 import type { UsageSink } from './worker-usage-sink.js';

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { builtWorkerScript } from './built-worker-script.js';
-import type { UsageRow } from './usage-row.js';
+import type { UsageRow } from '../domain/usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
 import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerReply } from './usage-write-worker.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dialect } from '../../src/dialects/dialect.js';
-import type { DialectName } from '../../src/dialects/dialect-name.js';
+import type { DialectName } from '../../src/domain/dialect-name.js';
 import { dialects } from '../../src/dialects/dialects.js';
 import type { IrRequest, IrResponse, IrStreamEvent } from '../../src/ir/ir-types.js';
 import { parseConfig } from '../../src/config/load-config.js';

@@ -23,7 +23,7 @@ import { StoreHealth } from '../../src/store/store-health.js';
 import type { Store } from '../../src/store/store.js';
 import { createLogger } from '../../src/server/logger.js';
 import { UsageRetention } from '../../src/usage/usage-retention.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
 import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 

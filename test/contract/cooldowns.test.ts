@@ -5,6 +5,7 @@ import { MemoryCooldowns } from '../../src/routing/memory-cooldowns.js';
 import { RedisCooldowns } from '../../src/store/redis/redis-cooldowns.js';
 import { ResilientCooldowns } from '../../src/store/redis/resilient-cooldowns.js';
 import { connectTestRedis } from '../helpers/redis-backend.js';
+import { recordingLogger } from '../helpers/routing-fixtures.js';
 
 /**
  * One contract for cooldowns, run in process (on an injected clock) and on the machine's real Redis (on
@@ -236,7 +237,7 @@ describe('cooldowns while Redis is unreachable', () => {
     const cooldowns = new ResilientCooldowns({
       primary: new RedisCooldowns(unreachable),
       local: new MemoryCooldowns(() => now),
-      logger: { warn: (_fields: unknown, message?: string) => void warnings.push(String(message)) } as never,
+      logger: recordingLogger(warnings),
     });
     const settings = { failures: 2, windowMs: 60_000, durationMs: 1_000, maxDurationMs: 10_000 };
     await cooldowns.recordFailure('mock:a', settings);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
-import { admit, type LimitSubject } from '../../src/policy/admission.js';
+import { admit } from '../../src/policy/admission.js';
+import { type LimitSubject } from '../../src/domain/limit-subject.js';
 import { RedisBudgetLedger } from '../../src/store/redis/redis-budget-ledger.js';
 import { RedisLimitCounters } from '../../src/store/redis/redis-limit-counters.js';
 import { connectTestRedis } from '../helpers/redis-backend.js';

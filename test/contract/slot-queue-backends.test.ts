@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { admit, type Admission, type LimitSubject } from '../../src/policy/admission.js';
+import { admit, type Admission } from '../../src/policy/admission.js';
+import { type LimitSubject } from '../../src/domain/limit-subject.js';
 import type { LimitCounters } from '../../src/policy/limit-counters.js';
 import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';
 import { SlotQueue } from '../../src/policy/slot-queue.js';

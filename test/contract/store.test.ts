@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import type { AttemptRecord } from '../../src/usage/attempt-record.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { AttemptRecord } from '../../src/domain/attempt-record.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
 import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sluiceApiVersions } from '../../src/server/api-version/api-versions.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 

@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { keysCommand } from '../../src/cli/keys-command.js';
 import { principalsCommand } from '../../src/cli/principals-command.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { KeyRecord, LimitSettings, PrincipalRecord } from '../../src/store/store.js';
+import type { KeyRecord } from '../../src/domain/key-record.js';
+import type { LimitSettings } from '../../src/domain/limits.js';
+import type { PrincipalRecord } from '../../src/domain/principal-record.js';
 
 /**
  * Every limit flag of `keys update`, `users set` and `teams set` changes only its own setting: set them all,

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { UsageSummaryRow } from '../../src/store/store.js';
-import type { AttemptRecord } from '../../src/usage/attempt-record.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { UsageSummaryRow } from '../../src/domain/usage-summary.js';
+import type { AttemptRecord } from '../../src/domain/attempt-record.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 import { testAttempt, testUsageRow } from '../helpers/usage-rows.js';
 
 /** `sluice usage --by group|target|requester` and `--requester` as an operator runs them, over rows a gateway would have written. */

@@ -7,10 +7,10 @@ import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gateway-key.js';
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
 import type { ApiVersionRegistry } from '../../src/server/api-version/api-versions.js';
-import type { Logger } from '../../src/server/logger.js';
+import type { GatewayLogger } from '../../src/server/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
 import type { RequestLogStream } from '../../src/telemetry/request-log.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 
 /** Provider keys the fake upstream should receive; tests assert the gateway key never travels instead. */
 export const upstreamKeys = {
@@ -57,7 +57,7 @@ export async function startTestGateway(
     /** Where the per-call log lines go (`sluice serve` passes stderr); none by default. */
     requestLogStream?: RequestLogStream;
     /** Where the gateway logs (by default nowhere: the config's `logLevel` is `silent`). */
-    logger?: Logger;
+    logger?: GatewayLogger;
   } = {},
 ): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });

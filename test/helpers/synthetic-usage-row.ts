@@ -1,5 +1,5 @@
-import type { AttemptRecord } from '../../src/usage/attempt-record.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { AttemptRecord } from '../../src/domain/attempt-record.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 import { testAttempt, testUsageRow } from './usage-rows.js';
 
 /** A finished call's usage row as settle-and-record builds it, with the fields a test sets. */

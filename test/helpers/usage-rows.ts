@@ -1,5 +1,5 @@
-import type { AttemptRecord } from '../../src/usage/attempt-record.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { AttemptRecord } from '../../src/domain/attempt-record.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 
 /**
  * A plain, successful, unpriced, non-streamed OpenAI chat call with no identity and no attempts: the

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { admit, type LimitSubject } from '../../src/policy/admission.js';
+import { admit } from '../../src/policy/admission.js';
+import { type LimitSubject } from '../../src/domain/limit-subject.js';
 import type { BudgetLedger } from '../../src/policy/budget-ledger.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';

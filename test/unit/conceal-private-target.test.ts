@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/gateway-error.js';
-import type { ProviderEntry } from '../../src/providers/provider-entry.js';
-import type { ResolvedGroup, ResolvedRoute, RouteTarget } from '../../src/routing/route-target.js';
+import type { ProviderEntry } from '../../src/domain/provider-entry.js';
+import type { ResolvedGroup, ResolvedRoute } from '../../src/routing/route-target.js';
+import type { RouteTarget } from '../../src/domain/route-target.js';
 import {
   concealError,
   concealErrorParts,

@@ -6,7 +6,7 @@ import { decodeVectorBase64, encodeVectorBase64 } from '../../src/dialects/opena
 import { openAiEmbeddingsCodec } from '../../src/dialects/openai-chat/embeddings/openai-embeddings-codec.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import type { IrEmbeddingsRequest } from '../../src/ir/embeddings-types.js';
-import type { EmbeddingsEndpoint } from '../../src/providers/provider-entry.js';
+import type { EmbeddingsEndpoint } from '../../src/domain/provider-entry.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../../src/routing/build-route-groups.js';
 import { servesEmbeddings } from '../../src/routing/serves-embeddings.js';

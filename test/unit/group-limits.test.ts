@@ -7,7 +7,7 @@ import { groupLimitsOf, keyGroupSubject } from '../../src/policy/group-limits.js
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';
 import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';
 import type { PrincipalView } from '../../src/policy/principal-view.js';
-import type { KeyRecord } from '../../src/store/store.js';
+import type { KeyRecord } from '../../src/domain/key-record.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 const bigCoder = {

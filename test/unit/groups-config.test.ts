@@ -6,6 +6,7 @@ import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
 import { buildRouteGroups } from '../../src/routing/build-route-groups.js';
 import { configuredAliases } from '../../src/routing/default-aliases.js';
+import { recordingLogger } from '../helpers/routing-fixtures.js';
 
 const coder = {
   policy: 'weighted',
@@ -93,7 +94,7 @@ describe('groups: resolved at start', () => {
       registry,
       aliases: configuredAliases(config.aliases),
       switchedOffProviders: registry.switchedOffNames(),
-      logger: { warn: (_fields: unknown, message?: string) => void warnings.push(String(message)) } as never,
+      logger: recordingLogger(warnings),
     });
   };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admit, type LimitSubject } from '../../src/policy/admission.js';
+import { admit } from '../../src/policy/admission.js';
+import { type LimitSubject } from '../../src/domain/limit-subject.js';
 import { effectiveLimits } from '../../src/policy/effective-limits.js';
 import { MemoryLimitCounters } from '../../src/policy/memory-limit-counters.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';

@@ -23,7 +23,7 @@ describe('cooldown statuses told by the router', () => {
       registry,
       aliases: new Map(),
       pricer: new Pricer({}),
-      logger: recordingLogger() as never,
+      logger: recordingLogger(),
       cooldowns,
       onCooldownStatus: (targetId, status) => told.push([targetId, status]),
     });

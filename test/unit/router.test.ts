@@ -7,7 +7,7 @@ import { GatewayError } from '../../src/errors/gateway-error.js';
 import { buildProviderRegistry } from '../../src/providers/provider-registry.js';
 import { MemoryCooldowns } from '../../src/routing/memory-cooldowns.js';
 import type { RequestFacts } from '../../src/routing/policies/routing-policy.js';
-import type { RouteTarget } from '../../src/routing/route-target.js';
+import type { RouteTarget } from '../../src/domain/route-target.js';
 import { createRouter, type RoutePlan, type Router } from '../../src/routing/router.js';
 import type { RoutingNeeds } from '../../src/routing/routing-needs.js';
 import { Pricer } from '../../src/usage/pricing.js';
@@ -55,7 +55,7 @@ async function routerWorld(extraGroups: Record<string, unknown> = {}) {
   const registry = buildProviderRegistry({ config, env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o', GEMINI_API_KEY: 'g' }, providersWithStoredKeys: new Set() });
   const logger = recordingLogger();
   const cooldowns = new MemoryCooldowns(clock);
-  const router = await createRouter({ config, registry, aliases: configuredAliases(config.aliases), pricer: new Pricer({}), logger: logger as never, cooldowns, now: clock });
+  const router = await createRouter({ config, registry, aliases: configuredAliases(config.aliases), pricer: new Pricer({}), logger, cooldowns, now: clock });
   const plan = (name: string, needs: Partial<RoutingNeeds> = {}) => router.plan({ route: router.resolve(name), needs: () => ({ ...nothing, ...needs }), request }) as RoutePlan;
   const target = (groupName: string, id: string) => router.groups.get(groupName)!.targets.find((candidate) => candidate.id === id)!;
   return { router, cooldowns, logger, plan, target, advance: (ms: number) => (now += ms) };

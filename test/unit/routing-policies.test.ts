@@ -17,7 +17,8 @@ import type { PolicyContext, RequestFacts } from '../../src/routing/policies/rou
 import { loadPolicyScript, ScriptPolicy } from '../../src/routing/policies/script-policy.js';
 import { staticPolicy } from '../../src/routing/policies/static-policy.js';
 import { WeightedPolicy } from '../../src/routing/policies/weighted-policy.js';
-import type { ResolvedGroup, RouteTarget } from '../../src/routing/route-target.js';
+import type { ResolvedGroup } from '../../src/routing/route-target.js';
+import type { RouteTarget } from '../../src/domain/route-target.js';
 import { TargetStats } from '../../src/routing/target-stats.js';
 import { needsOf, recordingLogger, routingWorld } from '../helpers/routing-fixtures.js';
 
@@ -193,7 +194,7 @@ describe('script', () => {
 
   const policyFrom = async (path: string, timeoutMs = 50) => {
     const logger = recordingLogger();
-    const policy = new ScriptPolicy(await loadPolicyScript(path, 'groups.mixed.script'), { timeoutMs, fallbackLog: new PolicyFallbackLog(logger as never) });
+    const policy = new ScriptPolicy(await loadPolicyScript(path, 'groups.mixed.script'), { timeoutMs, fallbackLog: new PolicyFallbackLog(logger) });
     return { policy, logger };
   };
   const mixed = () => group('mixed');
@@ -328,7 +329,7 @@ describe('external', () => {
 
   const policyFor = (target: string, timeoutMs = 50) => {
     const logger = recordingLogger();
-    return { policy: new ExternalPolicy({ url: target, timeoutMs, dispatcher, fallbackLog: new PolicyFallbackLog(logger as never) }), logger };
+    return { policy: new ExternalPolicy({ url: target, timeoutMs, dispatcher, fallbackLog: new PolicyFallbackLog(logger) }), logger };
   };
   const json = (status: number, body: unknown) => (_body: Record<string, unknown>, response: ServerResponse) => {
     response.writeHead(status, { 'content-type': 'application/json' });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
-import { admit, limitSubjects, type Admission, type LimitSubject } from '../../src/policy/admission.js';
+import { admit, limitSubjects, type Admission } from '../../src/policy/admission.js';
+import { type LimitSubject } from '../../src/domain/limit-subject.js';
 import { effectiveLimits } from '../../src/policy/effective-limits.js';
 import type { LimitCharge, LimitCounters } from '../../src/policy/limit-counters.js';
 import { MemoryBudgetLedger } from '../../src/policy/memory-budget-ledger.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { boundedMessagesJson, boundedPartsJson } from '../../src/telemetry/bounded-json.js';
 import { inputMessagesOf, outputMessagesOf, type GenAiMessage } from '../../src/telemetry/gen-ai-messages.js';
-import { tracesUrl } from '../../src/telemetry/otlp-tracing.js';
-import { emptyUsage } from '../../src/usage/token-usage.js';
+import { tracesUrl } from '../../src/server/telemetry/otlp-tracing.js';
+import { emptyUsage } from '../../src/domain/token-usage.js';
 import type { IrRequest } from '../../src/ir/ir-types.js';
 
 const marker = '…[truncated by sluice]';

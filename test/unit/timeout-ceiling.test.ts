@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeLimits, limitsFromFlags } from '../../src/cli/limit-options.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import type { LimitSubject } from '../../src/policy/admission.js';
+import type { LimitSubject } from '../../src/domain/limit-subject.js';
 import { effectiveLimits } from '../../src/policy/effective-limits.js';
 import { timeoutCeilingOf } from '../../src/policy/timeout-ceiling.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/server/logger.js';
 import { Pricer } from '../../src/usage/pricing.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 import { UsageWriter } from '../../src/usage/usage-writer.js';
 import type { UsageSink } from '../../src/usage/worker-usage-sink.js';
 import { testUsageRow } from '../helpers/usage-rows.js';

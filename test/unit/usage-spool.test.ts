@@ -7,7 +7,7 @@ import { GatewayError } from '../../src/errors/gateway-error.js';
 import { createLogger } from '../../src/server/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { StoreHealth } from '../../src/store/store-health.js';
-import type { UsageRow } from '../../src/usage/usage-row.js';
+import type { UsageRow } from '../../src/domain/usage-row.js';
 import { UsageSpool } from '../../src/usage/usage-spool.js';
 import { UsageWriter } from '../../src/usage/usage-writer.js';
 import { WorkerUsageSink, type UsageSink } from '../../src/usage/worker-usage-sink.js';

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Dialect } from '../../src/dialects/dialect.js';
-import type { DialectName } from '../../src/dialects/dialect-name.js';
+import type { DialectName } from '../../src/domain/dialect-name.js';
 import { dialects } from '../../src/dialects/dialects.js';
 import type { IrStreamEvent } from '../../src/ir/ir-types.js';
 import { createSseDecoder, type SseEvent } from '../../src/upstream/sse-decoder.js';
-import type { TokenUsage } from '../../src/usage/token-usage.js';
+import type { TokenUsage } from '../../src/domain/token-usage.js';
 
 /**
  * The decoders and stream taps of every dialect read what the providers themselves put on the wire

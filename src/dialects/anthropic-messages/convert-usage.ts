@@ -1,4 +1,4 @@
-import { countOf, type TokenUsage } from '../../usage/token-usage.js';
+import { countOf, type TokenUsage } from '../../domain/token-usage.js';
 
 /**
  * Anthropic reports cache reads and writes beside `input_tokens`, not inside it; Sluice's input count is

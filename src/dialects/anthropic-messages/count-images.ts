@@ -1,4 +1,4 @@
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 import { countImagesIn } from '../count-images.js';
 
 /** `messages[].content[]` blocks of type `image`, and those inside a `tool_result`'s content. */

@@ -1,5 +1,5 @@
 import type { IrPart, IrResponse } from '../../ir/ir-types.js';
-import { emptyUsage } from '../../usage/token-usage.js';
+import { emptyUsage } from '../../domain/token-usage.js';
 import { convertAnthropicUsage } from './convert-usage.js';
 import { fromAnthropicStopReason } from './map-stop-reason.js';
 

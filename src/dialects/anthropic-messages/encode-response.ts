@@ -1,7 +1,7 @@
 import type { IrResponse } from '../../ir/ir-types.js';
 import { stateForCaller } from '../../ir/reasoning-state.js';
-import type { TokenUsage } from '../../usage/token-usage.js';
-import type { JsonObject } from '../dialect.js';
+import type { TokenUsage } from '../../domain/token-usage.js';
+import type { JsonObject } from '../wire-facts.js';
 import { toAnthropicStopReason } from './map-stop-reason.js';
 
 /** Anthropic's usage block: `input_tokens` excludes the cache reads and writes reported beside it. */

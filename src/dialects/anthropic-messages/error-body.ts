@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../errors/gateway-error.js';
 import { encodeSseEvent } from '../../upstream/sse-decoder.js';
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 
 /** Anthropic's error `type` for a status (https://docs.anthropic.com/en/api/errors). */
 function anthropicErrorType(status: number): string {

@@ -1,7 +1,7 @@
 import type { IrStreamEvent } from '../../ir/ir-types.js';
 import { stateForCaller } from '../../ir/reasoning-state.js';
 import { encodeSseEvent } from '../../upstream/sse-decoder.js';
-import { emptyUsage } from '../../usage/token-usage.js';
+import { emptyUsage } from '../../domain/token-usage.js';
 import type { StreamEncoder } from '../dialect.js';
 import { anthropicMessageId, anthropicUsage } from './encode-response.js';
 import { toAnthropicStopReason } from './map-stop-reason.js';

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../usage/token-usage.js';
+import type { TokenUsage } from '../../domain/token-usage.js';
 import type { StreamTap } from '../dialect.js';
 import { createTapState, tapOf } from '../tap-state.js';
 import { convertAnthropicUsage } from './convert-usage.js';

@@ -1,4 +1,4 @@
-import { countOf, optionalUsage, type TokenUsage } from '../../usage/token-usage.js';
+import { countOf, optionalUsage, type TokenUsage } from '../../domain/token-usage.js';
 
 /**
  * Gemini's usageMetadata: `promptTokenCount` includes cached content; thoughts are counted apart from

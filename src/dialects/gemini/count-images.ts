@@ -1,4 +1,4 @@
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 import { countImagesIn } from '../count-images.js';
 
 /** `contents[].parts[]` with `inlineData` or `fileData` of an image type (or no type, which Sluice reads as an image). */

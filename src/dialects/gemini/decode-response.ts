@@ -1,5 +1,5 @@
 import type { IrPart, IrResponse } from '../../ir/ir-types.js';
-import { emptyUsage } from '../../usage/token-usage.js';
+import { emptyUsage } from '../../domain/token-usage.js';
 import { convertGeminiUsage } from './convert-usage.js';
 import { field } from './decode-request.js';
 import { fromGeminiFinishReason } from './map-finish-reason.js';

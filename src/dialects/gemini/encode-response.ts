@@ -1,6 +1,6 @@
 import type { IrResponse } from '../../ir/ir-types.js';
 import { stateForCaller } from '../../ir/reasoning-state.js';
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 import { geminiUsageMetadata } from './convert-usage.js';
 import { toGeminiParts } from './gemini-parts.js';
 import { toGeminiFinishReason } from './map-finish-reason.js';

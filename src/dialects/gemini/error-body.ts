@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../errors/gateway-error.js';
 import { encodeSseEvent } from '../../upstream/sse-decoder.js';
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 
 /** Google's canonical status name for an HTTP status (google.rpc.Code). */
 function googleStatus(status: number): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { InboundRequest, RequestUrlFacts } from '../dialect.js';
+import type { InboundRequest } from '../dialect.js';
+import type { RequestUrlFacts } from '../wire-facts.js';
 import { parseRequestBody } from '../parse-request-body.js';
 
 const generateContentRequest = z.object({

@@ -1,6 +1,6 @@
 import type { IrStopReason, IrStreamEvent } from '../../ir/ir-types.js';
 import type { SseEvent } from '../../upstream/sse-decoder.js';
-import type { TokenUsage } from '../../usage/token-usage.js';
+import type { TokenUsage } from '../../domain/token-usage.js';
 import type { StreamDecoder } from '../dialect.js';
 import { convertGeminiUsage } from './convert-usage.js';
 import { candidateParts } from './decode-response.js';

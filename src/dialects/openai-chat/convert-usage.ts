@@ -1,4 +1,4 @@
-import { countOf, optionalUsage, reportedCostOf, type TokenUsage } from '../../usage/token-usage.js';
+import { countOf, optionalUsage, reportedCostOf, type TokenUsage } from '../../domain/token-usage.js';
 
 /**
  * OpenAI's `prompt_tokens` already includes cached tokens; `completion_tokens` includes reasoning.

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 import { countImagesIn } from '../count-images.js';
 
 /** `messages[].content[]` parts of type `image_url`. */

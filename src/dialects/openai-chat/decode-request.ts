@@ -1,6 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrImagePart, IrMessage, IrPart, IrRequest, IrTextPart, IrToolChoice } from '../../ir/ir-types.js';
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 
 type Json = Record<string, unknown>;
 

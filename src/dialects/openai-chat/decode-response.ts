@@ -1,5 +1,5 @@
 import type { IrPart, IrResponse } from '../../ir/ir-types.js';
-import { emptyUsage } from '../../usage/token-usage.js';
+import { emptyUsage } from '../../domain/token-usage.js';
 import { convertOpenAiChatUsage } from './convert-usage.js';
 import { fromOpenAiFinishReason } from './map-finish-reason.js';
 

@@ -1,7 +1,7 @@
 import type { IrPart, IrResponse } from '../../ir/ir-types.js';
 import { stateForProvider } from '../../ir/reasoning-state.js';
-import type { TokenUsage } from '../../usage/token-usage.js';
-import type { JsonObject } from '../dialect.js';
+import type { TokenUsage } from '../../domain/token-usage.js';
+import type { JsonObject } from '../wire-facts.js';
 import { toOpenAiFinishReason } from './map-finish-reason.js';
 
 export function openAiChatUsage(usage: TokenUsage): JsonObject {

@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../errors/gateway-error.js';
 import { encodeSseEvent } from '../../upstream/sse-decoder.js';
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 
 /** OpenAI's error `type` for a status, as its SDKs and clients expect it. */
 function openAiErrorType(status: number): string {

@@ -1,5 +1,6 @@
-import type { ProviderEntry } from '../../providers/provider-entry.js';
-import type { InboundRequest, JsonObject, PreparedUpstreamBody } from '../dialect.js';
+import type { ProviderEntry } from '../../domain/provider-entry.js';
+import type { InboundRequest, PreparedUpstreamBody } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 
 /**
  * Pass-through edits for an OpenAI-shaped body: the resolved model name, and for streams

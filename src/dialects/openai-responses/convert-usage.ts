@@ -1,4 +1,4 @@
-import { countOf, optionalUsage, reportedCostOf, type TokenUsage } from '../../usage/token-usage.js';
+import { countOf, optionalUsage, reportedCostOf, type TokenUsage } from '../../domain/token-usage.js';
 
 /** Responses usage: `input_tokens` includes cached ones, `output_tokens` includes reasoning. */
 export function convertResponsesUsage(usage: unknown): TokenUsage | undefined {

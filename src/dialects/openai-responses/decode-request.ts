@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrImagePart, IrMessage, IrPart, IrRequest, IrTextPart, IrTool } from '../../ir/ir-types.js';
 import { stateFromCaller } from '../../ir/reasoning-state.js';
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 
 type Json = Record<string, unknown>;
 

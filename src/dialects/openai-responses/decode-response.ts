@@ -1,5 +1,5 @@
 import type { IrPart, IrResponse } from '../../ir/ir-types.js';
-import { emptyUsage } from '../../usage/token-usage.js';
+import { emptyUsage } from '../../domain/token-usage.js';
 import { convertResponsesUsage } from './convert-usage.js';
 import { stopReasonOfResponse } from './map-status.js';
 

@@ -1,7 +1,8 @@
 import type { IrPart, IrRequest } from '../../ir/ir-types.js';
 import { stateForProvider } from '../../ir/reasoning-state.js';
-import type { ProviderEntry } from '../../providers/provider-entry.js';
-import type { EncodedRequest, JsonObject } from '../dialect.js';
+import type { ProviderEntry } from '../../domain/provider-entry.js';
+import type { EncodedRequest } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 import { openAiStrictFlag } from '../strict-schema-problem.js';
 
 type Json = Record<string, unknown>;

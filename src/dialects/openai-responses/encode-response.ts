@@ -1,6 +1,6 @@
 import type { IrPart, IrRequest, IrResponse } from '../../ir/ir-types.js';
 import { stateForCaller } from '../../ir/reasoning-state.js';
-import type { JsonObject } from '../dialect.js';
+import type { JsonObject } from '../wire-facts.js';
 import { responsesUsage } from './convert-usage.js';
 import { freeformInput } from './encode-request.js';
 import { statusOfStopReason } from './map-status.js';

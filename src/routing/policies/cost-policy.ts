@@ -1,5 +1,5 @@
 import type { Pricer } from '../../usage/pricing.js';
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import type { PolicyContext, RoutingPolicy } from './routing-policy.js';
 import { sortTargetsBy } from './sort-targets-by.js';
 

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { Pricer } from '../../usage/pricing.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../domain/logger.js';
 import type { ResolvedGroup } from '../route-target.js';
 import { CostPolicy } from './cost-policy.js';
 import { ExternalPolicy } from './external-policy.js';

@@ -1,5 +1,5 @@
-import type { DialectName } from '../../dialects/dialect-name.js';
-import type { RouteTarget } from '../route-target.js';
+import type { DialectName } from '../../domain/dialect-name.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 
 /** A target as a policy script sees it: plain data, no provider entry (and so no credential near it). */
 export interface TargetDescription {

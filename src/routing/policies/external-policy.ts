@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { request, type Dispatcher } from 'undici';
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import { targetsFromAnswer } from './policy-answer.js';
 import type { PolicyFallbackLog } from './policy-fallback-log.js';
 import { routingFactsOf, type PolicyContext, type RoutingPolicy } from './routing-policy.js';

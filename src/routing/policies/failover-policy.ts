@@ -1,4 +1,4 @@
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import type { RoutingPolicy } from './routing-policy.js';
 
 /** Config order: the first usable target, then the next on failure. */

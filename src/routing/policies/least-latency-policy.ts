@@ -1,4 +1,4 @@
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import type { PolicyContext, RoutingPolicy } from './routing-policy.js';
 import { sortTargetsBy } from './sort-targets-by.js';
 

@@ -1,4 +1,4 @@
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 
 /**
  * Reads a script's or a policy service's answer — target ids, or objects with an `id` — back into targets.

@@ -1,4 +1,4 @@
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../domain/logger.js';
 
 /** At most one line per group this often: a dead policy service must not flood the log at request rate. */
 const quietMs = 10_000;

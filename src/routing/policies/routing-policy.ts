@@ -1,5 +1,6 @@
-import type { DialectName } from '../../dialects/dialect-name.js';
-import type { ResolvedGroup, RouteTarget, RoutingPolicyName } from '../route-target.js';
+import type { DialectName } from '../../domain/dialect-name.js';
+import type { ResolvedGroup, RoutingPolicyName } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import type { RoutingNeeds } from '../routing-needs.js';
 import type { TargetStats } from '../target-stats.js';
 

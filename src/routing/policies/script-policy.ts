@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../config/interpolate-env.js';
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import { describeTarget, type TargetDescription } from './describe-target.js';
 import { targetsFromAnswer } from './policy-answer.js';
 import type { PolicyFallbackLog } from './policy-fallback-log.js';

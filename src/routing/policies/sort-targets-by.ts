@@ -1,4 +1,4 @@
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 
 /**
  * The targets ordered by a number each (lowest first), equal keys keeping their order. Keys are computed

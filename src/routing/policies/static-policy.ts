@@ -1,4 +1,4 @@
-import type { RouteTarget } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import type { RoutingPolicy } from './routing-policy.js';
 
 /** The first eligible target in config order, alone: no fallback, and cooldowns do not move it. */

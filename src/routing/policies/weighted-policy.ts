@@ -1,4 +1,5 @@
-import type { ResolvedGroup, RouteTarget } from '../route-target.js';
+import type { ResolvedGroup } from '../route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import type { RoutingPolicy } from './routing-policy.js';
 
 /**

@@ -1,15 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { JsonObject } from '../../dialects/dialect.js';
+import type { JsonObject } from '../../dialects/wire-facts.js';
 import type { VersionHeader } from '../../dialects/dialect.js';
-import type { DialectName } from '../../dialects/dialect-name.js';
+import type { DialectName } from '../../domain/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
-import type { ProviderEndpoint, ProviderEntry } from '../../providers/provider-entry.js';
+import type { ProviderEndpoint, ProviderEntry } from '../../domain/provider-entry.js';
+import type { UpstreamRequestParts } from '../../domain/upstream-request-parts.js';
 
-export interface UpstreamRequestParts {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /**
  * The upstream URL, headers and body for a call. The gateway key never travels: only the provider

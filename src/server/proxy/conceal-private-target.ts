@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { ResolvedRoute, RouteTarget } from '../../routing/route-target.js';
+import type { ResolvedRoute } from '../../routing/route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 
 /**
  * What a call must not tell its caller: the private targets of its route (`providers.<name>.private`, or

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { ProviderEntry } from '../../domain/provider-entry.js';
 import type { ModelCall } from './model-call.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { DialectName } from '../../dialects/dialect-name.js';
+import type { DialectName } from '../../domain/dialect-name.js';
 import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
-import type { RouteTarget } from '../../routing/route-target.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import { buildUpstreamCall } from './build-upstream-call.js';
 import type { ModelCall } from './model-call.js';
 import { credentialFor } from './credential-for.js';

@@ -1,20 +1,7 @@
-import type { EmbeddingsCodec } from '../../dialects/embeddings-codec.js';
-import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
-import type { RelayOptions } from './relay-upstream-response.js';
+import type { EmbeddingsRelay, RelayOptions } from './relay-options.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { sendWholeAnswer } from './send-whole-answer.js';
 import { publicModelOf } from './conceal-private-target.js';
-
-/** How an embeddings call's answer is read and written back. */
-export interface EmbeddingsRelay {
-  /** The caller's shape. */
-  callerCodec: EmbeddingsCodec;
-  /** The shape the provider answers in (the caller's own on pass-through). */
-  upstreamCodec: EmbeddingsCodec;
-  /** The caller's request, for what its answer must echo (base64 or numbers, one or a list). */
-  request: IrEmbeddingsRequest;
-  translated: boolean;
-}
 
 /**
  * A successful embeddings answer. Pass-through: the upstream's bytes go back untouched after a usage read

@@ -1,55 +1,19 @@
-import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { Dialect } from '../../dialects/dialect.js';
-import type { CachedAnswer } from '../../cache/response-cache.js';
-import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
+import type { IrStreamEvent } from '../../ir/ir-types.js';
 import { upstreamErrorMessage } from '../../dialects/upstream-error-message.js';
 import { createSseDecoder } from '../../upstream/sse-decoder.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { attemptFailureOf, type AttemptFailure } from '../../routing/classify-attempt-failure.js';
 import { classifyUpstreamFailure } from '../../upstream/upstream-client.js';
-import type { CallTimeouts } from '../../upstream/upstream-timeouts.js';
-import { estimateTokensFromCharacters } from '../../usage/token-usage.js';
-import { waitForDrain, type ClientAbort } from './client-abort.js';
-import type { RequestContext } from './request-context.js';
+import { estimateTokensFromCharacters } from '../../domain/token-usage.js';
+import { waitForDrain } from './client-abort.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { createPassThroughPipe, createTranslatingPipe, type StreamPipe } from './stream-pipes.js';
 import { writeGatewayError } from './write-gateway-error.js';
 import { concealError, concealErrorParts, concealJson, publicModelOf } from './conceal-private-target.js';
-import { relayEmbeddingsAnswer, type EmbeddingsRelay } from './relay-embeddings-answer.js';
+import { relayEmbeddingsAnswer } from './relay-embeddings-answer.js';
+import type { RelayOptions } from './relay-options.js';
 import { sendWholeAnswer } from './send-whole-answer.js';
-
-/** Set when the upstream speaks another shape than the caller. */
-export interface Translation {
-  upstreamDialect: Dialect;
-  /** The caller's request as the core model. */
-  callerRequest: IrRequest;
-}
-
-export interface RelayOptions {
-  context: RequestContext;
-  upstream: Dispatcher.ResponseData;
-  response: ServerResponse;
-  /** Sluice's own answer headers, computed when the answer starts (they name the attempt that served). */
-  sluiceHeaders: () => Record<string, string>;
-  /** The caller's abort: a relay cut by it is a cancelled call. */
-  signal: ClientAbort;
-  /**
-   * Another attempt could follow this one: until the first content, nothing reaches the caller (a stream's
-   * opening events are held back), and a failure is returned instead of answered, so the caller never sees it.
-   */
-  canFailOver: boolean;
-  /** Called once, when the answer starts going to the caller: the attempt has served. */
-  onCommit: () => void;
-  removeInjectedUsageChunk: boolean;
-  translation: Translation | undefined;
-  /** The attempt's clocks, to name the one that ran out. */
-  timeouts: CallTimeouts;
-  /** Set when the answer should be cached: called once, only for a complete, successful answer. */
-  storeInCache: ((answer: CachedAnswer['answer']) => void) | undefined;
-  /** Set on an embeddings call: its answer is read and written by the embeddings codecs. */
-  embeddings: EmbeddingsRelay | undefined;
-}
 
 /**
  * How a relay ended: the caller got an answer (served, or an error it must see), or — while another attempt

@@ -1,13 +1,13 @@
 import type { Dialect } from '../../dialects/dialect.js';
-import type { Operation } from '../../dialects/operation.js';
-import type { ProviderEntry } from '../../providers/provider-entry.js';
+import type { Operation } from '../../domain/operation.js';
+import type { ProviderEntry } from '../../domain/provider-entry.js';
 import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
 import type { Concealment } from './conceal-private-target.js';
-import type { AttemptRecord } from '../../usage/attempt-record.js';
-import { emptyUsage, type TokenUsage } from '../../usage/token-usage.js';
-import type { UsageOutcome, UsageRow } from '../../usage/usage-row.js';
+import type { AttemptRecord } from '../../domain/attempt-record.js';
+import { emptyUsage, type TokenUsage } from '../../domain/token-usage.js';
+import type { UsageOutcome, UsageRow } from '../../domain/usage-row.js';
 
 /** Everything one request accumulates on its way through the stages, and what its usage row is made of. */
 export interface RequestContext {

@@ -1,4 +1,4 @@
-import type { RelayOptions } from './relay-upstream-response.js';
+import type { RelayOptions } from './relay-options.js';
 
 /** Sends a whole (not streamed) answer and commits the attempt; `headers` is a fresh object this function may fill in. */
 export function sendWholeAnswer(options: RelayOptions, bytes: Buffer, headers: Record<string, string | string[] | number>): void {

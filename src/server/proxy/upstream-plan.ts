@@ -1,7 +1,6 @@
 import type { Dialect } from '../../dialects/dialect.js';
-import type { UpstreamRequestParts } from './build-upstream-call.js';
-import type { Translation } from './relay-upstream-response.js';
-import type { EmbeddingsRelay } from './relay-embeddings-answer.js';
+import type { UpstreamRequestParts } from '../../domain/upstream-request-parts.js';
+import type { EmbeddingsRelay, Translation } from './relay-options.js';
 
 /** The upstream request for a target, ready to send, and how its answer must be relayed. */
 export interface UpstreamPlan {

@@ -1,7 +1,7 @@
 import type { SluiceConfig } from '../../config/config-schema.js';
 import { ConfigError } from '../../config/interpolate-env.js';
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../domain/logger.js';
 import { differencesOutside, fieldsDiffer } from './config-fields.js';
 import type { BuiltPart, GatewayResources, ReloadablePart } from './reloadable-part.js';
 import type { ServicesHolder } from './services-holder.js';

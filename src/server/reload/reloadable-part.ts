@@ -1,13 +1,13 @@
 import type { SluiceConfig } from '../../config/config-schema.js';
 import type { Cooldowns } from '../../routing/cooldowns.js';
 import type { Tracing } from '../../telemetry/tracing.js';
-import type { Logger } from '../logger.js';
+import type { GatewayLogger } from '../logger.js';
 import type { GatewayServices } from '../gateway-services.js';
 
 /** What parts may use beyond the services: things the gateway owns for its whole life. */
 export interface GatewayResources {
   env: NodeJS.ProcessEnv;
-  logger: Logger;
+  logger: GatewayLogger;
   /** Shared with every router the gateway builds, so cooldowns outlive a reload. */
   cooldowns: Cooldowns;
   /** Starts what cooldowns need once a config has model groups (the Redis mirror); idempotent. */

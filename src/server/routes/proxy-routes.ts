@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dialects } from '../../dialects/dialects.js';
-import type { DialectName } from '../../dialects/dialect-name.js';
-import type { Operation } from '../../dialects/operation.js';
+import type { DialectName } from '../../domain/dialect-name.js';
+import type { Operation } from '../../domain/operation.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
 import { handleProxyRequest } from '../proxy/handle-proxy-request.js';

@@ -4,7 +4,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import { identitySubjects, type IdentitySubject } from '../../policy/admission.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { budgetPeriodOf } from '../../policy/budget-period.js';
-import type { UsageTotals } from '../../store/store.js';
+import type { UsageTotals } from '../../domain/usage-summary.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
 import { guessDialect } from '../guess-dialect.js';

@@ -5,7 +5,7 @@ import type { ProviderRegistry } from '../../providers/provider-registry.js';
 import { buildAliasTables } from '../../routing/default-aliases.js';
 import { createRouter, type Router } from '../../routing/router.js';
 import type { Pricer } from '../../usage/pricing.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../domain/logger.js';
 import type { SharedState } from '../shared-state.js';
 
 /** Model names to targets: the alias tables (shipped defaults and the config's) and the router built on them. */

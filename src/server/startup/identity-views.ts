@@ -5,7 +5,7 @@ import { KeyView } from '../../policy/key-view.js';
 import { PrincipalView } from '../../policy/principal-view.js';
 import type { StoreHealth } from '../../store/store-health.js';
 import type { Store } from '../../store/store.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../domain/logger.js';
 
 /** Who may call: the in-memory views of keys and principals that every request reads, and dashboard logins. */
 export interface IdentityViews {

@@ -1,6 +1,6 @@
 import type { SluiceConfig } from '../../config/config-schema.js';
 import type { Tracing } from '../../telemetry/tracing.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../domain/logger.js';
 
 /**
  * Traces when an OTLP endpoint is configured, else null. The OpenTelemetry SDK is loaded only then: a
@@ -13,7 +13,7 @@ export async function startTracing(settings: SluiceConfig['telemetry'], env: Nod
   if (protocol !== undefined && protocol !== 'http/json') {
     logger.warn({ protocol }, 'traces are exported as OTLP/HTTP JSON; the OTLP protocol setting is ignored');
   }
-  const { startOtlpTracing } = await import('../../telemetry/otlp-tracing.js');
+  const { startOtlpTracing } = await import('../telemetry/otlp-tracing.js');
   // The origin only: an endpoint URL may carry credentials.
   logger.info({ collector: new URL(endpoint).origin, serviceName: settings.serviceName }, 'exporting OpenTelemetry traces');
   return startOtlpTracing({ ...settings, otlp: { ...settings.otlp, endpoint } }, logger);

@@ -3,13 +3,13 @@ import type { SluiceConfig } from '../../config/config-schema.js';
 import type { StoreLocation } from '../../store/open-store.js';
 import type { StoreHealth } from '../../store/store-health.js';
 import type { Store } from '../../store/store.js';
-import type { UsageRow } from '../../usage/usage-row.js';
+import type { UsageRow } from '../../domain/usage-row.js';
 import { RollupCompactor } from '../../usage/rollup-compactor.js';
 import { UsageRetention } from '../../usage/usage-retention.js';
 import { UsageSpool } from '../../usage/usage-spool.js';
 import { UsageWriter } from '../../usage/usage-writer.js';
 import { WorkerUsageSink } from '../../usage/worker-usage-sink.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../domain/logger.js';
 
 /** How often usage past its retention is looked for (the first pass runs a minute after start). */
 const retentionIntervalMs = 3_600_000;

@@ -1,9 +1,9 @@
-import type { KeyRole } from '../../keys/key-role.js';
+import type { KeyRole } from '../../domain/key-role.js';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { newUlid } from '../../ids/new-ulid.js';
-import type { AttemptRecord } from '../../usage/attempt-record.js';
-import type { UsageRow } from '../../usage/usage-row.js';
+import type { AttemptRecord } from '../../domain/attempt-record.js';
+import type { UsageRow } from '../../domain/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
@@ -23,25 +23,15 @@ import {
 import { mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
 import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
-import type {
-  DashboardSession,
-  KeyChanges,
-  KeyRecord,
-  LimitSettings,
-  NewKey,
-  PrincipalKind,
-  PrincipalRecord,
-  PrincipalSettings,
-  Store,
-  StoredProviderKey,
-  UsageGrouping,
-  UsageSummaryOptions,
-  UsageSummaryRow,
-  UsageTotals,
-  UsageTotalsOptions,
-} from '../store.js';
+import type { DashboardSession } from '../../domain/dashboard-session.js';
+import type { KeyChanges, KeyRecord, NewKey } from '../../domain/key-record.js';
+import type { LimitSettings } from '../../domain/limits.js';
+import type { PrincipalKind, PrincipalRecord, PrincipalSettings } from '../../domain/principal-record.js';
+import type { Store } from '../store.js';
+import type { StoredProviderKey } from '../../domain/provider-key-record.js';
+import type { UsageGrouping, UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
 import { usageTotalsColumns } from '../usage-totals-columns.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../domain/logger.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
 import { postgresMigrations, postgresRollupSyntax } from './migrations.js';

@@ -1,5 +1,5 @@
 import type { CooldownSettings, Cooldowns, CooldownState, CooldownStatus, ProbeClaim } from '../../routing/cooldowns.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../domain/logger.js';
 
 const severity: Record<CooldownStatus, number> = { available: 0, 'half-open': 1, cooling: 2 };
 

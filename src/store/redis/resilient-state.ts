@@ -2,7 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { CachedAnswer, ResponseCache } from '../../cache/response-cache.js';
 import type { BudgetCharge, BudgetLedger, ReserveOutcome } from '../../policy/budget-ledger.js';
 import type { ChargeOutcome, LimitCharge, LimitCounters, LimitSettlement } from '../../policy/limit-counters.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../domain/logger.js';
 
 /**
  * What happens when Redis cannot be reached (every call is bounded by the client's command timeout, and

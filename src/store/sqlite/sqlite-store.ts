@@ -1,10 +1,10 @@
-import type { KeyRole } from '../../keys/key-role.js';
+import type { KeyRole } from '../../domain/key-role.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
-import type { AttemptRecord } from '../../usage/attempt-record.js';
-import type { UsageRow } from '../../usage/usage-row.js';
+import type { AttemptRecord } from '../../domain/attempt-record.js';
+import type { UsageRow } from '../../domain/usage-row.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
@@ -24,23 +24,13 @@ import {
 import { mergeAssignments, rollupStateTable } from '../rollup-migration.js';
 import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
 import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
-import type {
-  DashboardSession,
-  KeyChanges,
-  KeyRecord,
-  LimitSettings,
-  NewKey,
-  PrincipalKind,
-  PrincipalRecord,
-  PrincipalSettings,
-  Store,
-  StoredProviderKey,
-  UsageGrouping,
-  UsageSummaryOptions,
-  UsageSummaryRow,
-  UsageTotals,
-  UsageTotalsOptions,
-} from '../store.js';
+import type { DashboardSession } from '../../domain/dashboard-session.js';
+import type { KeyChanges, KeyRecord, NewKey } from '../../domain/key-record.js';
+import type { LimitSettings } from '../../domain/limits.js';
+import type { PrincipalKind, PrincipalRecord, PrincipalSettings } from '../../domain/principal-record.js';
+import type { Store } from '../store.js';
+import type { StoredProviderKey } from '../../domain/provider-key-record.js';
+import type { UsageGrouping, UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
 import { usageTotalsColumns } from '../usage-totals-columns.js';
 import { toStoreError } from '../store-error-kind.js';
 import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';

@@ -1,4 +1,4 @@
-import { countOf, type TokenUsage } from '../../../usage/token-usage.js';
+import { countOf, type TokenUsage } from '../../../domain/token-usage.js';
 
 /**
  * Gemini's embeddings answers carry no token count in the documented API; a `usageMetadata` with a

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../../errors/gateway-error.js';
 import type { IrEmbeddingsInput, IrEmbeddingsRequest } from '../../../ir/embeddings-types.js';
-import type { RequestUrlFacts } from '../../dialect.js';
+import type { RequestUrlFacts } from '../../wire-facts.js';
 import { field } from '../decode-request.js';
 
 type Json = Record<string, unknown>;

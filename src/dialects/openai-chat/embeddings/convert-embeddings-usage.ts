@@ -1,4 +1,4 @@
-import { countOf, type TokenUsage } from '../../../usage/token-usage.js';
+import { countOf, type TokenUsage } from '../../../domain/token-usage.js';
 
 /** An embeddings answer's `usage`: `prompt_tokens` is all there is (`total_tokens` is the same number). */
 export function convertOpenAiEmbeddingsUsage(usage: unknown): TokenUsage | undefined {

@@ -1,6 +1,6 @@
-import type { JsonObject } from '../../../dialects/dialect.js';
+import type { JsonObject } from '../../../dialects/wire-facts.js';
 import { GatewayError } from '../../../errors/gateway-error.js';
-import type { KeyRecord } from '../../../store/store.js';
+import type { KeyRecord } from '../../../domain/key-record.js';
 import type { PrincipalView } from '../../../policy/principal-view.js';
 import type { ModelCall } from '../model-call.js';
 import { requesterOf } from '../request-attribution.js';

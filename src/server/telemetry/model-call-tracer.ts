@@ -11,19 +11,19 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { CachedAnswer } from '../cache/response-cache.js';
-import { GatewayError } from '../errors/gateway-error.js';
-import type { ProviderEntry } from '../providers/provider-entry.js';
-import type { RouteTarget } from '../routing/route-target.js';
-import type { UpstreamRequestParts } from '../server/proxy/build-upstream-call.js';
-import type { ModelCall } from '../server/proxy/model-call.js';
-import { costOf } from '../server/proxy/stages/settle-and-record.js';
-import type { Logger } from '../server/logger.js';
-import type { AttemptRecord } from '../usage/attempt-record.js';
-import { boundedMessagesJson, boundedPartsJson } from './bounded-json.js';
-import { inputMessagesOf, outputMessagesOf, systemInstructionsOf } from './gen-ai-messages.js';
-import { genAiProviderName } from './gen-ai-provider-name.js';
-import type { AttemptTrace, CallTrace } from './tracing.js';
+import type { CachedAnswer } from '../../cache/response-cache.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import type { ProviderEntry } from '../../domain/provider-entry.js';
+import type { RouteTarget } from '../../domain/route-target.js';
+import type { UpstreamRequestParts } from '../../domain/upstream-request-parts.js';
+import type { ModelCall } from '../proxy/model-call.js';
+import { costOf } from '../proxy/stages/settle-and-record.js';
+import type { Logger } from '../../domain/logger.js';
+import type { AttemptRecord } from '../../domain/attempt-record.js';
+import { boundedMessagesJson, boundedPartsJson } from '../../telemetry/bounded-json.js';
+import { inputMessagesOf, outputMessagesOf, systemInstructionsOf } from '../../telemetry/gen-ai-messages.js';
+import { genAiProviderName } from '../../telemetry/gen-ai-provider-name.js';
+import type { AttemptTrace, CallTrace } from '../../telemetry/tracing.js';
 
 /*
  * A call's operation is its `gen_ai.operation.name`: Sluice's two are the conventions' own names. Chat

@@ -1,5 +1,5 @@
-import type { DialectName } from '../dialects/dialect-name.js';
-import type { Operation } from '../dialects/operation.js';
+import type { DialectName } from './dialect-name.js';
+import type { Operation } from './operation.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { LinearRates } from './price-rates.js';
 

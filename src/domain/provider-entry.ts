@@ -1,6 +1,6 @@
-import type { ProviderKind } from '../config/config-schema.js';
-import type { DialectName } from '../dialects/dialect-name.js';
-import type { TargetTimeouts } from '../upstream/upstream-timeouts.js';
+import type { ProviderKind } from './provider-kind.js';
+import type { DialectName } from './dialect-name.js';
+import type { TargetTimeouts } from './timeouts.js';
 
 /** How a provider expects its credential. */
 export type ProviderAuthScheme = 'x-api-key' | 'bearer' | 'x-goog-api-key' | 'none';

@@ -9,11 +9,11 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import type { TelemetrySettings } from '../config/config-schema.js';
-import type { Logger } from '../server/logger.js';
+import type { TelemetrySettings } from '../../config/config-schema.js';
+import type { Logger } from '../../domain/logger.js';
 import { ModelCallTracer } from './model-call-tracer.js';
-import type { Tracing } from './tracing.js';
-import type { ModelCall } from '../server/proxy/model-call.js';
+import type { Tracing } from '../../telemetry/tracing.js';
+import type { ModelCall } from '../proxy/model-call.js';
 
 /** Export failures are logged at most this often: a collector that is down must not flood the log. */
 const exportFailureLogIntervalMs = 60_000;
