@@ -38,6 +38,7 @@ import { ServicesHolder } from './reload/services-holder.js';
 import { createSharedState } from './shared-state.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { CacheRules } from '../cache/cache-rules.js';
+import { pauseUnlessAborted, type RetryPause } from './proxy/retry-pause.js';
 
 export interface StartGatewayOptions {
   config: SluiceConfig;
@@ -49,6 +50,8 @@ export interface StartGatewayOptions {
   keysFromEnvironment?: boolean;
   /** The clock of in-process rate-limit windows and cache expiry; tests pass one they can move. Date.now by default. */
   clock?: () => number;
+  /** The wait before retrying a target; a real timer by default, so tests of retry-after need not sleep. */
+  retryPause?: RetryPause;
   /**
    * Reads the config again for a reload (`sluice serve`: the same file and environment). Without it the
    * gateway cannot reload, and `POST /admin/reload` answers 409.
@@ -235,6 +238,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cors: corsPolicyFor(config.cors.origins),
     metrics,
     clock: options.clock ?? Date.now,
+    retryPause: options.retryPause ?? pauseUnlessAborted,
     isReady: () => ready,
   };
   const holder = new ServicesHolder(initialServices);
