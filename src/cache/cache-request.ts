@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { JsonObject } from '../dialects/wire-facts.js';
 import type { DialectName } from '../domain/dialect-name.js';
+import { dialects } from '../dialects/dialects.js';
 
 export type CacheMode = 'use' | 'refresh';
 export type CachePartition = 'key' | 'team' | 'global';
@@ -24,12 +25,9 @@ export function cacheTtlMs(headers: IncomingHttpHeaders): number {
   return Math.min(Math.max(seconds, 1), maximumTtlSeconds) * 1000;
 }
 
-/** Fields that do not change the answer: how it is delivered, and who asked. */
-const ignoredFields = new Set(['stream', 'stream_options', 'user', 'metadata', 'safety_identifier', 'prompt_cache_key', 'client_metadata', 'store', 'model']);
-
 /**
  * SHA-256 over the canonical form (sorted keys) of everything that changes the answer: the resolved
- * provider and model, and the body minus delivery and attribution fields, within a tenant partition so one
+ * provider and model, and the body minus the caller's shape's delivery and attribution fields, within a tenant partition so one
  * tenant can never read another's answers. Fields Sluice does not model still count: an unknown parameter
  * may change the answer.
  */
@@ -43,6 +41,8 @@ export function cacheKey(options: {
   /** Undefined: chat. An embeddings entry never answers a chat call, nor the other way round. */
   operation?: 'embeddings' | undefined;
 }): string {
+  // Fields of the caller's shape that do not change the answer (delivery, attribution) are left out.
+  const ignoredFields = dialects[options.dialect].cacheIgnoredFields;
   const meaningful = Object.fromEntries(Object.entries(options.body).filter(([field]) => !ignoredFields.has(field)));
   // An undefined operation is left out of the text, so chat keys are what they always were.
   const canonical = canonicalJson({ partition: options.partition, dialect: options.dialect, provider: options.provider, model: options.upstreamModel, operation: options.operation, body: meaningful });

@@ -82,6 +82,26 @@ export interface Dialect {
   readResponse(body: unknown): ResponseFacts;
   /** The images a request body in this shape carries (the row's `image_count`), read in place. */
   countImages(body: JsonObject): number;
+  /**
+   * The field this shape's body names its output cap with (`max_tokens`, `max_completion_tokens`,
+   * `generationConfig.maxOutputTokens`…): what a refusal over the cap names as its `param`. Read per request
+   * by routing, so it reads the body in place and builds nothing.
+   */
+  maxOutputTokensField(body: JsonObject): string;
+  /** The output cap the caller set in that field, when it is a finite number. */
+  maxOutputTokens(body: JsonObject): number | undefined;
+  /**
+   * Read off the raw body, for a body only this shape can carry (its decoder refused to translate it):
+   * whether the prompt holds an image, and whether it asks for thinking or reasoning. Otherwise routing reads
+   * both from the decoded core request.
+   */
+  sendsImages(body: JsonObject): boolean;
+  asksForReasoning(body: JsonObject): boolean;
+  /**
+   * Top-level body fields of this shape that do not change the answer (how it is delivered, and who asked),
+   * left out of the response cache's key.
+   */
+  cacheIgnoredFields: ReadonlySet<string>;
   createStreamTap(options: { removeInjectedUsageChunk: boolean }): StreamTap;
   errorBody(error: GatewayError): JsonObject;
   /** The error event that ends a stream which failed after it started. */

@@ -67,6 +67,12 @@ export interface ProviderEntry {
   models: readonly string[];
   /** Environment variable that enables the provider with its key. */
   envKeyName: string | undefined;
+  /**
+   * Its `gen_ai.provider.name` in traces: the OpenTelemetry GenAI conventions' well-known value for a hosted
+   * provider (`gcp.gemini`, `mistral_ai`…); an OpenAI-compatible server (and the mock) has none of its own, so
+   * it goes by the name it is configured under.
+   */
+  genAiProviderName: string;
   /** Provider id in the pricing catalogue. */
   pricingProviderId: string | undefined;
   /** Quirk: OpenAI's newer models take `max_completion_tokens` and refuse `max_tokens`. */

@@ -1,7 +1,13 @@
 import type { ProviderKind } from '../domain/provider-kind.js';
 import type { ProviderEntry } from '../domain/provider-entry.js';
 
-type BuiltinTemplate = Omit<ProviderEntry, 'name' | 'configuredKey' | 'configuredKeySource' | 'switchedOff' | 'private' | 'anthropicVersion' | 'timeouts'>;
+type BuiltinTemplate = Omit<
+  ProviderEntry,
+  'name' | 'configuredKey' | 'configuredKeySource' | 'switchedOff' | 'private' | 'anthropicVersion' | 'timeouts' | 'genAiProviderName'
+> & {
+  /** The GenAI conventions' well-known `gen_ai.provider.name`; undefined: the provider's configured name stands in. */
+  genAiProviderName: string | undefined;
+};
 
 const openAiChatEndpoint = { 'openai-chat': { path: '/chat/completions', auth: 'bearer' } } as const;
 const geminiNativeEndpoint = {
@@ -19,6 +25,7 @@ const geminiEmbeddingsEndpoint = {
 export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>, BuiltinTemplate> = {
   anthropic: {
     kind: 'anthropic',
+    genAiProviderName: 'anthropic',
     baseUrl: 'https://api.anthropic.com/v1',
     endpoints: { 'anthropic-messages': { path: '/messages', auth: 'x-api-key' } },
     // Anthropic has no embeddings API.
@@ -37,6 +44,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   },
   openai: {
     kind: 'openai',
+    genAiProviderName: 'openai',
     baseUrl: 'https://api.openai.com/v1',
     endpoints: { ...openAiChatEndpoint, 'openai-responses': { path: '/responses', auth: 'bearer' } },
     embeddingsEndpoints: openAiEmbeddingsEndpoint,
@@ -54,6 +62,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   },
   gemini: {
     kind: 'gemini',
+    genAiProviderName: 'gcp.gemini',
     baseUrl: 'https://generativelanguage.googleapis.com/v1beta',
     // Every other shape is translated to the native API: thought signatures, thinking settings, cache
     // counts and structured output survive there, and errors come back in one known shape. The
@@ -76,6 +85,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   },
   mistral: {
     kind: 'mistral',
+    genAiProviderName: 'mistral_ai',
     baseUrl: 'https://api.mistral.ai/v1',
     endpoints: openAiChatEndpoint,
     embeddingsEndpoints: { 'openai-chat': { path: '/embeddings', auth: 'bearer', dimensionsField: 'output_dimension' } },
@@ -94,6 +104,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   },
   grok: {
     kind: 'grok',
+    genAiProviderName: 'x_ai',
     baseUrl: 'https://api.x.ai/v1',
     endpoints: openAiChatEndpoint,
     // xAI has no embeddings API.
@@ -112,6 +123,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
   },
   mock: {
     kind: 'mock',
+    genAiProviderName: undefined,
     // The real address is filled in when the built-in mock upstream starts.
     baseUrl: 'http://127.0.0.1:0/v1',
     endpoints: {
@@ -139,6 +151,7 @@ export const builtinProviders: Record<Exclude<ProviderKind, 'openai-compatible'>
 /** Template for any OpenAI-compatible server (vLLM, Ollama, OpenRouter, Groq…). */
 export const openAiCompatibleTemplate: BuiltinTemplate = {
   kind: 'openai-compatible',
+  genAiProviderName: undefined,
   baseUrl: 'http://127.0.0.1:8000/v1',
   endpoints: openAiChatEndpoint,
   // vLLM, Ollama, LM Studio, TEI… all serve `/v1/embeddings` in OpenAI's shape.

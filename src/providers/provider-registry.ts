@@ -69,6 +69,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
     const entry: ProviderEntry = {
       ...template,
       name: kind,
+      genAiProviderName: template.genAiProviderName ?? kind,
       configuredKey: providerConfig?.apiKey ?? envKey,
       configuredKeySource: providerConfig?.apiKey !== undefined ? 'config' : envKey !== undefined ? 'env' : undefined,
       switchedOff: false,
@@ -96,6 +97,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
         {
           ...template,
           name,
+          genAiProviderName: template.genAiProviderName ?? name,
           configuredKey: providerConfig.apiKey,
           configuredKeySource: providerConfig.apiKey !== undefined ? 'config' : undefined,
           switchedOff: false,
@@ -115,6 +117,7 @@ export function buildProviderRegistry(options: BuildProviderRegistryOptions): Pr
   const mock: ProviderEntry = {
     ...builtinProviders.mock,
     name: 'mock',
+    genAiProviderName: builtinProviders.mock.genAiProviderName ?? 'mock',
     configuredKey: 'mock-key',
     configuredKeySource: undefined,
     switchedOff: !mockWanted,

@@ -1,5 +1,6 @@
 import type { JsonObject } from '../dialects/wire-facts.js';
 import type { DialectName } from '../domain/dialect-name.js';
+import { dialects } from '../dialects/dialects.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { IrRequest } from '../ir/ir-types.js';
 import type { Operation } from '../domain/operation.js';
@@ -48,10 +49,12 @@ export const embeddingsNeeds: RoutingNeeds = Object.freeze({
 /**
  * Reads what a request needs from the decoded core request. A body that only its own API shape can carry
  * (the decoder refuses it with `unsupported_translation`) needs a target speaking that shape, and its other
- * needs are read off the raw body instead.
+ * needs are read off the raw body instead, by that shape's dialect.
  */
 export function routingNeedsOf(source: RoutingNeedsSource): RoutingNeeds {
-  const { field: maxOutputTokensField, value: maxOutputTokens } = maxOutputOf(source.dialect, source.body);
+  const dialect = dialects[source.dialect];
+  const maxOutputTokens = dialect.maxOutputTokens(source.body);
+  const maxOutputTokensField = dialect.maxOutputTokensField(source.body);
   let core: IrRequest;
   try {
     core = source.coreRequest();
@@ -60,8 +63,8 @@ export function routingNeedsOf(source: RoutingNeedsSource): RoutingNeeds {
     const body = source.body;
     return {
       tools: Array.isArray(body.tools) && body.tools.length > 0,
-      images: containsImage([body.messages, body.input, body.contents], 0),
-      reasoning: asksForReasoning(body),
+      images: dialect.sendsImages(body),
+      reasoning: dialect.asksForReasoning(body),
       maxOutputTokens,
       maxOutputTokensField,
       estimatedInputTokens: undefined,
@@ -79,54 +82,4 @@ export function routingNeedsOf(source: RoutingNeedsSource): RoutingNeeds {
     estimatedInputTokens: source.estimateInputTokens?.(),
     requiredShape: undefined,
   };
-}
-
-function maxOutputOf(dialect: DialectName, body: JsonObject): { field: string; value: number | undefined } {
-  const numberAt = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-  switch (dialect) {
-    case 'openai-chat': {
-      const completion = numberAt(body.max_completion_tokens);
-      return completion !== undefined ? { field: 'max_completion_tokens', value: completion } : { field: 'max_tokens', value: numberAt(body.max_tokens) };
-    }
-    case 'openai-responses':
-      return { field: 'max_output_tokens', value: numberAt(body.max_output_tokens) };
-    case 'anthropic-messages':
-      return { field: 'max_tokens', value: numberAt(body.max_tokens) };
-    case 'gemini': {
-      const config = body.generationConfig;
-      const value = config !== null && typeof config === 'object' ? numberAt((config as JsonObject).maxOutputTokens) : undefined;
-      return { field: 'generationConfig.maxOutputTokens', value };
-    }
-    default: {
-      const _exhaustive: never = dialect;
-      return _exhaustive;
-    }
-  }
-}
-
-function asksForReasoning(body: JsonObject): boolean {
-  const config = body.generationConfig;
-  const geminiThinking = config !== null && typeof config === 'object' && (config as JsonObject).thinkingConfig !== undefined;
-  const thinking = body.thinking as JsonObject | undefined;
-  return body.reasoning !== undefined || body.reasoning_effort !== undefined || (thinking !== undefined && thinking.type !== 'disabled') || geminiThinking;
-}
-
-const imagePartTypes = new Set(['image', 'image_url', 'input_image']);
-/** The body's nesting was bounded when it was read; this bounds the walk on its own as well. */
-const maximumScanDepth = 32;
-
-/** An image part in any shape: `image_url`, `input_image`, Anthropic `image`, Gemini `inlineData`/`fileData`. */
-function containsImage(value: unknown, depth: number): boolean {
-  if (depth > maximumScanDepth || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((item) => containsImage(item, depth + 1));
-  const object = value as JsonObject;
-  if (typeof object.type === 'string' && imagePartTypes.has(object.type)) return true;
-  for (const key of ['inlineData', 'fileData']) {
-    const data = object[key] as JsonObject | undefined;
-    if (data && typeof data === 'object' && typeof data.mimeType === 'string' && data.mimeType.startsWith('image/')) return true;
-  }
-  for (const key in object) {
-    if (Object.hasOwn(object, key) && containsImage(object[key], depth + 1)) return true;
-  }
-  return false;
 }

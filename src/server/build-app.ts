@@ -16,16 +16,13 @@ import type { ServicesHolder } from './reload/services-holder.js';
 import { guessDialect } from './guess-dialect.js';
 import { createRequestContext, toUsageRow } from './proxy/request-context.js';
 import { renderGatewayError } from './proxy/write-gateway-error.js';
-import { registerAdminRoutes } from './routes/admin-routes.js';
-import { registerAnalyticsRoutes } from './routes/analytics-routes.js';
+import { serverErrorAsGatewayError } from './http/server-error-as-gateway-error.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
+import { registerSluiceOwnedRoutes } from './routes/sluice-owned-routes.js';
 import { registerCountTokensRoute } from './routes/count-tokens-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
-import { registerHealthTargetsRoute } from './routes/health-targets-route.js';
-import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelRoutes } from './routes/model-routes.js';
 import { geminiOperationOf, registerProxyRoutes } from './routes/proxy-routes.js';
-import { registerUsageRoute } from './routes/usage-route.js';
 
 export interface BuildAppOptions {
   bodyLimit: number;
@@ -80,11 +77,6 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
   registerModelRoutes(app, holder);
   registerProxyRoutes(app, holder);
   registerCountTokensRoute(app, holder);
-  registerUsageRoute(app, holder);
-  registerAdminRoutes(app, holder, { reload: options.reload });
-  registerMetricsRoute(app, holder.current);
-  registerHealthTargetsRoute(app, holder.current);
-  registerAnalyticsRoutes(app, holder);
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
@@ -94,7 +86,7 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const services = holder.current;
-    const gatewayError = toGatewayError(error, services);
+    const gatewayError = serverErrorAsGatewayError(error, services.logger);
     const dialectName = request.routeOptions.config.dialect ?? guessDialect(request.url, request.headers);
     const dialect = dialects[dialectName];
     if (request.routeOptions.config.proxyRoute) await recordRejectedRequest(request, gatewayError, services);
@@ -102,31 +94,13 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
     return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
   });
 
+  // Sluice's own JSON API in a scope of its own, whose error handler answers what their handlers throw.
+  registerSluiceOwnedRoutes(app, holder, { reload: options.reload });
+
   // Last, after the handlers above: registering a plugin (here @fastify/static) loads everything declared so
   // far, and routes built then would keep Fastify's default error handler instead of the gateway's.
   await registerDashboardRoutes(app, holder.current);
   return app;
-}
-
-/** Errors raised by the server before a handler ran (body parsing, limits) in the gateway's own terms. */
-function toGatewayError(error: FastifyError, services: GatewayServices): GatewayError {
-  if (error instanceof GatewayError) return error;
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new GatewayError('payload_too_large', 'The request body is larger than this gateway accepts.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new GatewayError('unsupported_media_type', 'Send the request body as application/json.');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new GatewayError('invalid_json', 'The request body is empty or not valid JSON.');
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new GatewayError('invalid_request', 'The Content-Length header does not match the body.');
-  }
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new GatewayError('invalid_request', error.message, { status: error.statusCode });
-  }
-  services.logger.error({ err: error }, 'unhandled server error');
-  return new GatewayError('internal_error', 'Internal gateway error.');
 }
 
 /** A model call refused before its handler still leaves a usage row, attributed to its key if it had one. */

@@ -9,6 +9,11 @@ declare module 'fastify' {
     operation?: Operation;
     /** The provider a pinned route belongs to. */
     proxyRoute?: boolean;
+    /**
+     * A Sluice-owned route whose errors answer in the shape the caller's headers suggest (`/v1/usage`, which
+     * SDKs of either family call) rather than in OpenAI's, Sluice's own.
+     */
+    errorsInCallerShape?: boolean;
   }
   interface FastifyRequest {
     /** The JSON body text as received, forwarded unchanged when no pass-through edit was needed. */

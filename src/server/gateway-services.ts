@@ -22,6 +22,7 @@ import type { CorsPolicy } from './cors-policy.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { GatewayLogger } from './logger.js';
 import type { CacheRules } from '../cache/cache-rules.js';
+import type { RetryPause } from './proxy/retry-pause.js';
 
 /**
  * What the HTTP layer needs from the rest of the gateway; built at start, and again by a config reload
@@ -73,6 +74,8 @@ export interface GatewayServices {
   metrics: GatewayMetrics;
   /** The clock of rate-limit windows, budget periods and retry-after (Date.now; tests pass one they move). */
   clock: () => number;
+  /** The wait before retrying a target (a real timer; tests pass one that only records what was asked). */
+  retryPause: RetryPause;
   /** False once shutdown has begun, so /readyz turns the load balancer away. */
   isReady(): boolean;
 }

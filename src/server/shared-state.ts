@@ -39,7 +39,8 @@ export function createSharedState(
   config: SluiceConfig,
   store: UsageStore,
   logger: Logger,
-  now: () => number = Date.now,
+  /** A test's clock; production passes none (in-process state then runs on Date.now, Redis on its own). */
+  clock?: () => number,
   /** `pricing.preferBilled` as the current config says (a reload may turn it): how stored spend is counted. */
   preferBilled: () => boolean = () => config.pricing.preferBilled,
 ): SharedState {
@@ -48,7 +49,9 @@ export function createSharedState(
     const totals = await store.usageTotals({ scope: charge.scope === 'key_group' ? 'key' : charge.scope, subject: charge.subject, group: charge.group, since: charge.periodStart });
     return preferBilled() ? totals.costPreferringBilledUsd : totals.costUsd;
   };
-  // `now` drives the in-process windows and expiries; Redis keeps its own clock (TIME, PX) whatever is passed.
+  // The clock drives the in-process windows and expiries. Redis keeps its own clock (TIME, PX) unless a test
+  // gives one: then the rate windows follow it too, so a test need not wait for a fresh minute.
+  const now = clock ?? Date.now;
   const localCounters = new MemoryLimitCounters(now);
   const localLedger = new MemoryBudgetLedger(loadBaseline);
   const localCache = new MemoryResponseCache(config.cache.maxEntries, now);
@@ -82,7 +85,7 @@ export function createSharedState(
   // Only model groups cool targets down: without any, there is nothing to mirror and no command to send.
   if (Object.keys(config.groups).length > 0) sharedCooldowns.start();
   return {
-    limitCounters: new ResilientLimitCounters({ primary: new RedisLimitCounters(redis), local: localCounters, instances: config.redis.instances, logger }),
+    limitCounters: new ResilientLimitCounters({ primary: new RedisLimitCounters(redis, undefined, { now: clock }), local: localCounters, instances: config.redis.instances, logger }),
     slotQueue: new SlotQueue({ recheck: sharedSlotRecheck }),
     budgetLedger: new ResilientBudgetLedger({
       primary: new RedisBudgetLedger({ redis, loadBaseline }),

@@ -30,6 +30,7 @@ import { startIdentityViews } from './startup/identity-views.js';
 import { MockUpstreamHost } from './startup/mock-upstream-host.js';
 import { startTracing } from './startup/start-tracing.js';
 import { startUsagePipeline } from './startup/usage-pipeline.js';
+import { pauseUnlessAborted, type RetryPause } from './proxy/retry-pause.js';
 
 export interface StartGatewayOptions {
   config: SluiceConfig;
@@ -41,6 +42,8 @@ export interface StartGatewayOptions {
   keysFromEnvironment?: boolean;
   /** The clock of in-process rate-limit windows and cache expiry; tests pass one they can move. Date.now by default. */
   clock?: () => number;
+  /** The wait before retrying a target; a real timer by default, so tests of retry-after need not sleep. */
+  retryPause?: RetryPause;
   /**
    * Reads the config again for a reload (`sluice serve`: the same file and environment). Without it the
    * gateway cannot reload, and `POST /admin/reload` answers 409.
@@ -179,6 +182,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cors: corsPolicyFor(config.cors.origins),
     metrics,
     clock: options.clock ?? Date.now,
+    retryPause: options.retryPause ?? pauseUnlessAborted,
     isReady: () => ready,
   };
   const holder = new ServicesHolder(initialServices);

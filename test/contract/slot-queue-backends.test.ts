@@ -70,7 +70,7 @@ function track<T>(promise: Promise<T>) {
 
 /** One slot for key `k`; without a queue time a full slot is refused at once. */
 const capped = (queueMs?: number): LimitSubject[] => [{ scope: 'key', id: 'k', limits: { concurrentRequests: 1, queueMs, requestsPerMinute: 1_000 } }];
-const request = (instance: Instance, subjects: LimitSubject[], extra: { signal?: ClientAbort; waitRecord?: { queueWaitMs: number | null } } = {}) =>
+const request = (instance: Instance, subjects: LimitSubject[], extra: { signal?: ClientAbort; waitRecord?: { queueWaitMs: number | null }; now?: () => number } = {}) =>
   admit({ subjects, counters: instance.counters, queue: instance.queue, estimateTokens: () => 0, ...extra });
 
 describe.each(backends)('$name backend: waiting for a concurrency slot', (backend) => {
@@ -78,13 +78,16 @@ describe.each(backends)('$name backend: waiting for a concurrency slot', (backen
     const [first, second] = backend.instances();
     const holder = await request(first, capped(10_000));
     const record = { queueWaitMs: null as number | null };
-    const waiting = track(request(second, capped(10_000), { waitRecord: record }));
+    // The wait is measured on admission's clock: moved by hand, it says exactly how long the request queued.
+    const waitClock = new ManualClock();
+    const waiting = track(request(second, capped(10_000), { waitRecord: record, now: waitClock.now }));
     await expect.poll(() => second.queue.waiting('concurrency:key:k')).toBe(1);
     expect(waiting.settled).toBe(false);
+    waitClock.advance(250);
     await holder.finish({ tokens: 0, costUsd: 0 });
     await expect.poll(() => waiting.settled, { timeout: 5_000 }).toBe(true);
     expect(waiting.error).toBeUndefined();
-    expect(record.queueWaitMs).toBeGreaterThanOrEqual(0);
+    expect(record.queueWaitMs).toBe(250);
     // It holds the slot now: the first instance is refused, at once without a queue time.
     await expect(request(first, capped())).rejects.toMatchObject({ code: 'concurrency_limited' });
     await waiting.value!.finish({ tokens: 0, costUsd: 0 });

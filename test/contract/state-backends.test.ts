@@ -16,7 +16,8 @@ import { connectTestRedis } from '../helpers/redis-backend.js';
  */
 interface Backend {
   name: string;
-  counters: () => LimitCounters;
+  /** The rate windows follow `clock`: a test's charges never straddle a window boundary unless it moves it. */
+  counters: (clock: ManualClock) => LimitCounters;
   ledger: (baseline: number) => BudgetLedger;
   /** `now` is the clock of an in-process cache; Redis expires keys on its own clock. */
   cache: (now: () => number) => ResponseCache;
@@ -26,8 +27,7 @@ const redisConnection = await connectTestRedis();
 const backends: Backend[] = [
   {
     name: 'memory',
-    // A clock that stands still: a test's charges never straddle a window boundary (Redis uses its own TIME).
-    counters: () => new MemoryLimitCounters(new ManualClock().now),
+    counters: (clock) => new MemoryLimitCounters(clock.now),
     ledger: (baseline) => new MemoryBudgetLedger(async () => baseline),
     cache: (now) => new MemoryResponseCache(100, now),
   },
@@ -38,7 +38,8 @@ if ('redis' in redisConnection) {
   const fresh = () => `${prefix}${instance++}:`;
   backends.push({
     name: 'redis',
-    counters: () => new RedisLimitCounters(redis, fresh()),
+    // Given a clock, the charge script uses it instead of Redis's TIME (production gives none).
+    counters: (clock) => new RedisLimitCounters(redis, fresh(), { now: clock.now }),
     ledger: (baseline) => new RedisBudgetLedger({ redis, prefix: fresh(), loadBaseline: async () => baseline }),
     cache: () => new RedisResponseCache(redis, fresh()),
   });
@@ -59,8 +60,10 @@ const charge: BudgetCharge = { account: 'key:k1:2026-11', scope: 'key', subject:
 describe.each(backends)('$name backend', (backend) => {
   describe('limit counters', () => {
     let counters: LimitCounters;
+    let clock: ManualClock;
     beforeAll(() => {
-      counters = backend.counters();
+      clock = new ManualClock();
+      counters = backend.counters(clock);
     });
 
     const windows = (...charges: Array<[counter: string, limit: number, amount: number]>) => ({
@@ -79,6 +82,16 @@ describe.each(backends)('$name backend', (backend) => {
       expect(second).toMatchObject({ admitted: false, refused: { window: { counter: 'tokens:key:a', used: 60 } } });
       const third = await counters.charge(windows(['requests:key:a', 2, 1]));
       expect(third.states[0]!.used).toBe(2);
+    });
+
+    it('open a fresh window when the clock passes the reset time, and not before', async () => {
+      const first = await counters.charge(windows(['requests:key:turn', 1, 1]));
+      expect(first.admitted).toBe(true);
+      clock.advance(first.states[0]!.resetAt - clock.now() - 1);
+      expect((await counters.charge(windows(['requests:key:turn', 1, 1]))).admitted).toBe(false);
+      clock.advance(1);
+      const fresh = await counters.charge(windows(['requests:key:turn', 1, 1]));
+      expect(fresh).toMatchObject({ admitted: true, states: [{ used: 1, resetAt: first.states[0]!.resetAt + 60_000 }] });
     });
 
     it('admit exactly the limit under concurrency', async () => {

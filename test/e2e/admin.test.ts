@@ -1,12 +1,14 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 let harness: TestGateway;
 let adminToken: string;
 
 beforeAll(async () => {
-  harness = await startTestGateway();
+  // Rate windows stand still unless the test moves this clock: a minute turning mid-test cannot free a slot.
+  harness = await startTestGateway({}, { clock: new ManualClock().now });
   adminToken = await harness.issueKey({ name: 'admin', role: 'admin' });
 });
 afterAll(() => harness.close());

@@ -127,7 +127,9 @@ describe('characters a header cannot carry', () => {
       for (const name of oddNames) {
         const [path, body] = route.path(name);
         const answer = await post(path, body);
-        expect(answer.status, JSON.stringify(name)).toBeGreaterThanOrEqual(200);
+        // Every name reaches the upstream, which answers; only Gemini's URL cannot carry a line break.
+        const routable = route.name !== 'gemini native' || !/[\r\n\u2028]/u.test(name);
+        expect(answer.status, `${route.name} ${JSON.stringify(name)}`).toBe(routable ? 200 : 404);
         if (answer.status >= 400) expectInShape(route.name, answer);
         expect(answer.headers.get('x-injected')).toBeNull();
         const model = answer.headers.get('x-sluice-model');

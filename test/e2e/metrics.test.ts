@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText, sampleValue, type PrometheusSample } from '../helpers/prometheus-text.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /** `GET /metrics`: who may read it, and the numbers after traffic whose counts the test knows. */
@@ -9,7 +10,9 @@ let harness: TestGateway;
 let metricsToken: string;
 
 beforeAll(async () => {
-  harness = await startTestGateway();
+  // The one-a-minute key's window stands still unless the test moves this clock: a minute turning mid-test
+  // cannot let its second call through.
+  harness = await startTestGateway({}, { clock: new ManualClock().now });
   metricsToken = await harness.issueKey({ name: 'prometheus', role: 'metrics' });
 });
 afterAll(() => harness.close());

@@ -1,15 +1,19 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualRetryPause } from '../helpers/manual-retry-pause.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /** Retries, cooldowns, eligibility and the attempt loop's edges, through the gateway with the official SDKs. */
 let harness: TestGateway;
 let openai: OpenAI;
+/** Retry waits end when the test says (at once unless held): no test sleeps through a retry-after. */
+let retryPause: ManualRetryPause;
 
 const oneTryEach = { attempts: 1, maxRetryAfterMs: 5_000 };
 
 beforeAll(async () => {
+  retryPause = new ManualRetryPause();
   harness = await startTestGateway({
     groups: {
       cooled: { policy: 'failover', targets: [{ model: 'openai:cooled-a' }, { model: 'anthropic:cooled-b' }], retry: oneTryEach },
@@ -29,23 +33,32 @@ beforeAll(async () => {
       patient: { policy: 'failover', targets: [{ model: 'openai:patient-a' }, { model: 'anthropic:patient-b' }], retry: { attempts: 2, maxRetryAfterMs: 5_000 } },
     },
     aliases: { haiku: 'anthropic:claude-haiku-4-5', mini: 'openai:gpt-4o-mini', speedy: 'cooled' },
-  });
+  }, { retryPause: retryPause.pause });
   openai = new OpenAI({ apiKey: harness.token, baseURL: `${harness.url}/v1`, maxRetries: 0 });
 });
 afterAll(() => harness.close());
-beforeEach(() => harness.upstream.reset());
+beforeEach(() => {
+  harness.upstream.reset();
+  retryPause.release();
+  retryPause.asked.length = 0;
+});
 
 const hello = [{ role: 'user' as const, content: 'hello' }];
 
 describe('retries', () => {
   it('a plain model answering 429 with retry-after: 1 is retried after that second, and the caller gets the answer', async () => {
     harness.upstream.enqueue({ status: 429, retryAfter: 1 });
-    const { data, response } = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: hello }).withResponse();
+    retryPause.hold();
+    const pending = openai.chat.completions.create({ model: 'gpt-4o-mini', messages: hello }).withResponse();
+    // The gateway waits the second the upstream asked for, and calls again only once it is over.
+    await expect.poll(() => retryPause.asked).toEqual([1000]);
+    expect(harness.upstream.requests).toHaveLength(1);
+    retryPause.release();
+    const { data, response } = await pending;
     expect(data.choices[0]?.message.content).toBeTruthy();
     expect(response.headers.get('x-sluice-attempts')).toBe('2');
     expect(response.headers.get('x-sluice-route')).toBe('openai:gpt-4o-mini=429;openai:gpt-4o-mini=200');
-    const [first, second] = harness.upstream.requests;
-    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(990);
+    expect(harness.upstream.requests).toHaveLength(2);
     const row = (await harness.usageRows()).at(-1)!;
     expect(row).toMatchObject({ attempts: 2, fallback: false, outcome: 'ok' });
     expect(row.attemptTrail[0]).toMatchObject({ statusCode: 429, retryAfterMs: 1000 });
@@ -67,9 +80,10 @@ describe('retries', () => {
 
   it('a caller that leaves during a retry wait stops the attempt loop at once', async () => {
     harness.upstream.enqueue({ status: 429, retryAfter: 3 });
+    retryPause.hold();
     const controller = new AbortController();
     const pending = openai.chat.completions.create({ model: 'gpt-4o-mini', messages: hello }, { signal: controller.signal });
-    await expect.poll(() => harness.upstream.requests.length).toBe(1);
+    await expect.poll(() => retryPause.asked).toEqual([3000]);
     controller.abort();
     await expect(pending).rejects.toThrow();
     await expect.poll(async () => (await harness.usageRows()).at(-1)?.outcome).toBe('cancelled');

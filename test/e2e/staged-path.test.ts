@@ -2,16 +2,19 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../../src/dialects/dialects.js';
-import { modelCallStages } from '../../src/server/proxy/model-call-stages.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startTestGateway, upstreamKeys, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /**
  * The staged request path: one ordered list of stages, shared by model calls, count_tokens and /v1/models,
- * with validation before admission and the body decoded into the core model at most once.
+ * with validation before admission and the body decoded into the core model at most once. The tests check
+ * what the order guarantees a caller (which refusal wins, what uses a rate-limit slot), not the list itself.
  */
 let harness: TestGateway;
 
 beforeAll(async () => {
+  // Rate windows stand still unless the test moves this clock: a minute turning mid-test cannot free a slot.
+  const clock = new ManualClock();
   harness = await startTestGateway({
     aliases: { haiku: 'anthropic:claude-haiku-4-5', mini: 'openai:gpt-4o-mini', quick: 'haiku', quickest: 'quick' },
     providers: {
@@ -19,7 +22,7 @@ beforeAll(async () => {
       openai: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: upstreamKeys.openai },
       local: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: upstreamKeys.vllm, images: false, models: ['llama-text'] },
     },
-  });
+  }, { clock: clock.now });
   // Providers this test calls go to the fake upstream.
   harness.gateway.services.registry.setBaseUrl('anthropic', `${harness.upstream.url}/v1`);
   harness.gateway.services.registry.setBaseUrl('local', `${harness.upstream.url}/v1`);
@@ -29,19 +32,49 @@ afterAll(() => harness.close());
 beforeEach(() => harness.upstream.reset());
 afterEach(() => vi.restoreAllMocks());
 
-describe('the lifecycle is one ordered list', () => {
-  it('names the stages in the documented order', () => {
-    expect(modelCallStages.map((stage) => stage.name)).toEqual([
-      'authenticate',
-      'parse and validate',
-      'resolve target',
-      'authorize',
-      'plan route',
-      'plan upstream call',
-      'admit',
-      'cache lookup',
-      'call upstream and relay',
-    ]);
+describe('the order of the stages is what callers see', () => {
+  const chatBody = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+  const chat = (token: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+      body: JSON.stringify(body),
+    });
+  const codeOf = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
+
+  it('authenticates before reading the body, and reads the body before resolving the model', async () => {
+    const noMessages = { model: 'no-such-model-anywhere' };
+    const unknownKey = await chat('sk-sluice-not-a-key', noMessages);
+    expect([unknownKey.status, await codeOf(unknownKey)]).toEqual([401, 'invalid_api_key']);
+    const badBody = await chat(harness.token, noMessages);
+    expect(badBody.status).toBe(400);
+    const unknownModel = await chat(harness.token, chatBody('no-such-model-anywhere'));
+    expect(unknownModel.status).toBe(404);
+    expect(harness.upstream.requests).toHaveLength(0);
+  });
+
+  it('resolves the model before authorizing it, and authorizes before admission: a refused model uses no slot', async () => {
+    await harness.gateway.services.store.setPrincipal('team', { name: 'openai-team', limits: {}, allowedModels: ['openai:*'] });
+    await harness.gateway.services.principals.reload();
+    const token = await harness.issueKey({ name: 'ordered-one-rpm', teamName: 'openai-team', limits: { requestsPerMinute: 1 } });
+    expect((await chat(token, chatBody('no-such-model-anywhere'))).status).toBe(404);
+    for (let attempt = 0; attempt < 3; attempt++) expect((await chat(token, chatBody('claude-haiku-4-5'))).status).toBe(403);
+    expect((await chat(token, chatBody('gpt-4o-mini'))).status).toBe(200);
+    const limited = await chat(token, chatBody('gpt-4o-mini'));
+    expect([limited.status, await codeOf(limited)]).toEqual([429, 'rate_limited']);
+  });
+
+  it('admits before the cache lookup, and a cache hit makes no upstream call', async () => {
+    const token = await harness.issueKey({ name: 'cached-two-rpm', limits: { requestsPerMinute: 2 } });
+    const cacheOn = { 'x-sluice-cache': 'true' };
+    const miss = await chat(token, chatBody('gpt-4o-mini'), cacheOn);
+    expect([miss.status, miss.headers.get('x-sluice-cache')]).toEqual([200, 'MISS']);
+    const upstreamCalls = harness.upstream.requests.length;
+    const hit = await chat(token, chatBody('gpt-4o-mini'), cacheOn);
+    expect([hit.status, hit.headers.get('x-sluice-cache')]).toEqual([200, 'HIT']);
+    expect(harness.upstream.requests).toHaveLength(upstreamCalls);
+    // The stored answer is there, but the rate limit is asked first.
+    expect((await chat(token, chatBody('gpt-4o-mini'), cacheOn)).status).toBe(429);
   });
 });
 

@@ -8,6 +8,7 @@ import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gate
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
 import type { ApiVersionRegistry } from '../../src/server/api-version/api-versions.js';
 import type { GatewayLogger } from '../../src/server/logger.js';
+import type { RetryPause } from '../../src/server/proxy/retry-pause.js';
 import { startGateway, type RunningGateway } from '../../src/server/start-gateway.js';
 import type { RequestLogStream } from '../../src/telemetry/request-log.js';
 import type { UsageRow } from '../../src/domain/usage-row.js';
@@ -51,6 +52,8 @@ export async function startTestGateway(
   config: Record<string, unknown> = {},
   options: {
     clock?: () => number;
+    /** The wait before a retry (see `ManualRetryPause`); a real timer by default. */
+    retryPause?: RetryPause;
     /** Writes the config to a file in the data directory and lets the gateway reload it (see `writeConfig`). */
     reloadable?: boolean;
     apiVersions?: ApiVersionRegistry;
@@ -87,6 +90,7 @@ export async function startTestGateway(
     config: parsed,
     env: {},
     clock: options.clock,
+    retryPause: options.retryPause,
     apiVersions: options.apiVersions,
     requestLogStream: options.requestLogStream,
     logger: options.logger,

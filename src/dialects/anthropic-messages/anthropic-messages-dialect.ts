@@ -1,5 +1,6 @@
 import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
+import { promptContainsImage, fieldOf, finiteNumberAt } from '../read-body-facts.js';
 import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { decodeAnthropicRequest } from './decode-request.js';
 import { decodeAnthropicResponse } from './decode-response.js';
@@ -28,6 +29,12 @@ export const anthropicMessagesDialect: Dialect = {
   },
   readResponse: (body) => readResponseFacts(body, convertAnthropicUsage, (response) => stringsOf([response.stop_reason])),
   countImages: countAnthropicImages,
+  maxOutputTokensField: () => 'max_tokens',
+  maxOutputTokens: (body) => finiteNumberAt(body.max_tokens),
+  sendsImages: (body) => promptContainsImage(body, 'messages'),
+  // `thinking: { type: 'disabled' }` is asking for none.
+  asksForReasoning: (body) => body.thinking !== undefined && fieldOf(body.thinking, 'type') !== 'disabled',
+  cacheIgnoredFields: new Set(['model', 'stream', 'metadata']),
   createStreamTap: createAnthropicStreamTap,
   errorBody: anthropicErrorBody,
   streamErrorEvent: anthropicStreamErrorEvent,

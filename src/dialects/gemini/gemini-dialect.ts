@@ -1,5 +1,6 @@
 import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
+import { promptContainsImage, fieldOf, finiteNumberAt } from '../read-body-facts.js';
 import { stringsOf } from '../read-response-facts.js';
 import { convertGeminiUsage } from './convert-usage.js';
 import { decodeGeminiRequest, field } from './decode-request.js';
@@ -33,6 +34,12 @@ export const geminiDialect: Dialect = {
     };
   },
   countImages: countGeminiImages,
+  maxOutputTokensField: () => 'generationConfig.maxOutputTokens',
+  maxOutputTokens: (body) => finiteNumberAt(fieldOf(body.generationConfig, 'maxOutputTokens')),
+  sendsImages: (body) => promptContainsImage(body, 'contents'),
+  asksForReasoning: (body) => fieldOf(body.generationConfig, 'thinkingConfig') !== undefined,
+  // The model and streaming travel in the URL; only an embeddings body repeats the model (`models/…`).
+  cacheIgnoredFields: new Set(['model']),
   createStreamTap: createGeminiStreamTap,
   errorBody: geminiErrorBody,
   streamErrorEvent: geminiStreamErrorEvent,

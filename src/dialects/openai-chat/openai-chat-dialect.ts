@@ -1,5 +1,7 @@
 import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
+import { promptContainsImage, finiteNumberAt } from '../read-body-facts.js';
+import { openAiCacheIgnoredFields } from './cache-ignored-fields.js';
 import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { decodeOpenAiChatRequest } from './decode-request.js';
 import { decodeOpenAiChatResponse } from './decode-response.js';
@@ -25,6 +27,12 @@ export const openAiChatDialect: Dialect = {
       Array.isArray(response.choices) ? stringsOf(response.choices.map((choice: { finish_reason?: unknown } | null) => choice?.finish_reason)) : undefined,
     ),
   countImages: countOpenAiChatImages,
+  // The newer field wins: OpenAI's reasoning models take only `max_completion_tokens`.
+  maxOutputTokensField: (body) => (finiteNumberAt(body.max_completion_tokens) !== undefined ? 'max_completion_tokens' : 'max_tokens'),
+  maxOutputTokens: (body) => finiteNumberAt(body.max_completion_tokens) ?? finiteNumberAt(body.max_tokens),
+  sendsImages: (body) => promptContainsImage(body, 'messages'),
+  asksForReasoning: (body) => body.reasoning_effort !== undefined,
+  cacheIgnoredFields: openAiCacheIgnoredFields,
   createStreamTap: createOpenAiChatStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: openAiChatStreamErrorEvent,

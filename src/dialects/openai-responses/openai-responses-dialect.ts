@@ -1,5 +1,7 @@
 import { renameModelField } from '../rename-model-field.js';
 import type { Dialect } from '../dialect.js';
+import { openAiCacheIgnoredFields } from '../openai-chat/cache-ignored-fields.js';
+import { promptContainsImage, finiteNumberAt } from '../read-body-facts.js';
 import { openAiChatErrorBody, isOpenAiErrorBody } from '../openai-chat/error-body.js';
 import { readResponseFacts, stringsOf } from '../read-response-facts.js';
 import { convertResponsesUsage } from './convert-usage.js';
@@ -28,6 +30,12 @@ export const openAiResponsesDialect: Dialect = {
       stringsOf([(response.incomplete_details as { reason?: unknown } | null | undefined)?.reason ?? response.status]),
     ),
   countImages: countResponsesImages,
+  maxOutputTokensField: () => 'max_output_tokens',
+  maxOutputTokens: (body) => finiteNumberAt(body.max_output_tokens),
+  sendsImages: (body) => promptContainsImage(body, 'input'),
+  asksForReasoning: (body) => body.reasoning !== undefined,
+  // The same delivery and attribution fields as Chat Completions.
+  cacheIgnoredFields: openAiCacheIgnoredFields,
   createStreamTap: createResponsesStreamTap,
   errorBody: openAiChatErrorBody,
   streamErrorEvent: responsesStreamErrorEvent,

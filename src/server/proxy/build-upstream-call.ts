@@ -50,10 +50,23 @@ export function buildUpstreamCall(options: {
   }
   const body = !options.bodyEdited && options.rawBody !== undefined ? options.rawBody : JSON.stringify(options.body);
   const template = options.stream && endpoint.streamPath ? endpoint.streamPath : endpoint.path;
-  const path = template.replace('{model}', encodeURIComponent(options.upstreamModel));
+  // Only a path that names the model (Gemini's) encodes it: a name it cannot encode must not fail other calls.
+  const path = template.includes('{model}') ? template.replace('{model}', modelPathSegment(options.upstreamModel)) : template;
   // A path with its own query (`?alt=sse`) is complete; otherwise the caller's query goes along.
   const query = path.includes('?') ? '' : options.query;
   return { url: options.provider.baseUrl + path + query, headers, body };
+}
+
+/**
+ * A model name as one URL path segment. A lone surrogate, which `encodeURIComponent` refuses, goes as U+FFFD,
+ * as any client would send it (the caller's JSON can carry one; UTF-8 cannot).
+ */
+function modelPathSegment(model: string): string {
+  try {
+    return encodeURIComponent(model);
+  } catch {
+    return encodeURIComponent(Buffer.from(model, 'utf8').toString('utf8'));
+  }
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { dialects } from '../../dialects/dialects.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
 import { keyRoles } from '../../domain/key-role.js';
@@ -11,10 +10,9 @@ import { type KeyRecord } from '../../domain/key-record.js';
 import type { ReloadOutcome } from '../reload/config-reloader.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
-import { hijackReply } from '../hijack-reply.js';
 import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
-import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { parseAdminBody } from './parse-admin-body.js';
+import { answerJson } from '../http/answer-json.js';
 
 // Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). docs/admin-api.md's
 // "Admin API" section documents these bodies; keep the two in step.
@@ -137,21 +135,13 @@ function limitsWithGroupBudgets(
 export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder, options: { reload: () => Promise<ReloadOutcome> }): void {
   // Keys, users and teams live in the store and the views, which a config reload carries over unchanged.
   const services = holder.current;
+  // Errors are answered by the Sluice-owned routes' error handler (sluice-owned-routes.ts).
   const route = (handler: (request: FastifyRequest) => Promise<{ status?: number; body: unknown }>) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const response = hijackReply(reply);
-    try {
-      await authenticateOperator(request, services, 'admin');
-      // No admin route takes query parameters (docs/admin-api.md, "Admin API"): one sent is a mistake, not a filter.
-      refuseUnknownQueryParameters(request.query, []);
-      const result = await handler(request);
-      const text = JSON.stringify(result.body);
-      response.writeHead(result.status ?? 200, { 'content-type': 'application/json' });
-      response.end(text);
-    } catch (error) {
-      const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
-      if (!(error instanceof GatewayError)) services.logger.error({ err: error }, 'admin request failed');
-      writeGatewayError(response, dialects['openai-chat'], gatewayError, request.id);
-    }
+    await authenticateOperator(request, services, 'admin');
+    // No admin route takes query parameters (docs/admin-api.md, "Admin API"): one sent is a mistake, not a filter.
+    refuseUnknownQueryParameters(request.query, []);
+    const result = await handler(request);
+    answerJson(reply, result.body, { status: result.status ?? 200 });
   };
   const refreshViews = async () => {
     await Promise.all([services.keyView.reload(), services.principals.reload()]);

@@ -8,13 +8,10 @@ import { requestDetailReport } from '../../analytics/request-detail.js';
 import { requestLogReport } from '../../analytics/request-log.js';
 import { routingReport } from '../../analytics/routing-report.js';
 import { timeseriesReport } from '../../analytics/timeseries-report.js';
-import { dialects } from '../../dialects/dialects.js';
-import { GatewayError } from '../../errors/gateway-error.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
-import { hijackReply } from '../hijack-reply.js';
 import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
-import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
+import { answerJson } from '../http/answer-json.js';
 
 type Report = (query: QueryParameters, context: AnalyticsContext) => Promise<Record<string, unknown>>;
 
@@ -43,29 +40,20 @@ const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonl
  */
 export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHolder): void {
   const answer = (parameters: readonly string[], build: (request: FastifyRequest, context: AnalyticsContext) => Promise<Record<string, unknown>>) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const response = hijackReply(reply);
     // Read once: budgets follow the limit defaults in force when the request arrived (a reload may change them).
     const services = holder.current;
-    try {
-      await authenticateOperator(request, services, 'analytics');
-      refuseUnknownQueryParameters(request.query, parameters);
-      const context: AnalyticsContext = {
-        store: services.store,
-        now: services.clock(),
-        keys: new Map((await services.store.listKeys()).map((key) => [key.id, key])),
-        principals: services.principals,
-        limitDefaults: services.limitDefaults,
-        budgetLedger: services.budgetLedger,
-        groups: services.router.groups,
-      };
-      const body = JSON.stringify(await build(request, context));
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(body);
-    } catch (error) {
-      const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
-      if (!(error instanceof GatewayError)) services.logger.error({ err: error }, 'analytics request failed');
-      writeGatewayError(response, dialects['openai-chat'], gatewayError, request.id);
-    }
+    await authenticateOperator(request, services, 'analytics');
+    refuseUnknownQueryParameters(request.query, parameters);
+    const context: AnalyticsContext = {
+      store: services.store,
+      now: services.clock(),
+      keys: new Map((await services.store.listKeys()).map((key) => [key.id, key])),
+      principals: services.principals,
+      limitDefaults: services.limitDefaults,
+      budgetLedger: services.budgetLedger,
+      groups: services.router.groups,
+    };
+    answerJson(reply, await build(request, context));
   };
   for (const { path, report, parameters } of reports) app.get(path, answer(parameters, (request, context) => report(request.query as QueryParameters, context)));
   app.get('/analytics/requests/:id', answer([], (request, context) => requestDetailReport((request.params as { id: string }).id, context)));

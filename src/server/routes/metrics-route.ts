@@ -1,10 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { dialects } from '../../dialects/dialects.js';
-import { GatewayError } from '../../errors/gateway-error.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
 import type { GatewayServices } from '../gateway-services.js';
-import { hijackReply } from '../hijack-reply.js';
-import { writeGatewayError } from '../proxy/write-gateway-error.js';
+import { answerText } from '../http/answer-json.js';
 
 /**
  * `GET /metrics`: this instance's Prometheus text exposition, for keys with the `metrics` (or `admin`) role;
@@ -13,16 +10,8 @@ import { writeGatewayError } from '../proxy/write-gateway-error.js';
  */
 export function registerMetricsRoute(app: FastifyInstance, services: GatewayServices): void {
   app.get('/metrics', async (request, reply) => {
-    const response = hijackReply(reply);
-    try {
-      await authenticateOperator(request, services, 'metrics');
-      const text = await services.metrics.exposition();
-      response.writeHead(200, { 'content-type': services.metrics.contentType, 'cache-control': 'no-store' });
-      response.end(text);
-    } catch (error) {
-      const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
-      if (!(error instanceof GatewayError)) services.logger.error({ err: error }, 'rendering /metrics failed');
-      writeGatewayError(response, dialects['openai-chat'], gatewayError, request.id);
-    }
+    await authenticateOperator(request, services, 'metrics');
+    const text = await services.metrics.exposition();
+    answerText(reply, text, { 'content-type': services.metrics.contentType, 'cache-control': 'no-store' });
   });
 }

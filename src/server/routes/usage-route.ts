@@ -1,39 +1,29 @@
 import type { FastifyInstance } from 'fastify';
-import { dialects } from '../../dialects/dialects.js';
-import { GatewayError } from '../../errors/gateway-error.js';
 import { identitySubjects, type IdentitySubject } from '../../policy/admission.js';
 import { authenticate } from '../../policy/authenticate.js';
 import { budgetPeriodOf } from '../../policy/budget-period.js';
 import type { UsageTotals } from '../../domain/usage-summary.js';
 import type { GatewayServices } from '../gateway-services.js';
 import type { ServicesHolder } from '../reload/services-holder.js';
-import { guessDialect } from '../guess-dialect.js';
-import { writeGatewayError } from '../proxy/write-gateway-error.js';
-import { hijackReply } from '../hijack-reply.js';
 import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
+import { answerJson } from '../http/answer-json.js';
 
 /**
  * `GET /v1/usage`: the caller's own usage and what remains, for its key, user and team — limits in force,
  * spend against budgets this period, and calls, tokens and cost today and this month.
  */
 export function registerUsageRoute(app: FastifyInstance, holder: ServicesHolder): void {
-  app.get('/v1/usage', async (request, reply) => {
+  // Called by SDKs of either family: its errors answer in the shape the caller's headers suggest.
+  app.get('/v1/usage', { config: { errorsInCallerShape: true } }, async (request, reply) => {
     const services = holder.current;
-    hijackReply(reply);
-    try {
-      const caller = await authenticate(request.headers, services.keyView);
-      // The answer is always the caller's own key, user and team: there is nothing to filter or page.
-      refuseUnknownQueryParameters(request.query, []);
-      const subjects = identitySubjects(caller.key, services.principals, services.limitDefaults);
-      const now = Date.now();
-      const body: Record<string, unknown> = { object: 'usage', generatedAt: new Date(now).toISOString() };
-      for (const subject of subjects) body[subject.scope] = await describeSubject(subject, services, now, subject.scope === 'key' ? caller.key.name : subject.id);
-      reply.raw.writeHead(200, { 'content-type': 'application/json' });
-      reply.raw.end(JSON.stringify(body));
-    } catch (error) {
-      const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
-      writeGatewayError(reply.raw, dialects[guessDialect(request.url, request.headers)], gatewayError, request.id);
-    }
+    const caller = await authenticate(request.headers, services.keyView);
+    // The answer is always the caller's own key, user and team: there is nothing to filter or page.
+    refuseUnknownQueryParameters(request.query, []);
+    const subjects = identitySubjects(caller.key, services.principals, services.limitDefaults);
+    const now = Date.now();
+    const body: Record<string, unknown> = { object: 'usage', generatedAt: new Date(now).toISOString() };
+    for (const subject of subjects) body[subject.scope] = await describeSubject(subject, services, now, subject.scope === 'key' ? caller.key.name : subject.id);
+    answerJson(reply, body);
   });
 }
 

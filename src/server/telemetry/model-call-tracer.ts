@@ -22,7 +22,6 @@ import type { Logger } from '../../domain/logger.js';
 import type { AttemptRecord } from '../../domain/attempt-record.js';
 import { boundedMessagesJson, boundedPartsJson } from '../../telemetry/bounded-json.js';
 import { inputMessagesOf, outputMessagesOf, systemInstructionsOf } from '../../telemetry/gen-ai-messages.js';
-import { genAiProviderName } from '../../telemetry/gen-ai-provider-name.js';
 import type { AttemptTrace, CallTrace } from '../../telemetry/tracing.js';
 
 /*
@@ -79,7 +78,7 @@ export class ModelCallTracer {
     const server = this.serverOf(target.provider);
     const attributes: Attributes = {
       'gen_ai.operation.name': call.route.operation,
-      'gen_ai.provider.name': genAiProviderName(target.provider),
+      'gen_ai.provider.name': target.provider.genAiProviderName,
       'gen_ai.request.model': target.upstreamModel,
       'gen_ai.request.stream': call.stream,
       'server.address': server.address,

@@ -66,7 +66,7 @@ export async function callUpstream(call: ModelCall): Promise<void> {
       if (call.signal.aborted) throw call.signal.reason;
       if (classification.retrySameTarget && tryNumber < routePlan.retry.attempts) {
         const delay = retryDelayMs({ retryAfterMs: classification.retryAfterMs, retriesDone: tryNumber - 1, maxRetryAfterMs: routePlan.retry.maxRetryAfterMs });
-        await pauseUnlessAborted(delay, call.signal);
+        await services.retryPause(delay, call.signal);
         continue;
       }
       if (classification.failOver && !lastTarget) break;
@@ -200,22 +200,6 @@ function recordUnplannable(call: ModelCall, target: RouteTarget, error: unknown)
     retryAfterMs: null,
     timeToFirstByteMs: null,
     durationMs: 0,
-  });
-}
-
-/** Waits before a retry; a caller that leaves ends the wait (and the call) at once. */
-function pauseUnlessAborted(milliseconds: number, signal: ClientAbort): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.off('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal.once('abort', onAbort);
   });
 }
 
