@@ -1,10 +1,13 @@
 import type { Dialect } from '../../dialects/dialect.js';
+import type { RouteTarget } from '../../routing/route-target.js';
 import type { UpstreamRequestParts } from './build-upstream-call.js';
 import type { Translation } from './relay-upstream-response.js';
 import type { EmbeddingsRelay } from './relay-embeddings-answer.js';
 
 /** The upstream request for a target, ready to send, and how its answer must be relayed. */
 export interface UpstreamPlan {
+  /** The target it calls: its provider and model are read from here, never copied. */
+  target: RouteTarget;
   parts: UpstreamRequestParts;
   /** The shape the provider is called in (the caller's own on pass-through). */
   upstreamDialect: Dialect;
