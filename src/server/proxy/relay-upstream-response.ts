@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Dialect } from '../../dialects/dialect.js';
+import type { Dialect, ResponseFacts } from '../../dialects/dialect.js';
 import type { CachedAnswer } from '../../cache/response-cache.js';
 import type { IrRequest, IrStreamEvent } from '../../ir/ir-types.js';
 import { upstreamErrorMessage } from '../../dialects/upstream-error-message.js';
@@ -302,41 +302,59 @@ async function relayEventStream(options: RelayOptions, pipe: StreamPipe): Promis
     usage = { ...counted, outputTokens: Math.max(counted.outputTokens, estimate) };
     outputTokensEstimated = true;
   }
-  const answer = (statusCode: number, outcome: UsageOutcome, errorCode: string | null, complete?: CachedAnswer['answer']): RelayedAnswer => ({
-    kind: 'answered',
-    statusCode,
-    outcome,
-    errorCode,
-    usage,
-    outputTokensEstimated,
-    inputTokensEstimated: false,
-    reportedModel: facts.reportedModel ?? null,
-    responseId: facts.responseId ?? null,
-    finishReasons: facts.finishReasons ?? null,
-    firstByteAt,
-    complete,
-  });
-
-  if (signal.aborted) return answer(499, 'cancelled', 'client_closed_request');
+  const read: StreamRead = { facts, usage, outputTokensEstimated, firstByteAt };
+  if (signal.aborted) return streamAnswer(read, 499, 'cancelled', 'client_closed_request', undefined);
   if (!failure && tap.unreadableEvents() > 0) {
     // The bytes relayed stay relayed (a translated stream already ended with an error event): the row says
     // the answer could not be read, instead of passing it off as a success with no tokens.
     response.end();
-    return answer(502, 'error', 'upstream_invalid_response');
+    return streamAnswer(read, 502, 'error', 'upstream_invalid_response', undefined);
   }
   if (!failure && !tap.completed() && !tap.upstreamErrorMessage()) {
     failure = new GatewayError('upstream_stream_interrupted', `The upstream provider '${providerName}' ended the stream before it finished.`);
   }
   if (failure) {
     response.end(pipe.failureEvent(concealError(call.concealment, failure)));
-    return answer(failure.status, 'error', failure.reason ?? failure.code);
+    return streamAnswer(read, failure.status, 'error', failure.reason ?? failure.code, undefined);
   }
   if (tap.upstreamErrorMessage()) {
     response.end();
-    return answer(upstream.statusCode, 'error', 'upstream_error');
+    return streamAnswer(read, upstream.statusCode, 'error', 'upstream_error', undefined);
   }
   response.end();
-  return answer(upstream.statusCode, 'ok', null, recorder?.finish());
+  return streamAnswer(read, upstream.statusCode, 'ok', null, recorder?.finish());
+}
+
+/** What the tap read from a relayed stream, whatever became of it. */
+interface StreamRead {
+  facts: ResponseFacts;
+  usage: TokenUsage | undefined;
+  outputTokensEstimated: boolean;
+  firstByteAt: number | undefined;
+}
+
+function streamAnswer(
+  read: StreamRead,
+  statusCode: number,
+  outcome: UsageOutcome,
+  errorCode: string | null,
+  complete: CachedAnswer['answer'] | undefined,
+): RelayedAnswer {
+  const { facts } = read;
+  return {
+    kind: 'answered',
+    statusCode,
+    outcome,
+    errorCode,
+    usage: read.usage,
+    outputTokensEstimated: read.outputTokensEstimated,
+    inputTokensEstimated: false,
+    reportedModel: facts.reportedModel ?? null,
+    responseId: facts.responseId ?? null,
+    finishReasons: facts.finishReasons ?? null,
+    firstByteAt: read.firstByteAt,
+    complete,
+  };
 }
 
 function createEventRecorder(upstreamDialect: Dialect): { push(chunk: Buffer): void; finish(): { kind: 'stream'; events: IrStreamEvent[] } } {
