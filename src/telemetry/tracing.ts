@@ -12,6 +12,11 @@ export interface TracedCall {
   readonly id: string;
 }
 
+/** The request an attempt sends, as the parse stage found it (`ParsedRequest`); named here only by its fields' owner. */
+export interface TracedRequest {
+  readonly body: unknown;
+}
+
 /**
  * Traces of model calls, as the request path sees them. Only types live here: the implementation
  * (`server/telemetry/otlp-tracing.ts`, the OpenTelemetry SDK behind it) is loaded when telemetry is on, and
@@ -29,7 +34,7 @@ export interface Tracing {
 /** The trace of one model call: its SERVER span, parent of one CLIENT span per upstream attempt. */
 export interface CallTrace {
   /** Starts the CLIENT span of one try of one target. */
-  startAttempt(call: TracedCall, target: RouteTarget): AttemptTrace;
+  startAttempt(call: TracedCall, target: RouteTarget, request: TracedRequest): AttemptTrace;
   /** Ends the call's span with what its usage row says. */
   end(call: TracedCall): void;
 }

@@ -13,14 +13,16 @@ export function answerHeadersOf(context: RequestContext): Record<string, string>
   if (budgetWarning !== undefined) headers['x-sluice-budget-warning'] = safeHeaderValue(budgetWarning);
   headers['x-sluice-request-id'] = context.id;
   // Model names and warnings echo caller input: made safe for a header (an odd character must not stop the answer).
-  const { concealment } = context;
-  if (concealment !== null && context.targetPrivate) {
-    const label = safeHeaderValue(concealment.label);
-    if (context.provider) headers['x-sluice-provider'] = label;
-    if (context.upstreamModel) headers['x-sluice-model'] = label;
-  } else {
-    if (context.provider) headers['x-sluice-provider'] = safeHeaderValue(context.provider.name);
-    if (context.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(context.upstreamModel);
+  const { concealment, target } = context;
+  if (target !== undefined) {
+    if (concealment !== null && target.private) {
+      const label = safeHeaderValue(concealment.label);
+      headers['x-sluice-provider'] = label;
+      if (target.upstreamModel) headers['x-sluice-model'] = label;
+    } else {
+      headers['x-sluice-provider'] = safeHeaderValue(target.provider.name);
+      if (target.upstreamModel) headers['x-sluice-model'] = safeHeaderValue(target.upstreamModel);
+    }
   }
   if (context.warnings.length > 0) {
     const warnings = context.warnings.join('; ');

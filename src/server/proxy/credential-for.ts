@@ -1,13 +1,14 @@
 import { GatewayError } from '../../errors/gateway-error.js';
+import type { Caller } from '../../policy/authenticate.js';
 import type { ProviderEntry } from '../../domain/provider-entry.js';
-import type { ModelCall } from './model-call.js';
+import type { GatewayServices } from '../gateway-services.js';
 
 /**
  * The key a call to `provider` goes with: the caller's own in pass-through mode, else config, environment
  * or the encrypted store. 503 when the provider needs one and has none.
  */
-export function credentialFor(call: ModelCall, provider: ProviderEntry): string | undefined {
-  const credential = call.caller!.callerProviderKey ?? call.services.credentials.keyFor(provider);
+export function credentialFor(caller: Caller, services: GatewayServices, provider: ProviderEntry): string | undefined {
+  const credential = caller.callerProviderKey ?? services.credentials.keyFor(provider);
   if (credential === undefined && provider.requiresKey) {
     const environmentHint = provider.envKeyName ? `set ${provider.envKeyName}, ` : '';
     throw new GatewayError(

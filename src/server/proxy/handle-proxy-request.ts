@@ -6,7 +6,8 @@ import { answerHeadersOf } from './answer-headers.js';
 import { concealError } from './conceal-private-target.js';
 import { abortWhenClientLeaves } from './client-abort.js';
 import { createModelCall, type ModelCall, type ProxyRoute } from './model-call.js';
-import { runModelCallStages } from './model-call-stages.js';
+import { modelCallStages } from './model-call-stages.js';
+import { runStages } from './stage-list.js';
 import { settleAndRecord } from './stages/settle-and-record.js';
 import { writeGatewayError } from './write-gateway-error.js';
 
@@ -25,7 +26,7 @@ export async function handleProxyRequest(
   const call = createModelCall({ request, response, route, services, signal: abortWhenClientLeaves(response) });
   if (services.tracing !== null) call.trace = services.tracing.startCall(call);
   try {
-    await runModelCallStages(call);
+    await runStages(modelCallStages, call, undefined);
   } catch (error) {
     answerWithError(call, error);
   } finally {

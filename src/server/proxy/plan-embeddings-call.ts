@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { IrEmbeddingsRequest } from '../../ir/embeddings-types.js';
 import type { RouteTarget } from '../../domain/route-target.js';
 import { buildUpstreamCall } from './build-upstream-call.js';
+import type { ParsedRequest } from './call-phases.js';
 import type { ModelCall } from './model-call.js';
 import { credentialFor } from './credential-for.js';
 import { queryOf } from './query-of.js';
@@ -14,7 +15,7 @@ import type { UpstreamPlan } from './upstream-plan.js';
  * makes embeddings in it (pass-through, least edits), else the first shape it makes them in, translated
  * through the core model (400 for what cannot be carried over, such as token ids towards Gemini).
  */
-export function embeddingsPlanFor(call: ModelCall, target: RouteTarget, request: IrEmbeddingsRequest): UpstreamPlan {
+export function embeddingsPlanFor(call: ModelCall, parsed: ParsedRequest, target: RouteTarget, request: IrEmbeddingsRequest): UpstreamPlan {
   const { provider, upstreamModel } = target;
   const callerDialect = call.route.dialect;
   const callerCodec = callerDialect.embeddings!;
@@ -28,12 +29,13 @@ export function embeddingsPlanFor(call: ModelCall, target: RouteTarget, request:
     // Eligibility refuses such targets first; this guards a group target declared `embeddings: true`.
     throw new GatewayError('invalid_request', `The provider '${provider.name}' has no embeddings API.`, { param: 'model' });
   }
-  const credential = credentialFor(call, provider);
+  const credential = credentialFor(parsed.caller, call.services, provider);
   const embeddingsTarget = { upstreamModel, endpoint };
-  const encoded = passThrough ? callerCodec.prepareUpstreamBody(call.body, request, embeddingsTarget) : upstreamCodec.encodeRequest(request, embeddingsTarget);
+  const encoded = passThrough ? callerCodec.prepareUpstreamBody(parsed.body, request, embeddingsTarget) : upstreamCodec.encodeRequest(request, embeddingsTarget);
   for (const warning of [...request.warnings, ...encoded.warnings]) if (!call.warnings.includes(warning)) call.warnings.push(warning);
   const path = encoded.batch && endpoint.batchPath !== undefined ? endpoint.batchPath : endpoint.path;
   return {
+    target,
     parts: buildUpstreamCall({
       provider,
       dialect: upstreamDialect.name,
@@ -44,7 +46,7 @@ export function embeddingsPlanFor(call: ModelCall, target: RouteTarget, request:
       query: passThrough && call.route.forwardQuery ? queryOf(call.request.url) : '',
       body: encoded.body,
       rawBody: passThrough ? call.request.rawBody : undefined,
-      bodyEdited: encoded.body !== call.body,
+      bodyEdited: encoded.body !== parsed.body,
       translated: !passThrough,
       upstreamModel,
       stream: false,

@@ -1,4 +1,8 @@
-import type { EmbeddingsRelay, RelayOptions } from './relay-options.js';
+import type { CachedAnswer } from '../../cache/response-cache.js';
+import type { TokenUsage } from '../../domain/token-usage.js';
+import type { RelayOptions } from './relay-options.js';
+import type { EmbeddingsRelay } from './upstream-plan.js';
+import type { RelayedAnswer } from './relayed-answer.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { sendWholeAnswer } from './send-whole-answer.js';
 import { publicModelOf } from './conceal-private-target.js';
@@ -9,41 +13,67 @@ import { publicModelOf } from './conceal-private-target.js';
  * which throws a 502 the attempt loop can fail over on when no vectors can be read, and encoded for the
  * caller (base64 written by Sluice when the caller asked for it and the provider only sends numbers).
  */
-export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: EmbeddingsRelay, parsed: unknown, bytes: Buffer): void {
-  const { context } = options;
+export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: EmbeddingsRelay, parsed: unknown, bytes: Buffer): RelayedAnswer {
+  const { call, attempt, upstream } = options;
+  const { statusCode } = upstream;
   if (!embeddings.translated) {
     const facts = embeddings.upstreamCodec.readResponse(parsed);
-    if (facts.usage) context.usage = facts.usage;
-    context.reportedModel = facts.reportedModel ?? null;
-    if (options.storeInCache) {
+    const reportedModel = facts.reportedModel ?? null;
+    let complete: CachedAnswer['answer'] | undefined;
+    if (attempt.keepsAnswer) {
       try {
-        options.storeInCache({ kind: 'embeddings', response: embeddings.upstreamCodec.decodeResponse(parsed) });
+        complete = { kind: 'embeddings', response: embeddings.upstreamCodec.decodeResponse(parsed) };
       } catch {
         // An answer the core model cannot hold is still the caller's answer; it is just not kept.
       }
     }
-    const { concealment } = context;
-    if (!context.targetPrivate || concealment === null) {
-      sendWholeAnswer(options, bytes, forwardableResponseHeaders(options.upstream.headers));
-      return;
+    const { concealment } = call;
+    if (!attempt.target.private || concealment === null) {
+      const firstByteAt = sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
+      return embeddingsAnswer(statusCode, facts.usage, false, reportedModel, firstByteAt, complete);
     }
     // The embeddings answer names its model where the shape's chat answer does (OpenAI's top-level `model`).
-    context.dialect.renameModel(parsed, publicModelOf(concealment, context.requestedModel));
-    sendWholeAnswer(options, Buffer.from(JSON.stringify(parsed)), forwardableResponseHeaders(options.upstream.headers, true));
-    return;
+    call.dialect.renameModel(parsed, publicModelOf(concealment, call.requestedModel));
+    const firstByteAt = sendWholeAnswer(options, Buffer.from(JSON.stringify(parsed)), forwardableResponseHeaders(upstream.headers, true));
+    return embeddingsAnswer(statusCode, facts.usage, false, reportedModel, firstByteAt, complete);
   }
   const decoded = embeddings.upstreamCodec.decodeResponse(parsed);
+  let inputTokensEstimated = false;
   if (!decoded.usage) {
     // Gemini counts nothing, and an OpenAI caller reads `usage`: it gets the estimate the row records.
-    decoded.usage = { inputTokens: context.estimateInputTokens(), outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-    context.inputTokensEstimated = true;
+    decoded.usage = { inputTokens: call.estimateInputTokens(), outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    inputTokensEstimated = true;
   }
-  context.usage = decoded.usage;
-  context.reportedModel = decoded.model || null;
+  const reportedModel = decoded.model || null;
   // Gemini does not name the model in its answer; the caller's shape does, and it names the one called.
-  if (!decoded.model) decoded.model = context.upstreamModel ?? '';
-  if (context.targetPrivate && context.concealment !== null) decoded.model = publicModelOf(context.concealment, context.requestedModel);
-  options.storeInCache?.({ kind: 'embeddings', response: decoded });
+  if (!decoded.model) decoded.model = attempt.target.upstreamModel;
+  if (attempt.target.private && call.concealment !== null) decoded.model = publicModelOf(call.concealment, call.requestedModel);
+  const complete: CachedAnswer['answer'] | undefined = attempt.keepsAnswer ? { kind: 'embeddings', response: decoded } : undefined;
   const encoded = Buffer.from(JSON.stringify(embeddings.callerCodec.encodeResponse(decoded, embeddings.request)));
-  sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });
+  const firstByteAt = sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });
+  return embeddingsAnswer(statusCode, decoded.usage, inputTokensEstimated, reportedModel, firstByteAt, complete);
+}
+
+function embeddingsAnswer(
+  statusCode: number,
+  usage: TokenUsage | undefined,
+  inputTokensEstimated: boolean,
+  reportedModel: string | null,
+  firstByteAt: number,
+  complete: CachedAnswer['answer'] | undefined,
+): RelayedAnswer {
+  return {
+    kind: 'answered',
+    statusCode,
+    outcome: 'ok',
+    errorCode: null,
+    usage,
+    outputTokensEstimated: false,
+    inputTokensEstimated,
+    reportedModel,
+    responseId: null,
+    finishReasons: null,
+    firstByteAt,
+    complete,
+  };
 }

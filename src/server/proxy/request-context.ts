@@ -1,15 +1,20 @@
 import type { Dialect } from '../../dialects/dialect.js';
 import type { Operation } from '../../domain/operation.js';
-import type { ProviderEntry } from '../../domain/provider-entry.js';
 import type { CacheMode } from '../../cache/cache-request.js';
 import type { Admission } from '../../policy/admission.js';
 import type { Caller } from '../../policy/authenticate.js';
+import type { RouteTarget } from '../../domain/route-target.js';
 import type { Concealment } from './conceal-private-target.js';
 import type { AttemptRecord } from '../../domain/attempt-record.js';
 import { emptyUsage, type TokenUsage } from '../../domain/token-usage.js';
 import type { UsageOutcome, UsageRow } from '../../domain/usage-row.js';
 
-/** Everything one request accumulates on its way through the stages, and what its usage row is made of. */
+/**
+ * What a request's usage row (and its answer headers and span) is made of: filled in as the stages learn
+ * it, and read once the call is settled. Stages pass what they found to the next stage as typed values
+ * (`call-phases.ts`); only the facts the row, the headers or the settlement read are kept here, each with
+ * the value it has when the call ends before anyone learned it (a row's columns are nullable for that).
+ */
 export interface RequestContext {
   id: string;
   createdAt: number;
@@ -25,12 +30,13 @@ export interface RequestContext {
   groupName: string | null;
   /** The group's routing policy; null for a plain model. */
   policy: string | null;
-  provider: ProviderEntry | undefined;
-  upstreamModel: string | null;
+  /**
+   * The target the answer names (its provider and model, in the row and the headers): the route's first
+   * candidate once resolved, then the attempt being tried. Undefined until the model name resolved.
+   */
+  target: RouteTarget | undefined;
   /** What the caller must not be told about the route's private targets; null when it has none. */
   concealment: Concealment | null;
-  /** The target being tried is private: headers name the concealment's label instead of its provider and model. */
-  targetPrivate: boolean;
   reportedModel: string | null;
   /** The answer's id and finish reasons as the provider reported them (for traces; not in the row). */
   responseId: string | null;
@@ -44,7 +50,7 @@ export interface RequestContext {
   imageCount: number;
   outputTokensEstimated: boolean;
   inputTokensEstimated: boolean;
-  /** Estimates the prompt's tokens from the request, for calls cut before the provider counted them. */
+  /** Estimates the prompt's tokens from the request, for calls cut before the provider counted them (set once parsed). */
   estimateInputTokens: () => number;
   /** The request went to the provider, so it may have cost something even without a count. */
   sentUpstream: boolean;
@@ -80,10 +86,8 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     requestedModel: null,
     groupName: null,
     policy: null,
-    provider: undefined,
-    upstreamModel: null,
+    target: undefined,
     concealment: null,
-    targetPrivate: false,
     reportedModel: null,
     responseId: null,
     finishReasons: null,
@@ -95,7 +99,7 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     imageCount: 0,
     outputTokensEstimated: false,
     inputTokensEstimated: false,
-    estimateInputTokens: () => 0,
+    estimateInputTokens: noEstimate,
     sentUpstream: false,
     firstByteAt: undefined,
     warnings: [],
@@ -108,6 +112,11 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     fallback: false,
     queueWaitMs: null,
   };
+}
+
+/** Before the body is parsed there is nothing to estimate. */
+function noEstimate(): number {
+  return 0;
 }
 
 /**
@@ -136,11 +145,11 @@ export function toUsageRow(context: RequestContext, finishedAt: number, pricingE
     tags: context.tags,
     inboundDialect: context.dialect.name,
     operation: context.operation,
-    provider: context.provider?.name ?? null,
+    provider: context.target?.provider.name ?? null,
     requestedModel: context.requestedModel,
     groupName: context.groupName,
     policy: context.policy,
-    upstreamModel: context.upstreamModel,
+    upstreamModel: context.target?.upstreamModel ?? null,
     reportedModel: context.reportedModel,
     stream: context.stream,
     callerProviderKey: context.caller?.callerProviderKey !== undefined,

@@ -29,7 +29,7 @@ export function serveCachedAnswer(options: {
   const publicModel = context.concealment === null ? undefined : publicModelOf(context.concealment, context.requestedModel);
   if (context.stream) {
     const events = answer.kind === 'stream' ? answer.events : eventsOfResponse(answer.response);
-    const encode = context.dialect.createStreamEncoder({ model: publicModel ?? context.upstreamModel ?? '', includeUsage: callerRequest.streamUsage, request: callerRequest });
+    const encode = context.dialect.createStreamEncoder({ model: publicModel ?? context.target?.upstreamModel ?? '', includeUsage: callerRequest.streamUsage, request: callerRequest });
     response.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     response.end(events.map(encode).join(''));
     return;

@@ -12,12 +12,15 @@ import { hijackReply } from '../hijack-reply.js';
 import { answerHeadersOf } from '../proxy/answer-headers.js';
 import { buildUpstreamCall } from '../proxy/build-upstream-call.js';
 import { abortWhenClientLeaves } from '../proxy/client-abort.js';
+import { firstCandidate, ParsedRequest, type ResolvedCall } from '../proxy/call-phases.js';
 import { createModelCall, type ModelCall } from '../proxy/model-call.js';
 import { forwardableResponseHeaders } from '../proxy/response-headers.js';
+import { answered, runStages, stageList, type Answered } from '../proxy/stage-list.js';
 import { authenticateCaller } from '../proxy/stages/authenticate-caller.js';
 import { authorizeCall } from '../proxy/stages/authorize-call.js';
-import { applyDefaultModel, namesNoModel } from '../proxy/stages/parse-model-request.js';
+import { withDefaultModel } from '../proxy/stages/parse-model-request.js';
 import { resolveTarget } from '../proxy/stages/resolve-target.js';
+import type { Caller } from '../../policy/authenticate.js';
 import { writeGatewayError } from '../proxy/write-gateway-error.js';
 import { concealError, concealText, namesHidden } from '../proxy/conceal-private-target.js';
 
@@ -27,6 +30,19 @@ const countTokensRequest = z.object({
 });
 
 const anthropic = dialects['anthropic-messages'];
+
+/**
+ * What counting walks: the model call's own authenticate, resolve and authorize stages, with a parse of
+ * the count's body, an admission that reserves no budget, and the count instead of the attempt loop.
+ */
+export const countTokensStages = stageList()
+  .then('authenticate', authenticateCaller)
+  .then('parse and validate', parseCountRequest)
+  .then('resolve target', resolveTarget)
+  .then('authorize', authorizeCall)
+  .then('admit', admitCount)
+  .then('count', answerCount)
+  .build();
 
 /**
  * `POST /v1/messages/count_tokens` (also `/messages/count_tokens`): asked of Anthropic when the model lives there; for any other target,
@@ -53,22 +69,7 @@ async function countTokens(
   const route = { operation: 'chat' as const, dialect: anthropic, pinnedProvider, url: {}, forwardQuery: false };
   const call = createModelCall({ request, response, route, services, signal: abortWhenClientLeaves(response) });
   try {
-    await authenticateCaller(call);
-    if (namesNoModel(call.body)) applyDefaultModel(call);
-    const { model } = parseRequestBody(countTokensRequest, call.body);
-    call.inbound = { model, stream: false, bodyRequester: undefined };
-    call.requestedModel = model;
-    resolveTarget(call);
-    authorizeCall(call);
-    call.admission = await admit({
-      subjects: limitSubjects(call.caller!.key, services.principals, services.limitDefaults, call.resolvedRoute!.group?.limits),
-      counters: services.limitCounters,
-      now: services.clock,
-      estimateTokens: () => 0,
-      queue: services.slotQueue,
-      signal: call.signal,
-    });
-    await answerCount(call);
+    await runStages(countTokensStages, call, undefined);
   } catch (error) {
     if (call.signal.aborted) return;
     const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', 'Internal gateway error.');
@@ -81,12 +82,36 @@ async function countTokens(
   }
 }
 
+/** The count's body: a model (the key's or team's default when it names none) and at least one message. */
+function parseCountRequest(call: ModelCall, caller: Caller): ParsedRequest {
+  const body = withDefaultModel(call, caller);
+  const { model } = parseRequestBody(countTokensRequest, body);
+  call.requestedModel = model;
+  return new ParsedRequest(caller, body, { model, stream: false, bodyRequester: undefined }, undefined, anthropic);
+}
+
+/** Counting is limited like a call (request rate, concurrency) but free: no token estimate, no budget. */
+async function admitCount(call: ModelCall, resolved: ResolvedCall): Promise<ResolvedCall> {
+  const { services } = call;
+  call.admission = await admit({
+    subjects: limitSubjects(resolved.parsed.caller.key, services.principals, services.limitDefaults, resolved.route.group?.limits),
+    counters: services.limitCounters,
+    now: services.clock,
+    estimateTokens: () => 0,
+    queue: services.slotQueue,
+    signal: call.signal,
+  });
+  return resolved;
+}
+
 /** Anthropic counts for its own models; any other target gets a local estimate. */
-async function answerCount(call: ModelCall): Promise<void> {
-  const { provider, upstreamModel } = call.target!;
+async function answerCount(call: ModelCall, resolved: ResolvedCall): Promise<Answered> {
+  const target = firstCandidate(resolved.route.candidates);
+  const { provider, upstreamModel } = target;
+  const { parsed } = resolved;
   const { response, services } = call;
   const headers = answerHeadersOf(call);
-  const credential = call.caller!.callerProviderKey ?? services.credentials.keyFor(provider);
+  const credential = parsed.caller.callerProviderKey ?? services.credentials.keyFor(provider);
   const endpoint = provider.endpoints['anthropic-messages'];
   if (endpoint && (credential !== undefined || !provider.requiresKey)) {
     const parts = buildUpstreamCall({
@@ -95,14 +120,14 @@ async function answerCount(call: ModelCall): Promise<void> {
       credential,
       clientHeaders: call.request.headers,
       query: '',
-      body: { ...call.body, model: upstreamModel },
+      body: { ...parsed.body, model: upstreamModel },
       rawBody: undefined,
       bodyEdited: true,
       upstreamModel,
       stream: false,
     });
     // A count is quick: it keeps a stream's first-byte and idle clocks (never a whole answer's ten minutes).
-    const timeouts = call.target!.timeouts.stream;
+    const timeouts = target.timeouts.stream;
     let upstream;
     try {
       upstream = await services.upstream.send({ ...parts, url: parts.url.replace(/\/messages$/, '/messages/count_tokens'), signal: call.signal, timeouts });
@@ -112,13 +137,14 @@ async function answerCount(call: ModelCall): Promise<void> {
     }
     const received = Buffer.from(await upstream.body.arrayBuffer());
     // A count names no model; an error from a private target may, and goes back without it.
-    const concealment = call.targetPrivate ? call.concealment : null;
+    const concealment = target.private ? call.concealment : null;
     const bytes = concealment === null || !namesHidden(concealment, received.toString('utf8')) ? received : Buffer.from(concealText(concealment, received.toString('utf8')));
-    response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers, call.targetPrivate), 'content-length': bytes.length, ...headers });
+    response.writeHead(upstream.statusCode, { ...forwardableResponseHeaders(upstream.headers, target.private), 'content-length': bytes.length, ...headers });
     response.end(bytes);
-    return;
+    return answered;
   }
-  const inputTokens = estimateInputTokens(call.coreRequest());
+  const inputTokens = estimateInputTokens(parsed.coreRequest());
   response.writeHead(200, { 'content-type': 'application/json', 'x-sluice-token-estimate': 'true', ...headers });
   response.end(JSON.stringify({ input_tokens: inputTokens }));
+  return answered;
 }

@@ -16,8 +16,9 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { ProviderEntry } from '../../domain/provider-entry.js';
 import type { RouteTarget } from '../../domain/route-target.js';
 import type { UpstreamRequestParts } from '../../domain/upstream-request-parts.js';
+import { costOf } from '../proxy/call-cost.js';
+import type { ParsedRequest } from '../proxy/call-phases.js';
 import type { ModelCall } from '../proxy/model-call.js';
-import { costOf } from '../proxy/stages/settle-and-record.js';
 import type { Logger } from '../../domain/logger.js';
 import type { AttemptRecord } from '../../domain/attempt-record.js';
 import { boundedMessagesJson, boundedPartsJson } from '../../telemetry/bounded-json.js';
@@ -60,11 +61,11 @@ export class ModelCallTracer {
     return new ModelCallTrace(this, span, trace.setSpan(parent, span));
   }
 
-  startAttemptSpan(call: ModelCall, target: RouteTarget, parent: Context, contentAttributes: () => Attributes): Span {
+  startAttemptSpan(call: ModelCall, target: RouteTarget, parsed: ParsedRequest, parent: Context, contentAttributes: () => Attributes): Span {
     const recording = trace.getSpan(parent)?.isRecording() ?? false;
     return this.tracer.startSpan(
       `${call.route.operation} ${target.upstreamModel}`,
-      { kind: SpanKind.CLIENT, attributes: recording ? { ...this.attemptAttributes(call, target), ...contentAttributes() } : {} },
+      { kind: SpanKind.CLIENT, attributes: recording ? { ...this.attemptAttributes(call, target, parsed), ...contentAttributes() } : {} },
       parent,
     );
   }
@@ -74,7 +75,7 @@ export class ModelCallTracer {
     this.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, defaultTextMapSetter);
   }
 
-  private attemptAttributes(call: ModelCall, target: RouteTarget): Attributes {
+  private attemptAttributes(call: ModelCall, target: RouteTarget, parsed: ParsedRequest): Attributes {
     const server = this.serverOf(target.provider);
     const attributes: Attributes = {
       'gen_ai.operation.name': call.route.operation,
@@ -85,13 +86,13 @@ export class ModelCallTracer {
       'server.port': server.port,
       'sluice.target': target.id,
     };
-    const embeddings = call.embeddingsRequest;
+    const { embeddings } = parsed;
     if (embeddings) {
       attributes['gen_ai.request.encoding_formats'] = [embeddings.encodingFormat];
       if (embeddings.dimensions !== undefined) attributes['gen_ai.embeddings.dimension.count'] = embeddings.dimensions;
       return attributes;
     }
-    const maxTokens = requestedMaxTokens(call);
+    const maxTokens = requestedMaxTokens(parsed);
     if (maxTokens !== undefined) attributes['gen_ai.request.max_tokens'] = maxTokens;
     return attributes;
   }
@@ -117,8 +118,8 @@ class ModelCallTrace implements CallTrace {
     private readonly context: Context,
   ) {}
 
-  startAttempt(call: ModelCall, target: RouteTarget): AttemptTrace {
-    const span = this.tracer.startAttemptSpan(call, target, this.context, () => this.contentAttributes(call));
+  startAttempt(call: ModelCall, target: RouteTarget, parsed: ParsedRequest): AttemptTrace {
+    const span = this.tracer.startAttemptSpan(call, target, parsed, this.context, () => this.contentAttributes(parsed));
     return new UpstreamAttemptTrace(this.tracer, span, this.tracer.options.captureContent && span.isRecording());
   }
 
@@ -135,12 +136,12 @@ class ModelCallTrace implements CallTrace {
     });
   }
 
-  private contentAttributes(call: ModelCall): Attributes {
+  private contentAttributes(parsed: ParsedRequest): Attributes {
     // Embeddings inputs are not messages: the conventions have no content attribute for them.
-    if (!this.tracer.options.captureContent || call.embeddingsRequest) return {};
+    if (!this.tracer.options.captureContent || parsed.embeddings) return {};
     if (this.content === undefined) {
       try {
-        const request = call.coreRequest();
+        const request = parsed.coreRequest();
         this.content = { 'gen_ai.input.messages': boundedMessagesJson(inputMessagesOf(request)) };
         if (request.system.length > 0) this.content['gen_ai.system_instructions'] = boundedPartsJson(systemInstructionsOf(request));
       } catch {
@@ -271,9 +272,9 @@ function attemptErrorType(call: ModelCall, record: AttemptRecord, thrown: unknow
 }
 
 /** The output ceiling the caller asked for; a body the core model cannot read has none to report. */
-function requestedMaxTokens(call: ModelCall): number | undefined {
+function requestedMaxTokens(parsed: ParsedRequest): number | undefined {
   try {
-    return call.coreRequest().maxTokens;
+    return parsed.coreRequest().maxTokens;
   } catch {
     return undefined;
   }

@@ -1,7 +1,9 @@
 import type { JsonObject } from '../../../dialects/wire-facts.js';
 import { GatewayError } from '../../../errors/gateway-error.js';
+import type { Caller } from '../../../policy/authenticate.js';
 import type { KeyRecord } from '../../../domain/key-record.js';
 import type { PrincipalView } from '../../../policy/principal-view.js';
+import { ParsedRequest } from '../call-phases.js';
 import type { ModelCall } from '../model-call.js';
 import { requesterOf } from '../request-attribution.js';
 
@@ -11,15 +13,13 @@ import { requesterOf } from '../request-attribution.js';
  * server before any stage ran.) A body that names no model goes to the key's default model, else its
  * team's; with neither it stays the 400 naming `model`.
  */
-export function parseModelRequest(call: ModelCall): void {
+export function parseModelRequest(call: ModelCall, caller: Caller): ParsedRequest {
   const { operation } = call.route;
   switch (operation) {
     case 'chat':
-      parseChatRequest(call);
-      return;
+      return parseChatRequest(call, caller);
     case 'embeddings':
-      parseEmbeddingsRequest(call);
-      return;
+      return parseEmbeddingsRequest(call, caller);
     default: {
       const _exhaustive: never = operation;
       return _exhaustive;
@@ -27,30 +27,34 @@ export function parseModelRequest(call: ModelCall): void {
   }
 }
 
-function parseChatRequest(call: ModelCall): void {
+function parseChatRequest(call: ModelCall, caller: Caller): ParsedRequest {
   // Shapes that name the model in the URL (Gemini) always have one.
-  if (call.route.url.model === undefined && namesNoModel(call.body)) applyDefaultModel(call);
-  const inbound = call.route.dialect.parseRequest(call.body, call.route.url);
-  call.inbound = inbound;
+  const body = call.route.url.model === undefined ? withDefaultModel(call, caller) : (call.request.body as JsonObject);
+  const inbound = call.route.dialect.parseRequest(body, call.route.url);
   call.requestedModel = inbound.model;
   call.stream = inbound.stream;
   call.requester = requesterOf(call.request.headers, inbound.bodyRequester);
+  const parsed = new ParsedRequest(caller, body, inbound, undefined, call.route.dialect);
+  call.estimateInputTokens = parsed.estimateInputTokens;
+  return parsed;
 }
 
 /**
  * An embeddings body is decoded into the core model at once: every later stage reads its inputs. A key's
  * or team's default model is a chat model, so an embeddings body without `model` stays a 400.
  */
-function parseEmbeddingsRequest(call: ModelCall): void {
+function parseEmbeddingsRequest(call: ModelCall, caller: Caller): ParsedRequest {
   const codec = call.route.dialect.embeddings;
   // Routes give the embeddings operation only to shapes that have it.
   if (!codec) throw new GatewayError('route_not_found', `The ${call.route.dialect.name} API has no embeddings.`);
-  const request = codec.decodeRequest(call.body, call.route.url);
-  call.embeddingsRequest = request;
-  call.inbound = { model: request.model, stream: false, bodyRequester: request.user };
+  const body = call.request.body as JsonObject;
+  const request = codec.decodeRequest(body, call.route.url);
   call.requestedModel = request.model;
   call.stream = false;
   call.requester = requesterOf(call.request.headers, request.user);
+  const parsed = new ParsedRequest(caller, body, { model: request.model, stream: false, bodyRequester: request.user }, request, call.route.dialect);
+  call.estimateInputTokens = parsed.estimateInputTokens;
+  return parsed;
 }
 
 /** A JSON object without `model` (or with `model: null`); anything else is left to the dialect's parser. */
@@ -66,13 +70,16 @@ export function defaultModelOf(key: KeyRecord, principals: PrincipalView): strin
 }
 
 /**
- * Goes on as if the caller had named the default: every later stage (resolution, cache key, translation,
- * the pass-through body) reads it from the body. The caller's own text is left as it came but no longer
- * sent as is: it has no model, so a pass-through body is serialized from the completed one.
+ * The caller's body, or — when it names no model and the key or its team has a default — a copy naming the
+ * default, so every later stage (resolution, cache key, translation, the pass-through body) reads it from
+ * the body. The caller's own text is left as it came but no longer sent as is: it has no model, so a
+ * pass-through body is serialized from the completed one.
  */
-export function applyDefaultModel(call: ModelCall): void {
-  const model = defaultModelOf(call.caller!.key, call.services.principals);
-  if (model === null) return;
-  call.body = { ...call.body, model };
+export function withDefaultModel(call: ModelCall, caller: Caller): JsonObject {
+  const body = call.request.body as JsonObject;
+  if (!namesNoModel(body)) return body;
+  const model = defaultModelOf(caller.key, call.services.principals);
+  if (model === null) return body;
   call.request.rawBody = undefined;
+  return { ...body, model };
 }

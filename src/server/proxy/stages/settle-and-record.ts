@@ -1,4 +1,5 @@
 import type { CacheResult } from '../../../metrics/gateway-metrics.js';
+import { settledCostOf } from '../call-cost.js';
 import type { ModelCall } from '../model-call.js';
 import { estimateUncountedInput, toUsageRow } from '../request-context.js';
 
@@ -9,11 +10,7 @@ import { estimateUncountedInput, toUsageRow } from '../request-context.js';
  */
 export async function settleAndRecord(call: ModelCall): Promise<void> {
   const { services } = call;
-  const probe = call.routePlan?.probe;
-  // A half-open target this call claimed but never tried is free for another call to probe.
-  if (probe && !call.attemptTrail.some((attempt) => attempt.target === probe.id)) {
-    void services.router.reportAttempt(call.routePlan!, probe, { kind: 'abandoned' });
-  }
+  releaseUntriedProbe(call);
   estimateUncountedInput(call);
   const row = toUsageRow(call, performance.now(), services.pricingEpoch);
   services.usageWriter.enqueue(row);
@@ -28,32 +25,16 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
     .catch((error: unknown) => services.logger.error({ err: error, requestId: call.id }, 'settling limits and budgets failed'));
 }
 
+/** A half-open target this call claimed but never tried is free for another call to probe. */
+function releaseUntriedProbe(call: ModelCall): void {
+  const plan = call.probeClaim;
+  const probe = plan?.probe;
+  if (plan === undefined || probe === undefined) return;
+  if (!call.attemptTrail.some((attempt) => attempt.target === probe.id)) void call.services.router.reportAttempt(plan, probe, { kind: 'abandoned' });
+}
+
 /** Only calls that looked the cache up count: `refresh` skips the lookup, and calls refused earlier never reach it. */
 function cacheResultOf(call: ModelCall): CacheResult {
   if (call.cached) return 'hit';
   return call.cache?.mode === 'use' ? 'miss' : undefined;
-}
-
-/** What a finished call's budget reservation settles on: its billed cost under `pricing.preferBilled`, else its price. */
-function settledCostOf(call: ModelCall): number {
-  if (!call.provider || !call.upstreamModel) return 0;
-  return call.services.pricer.settledCostUsd({
-    provider: call.provider.name,
-    pricingProviderId: call.provider.pricingProviderId,
-    model: call.reportedModel ?? call.upstreamModel,
-    usage: call.usage,
-  });
-}
-
-/** Sluice's own price of a finished call (its row's `cost_usd`), for the cache's "saved". */
-export function costOf(call: ModelCall): number {
-  if (!call.provider || !call.upstreamModel) return 0;
-  return (
-    call.services.pricer.price({
-      provider: call.provider.name,
-      pricingProviderId: call.provider.pricingProviderId,
-      model: call.reportedModel ?? call.upstreamModel,
-      usage: call.usage,
-    }) ?? 0
-  );
 }
