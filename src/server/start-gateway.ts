@@ -16,7 +16,7 @@ import { buildProviderRegistry } from '../providers/provider-registry.js';
 import { openStore, storeLocationOf } from '../store/open-store.js';
 import { StoreHealth } from '../store/store-health.js';
 import { UpstreamClient } from '../upstream/upstream-client.js';
-import { RollupCompactor } from '../usage/rollup-compactor.js';
+import { RollupCompactor } from '../store/rollups/rollup-compactor.js';
 import { UsageRetention } from '../usage/usage-retention.js';
 import { UsageSpool } from '../usage/usage-spool.js';
 import { UsageWriter } from '../usage/usage-writer.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RollupGroup, RollupQuery } from '../../src/store/analytics-store.js';
-import { aggregateRollups, dimsKeyOf, fullDimsKeyOf } from '../../src/store/rollup-batch.js';
-import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollup-columns.js';
-import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../../src/store/rollup-packs.js';
+import { aggregateRollups, dimsKeyOf, fullDimsKeyOf } from '../../src/store/rollups/rollup-batch.js';
+import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollups/rollup-columns.js';
+import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../../src/store/rollups/bucket-sums.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
 const minute = 60_000;

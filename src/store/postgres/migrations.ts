@@ -1,8 +1,8 @@
-import { rollupTables } from '../rollup-columns.js';
-import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
-import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
-import { rollupRoutingMigrationSql } from '../rollup-routing-migration.js';
-import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
+import { rollupTables } from '../rollups/rollup-columns.js';
+import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollups/rollup-dimensions-migration.js';
+import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollups/rollup-migration.js';
+import { rollupRoutingMigrationSql } from '../rollups/rollup-routing-migration.js';
+import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollups/rollup-bucket-sums-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
 
@@ -172,7 +172,7 @@ export const postgresMigrations: readonly string[] = [
   ${rollupTableSql(postgresRollupSyntax)}
   ${rollupBackfillSql(postgresRollupSyntax)}
   `,
-  // Analytics: the full-shape rollups' dimensions interned (see rollup-dims-migration.ts).
+  // Analytics: the full-shape rollups' dimensions interned (see rollups/rollup-dimensions-migration.ts).
   `
   ${rollupDimsMigrationSql(postgresRollupSyntax, postgresRollupDimsSyntax)}
   `,
@@ -180,7 +180,7 @@ export const postgresMigrations: readonly string[] = [
   `
   ${rollupNarrowShapesSql(postgresRollupSyntax)}
   `,
-  // Analytics: the full-shape rollups packed, one row per bucket and write (see rollup-packs.ts).
+  // Analytics: the full-shape rollups packed, one row per bucket and write (see rollups/bucket-sums.ts).
   `
   ${rollupPacksMigrationSql(postgresRollupPacksSyntax)}
   `,

@@ -4,10 +4,10 @@ import pg from 'pg';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
-import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
+import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../rollups/analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactedEdge, compactionRange, compactionStep, compactionTarget, randomSequence, type RollupEntry } from '../rollup-batch.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionStep, compactionTarget, randomSequence, type RollupEntry } from '../rollups/rollup-batch.js';
 import {
   compactedTables,
   compactedTablesOf,
@@ -19,10 +19,10 @@ import {
   writtenTableOf,
   type PackedTableName,
   type RollupTable,
-} from '../rollup-columns.js';
-import { mergeAssignments, rollupStateTable } from '../rollup-migration.js';
-import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
-import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
+} from '../rollups/rollup-columns.js';
+import { mergeAssignments, rollupStateTable } from '../rollups/rollup-migration.js';
+import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../rollups/compaction-plan.js';
+import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollups/bucket-sums.js';
 import type {
   DashboardSession,
   KeyChanges,

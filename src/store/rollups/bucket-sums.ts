@@ -1,6 +1,6 @@
-import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery } from './analytics-store.js';
+import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery } from '../analytics-store.js';
 import { addRow, dimsKeyOf, fullDimsKeyOf, type RollupEntry } from './rollup-batch.js';
-import { rowEntryText, sumEntryText } from './pack-text.js';
+import { rowEntryText, sumEntryText } from './bucket-sums-text.js';
 import {
   dimensionColumnsOf,
   keepsHistograms,
@@ -14,7 +14,7 @@ import {
   type RollupGranularity,
   type NarrowShape,
 } from './rollup-columns.js';
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../../usage/usage-row.js';
 
 /**
  * Full-shape rollups are stored packed: one row per bucket and write (a batch's minutes, an hour or a day

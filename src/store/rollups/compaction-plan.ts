@@ -1,6 +1,6 @@
 import type { RollupEntry } from './rollup-batch.js';
 import { narrowDayTables, narrowHourTables, rollupBucketMs, rollupTables, type CompactedTableName, type NarrowShape } from './rollup-columns.js';
-import { encodePack, mergeSums, type FullMeasures, type NarrowRollup, type PackRow } from './rollup-packs.js';
+import { encodePack, mergeSums, type FullMeasures, type NarrowRollup, type PackRow } from './bucket-sums.js';
 
 /**
  * What one compaction step writes, worked out from the packs it read, and how many it read: packs are

@@ -1,4 +1,4 @@
-import type { UsageRow } from '../usage/usage-row.js';
+import type { UsageRow } from '../../usage/usage-row.js';
 import { routingMeasuresOf } from './routing-measures.js';
 import {
   type CompactedTableName,

@@ -10,7 +10,7 @@ import {
   type RollupTable,
   writtenTableOf,
 } from './rollup-columns.js';
-import type { ColumnDescription } from './usage-columns.js';
+import type { ColumnDescription } from '../usage-columns.js';
 
 /** Minute rollups are kept this long (hour and day rollups cover older windows); the back-fill writes no older ones. */
 export const minuteRollupRetentionMs = 3 * 86_400_000;
@@ -43,7 +43,7 @@ export interface RollupSyntax {
 
 /**
  * The compacted tables the first rollup migration created and back-filled. Released: later tables are
- * added by later migrations (rollup-dims-migration.ts), so this list never grows.
+ * added by later migrations (rollup-dimensions-migration.ts), so this list never grows.
  */
 const firstCompactedTables: readonly CompactedTableName[] = ['hour', 'hourSpend', 'day', 'daySpend'];
 

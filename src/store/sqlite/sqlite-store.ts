@@ -5,10 +5,10 @@ import type Database from 'better-sqlite3';
 import { newUlid } from '../../ids/new-ulid.js';
 import type { AttemptRecord } from '../../usage/attempt-record.js';
 import type { UsageRow } from '../../usage/usage-row.js';
-import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../analytics-sql.js';
+import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../rollups/analytics-sql.js';
 import type { PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
-import { aggregateRollups, compactedEdge, compactionRange, compactionStep, compactionTarget, type RollupEntry } from '../rollup-batch.js';
+import { aggregateRollups, compactedEdge, compactionRange, compactionStep, compactionTarget, type RollupEntry } from '../rollups/rollup-batch.js';
 import {
   compactedTables,
   compactedTablesOf,
@@ -20,10 +20,10 @@ import {
   type CompactedTableName,
   type PackedTableName,
   type RollupTable,
-} from '../rollup-columns.js';
-import { mergeAssignments, rollupStateTable } from '../rollup-migration.js';
-import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../compaction-plan.js';
-import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollup-packs.js';
+} from '../rollups/rollup-columns.js';
+import { mergeAssignments, rollupStateTable } from '../rollups/rollup-migration.js';
+import { daysToPlan, newCompactionPlan, planDay, planHolds, planHour, staleStepsBeforeLocking, type CompactionPlan } from '../rollups/compaction-plan.js';
+import { mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../rollups/bucket-sums.js';
 import type {
   DashboardSession,
   KeyChanges,
@@ -47,8 +47,8 @@ import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usa
 import { loadSqliteDriver } from './load-sqlite-driver.js';
 import { sqliteMigrations, sqliteRollupSyntax } from './migrations.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
-import { MinutePackCache } from './minute-pack-cache.js';
-import { bucketOfPackKey, firstPackKey } from './sqlite-pack-key.js';
+import { MinutePackCache } from '../rollups/sqlite/minute-sums-cache.js';
+import { bucketOfPackKey, firstPackKey } from '../rollups/sqlite/bucket-sums-key.js';
 
 interface KeyRowShape {
   id: string;
@@ -123,7 +123,7 @@ function* joinedPerBucket(rows: Iterable<[number, string]>): Generator<PackRow> 
   if (entries.length > 0) yield { bucketStart, sums: `[${entries.join(',')}]` };
 }
 
-/** Appends a pack (`@bucket`, `@sums`) as the next of its bucket (see sqlite-pack-key.ts). */
+/** Appends a pack (`@bucket`, `@sums`) as the next of its bucket (see rollups/sqlite/bucket-sums-key.ts). */
 function packAppend(packs: string): string {
   return `INSERT INTO ${packs} (key, sums) VALUES ((SELECT COALESCE(MAX(key) + 1, ${firstPackKey('@bucket')}) FROM ${packs}
     WHERE key >= ${firstPackKey('@bucket')} AND key < ${firstPackKey('@bucket + 1')}), @sums)`;
