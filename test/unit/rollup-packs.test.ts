@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RollupGroup, RollupQuery } from '../../src/store/analytics-store.js';
 import { aggregateRollups, dimsKeyOf, fullDimsKeyOf } from '../../src/store/rollups/rollup-batch.js';
 import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollups/rollup-columns.js';
-import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../../src/store/rollups/bucket-sums.js';
+import { encodePack, mergePack, NarrowShapeRows, PackAggregation, packRows, type FullMeasures, type PackRow } from '../../src/store/rollups/bucket-sums.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
 const minute = 60_000;
@@ -136,7 +136,7 @@ describe('rollup packs', () => {
   it('sums a bucket in every narrow shape, histograms only where kept', () => {
     const merged = new Map<string, FullMeasures>();
     for (const pack of packRows(rows, 'hour')) mergePack(pack.sums, merged);
-    const narrow = new NarrowRollup(narrowHourShapes, 2).entries(base, merged);
+    const narrow = new NarrowShapeRows(narrowHourShapes, 2).entries(base, merged);
     expect(narrow.get('model')!.map((entry) => [entry.dimensions.model, entry.measures[0]]).sort()).toEqual([
       ['claude-haiku-4-5', 1],
       ['gpt-4o-mini', 3],
@@ -145,7 +145,7 @@ describe('rollup packs', () => {
     expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount + 4);
     expect(narrow.get('activity')![0]!.measures.length).toBeGreaterThan(spendMeasureCount);
     // The same sums again, the remembered combinations overflowing the (tiny) limit: the same answer.
-    const again = new NarrowRollup(narrowHourShapes, 2);
+    const again = new NarrowShapeRows(narrowHourShapes, 2);
     again.entries(base, merged);
     expect(again.entries(base, merged)).toEqual(narrow);
   });

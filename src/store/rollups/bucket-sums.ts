@@ -178,7 +178,7 @@ interface NarrowedCombination {
   keys: string[];
 }
 
-/** How `NarrowRollup` sums a shape: from the full sums, or from an earlier shape's entries that hold its dimensions. */
+/** How `NarrowShapeRows` sums a shape: from the full sums, or from an earlier shape's entries that hold its dimensions. */
 interface NarrowPlan<Shape> {
   shape: Shape;
   fields: ReadonlyArray<keyof RollupDimensions>;
@@ -189,13 +189,13 @@ interface NarrowPlan<Shape> {
 }
 
 /**
- * Sums one bucket's full-shape sums in narrower shapes (for their hour tables), with histograms only
- * where a shape keeps them. A shape whose dimensions an earlier one holds (identity and model in spend) is
+ * The rows of the narrow-shape tables (spend, identity, model, activity, routing) for one bucket, summed
+ * from its full-shape sums, with histograms only where a shape keeps them. A shape whose dimensions an earlier one holds (identity and model in spend) is
  * summed from that one's few hundred entries, not from thousands of full sums. The same full combinations
  * come back hour after hour, so each one's dimensions and keys in the shapes summed from it (the JSON of
  * its values in the shape, the key its table rows get) are worked out once and remembered, up to `limit`.
  */
-export class NarrowRollup<Shape extends NarrowShape> {
+export class NarrowShapeRows<Shape extends NarrowShape> {
   readonly #plans: ReadonlyArray<NarrowPlan<Shape>>;
   readonly #fromFull: ReadonlyArray<NarrowPlan<Shape>>;
   readonly #combinations = new Map<string, NarrowedCombination>();
