@@ -14,7 +14,7 @@ export const postgresRollupSyntax: RollupSyntax = {
   minuteExtraValues: [],
   keyedSuffix: '',
   // Hashed: a B-tree key holds at most ~2.7 kB, and requesters and tag lists come from callers.
-  dimsKey: (columns: string) => `md5(json_build_array(${columns})::text)`,
+  dimensionsKey: (columns: string) => `md5(json_build_array(${columns})::text)`,
   canonicalTags: `COALESCE((SELECT json_agg(tag ORDER BY tag)::text FROM (SELECT DISTINCT jsonb_array_elements_text(usage_rows.tags::jsonb) AS tag) AS tag_list), '[]')`,
   rowIdentity: 'id',
   isTrue: (column: string) => column,

@@ -1,7 +1,7 @@
 import type { UsageRow } from '../../usage/usage-row.js';
 import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../rollups/analytics-sql.js';
-import { PackAggregation } from '../rollups/bucket-sums.js';
+import { BucketSumsAggregation } from '../rollups/bucket-sums.js';
 import { eachPackPage } from '../rollups/postgres/postgres-bucket-sums-sql.js';
 import type { PostgresRollups } from '../rollups/postgres/postgres-rollup-tables.js';
 import { compactedTablesOf, rollupTables, writtenTableOf, type PackedTableName, type RollupTable } from '../rollups/rollup-columns.js';
@@ -46,7 +46,7 @@ export class PostgresAnalytics implements AnalyticsStore {
   async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
     const table: RollupTable = rollupTables[query.table];
     if (table.packs) {
-      const aggregation = new PackAggregation(query);
+      const aggregation = new BucketSumsAggregation(query);
       await eachPackPage((page) => this.database.query(page.text, page.values), query.table as PackedTableName, query.from, query.to, (page) => {
         for (const pack of page) aggregation.add(pack);
       });

@@ -1,5 +1,5 @@
 import type { UsageRow } from '../../usage/usage-row.js';
-import { packRows, type FullMeasures } from './bucket-sums.js';
+import { bucketSumsOf, type FullMeasures } from './bucket-sums.js';
 import { daysToPlan, planHolds, planStep, staleStepsBeforeLocking, type CompactionPlan, type StepInputs } from './compaction-plan.js';
 import { aggregateRollups, compactedEdge, compactionRange, compactionStep } from './rollup-batch.js';
 import { compactedTables, rollupBucketMs, rollupTables, type NarrowShape, type PackedTableName, type RollupTable } from './rollup-columns.js';
@@ -120,7 +120,7 @@ export function* compactTo(tables: RollupTablesWriter, target: number, narrowSha
  * cannot move while the batch decides which rows are late, and the batch's latest row time.
  */
 export function* addBatch(tables: RollupTablesWriter, rows: readonly UsageRow[]): StoreWork<{ mark: number; latest: number }> {
-  yield* tables.appendPacks('minute', packRows(rows, 'minute'));
+  yield* tables.appendPacks('minute', bucketSumsOf(rows, 'minute'));
   const mark = yield* tables.mark();
   let latest = 0;
   let earliest = Infinity;
@@ -134,7 +134,7 @@ export function* addBatch(tables: RollupTablesWriter, rows: readonly UsageRow[])
     const late = rows.filter((row) => row.createdAt < edge);
     if (late.length === 0) continue;
     const table: RollupTable = rollupTables[name];
-    if (name === 'hour' || name === 'day') yield* tables.appendPacks(name, packRows(late, name));
+    if (name === 'hour' || name === 'day') yield* tables.appendPacks(name, bucketSumsOf(late, name));
     else yield* tables.upsertNarrow(name, aggregateRollups(late, table.granularity, table.shape));
   }
   return { mark, latest };

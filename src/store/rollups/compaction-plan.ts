@@ -1,6 +1,6 @@
 import type { RollupEntry } from './rollup-batch.js';
 import { narrowDayTables, narrowHourTables, rollupBucketMs, rollupTables, type CompactedTableName, type NarrowShape } from './rollup-columns.js';
-import { encodePack, mergeSums, type FullMeasures, type NarrowShapeRows, type PackRow } from './bucket-sums.js';
+import { encodeBucketSums, mergeSums, type FullMeasures, type NarrowShapeRows, type BucketSums } from './bucket-sums.js';
 
 /**
  * What one compaction step writes, worked out from the packs it read, and how many it read: packs are
@@ -16,10 +16,10 @@ export interface CompactionPlan {
   days: { from: number; to: number };
   minutePacksRead: number;
   hourPacksRead: number;
-  hourPacks: PackRow[];
+  hourPacks: BucketSums[];
   /** Rows to add to the narrow hour and day tables. */
   narrow: Array<{ name: CompactedTableName; entries: RollupEntry[] }>;
-  dayPacks: PackRow[];
+  dayPacks: BucketSums[];
   /** Each compacted hour's sums, for the days it ends. */
   hourSums: Map<number, Map<string, FullMeasures>>;
 }
@@ -55,7 +55,7 @@ export function newCompactionPlan(mark: number, target: number, days: { from: nu
 /** Adds an hour summed from its minute packs: its pack and its narrow rows. */
 export function planHour(plan: CompactionPlan, hour: number, sums: Map<string, FullMeasures>, narrowShapeRows: NarrowShapeRows<NarrowShape>): void {
   plan.hourSums.set(hour, sums);
-  plan.hourPacks.push({ bucketStart: hour, sums: encodePack(sums) });
+  plan.hourPacks.push({ bucketStart: hour, sums: encodeBucketSums(sums) });
   planNarrow(plan, narrowHourTables, narrowShapeRows.entries(hour, sums));
 }
 
@@ -81,7 +81,7 @@ export function daysToPlan(days: { from: number; to: number }, hoursSummed: Iter
  */
 export function planDay(plan: CompactionPlan, day: number, storedHours: Map<string, FullMeasures>, narrowShapeRows: NarrowShapeRows<NarrowShape>): void {
   for (const [hour, sums] of plan.hourSums) if (dayOf(hour) === day) mergeSums(sums, storedHours);
-  plan.dayPacks.push({ bucketStart: day, sums: encodePack(storedHours) });
+  plan.dayPacks.push({ bucketStart: day, sums: encodeBucketSums(storedHours) });
   planNarrow(plan, narrowDayTables, narrowShapeRows.entries(day, storedHours));
 }
 

@@ -1,4 +1,4 @@
-import type { FullMeasures, PackRow } from './bucket-sums.js';
+import type { FullMeasures, BucketSums } from './bucket-sums.js';
 import type { RollupEntry } from './rollup-batch.js';
 import type { CompactedTableName, PackedTableName } from './rollup-columns.js';
 import type { StoreWork } from './store-work.js';
@@ -31,7 +31,7 @@ export interface RollupTablesReader {
 /** What they write, in a transaction that holds the mark. */
 export interface RollupTablesWriter extends RollupTablesReader {
   /** Appends packs (full-shape sums, one per bucket) to a full-shape table. */
-  appendPacks(table: PackedTableName, packs: readonly PackRow[]): StoreWork<void>;
+  appendPacks(table: PackedTableName, packs: readonly BucketSums[]): StoreWork<void>;
   /** Adds entries' sums to a narrow-shape table's rows (inserted, or added to the row of their bucket and dimensions). */
   upsertNarrow(name: CompactedTableName, entries: readonly RollupEntry[]): StoreWork<void>;
   moveMark(target: number): StoreWork<void>;

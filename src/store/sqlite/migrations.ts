@@ -14,7 +14,7 @@ export const sqliteRollupSyntax: RollupSyntax = {
   minuteTable: { columns: ['seq INTEGER NOT NULL'], constraints: ['PRIMARY KEY (bucket_start, seq)'], suffix: ' WITHOUT ROWID', after: [] },
   minuteExtraValues: ['MIN(source_rowid)'],
   keyedSuffix: ' WITHOUT ROWID',
-  dimsKey: (columns: string) => `json_array(${columns})`,
+  dimensionsKey: (columns: string) => `json_array(${columns})`,
   canonicalTags: `(SELECT json_group_array(value) FROM (SELECT DISTINCT value FROM json_each(usage_rows.tags) ORDER BY value))`,
   rowIdentity: 'rowid',
   isTrue: (column: string) => `${column} = 1`,

@@ -3,11 +3,11 @@ import type { UsageRow } from '../../usage/usage-row.js';
 import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../rollups/analytics-sql.js';
-import { PackAggregation } from '../rollups/bucket-sums.js';
+import { BucketSumsAggregation } from '../rollups/bucket-sums.js';
 import { compactedTablesOf, rollupTables, type RollupTable } from '../rollups/rollup-columns.js';
 import { rollupStateTable } from '../rollups/rollup-migration.js';
 import { firstPackKey } from '../rollups/sqlite/bucket-sums-key.js';
-import { MinutePackCache } from '../rollups/sqlite/minute-sums-cache.js';
+import { MinuteSumsCache } from '../rollups/sqlite/minute-sums-cache.js';
 import { joinedPerBucket, packsInRange } from '../rollups/sqlite/sqlite-bucket-sums-sql.js';
 import type { SqliteRollupTables } from '../rollups/sqlite/sqlite-rollup-tables.js';
 import { guarded } from './sqlite-database.js';
@@ -40,7 +40,7 @@ function prunedKeyed(table: RollupTable): string {
 /** The analytics reads of the SQLite file (rollups, the request log), compaction and retention. */
 export class SqliteAnalytics implements AnalyticsStore {
   readonly #database: Database.Database;
-  readonly #minutePacks: MinutePackCache;
+  readonly #minutePacks: MinuteSumsCache;
 
   /** `rollups` undefined: a store that keeps none (the benchmark's baseline) has nothing to compact. */
   constructor(
@@ -48,19 +48,19 @@ export class SqliteAnalytics implements AnalyticsStore {
     private readonly rollups: SqliteRollupTables | undefined,
   ) {
     this.#database = database;
-    this.#minutePacks = new MinutePackCache(database);
+    this.#minutePacks = new MinuteSumsCache(database);
   }
 
   async aggregateRollups(query: RollupQuery): Promise<RollupGroup[]> {
     return guarded(() => {
       const packs = (rollupTables[query.table] as RollupTable).packs;
       if (query.table === 'minute') {
-        const aggregation = new PackAggregation(query);
+        const aggregation = new BucketSumsAggregation(query);
         for (const [bucketStart, entries] of this.#minutePacks.minutes(query.from, query.to)) aggregation.addEntries(bucketStart, entries);
         return aggregation.result();
       }
       if (packs) {
-        const aggregation = new PackAggregation(query);
+        const aggregation = new BucketSumsAggregation(query);
         const rows = this.#database.prepare(packsInRange(packs)).raw().iterate(query.from, query.to) as IterableIterator<[number, string]>;
         for (const pack of joinedPerBucket(rows)) aggregation.add(pack);
         return aggregation.result();

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { mergePack, type FullMeasures, type PackRow } from '../bucket-sums.js';
+import { addBucketSums, type FullMeasures, type BucketSums } from '../bucket-sums.js';
 import { randomSequence } from '../rollup-batch.js';
 import { rollupTables, type PackedTableName } from '../rollup-columns.js';
 import type { BucketRange } from '../rollup-tables-port.js';
@@ -7,7 +7,7 @@ import type { BucketRange } from '../rollup-tables-port.js';
 type Row = Record<string, unknown>;
 
 /** Appends packs to a full-shape table. */
-export function packsAppend(table: PackedTableName, packs: readonly PackRow[]): { text: string; values: unknown[] } {
+export function packsAppend(table: PackedTableName, packs: readonly BucketSums[]): { text: string; values: unknown[] } {
   return {
     text: `INSERT INTO ${rollupTables[table].packs} (bucket_start, seq, sums) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])`,
     values: [packs.map((pack) => pack.bucketStart), packs.map(() => randomSequence()), packs.map((pack) => pack.sums)],
@@ -29,7 +29,7 @@ export async function eachPackPage(
   table: PackedTableName,
   from: number,
   to: number,
-  use: (page: PackRow[]) => void,
+  use: (page: BucketSums[]) => void,
 ): Promise<void> {
   const limit = packPageRows[table];
   let after = from - 1;
@@ -49,7 +49,7 @@ export async function eachPackPage(
 export async function summedPacks(client: pg.PoolClient, table: PackedTableName, range: BucketRange): Promise<Map<string, FullMeasures>> {
   const sums = new Map<string, FullMeasures>();
   await eachPackPage((page) => client.query<Row>(page.text, page.values), table, range.from, range.to, (page) => {
-    for (const pack of page) mergePack(pack.sums, sums);
+    for (const pack of page) addBucketSums(pack.sums, sums);
   });
   return sums;
 }

@@ -5,7 +5,7 @@ import type { PostgresDatabase } from '../../postgres/postgres-database.js';
 import { postgresRollupSyntax } from '../../postgres/migrations.js';
 import { postgresType, toPostgresValue } from '../../postgres/postgres-columns.js';
 import { toStoreError } from '../../store-error-kind.js';
-import { NarrowShapeRows, type FullMeasures, type PackRow } from '../bucket-sums.js';
+import { NarrowShapeRows, type FullMeasures, type BucketSums } from '../bucket-sums.js';
 import { addBatch, compactDueSteps, compactTo } from '../compaction-loop.js';
 import { compactionTarget, type RollupEntry } from '../rollup-batch.js';
 import { dimensionColumnsOf, narrowHourShapes, rollupBucketMs, rollupTables, storedMeasureColumnsOf, type CompactedTableName, type PackedTableName, type RollupTable } from '../rollup-columns.js';
@@ -20,13 +20,13 @@ type Row = Record<string, unknown>;
 export const compactorLockKey = 8423;
 
 /** A narrow table row's dimensions key (`dims`): hashed, as a B-tree key holds ~2.7 kB at most. */
-function hashedDimensionsKey(dimsKey: string): string {
-  return createHash('md5').update(dimsKey).digest('hex');
+function hashedDimensionsKey(dimensionsKey: string): string {
+  return createHash('md5').update(dimensionsKey).digest('hex');
 }
 
 /** One array per column for a narrow shape's entries (keyed by their dimensions inline). */
 function keyedArrays(table: RollupTable, entries: readonly RollupEntry[]): unknown[][] {
-  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart), entries.map((entry) => hashedDimensionsKey(entry.dimsKey))];
+  const arrays: unknown[][] = [entries.map((entry) => entry.bucketStart), entries.map((entry) => hashedDimensionsKey(entry.dimensionsKey))];
   for (const column of dimensionColumnsOf(table.shape)) arrays.push(entries.map((entry) => toPostgresValue(column.kind, entry.dimensions[column.field])));
   for (let index = 0; index < storedMeasureColumnsOf(table.shape).length; index++) arrays.push(entries.map((entry) => entry.measures[index]));
   return arrays;
@@ -95,7 +95,7 @@ class PostgresRollupTables implements RollupTablesWriter {
     return yield* awaited(summedPacks(this.client, table, range));
   }
 
-  *appendPacks(table: PackedTableName, packs: readonly PackRow[]): StoreWork<void> {
+  *appendPacks(table: PackedTableName, packs: readonly BucketSums[]): StoreWork<void> {
     if (packs.length === 0) return;
     const append = packsAppend(table, packs);
     yield* this.#query(append.text, append.values);

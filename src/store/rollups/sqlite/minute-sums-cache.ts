@@ -22,7 +22,7 @@ const packNumber = `(key & ${2 ** packKeyBits - 1})`;
  * as its last number did (only those are read), and is read again whole otherwise. Holds at most
  * `limit` entries; the oldest minutes go first.
  */
-export class MinutePackCache {
+export class MinuteSumsCache {
   readonly #minutes = new Map<number, CachedMinute>();
   readonly #lastPacks: Database.Statement;
   readonly #packsAfter: Database.Statement;

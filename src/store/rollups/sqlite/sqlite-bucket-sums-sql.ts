@@ -1,4 +1,4 @@
-import type { PackRow } from '../bucket-sums.js';
+import type { BucketSums } from '../bucket-sums.js';
 import { bucketOfPackKey, firstPackKey } from './bucket-sums-key.js';
 
 /** The packs of `[from, to)` (two parameters) in key order, so by bucket: `[bucket, sums]`. */
@@ -11,7 +11,7 @@ export function packsInRange(packs: string): string {
  * batch of a row or two each), and parsing each on its own cost three times what their entries do. Packs
  * are never empty, so the joined entries are JSON. (Joined here, not by GROUP BY in SQL: that sorts.)
  */
-export function* joinedPerBucket(rows: Iterable<[number, string]>): Generator<PackRow> {
+export function* joinedPerBucket(rows: Iterable<[number, string]>): Generator<BucketSums> {
   let bucketStart = 0;
   let entries: string[] = [];
   for (const [bucket, sums] of rows) {

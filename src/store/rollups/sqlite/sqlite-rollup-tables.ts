@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { UsageRow } from '../../../usage/usage-row.js';
 import { toSqliteValue } from '../../sqlite/sqlite-columns.js';
 import { sqliteRollupSyntax } from '../../sqlite/migrations.js';
-import { mergePack, NarrowShapeRows, type FullMeasures, type PackRow } from '../bucket-sums.js';
+import { addBucketSums, NarrowShapeRows, type FullMeasures, type BucketSums } from '../bucket-sums.js';
 import { addBatch, compactDueSteps, compactTo } from '../compaction-loop.js';
 import { compactionTarget, type RollupEntry } from '../rollup-batch.js';
 import {
@@ -31,7 +31,7 @@ const rollupUpsert = (table: RollupTable) => {
 
 /** The values of a narrow shape's entry in its column order. */
 function entryValues(table: RollupTable, entry: RollupEntry): unknown[] {
-  const values: unknown[] = [entry.bucketStart, entry.dimsKey];
+  const values: unknown[] = [entry.bucketStart, entry.dimensionsKey];
   for (const column of dimensionColumnsOf(table.shape)) values.push(toSqliteValue(column.kind, entry.dimensions[column.field]));
   for (const measure of entry.measures) values.push(measure);
   return values;
@@ -175,11 +175,11 @@ export class SqliteRollupTables implements RollupTablesPort, RollupTablesWriter 
 
   summedPacks(table: PackedTableName, range: BucketRange): StoreWork<Map<string, FullMeasures>> {
     const sums = new Map<string, FullMeasures>();
-    for (const pack of joinedPerBucket(this.#statements.readPacks[table].iterate(range.from, range.to) as IterableIterator<[number, string]>)) mergePack(pack.sums, sums);
+    for (const pack of joinedPerBucket(this.#statements.readPacks[table].iterate(range.from, range.to) as IterableIterator<[number, string]>)) addBucketSums(pack.sums, sums);
     return done(sums);
   }
 
-  appendPacks(table: PackedTableName, packs: readonly PackRow[]): StoreWork<void> {
+  appendPacks(table: PackedTableName, packs: readonly BucketSums[]): StoreWork<void> {
     for (const pack of packs) this.#statements.appendPack[table].run({ bucket: pack.bucketStart, sums: pack.sums });
     return done(undefined);
   }
