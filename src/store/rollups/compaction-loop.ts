@@ -92,10 +92,10 @@ export function* compactDueSteps(port: RollupTablesPort, narrowShapeRows: Narrow
     }
     const read = yield* port.reading(function* (tables) {
       const { mark, target } = yield* nextStep(tables);
-      return { mark, inputs: target === undefined ? undefined : yield* readStepInputs(tables, mark, target) };
+      return { mark, plan: target === undefined ? undefined : planStep(yield* readStepInputs(tables, mark, target), narrowShapeRows) };
     });
-    if (!read.inputs) return read.mark;
-    const plan = planStep(read.inputs, narrowShapeRows);
+    const plan = read.plan;
+    if (!plan) return read.mark;
     const written = yield* port.writing(function* (tables) {
       if (!(yield* stillHolds(tables, plan))) return false;
       yield* writeStep(tables, plan);
