@@ -1,5 +1,5 @@
 import type { AnalyticsStore, RollupDimension, RollupGroup, RollupMeasures, RollupQuery } from '../store/analytics-store.js';
-import { rollupTableOf, type RollupShape } from '../store/rollup-columns.js';
+import { rollupTableOf, type RollupShape } from '../store/rollups/rollup-columns.js';
 import { coarsestFor, windowPieces } from './rollup-window.js';
 
 /** What each shape but `full` can group and filter by, and whether it has histograms, narrowest first. */

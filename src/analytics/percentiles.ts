@@ -1,4 +1,4 @@
-import { latencyBucketBoundsMs, overheadBucketBoundsMs, throughputBucketBounds } from '../store/rollup-columns.js';
+import { latencyBucketBoundsMs, overheadBucketBoundsMs, throughputBucketBounds } from '../store/rollups/rollup-columns.js';
 
 /**
  * A percentile (0..1) of values counted in buckets of `bounds` (the latency ones unless given), interpolated

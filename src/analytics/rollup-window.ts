@@ -1,5 +1,5 @@
-import { minuteRollupRetentionMs } from '../store/rollup-migration.js';
-import { rollupBucketMs, rollupGranularities, type RollupGranularity } from '../store/rollup-columns.js';
+import { minuteRollupRetentionMs } from '../store/rollups/rollup-migration.js';
+import { rollupBucketMs, rollupGranularities, type RollupGranularity } from '../store/rollups/rollup-columns.js';
 
 const minuteMs = rollupBucketMs.minute;
 const hourMs = rollupBucketMs.hour;

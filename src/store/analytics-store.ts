@@ -1,5 +1,5 @@
 import type { UsageOutcome, UsageRow } from '../domain/usage-row.js';
-import type { RollupGranularity, RollupTableName } from './rollup-columns.js';
+import type { RollupGranularity, RollupTableName } from './rollups/rollup-columns.js';
 
 /** Exact-match filters every analytics query takes; all given ones must hold. */
 export interface AnalyticsFilters {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnalyticsStore, PruneTarget } from '../store/analytics-store.js';
-import { minuteRollupRetentionMs } from '../store/rollup-migration.js';
+import { minuteRollupRetentionMs } from '../store/rollups/rollup-migration.js';
 import type { Logger } from '../domain/logger.js';
 
 const dayMs = 86_400_000;

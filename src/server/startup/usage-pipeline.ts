@@ -4,7 +4,7 @@ import type { StoreLocation } from '../../store/open-store.js';
 import type { StoreHealth } from '../../store/store-health.js';
 import type { Store } from '../../store/store.js';
 import type { UsageRow } from '../../domain/usage-row.js';
-import { RollupCompactor } from '../../usage/rollup-compactor.js';
+import { RollupCompactor } from '../../store/rollups/rollup-compactor.js';
 import { UsageRetention } from '../../usage/usage-retention.js';
 import { UsageSpool } from '../../usage/usage-spool.js';
 import { UsageWriter } from '../../usage/usage-writer.js';

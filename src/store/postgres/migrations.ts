@@ -1,8 +1,8 @@
-import { rollupTables } from '../rollup-columns.js';
-import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
-import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
-import { rollupRoutingMigrationSql } from '../rollup-routing-migration.js';
-import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
+import { rollupTables } from '../rollups/rollup-columns.js';
+import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollups/rollup-dimensions-migration.js';
+import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollups/rollup-migration.js';
+import { rollupRoutingMigrationSql } from '../rollups/rollup-routing-migration.js';
+import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollups/rollup-bucket-sums-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
 
@@ -14,7 +14,7 @@ export const postgresRollupSyntax: RollupSyntax = {
   minuteExtraValues: [],
   keyedSuffix: '',
   // Hashed: a B-tree key holds at most ~2.7 kB, and requesters and tag lists come from callers.
-  dimsKey: (columns: string) => `md5(json_build_array(${columns})::text)`,
+  dimensionsKey: (columns: string) => `md5(json_build_array(${columns})::text)`,
   canonicalTags: `COALESCE((SELECT json_agg(tag ORDER BY tag)::text FROM (SELECT DISTINCT jsonb_array_elements_text(usage_rows.tags::jsonb) AS tag) AS tag_list), '[]')`,
   rowIdentity: 'id',
   isTrue: (column: string) => column,
@@ -172,7 +172,7 @@ export const postgresMigrations: readonly string[] = [
   ${rollupTableSql(postgresRollupSyntax)}
   ${rollupBackfillSql(postgresRollupSyntax)}
   `,
-  // Analytics: the full-shape rollups' dimensions interned (see rollup-dims-migration.ts).
+  // Analytics: the full-shape rollups' dimensions interned (see rollups/rollup-dimensions-migration.ts).
   `
   ${rollupDimsMigrationSql(postgresRollupSyntax, postgresRollupDimsSyntax)}
   `,
@@ -180,7 +180,7 @@ export const postgresMigrations: readonly string[] = [
   `
   ${rollupNarrowShapesSql(postgresRollupSyntax)}
   `,
-  // Analytics: the full-shape rollups packed, one row per bucket and write (see rollup-packs.ts).
+  // Analytics: the full-shape rollups packed, one row per bucket and write (see rollups/bucket-sums.ts).
   `
   ${rollupPacksMigrationSql(postgresRollupPacksSyntax)}
   `,

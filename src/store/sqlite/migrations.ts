@@ -1,8 +1,8 @@
-import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
-import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
-import { rollupRoutingMigrationSql } from '../rollup-routing-migration.js';
-import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
-import { firstPackKey } from './sqlite-pack-key.js';
+import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollups/rollup-dimensions-migration.js';
+import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollups/rollup-migration.js';
+import { rollupRoutingMigrationSql } from '../rollups/rollup-routing-migration.js';
+import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollups/rollup-bucket-sums-migration.js';
+import { firstPackKey } from '../rollups/sqlite/bucket-sums-key.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
 
@@ -14,7 +14,7 @@ export const sqliteRollupSyntax: RollupSyntax = {
   minuteTable: { columns: ['seq INTEGER NOT NULL'], constraints: ['PRIMARY KEY (bucket_start, seq)'], suffix: ' WITHOUT ROWID', after: [] },
   minuteExtraValues: ['MIN(source_rowid)'],
   keyedSuffix: ' WITHOUT ROWID',
-  dimsKey: (columns: string) => `json_array(${columns})`,
+  dimensionsKey: (columns: string) => `json_array(${columns})`,
   canonicalTags: `(SELECT json_group_array(value) FROM (SELECT DISTINCT value FROM json_each(usage_rows.tags) ORDER BY value))`,
   rowIdentity: 'rowid',
   isTrue: (column: string) => `${column} = 1`,
@@ -31,7 +31,7 @@ const sqliteRollupDimsSyntax: RollupDimsSyntax = {
 
 /** How the packs migration spells what differs in SQLite. */
 const sqliteRollupPacksSyntax: RollupPacksSyntax = {
-  // One integer key, the rowid (sqlite-pack-key.ts).
+  // One integer key, the rowid (rollups/sqlite/bucket-sums-key.ts).
   packsColumns: ['key INTEGER PRIMARY KEY', 'sums TEXT NOT NULL'],
   packKey: { columns: ['key'], values: [firstPackKey('bucket_start')] },
   // Spelt as text: the JSON functions (json_each for the histograms above all) took 1.6 times as long,
@@ -175,7 +175,7 @@ export const sqliteMigrations: readonly string[] = [
   ${rollupTableSql(sqliteRollupSyntax)}
   ${rollupBackfillSql(sqliteRollupSyntax)}
   `,
-  // Analytics: the full-shape rollups' dimensions interned (see rollup-dims-migration.ts).
+  // Analytics: the full-shape rollups' dimensions interned (see rollups/rollup-dimensions-migration.ts).
   `
   ${rollupDimsMigrationSql(sqliteRollupSyntax, sqliteRollupDimsSyntax)}
   `,
@@ -183,7 +183,7 @@ export const sqliteMigrations: readonly string[] = [
   `
   ${rollupNarrowShapesSql(sqliteRollupSyntax)}
   `,
-  // Analytics: the full-shape rollups packed, one row per bucket and write (see rollup-packs.ts).
+  // Analytics: the full-shape rollups packed, one row per bucket and write (see rollups/bucket-sums.ts).
   `
   ${rollupPacksMigrationSql(sqliteRollupPacksSyntax)}
   `,

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { rollupTables } from '../rollup-columns.js';
-import { bucketOfPackKey, firstPackKey, packKeyBits } from './sqlite-pack-key.js';
+import { bucketOfPackKey, firstPackKey, packKeyBits } from './bucket-sums-key.js';
 
 /** A minute's packs, parsed: how many were read and the number of the last (packs of a bucket are numbered from 0). */
 interface CachedMinute {
@@ -17,12 +17,12 @@ const packNumber = `(key & ${2 ** packKeyBits - 1})`;
  * hour in progress, an unaligned edge), and a report runs several queries (groups, quotas per period):
  * at the writer's usual batch of a row or two, an hour is thousands of packs, and reading and parsing them
  * again for each query was most of a 30-day report's time. Packs are only ever appended to a bucket, with
- * the next number (sqlite-pack-key.ts), and deleted oldest first: so a minute is known to be unchanged
+ * the next number (bucket-sums-key.ts), and deleted oldest first: so a minute is known to be unchanged
  * when its count and last pack number are, to have grown by newer packs only when its count grew by as many
  * as its last number did (only those are read), and is read again whole otherwise. Holds at most
  * `limit` entries; the oldest minutes go first.
  */
-export class MinutePackCache {
+export class MinuteSumsCache {
   readonly #minutes = new Map<number, CachedMinute>();
   readonly #lastPacks: Database.Statement;
   readonly #packsAfter: Database.Statement;

@@ -1,4 +1,4 @@
-import type { UsageRow } from '../domain/usage-row.js';
+import type { UsageRow } from '../../domain/usage-row.js';
 import { bucketOf, overheadBucketBoundsMs, throughputBucketBounds } from './rollup-columns.js';
 
 /** What a usage row adds to the rollups' routing measures (see `routingMeasureColumns`). */

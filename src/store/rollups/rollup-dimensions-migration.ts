@@ -35,7 +35,7 @@ export function rollupDimsMigrationSql(syntax: RollupSyntax, dims: RollupDimsSyn
       ...dimensionColumnsOf('full').map((column) => syntax.columnDefinition(column, 'create')),
     ].join(',\n    ')}\n  );`,
     `INSERT INTO ${rollupDimsTable} (dims, ${dimensions.join(', ')})
-    SELECT ${syntax.dimsKey(dimensions.join(', '))}, ${dimensions.join(', ')} FROM (${fullTables.map((table) => `SELECT ${dimensions.join(', ')} FROM ${table.name}`).join(' UNION ')}) AS combinations;`,
+    SELECT ${syntax.dimensionsKey(dimensions.join(', '))}, ${dimensions.join(', ')} FROM (${fullTables.map((table) => `SELECT ${dimensions.join(', ')} FROM ${table.name}`).join(' UNION ')}) AS combinations;`,
   ];
   const minute = rollupTables.minute;
   statements.push(
@@ -49,7 +49,7 @@ export function rollupDimsMigrationSql(syntax: RollupSyntax, dims: RollupDimsSyn
     ...dims.minuteSums.after,
     `INSERT INTO ${minute.sums} (bucket_start, ${[...dims.minuteSums.columns.map((column) => column.split(' ')[0]!), 'dims_id', ...measures].join(', ')})
     SELECT m.bucket_start, ${[...dims.minuteValues, 'd.id', ...measures.map((name) => `m.${name}`)].join(', ')}
-    FROM ${minute.name} AS m JOIN ${rollupDimsTable} AS d ON d.dims = ${syntax.dimsKey(dimensions.map((name) => `m.${name}`).join(', '))};`,
+    FROM ${minute.name} AS m JOIN ${rollupDimsTable} AS d ON d.dims = ${syntax.dimensionsKey(dimensions.map((name) => `m.${name}`).join(', '))};`,
   );
   for (const table of [rollupTables.hour, rollupTables.day]) {
     statements.push(
@@ -95,7 +95,7 @@ export function rollupNarrowShapesSql(syntax: RollupSyntax): string {
         'PRIMARY KEY (bucket_start, dims)',
       ].join(',\n    ')}\n  )${syntax.keyedSuffix};`,
       `INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...measures].map((column) => column.name).join(', ')})
-    SELECT bucket_start, ${syntax.dimsKey(dimensions.map((column) => column.name).join(', '))}, ${[
+    SELECT bucket_start, ${syntax.dimensionsKey(dimensions.map((column) => column.name).join(', '))}, ${[
       ...dimensions.map((column) => column.name),
       ...measures.map((column) => (column.merge === 'max' ? `MAX(${column.name})` : `SUM(${column.name})`)),
     ].join(', ')}

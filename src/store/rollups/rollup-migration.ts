@@ -10,7 +10,7 @@ import {
   type RollupTable,
   writtenTableOf,
 } from './rollup-columns.js';
-import type { ColumnDescription } from './usage-columns.js';
+import type { ColumnDescription } from '../usage-columns.js';
 
 /** Minute rollups are kept this long (hour and day rollups cover older windows); the back-fill writes no older ones. */
 export const minuteRollupRetentionMs = 3 * 86_400_000;
@@ -29,7 +29,7 @@ export interface RollupSyntax {
   /** After the closing parenthesis of the keyed tables' CREATE TABLE. */
   keyedSuffix: string;
   /** The dimensions' key from their column list, as one text. */
-  dimsKey(columns: string): string;
+  dimensionsKey(columns: string): string;
   /** A `usage_rows` row's tags deduplicated and sorted, as JSON text. */
   canonicalTags: string;
   /** An expression unique per `usage_rows` row, for `minuteExtraValues`. */
@@ -43,7 +43,7 @@ export interface RollupSyntax {
 
 /**
  * The compacted tables the first rollup migration created and back-filled. Released: later tables are
- * added by later migrations (rollup-dims-migration.ts), so this list never grows.
+ * added by later migrations (rollup-dimensions-migration.ts), so this list never grows.
  */
 const firstCompactedTables: readonly CompactedTableName[] = ['hour', 'hourSpend', 'day', 'daySpend'];
 
@@ -139,7 +139,7 @@ export function rollupBackfillSql(syntax: RollupSyntax): string {
     const size = rollupBucketMs[table.granularity];
     const edge = `((SELECT compacted_until FROM ${rollupStateTable}) - ((SELECT compacted_until FROM ${rollupStateTable}) % ${size}))`;
     statements.push(`INSERT INTO ${table.name} (bucket_start, dims, ${[...dimensions, ...tableMeasures.map((column) => column.name)].join(', ')})
-    SELECT bucket_start, ${syntax.dimsKey(dimensions.join(', '))}, ${[...dimensions, ...tableMeasures.map((column) => measures.get(column.name)!)].join(', ')}
+    SELECT bucket_start, ${syntax.dimensionsKey(dimensions.join(', '))}, ${[...dimensions, ...tableMeasures.map((column) => measures.get(column.name)!)].join(', ')}
     FROM (${rowSource(syntax, rollupBucketMs[table.granularity], `created_at < ${edge}`)}) AS source
     GROUP BY bucket_start, ${dimensions.join(', ')};`);
   }

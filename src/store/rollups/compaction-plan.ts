@@ -1,6 +1,6 @@
 import type { RollupEntry } from './rollup-batch.js';
 import { narrowDayTables, narrowHourTables, rollupBucketMs, rollupTables, type CompactedTableName, type NarrowShape } from './rollup-columns.js';
-import { encodePack, mergeSums, type FullMeasures, type NarrowRollup, type PackRow } from './rollup-packs.js';
+import { encodeBucketSums, mergeSums, type FullMeasures, type NarrowShapeRows, type BucketSums } from './bucket-sums.js';
 
 /**
  * What one compaction step writes, worked out from the packs it read, and how many it read: packs are
@@ -16,12 +16,35 @@ export interface CompactionPlan {
   days: { from: number; to: number };
   minutePacksRead: number;
   hourPacksRead: number;
-  hourPacks: PackRow[];
+  hourPacks: BucketSums[];
   /** Rows to add to the narrow hour and day tables. */
   narrow: Array<{ name: CompactedTableName; entries: RollupEntry[] }>;
-  dayPacks: PackRow[];
+  dayPacks: BucketSums[];
   /** Each compacted hour's sums, for the days it ends. */
   hourSums: Map<number, Map<string, FullMeasures>>;
+}
+
+/**
+ * What a backend reads for a step (compaction-loop.ts reads it, through the backend's port): each hour's
+ * sums from its minute packs, each day's from its stored hour packs, and how many packs of each it read.
+ */
+export interface StepInputs {
+  mark: number;
+  target: number;
+  days: { from: number; to: number };
+  packsRead: { minute: number; hour: number };
+  /** The hours the step compacts, in order, each with the sums of its minute packs. */
+  hourSums: Map<number, Map<string, FullMeasures>>;
+  /** The days the step compacts, in order, each with the sums of its stored hour packs (the step's hours are added to these). */
+  storedDaySums: Map<number, Map<string, FullMeasures>>;
+}
+
+/** Works out a step from what was read: the same for every backend, and reads nothing. */
+export function planStep(inputs: StepInputs, narrowShapeRows: NarrowShapeRows<NarrowShape>): CompactionPlan {
+  const plan = newCompactionPlan(inputs.mark, inputs.target, inputs.days, inputs.packsRead);
+  for (const [hour, sums] of inputs.hourSums) planHour(plan, hour, sums, narrowShapeRows);
+  for (const [day, storedHours] of inputs.storedDaySums) planDay(plan, day, storedHours, narrowShapeRows);
+  return plan;
 }
 
 /** A step's plan before its hours and days are added. */
@@ -30,10 +53,10 @@ export function newCompactionPlan(mark: number, target: number, days: { from: nu
 }
 
 /** Adds an hour summed from its minute packs: its pack and its narrow rows. */
-export function planHour(plan: CompactionPlan, hour: number, sums: Map<string, FullMeasures>, narrowRollup: NarrowRollup<NarrowShape>): void {
+export function planHour(plan: CompactionPlan, hour: number, sums: Map<string, FullMeasures>, narrowShapeRows: NarrowShapeRows<NarrowShape>): void {
   plan.hourSums.set(hour, sums);
-  plan.hourPacks.push({ bucketStart: hour, sums: encodePack(sums) });
-  planNarrow(plan, narrowHourTables, narrowRollup.entries(hour, sums));
+  plan.hourPacks.push({ bucketStart: hour, sums: encodeBucketSums(sums) });
+  planNarrow(plan, narrowHourTables, narrowShapeRows.entries(hour, sums));
 }
 
 function planNarrow(plan: CompactionPlan, tables: readonly CompactedTableName[], entries: Map<NarrowShape, RollupEntry[]>): void {
@@ -45,10 +68,10 @@ function dayOf(time: number): number {
 }
 
 /** The days a step compacts that have anything to sum: those with hour packs, and those of the hours it sums. */
-export function daysToPlan(plan: CompactionPlan, daysWithHourPacks: readonly number[]): number[] {
-  const days = new Set(daysWithHourPacks);
-  for (const hour of plan.hourSums.keys()) if (hour < plan.days.to) days.add(dayOf(hour));
-  return [...days].sort((left, right) => left - right);
+export function daysToPlan(days: { from: number; to: number }, hoursSummed: Iterable<number>, daysWithHourPacks: readonly number[]): number[] {
+  const planned = new Set(daysWithHourPacks);
+  for (const hour of hoursSummed) if (hour < days.to) planned.add(dayOf(hour));
+  return [...planned].sort((left, right) => left - right);
 }
 
 /**
@@ -56,10 +79,10 @@ export function daysToPlan(plan: CompactionPlan, daysWithHourPacks: readonly num
  * rows. (The narrow days were summed from the narrow hours in SQL, under the write lock: 80 ms of a
  * busy day's step that the usage writer waited for.)
  */
-export function planDay(plan: CompactionPlan, day: number, storedHours: Map<string, FullMeasures>, narrowRollup: NarrowRollup<NarrowShape>): void {
+export function planDay(plan: CompactionPlan, day: number, storedHours: Map<string, FullMeasures>, narrowShapeRows: NarrowShapeRows<NarrowShape>): void {
   for (const [hour, sums] of plan.hourSums) if (dayOf(hour) === day) mergeSums(sums, storedHours);
-  plan.dayPacks.push({ bucketStart: day, sums: encodePack(storedHours) });
-  planNarrow(plan, narrowDayTables, narrowRollup.entries(day, storedHours));
+  plan.dayPacks.push({ bucketStart: day, sums: encodeBucketSums(storedHours) });
+  planNarrow(plan, narrowDayTables, narrowShapeRows.entries(day, storedHours));
 }
 
 /** Whether a plan still holds, given the mark and the pack counts of its ranges now. */

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStore, type StoreLocation } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import { openStore, type StoreLocation } from '../open-store.js';
+import type { Store } from '../store.js';
 
 /**
  * Runs in its own thread: compacts minute rollups into hours and days (`Store.compactRollups`) every

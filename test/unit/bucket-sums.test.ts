@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RollupGroup, RollupQuery } from '../../src/store/analytics-store.js';
-import { aggregateRollups, dimsKeyOf, fullDimsKeyOf } from '../../src/store/rollup-batch.js';
-import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollup-columns.js';
-import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../../src/store/rollup-packs.js';
+import { aggregateRollups, dimensionsKeyOf, fullDimensionsKeyOf } from '../../src/store/rollups/rollup-batch.js';
+import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollups/rollup-columns.js';
+import { encodeBucketSums, addBucketSums, NarrowShapeRows, BucketSumsAggregation, bucketSumsOf, type FullMeasures, type BucketSums } from '../../src/store/rollups/bucket-sums.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
 const minute = 60_000;
@@ -47,9 +47,9 @@ function packByStringify(sums: ReadonlyMap<string, FullMeasures>): string {
   );
 }
 
-/** The stores' use of `PackAggregation`: every pack of the window added, then the groups. */
-function aggregatePacks(packs: readonly PackRow[], query: RollupQuery): RollupGroup[] {
-  const aggregation = new PackAggregation(query);
+/** The stores' use of `BucketSumsAggregation`: every pack of the window added, then the groups. */
+function aggregatePacks(packs: readonly BucketSums[], query: RollupQuery): RollupGroup[] {
+  const aggregation = new BucketSumsAggregation(query);
   for (const pack of packs) aggregation.add(pack);
   return aggregation.result();
 }
@@ -60,17 +60,17 @@ describe('rollup packs', () => {
   it('keys a row by its thirteen dimensions exactly as the other shapes key theirs', () => {
     for (const row of [...rows, awkward, awkward]) {
       const [entry] = aggregateRollups([row], 'minute', 'full');
-      const { key, quoted } = fullDimsKeyOf(row);
-      expect(key).toBe(dimsKeyOf(entry!.dimensions, dimensionColumnsOf('full').map((column) => column.field)));
+      const { key, quoted } = fullDimensionsKeyOf(row);
+      expect(key).toBe(dimensionsKeyOf(entry!.dimensions, dimensionColumnsOf('full').map((column) => column.field)));
       expect(quoted).toBe(JSON.stringify(key));
     }
   });
 
   it('packs a batch per minute, one entry per combination, and reads back every measure', () => {
-    const packs = packRows(rows, 'minute');
+    const packs = bucketSumsOf(rows, 'minute');
     expect(packs.map((pack) => pack.bucketStart)).toEqual([base, base + minute, base + 2 * minute]);
     const first = new Map<string, FullMeasures>();
-    mergePack(packs[0]!.sums, first);
+    addBucketSums(packs[0]!.sums, first);
     // p1 and p2 share every dimension (their tags are the same set): one entry.
     expect(first.size).toBe(1);
     const [measures] = [...first.values()];
@@ -85,32 +85,32 @@ describe('rollup packs', () => {
 
   it('spells packs as JSON.stringify spells their entries, for one row and for sums of several', () => {
     for (const row of [...rows, awkward]) {
-      const [single] = packRows([row], 'minute');
+      const [single] = bucketSumsOf([row], 'minute');
       const summed = new Map<string, FullMeasures>();
-      mergePack(single!.sums, summed);
+      addBucketSums(single!.sums, summed);
       expect(single!.sums).toBe(packByStringify(summed));
-      expect(encodePack(summed)).toBe(single!.sums);
+      expect(encodeBucketSums(summed)).toBe(single!.sums);
     }
     // p1 and p2 summed in one entry, and the awkward row twice in its own.
-    for (const pack of packRows([...rows, awkward, { ...awkward, id: 'p6', latencyMs: 5 }], 'minute')) {
+    for (const pack of bucketSumsOf([...rows, awkward, { ...awkward, id: 'p6', latencyMs: 5 }], 'minute')) {
       const summed = new Map<string, FullMeasures>();
-      mergePack(pack.sums, summed);
+      addBucketSums(pack.sums, summed);
       expect(pack.sums).toBe(packByStringify(summed));
     }
   });
 
   it('merges packs by combination and encodes the sum back to the same text', () => {
     const merged = new Map<string, FullMeasures>();
-    for (const pack of packRows(rows, 'minute')) mergePack(pack.sums, merged);
-    for (const pack of packRows(rows, 'minute')) mergePack(pack.sums, merged);
+    for (const pack of bucketSumsOf(rows, 'minute')) addBucketSums(pack.sums, merged);
+    for (const pack of bucketSumsOf(rows, 'minute')) addBucketSums(pack.sums, merged);
     const again = new Map<string, FullMeasures>();
-    mergePack(encodePack(merged), again);
+    addBucketSums(encodeBucketSums(merged), again);
     expect(again).toEqual(merged);
     expect([...merged.values()].reduce((sum, measures) => sum + measures[0]!, 0)).toBe(8);
   });
 
   it('answers filtered, grouped and bucketed queries as the SQL tables do', () => {
-    const packs = packRows(rows, 'minute');
+    const packs = bucketSumsOf(rows, 'minute');
     const byKey = aggregatePacks(packs, query({ by: ['key'] }));
     expect(byKey.map((group) => [group.values.key, group.measures.calls, group.measures.costUsd]).sort()).toEqual([
       ['key_a', 2, 3],
@@ -135,17 +135,17 @@ describe('rollup packs', () => {
 
   it('sums a bucket in every narrow shape, histograms only where kept', () => {
     const merged = new Map<string, FullMeasures>();
-    for (const pack of packRows(rows, 'hour')) mergePack(pack.sums, merged);
-    const narrow = new NarrowRollup(narrowHourShapes, 2).entries(base, merged);
+    for (const pack of bucketSumsOf(rows, 'hour')) addBucketSums(pack.sums, merged);
+    const narrow = new NarrowShapeRows(narrowHourShapes, 2).entries(base, merged);
     expect(narrow.get('model')!.map((entry) => [entry.dimensions.model, entry.measures[0]]).sort()).toEqual([
       ['claude-haiku-4-5', 1],
       ['gpt-4o-mini', 3],
     ]);
-    expect(narrow.get('identity')!.map((entry) => entry.dimsKey).sort()).toEqual([JSON.stringify(['key_a', null, 'red']), JSON.stringify(['key_b', null, null])].sort());
+    expect(narrow.get('identity')!.map((entry) => entry.dimensionsKey).sort()).toEqual([JSON.stringify(['key_a', null, 'red']), JSON.stringify(['key_b', null, null])].sort());
     expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount + 4);
     expect(narrow.get('activity')![0]!.measures.length).toBeGreaterThan(spendMeasureCount);
     // The same sums again, the remembered combinations overflowing the (tiny) limit: the same answer.
-    const again = new NarrowRollup(narrowHourShapes, 2);
+    const again = new NarrowShapeRows(narrowHourShapes, 2);
     again.entries(base, merged);
     expect(again.entries(base, merged)).toEqual(narrow);
   });

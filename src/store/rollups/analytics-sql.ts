@@ -1,4 +1,4 @@
-import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery, type UsageLogQuery } from './analytics-store.js';
+import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery, type UsageLogQuery } from '../analytics-store.js';
 import { latencyHistogramColumns, overheadHistogramColumns, rollupTables, throughputHistogramColumns, ttfbHistogramColumns } from './rollup-columns.js';
 
 /** What differs between the two databases in the analytics statements. */

@@ -1,9 +1,9 @@
 import { latencyBucketBoundsMs, latencyBucketOf, spendMeasureCount } from './rollup-columns.js';
-import type { UsageRow } from '../domain/usage-row.js';
+import type { UsageRow } from '../../domain/usage-row.js';
 import { routingMeasuresOf } from './routing-measures.js';
 
 /**
- * Spells pack entries as text (the format is in rollup-packs.ts) without building the arrays
+ * Spells pack entries as text (the format is in bucket-sums.ts) without building the arrays
  * `JSON.stringify` would walk: the usage writer spells one for nearly every row it writes, and this is
  * about twice as fast. The text is the same as `JSON.stringify` gives for the entry's array; the unit tests
  * compare the two.

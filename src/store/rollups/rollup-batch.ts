@@ -1,4 +1,4 @@
-import type { UsageRow } from '../domain/usage-row.js';
+import type { UsageRow } from '../../domain/usage-row.js';
 import { routingMeasuresOf } from './routing-measures.js';
 import {
   type CompactedTableName,
@@ -24,7 +24,7 @@ export interface RollupEntry {
    * unlike a key on the columns) and of a combination in a pack. The same text SQLite's json_array() gives
    * for these values; PostgreSQL keys its md5.
    */
-  dimsKey: string;
+  dimensionsKey: string;
   dimensions: RollupDimensions;
   /** In `storedMeasureColumnsOf(shape)` order. */
   measures: number[];
@@ -67,7 +67,7 @@ function dimensionsOf(row: UsageRow): RollupDimensions {
 }
 
 /** A shape's dimensions as one text: JSON of their values in column order, booleans as 1 or 0. */
-export function dimsKeyOf(dimensions: RollupDimensions, fields: ReadonlyArray<keyof RollupDimensions>): string {
+export function dimensionsKeyOf(dimensions: RollupDimensions, fields: ReadonlyArray<keyof RollupDimensions>): string {
   const values: unknown[] = [];
   for (const field of fields) {
     const value = dimensions[field];
@@ -88,12 +88,12 @@ export function aggregateRollups(rows: readonly UsageRow[], granularity: RollupG
   const entries = new Map<string, RollupEntry>();
   for (const row of rows) {
     const dimensions = dimensionsOf(row);
-    const dimsKey = dimsKeyOf(dimensions, fields);
+    const dimensionsKey = dimensionsKeyOf(dimensions, fields);
     const bucketStart = row.createdAt - (row.createdAt % size);
-    const mapKey = `${bucketStart}|${dimsKey}`;
+    const mapKey = `${bucketStart}|${dimensionsKey}`;
     let entry = entries.get(mapKey);
     if (!entry) {
-      entry = { bucketStart, dimsKey, dimensions, measures: new Array<number>(measureCount).fill(0) };
+      entry = { bucketStart, dimensionsKey, dimensions, measures: new Array<number>(measureCount).fill(0) };
       entries.set(mapKey, entry);
     }
     addRow(entry.measures, row, histograms);
@@ -132,10 +132,10 @@ export function addRow(measures: number[], row: UsageRow, histograms: boolean): 
 }
 
 /**
- * A row's full-shape key, the JSON of its thirteen dimensions in column order (as `dimsKeyOf` spells it),
+ * A row's full-shape key, the JSON of its thirteen dimensions in column order (as `dimensionsKeyOf` spells it),
  * and the same key as a JSON string (as a pack entry holds it).
  */
-export function fullDimsKeyOf(row: UsageRow): { key: string; quoted: string } {
+export function fullDimensionsKeyOf(row: UsageRow): { key: string; quoted: string } {
   const key = JSON.stringify([
     row.keyId,
     row.userName,

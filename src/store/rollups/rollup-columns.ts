@@ -1,9 +1,9 @@
-import type { ColumnDescription } from './usage-columns.js';
+import type { ColumnDescription } from '../usage-columns.js';
 
 /**
  * Usage rollups: the usage rows summed per time bucket and per combination of the dimensions below, so
  * analytics never scan raw rows. Minute rollups are written in the same transaction as the rows (packed,
- * see rollup-packs.ts) and kept a few days (short windows, the unaligned edges of longer ones, the hour in
+ * see bucket-sums.ts) and kept a few days (short windows, the unaligned edges of longer ones, the hour in
  * progress); hour and day rollups, kept `usage.retainRollupDays`, are compacted from them (the stores'
  * compaction steps, see compaction-plan.ts).
  *
@@ -35,7 +35,7 @@ export interface RollupTable {
   granularity: RollupGranularity;
   shape: RollupShape;
   /**
-   * Full shape only: where its sums are kept, packed (see rollup-packs.ts): rows of `(bucket_start, seq,
+   * Full shape only: where its sums are kept, packed (see bucket-sums.ts): rows of `(bucket_start, seq,
    * sums)`, one per bucket and write.
    */
   packs?: string;

@@ -7,7 +7,7 @@ export interface RollupPacksSyntax {
   /** The key columns of a packs table and what a bucket's one migrated pack gets in them, from `bucket_start`. */
   packKey: { columns: readonly string[]; values: readonly string[] };
   /**
-   * A sum as a pack entry (see rollup-packs.ts), from its columns: the dimensions' JSON as a string, the
+   * A sum as a pack entry (see bucket-sums.ts), from its columns: the dimensions' JSON as a string, the
    * measures, and the `[index, count]` pairs of the histograms' non-empty buckets.
    */
   entry(columns: { dimensions: readonly string[]; measures: readonly string[]; latency: readonly string[]; ttfb: readonly string[] }): string;
@@ -18,7 +18,7 @@ export interface RollupPacksSyntax {
 const packedTables = [rollupTables.minute, rollupTables.hour, rollupTables.day];
 
 /**
- * The migration that packs the full-shape rollups (see rollup-packs.ts): each bucket's sums, read from the
+ * The migration that packs the full-shape rollups (see bucket-sums.ts): each bucket's sums, read from the
  * views migration 11 made, become one pack; then the views, the sums tables and the dictionary of
  * combinations are dropped. Numbers keep their values; a database's JSON may spell a combination's key with
  * other spaces than JS does, which readers do not mind (they parse it).

@@ -1,6 +1,6 @@
-import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery } from './analytics-store.js';
-import { addRow, dimsKeyOf, fullDimsKeyOf, type RollupEntry } from './rollup-batch.js';
-import { rowEntryText, sumEntryText } from './pack-text.js';
+import { rollupDimensionColumn, type AnalyticsFilters, type RollupGroup, type RollupQuery } from '../analytics-store.js';
+import { addRow, dimensionsKeyOf, fullDimensionsKeyOf, type RollupEntry } from './rollup-batch.js';
+import { rowEntryText, sumEntryText } from './bucket-sums-text.js';
 import {
   dimensionColumnsOf,
   keepsHistograms,
@@ -14,9 +14,18 @@ import {
   type RollupGranularity,
   type NarrowShape,
 } from './rollup-columns.js';
-import type { UsageRow } from '../domain/usage-row.js';
+import type { UsageRow } from '../../domain/usage-row.js';
 
 /**
+ * Names used across the rollup engine:
+ * - **bucket sums** (`BucketSums`): one bucket's (minute, hour or day) full-shape sums, every combination
+ *   of dimensions with its measures, as JSON text. Stored as one row of a `usage_*_packs` table, a **pack**:
+ *   the SQL names and the comments keep that short word.
+ * - **dimensions key** (`dimensionsKey`; the `dims` column in SQL): a combination's dimension values as
+ *   one JSON text, which keys it in bucket sums and in the narrow tables.
+ * - **narrow shapes** (`NarrowShapeRows`): the spend, identity, model, activity and routing tables, SQL
+ *   rows with fewer dimensions, summed from the full shape as hours and days are compacted.
+ *
  * Full-shape rollups are stored packed: one row per bucket and write (a batch's minutes, an hour or a day
  * compacted) holding all its sums as JSON text. Full-shape sums keep thirteen dimensions, requesters and
  * tag lists among them, so on a gateway whose calls spread over many keys, models and end users nearly
@@ -26,16 +35,16 @@ import type { UsageRow } from '../domain/usage-row.js';
  * JS, which is faster than SQLite reading the same sums as rows.
  *
  * A pack is a JSON array of entries, one per combination:
- * `[dimsKey, calls, errors, cancelled, cache_hits, input_tokens, output_tokens, cache_read_tokens,
+ * `[dimensionsKey, calls, errors, cancelled, cache_hits, input_tokens, output_tokens, cache_read_tokens,
  *   cache_write_tokens, reasoning_tokens, cost_usd, saved_usd, last_at, latency, ttfb,
  *   attempts, retries, fallbacks, upstream_ms, overhead, throughput]`
- * where `dimsKey` is the JSON text of the thirteen dimensions in `rollupDimensionColumns` order (booleans
+ * where `dimensionsKey` is the JSON text of the thirteen dimensions in `rollupDimensionColumns` order (booleans
  * as 1 or 0) and `latency`/`ttfb`/`overhead`/`throughput` list the non-empty histogram buckets as `[index,
  * count]` pairs. Entries written before the routing measures end at `ttfb` (they count none). The same
  * combination may appear in several packs of a bucket (and, spelt differently by a migration, twice in
  * one): readers sum them all.
  */
-export interface PackRow {
+export interface BucketSums {
   bucketStart: number;
   sums: string;
 }
@@ -54,9 +63,9 @@ const lastAtIndex = storedMeasureColumnsOf('full').findIndex((column) => column.
 const fullFields = dimensionColumnsOf('full').map((column) => column.field);
 
 /** A pack's text from its sums, keyed by combination. */
-export function encodePack(sums: Iterable<[dimsKey: string, measures: FullMeasures]>): string {
+export function encodeBucketSums(sums: Iterable<[dimensionsKey: string, measures: FullMeasures]>): string {
   let text = '[';
-  for (const [dimsKey, measures] of sums) text += `${text.length > 1 ? ',' : ''}${sumEntryText(JSON.stringify(dimsKey), measures)}`;
+  for (const [dimensionsKey, measures] of sums) text += `${text.length > 1 ? ',' : ''}${sumEntryText(JSON.stringify(dimensionsKey), measures)}`;
   return `${text}]`;
 }
 
@@ -77,13 +86,13 @@ function addEntry(target: FullMeasures, entry: readonly unknown[]): void {
 }
 
 /** Sums the entries of packs into `into`, by combination. */
-export function mergePack(sums: string, into: Map<string, FullMeasures>): void {
+export function addBucketSums(sums: string, into: Map<string, FullMeasures>): void {
   for (const entry of JSON.parse(sums) as unknown[][]) {
-    const dimsKey = entry[0] as string;
-    let target = into.get(dimsKey);
+    const dimensionsKey = entry[0] as string;
+    let target = into.get(dimensionsKey);
     if (!target) {
       target = new Array<number>(fullMeasureCount).fill(0);
-      into.set(dimsKey, target);
+      into.set(dimensionsKey, target);
     }
     addEntry(target, entry);
   }
@@ -91,10 +100,10 @@ export function mergePack(sums: string, into: Map<string, FullMeasures>): void {
 
 /** Adds sums (by combination) into `into`: counts and amounts added, the newest time kept. */
 export function mergeSums(sums: ReadonlyMap<string, FullMeasures>, into: Map<string, FullMeasures>): void {
-  for (const [dimsKey, measures] of sums) {
-    const target = into.get(dimsKey);
+  for (const [dimensionsKey, measures] of sums) {
+    const target = into.get(dimensionsKey);
     if (!target) {
-      into.set(dimsKey, [...measures]);
+      into.set(dimensionsKey, [...measures]);
       continue;
     }
     for (let index = 0; index < fullMeasureCount; index++) {
@@ -113,14 +122,14 @@ interface BatchSum {
 }
 
 /** The packs for a batch's rows: one per bucket of `granularity` they fall in. */
-export function packRows(rows: readonly UsageRow[], granularity: RollupGranularity): PackRow[] {
+export function bucketSumsOf(rows: readonly UsageRow[], granularity: RollupGranularity): BucketSums[] {
   const size = rollupBucketMs[granularity];
   const byBucket = new Map<number, Map<string, BatchSum>>();
   for (const row of rows) {
     const bucketStart = row.createdAt - (row.createdAt % size);
     let sums = byBucket.get(bucketStart);
     if (!sums) byBucket.set(bucketStart, (sums = new Map()));
-    const { key, quoted } = fullDimsKeyOf(row);
+    const { key, quoted } = fullDimensionsKeyOf(row);
     const sum = sums.get(key);
     if (!sum) {
       sums.set(key, { quoted, row, measures: undefined });
@@ -132,7 +141,7 @@ export function packRows(rows: readonly UsageRow[], granularity: RollupGranulari
     }
     addRow(sum.measures, row, true);
   }
-  const packs: PackRow[] = [];
+  const packs: BucketSums[] = [];
   for (const [bucketStart, sums] of byBucket) {
     let text = '[';
     for (const sum of sums.values()) text += `${text.length > 1 ? ',' : ''}${sum.measures ? sumEntryText(sum.quoted, sum.measures) : rowEntryText(sum.quoted, sum.row)}`;
@@ -151,12 +160,12 @@ const parsedDimensions = new Map<string, RollupDimensions>();
 const parsedDimensionsLimit = 100_000;
 
 /** A combination's dimensions from its key (never changed by callers: shared). */
-function dimensionsOfKey(dimsKey: string): RollupDimensions {
-  let dimensions = parsedDimensions.get(dimsKey);
+function dimensionsOfKey(dimensionsKey: string): RollupDimensions {
+  let dimensions = parsedDimensions.get(dimensionsKey);
   if (!dimensions) {
-    dimensions = dimensionsOfValues(JSON.parse(dimsKey) as unknown[]);
+    dimensions = dimensionsOfValues(JSON.parse(dimensionsKey) as unknown[]);
     if (parsedDimensions.size >= parsedDimensionsLimit) parsedDimensions.clear();
-    parsedDimensions.set(dimsKey, dimensions);
+    parsedDimensions.set(dimensionsKey, dimensions);
   }
   return dimensions;
 }
@@ -178,7 +187,7 @@ interface NarrowedCombination {
   keys: string[];
 }
 
-/** How `NarrowRollup` sums a shape: from the full sums, or from an earlier shape's entries that hold its dimensions. */
+/** How `NarrowShapeRows` sums a shape: from the full sums, or from an earlier shape's entries that hold its dimensions. */
 interface NarrowPlan<Shape> {
   shape: Shape;
   fields: ReadonlyArray<keyof RollupDimensions>;
@@ -189,13 +198,13 @@ interface NarrowPlan<Shape> {
 }
 
 /**
- * Sums one bucket's full-shape sums in narrower shapes (for their hour tables), with histograms only
- * where a shape keeps them. A shape whose dimensions an earlier one holds (identity and model in spend) is
+ * The rows of the narrow-shape tables (spend, identity, model, activity, routing) for one bucket, summed
+ * from its full-shape sums, with histograms only where a shape keeps them. A shape whose dimensions an earlier one holds (identity and model in spend) is
  * summed from that one's few hundred entries, not from thousands of full sums. The same full combinations
  * come back hour after hour, so each one's dimensions and keys in the shapes summed from it (the JSON of
  * its values in the shape, the key its table rows get) are worked out once and remembered, up to `limit`.
  */
-export class NarrowRollup<Shape extends NarrowShape> {
+export class NarrowShapeRows<Shape extends NarrowShape> {
   readonly #plans: ReadonlyArray<NarrowPlan<Shape>>;
   readonly #fromFull: ReadonlyArray<NarrowPlan<Shape>>;
   readonly #combinations = new Map<string, NarrowedCombination>();
@@ -229,7 +238,7 @@ export class NarrowRollup<Shape extends NarrowShape> {
     }
     for (const plan of this.#plans) {
       if (plan.source === undefined) continue;
-      for (const entry of byShape.get(plan.source)!.values()) addTo(byShape.get(plan.shape)!, plan, bucketStart, dimsKeyOf(entry.dimensions, plan.fields), entry.dimensions, entry.measures);
+      for (const entry of byShape.get(plan.source)!.values()) addTo(byShape.get(plan.shape)!, plan, bucketStart, dimensionsKeyOf(entry.dimensions, plan.fields), entry.dimensions, entry.measures);
     }
     return new Map([...byShape].map(([shape, entries]) => [shape, [...entries.values()]]));
   }
@@ -246,12 +255,12 @@ export class NarrowRollup<Shape extends NarrowShape> {
   }
 }
 
-/** Adds measures (those of `plan.measureIndexes`) to a shape's entry for `dimsKey`. */
-function addTo<Shape>(entries: Map<string, RollupEntry>, plan: NarrowPlan<Shape>, bucketStart: number, dimsKey: string, dimensions: RollupDimensions, measures: readonly number[]): void {
-  let entry = entries.get(dimsKey);
+/** Adds measures (those of `plan.measureIndexes`) to a shape's entry for `dimensionsKey`. */
+function addTo<Shape>(entries: Map<string, RollupEntry>, plan: NarrowPlan<Shape>, bucketStart: number, dimensionsKey: string, dimensions: RollupDimensions, measures: readonly number[]): void {
+  let entry = entries.get(dimensionsKey);
   if (!entry) {
-    entry = { bucketStart, dimsKey, dimensions, measures: new Array<number>(plan.measureIndexes.length).fill(0) };
-    entries.set(dimsKey, entry);
+    entry = { bucketStart, dimensionsKey, dimensions, measures: new Array<number>(plan.measureIndexes.length).fill(0) };
+    entries.set(dimensionsKey, entry);
   }
   const target = entry.measures;
   const indexes = plan.measureIndexes;
@@ -293,7 +302,7 @@ function passes(dimensions: RollupDimensions, filters: AnalyticsFilters): boolea
  * the packs of `[from, to)`), filtered and grouped as the query asks. Packs are added one at a time, so a
  * window's megabytes of them need not all be held at once.
  */
-export class PackAggregation {
+export class BucketSumsAggregation {
   readonly #query: RollupQuery;
   readonly #fields: ReadonlyArray<keyof RollupDimensions>;
   /** Per combination: undefined when filtered out, else its group's key and values. */
@@ -305,11 +314,11 @@ export class PackAggregation {
     this.#fields = query.by.map((dimension) => fieldOfColumn.get(rollupDimensionColumn[dimension])!);
   }
 
-  add(pack: PackRow): void {
+  add(pack: BucketSums): void {
     this.addEntries(pack.bucketStart, JSON.parse(pack.sums) as unknown[][]);
   }
 
-  /** Adds a bucket's entries, already parsed (see `MinutePackCache`). */
+  /** Adds a bucket's entries, already parsed (see `MinuteSumsCache`). */
   addEntries(bucketStart: number, entries: ReadonlyArray<readonly unknown[]>): void {
     const query = this.#query;
     const bucket = query.bucketMs === undefined ? undefined : bucketStart - (bucketStart % query.bucketMs);
@@ -326,16 +335,16 @@ export class PackAggregation {
     }
   }
 
-  #combinationOf(dimsKey: string): { groupKey: string; values: RollupGroup['values'] } | undefined {
-    if (this.#combinations.has(dimsKey)) return this.#combinations.get(dimsKey);
-    const dimensions = dimensionsOfKey(dimsKey);
+  #combinationOf(dimensionsKey: string): { groupKey: string; values: RollupGroup['values'] } | undefined {
+    if (this.#combinations.has(dimensionsKey)) return this.#combinations.get(dimensionsKey);
+    const dimensions = dimensionsOfKey(dimensionsKey);
     let combination: { groupKey: string; values: RollupGroup['values'] } | undefined;
     if (passes(dimensions, this.#query.filters)) {
       const values: RollupGroup['values'] = {};
       this.#query.by.forEach((dimension, index) => (values[dimension] = dimensions[this.#fields[index]!] ?? null));
       combination = { groupKey: JSON.stringify(this.#query.by.map((dimension) => values[dimension])), values };
     }
-    this.#combinations.set(dimsKey, combination);
+    this.#combinations.set(dimensionsKey, combination);
     return combination;
   }
 
