@@ -15,6 +15,7 @@ const ttfbOffset = spendMeasureCount + bucketCount;
 const routingOffset = ttfbOffset + bucketCount;
 const overheadOffset = routingOffset + 4;
 const throughputOffset = overheadOffset + bucketCount;
+const billedOffset = throughputOffset + bucketCount;
 
 /** A number as JSON spells it (non-finite numbers are null). */
 function numberText(value: number): string {
@@ -38,7 +39,10 @@ export function sumEntryText(quotedKey: string, measures: readonly number[]): st
   for (let index = 0; index < spendMeasureCount; index++) text += `,${numberText(measures[index]!)}`;
   text += `,${pairsText(measures, latencyOffset)},${pairsText(measures, ttfbOffset)}`;
   for (let index = routingOffset; index < overheadOffset; index++) text += `,${numberText(measures[index]!)}`;
-  return `${text},${pairsText(measures, overheadOffset)},${pairsText(measures, throughputOffset)}]`;
+  text += `,${pairsText(measures, overheadOffset)},${pairsText(measures, throughputOffset)}`;
+  // An entry no upstream billed ends at the throughput: its billed measures are 0.
+  const billedCalls = measures[billedOffset + 1]!;
+  return billedCalls === 0 ? `${text}]` : `${text},${numberText(measures[billedOffset]!)},${numberText(billedCalls)}]`;
 }
 
 /** The entry of a sum of one row, spelt straight from the row (as `sumEntryText` spells it once `addRow` has summed it). */
@@ -53,6 +57,7 @@ export function rowEntryText(quotedKey: string, row: UsageRow): string {
     `${numberText(row.inputTokens)},${numberText(row.outputTokens)},${numberText(row.cacheReadTokens)},${numberText(row.cacheWriteTokens)},` +
     `${numberText(row.reasoningTokens)},${numberText(0 + (row.costUsd ?? 0))},${numberText(cached ? 0 + (row.savedCostUsd ?? 0) : 0)},` +
     `${numberText(Math.max(0, row.createdAt))},[[${latencyBucketOf(row.latencyMs)},1]],${ttfb},` +
-    `${numberText(routing.attempts)},${numberText(routing.retries)},${numberText(routing.fallbacks)},${numberText(0 + routing.upstreamMs)},${overhead},${throughput}]`
+    `${numberText(routing.attempts)},${numberText(routing.retries)},${numberText(routing.fallbacks)},${numberText(0 + routing.upstreamMs)},${overhead},${throughput}` +
+    (row.billedCostUsd === null ? ']' : `,${numberText(0 + row.billedCostUsd)},1]`)
   );
 }

@@ -28,10 +28,11 @@ import type { UsageRow } from '../usage/usage-row.js';
  * A pack is a JSON array of entries, one per combination:
  * `[dimsKey, calls, errors, cancelled, cache_hits, input_tokens, output_tokens, cache_read_tokens,
  *   cache_write_tokens, reasoning_tokens, cost_usd, saved_usd, last_at, latency, ttfb,
- *   attempts, retries, fallbacks, upstream_ms, overhead, throughput]`
+ *   attempts, retries, fallbacks, upstream_ms, overhead, throughput(, billed_cost_usd, billed_calls)]`
  * where `dimsKey` is the JSON text of the thirteen dimensions in `rollupDimensionColumns` order (booleans
  * as 1 or 0) and `latency`/`ttfb`/`overhead`/`throughput` list the non-empty histogram buckets as `[index,
- * count]` pairs. Entries written before the routing measures end at `ttfb` (they count none). The same
+ * count]` pairs. Entries written before the routing measures end at `ttfb` (they count none); entries that
+ * no upstream billed (nearly all: the billed measures are 0) end at `throughput`. The same
  * combination may appear in several packs of a bucket (and, spelt differently by a migration, twice in
  * one): readers sum them all.
  */
@@ -50,6 +51,7 @@ const ttfbOffset = spendMeasureCount + bucketCount;
 const routingOffset = ttfbOffset + bucketCount;
 const overheadOffset = routingOffset + 4;
 const throughputOffset = overheadOffset + bucketCount;
+const billedOffset = throughputOffset + bucketCount;
 const lastAtIndex = storedMeasureColumnsOf('full').findIndex((column) => column.name === 'last_at');
 const fullFields = dimensionColumnsOf('full').map((column) => column.field);
 
@@ -74,6 +76,9 @@ function addEntry(target: FullMeasures, entry: readonly unknown[]): void {
   for (let index = 0; index < 4; index++) target[routingOffset + index]! += entry[spendMeasureCount + 3 + index] as number;
   for (const [bucket, count] of entry[spendMeasureCount + 7] as number[][]) target[overheadOffset + bucket!]! += count!;
   for (const [bucket, count] of entry[spendMeasureCount + 8] as number[][]) target[throughputOffset + bucket!]! += count!;
+  if (entry.length <= spendMeasureCount + 9) return;
+  target[billedOffset]! += entry[spendMeasureCount + 9] as number;
+  target[billedOffset + 1]! += entry[spendMeasureCount + 10] as number;
 }
 
 /** Sums the entries of packs into `into`, by combination. */
@@ -364,6 +369,8 @@ export class PackAggregation {
           retries: measures[routingOffset + 1]!,
           fallbacks: measures[routingOffset + 2]!,
           upstreamMs: measures[routingOffset + 3]!,
+          billedCostUsd: measures[billedOffset]!,
+          billedCalls: measures[billedOffset + 1]!,
         },
       };
       if (group.bucketStart !== undefined) result.bucketStart = group.bucketStart;

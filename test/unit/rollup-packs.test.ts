@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RollupGroup, RollupQuery } from '../../src/store/analytics-store.js';
 import { aggregateRollups, dimsKeyOf, fullDimsKeyOf } from '../../src/store/rollup-batch.js';
-import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollup-columns.js';
+import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount, storedMeasureColumnsOf } from '../../src/store/rollup-columns.js';
 import { encodePack, mergePack, NarrowRollup, PackAggregation, packRows, type FullMeasures, type PackRow } from '../../src/store/rollup-packs.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
@@ -14,6 +14,13 @@ const rows = [
   testUsageRow('p2', { createdAt: base + 10, keyId: 'key_a', teamName: 'red', tags: ['a', 'b', 'a'], requester: 'r1', costUsd: 2, inputTokens: 20, latencyMs: 900, timeToFirstByteMs: null }),
   testUsageRow('p3', { createdAt: base + minute, keyId: 'key_b', teamName: null, cached: true, savedCostUsd: 0.5, costUsd: 0, provider: 'anthropic', upstreamModel: 'claude-haiku-4-5' }),
   testUsageRow('p4', { createdAt: base + 2 * minute, keyId: 'key_b', outcome: 'error', statusCode: 502, errorCode: 'upstream_error', costUsd: null }),
+];
+
+/** What the upstream billed: $0.25, and $0 (a billed call, not one that reported nothing). */
+const billedRows = [
+  testUsageRow('p7', { createdAt: base + 2 * minute, keyId: 'key_c', costUsd: 0.3, billedCostUsd: 0.25 }),
+  testUsageRow('p8', { createdAt: base + 2 * minute + 1, keyId: 'key_c', costUsd: 0.3, billedCostUsd: 0 }),
+  testUsageRow('p9', { createdAt: base + 2 * minute + 2, keyId: 'key_c', costUsd: 0.3, billedCostUsd: null }),
 ];
 
 /** Values JSON must escape, in every dimension that takes text. */
@@ -43,6 +50,8 @@ function packByStringify(sums: ReadonlyMap<string, FullMeasures>): string {
       ...measures.slice(routing, routing + 4),
       pairs(measures, routing + 4),
       pairs(measures, routing + 20),
+      // The billed measures, only where a row reported a billed cost.
+      ...(measures[routing + 37] === 0 ? [] : measures.slice(routing + 36, routing + 38)),
     ]),
   );
 }
@@ -99,6 +108,32 @@ describe('rollup packs', () => {
     }
   });
 
+  it('keeps what upstreams billed and how many rows reported it; an entry no upstream billed ends at the throughput', () => {
+    for (const row of billedRows) {
+      const [single] = packRows([row], 'minute');
+      const summed = new Map<string, FullMeasures>();
+      mergePack(single!.sums, summed);
+      expect(single!.sums).toBe(packByStringify(summed));
+      expect(encodePack(summed)).toBe(single!.sums);
+      expect((JSON.parse(single!.sums) as unknown[][])[0]).toHaveLength(row.billedCostUsd === null ? 1 + spendMeasureCount + 8 : 1 + spendMeasureCount + 10);
+    }
+    const [pack] = packRows(billedRows, 'minute');
+    const summed = new Map<string, FullMeasures>();
+    mergePack(pack!.sums, summed);
+    expect(pack!.sums).toBe(packByStringify(summed));
+    const [total] = aggregatePacks([pack!], query({}));
+    expect(total!.measures).toMatchObject({ calls: 3, billedCostUsd: 0.25, billedCalls: 2 });
+    const merged = new Map<string, FullMeasures>();
+    for (const pack of packRows(billedRows, 'hour')) mergePack(pack.sums, merged);
+    const narrow = new NarrowRollup(narrowHourShapes).entries(base, merged);
+    const billedOf = (shape: (typeof narrowHourShapes)[number]) => {
+      const names = storedMeasureColumnsOf(shape).map((column) => column.name);
+      const [entry] = narrow.get(shape)!;
+      return [entry!.measures[names.indexOf('billed_cost_usd')], entry!.measures[names.indexOf('billed_calls')]];
+    };
+    for (const shape of narrowHourShapes) expect(billedOf(shape), shape).toEqual([0.25, 2]);
+  });
+
   it('merges packs by combination and encodes the sum back to the same text', () => {
     const merged = new Map<string, FullMeasures>();
     for (const pack of packRows(rows, 'minute')) mergePack(pack.sums, merged);
@@ -142,7 +177,8 @@ describe('rollup packs', () => {
       ['gpt-4o-mini', 3],
     ]);
     expect(narrow.get('identity')!.map((entry) => entry.dimsKey).sort()).toEqual([JSON.stringify(['key_a', null, 'red']), JSON.stringify(['key_b', null, null])].sort());
-    expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount + 4);
+    // The spend measures, the routing ones and the billed ones.
+    expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount + 4 + 2);
     expect(narrow.get('activity')![0]!.measures.length).toBeGreaterThan(spendMeasureCount);
     // The same sums again, the remembered combinations overflowing the (tiny) limit: the same answer.
     const again = new NarrowRollup(narrowHourShapes, 2);

@@ -1,6 +1,7 @@
 import { rollupTables } from '../rollup-columns.js';
 import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollup-dims-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollup-migration.js';
+import { rollupBilledMigrationSql } from '../rollup-billed-migration.js';
 import { rollupRoutingMigrationSql } from '../rollup-routing-migration.js';
 import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollup-packs-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
@@ -205,5 +206,10 @@ export const postgresMigrations: readonly string[] = [
   // rows in the group): read by group, not by scanning the period's rows.
   `
   CREATE INDEX IF NOT EXISTS usage_rows_group_created_at ON usage_rows (group_name, created_at);
+  `,
+  // Analytics: what upstreams billed (the rows' billed_cost_usd, and how many rows reported one) in every
+  // narrow rollup table (see rollup-billed-migration.ts).
+  `
+  ${rollupBilledMigrationSql(postgresRollupSyntax)}
   `,
 ];
