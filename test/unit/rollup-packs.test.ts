@@ -39,7 +39,11 @@ const awkward = testUsageRow('p5', {
 
 /** A pack as `JSON.stringify` spells its entries' arrays (what the stores wrote before spelling them by hand). */
 function packByStringify(sums: ReadonlyMap<string, FullMeasures>): string {
-  const pairs = (measures: FullMeasures, offset: number) => measures.slice(offset, offset + 16).flatMap((count, index) => (count === 0 ? [] : [[index, count]]));
+  // A histogram of one call is its bucket's index alone.
+  const pairs = (measures: FullMeasures, offset: number) => {
+    const listed = measures.slice(offset, offset + 16).flatMap((count, index) => (count === 0 ? [] : [[index, count]]));
+    return listed.length === 1 && listed[0]![1] === 1 ? listed[0]![0] : listed;
+  };
   const routing = spendMeasureCount + 32;
   return JSON.stringify(
     [...sums].map(([key, measures]) => [
@@ -132,6 +136,21 @@ describe('rollup packs', () => {
       return [entry!.measures[names.indexOf('billed_cost_usd')], entry!.measures[names.indexOf('billed_calls')]];
     };
     for (const shape of narrowHourShapes) expect(billedOf(shape), shape).toEqual([0.25, 2]);
+  });
+
+  it('reads a one-call histogram spelt as pairs (packs written before) as the same sums', () => {
+    for (const row of [...rows, awkward]) {
+      const [pack] = packRows([row], 'minute');
+      const entries = JSON.parse(pack!.sums) as unknown[][];
+      const histogramPositions = [spendMeasureCount + 1, spendMeasureCount + 2, spendMeasureCount + 7, spendMeasureCount + 8];
+      const before = entries.map((entry) => entry.map((value, position) => (histogramPositions.includes(position) && typeof value === 'number' ? [[value, 1]] : value)));
+      expect(JSON.stringify(before)).not.toBe(pack!.sums);
+      const fromBefore = new Map<string, FullMeasures>();
+      mergePack(JSON.stringify(before), fromBefore);
+      const fromNow = new Map<string, FullMeasures>();
+      mergePack(pack!.sums, fromNow);
+      expect(fromBefore).toEqual(fromNow);
+    }
   });
 
   it('merges packs by combination and encodes the sum back to the same text', () => {
