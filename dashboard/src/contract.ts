@@ -10,6 +10,9 @@ export interface Measures {
   cache_write_tokens: number;
   reasoning_tokens: number;
   cost_usd: number;
+  /** What upstreams reported they billed, over the `billed_calls` calls that reported it; null when none did. */
+  billed_cost_usd: number | null;
+  billed_calls: number;
   saved_usd: number;
   cache_hits: number;
   attempts: number;
