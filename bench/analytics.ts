@@ -41,7 +41,8 @@ const timelineDays = (days * totalRows) / rowCount;
 const queryRuns = 50;
 const dayMs = 86_400_000;
 const hourMs = 3_600_000;
-const targets = { p95Ms: 50, writerOverhead: 0.25 };
+/** Issue 10's targets: the writer's overhead, and a report's p95; issue 20's for the Routing view's reads. */
+const targets = { p95Ms: 50, routingP95Ms: 100, writerOverhead: 0.25 };
 
 /** Deterministic randomness, so both files get the same rows. */
 function mulberry32(seed: number): () => number {
@@ -261,17 +262,18 @@ async function main(): Promise<void> {
     const gateway = await startGateway({ config, env: {} });
     const { token } = await issueGatewayKey(gateway.services.store, { name: 'bench-analytics', role: 'analytics' });
     await gateway.services.keyView.reload();
-    // The Routing view's two reads (its report, and a group's calls per target) on its default window and on 30 days.
+    // The Routing view's two reads (its report, and a group's calls per target) on its default window and on
+    // 30 days (the window the dashboard's Routing view asks for); issue 20 asks ≤ 100 ms p95 of them.
     const queries = [
-      '/analytics/cost?window=30d&group_by=model',
-      '/analytics/by_team?window=30d',
-      '/analytics/routing?window=24h',
-      '/analytics/timeseries?window=24h&metric=calls&group_by=target&group=big-coder&bucket=1h',
-      '/analytics/routing?window=30d',
-      '/analytics/timeseries?window=30d&metric=calls&group_by=target&group=big-coder&bucket=1d',
+      { path: '/analytics/cost?window=30d&group_by=model', targetMs: targets.p95Ms },
+      { path: '/analytics/by_team?window=30d', targetMs: targets.p95Ms },
+      { path: '/analytics/routing?window=24h', targetMs: targets.routingP95Ms },
+      { path: '/analytics/timeseries?window=24h&metric=calls&group_by=target&group=big-coder&bucket=1h', targetMs: targets.routingP95Ms },
+      { path: '/analytics/routing?window=30d', targetMs: targets.routingP95Ms },
+      { path: '/analytics/timeseries?window=30d&metric=calls&group_by=target&group=big-coder&bucket=1d', targetMs: targets.routingP95Ms },
     ];
-    const results: Array<{ path: string; p50: number; p95: number; max: number }> = [];
-    for (const path of queries) {
+    const results: QueryFigures[] = [];
+    for (const { path, targetMs } of queries) {
       const times: number[] = [];
       for (let run = -5; run < queryRuns; run++) {
         const before = performance.now();
@@ -280,19 +282,28 @@ async function main(): Promise<void> {
         if (response.statusCode !== 200) throw new Error(`${path} answered ${response.statusCode}: ${response.body}`);
         if (run >= 0) times.push(elapsed);
       }
-      results.push({ path, p50: percentile(times, 0.5), p95: percentile(times, 0.95), max: Math.max(...times) });
+      results.push({ path, targetMs, p50: percentile(times, 0.5), p95: percentile(times, 0.95), max: Math.max(...times) });
       log(`analytics: ${path} p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms`);
     }
     await gateway.close();
     log('analytics: usage batches while a day is compacted');
     const waits = await measureCompactionWait(directory, steadyRows, (index, createdAt) => ({ ...generateRow(random, index, totalRows, end), id: `01WAIT${String(index).padStart(12, '0')}`, createdAt }));
-    for (const wait of waits) log(`analytics: compaction ${wait.mode}: ${wait.compactionMs.toFixed(0)} ms; ${wait.batches} one-row batches, p99 ${wait.p99Ms.toFixed(1)} ms, max ${wait.maxMs.toFixed(1)} ms`);
+    for (const wait of waits) log(`analytics: compaction ${wait.mode}: ${wait.compactionMs.toFixed(0)} ms; ${wait.batches} one-row batches (${wait.refused} refused), p99 ${wait.p99Ms.toFixed(1)} ms, max ${wait.maxMs.toFixed(1)} ms`);
     writeSection({ load, steady, results, waits });
   } finally {
     if (!kept) await rm(directory, { recursive: true, force: true });
   }
 }
 
+
+interface QueryFigures {
+  path: string;
+  /** The p95 it should stay under. */
+  targetMs: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
 
 interface WriterFigures {
   batchRows: number;
@@ -309,7 +320,7 @@ interface WriterFigures {
 }
 
 /** Replaces (or appends) this bench's section of BENCHMARKS.md (bench/benchmarks-file.ts). */
-function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; results: Array<{ path: string; p50: number; p95: number; max: number }>; waits: CompactionWait[] }): void {
+function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; results: QueryFigures[]; waits: CompactionWait[] }): void {
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
   const writerRow = (label: string, row: WriterFigures) =>
     `| ${label} | ${row.rows.toLocaleString('en')} | ${row.batchRows} | ${writer(row.plainRowsPerSecond)} | ${writer(row.rollupRowsPerSecond)} | +${(row.overhead * 100).toFixed(1)}% — ${verdict(row.overhead <= targets.writerOverhead)} | +${(row.cpuOverhead * 100).toFixed(1)}% — ${verdict(row.cpuOverhead <= targets.writerOverhead)} | ${row.compactionMicrosPerRow.toFixed(1)} µs | +${(row.overheadWithCompaction * 100).toFixed(1)}% |`;
@@ -332,15 +343,20 @@ function writeSection(figures: { load: WriterFigures; steady: WriterFigures[]; r
     writerRow('load', figures.load),
     ...figures.steady.map((row) => writerRow('steady', row)),
     '',
-    '| Query (30 days) | p50 ms | p95 ms | max ms | target p95 ≤ 50 ms |',
+    `Reports: ≤ ${targets.p95Ms} ms p95 (issue 10); the Routing view's reads (\`/analytics/routing\` and its chart's timeseries), ≤ ${targets.routingP95Ms} ms p95 (issue 20).`,
+    '',
+    '| Query | p50 ms | p95 ms | max ms | target p95 |',
     '|---|---:|---:|---:|---|',
-    ...figures.results.map((result) => `| \`${result.path}\` | ${result.p50.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} | ${verdict(result.p95 <= targets.p95Ms)} |`),
+    ...figures.results.map((result) => `| \`${result.path}\` | ${result.p50.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} | ≤ ${result.targetMs} ms — ${verdict(result.p95 <= result.targetMs)} |`),
     '',
     `A day (${steadyRows.toLocaleString('en')} rows) compacted while the usage writer thread sends one-row batches every 2 ms (\`bench/compaction-wait.ts\`):`,
     '',
-    '| Compaction | took ms | batches meanwhile | batch wait p99 ms | batch wait max ms |',
-    '|---|---:|---:|---:|---:|',
-    ...figures.waits.map((wait) => `| ${wait.mode === 'apart' ? 'the compactor (worked out outside the write lock)' : 'in the batch that passes the hour (before)'} | ${wait.compactionMs.toFixed(0)} | ${wait.batches} | ${wait.p99Ms.toFixed(1)} | ${wait.maxMs.toFixed(1)} |`),
+    '| Compaction | took ms | batches meanwhile | refused (locked past 5 s) | batch wait p99 ms | batch wait max ms |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...figures.waits.map(
+      (wait) =>
+        `| ${wait.mode === 'apart' ? 'the compactor (worked out outside the write lock)' : 'in the batch that passes the hour (before)'} | ${wait.compactionMs.toFixed(0)} | ${wait.batches} | ${wait.refused} | ${wait.p99Ms.toFixed(1)} | ${wait.maxMs.toFixed(1)} |`,
+    ),
   ];
   const section = lines.join('\n');
   writeBenchSection('analytics', section);

@@ -31,7 +31,7 @@ function shapeFor(query: WindowQuery): RollupShape {
 export type WindowQuery = Omit<RollupQuery, 'table'>;
 
 export function emptyMeasures(): RollupMeasures {
-  return { calls: 0, errors: 0, cancelled: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, savedUsd: 0, cacheHits: 0, lastAt: 0, attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
+  return { calls: 0, errors: 0, cancelled: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, savedUsd: 0, cacheHits: 0, lastAt: 0, attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0, billedCostUsd: 0, billedCalls: 0 };
 }
 
 /** Adds `source` into `target` (`lastAt` keeps the newest). */
@@ -52,6 +52,8 @@ export function addMeasures(target: RollupMeasures, source: RollupMeasures): voi
   target.retries += source.retries;
   target.fallbacks += source.fallbacks;
   target.upstreamMs += source.upstreamMs;
+  target.billedCostUsd += source.billedCostUsd;
+  target.billedCalls += source.billedCalls;
 }
 
 export function addHistogram(target: number[] | undefined, source: number[] | undefined): number[] | undefined {

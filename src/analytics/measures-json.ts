@@ -11,6 +11,10 @@ export interface MeasuresJson {
   cache_write_tokens: number;
   reasoning_tokens: number;
   cost_usd: number;
+  /** What the upstreams reported they billed for the calls that reported it; null when none did. */
+  billed_cost_usd: number | null;
+  /** How many calls carried a billed cost. */
+  billed_calls: number;
   saved_usd: number;
   cache_hits: number;
   attempts: number;
@@ -37,6 +41,8 @@ export function measuresJson(measures: RollupMeasures): MeasuresJson {
     cache_write_tokens: measures.cacheWriteTokens,
     reasoning_tokens: measures.reasoningTokens,
     cost_usd: measures.costUsd,
+    billed_cost_usd: measures.billedCalls === 0 ? null : measures.billedCostUsd,
+    billed_calls: measures.billedCalls,
     saved_usd: measures.savedUsd,
     cache_hits: measures.cacheHits,
     attempts: measures.attempts,

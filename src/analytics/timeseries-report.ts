@@ -8,7 +8,7 @@ import { groupByChoices, groupByDimensions, groupNamesOf } from './group-dimensi
 import { alignWindow, ceilTo, floorTo, minuteHorizon } from './rollup-window.js';
 
 const bucketChoices = ['1m', '5m', '15m', '1h', '6h', '1d'] as const;
-const metricChoices = ['cost', 'calls', 'errors', 'tokens', 'attempts', 'retries', 'fallbacks', 'fallback_rate', 'retry_rate', 'attempts_per_call', 'requests_per_second'] as const;
+const metricChoices = ['cost', 'billed_cost', 'calls', 'errors', 'tokens', 'attempts', 'retries', 'fallbacks', 'fallback_rate', 'retry_rate', 'attempts_per_call', 'requests_per_second'] as const;
 type Metric = (typeof metricChoices)[number];
 
 /** A chart wants about this many points at most when it did not choose a bucket. */
@@ -46,6 +46,9 @@ function sumMetricOf(measures: RollupMeasures, metric: Exclude<Metric, 'fallback
       return measures.fallbacks;
     case 'cost':
       return measures.costUsd;
+    case 'billed_cost':
+      // What upstreams reported they billed, in the buckets where any did (0 elsewhere, as for every sum).
+      return measures.billedCostUsd;
     case 'calls':
       return measures.calls;
     case 'errors':
@@ -96,7 +99,7 @@ export async function timeseriesReport(query: QueryParameters, context: Analytic
       values.wholes[index]! += whole;
     }
   }
-  const isSum = (['cost', 'calls', 'errors', 'tokens', 'attempts', 'retries', 'fallbacks', 'requests_per_second'] as readonly Metric[]).includes(metric);
+  const isSum = (['cost', 'billed_cost', 'calls', 'errors', 'tokens', 'attempts', 'retries', 'fallbacks', 'requests_per_second'] as readonly Metric[]).includes(metric);
   const valuesOf = ({ parts, wholes }: { parts: number[]; wholes: number[] }) => (isSum ? parts : parts.map((part, index) => (wholes[index] === 0 ? 0 : part / wholes[index]!)));
   const empty = () => ({ parts: new Array<number>(bucketCount).fill(0), wholes: new Array<number>(bucketCount).fill(0) });
   // Ranked by the parts (spend, calls, fallbacks…): the series that matter most.

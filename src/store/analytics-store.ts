@@ -71,6 +71,10 @@ export interface RollupMeasures {
   fallbacks: number;
   /** Summed duration of every attempt. */
   upstreamMs: number;
+  /** What upstreams reported they billed (`billed_cost_usd`), over the `billedCalls` rows that reported it. */
+  billedCostUsd: number;
+  /** Rows that carried a `billed_cost_usd` (rollups written before the billed-cost migration count none). */
+  billedCalls: number;
 }
 
 export interface RollupGroup {

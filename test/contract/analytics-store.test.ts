@@ -137,6 +137,9 @@ describe.each(backends)('analytics on $name', (backend) => {
       cache_write_tokens: 3,
       reasoning_tokens: 5,
       cost_usd: 3.625,
+      // No upstream reported what it billed.
+      billed_cost_usd: null,
+      billed_calls: 0,
       saved_usd: 0.25,
       cache_hits: 1,
       attempts: 6,
@@ -601,6 +604,52 @@ describe.each(backends)('analytics on $name', (backend) => {
     expect(series.series).toEqual(expect.arrayContaining([{ group: 'coder', values: [0.5, 1] }, { group: null, values: [0, 0] }]));
     const rate = await timeseriesReport({ ...window, metric: 'requests_per_second', bucket: '1h' }, context);
     expect(rate.series).toEqual([{ group: null, values: [3 / 3600, 1 / 3600] }]);
+  });
+
+  it('billed cost: summed over the rows that reported one, beside cost_usd, in minutes, hours and days of every shape', async () => {
+    // 23:00 to 01:11 across midnight: the 9th is compacted into its day, the 10th's first two hours into
+    // hours; the one-minute windows below read minutes.
+    const midnight = Date.UTC(2025, 8, 10);
+    const billed = (id: string, createdAt: number, fields: Partial<UsageRow>) =>
+      testUsageRow(id, { createdAt, keyId: 'key_billed', teamName: 'billing', groupName: 'routed', latencyMs: 300, attemptTrail: [testAttempt('openai:gpt-4o-mini', { durationMs: 290 })], ...fields });
+    await store.recordUsage([
+      billed('bc1', midnight - hour + 5 * minute, { costUsd: 1, billedCostUsd: 1.25 }),
+      // Billed nothing: counted as a billed call of $0, not as a call that reported no cost.
+      billed('bc2', midnight - hour + 6 * minute, { costUsd: 0.5, billedCostUsd: 0 }),
+      billed('bc3', midnight - 10 * minute, { costUsd: 2, billedCostUsd: null }),
+      billed('bc4', midnight + 20 * minute, { costUsd: 4, billedCostUsd: 3.5, provider: 'anthropic', upstreamModel: 'claude-haiku-4-5' }),
+      billed('bc5', midnight + hour + 10 * minute, { costUsd: 8, billedCostUsd: 0.125 }),
+      // Never billed: the model's rows report no billed cost.
+      billed('bc6', midnight + hour + 11 * minute, { costUsd: 16, billedCostUsd: null, upstreamModel: 'gpt-4.1' }),
+    ]);
+    await store.recordUsage([testUsageRow('bc-next', { createdAt: midnight + 2 * hour, keyId: 'key_other' })]);
+    await store.compactRollups();
+    expect(await store.rollupsCompactedUntil()).toBeGreaterThanOrEqual(midnight + hour);
+    const context = contextAt(midnight + hour + 30 * minute);
+    const window = { from: iso(midnight - day), to: iso(midnight + 2 * hour), key: 'key_billed' };
+
+    // The full shape (by group), the identity shape (by team), the model and spend shapes, and the activity shape.
+    for (const groupBy of ['group', 'team', 'target', 'key']) {
+      expect((await costReport({ ...window, group_by: groupBy }, context)).totals, groupBy).toMatchObject({ calls: 6, cost_usd: 31.5, billed_cost_usd: 4.875, billed_calls: 4 });
+    }
+    expect((await activityReport(window, context)).totals).toMatchObject({ cost_usd: 31.5, billed_cost_usd: 4.875, billed_calls: 4 });
+    // The routing shape (a group filter alone).
+    expect((await costReport({ from: window.from, to: window.to, group: 'routed' }, context)).totals).toMatchObject({ calls: 6, billed_cost_usd: 4.875, billed_calls: 4 });
+    const byModel = (await costReport({ ...window, group_by: 'model' }, context)).data as Array<{ group: string; cost_usd: number; billed_cost_usd: number | null; billed_calls: number }>;
+    expect(byModel.map((row) => [row.group, row.cost_usd, row.billed_cost_usd, row.billed_calls])).toEqual([
+      ['gpt-4.1', 16, null, 0],
+      ['gpt-4o-mini', 11.5, 1.375, 3],
+      ['claude-haiku-4-5', 4, 3.5, 1],
+    ]);
+    // One call billed $0: "0", not "not reported".
+    expect((await costReport({ from: iso(midnight - hour + 6 * minute), to: iso(midnight - hour + 7 * minute), key: 'key_billed' }, context)).totals).toMatchObject({
+      calls: 1,
+      billed_cost_usd: 0,
+      billed_calls: 1,
+    });
+    expect((await costReport({ from: iso(midnight - 10 * minute), to: iso(midnight), key: 'key_billed' }, context)).totals).toMatchObject({ calls: 1, billed_cost_usd: null, billed_calls: 0 });
+    const series = await timeseriesReport({ ...window, metric: 'billed_cost', bucket: '1h', from: iso(midnight - hour), to: iso(midnight + 2 * hour) }, context);
+    expect(series.series).toEqual([{ group: null, values: [1.25, 3.5, 0.125] }]);
   });
 
   it('retention deletes old rows with their attempts and old rollups, in batches, and keeps the rest', async () => {

@@ -58,6 +58,8 @@ describe('analytics API', () => {
     expect(Object.keys(cost.totals).sort()).toEqual([
       'attempts',
       'attempts_per_call',
+      'billed_calls',
+      'billed_cost_usd',
       'cache_hits',
       'cache_read_tokens',
       'cache_write_tokens',
@@ -78,6 +80,8 @@ describe('analytics API', () => {
     expect(cost.totals).toMatchObject({ attempts: 1, retries: 0, fallbacks: 0, attempts_per_call: 1, fallback_rate: 0, retry_rate: 0 });
     expect(cost.totals.upstream_ms).toBeGreaterThan(0);
     expect(cost.totals.cost_usd).toBeGreaterThan(0);
+    // The mock reports no cost of its own.
+    expect(cost.totals).toMatchObject({ billed_cost_usd: null, billed_calls: 0 });
     expect(cost.data).toEqual([expect.objectContaining({ group: 'gpt-4o-mini', calls: 1 })]);
     const byKey = await json<{ data: Array<Record<string, unknown>> }>('/analytics/cost?window=1h&group_by=key');
     expect(byKey.data[0]).toMatchObject({ key_name: 'test-key' });

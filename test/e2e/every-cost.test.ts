@@ -132,6 +132,40 @@ describe('billed_cost_usd', () => {
     const detail = (await (await fetch(`${harness.url}/analytics/requests/${id}`, { headers })).json()) as Record<string, unknown>;
     expect(detail).toMatchObject({ object: 'analytics.request', billed_cost_usd: 0.0321, image_count: 2 });
   });
+
+  it('the cost report shows what upstreams billed beside cost_usd, per model and in the totals; null where none reported it', async () => {
+    const headers = { authorization: `Bearer ${analyticsToken}` };
+    type CostRow = { group: string; calls: number; cost_usd: number; billed_cost_usd: number | null; billed_calls: number };
+    const report = async () => (await (await fetch(`${harness.url}/analytics/cost?window=1h&group_by=model`, { headers })).json()) as { totals: Omit<CostRow, 'group'>; data: CostRow[] };
+    // A model no upstream billed for.
+    await openAi.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    await harness.usageRows();
+    const before = await report();
+
+    harness.upstream.enqueue({ usage: { cost: 0.5 } });
+    await openAi.chat.completions.create({ model: 'vllm:llama-3.1-8b', messages: [{ role: 'user', content: 'hi' }] });
+    harness.upstream.enqueue({ usage: { cost: 0.25 } });
+    const stream = await openAi.chat.completions.create({ model: 'vllm:llama-3.1-8b', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    for await (const chunk of stream) expect(chunk.object).toBe('chat.completion.chunk');
+    // Billed nothing: a billed call all the same.
+    harness.upstream.enqueue({ usage: { cost: 0 } });
+    await openAi.chat.completions.create({ model: 'vllm:llama-3.1-8b', messages: [{ role: 'user', content: 'hi' }] });
+    // Reported no cost.
+    await openAi.chat.completions.create({ model: 'vllm:llama-3.1-8b', messages: [{ role: 'user', content: 'hi' }] });
+    await harness.usageRows();
+    const after = await report();
+
+    const vllm = (answer: { data: CostRow[] }) => answer.data.find((row) => row.group === 'llama-3.1-8b') ?? { calls: 0, cost_usd: 0, billed_cost_usd: 0, billed_calls: 0 };
+    expect(vllm(after).calls - vllm(before).calls).toBe(4);
+    expect(vllm(after).billed_calls - vllm(before).billed_calls).toBe(3);
+    expect(vllm(after).billed_cost_usd! - (vllm(before).billed_cost_usd ?? 0)).toBeCloseTo(0.75, 12);
+    // Sluice's own price is still cost_usd, a few millionths of a dollar a call.
+    expect(vllm(after).cost_usd - vllm(before).cost_usd).toBeGreaterThan(0);
+    expect(vllm(after).cost_usd - vllm(before).cost_usd).toBeLessThan(0.01);
+    expect(after.data.find((row) => row.group === 'gpt-4o-mini')).toMatchObject({ billed_cost_usd: null, billed_calls: 0 });
+    expect(after.totals.billed_calls - before.totals.billed_calls).toBe(3);
+    expect(after.totals.billed_cost_usd! - (before.totals.billed_cost_usd ?? 0)).toBeCloseTo(0.75, 12);
+  });
 });
 
 describe('pricing.preferBilled', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RollupGroup, RollupQuery } from '../../src/store/analytics-store.js';
 import { aggregateRollups, dimensionsKeyOf, fullDimensionsKeyOf } from '../../src/store/rollups/rollup-batch.js';
-import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount } from '../../src/store/rollups/rollup-columns.js';
+import { dimensionColumnsOf, latencyBucketOf, narrowHourShapes, spendMeasureCount, storedMeasureColumnsOf } from '../../src/store/rollups/rollup-columns.js';
 import { encodeBucketSums, addBucketSums, NarrowShapeRows, BucketSumsAggregation, bucketSumsOf, type FullMeasures, type BucketSums } from '../../src/store/rollups/bucket-sums.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
@@ -14,6 +14,13 @@ const rows = [
   testUsageRow('p2', { createdAt: base + 10, keyId: 'key_a', teamName: 'red', tags: ['a', 'b', 'a'], requester: 'r1', costUsd: 2, inputTokens: 20, latencyMs: 900, timeToFirstByteMs: null }),
   testUsageRow('p3', { createdAt: base + minute, keyId: 'key_b', teamName: null, cached: true, savedCostUsd: 0.5, costUsd: 0, provider: 'anthropic', upstreamModel: 'claude-haiku-4-5' }),
   testUsageRow('p4', { createdAt: base + 2 * minute, keyId: 'key_b', outcome: 'error', statusCode: 502, errorCode: 'upstream_error', costUsd: null }),
+];
+
+/** What the upstream billed: $0.25, and $0 (a billed call, not one that reported nothing). */
+const billedRows = [
+  testUsageRow('p7', { createdAt: base + 2 * minute, keyId: 'key_c', costUsd: 0.3, billedCostUsd: 0.25 }),
+  testUsageRow('p8', { createdAt: base + 2 * minute + 1, keyId: 'key_c', costUsd: 0.3, billedCostUsd: 0 }),
+  testUsageRow('p9', { createdAt: base + 2 * minute + 2, keyId: 'key_c', costUsd: 0.3, billedCostUsd: null }),
 ];
 
 /** Values JSON must escape, in every dimension that takes text. */
@@ -32,7 +39,11 @@ const awkward = testUsageRow('p5', {
 
 /** A pack as `JSON.stringify` spells its entries' arrays (what the stores wrote before spelling them by hand). */
 function packByStringify(sums: ReadonlyMap<string, FullMeasures>): string {
-  const pairs = (measures: FullMeasures, offset: number) => measures.slice(offset, offset + 16).flatMap((count, index) => (count === 0 ? [] : [[index, count]]));
+  // A histogram of one call is its bucket's index alone.
+  const pairs = (measures: FullMeasures, offset: number) => {
+    const listed = measures.slice(offset, offset + 16).flatMap((count, index) => (count === 0 ? [] : [[index, count]]));
+    return listed.length === 1 && listed[0]![1] === 1 ? listed[0]![0] : listed;
+  };
   const routing = spendMeasureCount + 32;
   return JSON.stringify(
     [...sums].map(([key, measures]) => [
@@ -43,6 +54,8 @@ function packByStringify(sums: ReadonlyMap<string, FullMeasures>): string {
       ...measures.slice(routing, routing + 4),
       pairs(measures, routing + 4),
       pairs(measures, routing + 20),
+      // The billed measures, only where a row reported a billed cost.
+      ...(measures[routing + 37] === 0 ? [] : measures.slice(routing + 36, routing + 38)),
     ]),
   );
 }
@@ -99,6 +112,47 @@ describe('rollup packs', () => {
     }
   });
 
+  it('keeps what upstreams billed and how many rows reported it; an entry no upstream billed ends at the throughput', () => {
+    for (const row of billedRows) {
+      const [single] = bucketSumsOf([row], 'minute');
+      const summed = new Map<string, FullMeasures>();
+      addBucketSums(single!.sums, summed);
+      expect(single!.sums).toBe(packByStringify(summed));
+      expect(encodeBucketSums(summed)).toBe(single!.sums);
+      expect((JSON.parse(single!.sums) as unknown[][])[0]).toHaveLength(row.billedCostUsd === null ? 1 + spendMeasureCount + 8 : 1 + spendMeasureCount + 10);
+    }
+    const [pack] = bucketSumsOf(billedRows, 'minute');
+    const summed = new Map<string, FullMeasures>();
+    addBucketSums(pack!.sums, summed);
+    expect(pack!.sums).toBe(packByStringify(summed));
+    const [total] = aggregatePacks([pack!], query({}));
+    expect(total!.measures).toMatchObject({ calls: 3, billedCostUsd: 0.25, billedCalls: 2 });
+    const merged = new Map<string, FullMeasures>();
+    for (const pack of bucketSumsOf(billedRows, 'hour')) addBucketSums(pack.sums, merged);
+    const narrow = new NarrowShapeRows(narrowHourShapes).entries(base, merged);
+    const billedOf = (shape: (typeof narrowHourShapes)[number]) => {
+      const names = storedMeasureColumnsOf(shape).map((column) => column.name);
+      const [entry] = narrow.get(shape)!;
+      return [entry!.measures[names.indexOf('billed_cost_usd')], entry!.measures[names.indexOf('billed_calls')]];
+    };
+    for (const shape of narrowHourShapes) expect(billedOf(shape), shape).toEqual([0.25, 2]);
+  });
+
+  it('reads a one-call histogram spelt as pairs (packs written before) as the same sums', () => {
+    for (const row of [...rows, awkward]) {
+      const [pack] = bucketSumsOf([row], 'minute');
+      const entries = JSON.parse(pack!.sums) as unknown[][];
+      const histogramPositions = [spendMeasureCount + 1, spendMeasureCount + 2, spendMeasureCount + 7, spendMeasureCount + 8];
+      const before = entries.map((entry) => entry.map((value, position) => (histogramPositions.includes(position) && typeof value === 'number' ? [[value, 1]] : value)));
+      expect(JSON.stringify(before)).not.toBe(pack!.sums);
+      const fromBefore = new Map<string, FullMeasures>();
+      addBucketSums(JSON.stringify(before), fromBefore);
+      const fromNow = new Map<string, FullMeasures>();
+      addBucketSums(pack!.sums, fromNow);
+      expect(fromBefore).toEqual(fromNow);
+    }
+  });
+
   it('merges packs by combination and encodes the sum back to the same text', () => {
     const merged = new Map<string, FullMeasures>();
     for (const pack of bucketSumsOf(rows, 'minute')) addBucketSums(pack.sums, merged);
@@ -142,7 +196,8 @@ describe('rollup packs', () => {
       ['gpt-4o-mini', 3],
     ]);
     expect(narrow.get('identity')!.map((entry) => entry.dimensionsKey).sort()).toEqual([JSON.stringify(['key_a', null, 'red']), JSON.stringify(['key_b', null, null])].sort());
-    expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount + 4);
+    // The spend measures, the routing ones and the billed ones.
+    expect(narrow.get('spend')![0]!.measures).toHaveLength(spendMeasureCount + 4 + 2);
     expect(narrow.get('activity')![0]!.measures.length).toBeGreaterThan(spendMeasureCount);
     // The same sums again, the remembered combinations overflowing the (tiny) limit: the same answer.
     const again = new NarrowShapeRows(narrowHourShapes, 2);

@@ -59,6 +59,14 @@ export function CostView(props: { scope: Scope }) {
               { id: 'input', label: 'Input', numeric: true, sortValue: (row) => row.input_tokens, render: (row) => compact(row.input_tokens) },
               { id: 'output', label: 'Output', numeric: true, sortValue: (row) => row.output_tokens, render: (row) => compact(row.output_tokens) },
               { id: 'cost', label: 'Spend', numeric: true, sortValue: (row) => row.cost_usd, render: (row) => usd(row.cost_usd) },
+              {
+                id: 'billed',
+                label: 'Billed by upstream',
+                numeric: true,
+                // What the upstreams reported they billed (OpenRouter-style usage.cost): a dash where none reported it.
+                sortValue: (row) => row.billed_cost_usd ?? -1,
+                render: (row) => usd(row.billed_cost_usd),
+              },
               { id: 'share', label: 'Share', numeric: true, sortValue: (row) => row.cost_usd, render: (row) => percent(totals && totals.cost_usd > 0 ? row.cost_usd / totals.cost_usd : null) },
               { id: 'saved', label: 'Saved by cache', numeric: true, sortValue: (row) => row.saved_usd, render: (row) => usd(row.saved_usd) },
             ]}

@@ -63,6 +63,8 @@ const measureSelections = [
   'SUM(retries) AS retries',
   'SUM(fallbacks) AS fallbacks',
   'SUM(upstream_ms) AS upstream_ms',
+  'SUM(billed_cost_usd) AS billed_cost_usd',
+  'SUM(billed_calls) AS billed_calls',
 ];
 
 const histogramColumns = [...latencyHistogramColumns, ...ttfbHistogramColumns, ...overheadHistogramColumns, ...throughputHistogramColumns];
@@ -118,6 +120,8 @@ export function toRollupGroup(row: Readonly<Record<string, unknown>>, query: Rol
       retries: Number(row.retries),
       fallbacks: Number(row.fallbacks),
       upstreamMs: Number(row.upstream_ms),
+      billedCostUsd: Number(row.billed_cost_usd),
+      billedCalls: Number(row.billed_calls),
     },
   };
   if (query.bucketMs !== undefined) group.bucketStart = Number(row.bucket);

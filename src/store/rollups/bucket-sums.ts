@@ -37,10 +37,13 @@ import type { UsageRow } from '../../domain/usage-row.js';
  * A pack is a JSON array of entries, one per combination:
  * `[dimensionsKey, calls, errors, cancelled, cache_hits, input_tokens, output_tokens, cache_read_tokens,
  *   cache_write_tokens, reasoning_tokens, cost_usd, saved_usd, last_at, latency, ttfb,
- *   attempts, retries, fallbacks, upstream_ms, overhead, throughput]`
+ *   attempts, retries, fallbacks, upstream_ms, overhead, throughput(, billed_cost_usd, billed_calls)]`
  * where `dimensionsKey` is the JSON text of the thirteen dimensions in `rollupDimensionColumns` order (booleans
  * as 1 or 0) and `latency`/`ttfb`/`overhead`/`throughput` list the non-empty histogram buckets as `[index,
- * count]` pairs. Entries written before the routing measures end at `ttfb` (they count none). The same
+ * count]` pairs, or, for a histogram of one call (nearly every minute entry's), are that bucket's index
+ * alone (a number, not a list: five bytes and two arrays fewer per histogram, which the compactor and
+ * readers parse again hour after hour; packs written before spell every histogram as pairs). Entries written before the routing measures end at `ttfb` (they count none); entries that
+ * no upstream billed (nearly all: the billed measures are 0) end at `throughput`. The same
  * combination may appear in several packs of a bucket (and, spelt differently by a migration, twice in
  * one): readers sum them all.
  */
@@ -59,6 +62,7 @@ const ttfbOffset = spendMeasureCount + bucketCount;
 const routingOffset = ttfbOffset + bucketCount;
 const overheadOffset = routingOffset + 4;
 const throughputOffset = overheadOffset + bucketCount;
+const billedOffset = throughputOffset + bucketCount;
 const lastAtIndex = storedMeasureColumnsOf('full').findIndex((column) => column.name === 'last_at');
 const fullFields = dimensionColumnsOf('full').map((column) => column.field);
 
@@ -69,6 +73,19 @@ export function encodeBucketSums(sums: Iterable<[dimensionsKey: string, measures
   return `${text}]`;
 }
 
+/** Adds a histogram as a pack spells it (`[[index, count], …]`, or one call's bucket index) at `offset`. */
+function addHistogramText(target: FullMeasures, offset: number, histogram: unknown): void {
+  if (typeof histogram === 'number') {
+    target[offset + histogram]! += 1;
+    return;
+  }
+  const pairs = histogram as number[][];
+  for (let index = 0; index < pairs.length; index++) {
+    const pair = pairs[index]!;
+    target[offset + pair[0]!]! += pair[1]!;
+  }
+}
+
 /** Adds one decoded entry's measures into `target`. */
 function addEntry(target: FullMeasures, entry: readonly unknown[]): void {
   for (let index = 0; index < spendMeasureCount; index++) {
@@ -77,12 +94,15 @@ function addEntry(target: FullMeasures, entry: readonly unknown[]): void {
       if (value > target[index]!) target[index] = value;
     } else target[index]! += value;
   }
-  for (const [bucket, count] of entry[spendMeasureCount + 1] as number[][]) target[latencyOffset + bucket!]! += count!;
-  for (const [bucket, count] of entry[spendMeasureCount + 2] as number[][]) target[ttfbOffset + bucket!]! += count!;
+  addHistogramText(target, latencyOffset, entry[spendMeasureCount + 1]);
+  addHistogramText(target, ttfbOffset, entry[spendMeasureCount + 2]);
   if (entry.length <= spendMeasureCount + 3) return;
   for (let index = 0; index < 4; index++) target[routingOffset + index]! += entry[spendMeasureCount + 3 + index] as number;
-  for (const [bucket, count] of entry[spendMeasureCount + 7] as number[][]) target[overheadOffset + bucket!]! += count!;
-  for (const [bucket, count] of entry[spendMeasureCount + 8] as number[][]) target[throughputOffset + bucket!]! += count!;
+  addHistogramText(target, overheadOffset, entry[spendMeasureCount + 7]);
+  addHistogramText(target, throughputOffset, entry[spendMeasureCount + 8]);
+  if (entry.length <= spendMeasureCount + 9) return;
+  target[billedOffset]! += entry[spendMeasureCount + 9] as number;
+  target[billedOffset + 1]! += entry[spendMeasureCount + 10] as number;
 }
 
 /** Sums the entries of packs into `into`, by combination. */
@@ -373,6 +393,8 @@ export class BucketSumsAggregation {
           retries: measures[routingOffset + 1]!,
           fallbacks: measures[routingOffset + 2]!,
           upstreamMs: measures[routingOffset + 3]!,
+          billedCostUsd: measures[billedOffset]!,
+          billedCalls: measures[billedOffset + 1]!,
         },
       };
       if (group.bucketStart !== undefined) result.bucketStart = group.bucketStart;

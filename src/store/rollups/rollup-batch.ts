@@ -40,6 +40,9 @@ if (lastAtIndex !== 11 || latencyOffset !== 12 || ttfbOffset - latencyOffset !==
 const routingOffsetWithHistograms = rollupMeasureColumns.length;
 const overheadOffset = routingOffsetWithHistograms + 4;
 const throughputOffset = overheadOffset + latencyBucketBoundsMs.length;
+/** Where the billed measures start: after the routing histograms in the shapes that keep them, else after the routing measures. */
+const billedOffsetWithHistograms = throughputOffset + latencyBucketBoundsMs.length;
+const billedOffsetWithout = spendMeasureCount + 4;
 
 /** A row's tags as the rollups key them: deduplicated, sorted, JSON. */
 export function canonicalTags(tags: readonly string[]): string {
@@ -128,6 +131,11 @@ export function addRow(measures: number[], row: UsageRow, histograms: boolean): 
   if (histograms) {
     if (routing.overheadBucket >= 0) measures[overheadOffset + routing.overheadBucket]! += 1;
     if (routing.throughputBucket >= 0) measures[throughputOffset + routing.throughputBucket]! += 1;
+  }
+  if (row.billedCostUsd !== null) {
+    const billed = histograms ? billedOffsetWithHistograms : billedOffsetWithout;
+    measures[billed]! += row.billedCostUsd;
+    measures[billed + 1]! += 1;
   }
 }
 

@@ -264,13 +264,24 @@ export const routingHistogramMeasureColumns: readonly RollupMeasureColumn[] = [.
 }));
 
 /**
- * What a shape's tables hold now, in the order its measures arrays are: the released measures, then the
- * routing ones (histograms only where the shape keeps them). The full shape's order is `FullMeasures`'.
+ * What upstreams billed themselves (the billed-cost migration added them to every narrow table, and they
+ * follow the routing measures in a pack entry): `billed_cost_usd` the sum of the rows' `billed_cost_usd`,
+ * `billed_calls` how many rows reported one, so a reader tells "billed nothing" from "nothing reported".
+ */
+export const billedMeasureColumns: readonly RollupMeasureColumn[] = [
+  { name: 'billed_cost_usd', kind: 'real', merge: 'sum' },
+  { name: 'billed_calls', kind: 'big-integer', merge: 'sum' },
+];
+
+/**
+ * What a shape's tables hold now, in the order its measures arrays are: the released measures, the
+ * routing ones (histograms only where the shape keeps them), then the billed ones. The full shape's order
+ * is `FullMeasures`'.
  */
 export function storedMeasureColumnsOf(shape: RollupShape): readonly RollupMeasureColumn[] {
   return keepsHistograms(shape)
-    ? [...rollupMeasureColumns, ...routingMeasureColumns, ...routingHistogramMeasureColumns]
-    : [...rollupMeasureColumns.slice(0, spendMeasureCount), ...routingMeasureColumns];
+    ? [...rollupMeasureColumns, ...routingMeasureColumns, ...routingHistogramMeasureColumns, ...billedMeasureColumns]
+    : [...rollupMeasureColumns.slice(0, spendMeasureCount), ...routingMeasureColumns, ...billedMeasureColumns];
 }
 
 /** Where each measure of `storedMeasureColumnsOf(shape)` sits in `storedMeasureColumnsOf(source)`. */

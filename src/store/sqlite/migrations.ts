@@ -1,5 +1,6 @@
 import { rollupDimsMigrationSql, rollupNarrowShapesSql, type RollupDimsSyntax } from '../rollups/rollup-dimensions-migration.js';
 import { rollupBackfillSql, rollupTableSql, type RollupSyntax } from '../rollups/rollup-migration.js';
+import { rollupBilledMigrationSql } from '../rollups/rollup-billed-migration.js';
 import { rollupRoutingMigrationSql } from '../rollups/rollup-routing-migration.js';
 import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollups/rollup-bucket-sums-migration.js';
 import { firstPackKey } from '../rollups/sqlite/bucket-sums-key.js';
@@ -208,5 +209,10 @@ export const sqliteMigrations: readonly string[] = [
   // rows in the group): read by group, not by scanning the period's rows.
   `
   CREATE INDEX IF NOT EXISTS usage_rows_group_created_at ON usage_rows (group_name, created_at);
+  `,
+  // Analytics: what upstreams billed (the rows' billed_cost_usd, and how many rows reported one) in every
+  // narrow rollup table (see rollup-billed-migration.ts).
+  `
+  ${rollupBilledMigrationSql(sqliteRollupSyntax)}
   `,
 ];
