@@ -1,8 +1,7 @@
 import type { CachedAnswer } from '../../cache/response-cache.js';
-import type { TokenUsage } from '../../domain/token-usage.js';
 import type { RelayOptions } from './relay-options.js';
 import type { EmbeddingsRelay } from './upstream-plan.js';
-import type { RelayedAnswer } from './relayed-answer.js';
+import { servedAnswer, type RelayedAnswer } from './relayed-answer.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { sendWholeAnswer } from './send-whole-answer.js';
 import { publicModelOf } from './conceal-private-target.js';
@@ -30,12 +29,12 @@ export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: Embeddi
     const { concealment } = call;
     if (!attempt.target.private || concealment === null) {
       const firstByteAt = sendWholeAnswer(options, bytes, forwardableResponseHeaders(upstream.headers));
-      return embeddingsAnswer(statusCode, facts.usage, false, reportedModel, firstByteAt, complete);
+      return servedAnswer({ statusCode, usage: facts.usage, reportedModel, firstByteAt, complete });
     }
     // The embeddings answer names its model where the shape's chat answer does (OpenAI's top-level `model`).
     call.dialect.renameModel(parsed, publicModelOf(concealment, call.requestedModel));
     const firstByteAt = sendWholeAnswer(options, Buffer.from(JSON.stringify(parsed)), forwardableResponseHeaders(upstream.headers, true));
-    return embeddingsAnswer(statusCode, facts.usage, false, reportedModel, firstByteAt, complete);
+    return servedAnswer({ statusCode, usage: facts.usage, reportedModel, firstByteAt, complete });
   }
   const decoded = embeddings.upstreamCodec.decodeResponse(parsed);
   let inputTokensEstimated = false;
@@ -51,29 +50,5 @@ export function relayEmbeddingsAnswer(options: RelayOptions, embeddings: Embeddi
   const complete: CachedAnswer['answer'] | undefined = attempt.keepsAnswer ? { kind: 'embeddings', response: decoded } : undefined;
   const encoded = Buffer.from(JSON.stringify(embeddings.callerCodec.encodeResponse(decoded, embeddings.request)));
   const firstByteAt = sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });
-  return embeddingsAnswer(statusCode, decoded.usage, inputTokensEstimated, reportedModel, firstByteAt, complete);
-}
-
-function embeddingsAnswer(
-  statusCode: number,
-  usage: TokenUsage | undefined,
-  inputTokensEstimated: boolean,
-  reportedModel: string | null,
-  firstByteAt: number,
-  complete: CachedAnswer['answer'] | undefined,
-): RelayedAnswer {
-  return {
-    kind: 'answered',
-    statusCode,
-    outcome: 'ok',
-    errorCode: null,
-    usage,
-    outputTokensEstimated: false,
-    inputTokensEstimated,
-    reportedModel,
-    responseId: null,
-    finishReasons: null,
-    firstByteAt,
-    complete,
-  };
+  return servedAnswer({ statusCode, usage: decoded.usage, inputTokensEstimated, reportedModel, firstByteAt, complete });
 }

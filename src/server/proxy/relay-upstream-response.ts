@@ -11,7 +11,7 @@ import { estimateTokensFromCharacters, type TokenUsage } from '../../domain/toke
 import type { UsageOutcome } from '../../domain/usage-row.js';
 import { answerHeadersOf } from './answer-headers.js';
 import { waitForDrain } from './client-abort.js';
-import { errorAnswer, type RelayedAnswer } from './relayed-answer.js';
+import { errorAnswer, servedAnswer, type RelayedAnswer } from './relayed-answer.js';
 import { forwardableResponseHeaders } from './response-headers.js';
 import { createPassThroughPipe, createTranslatingPipe, type StreamPipe } from './stream-pipes.js';
 import { writeGatewayError } from './write-gateway-error.js';
@@ -95,7 +95,7 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
     if (concealing !== null) core.model = publicModelOf(concealing, call.requestedModel);
     const encoded = Buffer.from(JSON.stringify(call.dialect.encodeResponse(core, translation.callerRequest)));
     const firstByteAt = sendWholeAnswer(options, encoded, { 'content-type': 'application/json' });
-    return servedAnswer(upstream.statusCode, core.usage, reportedModel, core.id || null, [core.stopReason], firstByteAt, kept);
+    return servedAnswer({ statusCode: upstream.statusCode, usage: core.usage, reportedModel, responseId: core.id || null, finishReasons: [core.stopReason], firstByteAt, complete: kept });
   }
   const facts = call.dialect.readResponse(parsed);
   let firstByteAt: number;
@@ -108,35 +108,18 @@ export async function relayUpstreamResponse(options: RelayOptions): Promise<Rela
     firstByteAt = sendWholeAnswer(options, Buffer.from(JSON.stringify(parsed)), forwardableResponseHeaders(upstream.headers, true));
   }
   const kept: CachedAnswer['answer'] | undefined = attempt.keepsAnswer ? { kind: 'whole', response: call.dialect.decodeResponse(parsed) } : undefined;
-  return servedAnswer(upstream.statusCode, facts.usage, facts.reportedModel ?? null, facts.responseId ?? null, facts.finishReasons ?? null, firstByteAt, kept);
+  return servedAnswer({
+    statusCode: upstream.statusCode,
+    usage: facts.usage,
+    reportedModel: facts.reportedModel ?? null,
+    responseId: facts.responseId ?? null,
+    finishReasons: facts.finishReasons ?? null,
+    firstByteAt,
+    complete: kept,
+  });
 }
 
 /** A successful whole answer, as the provider described it. */
-function servedAnswer(
-  statusCode: number,
-  usage: TokenUsage | undefined,
-  reportedModel: string | null,
-  responseId: string | null,
-  finishReasons: string[] | null,
-  firstByteAt: number,
-  complete: CachedAnswer['answer'] | undefined,
-): RelayedAnswer {
-  return {
-    kind: 'answered',
-    statusCode,
-    outcome: 'ok',
-    errorCode: null,
-    usage,
-    outputTokensEstimated: false,
-    inputTokensEstimated: false,
-    reportedModel,
-    responseId,
-    finishReasons,
-    firstByteAt,
-    complete,
-  };
-}
-
 async function readWholeBody(options: RelayOptions): Promise<Buffer> {
   try {
     return Buffer.from(await options.upstream.body.arrayBuffer());

@@ -47,6 +47,37 @@ export function errorAnswer(statusCode: number, outcome: UsageOutcome, errorCode
   };
 }
 
+/** What a whole answer that served said about itself (the fields of a successful `RelayedAnswer` that vary). */
+export interface ServedAnswerFacts {
+  statusCode: number;
+  usage: TokenUsage | undefined;
+  /** Sluice estimated the input tokens (an embeddings answer that reported none). */
+  inputTokensEstimated?: boolean;
+  reportedModel: string | null;
+  responseId?: string | null;
+  finishReasons?: string[] | null;
+  firstByteAt: number;
+  complete: CachedAnswer['answer'] | undefined;
+}
+
+/** A whole answer that served: outcome ok, the provider's own output count. */
+export function servedAnswer(facts: ServedAnswerFacts): RelayedAnswer {
+  return {
+    kind: 'answered',
+    statusCode: facts.statusCode,
+    outcome: 'ok',
+    errorCode: null,
+    usage: facts.usage,
+    outputTokensEstimated: false,
+    inputTokensEstimated: facts.inputTokensEstimated ?? false,
+    reportedModel: facts.reportedModel,
+    responseId: facts.responseId ?? null,
+    finishReasons: facts.finishReasons ?? null,
+    firstByteAt: facts.firstByteAt,
+    complete: facts.complete,
+  };
+}
+
 /** Writes what an attempt's answer was onto the call: the one place a relay's outcome reaches the row. */
 export function recordAnswer(context: RequestContext, answer: RelayedAnswer): void {
   context.statusCode = answer.statusCode;

@@ -1,4 +1,4 @@
-import { latencyBucketBoundsMs, latencyBucketOf, spendMeasureCount } from './rollup-columns.js';
+import { fullMeasureOffsets, latencyBucketBoundsMs, latencyBucketOf, spendMeasureCount } from './rollup-columns.js';
 import type { UsageRow } from '../../domain/usage-row.js';
 import { routingMeasuresOf } from './routing-measures.js';
 
@@ -10,12 +10,8 @@ import { routingMeasuresOf } from './routing-measures.js';
  */
 
 const bucketCount = latencyBucketBoundsMs.length;
-const latencyOffset = spendMeasureCount;
-const ttfbOffset = spendMeasureCount + bucketCount;
-const routingOffset = ttfbOffset + bucketCount;
-const overheadOffset = routingOffset + 4;
-const throughputOffset = overheadOffset + bucketCount;
-const billedOffset = throughputOffset + bucketCount;
+const { latency: latencyOffset, ttfb: ttfbOffset, routing: routingOffset, overhead: overheadOffset, throughput: throughputOffset, billed: billedOffset } =
+  fullMeasureOffsets;
 
 /** A number as JSON spells it (non-finite numbers are null). */
 function numberText(value: number): string {

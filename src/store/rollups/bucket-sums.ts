@@ -3,6 +3,7 @@ import { addRow, dimensionsKeyOf, fullDimensionsKeyOf, type RollupEntry } from '
 import { rowEntryText, sumEntryText } from './bucket-sums-text.js';
 import {
   dimensionColumnsOf,
+  fullMeasureOffsets,
   keepsHistograms,
   latencyBucketBoundsMs,
   measureIndexesIn,
@@ -57,12 +58,8 @@ export type FullMeasures = number[];
 
 const fullMeasureCount = storedMeasureColumnsOf('full').length;
 const bucketCount = latencyBucketBoundsMs.length;
-const latencyOffset = spendMeasureCount;
-const ttfbOffset = spendMeasureCount + bucketCount;
-const routingOffset = ttfbOffset + bucketCount;
-const overheadOffset = routingOffset + 4;
-const throughputOffset = overheadOffset + bucketCount;
-const billedOffset = throughputOffset + bucketCount;
+const { latency: latencyOffset, ttfb: ttfbOffset, routing: routingOffset, overhead: overheadOffset, throughput: throughputOffset, billed: billedOffset } =
+  fullMeasureOffsets;
 const lastAtIndex = storedMeasureColumnsOf('full').findIndex((column) => column.name === 'last_at');
 const fullFields = dimensionColumnsOf('full').map((column) => column.field);
 

@@ -218,6 +218,22 @@ export const rollupMeasureColumns: readonly RollupMeasureColumn[] = [
 /** How many measures (from the start of `rollupMeasureColumns`) the shapes without histograms keep. */
 export const spendMeasureCount = rollupMeasureColumns.findIndex((column) => column.name === latencyHistogramColumns[0]);
 
+/**
+ * Where each part of a full-shape sum starts in its measures (`storedMeasureColumnsOf('full')` order): the
+ * spend measures, the latency and time-to-first-byte histograms, the four routing counts (attempts,
+ * retries, fallbacks, upstream time), the overhead and throughput histograms (all of `latencyBucketBoundsMs`'s
+ * length), then the billed cost and billed calls.
+ */
+export const fullMeasureOffsets = (() => {
+  const buckets = latencyBucketBoundsMs.length;
+  const latency = spendMeasureCount;
+  const ttfb = latency + buckets;
+  const routing = ttfb + buckets;
+  const overhead = routing + 4;
+  const throughput = overhead + buckets;
+  return { latency, ttfb, routing, overhead, throughput, billed: throughput + buckets } as const;
+})();
+
 /** Whether a shape keeps the latency and time-to-first-byte histograms (and the routing ones). */
 export function keepsHistograms(shape: RollupShape): boolean {
   return shape === 'full' || shape === 'activity' || shape === 'routing';
