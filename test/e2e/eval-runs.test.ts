@@ -96,3 +96,98 @@ describe('runs as labels on traffic', () => {
     expect(cleared.run).toBeNull();
   });
 });
+
+describe('outcomes and runs', () => {
+  const post = (body: unknown, token = adminToken) =>
+    fetch(`${harness.url}/analytics/outcomes`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('answers admin and analytics keys only', async () => {
+    const analyticsToken = await harness.issueKey({ name: 'grader', role: 'analytics' });
+    expect((await post({ run: 'roles', trial: 't', reward: 1, passed: true }, harness.token)).status).toBe(403);
+    const metricsToken = await harness.issueKey({ name: 'scraper', role: 'metrics' });
+    expect((await post({ run: 'roles', trial: 't', reward: 1, passed: true }, metricsToken)).status).toBe(403);
+    const unauthenticated = await fetch(`${harness.url}/analytics/outcomes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(unauthenticated.status).toBe(401);
+    expect((await post({ run: 'roles', trial: 't', reward: 1, passed: true }, analyticsToken)).status).toBe(201);
+  });
+
+  it('records one outcome, replaces it on a second POST, and says which', async () => {
+    const first = await post({ run: 'solo', trial: 't1', reward: 0.5, passed: false, task: 'fizzbuzz', metadata: { agent: 'codex' } });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toEqual({ object: 'analytics.outcome', run: 'solo', trial: 't1', result: 'created' });
+    const second = await post({ run: 'solo', trial: 't1', reward: 1, passed: true });
+    expect(second.status).toBe(200);
+    expect(await second.json()).toMatchObject({ result: 'replaced' });
+    expect(await harness.gateway.services.store.listOutcomes('solo')).toMatchObject([{ trial: 't1', reward: 1, passed: true, task: null, metadata: null }]);
+  });
+
+  it('records an array in bulk', async () => {
+    const answer = await post([
+      { run: 'bulk', trial: 'a', reward: 1, passed: true },
+      { run: 'bulk', trial: 'b', reward: 0, passed: false },
+    ]);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({
+      object: 'list',
+      created: 2,
+      replaced: 0,
+      data: [
+        { run: 'bulk', trial: 'a', result: 'created' },
+        { run: 'bulk', trial: 'b', result: 'created' },
+      ],
+    });
+    expect(await (await post([{ run: 'bulk', trial: 'a', reward: 1, passed: true }])).json()).toMatchObject({ created: 0, replaced: 1 });
+  });
+
+  it('refuses what is not an outcome with a 400 naming the field, and writes nothing of a bad batch', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ run: 'r', trial: 't', reward: 1.5, passed: true }, 'reward'],
+      [{ run: 'r', trial: 't', reward: 1, passed: 'yes' }, 'passed'],
+      [{ run: 'r', trial: 't', passed: true }, 'reward'],
+      [{ run: 'bad run', trial: 't', reward: 1, passed: true }, 'run'],
+      [{ run: 'r', trial: 't', reward: 1, passed: true, score: 3 }, 'score'],
+      [{ run: 'r', trial: 't', reward: 1, passed: true, metadata: { blob: 'x'.repeat(20_000) } }, 'metadata'],
+      [{ run: 'r', trial: 't', reward: 1, passed: true, metadata: [1] }, 'metadata'],
+      [[{ run: 'never', trial: 'ok', reward: 1, passed: true }, { run: 'never', trial: 'bad', reward: -1, passed: true }], '[1].reward'],
+      [[{ run: 'r', trial: 'same', reward: 1, passed: true }, { run: 'r', trial: 'same', reward: 0, passed: false }], '[1].trial'],
+      [[], ''],
+      ['text', ''],
+    ];
+    for (const [body, param] of cases) {
+      const answer = await post(body);
+      expect(answer.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      const error = ((await answer.json()) as { error: { type: string; param: string | null; message: string } }).error;
+      expect(error.type).toBe('invalid_request_error');
+      if (param !== '') expect(error.param).toBe(param);
+    }
+    expect(await harness.gateway.services.store.listOutcomes('never')).toEqual([]);
+  });
+
+  it('GET /analytics/runs lists runs with calls, trials, outcomes, pass rate, reward, cost and groups', async () => {
+    const client = openaiWith(harness.token, { 'x-sluice-run': 'listed-run', 'x-sluice-trial': 'first' });
+    await client.chat.completions.create({ model: 'mini', messages });
+    await client.chat.completions.create({ model: 'mini', messages });
+    await openaiWith(harness.token, { 'x-sluice-run': 'listed-run', 'x-sluice-trial': 'second' }).chat.completions.create({ model: 'mini', messages });
+    await harness.usageRows();
+    await post([
+      { run: 'listed-run', trial: 'first', reward: 1, passed: true },
+      { run: 'listed-run', trial: 'second', reward: 0.5, passed: false },
+    ]);
+    const answer = await fetch(`${harness.url}/analytics/runs?window=1h`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as { object: string; data: Array<Record<string, unknown>> };
+    expect(body.object).toBe('analytics.runs');
+    const listed = body.data.find((run) => run.run === 'listed-run')!;
+    expect(listed).toMatchObject({ calls: 3, trials: 2, outcomes: 2, passed: 1, pass_rate: 0.5, mean_reward: 0.75, groups: [] });
+    expect(typeof listed.cost_usd).toBe('number');
+    expect(Date.parse(listed.first_call_at as string)).toBeLessThanOrEqual(Date.parse(listed.last_call_at as string));
+    // The first tests' runs are listed too, most recent first; a run without outcomes has no rates.
+    expect(body.data[0]!.run).toBe('listed-run');
+    expect(body.data.find((run) => run.run === 'tagged-run')).toMatchObject({ calls: 1, outcomes: 0, pass_rate: null, mean_reward: null });
+
+    const limited = (await (await fetch(`${harness.url}/analytics/runs?limit=1`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { data: unknown[] };
+    expect(limited.data).toHaveLength(1);
+    expect((await fetch(`${harness.url}/analytics/runs?team=x`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(400);
+    expect((await fetch(`${harness.url}/analytics/runs`, { headers: { authorization: `Bearer ${harness.token}` } })).status).toBe(403);
+  });
+});
