@@ -43,10 +43,19 @@ describe('runs as labels on traffic', () => {
     expect(row.tags).toEqual(['ci', 'run:tagged-run', 'trial:t7']);
   });
 
-  it('leaves both null when the call names no run', async () => {
+  it('leaves both null when the call names no run (an empty header names none)', async () => {
     const answer = await openaiWith(harness.token, {}).chat.completions.create({ model: 'mini', messages }).withResponse();
-    const id = answer.response.headers.get('x-sluice-request-id')!;
-    expect((await harness.usageRows()).find((candidate) => candidate.id === id)).toMatchObject({ runId: null, trialId: null });
+    // Sent by hand: an SDK may drop an empty header before it leaves.
+    const empty = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.token}`, 'content-type': 'application/json', 'x-sluice-run': '', 'x-sluice-trial': ' ' },
+      body: JSON.stringify({ model: 'mini', messages }),
+    });
+    expect(empty.status).toBe(200);
+    const rows = await harness.usageRows();
+    for (const id of [answer.response.headers.get('x-sluice-request-id'), empty.headers.get('x-sluice-request-id')]) {
+      expect(rows.find((candidate) => candidate.id === id)).toMatchObject({ runId: null, trialId: null });
+    }
   });
 
   it('refuses a malformed label with a 400 naming the header, in the caller shape', async () => {

@@ -47,7 +47,9 @@ export function runLabelsOf(headers: IncomingHttpHeaders, tags: readonly string[
 
 function labelOf(headers: IncomingHttpHeaders, header: string, tags: readonly string[], tagPrefix: string): string | null {
   const raw = headers[header];
-  const fromHeader = raw === undefined ? null : Array.isArray(raw) ? raw.join(',') : raw.trim();
+  // An empty header is no header (a harness whose variable is unset sends one), as for x-sluice-user.
+  const text = raw === undefined ? '' : Array.isArray(raw) ? raw.join(',') : raw.trim();
+  const fromHeader = text === '' ? null : text;
   const tag = tags.find((candidate) => candidate.startsWith(tagPrefix));
   const fromTag = tag === undefined ? null : tag.slice(tagPrefix.length);
   for (const value of [fromHeader, fromTag]) {
