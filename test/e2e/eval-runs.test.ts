@@ -93,6 +93,11 @@ describe('runs as labels on traffic', () => {
     expect(rows.find((row) => row.id === plain.response.headers.get('x-sluice-request-id'))).toMatchObject({ runId: 'keyed-run', trialId: 'k1' });
     expect(rows.find((row) => row.id === same.response.headers.get('x-sluice-request-id'))).toMatchObject({ runId: 'keyed-run' });
 
+    // An agent configured only through ANTHROPIC_AUTH_TOKEN and a base URL: no header of its own.
+    const agent = new Anthropic({ authToken: token, apiKey: null, baseURL: harness.url, maxRetries: 0 });
+    const bearer = await agent.messages.create({ model: 'haiku', max_tokens: 16, messages }).withResponse();
+    expect((await harness.usageRows()).find((row) => row.id === bearer.response.headers.get('x-sluice-request-id'))).toMatchObject({ runId: 'keyed-run', trialId: null });
+
     const steered = await openaiWith(token, { 'x-sluice-run': 'other-run' })
       .chat.completions.create({ model: 'mini', messages })
       .catch((error: unknown) => error);
