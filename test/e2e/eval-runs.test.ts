@@ -41,6 +41,11 @@ describe('runs as labels on traffic', () => {
     const row = (await harness.usageRows()).find((candidate) => candidate.id === id)!;
     expect(row).toMatchObject({ runId: 'tagged-run', trialId: 't7' });
     expect(row.tags).toEqual(['ci', 'run:tagged-run', 'trial:t7']);
+
+    // A run label may be longer than a tag (64 characters): the label is read whole, not cut.
+    const long = `r${'x'.repeat(99)}`;
+    const tagged = await openaiWith(harness.token, { 'x-sluice-tags': `run:${long}` }).chat.completions.create({ model: 'mini', messages }).withResponse();
+    expect((await harness.usageRows()).find((candidate) => candidate.id === tagged.response.headers.get('x-sluice-request-id'))).toMatchObject({ runId: long });
   });
 
   it('leaves both null when the call names no run (an empty header names none)', async () => {

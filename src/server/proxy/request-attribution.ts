@@ -36,7 +36,10 @@ export interface RunLabels {
  * naming another run than its key's is a 400 naming the header: the key's run wins, because a run key
  * exists for agents that cannot set headers, and such a key must not be steered into another run.
  */
-export function runLabelsOf(headers: IncomingHttpHeaders, tags: readonly string[], keyRun: string | null): RunLabels {
+export function runLabelsOf(headers: IncomingHttpHeaders, keyRun: string | null): RunLabels {
+  // From the header's own text, not from tagsOf(): a tag is cut at 64 characters, a run label may be 128.
+  const tagsHeader = headers['x-sluice-tags'];
+  const tags = typeof tagsHeader === 'string' ? tagsHeader.split(',').map((tag) => tag.trim()) : [];
   const runId = labelOf(headers, 'x-sluice-run', tags, 'run:');
   const trialId = labelOf(headers, 'x-sluice-trial', tags, 'trial:');
   if (keyRun !== null && runId !== null && runId !== keyRun) {

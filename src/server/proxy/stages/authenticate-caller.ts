@@ -11,7 +11,7 @@ export async function authenticateCaller(call: ModelCall): Promise<Caller> {
   call.requester = requesterOf(call.request.headers, undefined);
   const caller = await authenticate(call.request.headers, call.services.keyView);
   call.caller = caller;
-  const labels = runLabelsOf(call.request.headers, call.tags, caller.key.run);
+  const labels = runLabelsOf(call.request.headers, caller.key.run);
   call.runId = labels.runId;
   call.trialId = labels.trialId;
   return caller;
