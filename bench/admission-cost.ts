@@ -75,6 +75,7 @@ export async function groupAdmissionCost(rounds = 31, callsPerRound = 20_000): P
     isAdmin: false,
     limits: own,
     defaultModel: null,
+    run: null,
     createdAt: 0,
     revokedAt: null,
     updatedAt: 0,

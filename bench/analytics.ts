@@ -105,6 +105,8 @@ function generateRow(random: () => number, index: number, total: number, end: nu
     userName: key.user,
     teamName: key.team,
     requester: random() < 0.7 ? null : `end-user-${Math.floor(random() * 200)}`,
+    runId: null,
+    trialId: null,
     tags: random() < 0.6 ? [] : tagSets[Math.floor(random() * tagSets.length)]!,
     inboundDialect: random() < 0.8 ? key.dialect : 'openai-chat',
     operation: 'chat',

@@ -10,6 +10,8 @@ export function benchUsageRow(fields: Partial<UsageRow>): UsageRow {
     teamName: null,
     requester: null,
     tags: [],
+    runId: null,
+    trialId: null,
     inboundDialect: 'openai-chat',
     operation: 'chat',
     provider: 'openai',

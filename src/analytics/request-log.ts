@@ -34,6 +34,8 @@ export function requestJson(row: UsageRow, context: AnalyticsContext) {
     team: row.teamName,
     requester: row.requester,
     tags: row.tags,
+    run: row.runId,
+    trial: row.trialId,
     dialect: row.inboundDialect,
     operation: row.operation,
     requested_model: row.requestedModel,

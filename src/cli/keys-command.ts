@@ -3,6 +3,7 @@ import { keyRoles, type KeyRole } from '../domain/key-role.js';
 import { generateGatewayKey } from '../keys/gateway-key.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
+import { isRunLabel, runLabelRule } from '../domain/run-label.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
 import { addGroupBudgetOption, groupBudgetsFromFlag } from './group-budget-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
@@ -21,12 +22,14 @@ export function keysCommand(): Command {
     .option('--models <models>', 'comma-separated allow-list: models, aliases, provider:* patterns')
     .addOption(new Option('--role <role>', 'operator access: admin (everything), analytics (analytics API and dashboard), metrics (/metrics), user (none)').choices(keyRoles))
     .option('--admin', 'the same as --role admin', false)
+    .option('--run <run>', 'the evaluation run every call with this key belongs to (for agents that cannot set x-sluice-run)')
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(issue);
   addGroupBudgetOption(issue);
   addLimitOptions(issue).action(
-    async (options: CommonOptions & LimitFlags & GroupBudgetFlag & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean; role?: KeyRole }) => {
+    async (options: CommonOptions & LimitFlags & GroupBudgetFlag & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean; role?: KeyRole; run?: string }) => {
       if (options.admin && options.role !== undefined && options.role !== 'admin') throw new Error(`--admin contradicts --role ${options.role}`);
+      const run = runFromFlag(options.run);
       const { store } = await openStore(options);
       try {
         const allowedModels = options.models?.split(',').map((model) => model.trim()).filter(Boolean);
@@ -39,6 +42,7 @@ export function keysCommand(): Command {
           role: options.role ?? (options.admin ? 'admin' : 'user'),
           limits: withGroupBudgets(limitsFromFlags(options), options.groupBudget),
           defaultModel: defaultModelFromFlag(options.defaultModel),
+          run,
         });
         process.stderr.write(`Issued key ${key.id} (${key.name}). Store this token now; it is not shown again:\n`);
         process.stdout.write(`${token}\n`);
@@ -60,10 +64,11 @@ export function keysCommand(): Command {
     .option('--team <team>', 'team the key belongs to ("" clears it)')
     .option('--models <models>', 'comma-separated allow-list ("" allows every model)')
     .addOption(new Option('--role <role>', 'operator access: admin, analytics, metrics or user').choices(keyRoles))
+    .option('--run <run>', 'the evaluation run the key\'s calls belong to ("" clears it)')
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(update);
   addGroupBudgetOption(update);
-  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & GroupBudgetFlag & { user?: string; team?: string; models?: string; defaultModel?: string; role?: KeyRole }) => {
+  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & GroupBudgetFlag & { user?: string; team?: string; models?: string; defaultModel?: string; role?: KeyRole; run?: string }) => {
     const { store } = await openStore(options);
     try {
       const existing = (await store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
@@ -75,6 +80,7 @@ export function keysCommand(): Command {
           ? { allowedModels: options.models.trim() === '' ? null : options.models.split(',').map((model) => model.trim()).filter(Boolean) }
           : {}),
         ...(options.role !== undefined ? { role: options.role } : {}),
+        ...(options.run !== undefined ? { run: options.run.trim() === '' ? null : runFromFlag(options.run) } : {}),
         limits: withGroupBudgets(limitsFromFlags(options, existing.limits), options.groupBudget),
         defaultModel: defaultModelFromFlag(options.defaultModel, existing.defaultModel),
       });
@@ -145,4 +151,11 @@ function withGroupBudgets(limits: LimitSettings, flags: readonly string[] | unde
   const groupBudgets = groupBudgetsFromFlag(flags, limits.groupBudgets);
   const { groupBudgets: _stored, ...rest } = limits;
   return groupBudgets === undefined || Object.keys(groupBudgets).length === 0 ? rest : { ...rest, groupBudgets };
+}
+
+/** `--run R`: a run label (see domain/run-label.ts), or undefined when the flag is absent. */
+function runFromFlag(flag: string | undefined): string | undefined {
+  if (flag === undefined) return undefined;
+  if (!isRunLabel(flag)) throw new Error(`--run must be ${runLabelRule}`);
+  return flag;
 }

@@ -7,6 +7,7 @@ import { principalsCommand } from './principals-command.js';
 import { providersCommand } from './providers-command.js';
 import { reloadCommand } from './reload-command.js';
 import { serveCommand } from './serve-command.js';
+import { outcomesCommand } from './outcomes-command.js';
 import { usageCommand } from './usage-command.js';
 
 const program = new Command('sluice')
@@ -19,6 +20,7 @@ const program = new Command('sluice')
   .addCommand(principalsCommand('team'))
   .addCommand(providersCommand())
   .addCommand(usageCommand())
+  .addCommand(outcomesCommand())
   .addCommand(reloadCommand())
   .addCommand(mockUpstreamCommand());
 

@@ -20,6 +20,11 @@ export interface KeyRecord {
   limits: LimitSettings;
   /** The model, alias or group a request without `model` goes to; null: the team's, else a 400 naming `model`. */
   defaultModel: string | null;
+  /**
+   * The evaluation run every call made with this key belongs to (issue 22 §1), for agents whose headers
+   * cannot be set; a call naming another run in `x-sluice-run` is refused. Null: the key carries no run.
+   */
+  run: string | null;
   createdAt: number;
   revokedAt: number | null;
   /** Epoch ms of the last change, so instances can pick up changes incrementally. */
@@ -28,5 +33,6 @@ export interface KeyRecord {
 
 export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits'> & {
   defaultModel?: string | null;
+  run?: string | null;
 };
-export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits' | 'defaultModel'>>;
+export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits' | 'defaultModel' | 'run'>>;

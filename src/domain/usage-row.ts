@@ -18,6 +18,10 @@ export interface UsageRow {
   /** Free-form end user: `x-sluice-user`, else the body's `user` / `metadata.user_id`. */
   requester: string | null;
   tags: string[];
+  /** The evaluation run the call belongs to: `x-sluice-run`, a `run:` tag, or the key's run (issue 22 §1). */
+  runId: string | null;
+  /** The trial of that run: `x-sluice-trial` or a `trial:` tag. */
+  trialId: string | null;
   inboundDialect: DialectName;
   /** `chat` (a generated answer) or `embeddings` (vectors: input tokens only, output always 0). */
   operation: Operation;

@@ -14,6 +14,8 @@ export interface IssueKeyOptions {
   limits?: LimitSettings | undefined;
   /** Where a request without `model` goes (see KeyRecord.defaultModel). */
   defaultModel?: string | null | undefined;
+  /** The evaluation run the key's calls belong to (see KeyRecord.run). */
+  run?: string | null | undefined;
 }
 
 /** Creates a key and returns its token: the only time the token exists outside the caller's hands. */
@@ -29,6 +31,7 @@ export async function issueGatewayKey(store: KeyStore, options: IssueKeyOptions)
     role: options.role ?? 'user',
     limits: options.limits ?? {},
     defaultModel: options.defaultModel ?? null,
+    run: options.run ?? null,
   });
   return { token: generated.token, key };
 }

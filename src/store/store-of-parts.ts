@@ -6,7 +6,8 @@ import type { StoredProviderKey } from '../domain/provider-key-record.js';
 import type { UsageRow } from '../domain/usage-row.js';
 import type { UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../domain/usage-summary.js';
 import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from './analytics-store.js';
-import type { KeyStore, PrincipalStore, ProviderKeyStore, SessionStore, Store, UsageStore } from './store.js';
+import type { EvalOutcome, OutcomeWrite, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
+import type { KeyStore, OutcomeStore, PrincipalStore, ProviderKeyStore, SessionStore, Store, UsageStore } from './store.js';
 
 /** One implementation of each interface `Store` joins, all on one database connection. */
 export interface StoreParts {
@@ -16,6 +17,7 @@ export interface StoreParts {
   usage: UsageStore;
   analytics: AnalyticsStore;
   sessions: SessionStore;
+  outcomes: OutcomeStore;
 }
 
 /**
@@ -134,5 +136,17 @@ export abstract class StoreOfParts implements Store {
 
   deleteExpiredSessions(now: number): Promise<number> {
     return this.#parts.sessions.deleteExpiredSessions(now);
+  }
+
+  recordOutcomes(outcomes: readonly EvalOutcome[]): Promise<OutcomeWrite[]> {
+    return this.#parts.outcomes.recordOutcomes(outcomes);
+  }
+
+  listOutcomes(run: string): Promise<EvalOutcome[]> {
+    return this.#parts.outcomes.listOutcomes(run);
+  }
+
+  summarizeRuns(query: RunSummaryQuery): Promise<RunSummary[]> {
+    return this.#parts.outcomes.summarizeRuns(query);
   }
 }

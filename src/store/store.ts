@@ -1,3 +1,4 @@
+import type { EvalOutcome, OutcomeWrite, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
 import type { AttemptRecord } from '../domain/attempt-record.js';
 import type { DashboardSession } from '../domain/dashboard-session.js';
 import type { KeyChanges, KeyRecord, NewKey } from '../domain/key-record.js';
@@ -59,6 +60,16 @@ export interface SessionStore {
 }
 
 /** Everything Sluice persists. One implementation per database. */
-export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore {
+/** Evaluation outcomes (`eval_outcomes`) and the runs they score (issue 22 §1). */
+export interface OutcomeStore {
+  /** Writes each outcome, replacing the one stored for its (run, trial); says which it did, in order. */
+  recordOutcomes(outcomes: readonly EvalOutcome[]): Promise<OutcomeWrite[]>;
+  /** A run's outcomes, by trial. */
+  listOutcomes(run: string): Promise<EvalOutcome[]>;
+  /** Runs with calls in the window, read by the (run_id, created_at) index; most recent first. */
+  summarizeRuns(query: RunSummaryQuery): Promise<RunSummary[]>;
+}
+
+export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore, OutcomeStore {
   close(): Promise<void>;
 }

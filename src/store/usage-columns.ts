@@ -80,6 +80,8 @@ export const usageColumns = [
   { name: 'image_count', field: 'imageCount', kind: 'integer', nullable: false },
   { name: 'image_tokens', field: 'imageTokens', kind: 'big-integer', nullable: false },
   { name: 'billed_cost_usd', field: 'billedCostUsd', kind: 'real', nullable: true },
+  { name: 'run_id', field: 'runId', kind: 'text', nullable: true },
+  { name: 'trial_id', field: 'trialId', kind: 'text', nullable: true },
 ] as const satisfies ReadonlyArray<ColumnDescription<StoredUsageField>>;
 
 // A usage field without a column fails to compile here.

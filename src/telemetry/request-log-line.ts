@@ -12,6 +12,9 @@ export interface RequestLogFields {
   user: string | null;
   team: string | null;
   requester: string | null;
+  /** The evaluation run and trial the call belongs to (issue 22 §1). */
+  run: string | null;
+  trial: string | null;
   /** The caller's API shape. */
   shape: string;
   /** `chat` or `embeddings`. */
@@ -41,6 +44,8 @@ export function requestLogFieldsOf(row: UsageRow, keyName: string | null): Reque
     user: row.userName,
     team: row.teamName,
     requester: row.requester,
+    run: row.runId,
+    trial: row.trialId,
     shape: row.inboundDialect,
     operation: row.operation,
     model: row.requestedModel,
@@ -80,6 +85,9 @@ export function formatRequestLogLine(fields: RequestLogFields): string {
   if (fields.attempts > 1) routing.push(`${fields.attempts} attempts`);
   if (routing.length > 0) route += ` [${routing.join(', ')}]`;
   parts.push(route);
+  // Run labels are plain by construction (domain/run-label.ts); printable() anyway, as for every name.
+  if (fields.run !== null) parts.push(`run ${printable(fields.run)}${fields.trial === null ? '' : ` trial ${printable(fields.trial)}`}`);
+  else if (fields.trial !== null) parts.push(`trial ${printable(fields.trial)}`);
   parts.push(fields.error === null ? String(fields.status) : `${fields.status} ${fields.error}`);
   parts.push(`in ${fields.inputTokens} out ${fields.outputTokens}${fields.cacheReadTokens > 0 ? ` (cache read ${fields.cacheReadTokens})` : ''}`);
   parts.push(fields.costUsd === null ? '$?' : `$${fields.costUsd.toFixed(6)}`);

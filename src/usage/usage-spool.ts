@@ -253,6 +253,9 @@ const fieldsAddedLater = {
   imageCount: 0,
   imageTokens: 0,
   billedCostUsd: null,
+  // Issue 22 §1: not part of an evaluation run.
+  runId: null,
+  trialId: null,
 } as const satisfies Partial<UsageRow>;
 
 function countLines(text: Buffer): number {

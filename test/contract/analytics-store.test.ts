@@ -53,6 +53,12 @@ const dropColumnsAddedSince = [
   'ALTER TABLE usage_rows DROP COLUMN image_count;',
   'ALTER TABLE usage_rows DROP COLUMN image_tokens;',
   'ALTER TABLE usage_rows DROP COLUMN billed_cost_usd;',
+  // Issue 22 §1, evaluation runs.
+  'DROP INDEX usage_rows_run_created_at;',
+  'ALTER TABLE usage_rows DROP COLUMN run_id;',
+  'ALTER TABLE usage_rows DROP COLUMN trial_id;',
+  'ALTER TABLE gateway_keys DROP COLUMN run;',
+  'DROP TABLE eval_outcomes;',
 ].join(' ');
 const backends: Backend[] = [
   {

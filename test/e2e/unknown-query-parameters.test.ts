@@ -53,6 +53,8 @@ const documented: Record<string, string[]> = {
   '/analytics/by_user': scope,
   '/analytics/by_key': scope,
   '/analytics/requests': [...scope, 'outcome', 'cached', 'status_code', 'limit', 'cursor'],
+  // Read from rows by run, not from the rollups: the window and a limit, not the filters.
+  '/analytics/runs': ['window', 'from', 'to', 'limit'],
 };
 
 /** A value each parameter refuses, so a parameter that is accepted but never read would answer 200. */

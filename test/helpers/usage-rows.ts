@@ -14,6 +14,8 @@ export function testUsageRow(id: string, overrides: Partial<UsageRow> = {}): Usa
     teamName: null,
     requester: null,
     tags: [],
+    runId: null,
+    trialId: null,
     inboundDialect: 'openai-chat',
     operation: 'chat',
     provider: 'openai',

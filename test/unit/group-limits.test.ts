@@ -35,6 +35,7 @@ function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     isAdmin: false,
     limits: {},
     defaultModel: null,
+    run: null,
     createdAt: 0,
     revokedAt: null,
     updatedAt: 0,

@@ -47,6 +47,14 @@ describe('a request log line for a terminal', () => {
     expect(refused).toContain('$?');
   });
 
+  it('names the evaluation run and trial a call belongs to, after where it went', () => {
+    const line = formatRequestLogLine(requestLogFieldsOf({ ...row(), runId: 'nightly-12-06', trialId: 'fizzbuzz-1' }, 'laptop'));
+    expect(line).toContain('haiku → anthropic:claude-haiku-4-5  run nightly-12-06 trial fizzbuzz-1  200');
+    expect(formatRequestLogLine(requestLogFieldsOf({ ...row(), trialId: 'lonely' }, 'laptop'))).toContain('claude-haiku-4-5  trial lonely  200');
+    expect(formatRequestLogLine(requestLogFieldsOf(row(), 'laptop'))).not.toContain('run ');
+    expect(requestLogFieldsOf({ ...row(), runId: 'r', trialId: 't' }, null)).toMatchObject({ run: 'r', trial: 't' });
+  });
+
   it('names the operation when it is not chat', () => {
     const line = formatRequestLogLine(requestLogFieldsOf(syntheticUsageRow({ operation: 'embeddings', requestedModel: 'text-embedding-3-small' }), 'k'));
     expect(line).toContain('  openai-chat embeddings  text-embedding-3-small →');

@@ -25,6 +25,9 @@ export interface RequestContext {
   caller: Caller | undefined;
   requester: string | null;
   tags: string[];
+  /** The evaluation run and trial (`x-sluice-run`, `x-sluice-trial`, tags, the key's run); null when none. */
+  runId: string | null;
+  trialId: string | null;
   requestedModel: string | null;
   /** The model group the requested name resolved to; null for a plain model. */
   groupName: string | null;
@@ -83,6 +86,8 @@ export function createRequestContext(id: string, dialect: Dialect, startedAt: nu
     caller: undefined,
     requester: null,
     tags: [],
+    runId: null,
+    trialId: null,
     requestedModel: null,
     groupName: null,
     policy: null,
@@ -143,6 +148,8 @@ export function toUsageRow(context: RequestContext, finishedAt: number, pricingE
     teamName: key?.teamName ?? null,
     requester: context.requester,
     tags: context.tags,
+    runId: context.runId,
+    trialId: context.trialId,
     inboundDialect: context.dialect.name,
     operation: context.operation,
     provider: context.target?.provider.name ?? null,

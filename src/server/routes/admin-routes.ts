@@ -13,6 +13,7 @@ import type { ServicesHolder } from '../reload/services-holder.js';
 import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
 import { parseAdminBody } from './parse-admin-body.js';
 import { answerJson } from '../http/answer-json.js';
+import { runLabelPattern, runLabelRule } from '../../domain/run-label.js';
 
 // Every admin body is strict: an unknown field is a 400 naming it (see parse-admin-body.ts). docs/admin-api.md's
 // "Admin API" section documents these bodies; keep the two in step.
@@ -47,6 +48,8 @@ const groupBudgets = z.preprocess(
   z.record(z.string().min(1).regex(/^[^:]+$/, 'a group name has no ":"'), z.number().nonnegative()),
 );
 
+const runLabel = z.string().regex(runLabelPattern, `must be ${runLabelRule}`);
+
 const newKey = z.object({
   name: z.string().min(1),
   userName: z.string().min(1).nullish(),
@@ -58,6 +61,8 @@ const newKey = z.object({
   limits: limits.optional(),
   groupBudgets: groupBudgets.optional(),
   defaultModel: z.string().min(1).nullish(),
+  /** The evaluation run every call with this key belongs to (issue 22 §1). */
+  run: runLabel.nullish(),
 }).strict();
 
 const keyChanges = z.object({
@@ -69,6 +74,8 @@ const keyChanges = z.object({
   /** Replaces the key's group budgets (null or {} clears them); absent keeps them, even when `limits` is sent. */
   groupBudgets: groupBudgets.nullable().optional(),
   defaultModel: z.string().min(1).nullable().optional(),
+  /** null: the key no longer carries a run. */
+  run: runLabel.nullable().optional(),
 }).strict();
 
 /** Revoking and reloading take no body; an empty object is accepted, a field is not. */
@@ -165,6 +172,7 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
           role: input.role ?? (input.isAdmin ? 'admin' : 'user'),
           limits: input.groupBudgets === undefined ? input.limits : limitsWithGroupBudgets(input.limits, input.groupBudgets),
           defaultModel: input.defaultModel ?? null,
+          run: input.run ?? null,
         });
         await refreshViews();
         // The one time the token is shown.

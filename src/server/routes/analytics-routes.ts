@@ -7,6 +7,8 @@ import { byKeyReport, byTeamReport, byUserReport } from '../../analytics/identit
 import { requestDetailReport } from '../../analytics/request-detail.js';
 import { requestLogReport } from '../../analytics/request-log.js';
 import { routingReport } from '../../analytics/routing-report.js';
+import { runsReport } from '../../analytics/runs-report.js';
+import { parseOutcomes } from '../../analytics/outcome-input.js';
 import { timeseriesReport } from '../../analytics/timeseries-report.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
 import { refuseUnknownQueryParameters } from '../http/refuse-unknown-query-parameters.js';
@@ -31,6 +33,8 @@ const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonl
   { path: '/analytics/by_user', report: byUserReport, parameters: scopeParameters },
   { path: '/analytics/by_key', report: byKeyReport, parameters: scopeParameters },
   { path: '/analytics/requests', report: requestLogReport, parameters: [...scopeParameters, 'outcome', 'cached', 'status_code', 'limit', 'cursor'] },
+  // Runs are read from rows by run, not from the rollups: they take the window and a limit, not the filters.
+  { path: '/analytics/runs', report: runsReport, parameters: [...windowParameterNames, 'limit'] },
 ];
 
 /**
@@ -57,4 +61,20 @@ export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHo
   };
   for (const { path, report, parameters } of reports) app.get(path, answer(parameters, (request, context) => report(request.query as QueryParameters, context)));
   app.get('/analytics/requests/:id', answer([], (request, context) => requestDetailReport((request.params as { id: string }).id, context)));
+
+  // Outcomes of evaluation trials (issue 22 §1): one object or an array; a (run, trial) recorded again is replaced.
+  app.post('/analytics/outcomes', async (request, reply) => {
+    const services = holder.current;
+    await authenticateOperator(request, services, 'analytics');
+    refuseUnknownQueryParameters(request.query, []);
+    const { outcomes, bulk } = parseOutcomes(request.body, services.clock());
+    const writes = await services.store.recordOutcomes(outcomes);
+    const data = outcomes.map((outcome, index) => ({ run: outcome.run, trial: outcome.trial, result: writes[index]! }));
+    if (!bulk) {
+      answerJson(reply, { object: 'analytics.outcome', ...data[0] }, { status: writes[0] === 'created' ? 201 : 200 });
+      return;
+    }
+    const created = writes.filter((write) => write === 'created').length;
+    answerJson(reply, { object: 'list', created, replaced: writes.length - created, data });
+  });
 }

@@ -11,10 +11,10 @@ export class PostgresKeys implements KeyStore {
 
   async createKey(key: NewKey): Promise<KeyRecord> {
     const now = Date.now();
-    const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+    const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
     await this.database.query(
-      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, run, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         record.id,
         record.name,
@@ -27,6 +27,7 @@ export class PostgresKeys implements KeyStore {
         record.role,
         JSON.stringify(record.limits),
         record.defaultModel,
+        record.run,
         record.createdAt,
         record.updatedAt,
       ],
@@ -50,6 +51,7 @@ export class PostgresKeys implements KeyStore {
     if (changes.role !== undefined) assignments.push(['role', changes.role], ['is_admin', changes.role === 'admin']);
     if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
     if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
+    if (changes.run !== undefined) assignments.push(['run', changes.run]);
     assignments.push(['updated_at', Date.now()]);
     const sets = assignments.map(([column], index) => `${column} = $${index + 1}`).join(', ');
     const values = [...assignments.map(([, value]) => value), idOrName];
@@ -80,6 +82,7 @@ function toKeyRecord(row: Row): KeyRecord {
     isAdmin: row.role === 'admin',
     limits: JSON.parse(String(row.limits)) as LimitSettings,
     defaultModel: (row.default_model as string | null) ?? null,
+    run: (row.run as string | null) ?? null,
     createdAt: Number(row.created_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     updatedAt: Number(row.updated_at),

@@ -7,6 +7,7 @@ import { connectTimeoutMs, migrate, PostgresDatabase } from './postgres-database
 import { PostgresKeys } from './postgres-keys.js';
 import { PostgresPrincipals } from './postgres-principals.js';
 import { PostgresProviderKeys } from './postgres-provider-keys.js';
+import { PostgresOutcomes } from './postgres-outcomes.js';
 import { PostgresSessions } from './postgres-sessions.js';
 import { PostgresUsage } from './postgres-usage.js';
 
@@ -48,6 +49,7 @@ export class PostgresStore extends StoreOfParts {
       usage: new PostgresUsage(database, rollups, options.compactWithBatches !== false),
       analytics: new PostgresAnalytics(database, rollups),
       sessions: new PostgresSessions(database),
+      outcomes: new PostgresOutcomes(database),
     });
     this.#database = database;
   }

@@ -215,4 +215,23 @@ export const sqliteMigrations: readonly string[] = [
   `
   ${rollupBilledMigrationSql(sqliteRollupSyntax)}
   `,
+  // Evaluation runs (issue 22 §1): each call's run and trial, read by run for `GET /analytics/runs`; the run a
+  // key carries; and the outcome each trial's verifier reported, one per (run, trial).
+  `
+  ${columnsNamed(usageColumns, ['run_id', 'trial_id'])
+    .map((column) => `ALTER TABLE usage_rows ADD COLUMN ${sqliteColumnDefinition(column, 'add')};`)
+    .join('\n  ')}
+  CREATE INDEX IF NOT EXISTS usage_rows_run_created_at ON usage_rows (run_id, created_at);
+  ALTER TABLE gateway_keys ADD COLUMN run TEXT;
+  CREATE TABLE IF NOT EXISTS eval_outcomes (
+    run_id TEXT NOT NULL,
+    trial_id TEXT NOT NULL,
+    reward REAL NOT NULL,
+    passed INTEGER NOT NULL,
+    task TEXT,
+    metadata TEXT,
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, trial_id)
+  ) WITHOUT ROWID;
+  `,
 ];

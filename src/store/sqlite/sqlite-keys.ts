@@ -18,6 +18,7 @@ interface KeyRowShape {
   role: KeyRole;
   limits: string;
   default_model: string | null;
+  run: string | null;
   created_at: number;
   revoked_at: number | null;
   updated_at: number;
@@ -30,11 +31,11 @@ export class SqliteKeys implements KeyStore {
   async createKey(key: NewKey): Promise<KeyRecord> {
     return guarded(() => {
       const now = Date.now();
-      const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+      const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
       this.database
         .prepare(
-          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, run, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           record.id,
@@ -48,6 +49,7 @@ export class SqliteKeys implements KeyStore {
           record.role,
           JSON.stringify(record.limits),
           record.defaultModel,
+          record.run,
           record.createdAt,
           record.updatedAt,
         );
@@ -80,6 +82,7 @@ export class SqliteKeys implements KeyStore {
       if (changes.role !== undefined) assignments.push(['role', changes.role], ['is_admin', changes.role === 'admin' ? 1 : 0]);
       if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
       if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
+    if (changes.run !== undefined) assignments.push(['run', changes.run]);
       assignments.push(['updated_at', Date.now()]);
       const row = this.database
         .prepare(`UPDATE gateway_keys SET ${assignments.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ? OR name = ? RETURNING *`)
@@ -115,6 +118,7 @@ function toKeyRecord(row: KeyRowShape): KeyRecord {
     isAdmin: row.role === 'admin',
     limits: JSON.parse(row.limits) as LimitSettings,
     defaultModel: row.default_model,
+    run: row.run,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     updatedAt: row.updated_at,

@@ -6,6 +6,7 @@ import { openSqliteDatabase } from './sqlite-database.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { SqlitePrincipals } from './sqlite-principals.js';
 import { SqliteProviderKeys } from './sqlite-provider-keys.js';
+import { SqliteOutcomes } from './sqlite-outcomes.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { SqliteUsage } from './sqlite-usage.js';
 
@@ -42,6 +43,7 @@ export class SqliteStore extends StoreOfParts {
       usage: new SqliteUsage(database, rollups, options.compactWithBatches !== false),
       analytics: new SqliteAnalytics(database, rollups),
       sessions: new SqliteSessions(database),
+      outcomes: new SqliteOutcomes(database),
     });
     this.#database = database;
   }
