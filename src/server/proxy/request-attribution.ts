@@ -36,10 +36,13 @@ export interface RunLabels {
  * naming another run than its key's is a 400 naming the header: the key's run wins, because a run key
  * exists for agents that cannot set headers, and such a key must not be steered into another run.
  */
+/** Shared by every call without `x-sluice-tags` (most), so reading run labels allocates nothing for them. */
+const noTags: readonly string[] = [];
+
 export function runLabelsOf(headers: IncomingHttpHeaders, keyRun: string | null): RunLabels {
   // From the header's own text, not from tagsOf(): a tag is cut at 64 characters, a run label may be 128.
   const tagsHeader = headers['x-sluice-tags'];
-  const tags = typeof tagsHeader === 'string' ? tagsHeader.split(',').map((tag) => tag.trim()) : [];
+  const tags = typeof tagsHeader === 'string' ? tagsHeader.split(',').map((tag) => tag.trim()) : noTags;
   const runId = labelOf(headers, 'x-sluice-run', tags, 'run:');
   const trialId = labelOf(headers, 'x-sluice-trial', tags, 'trial:');
   if (keyRun !== null && runId !== null && runId !== keyRun) {
@@ -55,10 +58,8 @@ function labelOf(headers: IncomingHttpHeaders, header: string, tags: readonly st
   const fromHeader = text === '' ? null : text;
   const tag = tags.find((candidate) => candidate.startsWith(tagPrefix));
   const fromTag = tag === undefined ? null : tag.slice(tagPrefix.length);
-  for (const value of [fromHeader, fromTag]) {
-    if (value !== null && !isRunLabel(value)) {
-      throw new GatewayError('invalid_request', `\`${header}\` must be ${runLabelRule}.`, { param: header });
-    }
+  if ((fromHeader !== null && !isRunLabel(fromHeader)) || (fromTag !== null && !isRunLabel(fromTag))) {
+    throw new GatewayError('invalid_request', `\`${header}\` must be ${runLabelRule}.`, { param: header });
   }
   if (fromHeader !== null && fromTag !== null && fromHeader !== fromTag) {
     throw new GatewayError('invalid_request', `\`${header}\` names '${fromHeader}' but the tag \`${tagPrefix}\` names '${fromTag}'.`, { param: header });
