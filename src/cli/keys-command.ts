@@ -120,10 +120,11 @@ export function keysCommand(): Command {
         key.allowedModels?.join(',') ?? '*',
         key.defaultModel ?? '',
         key.role === 'user' ? '' : key.role,
+        key.run ?? '',
         describeLimits(key.limits),
         key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active',
       ]);
-      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'DEFAULT MODEL', 'ROLE', 'LIMITS', 'STATUS'], rows)}\n`);
+      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'DEFAULT MODEL', 'ROLE', 'RUN', 'LIMITS', 'STATUS'], rows)}\n`);
     });
 
   keys

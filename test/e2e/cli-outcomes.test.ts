@@ -121,6 +121,9 @@ describe('sluice keys --run', () => {
     expect(await run()).toBe('keyed');
     expect(sluice('keys', 'update', 'agent', '--run', 'other').status).toBe(0);
     expect(await run()).toBe('other');
+    const listed = sluice('keys', 'list');
+    expect(listed.stdout).toMatch(/\bRUN\b/);
+    expect(listed.stdout.split('\n').find((line) => line.includes(' agent '))).toContain(' other ');
     expect(sluice('keys', 'update', 'agent', '--run', '').status).toBe(0);
     expect(await run()).toBeNull();
     const refused = sluice('keys', 'issue', '--name', 'bad', '--run', 'no spaces allowed');
