@@ -79,4 +79,28 @@ describe.each(backends)('$name outcome store', (backend) => {
       await store.close();
     }
   });
+
+  it('reads the calls of the runs asked for, oldest first, bounded', async () => {
+    const store = await backend.open();
+    try {
+      const now = 1_800_000_000_000;
+      await store.recordUsage([
+        testUsageRow('01CMPA2', { createdAt: now - 4_000, runId: 'cmp-a', trialId: 't1', provider: 'anthropic', upstreamModel: 'claude-haiku', costUsd: 0.02, inputTokens: 100, outputTokens: 20, cacheReadTokens: 30, cacheWriteTokens: 5, latencyMs: 800, timeToFirstByteMs: 120, attempts: 2, fallback: true }),
+        testUsageRow('01CMPA1', { createdAt: now - 5_000, runId: 'cmp-a', trialId: null, outcome: 'error', statusCode: 502, costUsd: null, timeToFirstByteMs: null, cached: true }),
+        testUsageRow('01CMPB1', { createdAt: now - 3_000, runId: 'cmp-b', trialId: 't9' }),
+        testUsageRow('01CMPC1', { createdAt: now - 2_000, runId: 'cmp-c', trialId: 't1' }),
+      ]);
+      const calls = await store.runCalls(['cmp-a', 'cmp-b', 'no-such-run'], 10);
+      expect(calls.map((call) => [call.run, call.trial])).toEqual([['cmp-a', null], ['cmp-a', 't1'], ['cmp-b', 't9']]);
+      expect(calls[0]).toMatchObject({ served: false, cached: true, costUsd: null, timeToFirstByteMs: null, fallback: false });
+      expect(calls[1]).toEqual({
+        run: 'cmp-a', trial: 't1', provider: 'anthropic', model: 'claude-haiku', served: true, cached: false, costUsd: 0.02,
+        inputTokens: 100, outputTokens: 20, cacheReadTokens: 30, cacheWriteTokens: 5, latencyMs: 800, timeToFirstByteMs: 120, attempts: 2, fallback: true,
+      });
+      expect(await store.runCalls(['cmp-a', 'cmp-b'], 2)).toHaveLength(2);
+      expect(await store.runCalls([], 10)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });
