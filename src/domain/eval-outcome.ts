@@ -64,5 +64,9 @@ export interface RunCall {
   latencyMs: number;
   timeToFirstByteMs: number | null;
   attempts: number;
+  /** Attempts that tried the same target as the one before (as the routing report counts them). */
+  retries: number;
   fallback: boolean;
+  /** How long the serving attempt took; null when the last attempt failed or there was none. */
+  servingMs: number | null;
 }

@@ -1,8 +1,14 @@
 import type { RunCall } from '../domain/eval-outcome.js';
 
 /** The columns the compare report reads from `usage_rows`, the same on both databases. */
-export const runCallColumns =
-  'run_id, trial_id, provider, COALESCE(upstream_model, requested_model) AS model, outcome, cached, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, time_to_first_byte_ms, attempts, fallback';
+// Retries and the serving attempt's time come from the call's attempts, each a primary-key lookup.
+export const runCallColumns = `run_id, trial_id, provider, COALESCE(upstream_model, requested_model) AS model, outcome, cached, cost_usd,
+  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, time_to_first_byte_ms, attempts, fallback,
+  (SELECT COUNT(*) FROM usage_attempts earlier JOIN usage_attempts later ON later.usage_id = earlier.usage_id
+     AND later.attempt_index = earlier.attempt_index + 1 AND later.target = earlier.target
+   WHERE earlier.usage_id = usage_rows.id) AS retries,
+  (SELECT CASE WHEN last.error_code IS NULL THEN last.duration_ms END FROM usage_attempts last
+   WHERE last.usage_id = usage_rows.id ORDER BY last.attempt_index DESC LIMIT 1) AS serving_ms`;
 
 /** A `usage_rows` row selected with `runCallColumns`, from either database, as the report's call. */
 export function runCallOf(row: { [column: string]: unknown }): RunCall {
@@ -23,5 +29,7 @@ export function runCallOf(row: { [column: string]: unknown }): RunCall {
     timeToFirstByteMs: row.time_to_first_byte_ms === null ? null : Number(row.time_to_first_byte_ms),
     attempts: Number(row.attempts),
     fallback: row.fallback === true || row.fallback === 1,
+    retries: Number(row.retries),
+    servingMs: row.serving_ms === null || row.serving_ms === undefined ? null : Number(row.serving_ms),
   };
 }
