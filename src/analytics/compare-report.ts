@@ -38,6 +38,9 @@ interface Trial {
 const latencyWorkBudget = 20_000_000;
 const minimumLatencyResamples = 200;
 
+/** The report as JSON: `GET /analytics/compare` and `sluice compare --json` answer this. */
+export type CompareReport = ReturnType<typeof compareReport>;
+
 export function compareReport(input: CompareInput) {
   const resamples = input.resamples ?? defaultResamples;
   const seed = input.seed ?? defaultSeed;
