@@ -56,6 +56,11 @@ export function compareReport(input: CompareInput) {
   };
 }
 
+/** Fewer resamples of the latency median for runs with very many calls: each resample walks all of them. */
+function latencyResamplesFor(calls: number, resamples: number): number {
+  return Math.min(resamples, Math.max(minimumLatencyResamples, Math.floor(latencyWorkBudget / Math.max(calls, 1))));
+}
+
 function ratio(part: number, whole: number): number | null {
   return whole === 0 ? null : part / whole;
 }
@@ -157,6 +162,8 @@ function runFigures(run: string, calls: readonly RunCall[], outcomes: readonly E
     return value === null ? { value, low: null, high: null } : { value, ...bootstrapInterval(trials.length, statistic, random, resamples) };
   };
 
+  const latencyResamples = latencyResamplesFor(sortedLatencies.length, resamples);
+  const latencyP50Interval = trials.length === 0 ? { low: null, high: null } : bootstrapInterval(trials.length, stats.latencyP50, random, latencyResamples);
   const passRate = estimate(stats.passRate);
   const meanReward = estimate(stats.meanReward);
   const costPerTrial = estimate(stats.costPerTrial);
@@ -185,6 +192,7 @@ function runFigures(run: string, calls: readonly RunCall[], outcomes: readonly E
     perTrial: (valueOf: (call: RunCall) => number) => (trials.length === 0 ? null : sum(calls.filter((call) => call.trial !== null), valueOf) / trials.length),
     attempts,
     latencies,
+    latencyP50Interval,
     firstTokens,
     throughputs,
   });
@@ -225,6 +233,7 @@ function runJson(figures: {
   perTrial: (valueOf: (call: RunCall) => number) => number | null;
   attempts: number;
   latencies: number[];
+  latencyP50Interval: Interval;
   firstTokens: number[];
   throughputs: number[];
 }) {
@@ -256,7 +265,12 @@ function runJson(figures: {
     fallback_rate: ratio(calls.filter((call) => call.fallback).length, calls.length),
     retry_rate: ratio(sum(calls, (call) => call.retries), figures.attempts),
     error_rate: ratio(calls.filter((call) => !call.served).length, calls.length),
-    latency_ms: { p50: exactPercentile(figures.latencies, 0.5), p95: exactPercentile(figures.latencies, 0.95) },
+    latency_ms: {
+      p50: exactPercentile(figures.latencies, 0.5),
+      p95: exactPercentile(figures.latencies, 0.95),
+      /** The p50's 95% interval, over the trials' served calls. */
+      p50_interval: figures.latencyP50Interval,
+    },
     time_to_first_token_ms: { p50: exactPercentile(figures.firstTokens, 0.5), p95: exactPercentile(figures.firstTokens, 0.95) },
     throughput_tokens_per_s: { p50: exactPercentile(figures.throughputs, 0.5) },
     mix: mixOf(calls),
@@ -296,8 +310,7 @@ function differenceOf(baseline: RunFigures, run: RunFigures, resamples: number, 
     if (first === null || second === null) return { value: null, low: null, high: null };
     return { value: second - first, ...bootstrapDifference(sizes, [statisticOf(baseline), statisticOf(run)], random, count) };
   };
-  const latencyCalls = Math.max(baseline.sortedLatencies.length, run.sortedLatencies.length, 1);
-  const latencyResamples = Math.min(resamples, Math.max(minimumLatencyResamples, Math.floor(latencyWorkBudget / latencyCalls)));
+  const latencyResamples = latencyResamplesFor(baseline.sortedLatencies.length + run.sortedLatencies.length, resamples);
   return {
     run: run.json.run,
     against: baseline.json.run,

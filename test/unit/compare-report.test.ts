@@ -77,6 +77,8 @@ describe('compare report', () => {
       expect(run.pass_rate.low!).toBeGreaterThanOrEqual(0);
       expect(run.pass_rate.high!).toBeLessThanOrEqual(1);
     }
+    // A's served latencies are all in t1 (1000 and 3000 ms): every resample with t1 has the same median.
+    expect(runA!.latency_ms.p50_interval).toEqual({ low: 2000, high: 2000 });
     // Two trials, one passed: resamples pass none, one or both.
     expect(runA!.pass_rate).toEqual({ value: 0.5, low: 0, high: 1 });
   });
