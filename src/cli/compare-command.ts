@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { compareRuns, maximumComparedRuns, minimumComparedRuns, parseComparedRuns } from '../analytics/compare-runs.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { compareHtml } from '../report/compare-html.js';
-import { compareTable } from '../report/compare-table.js';
+import { compareHtml } from './compare-html.js';
+import { compareTable } from './compare-table.js';
 import { openStore, type CommonOptions } from './open-store.js';
 
 /**

@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareReport } from '../../src/analytics/compare-report.js';
 import type { EvalOutcome, RunCall } from '../../src/domain/eval-outcome.js';
-import { compareHtml } from '../../src/report/compare-html.js';
+import { compareHtml } from '../../src/cli/compare-html.js';
 
 /**
  * The `sluice compare --html` page in a real Chromium: opened from a file with the network off, it shows the

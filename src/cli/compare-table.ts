@@ -1,5 +1,5 @@
 import type { CompareReport } from '../analytics/compare-report.js';
-import { formatTable } from '../cli/format-table.js';
+import { formatTable } from './format-table.js';
 import { count, milliseconds, percent, signed, usd, withInterval } from './compare-format.js';
 
 /**
