@@ -28,11 +28,10 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Indices of a resample with replacement of `size` items. */
-export function resampleIndices(size: number, random: () => number): Uint32Array {
-  const indices = new Uint32Array(size);
+/** Fills `indices` with a resample with replacement of as many items (reused: no allocation per resample). */
+export function fillResample(indices: Uint32Array, random: () => number): void {
+  const size = indices.length;
   for (let index = 0; index < size; index++) indices[index] = Math.floor(random() * size);
-  return indices;
 }
 
 /**
@@ -45,7 +44,7 @@ export function exactPercentile(values: readonly number[], quantile: number): nu
   return percentileOfSorted(sorted, quantile);
 }
 
-export function percentileOfSorted(sorted: ArrayLike<number>, quantile: number): number | null {
+function percentileOfSorted(sorted: ArrayLike<number>, quantile: number): number | null {
   if (sorted.length === 0) return null;
   const rank = quantile * (sorted.length - 1);
   const below = Math.floor(rank);
@@ -65,27 +64,11 @@ export function intervalOf(statistics: readonly (number | null)[]): Interval {
  */
 export function bootstrapInterval(size: number, statistic: (indices: Uint32Array) => number | null, random: () => number, resamples = defaultResamples): Interval {
   if (size === 0) return { low: null, high: null };
+  const indices = new Uint32Array(size);
   const statistics: Array<number | null> = [];
-  for (let resample = 0; resample < resamples; resample++) statistics.push(statistic(resampleIndices(size, random)));
-  return intervalOf(statistics);
-}
-
-/**
- * The interval of a difference between two runs: each run's trials resampled on their own, the statistic
- * of the second minus that of the first.
- */
-export function bootstrapDifference(
-  sizes: readonly [number, number],
-  statistics: readonly [(indices: Uint32Array) => number | null, (indices: Uint32Array) => number | null],
-  random: () => number,
-  resamples = defaultResamples,
-): Interval {
-  if (sizes[0] === 0 || sizes[1] === 0) return { low: null, high: null };
-  const differences: Array<number | null> = [];
   for (let resample = 0; resample < resamples; resample++) {
-    const first = statistics[0](resampleIndices(sizes[0], random));
-    const second = statistics[1](resampleIndices(sizes[1], random));
-    differences.push(first === null || second === null ? null : second - first);
+    fillResample(indices, random);
+    statistics.push(statistic(indices));
   }
-  return intervalOf(differences);
+  return intervalOf(statistics);
 }

@@ -1,5 +1,5 @@
 import type { EvalOutcome, RunCall } from '../domain/eval-outcome.js';
-import { bootstrapDifference, bootstrapInterval, defaultResamples, defaultSeed, exactPercentile, seededRandom, type Interval } from './bootstrap.js';
+import { defaultResamples, defaultSeed, exactPercentile, fillResample, intervalOf, seededRandom, type Interval } from './bootstrap.js';
 
 /**
  * The compare report (issue 22 §1, `GET /analytics/compare`, `sluice compare`): each run's success, cost,
@@ -34,9 +34,13 @@ interface Trial {
   latencyRanks: number[];
 }
 
-/** Resample work for the latency median is calls × resamples: past this, fewer resamples. */
+/**
+ * Resampling work is resamples × trials (× calls for the latency median): past these, fewer resamples (never
+ * under 200), so the largest comparison allowed stays around a second of work rather than many.
+ */
+const trialWorkBudget = 10_000_000;
 const latencyWorkBudget = 20_000_000;
-const minimumLatencyResamples = 200;
+const minimumResamples = 200;
 
 /** The report as JSON: `GET /analytics/compare` and `sluice compare --json` answer this. */
 export type CompareReport = ReturnType<typeof compareReport>;
@@ -52,13 +56,13 @@ export function compareReport(input: CompareInput) {
     object: 'analytics.compare',
     bootstrap: { resamples, seed, confidence: 0.95, unit: 'trial' },
     runs: runs.map((run) => run.json),
-    differences: runs.slice(1).map((run, index) => differenceOf(baseline, run, resamples, seed + 1_000 + index)),
+    differences: runs.slice(1).map((run) => differenceOf(baseline, run)),
   };
 }
 
-/** Fewer resamples of the latency median for runs with very many calls: each resample walks all of them. */
-function latencyResamplesFor(calls: number, resamples: number): number {
-  return Math.min(resamples, Math.max(minimumLatencyResamples, Math.floor(latencyWorkBudget / Math.max(calls, 1))));
+/** The resamples a run gets for `units` items to draw or walk per resample within `budget`. */
+function resamplesWithin(budget: number, units: number, resamples: number): number {
+  return Math.min(resamples, Math.max(minimumResamples, Math.floor(budget / Math.max(units, 1))));
 }
 
 function ratio(part: number, whole: number): number | null {
@@ -71,29 +75,38 @@ function sum<Item>(items: readonly Item[], valueOf: (item: Item) => number): num
   return total;
 }
 
+type TrialStatisticName = 'passRate' | 'meanReward' | 'costPerTrial' | 'tokensPerTrial';
+
 function statistics(trials: readonly Trial[], sortedLatencies: Float64Array) {
-  const scored = (indices: Uint32Array, valueOf: (outcome: EvalOutcome) => number) => {
-    let count = 0;
-    let total = 0;
-    for (const index of indices) {
-      const outcome = trials[index]!.outcome;
-      if (outcome === undefined) continue;
-      count++;
-      total += valueOf(outcome);
-    }
-    return count === 0 ? null : total / count;
-  };
-  const mean = (indices: Uint32Array, valueOf: (trial: Trial) => number) => {
-    let total = 0;
-    for (const index of indices) total += valueOf(trials[index]!);
-    return total / indices.length;
-  };
+  // Column arrays and one pass per resample for the four trial statistics: the bootstrap's inner loop.
+  const scored = Uint8Array.from(trials, (trial) => (trial.outcome === undefined ? 0 : 1));
+  const passed = Uint8Array.from(trials, (trial) => (trial.outcome?.passed === true ? 1 : 0));
+  const reward = Float64Array.from(trials, (trial) => trial.outcome?.reward ?? 0);
+  const cost = Float64Array.from(trials, (trial) => trial.costUsd);
+  const tokens = Float64Array.from(trials, (trial) => trial.tokens);
   const counts = new Uint32Array(sortedLatencies.length);
   return {
-    passRate: (indices: Uint32Array) => scored(indices, (outcome) => (outcome.passed ? 1 : 0)),
-    meanReward: (indices: Uint32Array) => scored(indices, (outcome) => outcome.reward),
-    costPerTrial: (indices: Uint32Array) => mean(indices, (trial) => trial.costUsd),
-    tokensPerTrial: (indices: Uint32Array) => mean(indices, (trial) => trial.tokens),
+    trialStatistics: (indices: Uint32Array): Record<TrialStatisticName, number | null> => {
+      let scoredCount = 0;
+      let passedCount = 0;
+      let rewardSum = 0;
+      let costSum = 0;
+      let tokenSum = 0;
+      for (let position = 0; position < indices.length; position++) {
+        const index = indices[position]!;
+        scoredCount += scored[index]!;
+        passedCount += passed[index]!;
+        rewardSum += reward[index]!;
+        costSum += cost[index]!;
+        tokenSum += tokens[index]!;
+      }
+      return {
+        passRate: scoredCount === 0 ? null : passedCount / scoredCount,
+        meanReward: scoredCount === 0 ? null : rewardSum / scoredCount,
+        costPerTrial: indices.length === 0 ? null : costSum / indices.length,
+        tokensPerTrial: indices.length === 0 ? null : tokenSum / indices.length,
+      };
+    },
     // The median of the resampled trials' latencies: counted by rank in the run's sorted latencies, so a
     // resample costs one pass over them rather than a sort.
     latencyP50: (indices: Uint32Array) => {
@@ -128,9 +141,33 @@ function countedPercentile(sorted: Float64Array, counts: Uint32Array, total: num
 interface RunFigures {
   json: ReturnType<typeof runJson>;
   trials: Trial[];
-  sortedLatencies: Float64Array;
-  stats: ReturnType<typeof statistics>;
-  point: { passRate: number | null; meanReward: number | null; costPerTrial: number | null; tokensPerTrial: number | null; latencyP50: number | null };
+  /** Each statistic on each resample of the trials, in resample order (the latency median on fewer). */
+  draws: Draws;
+  point: Record<StatisticName, number | null>;
+}
+
+type StatisticName = 'passRate' | 'meanReward' | 'costPerTrial' | 'tokensPerTrial' | 'latencyP50';
+type Draws = Record<StatisticName, Array<number | null>>;
+
+/**
+ * Every statistic computed on the same resamples: one draw of the trials serves them all, so the work is
+ * resamples × trials whatever the number of statistics. The latency median is taken on the first
+ * `latencyResamples` only (each walks the run's calls).
+ */
+function resampled(size: number, stats: ReturnType<typeof statistics>, random: () => number, resamples: number, latencyResamples: number): Draws {
+  const draws: Draws = { passRate: [], meanReward: [], costPerTrial: [], tokensPerTrial: [], latencyP50: [] };
+  if (size === 0) return draws;
+  const indices = new Uint32Array(size);
+  for (let resample = 0; resample < resamples; resample++) {
+    fillResample(indices, random);
+    const trialStatistics = stats.trialStatistics(indices);
+    draws.passRate.push(trialStatistics.passRate);
+    draws.meanReward.push(trialStatistics.meanReward);
+    draws.costPerTrial.push(trialStatistics.costPerTrial);
+    draws.tokensPerTrial.push(trialStatistics.tokensPerTrial);
+    if (resample < latencyResamples) draws.latencyP50.push(stats.latencyP50(indices));
+  }
+  return draws;
 }
 
 function runFigures(run: string, calls: readonly RunCall[], outcomes: readonly EvalOutcome[], resamples: number, seed: number): RunFigures {
@@ -155,19 +192,19 @@ function runFigures(run: string, calls: readonly RunCall[], outcomes: readonly E
     latencyRanks: trial.calls.filter((call) => call.served).map((call) => rankOf(call.latencyMs)),
   }));
   const stats = statistics(trials, sortedLatencies);
-  const all = Uint32Array.from(trials.keys());
-  const random = seededRandom(seed);
-  const estimate = (statistic: (indices: Uint32Array) => number | null): Estimate => {
-    const value = trials.length === 0 ? null : statistic(all);
-    return value === null ? { value, low: null, high: null } : { value, ...bootstrapInterval(trials.length, statistic, random, resamples) };
+  const trialResamples = resamplesWithin(trialWorkBudget, trials.length, resamples);
+  const draws = resampled(trials.length, stats, seededRandom(seed), trialResamples, Math.min(trialResamples, resamplesWithin(latencyWorkBudget, sortedLatencies.length, resamples)));
+  const whole = stats.trialStatistics(Uint32Array.from(trials.keys()));
+  const estimate = (name: TrialStatisticName): Estimate => {
+    const value = whole[name];
+    return value === null ? { value, low: null, high: null } : { value, ...intervalOf(draws[name]) };
   };
 
-  const latencyResamples = latencyResamplesFor(sortedLatencies.length, resamples);
-  const latencyP50Interval = trials.length === 0 ? { low: null, high: null } : bootstrapInterval(trials.length, stats.latencyP50, random, latencyResamples);
-  const passRate = estimate(stats.passRate);
-  const meanReward = estimate(stats.meanReward);
-  const costPerTrial = estimate(stats.costPerTrial);
-  const tokensPerTrial = estimate(stats.tokensPerTrial);
+  const latencyP50Interval = intervalOf(draws.latencyP50);
+  const passRate = estimate('passRate');
+  const meanReward = estimate('meanReward');
+  const costPerTrial = estimate('costPerTrial');
+  const tokensPerTrial = estimate('tokensPerTrial');
   const scoredTrials = trials.filter((trial) => trial.outcome !== undefined);
   const passedTrials = scoredTrials.filter((trial) => trial.outcome!.passed);
   const latencies = served.map((call) => call.latencyMs);
@@ -180,6 +217,7 @@ function runFigures(run: string, calls: readonly RunCall[], outcomes: readonly E
   const json = runJson({
     run,
     calls,
+    resamples: { trials: draws.costPerTrial.length, latency: draws.latencyP50.length },
     trials: trials.length,
     outcomes: scoredTrials.length,
     passed: passedTrials.length,
@@ -199,8 +237,7 @@ function runFigures(run: string, calls: readonly RunCall[], outcomes: readonly E
   return {
     json,
     trials,
-    sortedLatencies,
-    stats,
+    draws,
     point: {
       passRate: passRate.value,
       meanReward: meanReward.value,
@@ -220,6 +257,7 @@ function rankLookup(sorted: Float64Array): (value: number) => number {
 
 function runJson(figures: {
   run: string;
+  resamples: { trials: number; latency: number };
   calls: readonly RunCall[];
   trials: number;
   outcomes: number;
@@ -274,6 +312,8 @@ function runJson(figures: {
     time_to_first_token_ms: { p50: exactPercentile(figures.firstTokens, 0.5), p95: exactPercentile(figures.firstTokens, 0.95) },
     throughput_tokens_per_s: { p50: exactPercentile(figures.throughputs, 0.5) },
     mix: mixOf(calls),
+    /** The bootstrap's resamples for this run: fewer than asked only for very large runs. */
+    resamples: figures.resamples,
   };
 }
 
@@ -301,24 +341,34 @@ function mixOf(calls: readonly RunCall[]) {
     }));
 }
 
-function differenceOf(baseline: RunFigures, run: RunFigures, resamples: number, seed: number) {
-  const random = seededRandom(seed);
-  const sizes = [baseline.trials.length, run.trials.length] as const;
-  const difference = (pick: (figures: RunFigures) => number | null, statisticOf: (figures: RunFigures) => (indices: Uint32Array) => number | null, count = resamples): Estimate => {
-    const first = pick(baseline);
-    const second = pick(run);
+/**
+ * B − A: the point estimates' difference, and the interval of the differences of the two runs' resample
+ * statistics paired in order — each run's resamples are drawn on their own, so a pair is an independent
+ * resample of each.
+ */
+function differenceOf(baseline: RunFigures, run: RunFigures) {
+  const difference = (name: StatisticName): Estimate => {
+    const first = baseline.point[name];
+    const second = run.point[name];
     if (first === null || second === null) return { value: null, low: null, high: null };
-    return { value: second - first, ...bootstrapDifference(sizes, [statisticOf(baseline), statisticOf(run)], random, count) };
+    const firstDraws = baseline.draws[name];
+    const secondDraws = run.draws[name];
+    const pairs = Math.min(firstDraws.length, secondDraws.length);
+    const differences = Array.from({ length: pairs }, (_, index) => {
+      const a = firstDraws[index]!;
+      const b = secondDraws[index]!;
+      return a === null || b === null ? null : b - a;
+    });
+    return { value: second - first, ...intervalOf(differences) };
   };
-  const latencyResamples = latencyResamplesFor(baseline.sortedLatencies.length + run.sortedLatencies.length, resamples);
   return {
     run: run.json.run,
     against: baseline.json.run,
-    pass_rate: difference((figures) => figures.point.passRate, (figures) => figures.stats.passRate),
-    mean_reward: difference((figures) => figures.point.meanReward, (figures) => figures.stats.meanReward),
-    cost_per_trial: difference((figures) => figures.point.costPerTrial, (figures) => figures.stats.costPerTrial),
-    tokens_per_trial: difference((figures) => figures.point.tokensPerTrial, (figures) => figures.stats.tokensPerTrial),
-    latency_p50_ms: difference((figures) => figures.point.latencyP50, (figures) => figures.stats.latencyP50, latencyResamples),
-    latency_resamples: latencyResamples,
+    pass_rate: difference('passRate'),
+    mean_reward: difference('meanReward'),
+    cost_per_trial: difference('costPerTrial'),
+    tokens_per_trial: difference('tokensPerTrial'),
+    latency_p50_ms: difference('latencyP50'),
+    latency_resamples: Math.min(baseline.draws.latencyP50.length, run.draws.latencyP50.length),
   };
 }
