@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapInterval, exactPercentile, seededRandom } from '../../src/analytics/bootstrap.js';
 import { compareReport } from '../../src/analytics/compare-report.js';
+import { compareRuns, maximumComparedCalls, parseComparedRuns } from '../../src/analytics/compare-runs.js';
 import type { EvalOutcome, RunCall } from '../../src/domain/eval-outcome.js';
+import type { OutcomeStore } from '../../src/store/store.js';
 
 function call(run: string, trial: string | null, fields: Partial<RunCall> = {}): RunCall {
   return {
@@ -126,5 +128,36 @@ describe('bootstrap', () => {
     expect(interval.high!).toBeCloseTo(0.25 + 0.042, 1);
     expect(interval.low!).toBeGreaterThan(0.19);
     expect(interval.high!).toBeLessThan(0.31);
+  });
+});
+
+describe('compareRuns', () => {
+  const store = (calls: RunCall[], limitSeen: number[] = []): OutcomeStore => ({
+    recordOutcomes: async () => [],
+    listOutcomes: async (run) => outcomes.get(run) ?? [],
+    summarizeRuns: async () => [],
+    runCalls: async (runs, limit) => {
+      limitSeen.push(limit);
+      return calls.filter((candidate) => runs.includes(candidate.run)).slice(0, limit);
+    },
+  });
+
+  it('asks for one call more than it accepts, and refuses runs beyond the bound', async () => {
+    const limits: number[] = [];
+    await compareRuns(store(calls, limits), ['A', 'B']);
+    expect(limits).toEqual([maximumComparedCalls + 1]);
+    const many = Array.from({ length: maximumComparedCalls + 1 }, () => call('A', 't1'));
+    await expect(compareRuns(store(many), ['A', 'B'])).rejects.toMatchObject({ code: 'invalid_request', param: 'runs' });
+  });
+
+  it('names a run with neither calls nor outcomes; a run with outcomes only is compared', async () => {
+    await expect(compareRuns(store(calls), ['A', 'typo'])).rejects.toMatchObject({ code: 'run_not_found', message: "No calls or outcomes for run 'typo'." });
+    const report = await compareRuns(store(calls.filter((candidate) => candidate.run !== 'B')), ['A', 'B']);
+    expect(report.runs[1]).toMatchObject({ run: 'B', calls: 0, trials: 3 });
+  });
+
+  it('parses runs=A,B: two to five distinct ids', () => {
+    expect(parseComparedRuns(' A , B,C ')).toEqual(['A', 'B', 'C']);
+    for (const text of [undefined, '', 'A', 'A,B,C,D,E,F', 'A,A', `A,${'x'.repeat(129)}`]) expect(() => parseComparedRuns(text), String(text)).toThrow();
   });
 });
