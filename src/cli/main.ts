@@ -8,6 +8,7 @@ import { providersCommand } from './providers-command.js';
 import { reloadCommand } from './reload-command.js';
 import { serveCommand } from './serve-command.js';
 import { outcomesCommand } from './outcomes-command.js';
+import { compareCommand } from './compare-command.js';
 import { usageCommand } from './usage-command.js';
 
 const program = new Command('sluice')
@@ -21,6 +22,7 @@ const program = new Command('sluice')
   .addCommand(providersCommand())
   .addCommand(usageCommand())
   .addCommand(outcomesCommand())
+  .addCommand(compareCommand())
   .addCommand(reloadCommand())
   .addCommand(mockUpstreamCommand());
 

@@ -43,3 +43,30 @@ export interface RunSummaryQuery {
   /** The most recently active runs first, at most this many. */
   limit: number;
 }
+
+/** One call of a run as the compare report reads it: only the columns it measures. */
+export interface RunCall {
+  run: string;
+  /** Null for a call sent without a trial label. */
+  trial: string | null;
+  provider: string | null;
+  /** The model sent upstream (the serving target's), else the one requested. */
+  model: string | null;
+  /** The call was answered (`outcome = 'ok'`). */
+  served: boolean;
+  cached: boolean;
+  /** USD; null when unpriced. */
+  costUsd: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  latencyMs: number;
+  timeToFirstByteMs: number | null;
+  attempts: number;
+  /** Attempts that tried the same target as the one before (as the routing report counts them). */
+  retries: number;
+  fallback: boolean;
+  /** How long the serving attempt took; null when the last attempt failed or there was none. */
+  servingMs: number | null;
+}

@@ -30,6 +30,8 @@ export const errorCatalog = {
   route_not_found: { status: 404, retryable: false },
   /** `GET /analytics/requests/{id}` for an id no usage row has (never written, or pruned by retention). */
   request_not_found: { status: 404, retryable: false },
+  /** `GET /analytics/compare` naming a run with neither calls nor outcomes (a typo, or pruned by retention). */
+  run_not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },
   /** `POST /admin/reload` on a gateway started without a config source to re-read (embedded, not `sluice serve`). */
   reload_unavailable: { status: 409, retryable: false },

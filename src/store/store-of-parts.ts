@@ -6,7 +6,7 @@ import type { StoredProviderKey } from '../domain/provider-key-record.js';
 import type { UsageRow } from '../domain/usage-row.js';
 import type { UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../domain/usage-summary.js';
 import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from './analytics-store.js';
-import type { EvalOutcome, OutcomeWrite, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
+import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
 import type { KeyStore, OutcomeStore, PrincipalStore, ProviderKeyStore, SessionStore, Store, UsageStore } from './store.js';
 
 /** One implementation of each interface `Store` joins, all on one database connection. */
@@ -148,5 +148,9 @@ export abstract class StoreOfParts implements Store {
 
   summarizeRuns(query: RunSummaryQuery): Promise<RunSummary[]> {
     return this.#parts.outcomes.summarizeRuns(query);
+  }
+
+  runCalls(runs: readonly string[], limit: number): Promise<RunCall[]> {
+    return this.#parts.outcomes.runCalls(runs, limit);
   }
 }

@@ -1,4 +1,4 @@
-import type { EvalOutcome, OutcomeWrite, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
+import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
 import type { AttemptRecord } from '../domain/attempt-record.js';
 import type { DashboardSession } from '../domain/dashboard-session.js';
 import type { KeyChanges, KeyRecord, NewKey } from '../domain/key-record.js';
@@ -68,6 +68,11 @@ export interface OutcomeStore {
   listOutcomes(run: string): Promise<EvalOutcome[]>;
   /** Runs with calls in the window, read by the (run_id, created_at) index; most recent first. */
   summarizeRuns(query: RunSummaryQuery): Promise<RunSummary[]>;
+  /**
+   * The calls of these runs (all their time), read by the (run_id, created_at) index, oldest first; at most
+   * `limit` rows in all, so a caller that asks for one more than it accepts can tell it was cut.
+   */
+  runCalls(runs: readonly string[], limit: number): Promise<RunCall[]>;
 }
 
 export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore, OutcomeStore {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AttemptRecord } from '../../src/domain/attempt-record.js';
 import type { EvalOutcome } from '../../src/domain/eval-outcome.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -23,6 +24,10 @@ afterAll(async () => {
   if ('url' in postgres) await postgres.drop();
   await rm(directory, { recursive: true, force: true });
 });
+
+function attempt(target: string, statusCode: number | null, durationMs: number): AttemptRecord {
+  return { target, provider: 'anthropic', model: 'claude-haiku', statusCode, errorCode: statusCode === null ? null : 'upstream_error', retryAfterMs: null, timeToFirstByteMs: null, durationMs };
+}
 
 function outcome(run: string, trial: string, fields: Partial<EvalOutcome> = {}): EvalOutcome {
   return { run, trial, reward: 1, passed: true, task: null, metadata: null, recordedAt: 1_000, ...fields };
@@ -75,6 +80,31 @@ describe.each(backends)('$name outcome store', (backend) => {
       expect(runs[0]).toMatchObject({ run: 'run-b', calls: 1, trials: 1, costUsd: 0.5, groups: [], outcomes: 1, passed: 0, rewardSum: 0 });
       expect((await store.summarizeRuns({ from: now - 60_000, to: now, limit: 1 })).map((run) => run.run)).toEqual(['run-b']);
       expect(await store.summarizeRuns({ from: now, to: now + 60_000, limit: 10 })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the calls of the runs asked for, oldest first, bounded', async () => {
+    const store = await backend.open();
+    try {
+      const now = 1_800_000_000_000;
+      await store.recordUsage([
+        testUsageRow('01CMPA2', { createdAt: now - 4_000, runId: 'cmp-a', trialId: 't1', provider: 'anthropic', upstreamModel: 'claude-haiku', costUsd: 0.02, inputTokens: 100, outputTokens: 20, cacheReadTokens: 30, cacheWriteTokens: 5, latencyMs: 800, timeToFirstByteMs: 120, attempts: 3, fallback: true,
+          attemptTrail: [attempt('primary', 502, 100), attempt('primary', 502, 100), attempt('backup', null, 400)] }),
+        testUsageRow('01CMPA1', { createdAt: now - 5_000, runId: 'cmp-a', trialId: null, outcome: 'error', statusCode: 502, costUsd: null, timeToFirstByteMs: null, cached: true }),
+        testUsageRow('01CMPB1', { createdAt: now - 3_000, runId: 'cmp-b', trialId: 't9' }),
+        testUsageRow('01CMPC1', { createdAt: now - 2_000, runId: 'cmp-c', trialId: 't1' }),
+      ]);
+      const calls = await store.runCalls(['cmp-a', 'cmp-b', 'no-such-run'], 10);
+      expect(calls.map((call) => [call.run, call.trial])).toEqual([['cmp-a', null], ['cmp-a', 't1'], ['cmp-b', 't9']]);
+      expect(calls[0]).toMatchObject({ served: false, cached: true, costUsd: null, timeToFirstByteMs: null, fallback: false, retries: 0, servingMs: null });
+      expect(calls[1]).toEqual({
+        run: 'cmp-a', trial: 't1', provider: 'anthropic', model: 'claude-haiku', served: true, cached: false, costUsd: 0.02,
+        inputTokens: 100, outputTokens: 20, cacheReadTokens: 30, cacheWriteTokens: 5, latencyMs: 800, timeToFirstByteMs: 120, attempts: 3, retries: 1, fallback: true, servingMs: 400,
+      });
+      expect(await store.runCalls(['cmp-a', 'cmp-b'], 2)).toHaveLength(2);
+      expect(await store.runCalls([], 10)).toEqual([]);
     } finally {
       await store.close();
     }

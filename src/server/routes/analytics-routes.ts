@@ -8,6 +8,7 @@ import { requestDetailReport } from '../../analytics/request-detail.js';
 import { requestLogReport } from '../../analytics/request-log.js';
 import { routingReport } from '../../analytics/routing-report.js';
 import { runsReport } from '../../analytics/runs-report.js';
+import { compareRunsReport } from '../../analytics/compare-runs.js';
 import { parseOutcomes } from '../../analytics/outcome-input.js';
 import { timeseriesReport } from '../../analytics/timeseries-report.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
@@ -35,6 +36,8 @@ const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonl
   { path: '/analytics/requests', report: requestLogReport, parameters: [...scopeParameters, 'outcome', 'cached', 'status_code', 'limit', 'cursor'] },
   // Runs are read from rows by run, not from the rollups: they take the window and a limit, not the filters.
   { path: '/analytics/runs', report: runsReport, parameters: [...windowParameterNames, 'limit'] },
+  // Runs compared whole (all their calls, by the run index), not by window.
+  { path: '/analytics/compare', report: compareRunsReport, parameters: ['runs'] },
 ];
 
 /**

@@ -1,4 +1,5 @@
-import type { EvalOutcome, OutcomeWrite, RunSummary, RunSummaryQuery } from '../../domain/eval-outcome.js';
+import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../../domain/eval-outcome.js';
+import { runCallColumns, runCallOf } from '../run-call-row.js';
 import type { OutcomeStore } from '../store.js';
 import type { PostgresDatabase, Row } from './postgres-database.js';
 
@@ -79,5 +80,14 @@ export class PostgresOutcomes implements OutcomeStore {
         rewardSum: Number(scored?.reward_sum ?? 0),
       };
     });
+  }
+
+  async runCalls(runs: readonly string[], limit: number): Promise<RunCall[]> {
+    if (runs.length === 0) return [];
+    const result = await this.database.query(
+      `SELECT ${runCallColumns} FROM usage_rows WHERE run_id = ANY($1::text[]) ORDER BY created_at, id LIMIT $2`,
+      [runs, limit],
+    );
+    return result.rows.map(runCallOf);
   }
 }

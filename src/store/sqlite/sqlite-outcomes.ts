@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { EvalOutcome, OutcomeWrite, RunSummary, RunSummaryQuery } from '../../domain/eval-outcome.js';
+import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../../domain/eval-outcome.js';
+import { runCallColumns, runCallOf } from '../run-call-row.js';
 import type { OutcomeStore } from '../store.js';
 import { guarded } from './sqlite-database.js';
 
@@ -107,6 +108,17 @@ export class SqliteOutcomes implements OutcomeStore {
           rewardSum: scored?.reward_sum ?? 0,
         };
       });
+    });
+  }
+
+  async runCalls(runs: readonly string[], limit: number): Promise<RunCall[]> {
+    if (runs.length === 0) return [];
+    return guarded(() => {
+      const marks = runs.map(() => '?').join(', ');
+      const rows = this.database
+        .prepare(`SELECT ${runCallColumns} FROM usage_rows INDEXED BY usage_rows_run_created_at WHERE run_id IN (${marks}) ORDER BY created_at, id LIMIT ?`)
+        .all(...runs, limit) as Array<Record<string, unknown>>;
+      return rows.map(runCallOf);
     });
   }
 }
