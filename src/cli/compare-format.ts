@@ -1,4 +1,4 @@
-import type { Estimate } from '../analytics/compare-report.js';
+import type { CompareReport, Estimate } from '../analytics/compare-report.js';
 
 /** How the compare report's numbers read in the terminal table and the HTML page: one place, so they agree. */
 
@@ -31,4 +31,45 @@ export function withInterval(estimate: Estimate, unit: (value: number | null) =>
 /** A signed difference: `+12.5%`, `-$0.0140`. */
 export function signed(unit: (value: number | null) => string): (value: number | null) => string {
   return (value) => (value === null ? '–' : value > 0 ? `+${unit(value)}` : unit(value));
+}
+
+type ComparedRun = CompareReport['runs'][number];
+
+/** One line of the per-run comparison: its label and how a run's value reads. */
+export interface CompareMeasure {
+  label: string;
+  valueOf(run: ComparedRun): string;
+}
+
+/**
+ * The per-run lines, in order, shared by the terminal table and the HTML page; `mixTargets` caps the
+ * provider:model mix (the terminal shows the top few, the page every one).
+ */
+export function compareMeasures(mixTargets = Infinity): CompareMeasure[] {
+  const line = (label: string, valueOf: (run: ComparedRun) => string): CompareMeasure => ({ label, valueOf });
+  return [
+    line('trials', (run) => String(run.trials)),
+    line('outcomes (passed)', (run) => `${run.outcomes} (${run.passed})`),
+    line('pass rate', (run) => withInterval(run.pass_rate, percent)),
+    line('mean reward', (run) => withInterval(run.mean_reward, (value) => count(value, 3))),
+    line('cost', (run) => usd(run.cost_usd) + (run.unpriced_calls > 0 ? ` (${run.unpriced_calls} unpriced)` : '')),
+    line('cost / trial', (run) => withInterval(run.cost_per_trial, usd)),
+    line('cost / passed trial', (run) => usd(run.cost_per_passed_trial)),
+    line('tokens / trial (in + out)', (run) => withInterval(run.tokens_per_trial.total, (value) => count(value, 0))),
+    line('input / output per trial', (run) => `${count(run.tokens_per_trial.input, 0)} / ${count(run.tokens_per_trial.output, 0)}`),
+    line('cache read / write per trial', (run) => `${count(run.tokens_per_trial.cache_read, 0)} / ${count(run.tokens_per_trial.cache_write, 0)}`),
+    line('calls (without trial)', (run) => `${run.calls} (${run.calls_without_trial})`),
+    line('calls / trial', (run) => count(run.calls_per_trial, 2)),
+    line('attempts / trial', (run) => count(run.attempts_per_trial, 2)),
+    line('cache hit rate', (run) => percent(run.cache_hit_rate)),
+    line('error rate', (run) => percent(run.error_rate)),
+    line('fallback rate', (run) => percent(run.fallback_rate)),
+    line('retry rate', (run) => percent(run.retry_rate)),
+    line('latency p50 / p95', (run) => `${milliseconds(run.latency_ms.p50)} / ${milliseconds(run.latency_ms.p95)}`),
+    line('time to first token p50 / p95', (run) => `${milliseconds(run.time_to_first_token_ms.p50)} / ${milliseconds(run.time_to_first_token_ms.p95)}`),
+    line('output tokens/s p50', (run) => count(run.throughput_tokens_per_s.p50, 1)),
+    line('provider:model (calls / cost)', (run) =>
+      run.mix.slice(0, mixTargets).map((target) => `${target.target} ${percent(target.call_share)} / ${percent(target.cost_share)}`).join('; ') || '–',
+    ),
+  ];
 }

@@ -1,5 +1,5 @@
 import type { CompareReport, Estimate } from '../analytics/compare-report.js';
-import { count, milliseconds, percent, signed, usd, withInterval } from './compare-format.js';
+import { compareMeasures, count, milliseconds, percent, signed, usd, withInterval, type CompareMeasure } from './compare-format.js';
 
 /**
  * `sluice compare --html`: the report as one self-contained page — inline CSS, inline SVG bar charts drawn
@@ -79,32 +79,10 @@ function barChart(title: string, id: string, bars: ReadonlyArray<{ name: string;
 }
 
 function runsTable(report: CompareReport): string {
-  const line = (measure: string, valueOf: (run: CompareReport['runs'][number]) => string) =>
-    `<tr><td>${escapeHtml(measure)}</td>${report.runs.map((run) => `<td>${escapeHtml(valueOf(run))}</td>`).join('')}</tr>`;
+  const row = (measure: CompareMeasure) =>
+    `<tr><td>${escapeHtml(measure.label)}</td>${report.runs.map((run) => `<td>${escapeHtml(measure.valueOf(run))}</td>`).join('')}</tr>`;
   return `<table id="runs"><thead><tr><th></th>${report.runs.map((run) => `<th>${escapeHtml(run.run)}</th>`).join('')}</tr></thead><tbody>
-${[
-  line('trials', (run) => String(run.trials)),
-  line('outcomes (passed)', (run) => `${run.outcomes} (${run.passed})`),
-  line('pass rate', (run) => withInterval(run.pass_rate, percent)),
-  line('mean reward', (run) => withInterval(run.mean_reward, (value) => count(value, 3))),
-  line('cost', (run) => usd(run.cost_usd) + (run.unpriced_calls > 0 ? ` (${run.unpriced_calls} unpriced)` : '')),
-  line('cost / trial', (run) => withInterval(run.cost_per_trial, usd)),
-  line('cost / passed trial', (run) => usd(run.cost_per_passed_trial)),
-  line('tokens / trial (in + out)', (run) => withInterval(run.tokens_per_trial.total, (value) => count(value, 0))),
-  line('input / output per trial', (run) => `${count(run.tokens_per_trial.input, 0)} / ${count(run.tokens_per_trial.output, 0)}`),
-  line('cache read / write per trial', (run) => `${count(run.tokens_per_trial.cache_read, 0)} / ${count(run.tokens_per_trial.cache_write, 0)}`),
-  line('calls (without trial)', (run) => `${run.calls} (${run.calls_without_trial})`),
-  line('calls / trial', (run) => count(run.calls_per_trial, 2)),
-  line('attempts / trial', (run) => count(run.attempts_per_trial, 2)),
-  line('cache hit rate', (run) => percent(run.cache_hit_rate)),
-  line('error rate', (run) => percent(run.error_rate)),
-  line('fallback rate', (run) => percent(run.fallback_rate)),
-  line('retry rate', (run) => percent(run.retry_rate)),
-  line('latency p50 / p95', (run) => `${milliseconds(run.latency_ms.p50)} / ${milliseconds(run.latency_ms.p95)}`),
-  line('time to first token p50 / p95', (run) => `${milliseconds(run.time_to_first_token_ms.p50)} / ${milliseconds(run.time_to_first_token_ms.p95)}`),
-  line('output tokens/s p50', (run) => count(run.throughput_tokens_per_s.p50, 1)),
-  line('provider:model (calls / cost)', (run) => run.mix.map((target) => `${target.target} ${percent(target.call_share)} / ${percent(target.cost_share)}`).join('; ') || '–'),
-].join('\n')}
+${compareMeasures().map(row).join('\n')}
 </tbody></table>`;
 }
 
