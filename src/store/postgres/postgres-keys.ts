@@ -4,6 +4,7 @@ import type { KeyChanges, KeyRecord, NewKey } from '../../domain/key-record.js';
 import type { KeyStore } from '../store.js';
 import type { LimitSettings } from '../../domain/limits.js';
 import type { PostgresDatabase, Row } from './postgres-database.js';
+import { keyInsertColumns, keyInsertValues } from '../key-insert.js';
 
 /** Gateway keys in PostgreSQL (`gateway_keys`). */
 export class PostgresKeys implements KeyStore {
@@ -13,24 +14,8 @@ export class PostgresKeys implements KeyStore {
     const now = Date.now();
     const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
     await this.database.query(
-      `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, run, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
-        record.id,
-        record.name,
-        record.hash,
-        record.hint,
-        record.userName,
-        record.teamName,
-        record.allowedModels ? JSON.stringify(record.allowedModels) : null,
-        record.isAdmin,
-        record.role,
-        JSON.stringify(record.limits),
-        record.defaultModel,
-        record.run,
-        record.createdAt,
-        record.updatedAt,
-      ],
+      `INSERT INTO gateway_keys (${keyInsertColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      keyInsertValues(record, (flag) => flag),
     );
     return record;
   }

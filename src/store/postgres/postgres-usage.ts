@@ -2,24 +2,13 @@ import type { AttemptRecord } from '../../domain/attempt-record.js';
 import type { UsageRow } from '../../domain/usage-row.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import type { PostgresRollups } from '../rollups/postgres/postgres-rollup-tables.js';
-import type { UsageGrouping, UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
+import type { UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
 import type { UsageStore } from '../store.js';
 import { usageTotalsColumns } from '../usage-totals-columns.js';
 import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
 import type { PostgresDatabase, Row } from './postgres-database.js';
 import { fromPostgresValue, postgresType, toPostgresValue } from './postgres-columns.js';
-
-const groupColumns: Record<UsageGrouping, string> = {
-  model: 'COALESCE(u.upstream_model, u.requested_model)',
-  key: 'COALESCE(k.name, u.key_id)',
-  user: 'u.user_name',
-  team: 'u.team_name',
-  provider: 'u.provider',
-  group: 'u.group_name',
-  // The target that served (or last tried) the call; NULL when no provider was chosen.
-  target: "u.provider || ':' || u.upstream_model",
-  requester: 'u.requester',
-};
+import { usageGroupingColumns } from '../usage-grouping-columns.js';
 
 /**
  * A batch goes in as one array per column, expanded by `unnest`: the statement and its 44 parameters stay
@@ -96,7 +85,7 @@ export class PostgresUsage implements UsageStore {
   }
 
   async summarizeUsage(options: UsageSummaryOptions): Promise<UsageSummaryRow[]> {
-    const group = groupColumns[options.by];
+    const group = usageGroupingColumns[options.by];
     const result = await this.database.query(
       `SELECT ${group} AS grouping, COUNT(*) AS requests, SUM(CASE WHEN u.outcome = 'error' THEN 1 ELSE 0 END) AS errors,
               SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,

@@ -5,6 +5,7 @@ import type { KeyChanges, KeyRecord, NewKey } from '../../domain/key-record.js';
 import type { KeyStore } from '../store.js';
 import type { LimitSettings } from '../../domain/limits.js';
 import { guarded } from './sqlite-database.js';
+import { keyInsertColumns, keyInsertValues } from '../key-insert.js';
 
 interface KeyRowShape {
   id: string;
@@ -32,27 +33,7 @@ export class SqliteKeys implements KeyStore {
     return guarded(() => {
       const now = Date.now();
       const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
-      this.database
-        .prepare(
-          `INSERT INTO gateway_keys (id, name, hash, hint, user_name, team_name, allowed_models, is_admin, role, limits, default_model, run, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.id,
-          record.name,
-          record.hash,
-          record.hint,
-          record.userName,
-          record.teamName,
-          record.allowedModels ? JSON.stringify(record.allowedModels) : null,
-          record.isAdmin ? 1 : 0,
-          record.role,
-          JSON.stringify(record.limits),
-          record.defaultModel,
-          record.run,
-          record.createdAt,
-          record.updatedAt,
-        );
+      this.database.prepare(`INSERT INTO gateway_keys (${keyInsertColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...keyInsertValues(record, (flag) => (flag ? 1 : 0)));
       return record;
     });
   }

@@ -3,24 +3,13 @@ import type { AttemptRecord } from '../../domain/attempt-record.js';
 import type { UsageRow } from '../../domain/usage-row.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import type { SqliteRollupTables } from '../rollups/sqlite/sqlite-rollup-tables.js';
-import type { UsageGrouping, UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
+import type { UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
 import type { UsageStore } from '../store.js';
 import { usageTotalsColumns } from '../usage-totals-columns.js';
 import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
 import { guarded } from './sqlite-database.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
-
-const groupColumns: Record<UsageGrouping, string> = {
-  model: 'COALESCE(u.upstream_model, u.requested_model)',
-  key: "COALESCE(k.name, u.key_id)",
-  user: 'u.user_name',
-  team: 'u.team_name',
-  provider: 'u.provider',
-  group: 'u.group_name',
-  // The target that served (or last tried) the call; NULL when no provider was chosen.
-  target: "u.provider || ':' || u.upstream_model",
-  requester: 'u.requester',
-};
+import { usageGroupingColumns } from '../usage-grouping-columns.js';
 
 const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => column.name).join(', ')})
   VALUES (${usageColumns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
@@ -100,7 +89,7 @@ export class SqliteUsage implements UsageStore {
 
   async summarizeUsage(options: UsageSummaryOptions): Promise<UsageSummaryRow[]> {
     return guarded(() => {
-      const group = groupColumns[options.by];
+      const group = usageGroupingColumns[options.by];
       const rows = this.#database
         .prepare(
           `SELECT ${group} AS grouping, COUNT(*) AS requests,
