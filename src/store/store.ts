@@ -1,5 +1,6 @@
 import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
 import type { AttemptRecord } from '../domain/attempt-record.js';
+import type { CaptureFilter } from '../domain/captured-exchange.js';
 import type { DashboardSession } from '../domain/dashboard-session.js';
 import type { KeyChanges, KeyRecord, NewKey } from '../domain/key-record.js';
 import type { PrincipalKind, PrincipalRecord, PrincipalSettings } from '../domain/principal-record.js';
@@ -73,6 +74,42 @@ export interface OutcomeStore {
    * `limit` rows in all, so a caller that asks for one more than it accepts can tell it was cut.
    */
   runCalls(runs: readonly string[], limit: number): Promise<RunCall[]>;
+}
+
+/**
+ * A captured exchange as the store keeps it (issue 22 §2): the columns a purge, a listing and retention
+ * filter on in the clear, the content only as `sealed` (the redacted `CapturedExchange` as JSON, sealed with
+ * the master key by the capture writer, bound to its request id). The store never sees captured text.
+ */
+export interface SealedCapture {
+  requestId: string;
+  createdAt: number;
+  keyId: string | null;
+  teamName: string | null;
+  requestedModel: string | null;
+  runId: string | null;
+  tags: string[];
+  /** Bytes of the sealed content, for the dashboard and for a purge's report. */
+  bytes: number;
+  sealed: string;
+}
+
+/**
+ * Captured exchanges (`captures`). Sealed content only; opening it is the capture module's job. The capture
+ * branch implements it in both stores and adds it to `Store`.
+ */
+export interface CaptureStore {
+  /** Writes captures; one already stored for a request id is left as it is. */
+  recordCaptures(captures: readonly SealedCapture[]): Promise<void>;
+  /** The capture of one request; undefined when none was kept. */
+  findCapture(requestId: string): Promise<SealedCapture | undefined>;
+  /**
+   * Captures matching the filter, oldest first (by created_at, then request id), after the cursor (the last
+   * request id of the page before), at most `limit`.
+   */
+  listCaptures(filter: CaptureFilter, options: { after?: { createdAt: number; requestId: string }; limit: number }): Promise<SealedCapture[]>;
+  /** Deletes captures matching the filter, at most `limit` of them (oldest first); returns how many. */
+  purgeCaptures(filter: CaptureFilter, limit: number): Promise<number>;
 }
 
 export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore, OutcomeStore {
