@@ -36,6 +36,8 @@ export async function answerEmbeddings(
     queued: context.takeQueuedBehavior(),
     header: recorded.headers['x-mock-behavior'],
     lastUserText: typeof request === 'string' ? '' : request.texts.join('\n'),
+    // An agent's script plays conversations; embeddings have none.
+    scripted: undefined,
     fallback: context.defaultBehavior,
   });
   if (await answeredByBehavior(behavior, response, fail)) return;

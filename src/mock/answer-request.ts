@@ -16,6 +16,7 @@ import { reportedUsage } from './reported-usage.js';
 import { requestedJsonFormat } from './requested-json-format.js';
 import { responsesAsConversation, responsesObject, responsesStreamEvents } from './responses-wire.js';
 import type { MockRoute } from './route-request.js';
+import { scriptedBehavior } from './scripted-behavior.js';
 import type { Wire } from './wire.js';
 import { streamErrorEvent } from './stream-error-event.js';
 import { sendEvents } from './send-events.js';
@@ -63,6 +64,7 @@ export async function answerRequest(recorded: RecordedRequest, response: ServerR
     queued: context.takeQueuedBehavior(),
     header: recorded.headers['x-mock-behavior'],
     lastUserText: lastUserText(fields),
+    scripted: scriptedBehavior(context.script, wire, body as Record<string, unknown>, fields),
     fallback: context.defaultBehavior,
   });
   if (await answeredByBehavior(behavior, response, fail)) return;

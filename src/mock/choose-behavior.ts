@@ -7,13 +7,15 @@ export interface BehaviorSources {
   header: string | undefined;
   /** Text of the last user message, which may hold a `[[mock {...}]]` directive. */
   lastUserText: string;
+  /** The scripted agent model's turn for this request (see `MockScript`), when a script matches it. */
+  scripted: MockBehavior | undefined;
   /** The server's default behavior. */
   fallback: MockBehavior | undefined;
 }
 
-/** First match wins: queued, header, directive, default; an empty behavior is a normal answer. */
+/** First match wins: queued, header, directive, script, default; an empty behavior is a normal answer. */
 export function chooseBehavior(sources: BehaviorSources): MockBehavior {
-  return sources.queued ?? headerBehavior(sources.header) ?? parseDirective(sources.lastUserText) ?? sources.fallback ?? {};
+  return sources.queued ?? headerBehavior(sources.header) ?? parseDirective(sources.lastUserText) ?? sources.scripted ?? sources.fallback ?? {};
 }
 
 /** A malformed header is ignored rather than failing the request, like a malformed directive. */

@@ -3,11 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { answerRequest } from './answer-request.js';
 import type { MockBehavior } from './mock-behavior.js';
+import type { MockScript } from './mock-script.js';
 import { readRecordedRequest, type RecordedRequest } from './recorded-request.js';
 import { routeRequest } from './route-request.js';
 import { sendJson } from './send-json.js';
 
 export type { MockBehavior } from './mock-behavior.js';
+export { parseMockScript, type MockScript } from './mock-script.js';
 export type { MockUsage } from './mock-answer.js';
 export type { RecordedRequest } from './recorded-request.js';
 
@@ -31,6 +33,8 @@ export interface FakeUpstreamOptions {
   port?: number;
   host?: string;
   defaultBehavior?: MockBehavior;
+  /** A scripted agent model (`parseMockScript`): conversations it recognises get its turns, not an echo. */
+  script?: MockScript;
   /**
    * Keep only this many of the newest requests (default: all). Long-running uses (the benchmark, `sluice
    * mock-upstream`) can bound memory with it; indexes into `requests` then shift as old ones go.
@@ -45,7 +49,7 @@ export interface FakeUpstreamOptions {
  *
  * Each generation request that passes the key check picks one behavior, first match wins: the next
  * enqueued one, the `x-mock-behavior` header (JSON), a `[[mock {...}]]` directive in the last user
- * message, `defaultBehavior`, else a normal answer. Model lists and token counts take none.
+ * message, the `script`'s turn for the conversation, `defaultBehavior`, else a normal answer. Model lists and token counts take none.
  */
 export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
@@ -102,6 +106,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     await answerRequest(recorded, response, route, {
       takeQueuedBehavior: () => queue.shift(),
       defaultBehavior: options.defaultBehavior,
+      script: options.script,
       onDrop: () => {
         exchange.droppedByServer = true;
       },

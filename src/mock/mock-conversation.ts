@@ -33,6 +33,15 @@ export function lastUserText(body: { messages?: unknown }): string {
   return '';
 }
 
+/** The text of every user message, in order (tool results included: they arrive as user messages in some shapes). */
+export function userText(body: { messages?: unknown }): string {
+  const messages = Array.isArray(body.messages) ? (body.messages as MessageLike[]) : [];
+  return messages
+    .filter((message) => message.role === 'user')
+    .map((message) => textOfContent(message.content))
+    .join('\n');
+}
+
 /** ≈ 4 characters per token, at least one. */
 export function countTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));

@@ -1,0 +1,4 @@
+/** The FizzBuzz sequence from 1 to n, as strings. */
+export function fizzbuzz(n) {
+  throw new Error('not implemented');
+}
