@@ -1,4 +1,4 @@
 /** The FizzBuzz sequence from 1 to n, as strings. */
 export function fizzbuzz(n) {
-  throw new Error('not implemented');
+  throw new Error(`fizzbuzz(${n}): not implemented`);
 }

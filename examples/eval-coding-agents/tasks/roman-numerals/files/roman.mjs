@@ -1,4 +1,4 @@
 /** The Roman numeral for 1 to 3999. */
 export function toRoman(n) {
-  throw new Error('not implemented');
+  throw new Error(`toRoman(${n}): not implemented`);
 }

@@ -1,4 +1,4 @@
 /** A URL slug for a title: "Hello, World!" → "hello-world". */
 export function slugify(title) {
-  throw new Error('not implemented');
+  throw new Error(`slugify(${JSON.stringify(title)}): not implemented`);
 }
