@@ -20,7 +20,7 @@ function markdownUnder(folder: string): string[] {
   });
 }
 
-const documents = ['README.md', 'ARCHITECTURE.md', 'BENCHMARKS.md', ...markdownUnder('docs')];
+const documents = ['README.md', 'ARCHITECTURE.md', 'BENCHMARKS.md', ...markdownUnder('docs'), ...markdownUnder('examples')];
 
 interface Link {
   from: string;
