@@ -92,7 +92,7 @@ await Promise.all(
       const result = await runTrial(plan[next++]);
       results.push(result);
       process.stdout.write(
-        `  ${result.run.padEnd(28)} ${result.trial.padEnd(32)} ${result.passed ? 'pass' : 'FAIL'}  reward ${result.reward.toFixed(2)}  ${result.seconds.toFixed(1)} s${result.agentExitCode === 0 ? '' : `  (agent exit ${result.agentExitCode})`}\n`,
+        `  ${result.run.padEnd(28)} ${result.trial.padEnd(32)} ${result.passed ? 'pass' : 'FAIL'}  reward ${result.reward.toFixed(2)}  ${result.seconds.toFixed(1)} s${result.agentExitCode === 0 ? '' : `  (agent ${result.agentSignal ? `stopped by ${result.agentSignal}` : `exit ${result.agentExitCode}`})`}\n`,
       );
     }
   }),
@@ -135,6 +135,8 @@ async function runTrial({ task, agent, attempt, group, run }) {
     await cp(task.files, workdir, { recursive: true });
     const labels = { run, trial };
     const agentRun = agent === 'claude-code' ? await runClaudeCode(task.prompt, group, labels, workdir, home) : await runCodex(task.prompt, group, labels, workdir, home);
+    // A missing agent is a broken setup, not a failed trial: stop before any outcome says otherwise.
+    if (agentRun.startError) fail(`cannot start ${agent}: ${agentRun.startError.message} (see --help for CLAUDE_CODE_BIN and CODEX_BIN)`);
     const seconds = (performance.now() - started) / 1000;
     await writeFile(join(out, 'logs', `${run}--${trial.replaceAll(':', '-')}.log`), `$ ${agent} (exit ${agentRun.exitCode})\n${agentRun.stdout}\n--- stderr ---\n${agentRun.stderr}`);
     const verdict = await verify(task, workdir);
@@ -144,10 +146,10 @@ async function runTrial({ task, agent, attempt, group, run }) {
       reward: verdict.reward,
       passed: verdict.passed,
       task: task.name,
-      metadata: { agent, group, attempt, agent_exit_code: agentRun.exitCode, agent_seconds: Math.round(seconds * 10) / 10, tests: verdict.counts },
+      metadata: { agent, group, attempt, agent_exit_code: agentRun.exitCode, agent_signal: agentRun.signal, agent_seconds: Math.round(seconds * 10) / 10, tests: verdict.counts },
     };
     await postOutcome(outcome);
-    return { run, trial, group, agent, task: task.name, attempt, passed: verdict.passed, reward: verdict.reward, seconds, agentExitCode: agentRun.exitCode };
+    return { run, trial, group, agent, task: task.name, attempt, passed: verdict.passed, reward: verdict.reward, seconds, agentExitCode: agentRun.exitCode, agentSignal: agentRun.signal };
   } finally {
     await rm(home, { recursive: true, force: true });
     if (!options.keep) await rm(workdir, { recursive: true, force: true });
@@ -284,8 +286,9 @@ function runProcess(command, args, env, cwd, timeout) {
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', (error) => resolve({ exitCode: null, stdout, stderr: `${stderr}${error.message}\n` }));
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
+    // A command that cannot start (not installed) emits `error`; a timeout ends in `close` with its signal.
+    child.on('error', (error) => resolve({ exitCode: null, signal: null, stdout, stderr, startError: error }));
+    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
   });
 }
 
