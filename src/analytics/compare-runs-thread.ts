@@ -20,6 +20,8 @@ export interface CompareRunsThreadOptions extends CompareWorkerData {
   maximumWaiting?: number;
   /** How long `close` waits for a compare under way before it ends the thread. */
   stopTimeoutMs?: number;
+  /** The thread's script: `compare-runs-worker.js` as built, unless a test gives a stand-in. */
+  workerScript?: URL;
 }
 
 /** Compares waiting their turn unless told: a few operators comparing at once wait, a script looping is refused. */
@@ -50,6 +52,7 @@ export class CompareRunsThread implements RunComparer {
   readonly #data: CompareWorkerData;
   readonly #maximumWaiting: number;
   readonly #stopTimeoutMs: number;
+  readonly #workerScript: URL | undefined;
   readonly #waiting: Job[] = [];
   #running: { id: number; job: Job; worker: Worker } | undefined;
   #worker: Worker | undefined;
@@ -60,6 +63,7 @@ export class CompareRunsThread implements RunComparer {
     this.#data = { store: options.store, queryTimeoutMs: options.queryTimeoutMs };
     this.#maximumWaiting = options.maximumWaiting ?? defaultMaximumWaitingCompares;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
+    this.#workerScript = options.workerScript;
   }
 
   compare(runs: readonly string[], signal?: AbortSignal): Promise<CompareReport> {
@@ -126,7 +130,7 @@ export class CompareRunsThread implements RunComparer {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(builtWorkerScript('analytics/compare-runs-worker.js'), { workerData: this.#data });
+    const worker = new Worker(this.#workerScript ?? builtWorkerScript('analytics/compare-runs-worker.js'), { workerData: this.#data });
     // Nothing in the thread must outlive the process: a gateway embedded without close() still exits.
     worker.unref();
     worker.on('message', (reply: CompareWorkerReply) =>
