@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { StoreLocation } from '../store/open-store.js';
 import { builtWorkerScript } from '../support/built-worker-script.js';
 import type { CompareReport } from './compare-report.js';
 import type { CompareWorkerData, CompareWorkerReply, CompareWorkerRequest } from './compare-runs-worker.js';
