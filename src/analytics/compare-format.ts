@@ -25,7 +25,10 @@ export function milliseconds(value: number | null): string {
   return value === null ? '–' : `${Math.round(value)} ms`;
 }
 
-/** `50.0% [25.0%, 75.0%]`: an estimate and its 95% interval in one unit. */
+/**
+ * `50.0% [25.0%, 75.0%]`: an estimate and its 95% interval in one unit (the dashboard breaks a narrow
+ * column's line at the ` [`).
+ */
 export function withInterval(estimate: Estimate, unit: (value: number | null) => string): string {
   if (estimate.value === null) return '–';
   if (estimate.low === null || estimate.high === null) return unit(estimate.value);

@@ -198,7 +198,7 @@ function ComparedRuns(props: { runs: string[]; onRemove: (run: string) => void }
                   <th scope="row">{measure.label}</th>
                   {data.runs.map((run) => (
                     <td key={run.run} class="numeric">
-                      {measure.valueOf(run)}
+                      <MeasureText text={measure.valueOf(run)} />
                     </td>
                   ))}
                 </tr>
@@ -228,7 +228,7 @@ function ComparedRuns(props: { runs: string[]; onRemove: (run: string) => void }
                     <th scope="row">{differenceLabel(difference)}</th>
                     {differenceMeasures().map((column) => (
                       <td key={column.label} class="numeric">
-                        {column.valueOf(difference)}
+                        <MeasureText text={column.valueOf(difference)} />
                       </td>
                     ))}
                   </tr>
@@ -270,6 +270,17 @@ function ComparedRuns(props: { runs: string[]; onRemove: (run: string) => void }
           </table>
         </div>
       </section>
+    </>
+  );
+}
+
+/** A measure as the report formats it; a narrow column breaks the line before its interval, never inside it. */
+function MeasureText(props: { text: string }) {
+  const bracket = props.text.indexOf(' [');
+  if (bracket === -1) return <span class="nowrap">{props.text}</span>;
+  return (
+    <>
+      <span class="nowrap">{props.text.slice(0, bracket)}</span> <span class="nowrap">{props.text.slice(bracket + 1)}</span>
     </>
   );
 }
