@@ -102,7 +102,8 @@ describe('GET /analytics/compare at its bound', () => {
     expect(loopDelay.percentile(50) / 1e6).toBeLessThan(responsiveMs);
     // The worst is bounded too, with room for a machine shared with other work (which the median ignores).
     expect(Math.max(...healthLatencies)).toBeLessThan(10 * responsiveMs);
-  }, 60_000);
+    // A few seconds on an idle machine; room for a busy one (on two cores shared with other work it took ~40 s).
+  }, 90_000);
 });
 
 function median(values: readonly number[]): number {
