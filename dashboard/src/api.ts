@@ -22,7 +22,7 @@ export function onSessionEnded(listener: SessionEndedListener): () => void {
  * Calls the gateway with the session cookie (same origin). Changes carry `x-sluice-csrf: 1`, which the
  * gateway requires of cookie-authenticated writes.
  */
-export async function api<T>(path: string, options: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function api<T>(path: string, options: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-sluice-csrf'] = '1';
@@ -31,6 +31,7 @@ export async function api<T>(path: string, options: { method?: string; body?: un
     method,
     headers,
     credentials: 'same-origin',
+    signal: options.signal,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();

@@ -5,6 +5,7 @@ import { windowLabel, windowPresets, type IdentityFilter, type Scope, type TimeW
 import { useHashRoute } from './use-hash-route.js';
 import { ActivityView } from './views/activity-view.js';
 import { AdminView } from './views/admin-view.js';
+import { CompareView } from './views/compare-view.js';
 import { CostView } from './views/cost-view.js';
 import { IdentityView, type IdentityScope } from './views/identity-view.js';
 import { RequestsView } from './views/requests-view.js';
@@ -16,6 +17,7 @@ const views = [
   { route: 'routing', label: 'Routing' },
   { route: 'identity', label: 'Spend by identity' },
   { route: 'requests', label: 'Requests' },
+  { route: 'compare', label: 'Compare' },
   { route: 'admin', label: 'Admin', adminOnly: true },
 ] as const;
 
@@ -23,7 +25,7 @@ const views = [
 export function App(props: { session: SessionInfo; onLogout: () => void }) {
   const isAdmin = props.session.role === 'admin';
   const visible = views.filter((view) => !('adminOnly' in view) || isAdmin);
-  const [route, navigate] = useHashRoute('cost');
+  const [route, navigate, routeQuery] = useHashRoute('cost');
   const current = visible.find((view) => view.route === route) ?? visible[0]!;
   const [timeWindow, setTimeWindow] = useState<TimeWindow>({ kind: 'preset', value: '24h' });
   const [identity, setIdentity] = useState<IdentityFilter | null>(null);
@@ -81,6 +83,7 @@ export function App(props: { session: SessionInfo; onLogout: () => void }) {
           />
         )}
         {current.route === 'requests' && <RequestsView scope={scope} />}
+        {current.route === 'compare' && <CompareView scope={scope} query={routeQuery} onSelect={(query) => navigate('compare', query)} />}
         {current.route === 'admin' && isAdmin && <AdminView />}
       </main>
     </div>

@@ -1,7 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { OutcomeStore } from '../store/store.js';
-import type { AnalyticsContext } from './analytics-context.js';
-import { parameter, type QueryParameters } from './analytics-query.js';
 import { compareReport } from './compare-report.js';
 
 export const minimumComparedRuns = 2;
@@ -26,7 +24,8 @@ export function parseComparedRuns(text: string | undefined): string[] {
 /**
  * Reads the runs' calls (by the run index, bounded) and outcomes and builds the compare report. A run with
  * neither is a 404 naming it — most likely a typo — rather than a column of zeros. Shared by the API and
- * the CLI, so `sluice compare --json` is the API's answer.
+ * the CLI, so `sluice compare --json` is the API's answer (the gateway runs it in its compare thread:
+ * `compare-runs-thread.ts`).
  */
 export async function compareRuns(store: OutcomeStore, runs: readonly string[]) {
   const calls = await store.runCalls(runs, maximumComparedCalls + 1);
@@ -38,9 +37,4 @@ export async function compareRuns(store: OutcomeStore, runs: readonly string[]) 
   const missing = runs.find((run) => !seen.has(run) && outcomes.get(run)!.length === 0);
   if (missing !== undefined) throw new GatewayError('run_not_found', `No calls or outcomes for run '${missing}'.`, { param: 'runs' });
   return compareReport({ runs, calls, outcomes });
-}
-
-/** `GET /analytics/compare?runs=A,B[,C]`. */
-export async function compareRunsReport(query: QueryParameters, context: AnalyticsContext) {
-  return compareRuns(context.store, parseComparedRuns(parameter(query, 'runs')));
 }

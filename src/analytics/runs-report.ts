@@ -22,6 +22,8 @@ export async function runsReport(query: QueryParameters, context: AnalyticsConte
   };
 }
 
+export type RunsAnswer = Awaited<ReturnType<typeof runsReport>>;
+
 function runJson(run: RunSummary) {
   return {
     run: run.run,

@@ -1,14 +1,15 @@
-import type { CompareReport, Estimate } from '../analytics/compare-report.js';
-import { compareMeasures, count, milliseconds, percent, signed, usd, withInterval, type CompareMeasure } from './compare-format.js';
+import { compareCharts, type IntervalChart } from '../analytics/compare-chart.js';
+import { compareMeasures, differenceLabel, differenceMeasures, type CompareMeasure } from '../analytics/compare-format.js';
+import type { CompareReport } from '../analytics/compare-report.js';
 
 /**
- * `sluice compare --html`: the report as one self-contained page — inline CSS, inline SVG bar charts drawn
- * here, no script and nothing fetched — so it can be mailed, attached to a pull request or opened offline.
+ * `sluice compare --html`: the report as one self-contained page — inline CSS, inline SVG bar charts laid
+ * out by `compare-chart.ts` (the dashboard's Compare view draws the same), no script and nothing fetched —
+ * so it can be mailed, attached to a pull request or opened offline.
  */
 export function compareHtml(report: CompareReport, generatedAt: Date): string {
   const names = report.runs.map((run) => run.run);
   const title = `Sluice compare: ${names.join(' vs ')}`;
-  const latency = (run: CompareReport['runs'][number]): Estimate => ({ value: run.latency_ms.p50, ...run.latency_ms.p50_interval });
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -21,9 +22,7 @@ export function compareHtml(report: CompareReport, generatedAt: Date): string {
 <h1>${escapeHtml(title)}</h1>
 <p class="note">Generated ${escapeHtml(generatedAt.toISOString())}. Intervals are 95%, bootstrap over trials (${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}).</p>
 <section class="charts">
-${barChart('Pass rate', 'pass-rate', report.runs.map((run) => ({ name: run.run, estimate: run.pass_rate })), percent, 1)}
-${barChart('Cost per trial', 'cost-per-trial', report.runs.map((run) => ({ name: run.run, estimate: run.cost_per_trial })), usd)}
-${barChart('Latency p50', 'latency-p50', report.runs.map((run) => ({ name: run.run, estimate: latency(run) })), milliseconds)}
+${compareCharts(report).map(chartSvg).join('\n')}
 </section>
 <h2>Runs</h2>
 ${runsTable(report)}
@@ -47,35 +46,23 @@ th:first-child, td:first-child { text-align: left; }
 thead th { background: #f4f6f9; }
 `;
 
-const palette = ['#3b6fd8', '#e07b39', '#3aa57a', '#b04fbf', '#c9a227'];
-
-/** Horizontal bars, one per run, each with a whisker across its interval and the value written beside it. */
-function barChart(title: string, id: string, bars: ReadonlyArray<{ name: string; estimate: Estimate }>, unit: (value: number | null) => string, fixedMaximum?: number): string {
-  const labelWidth = 130;
-  const barArea = 260;
-  const valueWidth = 190;
-  const rowHeight = 30;
-  const height = bars.length * rowHeight + 10;
-  const extent = Math.max(fixedMaximum ?? 0, ...bars.flatMap((bar) => [bar.estimate.value ?? 0, bar.estimate.high ?? 0]));
-  const scale = (value: number) => (extent <= 0 ? 0 : (Math.max(0, value) / extent) * barArea);
-  const rows = bars.map((bar, index) => {
-    const y = 5 + index * rowHeight;
-    const { value, low, high } = bar.estimate;
+/** A chart's geometry (`compare-chart.ts`, which the dashboard draws too) as inline SVG. */
+function chartSvg(chart: IntervalChart): string {
+  const rows = chart.rows.map((row) => {
     const whisker =
-      low === null || high === null
+      row.interval === null
         ? ''
-        : `<line class="interval" x1="${labelWidth + scale(low)}" x2="${labelWidth + scale(high)}" y1="${y + 11}" y2="${y + 11}" stroke="#1d2330" stroke-width="1.5"/>` +
-          `<line x1="${labelWidth + scale(low)}" x2="${labelWidth + scale(low)}" y1="${y + 5}" y2="${y + 17}" stroke="#1d2330"/>` +
-          `<line x1="${labelWidth + scale(high)}" x2="${labelWidth + scale(high)}" y1="${y + 5}" y2="${y + 17}" stroke="#1d2330"/>`;
+        : `<line class="interval" x1="${row.interval.x1}" x2="${row.interval.x2}" y1="${row.interval.y}" y2="${row.interval.y}" stroke="#1d2330" stroke-width="1.5"/>` +
+          `<line x1="${row.interval.x1}" x2="${row.interval.x1}" y1="${row.interval.capTop}" y2="${row.interval.capBottom}" stroke="#1d2330"/>` +
+          `<line x1="${row.interval.x2}" x2="${row.interval.x2}" y1="${row.interval.capTop}" y2="${row.interval.capBottom}" stroke="#1d2330"/>`;
     return (
-      `<text x="0" y="${y + 15}">${escapeHtml(truncate(bar.name, 18))}</text>` +
-      `<rect class="bar" x="${labelWidth}" y="${y + 3}" width="${scale(value ?? 0)}" height="16" fill="${palette[index % palette.length]}"><title>${escapeHtml(`${bar.name}: ${withInterval(bar.estimate, unit)}`)}</title></rect>` +
+      `<text x="0" y="${row.textY}">${escapeHtml(row.label)}</text>` +
+      `<rect class="bar" x="${row.bar.x}" y="${row.bar.y}" width="${row.bar.width}" height="${row.bar.height}" fill="${row.color}"><title>${escapeHtml(`${row.name}: ${row.text}`)}</title></rect>` +
       whisker +
-      `<text x="${labelWidth + barArea + 8}" y="${y + 15}">${escapeHtml(withInterval(bar.estimate, unit))}</text>`
+      `<text x="${chart.valueX}" y="${row.textY}">${escapeHtml(row.text)}</text>`
     );
   });
-  const width = labelWidth + barArea + valueWidth;
-  return `<figure id="${id}"><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${rows.join('')}</svg></figure>`;
+  return `<figure id="${chart.id}"><figcaption>${escapeHtml(chart.title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(chart.title)}" width="${chart.width}" height="${chart.height}" viewBox="0 0 ${chart.width} ${chart.height}">${rows.join('')}</svg></figure>`;
 }
 
 function runsTable(report: CompareReport): string {
@@ -87,25 +74,13 @@ ${compareMeasures().map(row).join('\n')}
 }
 
 function differencesTable(report: CompareReport): string {
+  const columns = differenceMeasures();
   const rows = report.differences.map(
-    (difference) =>
-      `<tr><td>${escapeHtml(`${difference.run} − ${difference.against}`)}</td>${[
-        withInterval(difference.pass_rate, signed(percent)),
-        withInterval(difference.mean_reward, signed((value) => count(value, 3))),
-        withInterval(difference.cost_per_trial, signed(usd)),
-        withInterval(difference.tokens_per_trial, signed((value) => count(value, 0))),
-        withInterval(difference.latency_p50_ms, signed(milliseconds)),
-      ]
-        .map((cell) => `<td>${escapeHtml(cell)}</td>`)
-        .join('')}</tr>`,
+    (difference) => `<tr><td>${escapeHtml(differenceLabel(difference))}</td>${columns.map((column) => `<td>${escapeHtml(column.valueOf(difference))}</td>`).join('')}</tr>`,
   );
-  return `<table id="differences"><thead><tr><th></th><th>pass rate</th><th>mean reward</th><th>cost / trial</th><th>tokens / trial</th><th>latency p50</th></tr></thead><tbody>
+  return `<table id="differences"><thead><tr><th></th>${columns.map((column) => `<th>${escapeHtml(column.label)}</th>`).join('')}</tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>`;
-}
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 export function escapeHtml(text: string): string {

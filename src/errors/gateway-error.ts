@@ -54,6 +54,8 @@ export const errorCatalog = {
   shutting_down: { status: 503, retryable: true },
   /** The database behind keys, users, teams and usage is unreachable: an admin change cannot be saved now. */
   store_unavailable: { status: 503, retryable: true },
+  /** `GET /analytics/compare` while one compare is computed and as many as may wait already wait. */
+  compare_busy: { status: 503, retryable: true },
   upstream_timeout: { status: 504, retryable: true },
   /** An error status the upstream itself answered with; the status is the upstream's. */
   upstream_error: { status: 502, retryable: false },

@@ -23,6 +23,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { GatewayLogger } from './logger.js';
 import type { CacheRules } from '../cache/cache-rules.js';
 import type { RetryPause } from './proxy/retry-pause.js';
+import type { RunComparer } from '../analytics/compare-runs-thread.js';
 
 /**
  * What the HTTP layer needs from the rest of the gateway; built at start, and again by a config reload
@@ -66,6 +67,8 @@ export interface GatewayServices {
   router: Router;
   upstream: UpstreamClient;
   usageWriter: UsageWriter;
+  /** Builds `GET /analytics/compare`'s reports in a worker thread, one at a time (analytics/compare-runs-thread.ts). */
+  runComparer: RunComparer;
   /** OpenTelemetry traces of model calls; null when telemetry is off, and then the request path does nothing for them. */
   tracing: Tracing | null;
   /** Browser origins allowed (`cors.origins`). */

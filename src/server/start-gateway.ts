@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { CacheRules } from '../cache/cache-rules.js';
 import type { SluiceConfig } from '../config/config-schema.js';
+import { CompareRunsThread } from '../analytics/compare-runs-thread.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import type { FakeUpstream } from '../mock/fake-upstream.js';
@@ -146,6 +147,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       requestLog?.write(rows);
     },
   });
+  // Its thread starts on the first compare.
+  const runComparer = new CompareRunsThread({ store: storeLocation, queryTimeoutMs: storeQueryTimeoutMs });
   const upstream = new UpstreamClient(config.upstream);
   const tracing = await startTracing(config.telemetry, env, logger);
 
@@ -178,6 +181,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     router,
     upstream,
     usageWriter: usage.writer,
+    runComparer,
     tracing,
     cors: corsPolicyFor(config.cors.origins),
     metrics,
@@ -226,6 +230,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await drain.drain(drainOptions);
       await app.close();
       await reloader?.close();
+      // After the drain, so a compare a caller is waiting for is answered; before the store closes.
+      await runComparer.close();
       identity.stop();
       credentials.stop();
       await usage.close();

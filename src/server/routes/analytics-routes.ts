@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { activityReport } from '../../analytics/activity-report.js';
 import type { AnalyticsContext } from '../../analytics/analytics-context.js';
-import { filterParameterNames, windowParameterNames, type QueryParameters } from '../../analytics/analytics-query.js';
+import { filterParameterNames, parameter, windowParameterNames, type QueryParameters } from '../../analytics/analytics-query.js';
 import { costReport } from '../../analytics/cost-report.js';
 import { byKeyReport, byTeamReport, byUserReport } from '../../analytics/identity-report.js';
 import { requestDetailReport } from '../../analytics/request-detail.js';
 import { requestLogReport } from '../../analytics/request-log.js';
 import { routingReport } from '../../analytics/routing-report.js';
 import { runsReport } from '../../analytics/runs-report.js';
-import { compareRunsReport } from '../../analytics/compare-runs.js';
+import { parseComparedRuns } from '../../analytics/compare-runs.js';
 import { parseOutcomes } from '../../analytics/outcome-input.js';
 import { timeseriesReport } from '../../analytics/timeseries-report.js';
 import { authenticateOperator } from '../../policy/authenticate-operator.js';
@@ -36,8 +36,6 @@ const reports: ReadonlyArray<{ path: string; report: Report; parameters: readonl
   { path: '/analytics/requests', report: requestLogReport, parameters: [...scopeParameters, 'outcome', 'cached', 'status_code', 'limit', 'cursor'] },
   // Runs are read from rows by run, not from the rollups: they take the window and a limit, not the filters.
   { path: '/analytics/runs', report: runsReport, parameters: [...windowParameterNames, 'limit'] },
-  // Runs compared whole (all their calls, by the run index), not by window.
-  { path: '/analytics/compare', report: compareRunsReport, parameters: ['runs'] },
 ];
 
 /**
@@ -63,6 +61,15 @@ export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHo
     answerJson(reply, await build(request, context));
   };
   for (const { path, report, parameters } of reports) app.get(path, answer(parameters, (request, context) => report(request.query as QueryParameters, context)));
+  // Runs compared whole (all their calls, by the run index), not by window, in the compare thread: at the
+  // 200,000-call bound reading and resampling take seconds, which the event loop must not spend.
+  app.get('/analytics/compare', async (request, reply) => {
+    const services = holder.current;
+    await authenticateOperator(request, services, 'analytics');
+    refuseUnknownQueryParameters(request.query, ['runs']);
+    const runs = parseComparedRuns(parameter(request.query as QueryParameters, 'runs'));
+    answerJson(reply, await services.runComparer.compare(runs, untilCallerLeaves(reply)));
+  });
   app.get('/analytics/requests/:id', answer([], (request, context) => requestDetailReport((request.params as { id: string }).id, context)));
 
   // Outcomes of evaluation trials (issue 22 §1): one object or an array; a (run, trial) recorded again is replaced.
@@ -80,4 +87,13 @@ export function registerAnalyticsRoutes(app: FastifyInstance, holder: ServicesHo
     const created = writes.filter((write) => write === 'created').length;
     answerJson(reply, { object: 'list', created, replaced: writes.length - created, data });
   });
+}
+
+/** Aborted when the answer's connection closes before the answer was written: the caller went away. */
+function untilCallerLeaves(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
