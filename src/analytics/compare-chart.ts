@@ -40,6 +40,11 @@ export const runPalette = ['#3b6fd8', '#e07b39', '#3aa57a', '#b04fbf', '#c9a227'
 const labelWidth = 130;
 const barArea = 260;
 const valueWidth = 190;
+/**
+ * A value text's width per character at the charts' 12px font (digits are about 6.7px wide):
+ * a chart widens for a long value with its interval ("$0.00314 [$0.00262, $0.00366]") instead of cutting it.
+ */
+const valueCharacterWidth = 7.2;
 const rowHeight = 30;
 const longestLabel = 18;
 
@@ -66,7 +71,8 @@ export function intervalChart(
       interval: low === null || high === null ? null : { x1: labelWidth + scale(low), x2: labelWidth + scale(high), y: y + 11, capTop: y + 5, capBottom: y + 17 },
     };
   });
-  return { id, title, width: labelWidth + barArea + valueWidth, height: bars.length * rowHeight + 10, valueX: labelWidth + barArea + 8, rows };
+  const valuesWidth = Math.max(valueWidth, 8 + Math.ceil(Math.max(0, ...rows.map((row) => row.text.length)) * valueCharacterWidth));
+  return { id, title, width: labelWidth + barArea + valuesWidth, height: bars.length * rowHeight + 10, valueX: labelWidth + barArea + 8, rows };
 }
 
 /** The report's charts, in order: pass rate (on a 0–100% scale), cost per trial, latency p50. */
