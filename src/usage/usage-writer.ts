@@ -30,8 +30,6 @@ export interface UsageBacklog {
   spooledRows: number;
   /** Rows lost since start: refused by the store as invalid, or past every bound. */
   droppedRows: number;
-  /** Captures lost since start: their rows went to the spool (captures never do), or past `maxHeldCaptureBytes`. */
-  droppedCaptures: number;
 }
 
 const defaultMaxQueuedRows = 10_000;
@@ -98,8 +96,12 @@ export class UsageWriter {
       queuedRows: this.#queue.length + this.#inFlight,
       spooledRows: this.#options.spool?.spooledRows ?? 0,
       droppedRows: this.#dropped + (this.#options.spool?.droppedRows ?? 0),
-      droppedCaptures: this.#droppedCaptures,
     };
+  }
+
+  /** Captures lost since start: their rows went to the spool (captures never do), or past `maxHeldCaptureBytes`. */
+  get droppedCaptures(): number {
+    return this.#droppedCaptures;
   }
 
   /** Writes every row queued now, including rows a write already under way has left behind. */

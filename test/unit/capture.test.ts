@@ -241,7 +241,7 @@ describe('captures in the usage writer', () => {
     writer.enqueue(row('second'), pending({ requestId: 'second' }));
     expect(spooled.flat().map((one) => one.id)).toEqual(['first']);
     expect(JSON.stringify(spooled)).not.toContain('hello');
-    expect(writer.backlog.droppedCaptures).toBe(1);
+    expect(writer.droppedCaptures).toBe(1);
   });
 });
 

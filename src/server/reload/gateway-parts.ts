@@ -119,7 +119,9 @@ export const gatewayParts: readonly ReloadablePart[] = [
   {
     // Content capture: the defaults and group settings calls are decided with, and the writer thread's redactions.
     name: 'capture',
-    fields: ['capture', 'groups'],
+    fields: ['capture'],
+    // A group's `capture:` is read with the groups: rebuilt whenever they are.
+    dependsOn: ['groups'],
     build: ({ config, previous, next, gateway }) => {
       next.capture = new CapturePolicy(config.capture, config.groups, previous.capture.random);
       return { commit: () => gateway.updateCaptureRedaction(config.capture.redact) };
