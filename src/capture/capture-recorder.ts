@@ -79,13 +79,14 @@ export class CaptureRecorder {
       this.#noteHeaders(args);
       return writeHead.apply(response, args);
     };
-    target.write = (...args: unknown[]) => {
-      this.#keep(args[0], args[1]);
-      return write.apply(response, args);
+    // Fixed arity (no rest array per write): Node reads an undefined encoding or callback as absent.
+    target.write = (chunk: unknown, encoding: unknown, callback: unknown) => {
+      this.#keep(chunk, encoding);
+      return write.call(response, chunk, encoding, callback);
     };
-    target.end = (...args: unknown[]) => {
-      this.#keep(args[0], args[1]);
-      return end.apply(response, args);
+    target.end = (chunk: unknown, encoding: unknown, callback: unknown) => {
+      this.#keep(chunk, encoding);
+      return end.call(response, chunk, encoding, callback);
     };
   }
 
@@ -131,11 +132,12 @@ export class CaptureRecorder {
    * thread would carry whole).
    */
   #joined(): Uint8Array {
-    const joined = new Uint8Array(this.#kept);
+    // allocUnsafeSlow: never a slice of the pool, and no zero fill (every byte is written below).
+    const joined = Buffer.allocUnsafeSlow(this.#kept);
     let offset = 0;
     for (const chunk of this.#chunks) {
       if (typeof chunk === 'string') {
-        offset += Buffer.from(joined.buffer, offset).write(chunk, 'utf8');
+        offset += joined.write(chunk, offset, 'utf8');
         continue;
       }
       joined.set(chunk, offset);
