@@ -16,8 +16,13 @@ const floors = [
   ['config', 'upstream'],
   // The store's ports and its SQL backends (the Redis adapters are further up).
   ['store'],
-  // What reads or writes the store on its own: gateway keys, dashboard sessions, usage writing and pricing.
-  ['keys', 'dashboard', 'usage'],
+  // Gateway keys, and the master key's SecretBox that seals stored provider keys and captures.
+  ['keys'],
+  // Governed content capture: redaction, sealing (with keys' SecretBox, so above it), the request thread's
+  // recorder and the retention loop; below usage, whose writer thread redacts and seals captured calls.
+  ['capture'],
+  // What reads or writes the store on its own: dashboard sessions, usage writing and pricing.
+  ['dashboard', 'usage'],
   // Provider entries and credentials; the dialects (the wire shapes and their codecs).
   ['providers', 'dialects'],
   // Who may call and how much (authentication, limits, budgets); the response cache.

@@ -57,7 +57,7 @@ export interface GroupAdmissionCost {
 export async function groupAdmissionCost(rounds = 31, callsPerRound = 20_000): Promise<GroupAdmissionCost> {
   const limits = { requestsPerMinute: 1e9, tokensPerMinute: 1e12, concurrentRequests: 1e6 };
   const budget = { hardUsd: 1e9, period: 'month' as const };
-  const principal = (name: string, own: LimitSettings): PrincipalRecord => ({ name, limits: own, allowedModels: null, defaultModel: null, updatedAt: 0 });
+  const principal = (name: string, own: LimitSettings): PrincipalRecord => ({ name, limits: own, allowedModels: null, defaultModel: null, capture: null, updatedAt: 0 });
   const principalsWith = (own: LimitSettings): PrincipalView => {
     const users = new Map([['bench-user', principal('bench-user', own)]]);
     const teams = new Map([['bench-team', principal('bench-team', own)]]);
@@ -76,6 +76,7 @@ export async function groupAdmissionCost(rounds = 31, callsPerRound = 20_000): P
     limits: own,
     defaultModel: null,
     run: null,
+    capture: null,
     createdAt: 0,
     revokedAt: null,
     updatedAt: 0,

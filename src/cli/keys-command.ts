@@ -4,6 +4,7 @@ import { generateGatewayKey } from '../keys/gateway-key.js';
 import { issueGatewayKey } from '../keys/issue-gateway-key.js';
 import { formatTable } from './format-table.js';
 import { isRunLabel, runLabelRule } from '../domain/run-label.js';
+import { addCaptureOptions, captureFromFlags, describeCapture, type CaptureFlags } from './capture-option.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
 import { addGroupBudgetOption, groupBudgetsFromFlag } from './group-budget-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
@@ -26,10 +27,12 @@ export function keysCommand(): Command {
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(issue);
   addGroupBudgetOption(issue);
+  addCaptureOptions(issue);
   addLimitOptions(issue).action(
-    async (options: CommonOptions & LimitFlags & GroupBudgetFlag & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean; role?: KeyRole; run?: string }) => {
+    async (options: CommonOptions & LimitFlags & GroupBudgetFlag & CaptureFlags & { name: string; user?: string; team?: string; models?: string; defaultModel?: string; admin: boolean; role?: KeyRole; run?: string }) => {
       if (options.admin && options.role !== undefined && options.role !== 'admin') throw new Error(`--admin contradicts --role ${options.role}`);
       const run = runFromFlag(options.run);
+      const capture = captureFromFlags(options);
       const { store } = await openStore(options);
       try {
         const allowedModels = options.models?.split(',').map((model) => model.trim()).filter(Boolean);
@@ -43,6 +46,7 @@ export function keysCommand(): Command {
           limits: withGroupBudgets(limitsFromFlags(options), options.groupBudget),
           defaultModel: defaultModelFromFlag(options.defaultModel),
           run,
+          capture,
         });
         process.stderr.write(`Issued key ${key.id} (${key.name}). Store this token now; it is not shown again:\n`);
         process.stdout.write(`${token}\n`);
@@ -68,7 +72,8 @@ export function keysCommand(): Command {
     .option('--config <path>', 'path to sluice.yaml');
   addDefaultModelOption(update);
   addGroupBudgetOption(update);
-  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & GroupBudgetFlag & { user?: string; team?: string; models?: string; defaultModel?: string; role?: KeyRole; run?: string }) => {
+  addCaptureOptions(update);
+  addLimitOptions(update).action(async (idOrName: string, options: CommonOptions & LimitFlags & GroupBudgetFlag & CaptureFlags & { user?: string; team?: string; models?: string; defaultModel?: string; role?: KeyRole; run?: string }) => {
     const { store } = await openStore(options);
     try {
       const existing = (await store.listKeys()).find((key) => key.id === idOrName || key.name === idOrName);
@@ -83,9 +88,11 @@ export function keysCommand(): Command {
         ...(options.run !== undefined ? { run: options.run.trim() === '' ? null : runFromFlag(options.run) } : {}),
         limits: withGroupBudgets(limitsFromFlags(options, existing.limits), options.groupBudget),
         defaultModel: defaultModelFromFlag(options.defaultModel, existing.defaultModel),
+        capture: captureFromFlags(options, existing.capture),
       });
       const defaultModel = updated!.defaultModel === null ? '' : `; default model ${updated!.defaultModel}`;
-      process.stdout.write(`Updated ${updated!.id} (${updated!.name}): ${describeLimits(updated!.limits)}${defaultModel}\n`);
+      const capture = updated!.capture === null ? '' : `; capture ${describeCapture(updated!.capture)}`;
+      process.stdout.write(`Updated ${updated!.id} (${updated!.name}): ${describeLimits(updated!.limits)}${defaultModel}${capture}\n`);
     } finally {
       await store.close();
     }
@@ -121,10 +128,11 @@ export function keysCommand(): Command {
         key.defaultModel ?? '',
         key.role === 'user' ? '' : key.role,
         key.run ?? '',
+        describeCapture(key.capture),
         describeLimits(key.limits),
         key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active',
       ]);
-      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'DEFAULT MODEL', 'ROLE', 'RUN', 'LIMITS', 'STATUS'], rows)}\n`);
+      process.stdout.write(`${formatTable(['ID', 'NAME', 'KEY', 'USER', 'TEAM', 'MODELS', 'DEFAULT MODEL', 'ROLE', 'RUN', 'CAPTURE', 'LIMITS', 'STATUS'], rows)}\n`);
     });
 
   keys

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../config/interpolate-env.js';
+import { captureCommand } from './capture-command.js';
 import { keysCommand } from './keys-command.js';
 import { mockUpstreamCommand } from './mock-upstream-command.js';
 import { principalsCommand } from './principals-command.js';
@@ -23,6 +24,7 @@ const program = new Command('sluice')
   .addCommand(usageCommand())
   .addCommand(outcomesCommand())
   .addCommand(compareCommand())
+  .addCommand(captureCommand())
   .addCommand(reloadCommand())
   .addCommand(mockUpstreamCommand());
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { PrincipalKind } from '../domain/principal-record.js';
 import { formatTable } from './format-table.js';
+import { addCaptureOptions, captureFromFlags, describeCapture, type CaptureFlags } from './capture-option.js';
 import { addDefaultModelOption, defaultModelFromFlag } from './default-model-option.js';
 import { addLimitOptions, describeLimits, limitsFromFlags, type LimitFlags } from './limit-options.js';
 import { openStore, type CommonOptions } from './open-store.js';
@@ -18,8 +19,9 @@ export function principalsCommand(kind: PrincipalKind): Command {
   if (kind === 'team') {
     set.option('--models <models>', 'comma-separated allow-list for every key of the team ("" clears it)');
     addDefaultModelOption(set);
+    addCaptureOptions(set);
   }
-  set.action(async (name: string, options: CommonOptions & LimitFlags & { models?: string; defaultModel?: string }) => {
+  set.action(async (name: string, options: CommonOptions & LimitFlags & CaptureFlags & { models?: string; defaultModel?: string }) => {
     const { store } = await openStore(options);
     try {
       const existing = (await store.listPrincipals(kind)).find((principal) => principal.name === name);
@@ -30,10 +32,12 @@ export function principalsCommand(kind: PrincipalKind): Command {
             ? null
             : options.models.split(',').map((model) => model.trim()).filter(Boolean);
       const defaultModel = defaultModelFromFlag(options.defaultModel, existing?.defaultModel);
-      const saved = await store.setPrincipal(kind, { name, limits: limitsFromFlags(options, existing?.limits), allowedModels, defaultModel });
+      const capture = kind === 'team' ? captureFromFlags(options, existing?.capture) : null;
+      const saved = await store.setPrincipal(kind, { name, limits: limitsFromFlags(options, existing?.limits), allowedModels, defaultModel, capture });
       const models = saved.allowedModels ? `; models ${saved.allowedModels.join(',')}` : '';
       const defaultModelText = saved.defaultModel === null ? '' : `; default model ${saved.defaultModel}`;
-      process.stdout.write(`${kind} ${saved.name}: ${describeLimits(saved.limits)}${models}${defaultModelText}\n`);
+      const captureText = saved.capture === null ? '' : `; capture ${describeCapture(saved.capture)}`;
+      process.stdout.write(`${kind} ${saved.name}: ${describeLimits(saved.limits)}${models}${defaultModelText}${captureText}\n`);
     } finally {
       await store.close();
     }
@@ -49,9 +53,9 @@ export function principalsCommand(kind: PrincipalKind): Command {
       await store.close();
       const rows = principals.map((principal) => {
         const row = [principal.name, describeLimits(principal.limits), principal.allowedModels?.join(',') ?? '*'];
-        return kind === 'team' ? [...row, principal.defaultModel ?? ''] : row;
+        return kind === 'team' ? [...row, principal.defaultModel ?? '', describeCapture(principal.capture)] : row;
       });
-      const headers = kind === 'team' ? ['NAME', 'LIMITS', 'MODELS', 'DEFAULT MODEL'] : ['NAME', 'LIMITS', 'MODELS'];
+      const headers = kind === 'team' ? ['NAME', 'LIMITS', 'MODELS', 'DEFAULT MODEL', 'CAPTURE'] : ['NAME', 'LIMITS', 'MODELS'];
       process.stdout.write(`${formatTable(headers, rows)}\n`);
     });
   return command;

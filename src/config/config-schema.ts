@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { maxQueueMs } from '../domain/limits.js';
 import { byteSize, dialectNames, namedRecord, refuseProtoName, timeoutsSchema } from './config-primitives.js';
 import { providerKinds } from '../domain/provider-kind.js';
+import { captureConfigSchema } from './capture-schema.js';
 import { groupSchema } from './group-schema.js';
 
 export { dialectNames } from './config-primitives.js';
@@ -294,6 +295,11 @@ export const configSchema = z
       .strict()
       .default({}),
     telemetry: telemetrySchema,
+    /**
+     * Governed content capture, off until a key, team or group opts in (docs/configuration.md#capture):
+     * the defaults they share and the redactions applied before anything is stored.
+     */
+    capture: captureConfigSchema,
   })
   .strict()
   .superRefine(checkGroupNames);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { maxQueueMs } from '../domain/limits.js';
+import { captureSettingsSchema } from './capture-schema.js';
 import { dialectNames, timeoutsSchema } from './config-primitives.js';
 
 /** `groups.<name>`: a model group's targets, routing policy, retries, cooldowns and contract (limits, budget, who may call it). */
@@ -97,6 +98,8 @@ export const groupSchema = z
       .default({}),
     /** A stream with no content by then fails over (before anything reached the caller). */
     timeToFirstTokenMs: z.number().int().positive().optional(),
+    /** Content capture for the group's calls, for keys and teams that set none of their own (issue 22 §2). */
+    capture: captureSettingsSchema.optional(),
     /** `policy: script`: a JavaScript module exporting `choose(request, candidates, stats)`. */
     script: z.string().min(1).optional(),
     /** `policy: external`: the policy service that receives the routing facts and answers an order. */

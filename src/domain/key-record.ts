@@ -1,3 +1,4 @@
+import type { CaptureSettings } from './capture-settings.js';
 import type { KeyRole } from './key-role.js';
 import type { LimitSettings } from './limits.js';
 
@@ -25,6 +26,8 @@ export interface KeyRecord {
    * cannot be set; a call naming another run in `x-sluice-run` is refused. Null: the key carries no run.
    */
   run: string | null;
+  /** Content capture for this key's calls (issue 22 §2); null: the team's or the group's, if any. */
+  capture: CaptureSettings | null;
   createdAt: number;
   revokedAt: number | null;
   /** Epoch ms of the last change, so instances can pick up changes incrementally. */
@@ -34,5 +37,6 @@ export interface KeyRecord {
 export type NewKey = Pick<KeyRecord, 'name' | 'hash' | 'hint' | 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits'> & {
   defaultModel?: string | null;
   run?: string | null;
+  capture?: CaptureSettings | null;
 };
-export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits' | 'defaultModel' | 'run'>>;
+export type KeyChanges = Partial<Pick<KeyRecord, 'userName' | 'teamName' | 'allowedModels' | 'role' | 'limits' | 'defaultModel' | 'run' | 'capture'>>;

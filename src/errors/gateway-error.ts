@@ -24,12 +24,16 @@ export const errorCatalog = {
   invalid_session: { status: 401, retryable: false },
   model_not_allowed: { status: 403, retryable: false },
   permission_denied: { status: 403, retryable: false },
+  /** `x-sluice-capture: true` from a key whose key, team and model group have no capture settings (issue 22 §2). */
+  capture_not_allowed: { status: 403, retryable: false },
   /** A state-changing request authenticated by the dashboard's cookie without `x-sluice-csrf: 1`. */
   csrf_header_missing: { status: 403, retryable: false },
   model_not_found: { status: 404, retryable: false },
   route_not_found: { status: 404, retryable: false },
   /** `GET /analytics/requests/{id}` for an id no usage row has (never written, or pruned by retention). */
   request_not_found: { status: 404, retryable: false },
+  /** `GET /admin/captures/{id}` for a request with no capture (not sampled, or deleted by retention or a purge). */
+  capture_not_found: { status: 404, retryable: false },
   /** `GET /analytics/compare` naming a run with neither calls nor outcomes (a typo, or pruned by retention). */
   run_not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },

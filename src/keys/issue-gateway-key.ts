@@ -1,3 +1,4 @@
+import type { CaptureSettings } from '../domain/capture-settings.js';
 import type { KeyRole } from '../domain/key-role.js';
 import type { KeyRecord } from '../domain/key-record.js';
 import type { KeyStore } from '../store/store.js';
@@ -16,6 +17,8 @@ export interface IssueKeyOptions {
   defaultModel?: string | null | undefined;
   /** The evaluation run the key's calls belong to (see KeyRecord.run). */
   run?: string | null | undefined;
+  /** Content capture for the key's calls (see KeyRecord.capture). */
+  capture?: CaptureSettings | null | undefined;
 }
 
 /** Creates a key and returns its token: the only time the token exists outside the caller's hands. */
@@ -32,6 +35,7 @@ export async function issueGatewayKey(store: KeyStore, options: IssueKeyOptions)
     limits: options.limits ?? {},
     defaultModel: options.defaultModel ?? null,
     run: options.run ?? null,
+    capture: options.capture ?? null,
   });
   return { token: generated.token, key };
 }

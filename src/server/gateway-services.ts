@@ -1,3 +1,5 @@
+import type { CapturePolicy } from '../capture/capture-policy.js';
+import type { CaptureReader } from '../capture/capture-reader.js';
 import type { DashboardSessions } from '../dashboard/dashboard-sessions.js';
 import type { SubjectScope } from '../domain/limit-subject.js';
 import type { KeyView } from '../policy/key-view.js';
@@ -69,6 +71,10 @@ export interface GatewayServices {
   usageWriter: UsageWriter;
   /** Builds `GET /analytics/compare`'s reports in a worker thread, one at a time (analytics/compare-runs-thread.ts). */
   runComparer: RunComparer;
+  /** Which calls are captured (issue 22 §2): group settings and defaults from the config, and the sampling draw. */
+  capture: CapturePolicy;
+  /** Stored captures, opened with the master key, for the admin API. */
+  captures: CaptureReader;
   /** OpenTelemetry traces of model calls; null when telemetry is off, and then the request path does nothing for them. */
   tracing: Tracing | null;
   /** Browser origins allowed (`cors.origins`). */

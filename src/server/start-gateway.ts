@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { CacheRules } from '../cache/cache-rules.js';
+import { CapturePolicy } from '../capture/capture-policy.js';
+import { CaptureReader } from '../capture/capture-reader.js';
 import type { SluiceConfig } from '../config/config-schema.js';
 import { CompareRunsThread } from '../analytics/compare-runs-thread.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -45,6 +47,8 @@ export interface StartGatewayOptions {
   clock?: () => number;
   /** The wait before retrying a target; a real timer by default, so tests of retry-after need not sleep. */
   retryPause?: RetryPause;
+  /** The draw capture sampling compares with (`Math.random`); tests pass one that says which calls are sampled. */
+  random?: () => number;
   /**
    * Reads the config again for a reload (`sluice serve`: the same file and environment). Without it the
    * gateway cannot reload, and `POST /admin/reload` answers 409.
@@ -100,7 +104,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const store = await openStore(storeLocation, { logger, queryTimeoutMs: storeQueryTimeoutMs });
   const storeHealth = new StoreHealth();
   const masterKey = await loadMasterKey({ env, dataDirectory: config.dataDir });
-  const credentials = new ProviderCredentials(store, new SecretBox(masterKey.key), logger, storeHealth);
+  const secretBox = new SecretBox(masterKey.key);
+  const credentials = new ProviderCredentials(store, secretBox, logger, storeHealth);
   await credentials.start(5_000);
 
   const registry = buildProviderRegistry({ config, env, providersWithStoredKeys: credentials.storedProviders() });
@@ -142,6 +147,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     pricingProviderIds: pricingProviderIdsOf(registry),
     pricingEpoch,
+    masterKey: masterKey.key,
     onRowsStored: (rows) => {
       metrics.recordStoredCosts(rows);
       requestLog?.write(rows);
@@ -182,6 +188,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     upstream,
     usageWriter: usage.writer,
     runComparer,
+    capture: new CapturePolicy(config.capture, config.groups, options.random),
+    captures: new CaptureReader(store, secretBox),
     tracing,
     cors: corsPolicyFor(config.cors.origins),
     metrics,
@@ -199,6 +207,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     mockUpstreamBaseUrl: () => mock.baseUrl(),
     startTracing: (settings) => startTracing(settings, env, logger),
     updateUsagePricing: (epoch, pricing, pricingProviderIds) => usage.sink.updatePricing({ pricingEpoch: epoch, pricing, pricingProviderIds }),
+    updateCaptureRedaction: (redact) => usage.sink.updateRedaction({ redact }),
     setRequestLogging: (enabled) => {
       if (requestLog) requestLog.enabled = enabled;
     },

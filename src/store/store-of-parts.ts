@@ -1,4 +1,5 @@
 import type { AttemptRecord } from '../domain/attempt-record.js';
+import type { CaptureFilter } from '../domain/captured-exchange.js';
 import type { DashboardSession } from '../domain/dashboard-session.js';
 import type { KeyChanges, KeyRecord, NewKey } from '../domain/key-record.js';
 import type { PrincipalKind, PrincipalRecord, PrincipalSettings } from '../domain/principal-record.js';
@@ -7,7 +8,7 @@ import type { UsageRow } from '../domain/usage-row.js';
 import type { UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../domain/usage-summary.js';
 import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from './analytics-store.js';
 import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
-import type { KeyStore, OutcomeStore, PrincipalStore, ProviderKeyStore, SessionStore, Store, UsageStore } from './store.js';
+import type { CaptureStore, KeyStore, OutcomeStore, PrincipalStore, ProviderKeyStore, SealedCapture, SessionStore, Store, UsageStore } from './store.js';
 
 /** One implementation of each interface `Store` joins, all on one database connection. */
 export interface StoreParts {
@@ -18,6 +19,7 @@ export interface StoreParts {
   analytics: AnalyticsStore;
   sessions: SessionStore;
   outcomes: OutcomeStore;
+  captures: CaptureStore;
 }
 
 /**
@@ -152,5 +154,25 @@ export abstract class StoreOfParts implements Store {
 
   runCalls(runs: readonly string[], limit: number): Promise<RunCall[]> {
     return this.#parts.outcomes.runCalls(runs, limit);
+  }
+
+  recordCaptures(captures: readonly SealedCapture[]): Promise<void> {
+    return this.#parts.captures.recordCaptures(captures);
+  }
+
+  findCapture(requestId: string): Promise<SealedCapture | undefined> {
+    return this.#parts.captures.findCapture(requestId);
+  }
+
+  listCaptures(filter: CaptureFilter, options: { after?: { createdAt: number; requestId: string }; limit: number }): Promise<SealedCapture[]> {
+    return this.#parts.captures.listCaptures(filter, options);
+  }
+
+  purgeCaptures(filter: CaptureFilter, limit: number): Promise<number> {
+    return this.#parts.captures.purgeCaptures(filter, limit);
+  }
+
+  pruneExpiredCaptures(now: number, limit: number): Promise<number> {
+    return this.#parts.captures.pruneExpiredCaptures(now, limit);
   }
 }

@@ -92,11 +92,16 @@ export interface SealedCapture {
   /** Bytes of the sealed content, for the dashboard and for a purge's report. */
   bytes: number;
   sealed: string;
+  /**
+   * Epoch ms from which retention deletes it (`createdAt` + the capture's `retainDays`); absent: kept until
+   * purged. Added by the capture branch: optional, so a SealedCapture written without it stays valid.
+   */
+  expiresAt?: number;
 }
 
 /**
- * Captured exchanges (`captures`). Sealed content only; opening it is the capture module's job. The capture
- * branch implements it in both stores and adds it to `Store`.
+ * Captured exchanges (`captures`). Sealed content only; opening it is the capture module's job
+ * (`capture/seal-capture.ts`). Implemented by `sqlite-captures.ts` and `postgres-captures.ts`.
  */
 export interface CaptureStore {
   /** Writes captures; one already stored for a request id is left as it is. */
@@ -110,8 +115,10 @@ export interface CaptureStore {
   listCaptures(filter: CaptureFilter, options: { after?: { createdAt: number; requestId: string }; limit: number }): Promise<SealedCapture[]>;
   /** Deletes captures matching the filter, at most `limit` of them (oldest first); returns how many. */
   purgeCaptures(filter: CaptureFilter, limit: number): Promise<number>;
+  /** Deletes captures whose `expiresAt` is at or before `now`, at most `limit` of them; returns how many (retention). */
+  pruneExpiredCaptures(now: number, limit: number): Promise<number>;
 }
 
-export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore, OutcomeStore {
+export interface Store extends KeyStore, PrincipalStore, ProviderKeyStore, UsageStore, AnalyticsStore, SessionStore, OutcomeStore, CaptureStore {
   close(): Promise<void>;
 }

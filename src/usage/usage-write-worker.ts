@@ -1,5 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { sealPendingCaptures } from '../capture/captured-exchange-of.js';
+import type { PendingCapture } from '../capture/pending-capture.js';
+import { configuredRedactions, Redactor } from '../capture/redaction.js';
+import type { RedactionConfig } from '../config/capture-schema.js';
 import type { PriceOverride } from '../config/config-schema.js';
+import { SecretBox } from '../keys/secret-box.js';
 import { openStore, type StoreLocation } from '../store/open-store.js';
 import { storeErrorKind, type StoreErrorKind } from '../store/store-error-kind.js';
 import type { Store } from '../store/store.js';
@@ -20,11 +25,25 @@ export interface UsageWorkerData {
   pricingProviderIds: Array<[string, string | undefined]>;
   /** The price list these are (`GatewayServices.pricingEpoch`). */
   pricingEpoch: number;
+  /**
+   * The master key, which seals captured calls (issue 22 §2) as it seals stored provider keys. The gateway
+   * always gives it; a writer without one (a bench, a test) is sent no captures.
+   */
+  masterKey?: Uint8Array;
+  /** `capture.redact`: the configured redactions, applied after the built-in ones. */
+  redact?: RedactionConfig[];
 }
 
 export interface UsageWorkerRequest {
   id: number;
   rows: UsageRow[];
+  /** The captured calls among the rows: redacted, sealed and stored after them. */
+  captures?: PendingCapture[];
+}
+
+/** New configured redactions after a config reload. */
+export interface UsageWorkerRedaction {
+  redact: RedactionConfig[];
 }
 
 /** A new price list after a config reload, for rows whose calls started under it. */
@@ -52,6 +71,8 @@ export type UsageWorkerReply = { id: number; ok: true; costsUsd: Array<number | 
 const data = workerData as UsageWorkerData;
 const priceLists = new Map<number, PriceList>();
 let newestPriceList = addPriceList(data);
+const captureBox = data.masterKey === undefined ? undefined : new SecretBox(Buffer.from(data.masterKey));
+let redactor = new Redactor(configuredRedactions(data.redact ?? []));
 
 function addPriceList(pricing: UsageWorkerPricing): PriceList {
   const list = { pricer: new Pricer(pricing.pricing), pricingProviderIds: new Map(pricing.pricingProviderIds) };
@@ -73,9 +94,13 @@ function store(): Promise<Store> {
   return opening;
 }
 
-parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing) => {
+parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing | UsageWorkerRedaction) => {
   if ('pricing' in message) {
     newestPriceList = addPriceList(message);
+    return;
+  }
+  if ('redact' in message) {
+    redactor = new Redactor(configuredRedactions(message.redact));
     return;
   }
   const request = message;
@@ -85,7 +110,10 @@ parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing) => 
         const list = (row.pricingEpoch === undefined ? undefined : priceLists.get(row.pricingEpoch)) ?? newestPriceList;
         priceUsageRow(list.pricer, list.pricingProviderIds, row);
       }
-      await (await store()).recordUsage(request.rows);
+      const opened = await store();
+      await opened.recordUsage(request.rows);
+      // After their rows: a capture is written only with its usage row stored (the retried batch rewrites neither).
+      if (request.captures !== undefined && captureBox !== undefined) await opened.recordCaptures(sealPendingCaptures(request.captures, request.rows, redactor, captureBox));
       parentPort?.postMessage({ id: request.id, ok: true, costsUsd: request.rows.map((row) => row.costUsd) } satisfies UsageWorkerReply);
     } catch (error) {
       parentPort?.postMessage({ id: request.id, ok: false, message: String(error), kind: storeErrorKind(error) } satisfies UsageWorkerReply);

@@ -1,3 +1,4 @@
+import type { PendingCapture } from '../capture/pending-capture.js';
 import type { Logger } from '../domain/logger.js';
 import { storeErrorKind } from '../store/store-error-kind.js';
 import type { StoreHealth } from '../store/store-health.js';
@@ -32,6 +33,11 @@ export interface UsageBacklog {
 }
 
 const defaultMaxQueuedRows = 10_000;
+/**
+ * Captured request and answer bytes held in memory waiting for their batch; a capture past this is dropped
+ * (its row is not). A bound of its own because a capture may be hundreds of kilobytes where a row is one.
+ */
+export const maxHeldCaptureBytes = 64 * 1024 * 1024;
 /** While the store is down a write is retried at growing intervals up to this, not on every tick. */
 const maximumRetryDelayMs = 2_000;
 
@@ -46,6 +52,10 @@ export class UsageWriter {
   readonly #options: UsageWriterOptions;
   readonly #maxQueuedRows: number;
   #queue: UsageRow[] = [];
+  /** Captures of queued rows, by row id (issue 22 §2); empty unless some call was captured. */
+  readonly #captures = new Map<string, PendingCapture>();
+  #heldCaptureBytes = 0;
+  #droppedCaptures = 0;
   /** Rows of the batch being written: out of the queue, still in memory until the store has them. */
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -69,8 +79,10 @@ export class UsageWriter {
     });
   }
 
-  enqueue(row: UsageRow): void {
+  /** Queues a call's row, and its capture when the call was captured (written with the row's batch). */
+  enqueue(row: UsageRow, capture?: PendingCapture): void {
     this.#queue.push(row);
+    if (capture !== undefined) this.#holdCapture(capture);
     if (this.#queue.length + this.#inFlight > this.#maxQueuedRows) this.#spillOverflow();
     if (this.#queue.length >= this.#options.batchSize && !this.#flushing && !this.#storeDown) setImmediate(() => void this.#write('batches'));
   }
@@ -85,6 +97,11 @@ export class UsageWriter {
       spooledRows: this.#options.spool?.spooledRows ?? 0,
       droppedRows: this.#dropped + (this.#options.spool?.droppedRows ?? 0),
     };
+  }
+
+  /** Captures lost since start: their rows went to the spool (captures never do), or past `maxHeldCaptureBytes`. */
+  get droppedCaptures(): number {
+    return this.#droppedCaptures;
   }
 
   /** Writes every row queued now, including rows a write already under way has left behind. */
@@ -108,7 +125,9 @@ export class UsageWriter {
     if (spool) {
       if (!this.#storeDown) await this.flush();
       while (this.#flushing) await this.#flushing;
-      await spool.append(this.#queue.splice(0));
+      const spooled = this.#queue.splice(0);
+      this.#dropCaptures(spooled);
+      await spool.append(spooled);
       return;
     }
     for (let attempt = 0; attempt < 5 && this.#queue.length + (this.#flushing ? 1 : 0) > 0; attempt++) {
@@ -164,11 +183,14 @@ export class UsageWriter {
    */
   async #deliver(rows: UsageRow[]): Promise<void> {
     try {
-      await this.#options.sink.recordUsage(rows);
+      const captures = this.#capturesOf(rows);
+      await (captures === undefined ? this.#options.sink.recordUsage(rows) : this.#options.sink.recordUsage(rows, captures));
+      if (captures !== undefined) this.#releaseCaptures(rows);
     } catch (error) {
       if (!(error instanceof UsageRowsRejectedError) && storeErrorKind(error) !== 'rejected') throw error;
       if (rows.length === 1) {
         this.#dropped++;
+        this.#releaseCaptures(rows);
         this.#options.logger.error({ err: error, requestId: rows[0]?.id }, 'the store refused a usage row; it is dropped');
         return;
       }
@@ -188,12 +210,56 @@ export class UsageWriter {
     const excess = this.#queue.length + this.#inFlight - this.#maxQueuedRows;
     if (excess <= 0) return;
     const rows = this.#queue.splice(0, Math.max(excess, Math.min(this.#options.batchSize, this.#queue.length)));
+    this.#dropCaptures(rows);
     if (this.#options.spool) {
       void this.#options.spool.append(rows);
       return;
     }
     this.#dropped += rows.length;
     this.#options.logger.error({ rows: rows.length }, 'usage rows dropped because the queue overflowed');
+  }
+
+  #holdCapture(capture: PendingCapture): void {
+    const bytes = capture.requestBody.length + capture.answer.byteLength;
+    if (this.#heldCaptureBytes + bytes > maxHeldCaptureBytes) {
+      this.#droppedCaptures++;
+      return;
+    }
+    this.#heldCaptureBytes += bytes;
+    this.#captures.set(capture.requestId, capture);
+  }
+
+  /** The captures of a batch's rows; undefined (nothing to look up) when no capture is held at all. */
+  #capturesOf(rows: readonly UsageRow[]): PendingCapture[] | undefined {
+    if (this.#captures.size === 0) return undefined;
+    const captures: PendingCapture[] = [];
+    for (const row of rows) {
+      const capture = this.#captures.get(row.id);
+      if (capture !== undefined) captures.push(capture);
+    }
+    return captures.length === 0 ? undefined : captures;
+  }
+
+  /** Forgets the captures of rows that were written (or dropped): they are no longer held. */
+  #releaseCaptures(rows: readonly UsageRow[]): void {
+    if (this.#captures.size === 0) return;
+    for (const row of rows) {
+      const capture = this.#captures.get(row.id);
+      if (capture === undefined) continue;
+      this.#captures.delete(row.id);
+      this.#heldCaptureBytes -= capture.requestBody.length + capture.answer.byteLength;
+    }
+  }
+
+  /** Rows going to the spool lose their captures: captured text is never written to disk unsealed. */
+  #dropCaptures(rows: readonly UsageRow[]): void {
+    if (this.#captures.size === 0) return;
+    const before = this.#captures.size;
+    this.#releaseCaptures(rows);
+    const dropped = before - this.#captures.size;
+    if (dropped === 0) return;
+    this.#droppedCaptures += dropped;
+    this.#options.logger.warn({ captures: dropped }, 'captures dropped: their usage rows went to the spool, which never holds captured text');
   }
 
   #replay(): void {

@@ -1,15 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { builtWorkerScript } from '../support/built-worker-script.js';
+import type { PendingCapture } from '../capture/pending-capture.js';
 import type { UsageRow } from '../domain/usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
-import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerReply } from './usage-write-worker.js';
+import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerRedaction, UsageWorkerReply } from './usage-write-worker.js';
 
 /**
  * Where a batch of usage rows goes: a store, or a worker thread that prices and stores them. A sink that
  * prices fills in `costUsd` on the rows it was given once they are stored.
  */
 export interface UsageSink {
-  recordUsage(rows: readonly UsageRow[]): Promise<void>;
+  /** `captures`: the captured calls among the rows (same ids), redacted, sealed and written with them. */
+  recordUsage(rows: readonly UsageRow[], captures?: readonly PendingCapture[]): Promise<void>;
 }
 
 /**
@@ -29,7 +31,7 @@ export class WorkerUsageSink implements UsageSink {
     this.#thread = this.#spawn();
   }
 
-  recordUsage(rows: readonly UsageRow[]): Promise<void> {
+  recordUsage(rows: readonly UsageRow[], captures?: readonly PendingCapture[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the usage writer thread is stopped'));
     const thread = (this.#thread ??= this.#spawn());
     const id = this.#nextId++;
@@ -49,7 +51,7 @@ export class WorkerUsageSink implements UsageSink {
         },
         reject,
       });
-      thread.worker.postMessage({ id, rows });
+      thread.worker.postMessage(captures === undefined ? { id, rows } : { id, rows, captures });
     });
   }
 
@@ -61,6 +63,12 @@ export class WorkerUsageSink implements UsageSink {
   updatePricing(pricing: UsageWorkerPricing): void {
     this.#data = { ...this.#data, ...pricing };
     this.#thread?.worker.postMessage(pricing);
+  }
+
+  /** New `capture.redact` patterns (a config reload): batches sent after this are redacted with them. */
+  updateRedaction(redaction: UsageWorkerRedaction): void {
+    this.#data = { ...this.#data, redact: redaction.redact };
+    this.#thread?.worker.postMessage(redaction);
   }
 
   async close(): Promise<void> {

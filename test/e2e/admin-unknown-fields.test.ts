@@ -39,7 +39,7 @@ async function snapshot(): Promise<unknown> {
 }
 
 const cases: Array<{ route: string; method: string; path: string; body: unknown; field: string; known: string }> = [
-  { route: 'POST /admin/keys', method: 'POST', path: '/admin/keys', body: { name: 'typo', team: 'eng' }, field: 'team', known: 'Known fields: name, userName, teamName, allowedModels, role, isAdmin, limits, groupBudgets, defaultModel, run.' },
+  { route: 'POST /admin/keys', method: 'POST', path: '/admin/keys', body: { name: 'typo', team: 'eng' }, field: 'team', known: 'Known fields: name, userName, teamName, allowedModels, role, isAdmin, limits, groupBudgets, defaultModel, run, capture.' },
   {
     route: 'POST /admin/keys (in limits)',
     method: 'POST',
@@ -64,11 +64,11 @@ const cases: Array<{ route: string; method: string; path: string; body: unknown;
     field: 'limits.timeouts.headersMs',
     known: "Known fields of 'limits.timeouts': firstByteMs, idleMs, totalMs.",
   },
-  { route: 'PATCH /admin/keys/{id}', method: 'PATCH', path: '/admin/keys/existing', body: { team: 'other' }, field: 'team', known: 'Known fields: userName, teamName, allowedModels, role, limits, groupBudgets, defaultModel, run.' },
-  { route: 'PATCH /admin/keys/{id} (the hash cannot be changed)', method: 'PATCH', path: '/admin/keys/existing', body: { hash: 'abc' }, field: 'hash', known: 'Known fields: userName, teamName, allowedModels, role, limits, groupBudgets, defaultModel, run.' },
+  { route: 'PATCH /admin/keys/{id}', method: 'PATCH', path: '/admin/keys/existing', body: { team: 'other' }, field: 'team', known: 'Known fields: userName, teamName, allowedModels, role, limits, groupBudgets, defaultModel, run, capture.' },
+  { route: 'PATCH /admin/keys/{id} (the hash cannot be changed)', method: 'PATCH', path: '/admin/keys/existing', body: { hash: 'abc' }, field: 'hash', known: 'Known fields: userName, teamName, allowedModels, role, limits, groupBudgets, defaultModel, run, capture.' },
   { route: 'POST /admin/keys/{id}/revoke', method: 'POST', path: '/admin/keys/existing/revoke', body: { reason: 'left' }, field: 'reason', known: 'This request takes no body fields.' },
   { route: 'PUT /admin/users/{name}', method: 'PUT', path: '/admin/users/grace', body: { limits: {}, allowedModels: ['gpt-4.1'] }, field: 'allowedModels', known: 'Known fields: limits.' },
-  { route: 'PUT /admin/teams/{name}', method: 'PUT', path: '/admin/teams/eng', body: { models: ['gpt-4.1'] }, field: 'models', known: 'Known fields: limits, allowedModels, defaultModel.' },
+  { route: 'PUT /admin/teams/{name}', method: 'PUT', path: '/admin/teams/eng', body: { models: ['gpt-4.1'] }, field: 'models', known: 'Known fields: limits, allowedModels, defaultModel, capture.' },
   {
     route: 'PUT /admin/teams/{name} (in limits)',
     method: 'PUT',

@@ -61,6 +61,8 @@ export async function startTestGateway(
     requestLogStream?: RequestLogStream;
     /** Where the gateway logs (by default nowhere: the config's `logLevel` is `silent`). */
     logger?: GatewayLogger;
+    /** The draw capture sampling compares with (`Math.random` by default). */
+    random?: () => number;
   } = {},
 ): Promise<TestGateway> {
   const upstream = await startFakeUpstream({ host: '127.0.0.1', port: 0 });
@@ -94,6 +96,7 @@ export async function startTestGateway(
     apiVersions: options.apiVersions,
     requestLogStream: options.requestLogStream,
     logger: options.logger,
+    random: options.random,
     readConfig: options.reloadable ? () => loadConfig({ path: configPath, env: {} }) : undefined,
   });
   const issueKey = async (options: IssueKeyOptions): Promise<string> => {

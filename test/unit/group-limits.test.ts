@@ -36,6 +36,7 @@ function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     limits: {},
     defaultModel: null,
     run: null,
+    capture: null,
     createdAt: 0,
     revokedAt: null,
     updatedAt: 0,

@@ -2,6 +2,7 @@ import { admitCall } from './stages/admit-call.js';
 import { authenticateCaller } from './stages/authenticate-caller.js';
 import { authorizeCall } from './stages/authorize-call.js';
 import { callUpstream } from './stages/call-upstream.js';
+import { decideCapture } from './stages/decide-capture.js';
 import { parseModelRequest } from './stages/parse-model-request.js';
 import { planRoute } from './stages/plan-route.js';
 import { planUpstreamCall } from './stages/plan-upstream-call.js';
@@ -21,6 +22,8 @@ import { stageList } from './stage-list.js';
  *   resolve target         ResolvedCall    404 unknown model, group or provider
  *   authorize              ResolvedCall    403 model or group not allowed for the key or its team (a group keeps the targets allowed);
  *                                          400 the caller's shape is not among the group's `clients`
+ *   capture decision       ResolvedCall    403 `x-sluice-capture: true` where no key, team or group captures; 400 a bad value
+ *                                          (a captured call's answer is tapped from here on: refusals after it are captured too)
  *   plan route             RoutedCall      400 no eligible target (tools, images, max output, one shape's fields); cooldowns, policy order
  *   plan upstream call     PlannedCall     503 provider has no key; 400 what cannot be translated (for the first candidate)
  *   admit                  AdmittedCall    429 rate / concurrency / budget of the key, user, team, group or the key's share of it;
@@ -39,6 +42,7 @@ export const modelCallStages = stageList()
   .then('parse and validate', parseModelRequest)
   .then('resolve target', resolveTarget)
   .then('authorize', authorizeCall)
+  .then('capture decision', decideCapture)
   .then('plan route', planRoute)
   .then('plan upstream call', planUpstreamCall)
   .then('admit', admitCall)

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
+import type { CaptureRecorder } from '../../capture/capture-recorder.js';
 import type { Dialect } from '../../dialects/dialect.js';
 import type { RequestUrlFacts } from '../../dialects/wire-facts.js';
 import type { Operation } from '../../domain/operation.js';
@@ -40,6 +41,8 @@ export interface ModelCall extends RequestContext {
    * tried it. Undefined when the plan claimed none.
    */
   probeClaim: RoutePlan | undefined;
+  /** The call's content capture when it is captured (the capture stage decides); undefined for every other call. */
+  capture: CaptureRecorder | undefined;
 }
 
 export function createModelCall(options: {
@@ -60,5 +63,6 @@ export function createModelCall(options: {
   writable.signal = options.signal;
   writable.trace = undefined;
   writable.probeClaim = undefined;
+  writable.capture = undefined;
   return call;
 }

@@ -1,4 +1,5 @@
 import { CacheRules } from '../../cache/cache-rules.js';
+import { CapturePolicy } from '../../capture/capture-policy.js';
 import { buildProviderRegistry } from '../../providers/provider-registry.js';
 import type { ProviderRegistry } from '../../providers/provider-registry.js';
 import { buildAliasTables } from '../../routing/default-aliases.js';
@@ -114,6 +115,17 @@ export const gatewayParts: readonly ReloadablePart[] = [
     build: ({ next }) => ({
       commit: () => next.metrics.rebuildKnownModels({ registry: next.registry, aliases: next.aliases, groups: next.router.groups }),
     }),
+  },
+  {
+    // Content capture: the defaults and group settings calls are decided with, and the writer thread's redactions.
+    name: 'capture',
+    fields: ['capture'],
+    // A group's `capture:` is read with the groups: rebuilt whenever they are.
+    dependsOn: ['groups'],
+    build: ({ config, previous, next, gateway }) => {
+      next.capture = new CapturePolicy(config.capture, config.groups, previous.capture.random);
+      return { commit: () => gateway.updateCaptureRedaction(config.capture.redact) };
+    },
   },
   {
     name: 'limits',

@@ -18,6 +18,8 @@ export interface GatewayResources {
   startTracing(settings: SluiceConfig['telemetry']): Promise<Tracing | null>;
   /** Gives the usage writer thread a new price list (and provider pricing ids), named by its epoch. */
   updateUsagePricing(pricingEpoch: number, pricing: SluiceConfig['pricing']['overrides'], pricingProviderIds: Array<[string, string | undefined]>): void;
+  /** Gives the usage writer thread new configured redactions (`capture.redact`) for the captures it seals. */
+  updateCaptureRedaction(redact: SluiceConfig['capture']['redact']): void;
   /** Turns the per-call log lines (`log.requests`) on or off; nothing when the gateway writes none. */
   setRequestLogging(enabled: boolean): void;
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { captureJson } from '../../capture/capture-json.js';
+import { captureSettingsSchema } from '../../config/capture-schema.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { issueGatewayKey } from '../../keys/issue-gateway-key.js';
 import { keyRoles } from '../../domain/key-role.js';
@@ -50,6 +52,12 @@ const groupBudgets = z.preprocess(
 
 const runLabel = z.string().regex(runLabelPattern, `must be ${runLabelRule}`);
 
+/**
+ * A key's or team's content capture (issue 22 §2): `{ sample, retainDays?, maxBytes? }`, or a number as the
+ * sample alone; null: none (the team's or the group's apply).
+ */
+const capture = z.union([z.number().min(0).max(1).transform((sample) => ({ sample })), captureSettingsSchema]);
+
 const newKey = z.object({
   name: z.string().min(1),
   userName: z.string().min(1).nullish(),
@@ -63,6 +71,7 @@ const newKey = z.object({
   defaultModel: z.string().min(1).nullish(),
   /** The evaluation run every call with this key belongs to (issue 22 §1). */
   run: runLabel.nullish(),
+  capture: capture.nullish(),
 }).strict();
 
 const keyChanges = z.object({
@@ -76,6 +85,8 @@ const keyChanges = z.object({
   defaultModel: z.string().min(1).nullable().optional(),
   /** null: the key no longer carries a run. */
   run: runLabel.nullable().optional(),
+  /** null: the key captures as its team or group does. */
+  capture: capture.nullable().optional(),
 }).strict();
 
 /** Revoking and reloading take no body; an empty object is accepted, a field is not. */
@@ -83,7 +94,7 @@ const noFields = z.object({}).strict();
 
 const userBody = z.object({ limits: limits.default({}) }).strict();
 const teamBody = z
-  .object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish(), defaultModel: z.string().min(1).nullish() })
+  .object({ limits: limits.default({}), allowedModels: z.array(z.string().min(1)).nullish(), defaultModel: z.string().min(1).nullish(), capture: capture.nullish() })
   .strict();
 const principalBodies = { user: userBody, team: teamBody } as const;
 
@@ -173,6 +184,7 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
           limits: input.groupBudgets === undefined ? input.limits : limitsWithGroupBudgets(input.limits, input.groupBudgets),
           defaultModel: input.defaultModel ?? null,
           run: input.run ?? null,
+          capture: input.capture ?? null,
         });
         await refreshViews();
         // The one time the token is shown.
@@ -211,6 +223,18 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
       if (!revoked) throw new GatewayError('route_not_found', `No key '${idOrName}'.`);
       await refreshViews();
       return { body: publicKey(revoked) };
+    }),
+  );
+
+  // A captured call's request and answer, opened with the master key (issue 22 §2): admin keys only, as
+  // every route here. 404 when the call was not captured, or its capture was deleted.
+  app.get<{ Params: { requestId: string } }>(
+    '/admin/captures/:requestId',
+    route(async (request) => {
+      const { requestId } = request.params as { requestId: string };
+      const exchange = await services.captures.find(requestId);
+      if (exchange === undefined) throw new GatewayError('capture_not_found', `No capture of request '${requestId}'.`, { param: 'requestId' });
+      return { body: captureJson(exchange) };
     }),
   );
 
@@ -264,6 +288,7 @@ export function registerAdminRoutes(app: FastifyInstance, holder: ServicesHolder
           limits: input.limits,
           allowedModels: 'allowedModels' in input ? (input.allowedModels ?? null) : null,
           defaultModel: 'defaultModel' in input ? (input.defaultModel ?? null) : null,
+          capture: 'capture' in input ? (input.capture ?? null) : null,
         });
         await refreshViews();
         return { body: saved };

@@ -4,6 +4,7 @@ import type { StoreLocation } from '../../store/open-store.js';
 import type { StoreHealth } from '../../store/store-health.js';
 import type { Store } from '../../store/store.js';
 import type { UsageRow } from '../../domain/usage-row.js';
+import { CaptureRetention } from '../../capture/capture-retention.js';
 import { RollupCompactor } from '../../store/rollups/rollup-compactor.js';
 import { UsageRetention } from '../../usage/usage-retention.js';
 import { UsageSpool } from '../../usage/usage-spool.js';
@@ -43,6 +44,8 @@ export interface UsagePipelineOptions {
   /** Provider name to its pricing id, for the writer thread's price list. */
   pricingProviderIds: Array<[string, string | undefined]>;
   pricingEpoch: number;
+  /** Seals captured calls in the writer thread (the key that seals stored provider keys). */
+  masterKey: Buffer;
   /** Rows the store took, priced: metrics count their cost, the request log writes their lines. */
   onRowsStored(rows: readonly UsageRow[]): void;
 }
@@ -55,6 +58,8 @@ export async function startUsagePipeline(options: UsagePipelineOptions): Promise
     pricing: config.pricing.overrides,
     pricingProviderIds: options.pricingProviderIds,
     pricingEpoch: options.pricingEpoch,
+    masterKey: options.masterKey,
+    redact: config.capture.redact,
   });
   // Rows from an earlier run still in the spool are replayed by the writer once the store takes writes.
   const spool = await UsageSpool.open({ directory: join(config.dataDir, 'usage-spool'), maxBytes: config.usage.maxSpoolBytes, logger });
@@ -75,6 +80,9 @@ export async function startUsagePipeline(options: UsagePipelineOptions): Promise
     retainRollupDays: config.usage.retainRollupDays,
   });
   retention.start(retentionIntervalMs);
+  // Captures carry their own expiry (their key's, team's or group's retainDays): deleted on the same schedule.
+  const captureRetention = new CaptureRetention({ store: options.store, logger });
+  captureRetention.start(retentionIntervalMs);
   const compactor = new RollupCompactor({ store: storeLocation, queryTimeoutMs, intervalMs: rollupCompactionIntervalMs, logger });
   compactor.start();
   return {
@@ -82,6 +90,7 @@ export async function startUsagePipeline(options: UsagePipelineOptions): Promise
     sink,
     async close() {
       await retention.stop();
+      await captureRetention.stop();
       await compactor.close();
       await writer.close();
       await spool.close();

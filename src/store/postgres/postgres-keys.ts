@@ -4,6 +4,7 @@ import type { KeyChanges, KeyRecord, NewKey } from '../../domain/key-record.js';
 import type { KeyStore } from '../store.js';
 import type { LimitSettings } from '../../domain/limits.js';
 import type { PostgresDatabase, Row } from './postgres-database.js';
+import { captureSettingsOf } from '../capture-settings-column.js';
 import { keyInsertColumns, keyInsertValues } from '../key-insert.js';
 
 /** Gateway keys in PostgreSQL (`gateway_keys`). */
@@ -12,9 +13,9 @@ export class PostgresKeys implements KeyStore {
 
   async createKey(key: NewKey): Promise<KeyRecord> {
     const now = Date.now();
-    const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+    const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, capture: key.capture ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
     await this.database.query(
-      `INSERT INTO gateway_keys (${keyInsertColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      `INSERT INTO gateway_keys (${keyInsertColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       keyInsertValues(record, (flag) => flag),
     );
     return record;
@@ -37,6 +38,7 @@ export class PostgresKeys implements KeyStore {
     if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
     if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
     if (changes.run !== undefined) assignments.push(['run', changes.run]);
+    if (changes.capture !== undefined) assignments.push(['capture', changes.capture === null ? null : JSON.stringify(changes.capture)]);
     assignments.push(['updated_at', Date.now()]);
     const sets = assignments.map(([column], index) => `${column} = $${index + 1}`).join(', ');
     const values = [...assignments.map(([, value]) => value), idOrName];
@@ -68,6 +70,7 @@ function toKeyRecord(row: Row): KeyRecord {
     limits: JSON.parse(String(row.limits)) as LimitSettings,
     defaultModel: (row.default_model as string | null) ?? null,
     run: (row.run as string | null) ?? null,
+    capture: captureSettingsOf(row.capture),
     createdAt: Number(row.created_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     updatedAt: Number(row.updated_at),

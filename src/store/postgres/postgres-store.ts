@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../../domain/logger.js';
 import { PostgresRollups } from '../rollups/postgres/postgres-rollup-tables.js';
 import { StoreOfParts } from '../store-of-parts.js';
+import { PostgresCaptures } from './postgres-captures.js';
 import { PostgresAnalytics } from './postgres-analytics.js';
 import { connectTimeoutMs, migrate, PostgresDatabase } from './postgres-database.js';
 import { PostgresKeys } from './postgres-keys.js';
@@ -50,6 +51,7 @@ export class PostgresStore extends StoreOfParts {
       analytics: new PostgresAnalytics(database, rollups),
       sessions: new PostgresSessions(database),
       outcomes: new PostgresOutcomes(database),
+      captures: new PostgresCaptures(database),
     });
     this.#database = database;
   }

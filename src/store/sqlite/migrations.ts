@@ -234,4 +234,27 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (run_id, trial_id)
   ) WITHOUT ROWID;
   `,
+  // Governed content capture (issue 22 §2): what a key or team captures, and the captures themselves, sealed
+  // with the master key (the content is never in a column of its own: see capture/seal-capture.ts).
+  `
+  ALTER TABLE gateway_keys ADD COLUMN capture TEXT;
+  ALTER TABLE principals ADD COLUMN capture TEXT;
+  CREATE TABLE IF NOT EXISTS captures (
+    request_id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    key_id TEXT,
+    team_name TEXT,
+    requested_model TEXT,
+    run_id TEXT,
+    tags TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    sealed TEXT NOT NULL,
+    expires_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS captures_created_at ON captures (created_at, request_id);
+  CREATE INDEX IF NOT EXISTS captures_expires_at ON captures (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS captures_key_created_at ON captures (key_id, created_at);
+  CREATE INDEX IF NOT EXISTS captures_team_created_at ON captures (team_name, created_at);
+  CREATE INDEX IF NOT EXISTS captures_run_created_at ON captures (run_id, created_at);
+  `,
 ];

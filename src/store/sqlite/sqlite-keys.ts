@@ -5,6 +5,7 @@ import type { KeyChanges, KeyRecord, NewKey } from '../../domain/key-record.js';
 import type { KeyStore } from '../store.js';
 import type { LimitSettings } from '../../domain/limits.js';
 import { guarded } from './sqlite-database.js';
+import { captureSettingsOf } from '../capture-settings-column.js';
 import { keyInsertColumns, keyInsertValues } from '../key-insert.js';
 
 interface KeyRowShape {
@@ -20,6 +21,7 @@ interface KeyRowShape {
   limits: string;
   default_model: string | null;
   run: string | null;
+  capture: string | null;
   created_at: number;
   revoked_at: number | null;
   updated_at: number;
@@ -32,8 +34,8 @@ export class SqliteKeys implements KeyStore {
   async createKey(key: NewKey): Promise<KeyRecord> {
     return guarded(() => {
       const now = Date.now();
-      const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
-      this.database.prepare(`INSERT INTO gateway_keys (${keyInsertColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...keyInsertValues(record, (flag) => (flag ? 1 : 0)));
+      const record: KeyRecord = { ...key, isAdmin: key.role === 'admin', defaultModel: key.defaultModel ?? null, run: key.run ?? null, capture: key.capture ?? null, id: `key_${newUlid()}`, createdAt: now, revokedAt: null, updatedAt: now };
+      this.database.prepare(`INSERT INTO gateway_keys (${keyInsertColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...keyInsertValues(record, (flag) => (flag ? 1 : 0)));
       return record;
     });
   }
@@ -64,6 +66,7 @@ export class SqliteKeys implements KeyStore {
       if (changes.limits !== undefined) assignments.push(['limits', JSON.stringify(changes.limits)]);
       if (changes.defaultModel !== undefined) assignments.push(['default_model', changes.defaultModel]);
     if (changes.run !== undefined) assignments.push(['run', changes.run]);
+      if (changes.capture !== undefined) assignments.push(['capture', changes.capture === null ? null : JSON.stringify(changes.capture)]);
       assignments.push(['updated_at', Date.now()]);
       const row = this.database
         .prepare(`UPDATE gateway_keys SET ${assignments.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ? OR name = ? RETURNING *`)
@@ -100,6 +103,7 @@ function toKeyRecord(row: KeyRowShape): KeyRecord {
     limits: JSON.parse(row.limits) as LimitSettings,
     defaultModel: row.default_model,
     run: row.run,
+    capture: captureSettingsOf(row.capture),
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     updatedAt: row.updated_at,

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { SqliteRollupTables } from '../rollups/sqlite/sqlite-rollup-tables.js';
 import { StoreOfParts } from '../store-of-parts.js';
+import { SqliteCaptures } from './sqlite-captures.js';
 import { SqliteAnalytics } from './sqlite-analytics.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import { SqliteKeys } from './sqlite-keys.js';
@@ -44,6 +45,7 @@ export class SqliteStore extends StoreOfParts {
       analytics: new SqliteAnalytics(database, rollups),
       sessions: new SqliteSessions(database),
       outcomes: new SqliteOutcomes(database),
+      captures: new SqliteCaptures(database),
     });
     this.#database = database;
   }

@@ -13,7 +13,9 @@ export async function settleAndRecord(call: ModelCall): Promise<void> {
   releaseUntriedProbe(call);
   estimateUncountedInput(call);
   const row = toUsageRow(call, performance.now(), services.pricingEpoch);
-  services.usageWriter.enqueue(row);
+  // A captured call's request and answer go with its row to the writer thread, which redacts and seals them.
+  if (call.capture === undefined) services.usageWriter.enqueue(row);
+  else services.usageWriter.enqueue(row, call.capture.finish(row.statusCode));
   services.metrics.recordCall(row, cacheResultOf(call));
   call.trace?.end(call);
   if (!call.admission) return;
