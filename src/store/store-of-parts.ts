@@ -153,4 +153,8 @@ export abstract class StoreOfParts implements Store {
   runCalls(runs: readonly string[], limit: number): Promise<RunCall[]> {
     return this.#parts.outcomes.runCalls(runs, limit);
   }
+
+  requestCalls(ids: readonly string[], run: string): Promise<RunCall[]> {
+    return this.#parts.outcomes.requestCalls(ids, run);
+  }
 }
