@@ -9,6 +9,7 @@ import { reloadCommand } from './reload-command.js';
 import { serveCommand } from './serve-command.js';
 import { outcomesCommand } from './outcomes-command.js';
 import { compareCommand } from './compare-command.js';
+import { replayCommand, storeCaptures } from './replay-command.js';
 import { usageCommand } from './usage-command.js';
 
 const program = new Command('sluice')
@@ -23,6 +24,9 @@ const program = new Command('sluice')
   .addCommand(usageCommand())
   .addCommand(outcomesCommand())
   .addCommand(compareCommand())
+  // Captures are opened by the capture module's `openCapture` (issue 22 §2): until it is part of the build,
+  // `sluice replay` says there is nothing to replay.
+  .addCommand(replayCommand({ captures: storeCaptures(undefined) }))
   .addCommand(reloadCommand())
   .addCommand(mockUpstreamCommand());
 

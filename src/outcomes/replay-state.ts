@@ -17,7 +17,8 @@ export interface ReplayManifest {
   originalRun: string;
   createdAt: number;
   against: string;
-  verifier: string;
+  /** Null: replayed without a verifier (no outcomes). */
+  verifier: string | null;
   passAt: number;
   maxCostUsd: number | null;
   filter: CaptureFilter;
@@ -35,7 +36,7 @@ const manifestSchema = z.object({
   originalRun: z.string(),
   createdAt: z.number(),
   against: z.string(),
-  verifier: z.string(),
+  verifier: z.string().nullable(),
   passAt: z.number(),
   maxCostUsd: z.number().nullable(),
   filter: z.object({

@@ -24,8 +24,8 @@ export interface ReplayOptions {
   against: string;
   filter: CaptureFilter;
   limit: number;
-  /** `--verify`: a built-in verifier or a module path. */
-  verifier: string;
+  /** `--verify`: a built-in verifier or a module path; none: no outcomes (the report compares cost and speed). */
+  verifier: string | undefined;
   /** A trial passed when its score is at least this. */
   passAt: number;
   concurrency: number;
@@ -63,8 +63,9 @@ export interface ReplayServices {
 export interface TrialResult {
   trial: string;
   status: number;
-  score: number;
-  passed: boolean;
+  /** Null without a verifier. */
+  score: number | null;
+  passed: boolean | null;
   /** Why the call or its scoring failed; undefined when it was answered and scored. */
   error: string | undefined;
 }
@@ -74,7 +75,7 @@ export interface ReplayResult {
   run: string | null;
   originalRun: string | null;
   against: string;
-  verifier: string;
+  verifier: string | null;
   dryRun: boolean;
   /** Captures chosen (a resumed replay: those of its manifest still found). */
   selected: number;
@@ -131,11 +132,11 @@ export async function runReplay(options: ReplayOptions, services: ReplayServices
   const settleMs = services.settleMs ?? defaultSettleMs;
   const previous = options.resume === undefined ? undefined : await services.state.load(options.resume);
   const against = previous?.against ?? options.against;
-  const verifierName = previous?.verifier ?? options.verifier;
+  const verifierName = previous ? (previous.verifier ?? undefined) : options.verifier;
   const passAt = previous?.passAt ?? options.passAt;
   const maxCostUsd = options.maxCostUsd ?? previous?.maxCostUsd ?? undefined;
   // Loaded first: a verifier that does not load (or a schema that does not compile) costs nothing.
-  const verifier = await loadVerifier(verifierName);
+  const verifier = verifierName === undefined ? undefined : await loadVerifier(verifierName);
 
   const selection = previous
     ? await selectCaptures(services.captures, previous.filter, previous.requestIds.length, new Set(previous.requestIds))
@@ -159,7 +160,7 @@ export async function runReplay(options: ReplayOptions, services: ReplayServices
     run,
     originalRun,
     against,
-    verifier: verifier.name,
+    verifier: verifier?.name ?? null,
     dryRun: options.dryRun,
     selected: captures.length,
     skipped: selection.skipped,
@@ -185,8 +186,8 @@ export async function runReplay(options: ReplayOptions, services: ReplayServices
   Object.assign(result, { id: manifest.id, run: manifest.run, originalRun: manifest.originalRun });
   await waitForKey(services, token, against, settleMs);
 
-  const scoreTrial = trialScorer(verifier);
-  await scoreOriginals(store, manifest, captures, scoreTrial, services.now);
+  const scoreTrial = verifier === undefined ? undefined : trialScorer(verifier);
+  if (scoreTrial) await scoreOriginals(store, manifest, captures, scoreTrial, services.now);
   // A hard stop may have left calls the gateway was still writing: wait for their rows rather than send
   // them twice. Those that land were made but never scored (their answers were lost with the process).
   const sentBefore = await services.state.sentTrials(manifest.id);
@@ -230,7 +231,7 @@ async function doneTrials(store: Pick<OutcomeStore, 'listOutcomes'>, run: string
 async function startReplay(
   options: ReplayOptions,
   services: ReplayServices,
-  chosen: { against: string; verifierName: string; passAt: number; maxCostUsd: number | undefined; requestIds: string[] },
+  chosen: { against: string; verifierName: string | undefined; passAt: number; maxCostUsd: number | undefined; requestIds: string[] },
 ): Promise<{ manifest: ReplayManifest; token: string }> {
   const id = newUlid().toLowerCase();
   const run = `replay-${id}`;
@@ -251,7 +252,7 @@ async function startReplay(
     originalRun: `${run}:original`,
     createdAt: services.now(),
     against: chosen.against,
-    verifier: chosen.verifierName,
+    verifier: chosen.verifierName ?? null,
     passAt: chosen.passAt,
     maxCostUsd: chosen.maxCostUsd ?? null,
     filter: options.filter,
@@ -355,7 +356,7 @@ function outcomeOf(run: string, trial: string, score: number, passAt: number, re
 /** Sends one trial, reads its answer whole, scores it against the original's and records the outcome. */
 async function replayTrial(
   capture: CapturedExchange,
-  context: { manifest: ReplayManifest; token: string; against: string; services: ReplayServices; scoreTrial: TrialScorer },
+  context: { manifest: ReplayManifest; token: string; against: string; services: ReplayServices; scoreTrial: TrialScorer | undefined },
 ): Promise<TrialResult> {
   const { manifest, services } = context;
   const trial = capture.requestId;
@@ -371,6 +372,7 @@ async function replayTrial(
     status = 0;
     answer = { status: 0, stream: capture.stream, text: '', toolCalls: [], raw: '', error: `no answer: ${(error as Error).message}` };
   }
+  if (!context.scoreTrial) return { trial, status, score: null, passed: null, error: answer.error };
   const { score, error } = await context.scoreTrial(verifiedRequestOf(capture), answer, capturedAnswerOf(capture));
   const outcome = outcomeOf(manifest.run, trial, score, manifest.passAt, services.now(), { status, against: context.against, ...(error === undefined ? {} : { error }) });
   // A hard stop leaves the trial unscored: its call may not have been made, and a resume decides by its row.
