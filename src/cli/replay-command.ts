@@ -34,6 +34,8 @@ export function storeCaptures(open: OpenCapture | undefined): ReplayCommandWirin
   };
 }
 
+const maximumErrorsShown = 5;
+
 interface ReplayFlags extends CommonOptions {
   window?: string;
   key?: string;
@@ -105,6 +107,7 @@ export function replayCommand(wiring: ReplayCommandWiring): Command {
         const box = new SecretBox((await loadMasterKey({ env: process.env, dataDirectory: config.dataDir })).key);
         const storedProviders = new Set((await store.listProviderKeys()).map((key) => key.provider));
         let sent = 0;
+        let errorsShown = 0;
         const result = await runReplay(
           {
             against: flags.against ?? '',
@@ -131,7 +134,10 @@ export function replayCommand(wiring: ReplayCommandWiring): Command {
             abort: abort.signal,
             onTrial: (trial) => {
               sent++;
-              if (sent % 25 === 0 || trial.error !== undefined) notice(`  ${sent} sent${trial.error === undefined ? '' : `; ${trial.trial}: ${trial.error}`}`);
+              // The first few failures say why; after that the count every 25 trials is enough.
+              const shown = trial.error !== undefined && errorsShown < maximumErrorsShown;
+              if (shown) errorsShown++;
+              if (shown || sent % 25 === 0) notice(`  ${sent} sent${shown ? `; trial ${trial.trial}: ${trial.error}` : ''}`);
             },
           },
         );

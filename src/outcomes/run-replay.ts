@@ -68,6 +68,8 @@ export interface TrialResult {
   passed: boolean | null;
   /** Why the call or its scoring failed; undefined when it was answered and scored. */
   error: string | undefined;
+  /** The verifier threw (or returned something else than a score) on the answer. */
+  verifierFailed: boolean;
 }
 
 export interface ReplayResult {
@@ -154,6 +156,9 @@ export async function runReplay(options: ReplayOptions, services: ReplayServices
   const spentBeforeUsd = earlierCalls.reduce((total, call) => total + (call.costUsd ?? 0), 0);
   const estimate = estimateReplayCost(remaining, originals, services.targets(against));
   const refused = maxCostUsd !== undefined && spentBeforeUsd + estimate.costUsd > maxCostUsd;
+  const scoreTrial = verifier === undefined ? undefined : trialScorer(verifier);
+  const alreadyScored = originalRun === null ? new Set<string>() : new Set((await store.listOutcomes(originalRun)).map((outcome) => outcome.trial));
+  const originalScores = scoreTrial ? await scoreOriginals(captures, scoreTrial, alreadyScored) : [];
 
   const result: ReplayResult = {
     id: previous?.id ?? null,
@@ -186,8 +191,7 @@ export async function runReplay(options: ReplayOptions, services: ReplayServices
   Object.assign(result, { id: manifest.id, run: manifest.run, originalRun: manifest.originalRun });
   await waitForKey(services, token, against, settleMs);
 
-  const scoreTrial = verifier === undefined ? undefined : trialScorer(verifier);
-  if (scoreTrial) await scoreOriginals(store, manifest, captures, scoreTrial, services.now);
+  await recordOriginals(store, manifest, originalScores, services.now());
   // A hard stop may have left calls the gateway was still writing: wait for their rows rather than send
   // them twice. Those that land were made but never scored (their answers were lost with the process).
   const sentBefore = await services.state.sentTrials(manifest.id);
@@ -204,7 +208,7 @@ export async function runReplay(options: ReplayOptions, services: ReplayServices
     const trial = await replayTrial(capture, { manifest, token, against, services, scoreTrial });
     if (trial.status >= 200 && trial.status <= 299) result.answered++;
     else result.failed++;
-    if (trial.error?.startsWith('verifier')) result.verifierErrors++;
+    if (trial.verifierFailed) result.verifierErrors++;
     services.onTrial?.(trial);
   });
   result.remaining = toSend.length - result.sent;
@@ -291,16 +295,16 @@ async function waitForKey(services: ReplayServices, token: string, against: stri
   }
 }
 
-type TrialScorer = (request: VerifiedRequest, answer: ReplayAnswer, reference: ReplayAnswer) => Promise<{ score: number; error: string | undefined }>;
+type TrialScorer = (request: VerifiedRequest, answer: ReplayAnswer, reference: ReplayAnswer) => Promise<{ score: number; error: string | undefined; verifierFailed: boolean }>;
 
 /** The verifier's score, or 0 with the reason when the answer failed or the verifier threw. */
 function trialScorer(verifier: Verifier): TrialScorer {
   return async (request, answer, reference) => {
-    if (answer.error !== undefined) return { score: 0, error: answer.error };
+    if (answer.error !== undefined) return { score: 0, error: answer.error, verifierFailed: false };
     try {
-      return { score: await verifier.score(request, answer, reference), error: undefined };
+      return { score: await verifier.score(request, answer, reference), error: undefined, verifierFailed: false };
     } catch (error) {
-      return { score: 0, error: `verifier: ${(error as Error).message}` };
+      return { score: 0, error: `verifier: ${(error as Error).message}`, verifierFailed: true };
     }
   };
 }
@@ -319,31 +323,38 @@ function capturedAnswerOf(capture: CapturedExchange): ReplayAnswer {
   return readAnswer(capture.inboundDialect, { status: capture.status, stream: capture.stream, body: capture.answer });
 }
 
+/** An original's score, before it is recorded under the replay's `:original` run. */
+interface OriginalScore {
+  trial: string;
+  status: number;
+  score: number;
+  error: string | undefined;
+}
+
 /**
- * The originals' answers scored by the same verifier (a comparing verifier against themselves), recorded as
- * the outcomes of `replay-<id>:original`, before anything is sent: a verifier that fails on every original
+ * The originals' answers scored by the same verifier (a comparing verifier against themselves), those not
+ * scored yet, before anything is issued or sent — in a dry run too: a verifier that fails on every original
  * stops the replay while it has cost nothing.
  */
-async function scoreOriginals(
-  store: ReplayServices['store'],
-  manifest: ReplayManifest,
-  captures: readonly CapturedExchange[],
-  scoreTrial: TrialScorer,
-  now: () => number,
-): Promise<void> {
-  const scored = new Set((await store.listOutcomes(manifest.originalRun)).map((outcome) => outcome.trial));
-  const outcomes: EvalOutcome[] = [];
-  let firstError: string | undefined;
+async function scoreOriginals(captures: readonly CapturedExchange[], scoreTrial: TrialScorer, alreadyScored: ReadonlySet<string>): Promise<OriginalScore[]> {
+  const scores: OriginalScore[] = [];
   for (const capture of captures) {
-    if (scored.has(capture.requestId)) continue;
+    if (alreadyScored.has(capture.requestId)) continue;
     const answer = capturedAnswerOf(capture);
     const { score, error } = await scoreTrial(verifiedRequestOf(capture), answer, answer);
-    firstError ??= error;
-    outcomes.push(outcomeOf(manifest.originalRun, capture.requestId, score, manifest.passAt, now(), { status: capture.status, ...(error === undefined ? {} : { error }) }));
+    scores.push({ trial: capture.requestId, status: capture.status, score, error });
   }
-  if (outcomes.length > 0 && outcomes.every((outcome) => outcome.metadata?.error !== undefined)) {
-    throw new Error(`the verifier could not score any original answer (${firstError ?? 'unknown'}): nothing was sent`);
+  if (scores.length > 0 && scores.every((original) => original.error !== undefined)) {
+    throw new Error(`the verifier could not score any original answer (${scores[0]!.error}): nothing was sent`);
   }
+  return scores;
+}
+
+/** The originals' scores as the outcomes of `replay-<id>:original`. */
+async function recordOriginals(store: ReplayServices['store'], manifest: ReplayManifest, scores: readonly OriginalScore[], now: number): Promise<void> {
+  const outcomes = scores.map((original) =>
+    outcomeOf(manifest.originalRun, original.trial, original.score, manifest.passAt, now, { status: original.status, ...(original.error === undefined ? {} : { error: original.error }) }),
+  );
   for (let start = 0; start < outcomes.length; start += maximumOutcomesPerWrite) {
     await store.recordOutcomes(outcomes.slice(start, start + maximumOutcomesPerWrite));
   }
@@ -372,12 +383,12 @@ async function replayTrial(
     status = 0;
     answer = { status: 0, stream: capture.stream, text: '', toolCalls: [], raw: '', error: `no answer: ${(error as Error).message}` };
   }
-  if (!context.scoreTrial) return { trial, status, score: null, passed: null, error: answer.error };
-  const { score, error } = await context.scoreTrial(verifiedRequestOf(capture), answer, capturedAnswerOf(capture));
+  if (!context.scoreTrial) return { trial, status, score: null, passed: null, error: answer.error, verifierFailed: false };
+  const { score, error, verifierFailed } = await context.scoreTrial(verifiedRequestOf(capture), answer, capturedAnswerOf(capture));
   const outcome = outcomeOf(manifest.run, trial, score, manifest.passAt, services.now(), { status, against: context.against, ...(error === undefined ? {} : { error }) });
   // A hard stop leaves the trial unscored: its call may not have been made, and a resume decides by its row.
   if (!(services.abort?.aborted && status === 0)) await services.store.recordOutcomes([outcome]);
-  return { trial, status, score, passed: outcome.passed, error };
+  return { trial, status, score, passed: outcome.passed, error, verifierFailed };
 }
 
 /** Polls the run's rows until each of these trials has one, or the time is up; returns those that do. */

@@ -226,6 +226,27 @@ describe('sluice replay through a real gateway', () => {
     expect((await harness.usageRows()).length).toBe(rowsBefore);
   });
 
+  it('a verifier that fails on every original stops the replay before any key or call; one that fails on replies scores them 0', async () => {
+    const keysBefore = (await harness.gateway.services.store.listKeys()).length;
+    const rowsBefore = (await harness.usageRows()).length;
+    const broken = join(stateDirectory, 'broken-verifier.mjs');
+    await writeFile(broken, 'export function score() { throw new Error("cannot read answers"); }\n');
+    const tagged = { ...options().filter, tag: 'verifiers' };
+    await expect(runReplay(options({ verifier: broken, filter: tagged }), services())).rejects.toThrow(/could not score any original answer \(verifier: cannot read answers\): nothing was sent/);
+    await expect(runReplay(options({ verifier: broken, filter: tagged, dryRun: true }), services())).rejects.toThrow(/could not score any original/);
+    expect((await harness.gateway.services.store.listKeys()).length).toBe(keysBefore);
+    expect((await harness.usageRows()).length).toBe(rowsBefore);
+
+    // Scores an original (scored against itself) and throws on every replayed answer.
+    const picky = join(stateDirectory, 'picky-verifier.mjs');
+    await writeFile(picky, 'export function score(request, answer, reference) { if (answer !== reference) throw new Error("not the original"); return 1; }\n');
+    const result = await runReplay(options({ verifier: picky, filter: tagged }), services());
+    expect(result).toMatchObject({ sent: 4, answered: 4, verifierErrors: 4, finished: true });
+    const outcomes = await harness.gateway.services.store.listOutcomes(result.run!);
+    expect(outcomes.map((outcome) => [outcome.reward, outcome.metadata?.error])).toEqual(Array(4).fill([0, 'verifier: not the original']));
+    expect(result.report!.runs.map((figures) => figures.passed)).toEqual([4, 0]);
+  });
+
   it('a candidate that fails every call: each trial fails and scores 0, and the report shows the errors', async () => {
     const result = await runReplay(options({ against: 'coder-broken', filter: { ...options().filter, tag: 'verifiers' }, maxCostUsd: 5 }), services());
     expect(result).toMatchObject({ selected: 4, sent: 4, answered: 0, failed: 4, finished: true });
@@ -233,6 +254,18 @@ describe('sluice replay through a real gateway', () => {
     expect(outcomes.map((outcome) => [outcome.reward, outcome.passed, outcome.metadata?.status])).toEqual(Array(4).fill([0, false, 502]));
     expect(outcomes[0]!.metadata?.error).toMatch(/^status 502/);
     expect(result.report!.runs[1]).toMatchObject({ calls: 4, error_rate: 1, passed: 0 });
+  });
+
+  it('without a verifier: no outcomes, and the report compares cost, tokens, routing and speed', async () => {
+    const result = await runReplay(options({ verifier: undefined, filter: { ...options().filter, tag: 'verifiers' } }), services());
+    expect(result).toMatchObject({ verifier: null, sent: 4, answered: 4, finished: true });
+    expect(await harness.gateway.services.store.listOutcomes(result.run!)).toEqual([]);
+    expect(await harness.gateway.services.store.listOutcomes(result.originalRun!)).toEqual([]);
+    expect(result.report!.runs.map((figures) => [figures.calls, figures.trials, figures.outcomes, figures.pass_rate.value])).toEqual([
+      [4, 4, 0, null],
+      [4, 4, 0, null],
+    ]);
+    expect(result.report!.differences[0]!.cost_per_trial.value).not.toBeNull();
   });
 
   it('resumes a stopped replay: the trials done are not sent again', async () => {
