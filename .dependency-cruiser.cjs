@@ -31,6 +31,10 @@ const floors = [
   ['routing'],
   // Readers of everything below: the mock upstream, the tracing port, metrics, analytics reports.
   ['mock', 'telemetry', 'metrics', 'analytics'],
+  // Evaluation work over the gateway (issue 22 §3, replay): it reads captures, issues a run key, resolves the
+  // candidate's targets to price an estimate, decodes answers with the dialects and compares runs with
+  // analytics' report, so it sits above all of those; the server never needs it, and the CLI drives it.
+  ['outcomes'],
   // Shared state in Redis: it implements the ports of policy (limits, budgets), routing (cooldowns) and
   // cache, so it sits above them, unlike the rest of store/.
   ['store/redis'],

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../config/interpolate-env.js';
+import { openCapture } from '../capture/seal-capture.js';
 import { captureCommand } from './capture-command.js';
 import { keysCommand } from './keys-command.js';
 import { mockUpstreamCommand } from './mock-upstream-command.js';
@@ -10,6 +11,7 @@ import { reloadCommand } from './reload-command.js';
 import { serveCommand } from './serve-command.js';
 import { outcomesCommand } from './outcomes-command.js';
 import { compareCommand } from './compare-command.js';
+import { replayCommand, storeCaptures } from './replay-command.js';
 import { usageCommand } from './usage-command.js';
 
 const program = new Command('sluice')
@@ -25,6 +27,7 @@ const program = new Command('sluice')
   .addCommand(outcomesCommand())
   .addCommand(compareCommand())
   .addCommand(captureCommand())
+  .addCommand(replayCommand({ captures: storeCaptures(openCapture) }))
   .addCommand(reloadCommand())
   .addCommand(mockUpstreamCommand());
 

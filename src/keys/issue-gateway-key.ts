@@ -22,7 +22,7 @@ export interface IssueKeyOptions {
 }
 
 /** Creates a key and returns its token: the only time the token exists outside the caller's hands. */
-export async function issueGatewayKey(store: KeyStore, options: IssueKeyOptions): Promise<{ token: string; key: KeyRecord }> {
+export async function issueGatewayKey(store: Pick<KeyStore, 'createKey'>, options: IssueKeyOptions): Promise<{ token: string; key: KeyRecord }> {
   const generated = generateGatewayKey();
   const key = await store.createKey({
     name: options.name,

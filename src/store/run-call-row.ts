@@ -33,3 +33,16 @@ export function runCallOf(row: { [column: string]: unknown }): RunCall {
     servingMs: row.serving_ms === null || row.serving_ms === undefined ? null : Number(row.serving_ms),
   };
 }
+
+/** Request ids read per statement: well under SQLite's bound-parameter limit, and a bounded array for PostgreSQL. */
+export const requestIdsPerRead = 1_000;
+
+/** A row read by request id (its `id` selected too), as a call of `run` whose trial is that id. */
+export function requestCallOf(row: { [column: string]: unknown }, run: string): RunCall {
+  return { ...runCallOf(row), run, trial: String(row.id) };
+}
+
+/** Rows selected with `id, created_at`: oldest first, then by id, the order `runCalls` answers in. */
+export function byCreation(a: { [column: string]: unknown }, b: { [column: string]: unknown }): number {
+  return Number(a.created_at) - Number(b.created_at) || String(a.id).localeCompare(String(b.id));
+}

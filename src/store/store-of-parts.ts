@@ -175,4 +175,8 @@ export abstract class StoreOfParts implements Store {
   pruneExpiredCaptures(now: number, limit: number): Promise<number> {
     return this.#parts.captures.pruneExpiredCaptures(now, limit);
   }
+
+  requestCalls(ids: readonly string[], run: string): Promise<RunCall[]> {
+    return this.#parts.outcomes.requestCalls(ids, run);
+  }
 }

@@ -74,6 +74,12 @@ export interface OutcomeStore {
    * `limit` rows in all, so a caller that asks for one more than it accepts can tell it was cut.
    */
   runCalls(runs: readonly string[], limit: number): Promise<RunCall[]>;
+  /**
+   * The calls with these request ids (usage row ids), read by primary key, as the calls of `run`, each its own
+   * trial named by its request id: a set of earlier calls compared as a run (a replay's originals, issue 22
+   * §3). Ids with no row are left out; order is the rows' (created_at, id).
+   */
+  requestCalls(ids: readonly string[], run: string): Promise<RunCall[]>;
 }
 
 /**

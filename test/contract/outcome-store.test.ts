@@ -109,4 +109,30 @@ describe.each(backends)('$name outcome store', (backend) => {
       await store.close();
     }
   });
+
+  it('reads calls by request id as the calls of a run, each its own trial', async () => {
+    const store = await backend.open();
+    try {
+      const now = 1_800_000_000_000;
+      await store.recordUsage([
+        testUsageRow('01ORIG2', { createdAt: now - 2_000, runId: 'someone-else', trialId: 'x', provider: 'openai', upstreamModel: 'gpt-4o', costUsd: 0.03, inputTokens: 300, outputTokens: 40 }),
+        testUsageRow('01ORIG1', { createdAt: now - 3_000, runId: null, trialId: null, costUsd: null, outcome: 'error', statusCode: 500 }),
+        testUsageRow('01ORIG3', { createdAt: now - 1_000 }),
+      ]);
+      const calls = await store.requestCalls(['01ORIG2', '01NOSUCH', '01ORIG1'], 'replay-r1:original');
+      expect(calls.map((call) => [call.run, call.trial])).toEqual([['replay-r1:original', '01ORIG1'], ['replay-r1:original', '01ORIG2']]);
+      expect(calls[0]).toMatchObject({ served: false, costUsd: null });
+      expect(calls[1]).toMatchObject({ provider: 'openai', model: 'gpt-4o', served: true, costUsd: 0.03, inputTokens: 300, outputTokens: 40 });
+      expect(await store.requestCalls([], 'r')).toEqual([]);
+      // More ids than one statement reads: every slice is read, and the order is still the rows'.
+      const many = Array.from({ length: 2_500 }, (_, index) => `01MANY${String(index).padStart(5, '0')}`);
+      await store.recordUsage(many.map((id, index) => testUsageRow(id, { createdAt: now + 10_000 - index })));
+      const manyCalls = await store.requestCalls(many, 'many');
+      expect(manyCalls).toHaveLength(2_500);
+      expect(manyCalls[0]!.trial).toBe(many.at(-1));
+      expect(manyCalls.at(-1)!.trial).toBe(many[0]);
+    } finally {
+      await store.close();
+    }
+  });
 });

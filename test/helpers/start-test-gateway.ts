@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { stringify as toYaml } from 'yaml';
+import type { SluiceConfig } from '../../src/config/config-schema.js';
 import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { issueGatewayKey, type IssueKeyOptions } from '../../src/keys/issue-gateway-key.js';
 import { startFakeUpstream, type FakeUpstream } from '../../src/mock/fake-upstream.js';
@@ -25,6 +26,8 @@ export const upstreamKeys = {
 
 export interface TestGateway {
   gateway: RunningGateway;
+  /** The config the gateway started with (as parsed). */
+  config: SluiceConfig;
   upstream: FakeUpstream;
   url: string;
   /** An ordinary key's token. */
@@ -106,6 +109,7 @@ export async function startTestGateway(
   const token = await issueKey({ name: 'test-key', userName: 'ada', teamName: 'research' });
   return {
     gateway,
+    config: parsed,
     upstream,
     url: gateway.url,
     token,

@@ -136,6 +136,7 @@ describe('compareRuns', () => {
     recordOutcomes: async () => [],
     listOutcomes: async (run) => outcomes.get(run) ?? [],
     summarizeRuns: async () => [],
+    requestCalls: async () => [],
     runCalls: async (runs, limit) => {
       limitSeen.push(limit);
       return calls.filter((candidate) => runs.includes(candidate.run)).slice(0, limit);

@@ -1,5 +1,5 @@
 import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../../domain/eval-outcome.js';
-import { runCallColumns, runCallOf } from '../run-call-row.js';
+import { byCreation, requestCallOf, requestIdsPerRead, runCallColumns, runCallOf } from '../run-call-row.js';
 import type { OutcomeStore } from '../store.js';
 import type { PostgresDatabase, Row } from './postgres-database.js';
 
@@ -89,5 +89,14 @@ export class PostgresOutcomes implements OutcomeStore {
       [runs, limit],
     );
     return result.rows.map(runCallOf);
+  }
+
+  async requestCalls(ids: readonly string[], run: string): Promise<RunCall[]> {
+    const rows: Row[] = [];
+    for (let start = 0; start < ids.length; start += requestIdsPerRead) {
+      const result = await this.database.query(`SELECT id, created_at, ${runCallColumns} FROM usage_rows WHERE id = ANY($1::text[])`, [ids.slice(start, start + requestIdsPerRead)]);
+      rows.push(...result.rows);
+    }
+    return rows.sort(byCreation).map((row) => requestCallOf(row, run));
   }
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../../domain/eval-outcome.js';
-import { runCallColumns, runCallOf } from '../run-call-row.js';
+import { byCreation, requestCallOf, requestIdsPerRead, runCallColumns, runCallOf } from '../run-call-row.js';
 import type { OutcomeStore } from '../store.js';
 import { guarded } from './sqlite-database.js';
 
@@ -119,6 +119,18 @@ export class SqliteOutcomes implements OutcomeStore {
         .prepare(`SELECT ${runCallColumns} FROM usage_rows INDEXED BY usage_rows_run_created_at WHERE run_id IN (${marks}) ORDER BY created_at, id LIMIT ?`)
         .all(...runs, limit) as Array<Record<string, unknown>>;
       return rows.map(runCallOf);
+    });
+  }
+
+  async requestCalls(ids: readonly string[], run: string): Promise<RunCall[]> {
+    return guarded(() => {
+      const rows: Array<Record<string, unknown>> = [];
+      for (let start = 0; start < ids.length; start += requestIdsPerRead) {
+        const slice = ids.slice(start, start + requestIdsPerRead);
+        const marks = slice.map(() => '?').join(', ');
+        rows.push(...(this.database.prepare(`SELECT id, created_at, ${runCallColumns} FROM usage_rows WHERE id IN (${marks})`).all(...slice) as Array<Record<string, unknown>>));
+      }
+      return rows.sort(byCreation).map((row) => requestCallOf(row, run));
     });
   }
 }
