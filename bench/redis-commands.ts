@@ -24,6 +24,9 @@ import { measureThroughput } from './throughput.js';
  * 2. Closed-loop throughput (32 callers) of the bare proxy, Sluice in process and Sluice on Redis.
  * 3. Open loop at a fixed rate (500 req/s, upstream answering after 50 ms): p50 and p99.
  *
+ * BENCH_BASELINE_DIST=<another build's dist/> adds a second Sluice on Redis served from that build (say, the
+ * commit before a change), measured in the same rounds: on a busy machine only side-by-side figures compare.
+ *
  * The gateways and the bare proxy run pinned to one core (`BENCH_GATEWAY_CPUS`, default 1); the load
  * generator, the fake upstream and Redis on the other. Redis is a private `redis-server` started for the run
  * when one is on the PATH (so nobody else's commands land in the counts), else REDIS_URL.
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
   const bare = await startBareProxy(upstream.url, { cpus: gatewayCpus });
   const inProcess = await startSluice(upstream.url, { cpus: gatewayCpus });
   const onRedis = await startSluice(upstream.url, { cpus: gatewayCpus, redisUrl: redis.url });
+  const baselineDist = process.env.BENCH_BASELINE_DIST;
+  const baseline = baselineDist === undefined ? undefined : await startSluice(upstream.url, { cpus: gatewayCpus, redisUrl: redis.url, distDirectory: baselineDist });
   const providerHeaders = { authorization: 'Bearer bench-openai-key' };
   const target = (name: string, url: string, headers: Record<string, string>, pid: number): Target => ({ name, url, headers, pid, requestsSent: 0 });
   const sluiceTarget = (name: string, sluice: RunningSluice, key: string) => target(name, sluice.url, { authorization: `Bearer ${key}` }, sluice.pid);
@@ -56,14 +61,17 @@ async function main(): Promise<void> {
     memoryUnlimited: sluiceTarget('in process, no limits', inProcess, inProcess.keys.unlimited),
     redisUnlimited: sluiceTarget('Redis, no limits', onRedis, onRedis.keys.unlimited),
   };
+  const baselineLimited = baseline === undefined ? undefined : sluiceTarget('Redis (baseline build), rpm+tpm+concurrency+budget', baseline, baseline.keys.budgeted);
   log(`gateways on cpu ${gatewayCpus}; Redis at ${redis.url}${redis.child ? ' (private, started for this run)' : ''}`);
 
   const lines: string[] = ['## Redis commands per request (INFO commandstats deltas)', ''];
   lines.push('| key | calls | at once | script calls sent per request | other commands per request (inside scripts) | every command (per request) |', '|---|---|---|---|---|---|');
-  for (const [scenario, key] of [
+  const counted: Array<[Target, string]> = [
     [targets.redisLimited, 'rpm+tpm+concurrency+budget'],
     [targets.redisUnlimited, 'no limits'],
-  ] as const) {
+  ];
+  if (baselineLimited !== undefined) counted.push([baselineLimited, 'baseline build: rpm+tpm+concurrency+budget']);
+  for (const [scenario, key] of counted) {
     for (const atOnce of [1, concurrency]) {
       const counted = await countCommands(redis.client, { name: scenario.name, target: scenario, shape: shapes.plain }, atOnce);
       lines.push(`| ${key} | ${countedCalls} | ${atOnce} | ${counted.sent.toFixed(2)} | ${counted.inside.toFixed(2)} | ${counted.breakdown} |`);
@@ -71,7 +79,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const throughputTargets = [targets.bare, targets.memoryUnlimited, targets.redisUnlimited, targets.memoryLimited, targets.redisLimited];
+  const throughputTargets = [targets.bare, targets.memoryUnlimited, targets.redisUnlimited, targets.memoryLimited, targets.redisLimited, ...(baselineLimited ? [baselineLimited] : [])];
   const rates = await throughput(throughputTargets);
   const bareRate = rates.get(targets.bare.name)!;
   lines.push('', `## Closed loop, ${concurrency} callers, median of ${throughputRounds} rounds of ${throughputSeconds} s`, '');
@@ -81,11 +89,11 @@ async function main(): Promise<void> {
     lines.push(`| ${each.name} | ${value.toFixed(0)} | ${((value / bareRate) * 100).toFixed(1)}% |`);
   }
 
-  const latencyTargets = [targets.bare, targets.memoryLimited, targets.redisLimited];
+  const latencyTargets = [targets.bare, targets.memoryLimited, targets.redisLimited, ...(baselineLimited ? [baselineLimited] : [])];
   const latencies = await openLoop(latencyTargets);
   const bareLatency = latencies.get(targets.bare.name)!;
   const memoryLatency = latencies.get(targets.memoryLimited.name)!;
-  lines.push('', `## Open loop at ${rate} req/s for ${latencySeconds} s, upstream answers after 50 ms`, '');
+  lines.push('', `## Open loop at ${rate} req/s, ${latencySeconds} s per target in 4 rotating rounds, upstream answers after 50 ms`, '');
   lines.push('| target | p50 ms | p99 ms | p99 added vs bare | p99 added vs in process |', '|---|---|---|---|---|');
   for (const each of latencyTargets) {
     const summary = latencies.get(each.name)!;
@@ -180,22 +188,26 @@ async function throughput(targets: Target[]): Promise<Map<string, number>> {
   return rates;
 }
 
+/** In rounds, the order rotating between them, so that a burst of someone else's load lands on every target alike. */
 async function openLoop(targets: Target[]) {
-  log(`open loop: ${rate} req/s for ${latencySeconds} s per target`);
-  const results = new Map<string, ReturnType<typeof summarize>>();
-  for (const each of targets) {
-    const pool = openPool(each, 256);
-    const scenario = { name: each.name, target: each, shape: shapes.delayed };
-    try {
-      await runAtFixedRate(pool, scenario, rate, 1);
-      const samples = await runAtFixedRate(pool, scenario, rate, latencySeconds);
-      const summary = summarize(samples.latencies);
-      results.set(each.name, summary);
-      log(`  ${each.name}: p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms`);
-    } finally {
-      await pool.destroy();
+  const rounds = 4;
+  log(`open loop: ${rate} req/s, ${rounds} rounds of ${latencySeconds / rounds} s per target`);
+  const pools = new Map(targets.map((each) => [each.name, openPool(each, 256)]));
+  const samples = new Map<string, number[]>(targets.map((each) => [each.name, []]));
+  const scenario = (each: Target): Scenario => ({ name: each.name, target: each, shape: shapes.delayed });
+  try {
+    for (const each of targets) await runAtFixedRate(pools.get(each.name)!, scenario(each), rate, 1);
+    for (let round = 0; round < rounds; round++) {
+      for (const each of rotate(targets, round)) {
+        const measured = await runAtFixedRate(pools.get(each.name)!, scenario(each), rate, latencySeconds / rounds);
+        samples.get(each.name)!.push(...measured.latencies);
+      }
     }
+  } finally {
+    await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   }
+  const results = new Map([...samples].map(([name, latencies]) => [name, summarize(latencies)]));
+  for (const [name, summary] of results) log(`  ${name}: p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms`);
   return results;
 }
 
