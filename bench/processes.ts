@@ -20,11 +20,15 @@ export interface RunningProcess {
  * Starts a node script in a process of its own (so it never shares an event loop with the load generator)
  * and waits for the line that carries its URL.
  */
-export function startNode(script: string, args: string[], urlPattern: RegExp, options: { stderrFile?: string } = {}): Promise<RunningProcess> {
+export function startNode(script: string, args: string[], urlPattern: RegExp, options: { stderrFile?: string; cpus?: string } = {}): Promise<RunningProcess> {
   // Sluice's request log (a line per call on stderr) goes to a file, as a log collector would take it, rather
   // than flooding the bench's terminal; its tail is shown if the process dies.
   const stderr = options.stderrFile === undefined ? 'inherit' : openSync(options.stderrFile, 'a');
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', stderr] });
+  // `taskset` execs node in place, so the child's pid is still the server's (for its CPU time).
+  const child =
+    options.cpus === undefined
+      ? spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', stderr] })
+      : spawn('taskset', ['-c', options.cpus, process.execPath, script, ...args], { stdio: ['ignore', 'pipe', stderr] });
   if (typeof stderr === 'number') closeSync(stderr);
   children.add(child);
   child.on('exit', () => children.delete(child));
@@ -56,12 +60,12 @@ export function startNode(script: string, args: string[], urlPattern: RegExp, op
   });
 }
 
-export function startUpstream(): Promise<RunningProcess> {
-  return startNode(join(distDirectory, 'bench/upstream-process.js'), [], /listening (\S+)/);
+export function startUpstream(options: { cpus?: string } = {}): Promise<RunningProcess> {
+  return startNode(join(distDirectory, 'bench/upstream-process.js'), [], /listening (\S+)/, options);
 }
 
-export function startBareProxy(upstreamUrl: string): Promise<RunningProcess> {
-  return startNode(join(distDirectory, 'bench/bare-proxy.js'), [upstreamUrl], /listening (\S+)/);
+export function startBareProxy(upstreamUrl: string, options: { cpus?: string } = {}): Promise<RunningProcess> {
+  return startNode(join(distDirectory, 'bench/bare-proxy.js'), [upstreamUrl], /listening (\S+)/, options);
 }
 
 /** Asks a process to stop cleanly and waits; kills it if it takes longer than `graceMs`. Returns the time taken. */

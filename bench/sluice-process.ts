@@ -32,7 +32,11 @@ const outOfReachBudget = ['--budget', '1000000000'];
  * Sluice as users run it (`sluice serve`): auth, limits and usage logging on, every provider on the fake
  * upstream; limits, budgets and cache in process, or in Redis when `redisUrl` is given.
  */
-export async function startSluice(upstreamUrl: string, options: { redisUrl?: string } = {}): Promise<RunningSluice> {
+export async function startSluice(
+  upstreamUrl: string,
+  /** `distDirectory`: another build's dist/ to serve from (a baseline measured side by side); keys are issued by this one. */
+  options: { redisUrl?: string; cpus?: string; distDirectory?: string } = {},
+): Promise<RunningSluice> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const configPath = join(dataDir, 'sluice.yaml');
@@ -74,7 +78,8 @@ export async function startSluice(upstreamUrl: string, options: { redisUrl?: str
     limited: issue('bench-limited', '--user', `limited-${run}`, '--team', `limited-${run}`, ...outOfReach),
     budgeted: issue('bench-budgeted', '--user', `budgeted-${run}`, '--team', `budgeted-${run}`, ...outOfReach, ...outOfReachBudget),
   };
-  const running = await startNode(cli, ['serve', '--config', configPath], /listening on (\S+)/, { stderrFile: join(dataDir, 'stderr.log') });
+  const served = options.distDirectory === undefined ? cli : join(options.distDirectory, 'src/cli/main.js');
+  const running = await startNode(served, ['serve', '--config', configPath], /listening on (\S+)/, { stderrFile: join(dataDir, 'stderr.log'), cpus: options.cpus });
   return { ...running, keys, configPath };
 }
 

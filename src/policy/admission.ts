@@ -51,7 +51,8 @@ export interface Admission {
   holdsBudget: boolean;
   /**
    * Settles the token estimate to the real count and the budget reservation to the real cost, and gives the
-   * concurrency slots back, all in one go (with Redis, one round trip). Idempotent.
+   * concurrency slots back, all in one go (with Redis, a share of one batched script call, sent within a few
+   * ms). Idempotent.
    */
   finish(actual: { tokens: number; costUsd: number }): Promise<void>;
 }
@@ -61,7 +62,7 @@ const names = { requests: 'requests_per_minute', tokens: 'tokens_per_minute' } a
 /**
  * Rate limits, concurrency caps and budgets for one request, all-or-nothing across key, user and team:
  * either everything is charged or nothing is, so a refused request never eats anyone's quota. The limit
- * charge and the budget reservation are sent together: with Redis, admission costs one round trip.
+ * charge and the budget reservation are asked in the same turn: with Redis, admission is one script call.
  *
  * A full concurrency slot whose subject sets `queueMs` is waited for, first come first served, instead of
  * refused (see wait-for-slot.ts); the budget reservation is held meanwhile, and windows are charged when the
@@ -191,12 +192,19 @@ export async function admit(options: {
       // The usual key (a request window only) has nothing to settle: no promise, no round trip.
       if (!settlesLimits && !reservation) return;
       await Promise.all([
-        settlesLimits ? counters.settle({ adjustments, slots: slots.map((slot) => slot.counter) }) : undefined,
+        settlesLimits ? counters.settle({ adjustments, slots: slots.map((slot) => slot.counter), sendNow: hasWaiters(queue, slots) }) : undefined,
         reservation && ledger ? ledger.settle(reservation, actual.costUsd) : undefined,
       ]);
       if (settlesLimits) announceReleased(options.queue, slots);
     },
   };
+}
+
+/** Whether a request of this process waits for one of these slots (then a batching backend settles at once). */
+function hasWaiters(queue: SlotQueue | undefined, slots: SlotCharge[]): boolean {
+  if (queue === undefined) return false;
+  for (const slot of slots) if (queue.hasWaiters(slot.counter)) return true;
+  return false;
 }
 
 /**

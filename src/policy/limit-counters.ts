@@ -1,7 +1,8 @@
 /**
  * The counters behind rate limits and concurrency caps, kept in process or in Redis. Narrow on purpose:
  * everything else about limits (which subjects, which defaults, which headers) is the gateway's own logic.
- * A request costs one `charge` before its call and one `settle` after it: with Redis, one round trip each.
+ * A request costs one `charge` before its call and one `settle` after it: with Redis, the charge is one item
+ * of one script call (with the budget reservation), and settlements are batched off the request path.
  */
 export interface WindowCharge {
   /** e.g. `requests:key:key_01H…` */
@@ -47,6 +48,11 @@ export interface LimitSettlement {
   adjustments: Array<{ counter: string; windowStart: number; delta: number }>;
   /** Slots to give back. */
   slots: string[];
+  /**
+   * A request of this process waits for one of these slots: a backend that batches settlements (Redis) sends
+   * this one at once instead of with the next batch. In process, every settlement is immediate anyway.
+   */
+  sendNow?: boolean;
 }
 
 export interface LimitCounters {

@@ -11,6 +11,7 @@ import { RedisBudgetLedger } from '../store/redis/redis-budget-ledger.js';
 import { RedisLimitCounters, sharedSlotRecheck } from '../store/redis/redis-limit-counters.js';
 import { RedisResponseCache } from '../store/redis/redis-response-cache.js';
 import { RedisCooldowns } from '../store/redis/redis-cooldowns.js';
+import { RedisCommandBatches } from '../store/redis/redis-command-batches.js';
 import { ResilientCooldowns } from '../store/redis/resilient-cooldowns.js';
 import type { Cooldowns } from '../routing/cooldowns.js';
 import { MemoryCooldowns } from '../routing/memory-cooldowns.js';
@@ -81,14 +82,17 @@ export function createSharedState(
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  // One admission script call per turn of the event loop for every charge and reservation, and settlements
+  // batched off the request path: the counters and the ledger share them.
+  const batches = new RedisCommandBatches(redis);
   const sharedCooldowns = new RedisCooldowns(redis, { onRefreshError: (error) => logger.debug({ err: error }, 'reading cooldowns from Redis failed') });
   // Only model groups cool targets down: without any, there is nothing to mirror and no command to send.
   if (Object.keys(config.groups).length > 0) sharedCooldowns.start();
   return {
-    limitCounters: new ResilientLimitCounters({ primary: new RedisLimitCounters(redis, undefined, { now: clock }), local: localCounters, instances: config.redis.instances, logger }),
+    limitCounters: new ResilientLimitCounters({ primary: new RedisLimitCounters(redis, undefined, { now: clock, batches }), local: localCounters, instances: config.redis.instances, logger }),
     slotQueue: new SlotQueue({ recheck: sharedSlotRecheck }),
     budgetLedger: new ResilientBudgetLedger({
-      primary: new RedisBudgetLedger({ redis, loadBaseline }),
+      primary: new RedisBudgetLedger({ redis, loadBaseline, batches }),
       local: localLedger,
       failClosed: config.redis.budgetsWhenUnavailable === 'fail-closed',
       logger,
@@ -97,6 +101,8 @@ export function createSharedState(
     cooldowns: new ResilientCooldowns({ primary: sharedCooldowns, local: localCooldowns, logger }),
     enableCooldowns: () => sharedCooldowns.start(),
     close: async () => {
+      // Every settlement still waiting is sent before the connection closes.
+      await batches.close();
       await sharedCooldowns.close();
       await redis.quit().catch(() => redis.disconnect());
     },
