@@ -5,7 +5,7 @@ import type { SluiceConfig } from '../config/config-schema.js';
 import type { CaptureFilter } from '../domain/captured-exchange.js';
 import { loadMasterKey, SecretBox } from '../keys/secret-box.js';
 import { candidateTargets } from '../outcomes/candidate-targets.js';
-import { captureSourceFromStore, keepsCaptures, type CaptureSource, type OpenCapture } from '../outcomes/capture-source.js';
+import { captureSourceFromStore, type CaptureSource, type OpenCapture } from '../outcomes/capture-source.js';
 import { builtInVerifiers } from '../outcomes/load-verifier.js';
 import { replayHttp } from '../outcomes/replay-http.js';
 import { ReplayState } from '../outcomes/replay-state.js';
@@ -25,13 +25,10 @@ export interface ReplayCommandWiring {
 
 /**
  * The captures of the store the CLI opened, opened with the master key by `open` (the capture module's
- * `openCapture`). Undefined `open`, or a store without captures, is a build that cannot replay yet.
+ * `openCapture`, handed in by main.ts: outcomes/ sits below nothing that needs capture/'s sealing twice).
  */
-export function storeCaptures(open: OpenCapture | undefined): ReplayCommandWiring['captures'] {
-  return (store, box) => {
-    if (open === undefined || !keepsCaptures(store)) throw new Error('this build of Sluice keeps no captures (issue 22 §2), so there is nothing to replay');
-    return captureSourceFromStore(store, box, open);
-  };
+export function storeCaptures(open: OpenCapture): ReplayCommandWiring['captures'] {
+  return (store, box) => captureSourceFromStore(store, box, open);
 }
 
 const maximumErrorsShown = 5;

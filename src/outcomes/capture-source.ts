@@ -26,7 +26,3 @@ export function captureSourceFromStore(store: Pick<CaptureStore, 'listCaptures'>
   };
 }
 
-/** Whether a store keeps captures (a build without the capture store answers no). */
-export function keepsCaptures<Candidate extends object>(store: Candidate): store is Candidate & CaptureStore {
-  return typeof (store as Partial<CaptureStore>).listCaptures === 'function';
-}

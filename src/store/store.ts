@@ -100,7 +100,7 @@ export interface SealedCapture {
   sealed: string;
   /**
    * Epoch ms from which retention deletes it (`createdAt` + the capture's `retainDays`); absent: kept until
-   * purged. Added by the capture branch: optional, so a SealedCapture written without it stays valid.
+   * purged.
    */
   expiresAt?: number;
 }

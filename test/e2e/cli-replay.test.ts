@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CompareReport } from '../../src/analytics/compare-report.js';
 import { replayCommand, storeCaptures } from '../../src/cli/replay-command.js';
 import type { CapturedExchange } from '../../src/domain/captured-exchange.js';
+import { openCapture } from '../../src/capture/seal-capture.js';
 import { SecretBox } from '../../src/keys/secret-box.js';
 import type { ReplayResult } from '../../src/outcomes/run-replay.js';
 import { memoryCaptureSource, sendAndCapture } from '../helpers/memory-capture-source.js';
@@ -12,8 +13,12 @@ import { startTestGateway, type TestGateway } from '../helpers/start-test-gatewa
 
 /**
  * `sluice replay` as an operator runs it against a running gateway and its store: the flags, the dry run and
- * its refusal, the table, --json and --html, and --resume. Captures come from memory (the capture store is
- * another branch's): the command's one seam, `captures`, is handed them.
+ * its refusal, the table, --json and --html, and --resume. Most cases hand the command's one seam,
+ * `captures`, records from memory (exact bodies, a capture of another key); the last replays what the gateway
+ * itself captured and sealed in its store, opened with the master key as `sluice replay` does.
+ *
+ * The command loads the config as an operator's shell would, so `DATABASE_URL` (set by .ci/run for the
+ * PostgreSQL suites) would point it at another store than this gateway's SQLite file: it is cleared here.
  */
 let harness: TestGateway;
 let captures: CapturedExchange[];
@@ -34,6 +39,12 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 async function sluiceReplay(...args: string[]): Promise<{ stdout: string; notices: string[] }> {
+  return sluiceReplayWith(() => memoryCaptureSource(captures), ...args);
+}
+
+async function sluiceReplayWith(source: Parameters<typeof replayCommand>[0]['captures'], ...args: string[]): Promise<{ stdout: string; notices: string[] }> {
+  vi.stubEnv('DATABASE_URL', '');
+  vi.stubEnv('SLUICE_DATABASE_URL', '');
   const notices: string[] = [];
   const writes: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -41,11 +52,12 @@ async function sluiceReplay(...args: string[]): Promise<{ stdout: string; notice
     return true;
   });
   try {
-    await replayCommand({ captures: () => memoryCaptureSource(captures), notices: (line) => notices.push(line) })
+    await replayCommand({ captures: source, notices: (line) => notices.push(line) })
       .exitOverride()
       .parseAsync([...args, '--config', configPath, '--url', harness.url], { from: 'user' });
   } finally {
     spy.mockRestore();
+    vi.unstubAllEnvs();
   }
   return { stdout: writes.join(''), notices };
 }
@@ -83,11 +95,42 @@ describe('sluice replay', () => {
     expect(resumed.stdout).toContain(`${replayRun} − ${replayRun}:original`);
   });
 
-  it('refuses a missing --against or --window, an unknown key, and a build without captures', async () => {
+  it('refuses a missing --against or --window, an unknown key, and a concurrency out of range', async () => {
     await expect(sluiceReplay('--window', '1h')).rejects.toThrow(/--against is required/);
     await expect(sluiceReplay('--against', 'coder-cheap')).rejects.toThrow(/--window is required/);
     await expect(sluiceReplay('--window', '1h', '--against', 'coder-cheap', '--key', 'nobody')).rejects.toThrow(/no key with id or name 'nobody'/);
     await expect(sluiceReplay('--window', '1h', '--against', 'coder-cheap', '--concurrency', '0')).rejects.toThrow(/whole number from 1 to 64/);
-    expect(() => storeCaptures(undefined)(harness.gateway.services.store, new SecretBox(randomBytes(32)))).toThrow(/keeps no captures/);
+  });
+
+  it('replays what the gateway captured: sealed in its store, opened with the master key, each call once', async () => {
+    const capturing = await harness.issueKey({ name: 'replay-capturing', capture: { sample: 1 } });
+    const prompts = ['Name a colour.', 'Name a fruit.', 'Name a river.'];
+    for (const content of prompts) {
+      const response = await fetch(`${harness.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${capturing}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mini', messages: [{ role: 'user', content }] }),
+      });
+      expect(response.status).toBe(200);
+    }
+    await harness.gateway.services.usageWriter.flush();
+    const fromStore = storeCaptures(openCapture);
+
+    const dry = await sluiceReplayWith(fromStore, '--window', '1h', '--key', 'replay-capturing', '--against', 'coder-cheap', '--dry-run');
+    expect(dry.notices[0]).toMatch(/^Would replay 3 captures against coder-cheap/);
+
+    const json = join(harness.dataDir, 'replay-captured.json');
+    const run = await sluiceReplayWith(fromStore, '--window', '1h', '--key', 'replay-capturing', '--against', 'coder-cheap', '--verify', 'regex:.', '--json', json);
+    expect(run.notices.at(-1)).toMatch(/sent 3 \(answered 3, failed 0\)/);
+    const written = JSON.parse(await readFile(json, 'utf8')) as CompareReport & { replay: ReplayResult };
+    const replayRun = written.replay.run!;
+    const replayed = (await harness.usageRows()).filter((row) => row.runId === replayRun);
+    // One call per captured request, each labelled with the original's request id as its trial.
+    expect(replayed).toHaveLength(3);
+    expect(new Set(replayed.map((row) => row.trialId)).size).toBe(3);
+    expect(replayed.every((row) => row.groupName === 'coder-cheap')).toBe(true);
+    const originals = (await harness.usageRows()).filter((row) => row.keyId !== null && replayed.some((copy) => copy.trialId === row.id));
+    expect(originals).toHaveLength(3);
+    expect(written.runs.map((figures) => figures.trials)).toEqual([3, 3]);
   });
 });

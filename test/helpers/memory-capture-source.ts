@@ -4,8 +4,9 @@ import type { CapturePage, CaptureSource } from '../../src/outcomes/capture-sour
 
 /**
  * Captures held in memory, listed as the store's `listCaptures` lists them (the contract in src/store/store.ts):
- * filtered, oldest first by created_at then request id, after the cursor, at most `limit`. The replay tests'
- * stand-in for the capture branch's store; `pages` counts the reads.
+ * filtered, oldest first by created_at then request id, after the cursor, at most `limit`: exact records for
+ * the replay tests (another key's capture, cut bodies) without driving each through a gateway; `pages` counts
+ * the reads.
  */
 export function memoryCaptureSource(captures: readonly CapturedExchange[]): CaptureSource & { pages: number } {
   const source = {
