@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,7 +5,6 @@ import type { CompareReport } from '../../src/analytics/compare-report.js';
 import { replayCommand, storeCaptures } from '../../src/cli/replay-command.js';
 import type { CapturedExchange } from '../../src/domain/captured-exchange.js';
 import { openCapture } from '../../src/capture/seal-capture.js';
-import { SecretBox } from '../../src/keys/secret-box.js';
 import type { ReplayResult } from '../../src/outcomes/run-replay.js';
 import { memoryCaptureSource, sendAndCapture } from '../helpers/memory-capture-source.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
