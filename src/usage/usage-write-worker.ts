@@ -20,6 +20,8 @@ export interface UsageWorkerData {
   pricingProviderIds: Array<[string, string | undefined]>;
   /** The price list these are (`GatewayServices.pricingEpoch`). */
   pricingEpoch: number;
+  /** False only in the usage writer benchmark: rows written without rollups, its baseline. */
+  rollups?: boolean;
 }
 
 export interface UsageWorkerRequest {
@@ -66,7 +68,7 @@ function addPriceList(pricing: UsageWorkerPricing): PriceList {
 // this batch fail (and be retried), never end the thread and leave every later batch unanswered.
 let opening: Promise<Store> | undefined;
 function store(): Promise<Store> {
-  opening ??= openStore(data.store, { queryTimeoutMs: data.queryTimeoutMs, compactWithBatches: false }).catch((error: unknown) => {
+  opening ??= openStore(data.store, { queryTimeoutMs: data.queryTimeoutMs, compactWithBatches: false, ...(data.rollups === false ? { rollups: false } : {}) }).catch((error: unknown) => {
     opening = undefined;
     throw error;
   });
