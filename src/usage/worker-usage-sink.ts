@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { builtWorkerScript } from '../support/built-worker-script.js';
 import type { UsageRow } from '../domain/usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
-import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerReply } from './usage-write-worker.js';
+import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerReply, UsageWorkerRequest } from './usage-write-worker.js';
+import { packUsageRows } from './packed-usage-rows.js';
 
 /**
  * Where a batch of usage rows goes: a store, or a worker thread that prices and stores them. A sink that
@@ -49,7 +50,8 @@ export class WorkerUsageSink implements UsageSink {
         },
         reject,
       });
-      thread.worker.postMessage({ id, rows });
+      const { packed, transfer } = packUsageRows(rows);
+      thread.worker.postMessage({ id, rows: packed } satisfies UsageWorkerRequest, transfer);
     });
   }
 

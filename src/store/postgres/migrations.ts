@@ -6,6 +6,7 @@ import { rollupRoutingMigrationSql } from '../rollups/rollup-routing-migration.j
 import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollups/rollup-bucket-sums-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
+import { usagePartialIndexesSql } from '../usage-partial-indexes.js';
 
 /** How the rollup statements spell what differs in PostgreSQL. */
 export const postgresRollupSyntax: RollupSyntax = {
@@ -230,5 +231,10 @@ export const postgresMigrations: readonly string[] = [
     recorded_at BIGINT NOT NULL,
     PRIMARY KEY (run_id, trial_id)
   );
+  `,
+  // The user, team, group and run indexes hold only rows that have one (see usage-partial-indexes.ts): the
+  // usage writer no longer inserts a NULL entry into each for every other row.
+  `
+  ${usagePartialIndexesSql}
   `,
 ];
