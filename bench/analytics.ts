@@ -38,7 +38,6 @@ const totalRows = rowCount + steadyBatchSizes.length * steadyRows;
 /** The load covers `days`, each steady run one more day, up to now. */
 const timelineDays = (days * totalRows) / rowCount;
 const queryRuns = 50;
-const dayMs = 86_400_000;
 const hourMs = 3_600_000;
 /** Issue 10's targets: the writer's overhead, and a report's p95; issue 20's for the Routing view's reads. */
 const targets = { p95Ms: 50, routingP95Ms: 100, writerOverhead: 0.25 };
