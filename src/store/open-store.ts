@@ -14,9 +14,13 @@ export function storeLocationOf(config: SluiceConfig): StoreLocation {
 
 /**
  * `queryTimeoutMs` bounds each PostgreSQL query (the gateway sets it; the CLI's long reports do not);
- * `compactWithBatches: false` leaves rollup compaction to `compactRollups` (the gateway's usage writer).
+ * `compactWithBatches: false` leaves rollup compaction to `compactRollups` (the gateway's usage writer);
+ * `rollups: false` only in the writer benchmark (its baseline).
  */
 export async function openStore(location: StoreLocation, options: PostgresStoreOptions = {}): Promise<Store> {
   if (location.kind === 'postgres') return PostgresStore.open(location.url, options);
-  return new SqliteStore(location.path, options.compactWithBatches === undefined ? {} : { compactWithBatches: options.compactWithBatches });
+  return new SqliteStore(location.path, {
+    ...(options.compactWithBatches === undefined ? {} : { compactWithBatches: options.compactWithBatches }),
+    ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
+  });
 }

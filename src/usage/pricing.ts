@@ -34,12 +34,14 @@ const ratesLifetimeMs = 60 * 60_000;
  *
  * A catalogue lookup costs tens of microseconds, so each model's rates are read off the catalogue once (an
  * hour) and reused while they are linear, i.e. the same per token at a thousand tokens as at a million.
- * Models with tiers (a dearer rate past some prompt size) are priced by the catalogue on every call.
+ * Models with tiers (a dearer rate past some prompt size) are linear within each tier: their rates are read
+ * off once per tier the same way (`TieredRates`), and the catalogue prices a call itself only where a tier
+ * is not linear after all, or the counts are ones it may refuse (cache tokens past the prompt, image tokens).
  */
 export class Pricer {
   /** A Map, not the config object: model names come from callers, and `constructor` is a valid-looking one. */
   readonly #overrides: ReadonlyMap<string, PriceOverride>;
-  readonly #rates = new Map<string, { rates: LinearRates | 'tiered' | null; until: number }>();
+  readonly #rates = new Map<string, { rates: LinearRates | TieredRates | null; until: number }>();
 
   /** `pricing.preferBilled`: budgets settle on what the upstream billed, when it said (see `settledCostUsd`). */
   readonly preferBilled: boolean;
@@ -72,7 +74,9 @@ export class Pricer {
     if (query.usage.inputTokens === 0 && query.usage.outputTokens === 0) return { costUsd: 0, source: null, rates: null };
     const rates = this.#ratesFor(query);
     if (rates === null) return null;
-    if (rates !== 'tiered') return { costUsd: priceLinear(rates, query.usage), source: priceCatalogueName, rates };
+    if (!(rates instanceof TieredRates)) return { costUsd: priceLinear(rates, query.usage), source: priceCatalogueName, rates };
+    const tierRates = rates.ratesFor(query.usage);
+    if (tierRates) return { costUsd: priceLinear(tierRates, query.usage), source: `${priceCatalogueName} (tiered)`, rates: null };
     try {
       const result = catalogue(query.model, query.pricingProviderId, {
         input_tokens: query.usage.inputTokens,
@@ -88,7 +92,7 @@ export class Pricer {
     }
   }
 
-  #ratesFor(query: PriceQuery): LinearRates | 'tiered' | null {
+  #ratesFor(query: PriceQuery): LinearRates | TieredRates | null {
     const cacheKey = `${query.pricingProviderId ?? ''}:${query.model}`;
     const now = Date.now();
     const cached = this.#rates.get(cacheKey);
@@ -110,10 +114,11 @@ const million = 1_000_000;
 const thousand = 1_000;
 
 /**
- * The model's rates per million tokens, 'tiered' when a thousand tokens and a million are not priced
+ * The model's rates per million tokens, `TieredRates` when a thousand tokens and a million are not priced
  * alike (or the parts do not add up), null when the catalogue has no price for it.
  */
-function probeRates(model: string, pricingProviderId: string | undefined): LinearRates | 'tiered' | null {
+function probeRates(model: string, pricingProviderId: string | undefined): LinearRates | TieredRates | null {
+  const tiered = () => new TieredRates(model, pricingProviderId);
   try {
     const at = (usage: CatalogueUsage) => catalogue(model, pricingProviderId, usage);
     const request = at({ input_tokens: 0, output_tokens: 0 });
@@ -134,14 +139,102 @@ function probeRates(model: string, pricingProviderId: string | undefined): Linea
     };
     const small = per(thousand);
     const large = per(million);
-    if (!small || !large || !small.consistent || !large.consistent) return 'tiered';
+    if (!small || !large || !small.consistent || !large.consistent) return tiered();
     for (const kind of ['input', 'output', 'cacheRead', 'cacheWrite', 'inputImage'] as const) {
-      if (!close((small.rates[kind] ?? small.rates.input) * (million / thousand), large.rates[kind] ?? large.rates.input)) return 'tiered';
+      if (!close((small.rates[kind] ?? small.rates.input) * (million / thousand), large.rates[kind] ?? large.rates.input)) return tiered();
     }
     return large.rates;
   } catch {
-    return 'tiered';
+    return tiered();
   }
+}
+
+/**
+ * A tiered model's rates, tier by tier. The catalogue picks a tier by the prompt's size (the whole input
+ * count past a tier's `start`), and within a tier prices every kind of token linearly: a tier's rates are read
+ * off the catalogue at two prompt sizes inside it, the first time a call falls in it, and kept if both agree
+ * (else that tier is left to the catalogue, call by call).
+ */
+export class TieredRates {
+  /** Every tier start of the model's prices, ascending: tier `n` holds prompts past the `n`th start. */
+  readonly #starts: number[];
+  /** Per tier: its rates, null when the catalogue prices each call of it. */
+  readonly #tiers = new Map<number, LinearRates | null>();
+
+  constructor(
+    private readonly model: string,
+    private readonly pricingProviderId: string | undefined,
+  ) {
+    this.#starts = tierStarts(model, pricingProviderId);
+  }
+
+  /** The rates for this usage's tier; undefined when the catalogue must price it itself. */
+  ratesFor(usage: TokenUsage): LinearRates | undefined {
+    // Counts the catalogue may refuse or split otherwise: priced by it, as before.
+    if ((usage.imageTokens ?? 0) > 0 || usage.cacheReadTokens + usage.cacheWriteTokens > usage.inputTokens) return undefined;
+    let tier = 0;
+    while (tier < this.#starts.length && usage.inputTokens > this.#starts[tier]!) tier++;
+    let rates = this.#tiers.get(tier);
+    if (rates === undefined) {
+      rates = this.#probe(tier);
+      this.#tiers.set(tier, rates);
+    }
+    return rates ?? undefined;
+  }
+
+  #probe(tier: number): LinearRates | null {
+    const from = tier === 0 ? 0 : this.#starts[tier - 1]! + 1;
+    const to = tier < this.#starts.length ? this.#starts[tier]! : from + million;
+    const middle = Math.floor((from + to) / 2);
+    if (middle < 1 || middle >= to) return null;
+    try {
+      const at = (usage: CatalogueUsage) => catalogue(this.model, this.pricingProviderId, usage);
+      const low = tierRatesAt(at, middle);
+      const high = tierRatesAt(at, to);
+      if (!low || !high) return null;
+      for (const kind of ['request', 'input', 'output', 'cacheRead', 'cacheWrite', 'inputImage'] as const) {
+        if (!close(low[kind] ?? low.input, high[kind] ?? high.input)) return null;
+      }
+      return high;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** The tier starts of a model's prices (empty for a model without tiers, or none known). */
+function tierStarts(model: string, pricingProviderId: string | undefined): number[] {
+  try {
+    const found = calcPrice({ input_tokens: 1 }, model, pricingProviderId ? { providerId: pricingProviderId } : {});
+    const starts = new Set<number>();
+    for (const price of Object.values(found?.model_price ?? {})) {
+      if (typeof price === 'object') for (const tier of price.tiers) starts.add(tier.start);
+    }
+    return [...starts].sort((left, right) => left - right);
+  } catch {
+    return [];
+  }
+}
+
+/** A tier's rates per million tokens, read off with every probe's prompt `prompt` tokens long (so in that tier). */
+function tierRatesAt(at: (usage: CatalogueUsage) => number | null, prompt: number): LinearRates | undefined {
+  const request = at({ input_tokens: 0, output_tokens: 0 });
+  const input = at({ input_tokens: prompt });
+  const withOutput = at({ input_tokens: prompt, output_tokens: prompt });
+  const cacheRead = at({ input_tokens: prompt, cache_read_tokens: prompt });
+  const cacheWrite = at({ input_tokens: prompt, cache_write_tokens: prompt });
+  const image = at({ input_tokens: prompt, input_image_tokens: prompt });
+  if (request === null || input === null || withOutput === null || cacheRead === null || cacheWrite === null || image === null) return undefined;
+  const perMillion = (price: number) => (price * million) / prompt;
+  const rates: LinearRates = {
+    request,
+    input: perMillion(input - request),
+    output: perMillion(withOutput - input),
+    cacheRead: perMillion(cacheRead - request),
+    cacheWrite: perMillion(cacheWrite - request),
+  };
+  if (!close(perMillion(image - request), rates.input)) rates.inputImage = perMillion(image - request);
+  return rates;
 }
 
 function close(left: number, right: number): boolean {

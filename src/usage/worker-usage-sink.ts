@@ -3,7 +3,8 @@ import { builtWorkerScript } from '../support/built-worker-script.js';
 import type { PendingCapture } from '../capture/pending-capture.js';
 import type { UsageRow } from '../domain/usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
-import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerRedaction, UsageWorkerReply } from './usage-write-worker.js';
+import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerRedaction, UsageWorkerReply, UsageWorkerRequest } from './usage-write-worker.js';
+import { packUsageRows } from './packed-usage-rows.js';
 
 /**
  * Where a batch of usage rows goes: a store, or a worker thread that prices and stores them. A sink that
@@ -51,7 +52,8 @@ export class WorkerUsageSink implements UsageSink {
         },
         reject,
       });
-      thread.worker.postMessage(captures === undefined ? { id, rows } : { id, rows, captures });
+      const { packed, transfer } = packUsageRows(rows);
+      thread.worker.postMessage((captures === undefined ? { id, rows: packed } : { id, rows: packed, captures }) satisfies UsageWorkerRequest, transfer);
     });
   }
 

@@ -42,6 +42,24 @@ describe('pricing', () => {
     }
   });
 
+  it('prices tiered models from each tier\'s rates to the same rounded dollar as the catalogue, on either side of a tier', () => {
+    // Random counts (seeded) around the 200k-token tiers, with cache reads and writes inside the prompt.
+    let seed = 23;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    for (const [provider, model] of [['anthropic', 'claude-sonnet-4-5'], ['google', 'gemini-2.5-pro']] as const) {
+      const pricer = new Pricer({});
+      for (let call = 0; call < 2_000; call++) {
+        const input = Math.floor(random() ** 2 * 400_000);
+        const cacheRead = random() < 0.3 ? Math.floor((random() * input) / 2) : 0;
+        const cacheWrite = random() < 0.2 ? Math.floor((random() * input) / 3) : 0;
+        const output = Math.floor(random() * 5_000);
+        const actual = pricer.quote({ provider, pricingProviderId: provider, model, usage: { inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, reasoningTokens: 0 } });
+        expect(actual?.source).toMatch(/\(tiered\)$/);
+        expect(actual?.costUsd).toBe(catalogue(provider, model, { input, output, cacheRead, cacheWrite }));
+      }
+    }
+  });
+
   it('prefers a configured price over the catalogue', () => {
     const pricer = new Pricer({ 'openai:gpt-4o-mini': { inputPerMillion: 1, outputPerMillion: 2 } });
     expect(pricer.price({ provider: 'openai', pricingProviderId: 'openai', model: 'gpt-4o-mini', usage: { inputTokens: 1_000_000, outputTokens: 500_000, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } })).toBe(2);

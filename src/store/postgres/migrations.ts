@@ -6,6 +6,7 @@ import { rollupRoutingMigrationSql } from '../rollups/rollup-routing-migration.j
 import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollups/rollup-bucket-sums-migration.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { postgresColumnDefinition } from './postgres-columns.js';
+import { usagePartialIndexesSql } from '../usage-partial-indexes.js';
 
 /** How the rollup statements spell what differs in PostgreSQL. */
 export const postgresRollupSyntax: RollupSyntax = {
@@ -253,5 +254,10 @@ export const postgresMigrations: readonly string[] = [
   CREATE INDEX IF NOT EXISTS captures_key_created_at ON captures (key_id, created_at);
   CREATE INDEX IF NOT EXISTS captures_team_created_at ON captures (team_name, created_at);
   CREATE INDEX IF NOT EXISTS captures_run_created_at ON captures (run_id, created_at);
+  `,
+  // The user, team, group and run indexes hold only rows that have one (see usage-partial-indexes.ts): the
+  // usage writer no longer inserts a NULL entry into each for every other row.
+  `
+  ${usagePartialIndexesSql}
   `,
 ];

@@ -8,6 +8,7 @@ import { usageTotalsColumns } from '../usage-totals-columns.js';
 import { attemptColumns, decodeRecord, encodeColumns, usageColumns } from '../usage-columns.js';
 import type { PostgresDatabase, Row } from './postgres-database.js';
 import { fromPostgresValue, postgresType, toPostgresValue } from './postgres-columns.js';
+import { postgresArrayLiteral } from './postgres-array-literal.js';
 import { usageGroupingColumns } from '../usage-grouping-columns.js';
 
 /**
@@ -55,11 +56,15 @@ export class PostgresUsage implements UsageStore {
         attempts.push(trail[index]!);
       }
     }
-    const usageValues = encodeColumns(usageColumns, rows, toPostgresValue);
+    // Each column as one array literal, spelt here (see postgres-array-literal.ts).
+    const usageValues = encodeColumns(usageColumns, rows, toPostgresValue).map(postgresArrayLiteral);
     const insert =
       attempts.length === 0
         ? { text: `${insertUsage} RETURNING id`, values: usageValues }
-        : { text: insertUsageAndAttempts, values: [...usageValues, usageIds, attemptIndexes, ...encodeColumns(attemptColumns, attempts, toPostgresValue)] };
+        : {
+            text: insertUsageAndAttempts,
+            values: [...usageValues, ...[usageIds, attemptIndexes, ...encodeColumns(attemptColumns, attempts, toPostgresValue)].map(postgresArrayLiteral)],
+          };
     if (this.rollups) await this.rollups.recordBatch(insert, rows, this.compactWithBatches);
     else await this.database.query(insert.text, insert.values);
   }

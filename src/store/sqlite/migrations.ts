@@ -6,6 +6,7 @@ import { rollupPacksMigrationSql, type RollupPacksSyntax } from '../rollups/roll
 import { firstPackKey } from '../rollups/sqlite/bucket-sums-key.js';
 import { attemptColumns, columnsNamed, usageColumns } from '../usage-columns.js';
 import { sqliteColumnDefinition } from './sqlite-columns.js';
+import { usagePartialIndexesSql } from '../usage-partial-indexes.js';
 
 /** How the rollup statements spell what differs in SQLite. */
 export const sqliteRollupSyntax: RollupSyntax = {
@@ -256,5 +257,10 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX IF NOT EXISTS captures_key_created_at ON captures (key_id, created_at);
   CREATE INDEX IF NOT EXISTS captures_team_created_at ON captures (team_name, created_at);
   CREATE INDEX IF NOT EXISTS captures_run_created_at ON captures (run_id, created_at);
+  `,
+  // The user, team, group and run indexes hold only rows that have one (see usage-partial-indexes.ts): the
+  // usage writer no longer inserts a NULL entry into each for every other row.
+  `
+  ${usagePartialIndexesSql}
   `,
 ];

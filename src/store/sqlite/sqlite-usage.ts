@@ -6,7 +6,7 @@ import type { SqliteRollupTables } from '../rollups/sqlite/sqlite-rollup-tables.
 import type { UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../../domain/usage-summary.js';
 import type { UsageStore } from '../store.js';
 import { usageTotalsColumns } from '../usage-totals-columns.js';
-import { attemptColumns, decodeRecord, encodeRecord, usageColumns } from '../usage-columns.js';
+import { attemptColumns, decodeRecord, usageColumns, type ColumnKind } from '../usage-columns.js';
 import { guarded } from './sqlite-database.js';
 import { fromSqliteValue, toSqliteValue } from './sqlite-columns.js';
 import { usageGroupingColumns } from '../usage-grouping-columns.js';
@@ -16,6 +16,26 @@ const usageInsert = `INSERT INTO usage_rows (${usageColumns.map((column) => colu
 
 const attemptInsert = `INSERT INTO usage_attempts (usage_id, attempt_index, ${attemptColumns.map((column) => column.name).join(', ')})
   VALUES (?, ?, ${attemptColumns.map(() => '?').join(', ')}) ON CONFLICT (usage_id, attempt_index) DO NOTHING`;
+
+/**
+ * The JSON a `json` column stores for an object, kept per object: a batch's rows share the price list's rate
+ * objects (one per model), which are never changed once made, so each is spelt once, not once a row.
+ */
+const jsonTexts = new WeakMap<object, string>();
+
+/** A value as its column stores it: `toSqliteValue`, with the two JSON kinds' commonest cases spelt without JSON.stringify. */
+function storedValue(kind: ColumnKind, value: unknown): unknown {
+  if (kind === 'string-list' && Array.isArray(value) && value.length === 0) return '[]';
+  if (kind === 'json' && typeof value === 'object' && value !== null) {
+    let text = jsonTexts.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      jsonTexts.set(value, text);
+    }
+    return text;
+  }
+  return toSqliteValue(kind, value);
+}
 
 /** Usage rows and their attempt trails in the SQLite file, written with their minute rollups. */
 export class SqliteUsage implements UsageStore {
@@ -47,12 +67,20 @@ export class SqliteUsage implements UsageStore {
   /** Inserts rows and their attempts; the rows stored (a row stored before, by a retried batch, keeps the attempts stored with it, and is not counted twice). */
   #insertRows(rows: readonly UsageRow[]): UsageRow[] {
     const stored: UsageRow[] = [];
+    // One array of parameters each, filled again for every row (the statement binds them at once).
+    const usageValues = new Array<unknown>(usageColumns.length);
+    const attemptValues = new Array<unknown>(attemptColumns.length + 2);
     for (const row of rows) {
-      if (this.#insertUsage.run(encodeRecord(usageColumns, row, toSqliteValue)).changes === 0) continue;
+      for (let index = 0; index < usageColumns.length; index++) usageValues[index] = storedValue(usageColumns[index]!.kind, row[usageColumns[index]!.field]);
+      if (this.#insertUsage.run(usageValues).changes === 0) continue;
       stored.push(row);
       const trail = row.attemptTrail;
       for (let index = 0; index < trail.length; index++) {
-        this.#insertAttempt.run(row.id, index, ...encodeRecord(attemptColumns, trail[index]!, toSqliteValue));
+        const attempt = trail[index]!;
+        attemptValues[0] = row.id;
+        attemptValues[1] = index;
+        for (let column = 0; column < attemptColumns.length; column++) attemptValues[column + 2] = toSqliteValue(attemptColumns[column]!.kind, attempt[attemptColumns[column]!.field]);
+        this.#insertAttempt.run(attemptValues);
       }
     }
     return stored;

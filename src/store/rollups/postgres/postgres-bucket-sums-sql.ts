@@ -6,12 +6,17 @@ import type { BucketRange } from '../rollup-tables-port.js';
 
 type Row = Record<string, unknown>;
 
-/** Appends packs to a full-shape table. */
+/**
+ * Appends packs to a full-shape table: a row of parameters each, so a pack's text (kilobytes of quotes and
+ * backslashes) goes as it is, not escaped into an array literal.
+ */
 export function packsAppend(table: PackedTableName, packs: readonly BucketSums[]): { text: string; values: unknown[] } {
-  return {
-    text: `INSERT INTO ${rollupTables[table].packs} (bucket_start, seq, sums) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])`,
-    values: [packs.map((pack) => pack.bucketStart), packs.map(() => randomSequence()), packs.map((pack) => pack.sums)],
-  };
+  const values: unknown[] = [];
+  const tuples = packs.map((pack) => {
+    values.push(pack.bucketStart, randomSequence(), pack.sums);
+    return `($${values.length - 2}::bigint, $${values.length - 1}::bigint, $${values.length}::text)`;
+  });
+  return { text: `INSERT INTO ${rollupTables[table].packs} (bucket_start, seq, sums) VALUES ${tuples.join(', ')}`, values };
 }
 
 /**
