@@ -14,9 +14,12 @@ export const heapGrowingPercent = 50;
  * thread's isolate) and read each time V8 recomputes its limits, so setting it at run time takes effect.
  * A `--heap-growing-percent` given to node (command line or NODE_OPTIONS) wins.
  */
-export function applyGatewayMemorySettings(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): void {
+export function applyGatewayMemorySettings(
+  options: { execArgv?: readonly string[]; nodeOptions?: string; setFlags?: (flags: string) => void } = {},
+): void {
+  const { execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '', setFlags = setFlagsFromString } = options;
   if ([...execArgv, nodeOptions].some((option) => option.includes('heap-growing-percent'))) return;
-  setFlagsFromString(`--heap-growing-percent=${heapGrowingPercent}`);
+  setFlags(`--heap-growing-percent=${heapGrowingPercent}`);
 }
 
 /**
