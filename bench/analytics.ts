@@ -9,6 +9,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { generateRow, mulberry32 } from './analytics-rows.js';
 import { measureCompactionWait, type CompactionWait } from './compaction-wait.js';
 import { log } from './log.js';
+import { oneCoreRequested } from './one-core-plan.js';
 
 /**
  * The analytics benchmark (issue 10): `BENCH_ANALYTICS_ROWS` (default 5,000,000) generated usage rows over
@@ -231,7 +232,12 @@ function writer(rowsPerSecond: number): string {
   return Math.round(rowsPerSecond).toLocaleString('en');
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`analytics bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+// `BENCH_ONE_CORE=1 npm run bench` runs the one-core mode alone (run.ts); its writer figure is bench/writer-cpu.ts's.
+if (oneCoreRequested(process.env, process.argv)) {
+  log('analytics: skipped in the one-core mode');
+} else {
+  main().catch((error: unknown) => {
+    process.stderr.write(`analytics bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -16,19 +16,28 @@ export interface RunningProcess {
   child: ChildProcess;
 }
 
+export interface NodeProcessOptions {
+  /** Where the process's stderr goes (default: the bench's own). */
+  stderrFile?: string;
+  /** A `taskset -c` CPU list the whole process is pinned to, e.g. `'0'`; unpinned by default. */
+  cpus?: string;
+  /** Node options before the script, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+}
+
 /**
  * Starts a node script in a process of its own (so it never shares an event loop with the load generator)
  * and waits for the line that carries its URL.
  */
-export function startNode(script: string, args: string[], urlPattern: RegExp, options: { stderrFile?: string; cpus?: string } = {}): Promise<RunningProcess> {
+export function startNode(script: string, args: string[], urlPattern: RegExp, options: NodeProcessOptions = {}): Promise<RunningProcess> {
   // Sluice's request log (a line per call on stderr) goes to a file, as a log collector would take it, rather
   // than flooding the bench's terminal; its tail is shown if the process dies.
   const stderr = options.stderrFile === undefined ? 'inherit' : openSync(options.stderrFile, 'a');
-  // `taskset` execs node in place, so the child's pid is still the server's (for its CPU time).
-  const child =
-    options.cpus === undefined
-      ? spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', stderr] })
-      : spawn('taskset', ['-c', options.cpus, process.execPath, script, ...args], { stdio: ['ignore', 'pipe', stderr] });
+  const node = [process.execPath, ...(options.nodeArgs ?? []), script, ...args];
+  // taskset sets the affinity and then execs node, so the pid is node's, and every thread node starts later
+  // (its worker threads, libuv's pool, V8's GC helpers) inherits the same cores.
+  const [command, ...commandArgs] = options.cpus === undefined ? node : ['taskset', '-c', options.cpus, ...node];
+  const child = spawn(command!, commandArgs, { stdio: ['ignore', 'pipe', stderr] });
   if (typeof stderr === 'number') closeSync(stderr);
   children.add(child);
   child.on('exit', () => children.delete(child));
@@ -60,11 +69,11 @@ export function startNode(script: string, args: string[], urlPattern: RegExp, op
   });
 }
 
-export function startUpstream(options: { cpus?: string } = {}): Promise<RunningProcess> {
+export function startUpstream(options: NodeProcessOptions = {}): Promise<RunningProcess> {
   return startNode(join(distDirectory, 'bench/upstream-process.js'), [], /listening (\S+)/, options);
 }
 
-export function startBareProxy(upstreamUrl: string, options: { cpus?: string } = {}): Promise<RunningProcess> {
+export function startBareProxy(upstreamUrl: string, options: NodeProcessOptions = {}): Promise<RunningProcess> {
   return startNode(join(distDirectory, 'bench/bare-proxy.js'), [upstreamUrl], /listening (\S+)/, options);
 }
 

@@ -47,10 +47,10 @@ async function main(): Promise<void> {
   const redis = await openRedis();
   const upstream = await startUpstream({ cpus: otherCpus });
   const bare = await startBareProxy(upstream.url, { cpus: gatewayCpus });
-  const inProcess = await startSluice(upstream.url, { cpus: gatewayCpus });
-  const onRedis = await startSluice(upstream.url, { cpus: gatewayCpus, redisUrl: redis.url });
+  const inProcess = await startSluice(upstream.url, { process: { cpus: gatewayCpus } });
+  const onRedis = await startSluice(upstream.url, { process: { cpus: gatewayCpus }, redisUrl: redis.url });
   const baselineDist = process.env.BENCH_BASELINE_DIST;
-  const baseline = baselineDist === undefined ? undefined : await startSluice(upstream.url, { cpus: gatewayCpus, redisUrl: redis.url, distDirectory: baselineDist });
+  const baseline = baselineDist === undefined ? undefined : await startSluice(upstream.url, { process: { cpus: gatewayCpus }, redisUrl: redis.url, distDirectory: baselineDist });
   const providerHeaders = { authorization: 'Bearer bench-openai-key' };
   const target = (name: string, url: string, headers: Record<string, string>, pid: number): Target => ({ name, url, headers, pid, requestsSent: 0 });
   const sluiceTarget = (name: string, sluice: RunningSluice, key: string) => target(name, sluice.url, { authorization: `Bearer ${key}` }, sluice.pid);

@@ -1,6 +1,5 @@
 import { writeBenchSection } from './benchmarks-file.js';
 import { cpus, loadavg } from 'node:os';
-import { request } from 'undici';
 import { names, readSettings, shapes } from './bench-plan.js';
 import { ForeignLoadMeter } from './cpu-time.js';
 import type { Scenario, Target } from './http-target.js';
@@ -8,12 +7,14 @@ import { log } from './log.js';
 import { latencyPhase, streamingPhase, throughputPhase } from './phases.js';
 import { readMemory, startBareProxy, startUpstream, stopAll, stopProcess, type MemoryReading, type RunningProcess } from './processes.js';
 import { renderReport, type BenchResults } from './report.js';
-import { countUsageRows, startSluice, type RunningSluice } from './sluice-process.js';
+import { checkAuthenticationIsOn, countUsageRows, startSluice } from './sluice-process.js';
 import { connectBenchRedis } from './bench-redis.js';
 import { governanceTargets, redisCommandsPhase } from './governance.js';
 import { admissionCost, groupAdmissionCost } from './admission-cost.js';
 import { routePickCost } from './route-pick.js';
 import { metricsCost } from './metrics-cost.js';
+import { runOneCoreAndStop } from './one-core.js';
+import { oneCoreRequested } from './one-core-plan.js';
 
 /**
  * `npm run bench`: the fake upstream, a bare undici proxy and Sluice, each in its own process, measured
@@ -97,24 +98,17 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report}`);
 }
 
-/** A call without a gateway key must be refused, or the run would measure Sluice with auth off. */
-async function checkAuthenticationIsOn(sluice: RunningSluice): Promise<void> {
-  const response = await request(`${sluice.url}${shapes.plain.path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: shapes.plain.body,
-  });
-  await response.body.dump();
-  if (response.statusCode !== 401) throw new Error(`sluice answered a call without a key with ${response.statusCode}, expected 401`);
-}
-
 function readMemories(processes: Record<string, RunningProcess>): Map<string, MemoryReading> {
   return new Map(Object.entries(processes).map(([name, running]) => [name, readMemory(running.pid)]));
 }
 
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(stopAll);
+if (oneCoreRequested(process.env, process.argv)) {
+  runOneCoreAndStop();
+} else {
+  main()
+    .catch((error: unknown) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(stopAll);
+}

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { distDirectory, startNode, type RunningProcess } from './processes.js';
+import { request } from 'undici';
+import { shapes } from './bench-plan.js';
+import { distDirectory, startNode, type NodeProcessOptions, type RunningProcess } from './processes.js';
 
 const cli = join(distDirectory, 'src/cli/main.js');
 
@@ -35,7 +37,7 @@ const outOfReachBudget = ['--budget', '1000000000'];
 export async function startSluice(
   upstreamUrl: string,
   /** `distDirectory`: another build's dist/ to serve from (a baseline measured side by side); keys are issued by this one. */
-  options: { redisUrl?: string; cpus?: string; distDirectory?: string } = {},
+  options: { redisUrl?: string; process?: NodeProcessOptions; distDirectory?: string } = {},
 ): Promise<RunningSluice> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -79,7 +81,7 @@ export async function startSluice(
     budgeted: issue('bench-budgeted', '--user', `budgeted-${run}`, '--team', `budgeted-${run}`, ...outOfReach, ...outOfReachBudget),
   };
   const served = options.distDirectory === undefined ? cli : join(options.distDirectory, 'src/cli/main.js');
-  const running = await startNode(served, ['serve', '--config', configPath], /listening on (\S+)/, { stderrFile: join(dataDir, 'stderr.log'), cpus: options.cpus });
+  const running = await startNode(served, ['serve', '--config', configPath], /listening on (\S+)/, { ...options.process, stderrFile: join(dataDir, 'stderr.log') });
   return { ...running, keys, configPath };
 }
 
@@ -93,4 +95,15 @@ function runCli(args: string[]): string {
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`sluice ${args.slice(0, 2).join(' ')} failed: ${result.stderr}`);
   return result.stdout;
+}
+
+/** A call without a gateway key must be refused, or the run would measure Sluice with auth off. */
+export async function checkAuthenticationIsOn(sluice: RunningSluice): Promise<void> {
+  const response = await request(`${sluice.url}${shapes.plain.path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: shapes.plain.body,
+  });
+  await response.body.dump();
+  if (response.statusCode !== 401) throw new Error(`sluice answered a call without a key with ${response.statusCode}, expected 401`);
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../server/logger.js';
 import { startGateway, type RunningGateway } from '../server/start-gateway.js';
+import { applyGatewayMemorySettings } from '../support/memory-settings.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -10,6 +11,7 @@ export function serveCommand(): Command {
     .option('--port <port>', 'listen port (overrides config)')
     .option('--host <host>', 'listen address (overrides config)')
     .action(async (options: { config?: string; port?: string; host?: string }) => {
+      applyGatewayMemorySettings();
       const env = { ...process.env };
       if (options.port) env.SLUICE_PORT = options.port;
       if (options.host) env.SLUICE_HOST = options.host;

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { builtWorkerScript } from '../support/built-worker-script.js';
 import type { PendingCapture } from '../capture/pending-capture.js';
+import { usageWriterThreadLimits } from '../support/memory-settings.js';
 import type { UsageRow } from '../domain/usage-row.js';
 import { UsageRowsRejectedError } from './usage-rows-rejected-error.js';
 import type { UsageWorkerData, UsageWorkerPricing, UsageWorkerRedaction, UsageWorkerReply, UsageWorkerRequest } from './usage-write-worker.js';
@@ -79,7 +80,7 @@ export class WorkerUsageSink implements UsageSink {
   }
 
   #spawn(): WriterThread {
-    const thread: WriterThread = { worker: new Worker(builtWorkerScript('usage/usage-write-worker.js'), { workerData: this.#data }), pending: new Map() };
+    const thread: WriterThread = { worker: new Worker(builtWorkerScript('usage/usage-write-worker.js'), { workerData: this.#data, resourceLimits: usageWriterThreadLimits }), pending: new Map() };
     const fail = (error: Error) => {
       // The next batch goes to a new thread; this one's batches fail and are retried by the writer.
       if (this.#thread === thread) this.#thread = undefined;

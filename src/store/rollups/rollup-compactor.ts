@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../domain/logger.js';
 import type { StoreLocation } from '../open-store.js';
 import { builtWorkerScript } from '../../support/built-worker-script.js';
+import { rollupCompactorThreadLimits } from '../../support/memory-settings.js';
 import type { RollupCompactorData, RollupCompactorReport, RollupCompactorStop } from './rollup-compact-worker.js';
 
 export interface RollupCompactorOptions {
@@ -35,7 +36,7 @@ export class RollupCompactor {
   start(): void {
     if (this.#closed || this.#worker) return;
     const data: RollupCompactorData = { store: this.#options.store, queryTimeoutMs: this.#options.queryTimeoutMs, intervalMs: this.#options.intervalMs };
-    const worker = new Worker(builtWorkerScript('store/rollups/rollup-compact-worker.js'), { workerData: data });
+    const worker = new Worker(builtWorkerScript('store/rollups/rollup-compact-worker.js'), { workerData: data, resourceLimits: rollupCompactorThreadLimits });
     // The thread keeps nothing the process must wait for.
     worker.unref();
     this.#worker = worker;
