@@ -82,7 +82,7 @@ export function App(props: { session: SessionInfo; onLogout: () => void }) {
             }}
           />
         )}
-        {current.route === 'requests' && <RequestsView scope={scope} />}
+        {current.route === 'requests' && <RequestsView scope={scope} canReadCaptures={isAdmin} />}
         {current.route === 'compare' && <CompareView scope={scope} query={routeQuery} onSelect={(query) => navigate('compare', query)} />}
         {current.route === 'admin' && isAdmin && <AdminView />}
       </main>

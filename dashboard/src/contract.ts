@@ -6,6 +6,8 @@
  * layout, `src/analytics/compare-format.ts` and `compare-chart.ts`, which are pure and import nothing else).
  */
 import type { ActivityAnswer as ServerActivityAnswer } from '../../src/analytics/activity-report.js';
+import type { CaptureJson } from '../../src/capture/capture-json.js';
+import type { DialectName as ServerDialectName } from '../../src/domain/dialect-name.js';
 import type { CompareReport as ServerCompareReport } from '../../src/analytics/compare-report.js';
 import type { CostAnswer as ServerCostAnswer } from '../../src/analytics/cost-report.js';
 import type { ByKeyAnswer, ByTeamAnswer, ByUserAnswer } from '../../src/analytics/identity-report.js';
@@ -58,3 +60,8 @@ export type AdminPrincipal = PrincipalRecord;
 export type ProviderKeySource = ProviderKeyJson;
 
 export type SessionInfo = DashboardSession;
+
+/** `GET /admin/captures/{request id}` (admin keys only): a captured call's request and answer, as captured. */
+export type Capture = CaptureJson;
+/** The API shapes a call can arrive in (a capture's `dialect`). */
+export type DialectName = ServerDialectName;

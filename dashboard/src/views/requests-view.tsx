@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { Drawer } from '../components/drawer.js';
 import { SortableTable } from '../components/sortable-table.js';
 import { LoadStatus } from '../components/status.js';
+import { CapturedContent } from './captured-content.js';
 import type { RequestDetail, RequestList, RequestRow } from '../contract.js';
 import { compact, count, dateTime, milliseconds, usd } from '../format.js';
 import { scopeQuery, type Scope } from '../scope.js';
@@ -22,8 +23,11 @@ interface RequestFilters {
 
 const noFilters: RequestFilters = { model: '', provider: '', user: '', team: '', requester: '', outcome: '', cached: '', status_code: '' };
 
-/** The request log, newest first: filters, pages by cursor, a Cached badge with the saving, and a detail drawer. */
-export function RequestsView(props: { scope: Scope }) {
+/**
+ * The request log, newest first: filters, pages by cursor, a Cached badge with the saving, and a detail
+ * drawer, which shows a captured call's content to admin sessions (`canReadCaptures`).
+ */
+export function RequestsView(props: { scope: Scope; canReadCaptures: boolean }) {
   const [draft, setDraft] = useState<RequestFilters>(noFilters);
   const [filters, setFilters] = useState<RequestFilters>(noFilters);
   // Cursors of the pages before this one: "Newer" pops, "Older" pushes.
@@ -122,7 +126,7 @@ export function RequestsView(props: { scope: Scope }) {
           </button>
         </nav>
       </section>
-      {selected !== null && <RequestDrawer id={selected} onClose={() => setSelected(null)} />}
+      {selected !== null && <RequestDrawer id={selected} canReadCaptures={props.canReadCaptures} onClose={() => setSelected(null)} />}
     </div>
   );
 }
@@ -188,7 +192,7 @@ function CostCell(props: { row: RequestRow }) {
   );
 }
 
-function RequestDrawer(props: { id: string; onClose: () => void }) {
+function RequestDrawer(props: { id: string; canReadCaptures: boolean; onClose: () => void }) {
   const detail = useApi<RequestDetail>(`/analytics/requests/${encodeURIComponent(props.id)}`);
   const request = detail.data;
   return (
@@ -234,6 +238,8 @@ function RequestDrawer(props: { id: string; onClose: () => void }) {
           )}
         </div>
       )}
+      {/* Not mounted for other roles, so they never ask: only admin keys may read captured content. */}
+      {props.canReadCaptures && <CapturedContent requestId={props.id} />}
     </Drawer>
   );
 }
