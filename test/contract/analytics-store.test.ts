@@ -59,6 +59,10 @@ const dropColumnsAddedSince = [
   'ALTER TABLE usage_rows DROP COLUMN trial_id;',
   'ALTER TABLE gateway_keys DROP COLUMN run;',
   'DROP TABLE eval_outcomes;',
+  // Issue 22 §2, governed content capture.
+  'ALTER TABLE gateway_keys DROP COLUMN capture;',
+  'ALTER TABLE principals DROP COLUMN capture;',
+  'DROP TABLE captures;',
 ].join(' ');
 const backends: Backend[] = [
   {
