@@ -3,12 +3,20 @@ import { GatewayError } from '../errors/gateway-error.js';
 
 /**
  * Validates the few fields Sluice reads. The schema describes only those; unknown fields are ignored here
- * and survive in the body that goes upstream.
+ * and survive in the body that goes upstream. `isPlainlyValid`, when given, accepts the common well-formed
+ * body by hand and the body is used as is: zod copies every object and array it parses, a cost on every
+ * call. It must accept nothing the schema refuses; whatever it does not accept goes to zod, which then
+ * accepts it or names the field at fault.
  */
-export function parseRequestBody<Schema extends z.ZodTypeAny>(schema: Schema, body: unknown): z.infer<Schema> {
+export function parseRequestBody<Schema extends z.ZodTypeAny>(
+  schema: Schema,
+  body: unknown,
+  isPlainlyValid?: (body: Record<string, unknown>) => boolean,
+): z.infer<Schema> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
   }
+  if (isPlainlyValid?.(body as Record<string, unknown>)) return body as z.infer<Schema>;
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -41,3 +49,16 @@ export function checkMessageRoles(messages: readonly unknown[]): void {
     }
   }
 }
+
+/** For the hand checks of `parseRequestBody`: what a `z.string().min(1)` accepts. */
+export const isNonEmptyString = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
+
+/** What a `nullish()` field of the given type accepts: absent, null, or of that type. */
+export const isNullishOr = (value: unknown, type: 'string' | 'boolean'): boolean => value === undefined || value === null || typeof value === type;
+
+/** A plain object (not null, not an array), as a `z.object` accepts. */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What `messageList` accepts: a non-empty array. */
+export const isNonEmptyList = (value: unknown): boolean => Array.isArray(value) && value.length > 0;

@@ -30,7 +30,16 @@ export function generateGatewayKey(): { token: string; hash: string; hint: strin
 }
 
 export function isWellFormedGatewayKey(token: string): boolean {
-  if (!keyPattern.test(token)) return false;
+  return hasGatewayKeyShape(token) && hasValidChecksum(token);
+}
+
+/** The prefix, length and alphabet of a gateway key: a cheap first filter, before any hashing. */
+export function hasGatewayKeyShape(token: string): boolean {
+  return keyPattern.test(token);
+}
+
+/** Whether the checksum matches the body, for a token already of the right shape. */
+export function hasValidChecksum(token: string): boolean {
   const body = token.slice(GATEWAY_KEY_PREFIX.length, GATEWAY_KEY_PREFIX.length + bodyLength);
   return token.slice(-checksumLength) === checksumOf(body);
 }

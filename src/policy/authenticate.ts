@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.js';
-import { GATEWAY_KEY_PREFIX, hashesEqual, hashGatewayKey, isWellFormedGatewayKey } from '../keys/gateway-key.js';
+import { GATEWAY_KEY_PREFIX, hasGatewayKeyShape, hashesEqual, hashGatewayKey, hasValidChecksum } from '../keys/gateway-key.js';
 import type { KeyRecord } from '../domain/key-record.js';
 import type { KeyView } from './key-view.js';
 
@@ -42,11 +42,17 @@ export async function authenticate(headers: IncomingHttpHeaders, keyView: KeyVie
       'Missing gateway API key. Send it as `x-api-key` or `Authorization: Bearer <key>`.',
     );
   }
-  if (!isWellFormedGatewayKey(gatewayToken)) {
+  if (!hasGatewayKeyShape(gatewayToken)) {
     throw new GatewayError('invalid_api_key', 'Invalid gateway API key.');
   }
   const hash = hashGatewayKey(gatewayToken);
-  const key = keyView.find(hash) ?? (await keyView.findAfterReload(hash));
+  let key = keyView.find(hash);
+  if (key === undefined) {
+    // Every stored key was well formed when issued, so the checksum only matters for a token the view does not
+    // know: a typo is refused here, without the store query a reload makes.
+    if (!hasValidChecksum(gatewayToken)) throw new GatewayError('invalid_api_key', 'Invalid gateway API key.');
+    key = await keyView.findAfterReload(hash);
+  }
   // The map lookup found a candidate by hash; the constant-time comparison is the actual check.
   if (!key || !hashesEqual(key.hash, hash)) throw new GatewayError('invalid_api_key', 'Invalid gateway API key.');
   if (key.revokedAt !== null) throw new GatewayError('revoked_api_key', 'This gateway API key has been revoked.');

@@ -53,7 +53,7 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
 
   options.drain.install(app);
   installApiVersioning(app, options.apiVersions);
-  await registerCors(app, () => holder.current.cors);
+  registerCors(app, () => holder.current.cors);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { upstreamTimeoutError } from './upstream-timeout-error.js';
 import type { CallTimeouts } from '../domain/timeouts.js';
@@ -22,12 +22,16 @@ export interface UpstreamCall {
   timeouts: CallTimeouts;
 }
 
+/** URLs whose origin and path `UpstreamClient` keeps; past this many it starts over. */
+const maximumKnownUrls = 1_000;
+
 /**
  * One pooled keep-alive HTTP client for all upstreams (undici keeps a pool per origin). Each call brings
  * its own clocks (they differ by target, by streaming and by the caller's ceilings), so the pool is shared.
  */
 export class UpstreamClient {
   readonly #agent: Agent;
+  readonly #targets = new Map<string, { origin: string; path: string }>();
 
   constructor(options: UpstreamClientOptions) {
     this.#agent = new Agent({
@@ -38,8 +42,12 @@ export class UpstreamClient {
   }
 
   send(call: UpstreamCall): Promise<Dispatcher.ResponseData> {
-    return request(call.url, {
-      dispatcher: this.#agent,
+    const { origin, path } = this.#originAndPath(call.url);
+    // The agent's own `request`, which undici's top-level `request(url, …)` calls after parsing the URL anew
+    // and spreading the options into a new object on every call.
+    return this.#agent.request({
+      origin,
+      path,
       method: 'POST',
       headers: call.headers,
       body: call.body,
@@ -48,6 +56,23 @@ export class UpstreamClient {
       headersTimeout: call.timeouts.firstByteMs ?? 0,
       bodyTimeout: call.timeouts.idleMs ?? 0,
     });
+  }
+
+  /**
+   * What undici's `request(url)` derives from a URL, kept per URL: a gateway calls the same few URLs again and
+   * again (a provider's base URL and a route's path; the model resolved to a configured one). A URL with a
+   * query string carries the caller's query, so it is parsed each time rather than kept.
+   */
+  #originAndPath(url: string): { origin: string; path: string } {
+    const known = this.#targets.get(url);
+    if (known !== undefined) return known;
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`Not an http(s) URL: ${parsed.protocol}`);
+    const target = { origin: parsed.origin, path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname };
+    if (url.includes('?')) return target;
+    if (this.#targets.size >= maximumKnownUrls) this.#targets.clear();
+    this.#targets.set(url, target);
+    return target;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { InboundRequest } from '../dialect.js';
-import { checkMessageRoles, messageList, parseRequestBody } from '../parse-request-body.js';
+import { checkMessageRoles, isNonEmptyList, isNonEmptyString, isNullishOr, isPlainObject, messageList, parseRequestBody } from '../parse-request-body.js';
 
 const messagesRequest = z.object({
   model: z.string().min(1, 'must be a non-empty string'),
@@ -10,8 +10,20 @@ const messagesRequest = z.object({
   metadata: z.object({ user_id: z.string().nullish() }).passthrough().nullish(),
 });
 
+/** `messagesRequest` checked by hand for the common body; zod sees the rest (see `parseRequestBody`). */
+function isPlainMessagesRequest(body: Record<string, unknown>): boolean {
+  const { max_tokens: maxTokens, metadata } = body;
+  return (
+    isNonEmptyString(body.model) &&
+    isNonEmptyList(body.messages) &&
+    typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0 &&
+    isNullishOr(body.stream, 'boolean') &&
+    (metadata === undefined || metadata === null || (isPlainObject(metadata) && isNullishOr(metadata.user_id, 'string')))
+  );
+}
+
 export function parseAnthropicMessagesRequest(body: unknown): InboundRequest {
-  const request = parseRequestBody(messagesRequest, body);
+  const request = parseRequestBody(messagesRequest, body, isPlainMessagesRequest);
   checkMessageRoles(request.messages);
   return {
     model: request.model,

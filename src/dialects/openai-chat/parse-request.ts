@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { InboundRequest } from '../dialect.js';
-import { checkMessageRoles, messageList, parseRequestBody } from '../parse-request-body.js';
+import { checkMessageRoles, isNonEmptyList, isNonEmptyString, isNullishOr, isPlainObject, messageList, parseRequestBody } from '../parse-request-body.js';
 
 const chatCompletionRequest = z.object({
   model: z.string().min(1, 'must be a non-empty string'),
@@ -10,8 +10,20 @@ const chatCompletionRequest = z.object({
   user: z.string().nullish(),
 });
 
+/** `chatCompletionRequest` checked by hand for the common body; zod sees the rest (see `parseRequestBody`). */
+function isPlainChatRequest(body: Record<string, unknown>): boolean {
+  const streamOptions = body.stream_options;
+  return (
+    isNonEmptyString(body.model) &&
+    isNonEmptyList(body.messages) &&
+    isNullishOr(body.stream, 'boolean') &&
+    (streamOptions === undefined || streamOptions === null || (isPlainObject(streamOptions) && isNullishOr(streamOptions.include_usage, 'boolean'))) &&
+    isNullishOr(body.user, 'string')
+  );
+}
+
 export function parseOpenAiChatRequest(body: unknown): InboundRequest {
-  const request = parseRequestBody(chatCompletionRequest, body);
+  const request = parseRequestBody(chatCompletionRequest, body, isPlainChatRequest);
   checkMessageRoles(request.messages);
   return { model: request.model, stream: request.stream === true, bodyRequester: request.user ?? undefined };
 }
