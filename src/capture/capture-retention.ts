@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../domain/logger.js';
 import type { CaptureStore } from '../store/store.js';
+import { deleteInBatches, RetentionPasses } from '../support/retention-passes.js';
 
 export interface CaptureRetentionOptions {
   store: CaptureStore;
@@ -19,53 +19,31 @@ export interface CaptureRetentionOptions {
  */
 export class CaptureRetention {
   readonly #options: Required<Omit<CaptureRetentionOptions, 'logger' | 'store'>> & Pick<CaptureRetentionOptions, 'logger' | 'store'>;
-  #timer: NodeJS.Timeout | undefined;
-  #pass: Promise<void> | undefined;
-  #stopped = false;
+  readonly #passes = new RetentionPasses(() =>
+    this.prune()
+      .then((deleted) => {
+        if (deleted > 0) this.#options.logger.info({ deleted }, 'captures past retention deleted');
+      })
+      .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'capture retention pass failed; the next one retries')),
+  );
 
   constructor(options: CaptureRetentionOptions) {
     this.#options = { batchSize: 1_000, pauseMs: 50, clock: Date.now, ...options };
   }
 
   /** One pass: deletes every capture expired by now; resolves with how many. */
-  async prune(): Promise<number> {
+  prune(): Promise<number> {
     const now = this.#options.clock();
-    let total = 0;
-    for (;;) {
-      if (this.#stopped) return total;
-      const count = await this.#options.store.pruneExpiredCaptures(now, this.#options.batchSize);
-      total += count;
-      if (count < this.#options.batchSize) return total;
-      await sleep(this.#options.pauseMs);
-    }
+    return deleteInBatches((limit) => this.#options.store.pruneExpiredCaptures(now, limit), this.#options, this.#passes);
   }
 
   /** A pass shortly after start, then every `intervalMs`; never keeps the process alive. */
   start(intervalMs: number, firstDelayMs = 60_000): void {
-    const run = () => {
-      this.#pass ??= this.prune()
-        .then((deleted) => {
-          if (deleted > 0) this.#options.logger.info({ deleted }, 'captures past retention deleted');
-        })
-        .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'capture retention pass failed; the next one retries'))
-        .finally(() => {
-          this.#pass = undefined;
-        });
-    };
-    const first = setTimeout(() => {
-      run();
-      this.#timer = setInterval(run, intervalMs);
-      this.#timer.unref();
-    }, firstDelayMs);
-    first.unref();
-    this.#timer = first;
+    this.#passes.start(intervalMs, firstDelayMs);
   }
 
   /** Stops the interval and waits for a pass in progress to end its current statement. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    clearInterval(this.#timer);
-    await this.#pass;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 }

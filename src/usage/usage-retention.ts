@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnalyticsStore, PruneTarget } from '../store/analytics-store.js';
 import { minuteRollupRetentionMs } from '../store/rollups/rollup-migration.js';
 import type { Logger } from '../domain/logger.js';
+import { deleteInBatches, RetentionPasses } from '../support/retention-passes.js';
 
 const dayMs = 86_400_000;
 
@@ -26,9 +26,13 @@ export interface UsageRetentionOptions {
  */
 export class UsageRetention {
   readonly #options: Required<Omit<UsageRetentionOptions, 'logger' | 'store'>> & Pick<UsageRetentionOptions, 'logger' | 'store'>;
-  #timer: NodeJS.Timeout | undefined;
-  #pass: Promise<void> | undefined;
-  #stopped = false;
+  readonly #passes = new RetentionPasses(() =>
+    this.prune()
+      .then((deleted) => {
+        if (Object.keys(deleted).length > 0) this.#options.logger.info({ deleted }, 'usage past retention deleted');
+      })
+      .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'usage retention pass failed; the next one retries')),
+  );
 
   constructor(options: UsageRetentionOptions) {
     this.#options = { batchSize: 5_000, pauseMs: 50, clock: Date.now, ...options };
@@ -50,45 +54,20 @@ export class UsageRetention {
   async prune(): Promise<Partial<Record<PruneTarget, number>>> {
     const deleted: Partial<Record<PruneTarget, number>> = {};
     for (const { target, before } of this.cutoffs()) {
-      let total = 0;
-      for (;;) {
-        if (this.#stopped) return deleted;
-        const count = await this.#options.store.pruneUsage({ target, before, limit: this.#options.batchSize });
-        total += count;
-        if (count < this.#options.batchSize) break;
-        await sleep(this.#options.pauseMs);
-      }
+      const total = await deleteInBatches((limit) => this.#options.store.pruneUsage({ target, before, limit }), this.#options, this.#passes);
       if (total > 0) deleted[target] = total;
+      if (this.#passes.stopped) break;
     }
     return deleted;
   }
 
   /** A pass shortly after start, then every `intervalMs`; never keeps the process alive. */
   start(intervalMs: number, firstDelayMs = 60_000): void {
-    const run = () => {
-      this.#pass ??= this.prune()
-        .then((deleted) => {
-          if (Object.keys(deleted).length > 0) this.#options.logger.info({ deleted }, 'usage past retention deleted');
-        })
-        .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'usage retention pass failed; the next one retries'))
-        .finally(() => {
-          this.#pass = undefined;
-        });
-    };
-    const first = setTimeout(() => {
-      run();
-      this.#timer = setInterval(run, intervalMs);
-      this.#timer.unref();
-    }, firstDelayMs);
-    first.unref();
-    this.#timer = first;
+    this.#passes.start(intervalMs, firstDelayMs);
   }
 
   /** Stops the interval and waits for a pass in progress to end its current statement. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    clearInterval(this.#timer);
-    await this.#pass;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 }
