@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { shapes } from './bench-plan.js';
 import { callOnce, openPool, type Scenario, type Target } from './http-target.js';
 import { log } from './log.js';
+import { commandStatsDelta, readCommandStats, scriptCommands, startPrivateRedis } from './private-redis.js';
 import { runAtFixedRate } from './open-loop-latency.js';
 import { startBareProxy, startUpstream, stopAll } from './processes.js';
 import { startSluice, type RunningSluice } from './sluice-process.js';
@@ -41,7 +39,6 @@ const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
 const concurrency = 32;
 
 /** The commands that run a script: what the gateway sends. */
-const scriptEntryCommands = new Set(['evalsha', 'eval', 'evalsha_ro', 'eval_ro', 'fcall', 'fcall_ro']);
 
 async function main(): Promise<void> {
   const redis = await openRedis();
@@ -62,7 +59,7 @@ async function main(): Promise<void> {
     redisUnlimited: sluiceTarget('Redis, no limits', onRedis, onRedis.keys.unlimited),
   };
   const baselineLimited = baseline === undefined ? undefined : sluiceTarget('Redis (baseline build), rpm+tpm+concurrency+budget', baseline, baseline.keys.budgeted);
-  log(`gateways on cpu ${gatewayCpus}; Redis at ${redis.url}${redis.child ? ' (private, started for this run)' : ''}`);
+  log(`gateways on cpu ${gatewayCpus}; Redis at ${redis.url}${redis.private ? ' (private, started for this run)' : ''}`);
 
   const lines: string[] = ['## Redis commands per request (INFO commandstats deltas)', ''];
   lines.push('| key | calls | at once | script calls sent per request | other commands per request (inside scripts) | every command (per request) |', '|---|---|---|---|---|---|');
@@ -104,10 +101,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
   redis.client.disconnect();
   stopAll();
-  if (redis.child) {
-    redis.child.kill('SIGTERM');
-    await once(redis.child, 'exit');
-  }
+  redis.stop();
 }
 
 /** Commands per request over `countedCalls` calls, `atOnce` in flight, after a warm-up and once settlements are done. */
@@ -117,7 +111,7 @@ async function countCommands(redis: Redis, scenario: Scenario, atOnce: number): 
     // The warm-up loads the budget accounts (first use in a period) and opens the connections.
     for (let call = 0; call < 10; call++) await callOnce(pool, scenario);
     await quiet(redis);
-    const before = await commandStats(redis);
+    const before = await readCommandStats(redis);
     let next = 0;
     await Promise.all(
       Array.from({ length: atOnce }, async () => {
@@ -128,16 +122,9 @@ async function countCommands(redis: Redis, scenario: Scenario, atOnce: number): 
       }),
     );
     await quiet(redis);
-    const after = await commandStats(redis);
-    const deltas = new Map<string, number>();
-    for (const [name, calls] of after) {
-      // Our own INFO calls are not the gateway's.
-      if (name === 'info') continue;
-      const delta = calls - (before.get(name) ?? 0);
-      if (delta > 0) deltas.set(name, delta);
-    }
-    const scriptCalls = [...deltas].filter(([name]) => scriptEntryCommands.has(name)).reduce((sum, [, calls]) => sum + calls, 0);
-    const others = [...deltas].filter(([name]) => !scriptEntryCommands.has(name)).reduce((sum, [, calls]) => sum + calls, 0);
+    const deltas = commandStatsDelta(before, await readCommandStats(redis));
+    const scriptCalls = [...deltas].filter(([name]) => scriptCommands.has(name)).reduce((sum, [, calls]) => sum + calls, 0);
+    const others = [...deltas].filter(([name]) => !scriptCommands.has(name)).reduce((sum, [, calls]) => sum + calls, 0);
     const breakdown =
       [...deltas]
         .sort((left, right) => right[1] - left[1])
@@ -154,19 +141,13 @@ async function quiet(redis: Redis): Promise<void> {
   let previous = -1;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 150));
-    const stats = await commandStats(redis);
+    const stats = await readCommandStats(redis);
     const total = [...stats].filter(([name]) => name !== 'info' && name !== 'zrangebyscore').reduce((sum, [, calls]) => sum + calls, 0);
     if (total === previous) return;
     previous = total;
   }
 }
 
-async function commandStats(redis: Redis): Promise<Map<string, number>> {
-  const text = await redis.info('commandstats');
-  const stats = new Map<string, number>();
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats.set(match[1]!, Number(match[2]));
-  return stats;
-}
 
 async function throughput(targets: Target[]): Promise<Map<string, number>> {
   log(`throughput: ${throughputRounds} rounds of ${throughputSeconds} s per target, ${concurrency} callers`);
@@ -213,35 +194,15 @@ async function openLoop(targets: Target[]) {
 
 const scenarioOf = (each: Target): Scenario => ({ name: each.name, target: each, shape: shapes.plain });
 
-/** A private redis-server on a free port when there is one on the PATH, else REDIS_URL. */
-async function openRedis(): Promise<{ url: string; client: Redis; child: ChildProcess | undefined }> {
-  let child: ChildProcess | undefined;
-  let url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (process.env.BENCH_SHARED_REDIS === undefined) {
-    const port = await freePort();
-    const started = spawn('taskset', ['-c', otherCpus, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const failed = await Promise.race([once(started, 'error').then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300))]);
-    if (!failed && started.exitCode === null) {
-      child = started;
-      url = `redis://127.0.0.1:${port}`;
-    } else {
-      log('no redis-server on the PATH: counting on REDIS_URL, where other clients may add to the counts');
-    }
-  }
+/** The bench's own redis-server (bench/private-redis.ts) unless BENCH_SHARED_REDIS is set or none is installed, else REDIS_URL. */
+async function openRedis(): Promise<{ url: string; client: Redis; private: boolean; stop(): void }> {
+  const own = process.env.BENCH_SHARED_REDIS === undefined ? await startPrivateRedis(otherCpus) : undefined;
+  if (own) return { url: own.url, client: own.redis, private: true, stop: own.stop };
+  log('counting on REDIS_URL, where other clients may add to the counts');
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const client = new Redis(url, { connectTimeout: 2_000, maxRetriesPerRequest: 1 });
   await client.ping();
-  return { url, client, child };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
+  return { url, client, private: false, stop: () => undefined };
 }
 
 main().catch((error: unknown) => {
