@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../server/logger.js';
 import { startGateway, type RunningGateway } from '../server/start-gateway.js';
+import { applyGarbageCollectionSettings } from '../support/garbage-collection-settings.js';
 import { applyGatewayMemorySettings } from '../support/memory-settings.js';
 
 export function serveCommand(): Command {
@@ -11,6 +12,8 @@ export function serveCommand(): Command {
     .option('--port <port>', 'listen port (overrides config)')
     .option('--host <host>', 'listen address (overrides config)')
     .action(async (options: { config?: string; port?: string; host?: string }) => {
+      // First: V8 reads these when it next collects, and the worker threads started below inherit them.
+      const collection = applyGarbageCollectionSettings();
       applyGatewayMemorySettings();
       const env = { ...process.env };
       if (options.port) env.SLUICE_PORT = options.port;
@@ -19,6 +22,7 @@ export function serveCommand(): Command {
       const readConfig = () => loadConfig({ path: options.config, env });
       const config = await readConfig();
       const logger = createLogger(config.logLevel);
+      if (!collection.concurrentMarking) logger.info('one core: V8 marks the heap on the event loop, in small steps (concurrent marking off)');
       // SLUICE_LOG_FORMAT=json (the container image sets it): no text banner and no key printed, ever.
       const json = env.SLUICE_LOG_FORMAT === 'json';
       const gateway = await startGateway({ config, env, logger, issueFirstKey: !json, keysFromEnvironment: true, readConfig, requestLogStream: process.stderr });
