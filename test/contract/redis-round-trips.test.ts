@@ -67,6 +67,29 @@ describe.skipIf(skip !== undefined)('Redis commands per request', () => {
       expect([...settling.keys()].filter((name) => name !== 'evalsha' && !runInsideScripts.has(name))).toEqual([]);
     });
 
+    it('runs one command inside Redis per window, three per slot and two per budget account once counters exist', async () => {
+      const admission = await admit(options);
+      const admitting = await commandsDuring(async () => {
+        await (await admit(options)).finish({ tokens: 100, costUsd: 0.001 });
+      });
+      await admission.finish({ tokens: 100, costUsd: 0.001 });
+      // Five subjects: rpm and tpm windows for four (the key's share of the group has a budget only), a slot
+      // each for four, a budget account each for five. Admitting: one INCRBY per window (its lifetime was set
+      // when it was created), ZCARD, ZADD and PEXPIRE per slot, GET and INCRBY per account, one TIME: 31
+      // commands, where charging after checking took 56. Settling: EXISTS and INCRBY per account (the token
+      // estimate was right: no window correction), ZREM per slot.
+      expect(Object.fromEntries(admitting)).toEqual({ evalsha: 2, time: 1, incrby: 8 + 5 + 5, get: 5, zcard: 4, zadd: 4, pexpire: 4, exists: 5, zrem: 4 });
+    });
+
+    it('gives a window counter two windows to live from its first charge', async () => {
+      const admission = await admit(options);
+      await admission.finish({ tokens: 100, costUsd: 0.001 });
+      const [key] = await server.redis.keys('limits:requests:key:k:*');
+      const ttl = await server.redis.pttl(key!);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(120_000);
+    });
+
     it('admits twenty requests arriving together with one script call, and settles them with one', async () => {
       let admissions: Array<Awaited<ReturnType<typeof admit>>> = [];
       const admitting = await commandsDuring(async () => (admissions = await Promise.all(Array.from({ length: 20 }, () => admit(options)))));
