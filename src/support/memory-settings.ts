@@ -23,17 +23,12 @@ export function applyGatewayMemorySettings(
 }
 
 /**
- * The usage writer thread's heap. It holds its modules and the price catalogue (~12 MB) and one batch at a
- * time (500 rows, ~1 MB once deserialized). A young generation of 6 MB (2 MB semi-spaces, against V8's 8 MB
- * otherwise) still takes a whole batch, and the old-generation cap, far above what it needs, also makes V8
- * collect sooner on a small heap. Past the cap the thread ends with ERR_WORKER_OUT_OF_MEMORY and its batches
- * go to a new one (WorkerUsageSink), so the cap bounds memory without losing rows.
+ * The usage writer thread's heap. It holds its modules and the price catalogue (~12 MB), one batch at a time
+ * (500 rows, ~1 MB once deserialized) and, between batches, one rollup compaction step (an hour's minute
+ * packs, and the day's hour packs when the mark passes a day). A young generation of 6 MB (2 MB
+ * semi-spaces, against V8's 8 MB otherwise) still takes a whole batch. The old-generation cap is kept well
+ * clear of a busy day's packs (a thread over it would fail the same step again on every interval). Past it
+ * the thread ends with ERR_WORKER_OUT_OF_MEMORY and its batches go to a new one (WorkerUsageSink), so the cap
+ * bounds memory without losing rows.
  */
-export const usageWriterThreadLimits: ResourceLimits = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 96 };
-
-/**
- * The rollup compactor thread's heap: as the writer's young generation; a higher old-generation cap because a
- * pass over a busy day reads that day's minute packs (a thread over its cap would fail the same pass again on
- * every interval, so the cap is kept well clear of any day's packs).
- */
-export const rollupCompactorThreadLimits: ResourceLimits = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 256 };
+export const usageWriterThreadLimits: ResourceLimits = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 256 };

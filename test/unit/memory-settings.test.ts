@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyGatewayMemorySettings, heapGrowingPercent, rollupCompactorThreadLimits, usageWriterThreadLimits } from '../../src/support/memory-settings.js';
+import { applyGatewayMemorySettings, heapGrowingPercent, usageWriterThreadLimits } from '../../src/support/memory-settings.js';
 
 describe('the gateway memory settings', () => {
   it('sets V8 heap growing for the process', () => {
@@ -15,10 +15,9 @@ describe('the gateway memory settings', () => {
     expect(set).toEqual([]);
   });
 
-  it('caps both worker threads below what V8 gives a thread by default and above what a batch or a pass needs', () => {
-    for (const limits of [usageWriterThreadLimits, rollupCompactorThreadLimits]) {
-      expect(limits.maxYoungGenerationSizeMb).toBeGreaterThanOrEqual(6);
-      expect(limits.maxOldGenerationSizeMb).toBeGreaterThanOrEqual(96);
-    }
+  it('caps the writer thread below what V8 gives a thread by default and above what a batch or a compaction step needs', () => {
+    expect(usageWriterThreadLimits.maxYoungGenerationSizeMb).toBeGreaterThanOrEqual(6);
+    expect(usageWriterThreadLimits.maxYoungGenerationSizeMb).toBeLessThan(16);
+    expect(usageWriterThreadLimits.maxOldGenerationSizeMb).toBeGreaterThanOrEqual(256);
   });
 });
