@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyGatewayMemorySettings, heapGrowingPercent, usageWriterThreadLimits } from '../../src/support/memory-settings.js';
+import {
+  applyGatewayMemorySettings,
+  defaultSemiSpaceGrowthFactor,
+  heapGrowingPercent,
+  holdYoungGenerationGrowth,
+  releaseYoungGenerationGrowth,
+  usageWriterThreadLimits,
+} from '../../src/support/memory-settings.js';
 
 describe('the gateway memory settings', () => {
   it('sets V8 heap growing for the process', () => {
@@ -19,5 +26,25 @@ describe('the gateway memory settings', () => {
     expect(usageWriterThreadLimits.maxYoungGenerationSizeMb).toBeGreaterThanOrEqual(6);
     expect(usageWriterThreadLimits.maxYoungGenerationSizeMb).toBeLessThan(16);
     expect(usageWriterThreadLimits.maxOldGenerationSizeMb).toBeGreaterThanOrEqual(256);
+  });
+
+  it('holds the young generation at its starting size while the CLI loads, then gives V8 its own growth back', () => {
+    const set: string[] = [];
+    const node = { execArgv: [], nodeOptions: '', setFlags: (flags: string) => set.push(flags) };
+    holdYoungGenerationGrowth(node);
+    releaseYoungGenerationGrowth(node);
+    expect(set).toEqual(['--semi-space-growth-factor=1', `--semi-space-growth-factor=${defaultSemiSpaceGrowthFactor}`]);
+  });
+
+  it('leaves the young generation to an operator who sized it', () => {
+    const set: string[] = [];
+    for (const given of [
+      { execArgv: ['--max-semi-space-size=4'], nodeOptions: '' },
+      { execArgv: [], nodeOptions: '--semi-space-growth-factor=3' },
+    ]) {
+      holdYoungGenerationGrowth({ ...given, setFlags: (flags) => set.push(flags) });
+      releaseYoungGenerationGrowth({ ...given, setFlags: (flags) => set.push(flags) });
+    }
+    expect(set).toEqual([]);
   });
 });
