@@ -1,4 +1,4 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { calcPrice } from './price-catalogue.js';
 
 /** Model names come from callers: the memo is bounded, and cleared when full rather than grown. */
 const maximumRemembered = 1024;
