@@ -54,8 +54,8 @@ async function main(): Promise<void> {
   const directory = kept ?? (await mkdtemp(join(tmpdir(), 'sluice-bench-analytics-')));
   try {
     const dataDir = join(directory, 'gateway');
-    // As the gateway's usage writer opens it: compaction is left to its passes between batches, here on a
-    // connection of its own, timed apart below.
+    // As the gateway's usage writer opens it: compaction is the rollup compactor's, on a connection of its
+    // own (its own page cache, as in the gateway, where it also has a thread of its own), timed apart below.
     const withRollups = new SqliteStore(join(dataDir, 'sluice.db'), { compactWithBatches: false });
     const compactor = new SqliteStore(join(dataDir, 'sluice.db'), { compactWithBatches: false });
     const withoutRollups = new SqliteStore(join(directory, 'plain', 'sluice.db'), { rollups: false });
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
             plainCpuMicros += cpu.user + cpu.system;
           }
         }
-        // What the writer thread's compaction passes do in the gateway, here on this one, once a batch reaches an hour
+        // What the compactor's thread does in the gateway, here on this one, once a batch reaches an hour
         // past the last pass (before that there is nothing to compact).
         const latestHour = Math.floor(batch.at(-1)!.createdAt / hourMs);
         if (latestHour > compactedHour) {

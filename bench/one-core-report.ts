@@ -100,7 +100,7 @@ ${redisSection(results)}
   ${settings.requestsBeforeMemory.toLocaleString('en')} calls (the phases' calls count; the rest sent 50 at a time), 2 s later. Then
   ${settings.streamsForMemory.toLocaleString('en')} OpenAI streams 50 at a time, read every tenth; "flat" = at most ${flatGrowthMegabytes} MB more at the end than at the start.
 - The usage writer: \`bench/writer-cpu.ts\`, \`recordUsage\` into a fresh SQLite file with rollups, opened as the gateway's
-  writer thread opens it (compaction left to its passes between batches, not timed here), ${results.writer.rows.toLocaleString('en')} rows in batches of ${results.writer.batchRows}, CPU from
+  writer thread opens it (compaction left to the compactor thread), ${results.writer.rows.toLocaleString('en')} rows in batches of ${results.writer.batchRows}, CPU from
   \`process.cpuUsage\`. Routing pick and metrics: \`bench/route-pick.ts\`, \`bench/metrics-cost.ts\` (in the bench process).
 `;
 }

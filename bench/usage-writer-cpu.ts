@@ -17,8 +17,8 @@ import { log } from './log.js';
  * stores them — once into a store keeping rollups, once into one without (the baseline), batch by batch in
  * turn. What is measured is the CPU time of the writer thread itself (Linux's per-thread run time,
  * `/proc/self/task/<tid>/schedstat`), of the request thread for posting a batch and taking its costs back,
- * and the elapsed time of each batch. Between batches, as the gateway's writer thread does between its own,
- * a connection of its own compacts each hour a batch passes (untimed: batches are measured apart from it).
+ * and the elapsed time of each batch. Between batches, as the gateway's rollup compactor does in its own
+ * thread, a connection of its own compacts each hour a batch passes (untimed: it is not the writer's).
  *
  * `BENCH_WRITER_ROWS` (default 100,000) rows a variant, after 2,000 to warm up; `BENCH_WRITER_BACKENDS`
  * (default `sqlite`, plus `postgres` when DATABASE_URL is set); `BENCH_WRITER_ROWS_PER_MINUTE` (default the

@@ -17,7 +17,7 @@ const models = ['gpt-4o-mini', 'gpt-4.1', 'claude-haiku-4-5', 'claude-sonnet-4-5
 
 /**
  * The usage writer with rollups, as the gateway's writer thread opens the store (minute rollups appended
- * with each batch, compaction left to the thread's passes between batches, not timed here): CPU per row of `recordUsage` at `batchRows`
+ * with each batch, compaction left to the compactor's thread): CPU per row of `recordUsage` at `batchRows`
  * rows a batch, into a fresh SQLite file, after a dropped warm-up batch. The rows arrive as a busy gateway
  * writes them, 2 ms apart, over 60 keys and 5 models (a fuller data set's figures are the analytics bench's).
  */

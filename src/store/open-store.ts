@@ -19,8 +19,8 @@ export function storeLocationOf(config: SluiceConfig): StoreLocation {
  */
 export async function openStore(location: StoreLocation, options: PostgresStoreOptions = {}): Promise<Store> {
   if (location.kind === 'postgres') {
-    // Loaded only for PostgreSQL: the driver and the store's modules cost ~3 MB of heap in each of the
-    // threads that open a store (requests, the usage writer), for nothing on SQLite.
+    // Loaded only for PostgreSQL: the driver and the store's modules cost ~3 MB of heap in each of the three
+    // threads that open a store (requests, the usage writer, the rollup compactor), for nothing on SQLite.
     const { PostgresStore } = await import('./postgres/postgres-store.js');
     return PostgresStore.open(location.url, options);
   }

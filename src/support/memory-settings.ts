@@ -28,11 +28,9 @@ export const defaultSemiSpaceGrowthFactor = 2;
 
 /**
  * The request thread's young generation at most, both semi-spaces together: what `--max-semi-space-size=4`
- * would give, against V8's 2 × 16 MB on a machine with gigabytes of memory. A trade: after 40,000 calls at 50
- * connections the gateway was ~20 MB smaller (162 against 182 MiB) for three times the scavenges, whose
- * pauses add up to ~18 µs more a call (52 against 32–36 µs); the process's CPU a call in the same runs stayed
- * within their noise (327–342 against 358–359 µs). 2 × 8 MB took only 2–8 MB off (docs/operations.md,
- * Memory). `NODE_OPTIONS=--max-semi-space-size=16` gives V8's own back.
+ * would give, against V8's 2 × 16 MB on a machine with gigabytes of memory. After 30,000 calls at 50
+ * connections the gateway was ~20 MB smaller for ~5% more CPU a call (more frequent scavenges; BENCHMARKS.md,
+ * one-core section, and docs/operations.md, Memory).
  */
 export const youngGenerationCapMb = 8;
 

@@ -26,7 +26,7 @@ export interface PostgresStoreOptions {
   rollups?: boolean;
   /**
    * Compact minutes into hours and days after the batch that passes an hour (default true). Off in the
-   * gateway's usage writer, whose compaction runs apart (`compactRollups`, from its compaction passes between batches).
+   * gateway's usage writer, whose compaction runs apart (`compactRollups`, from the rollup compactor's thread).
    */
   compactWithBatches?: boolean;
 }

@@ -19,7 +19,7 @@ export interface SqliteStoreOptions {
   rollups?: boolean;
   /**
    * Compact minutes into hours and days in the batch that passes an hour (default true). Off in the gateway's
-   * usage writer, whose compaction runs apart (`compactRollups`, from its compaction passes between batches).
+   * usage writer, whose compaction runs apart (`compactRollups`, from the rollup compactor's thread).
    */
   compactWithBatches?: boolean;
 }
