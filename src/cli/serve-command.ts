@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../server/logger.js';
 import { startGateway, type RunningGateway } from '../server/start-gateway.js';
 import { applyGarbageCollectionSettings } from '../support/garbage-collection-settings.js';
-import { applyGatewayMemorySettings, releaseYoungGenerationGrowth } from '../support/memory-settings.js';
+import { applyGatewayMemorySettings } from '../support/memory-settings.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -26,8 +26,6 @@ export function serveCommand(): Command {
       // SLUICE_LOG_FORMAT=json (the container image sets it): no text banner and no key printed, ever.
       const json = env.SLUICE_LOG_FORMAT === 'json';
       const gateway = await startGateway({ config, env, logger, issueFirstKey: !json, keysFromEnvironment: true, readConfig, requestLogStream: process.stderr });
-      // Started: from here on the young generation grows with traffic, as V8 would have it (main.ts held it).
-      releaseYoungGenerationGrowth();
       // Signals are handled before the banner says the gateway is up: a SIGTERM sent as soon as it is read
       // must drain, not kill the process with Node's default action.
       installShutdown(gateway);

@@ -1,4 +1,4 @@
-import { findProvider, type MatchLogic } from '../usage/price-catalogue.js';
+import { findProvider, type MatchLogic } from '@pydantic/genai-prices';
 
 /**
  * The model names the pricing catalogue lists for one of its providers: each model's id and every name its

@@ -49,10 +49,6 @@ export async function buildApp(holder: ServicesHolder, options: BuildAppOptions)
     return503OnClosing: false,
     keepAliveTimeout: 75_000,
     clientErrorHandler: answerClientError(holder.current.logger),
-    // Sluice's routes read their own bodies (the dialects' parsers, zod for its own JSON): none declares a
-    // Fastify schema. Without these, Fastify would load and set up Ajv and fast-json-stringify's compiler for
-    // none (~1.2 MB of the request thread's heap); a route that declared one fails to register, loudly.
-    schemaController: { compilersFactory: { buildValidator: refuseRouteSchemas, buildSerializer: refuseRouteSchemas } },
   });
 
   options.drain.install(app);
@@ -124,11 +120,4 @@ async function recordRejectedRequest(request: FastifyRequest, error: GatewayErro
   const row = toUsageRow(context, performance.now(), services.pricingEpoch);
   services.usageWriter.enqueue(row);
   services.metrics.recordCall(row, undefined);
-}
-
-/** The validator and serializer compilers of an app whose routes declare no schema: any compile is a mistake. */
-function refuseRouteSchemas(): () => never {
-  return () => {
-    throw new Error("a route declares a Fastify schema; Sluice's routes read their own bodies");
-  };
 }

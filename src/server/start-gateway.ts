@@ -159,7 +159,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const tracing = await startTracing(config.telemetry, env, logger);
 
   // Budgets read stored spend as the current price list counts it (`holder` exists by the first call).
-  const sharedState = await createSharedState(config, store, logger, options.clock, () => holder.current.pricer.preferBilled);
+  const sharedState = createSharedState(config, store, logger, options.clock, () => holder.current.pricer.preferBilled);
   const pricer = new Pricer(config.pricing.overrides, { preferBilled: config.pricing.preferBilled });
   const { aliases, aliasesWithoutStandIns, router } = await buildGatewayRouting({ config, registry, credentials, pricer, logger, sharedState, metrics });
   let ready = true;

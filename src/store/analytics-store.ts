@@ -103,11 +103,6 @@ export interface UsageLogQuery {
   limit: number;
 }
 
-/** How much of what is due one `compactRollups` call compacts: every step by default. */
-export interface CompactRollupsOptions {
-  maxSteps?: number;
-}
-
 /** What a retention pass may delete from. */
 export type PruneTarget = 'rows' | RollupGranularity;
 
@@ -124,10 +119,9 @@ export interface AnalyticsStore {
    * Compacts the minutes of every hour that is due into hours (and ended days into days) and moves the
    * mark, a step at a time, each worked out without the write lock and written under it (see
    * compaction-plan.ts); resolves with the mark. For a store opened with `compactWithBatches: false`, whose
-   * batches leave this to the rollup compaction passes; harmless on any other. `maxSteps` bounds the steps
-   * written by this call (the passes take one at a time, so batches in the same thread go between them).
+   * batches leave this to the rollup compactor; harmless on any other.
    */
-  compactRollups(options?: CompactRollupsOptions): Promise<number>;
+  compactRollups(): Promise<number>;
   /** Rows newest first (`created_at`, then `id`, descending), without attempt trails. */
   listUsage(query: UsageLogQuery): Promise<UsageRow[]>;
   /** One row with its attempt trail; undefined when unknown. */

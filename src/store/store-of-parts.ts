@@ -6,7 +6,7 @@ import type { PrincipalKind, PrincipalRecord, PrincipalSettings } from '../domai
 import type { StoredProviderKey } from '../domain/provider-key-record.js';
 import type { UsageRow } from '../domain/usage-row.js';
 import type { UsageSummaryOptions, UsageSummaryRow, UsageTotals, UsageTotalsOptions } from '../domain/usage-summary.js';
-import type { AnalyticsStore, CompactRollupsOptions, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from './analytics-store.js';
+import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from './analytics-store.js';
 import type { EvalOutcome, OutcomeWrite, RunCall, RunSummary, RunSummaryQuery } from '../domain/eval-outcome.js';
 import type { CaptureStore, KeyStore, OutcomeStore, PrincipalStore, ProviderKeyStore, SealedCapture, SessionStore, Store, UsageStore } from './store.js';
 
@@ -108,8 +108,8 @@ export abstract class StoreOfParts implements Store {
     return this.#parts.analytics.rollupsCompactedUntil();
   }
 
-  compactRollups(options?: CompactRollupsOptions): Promise<number> {
-    return this.#parts.analytics.compactRollups(options);
+  compactRollups(): Promise<number> {
+    return this.#parts.analytics.compactRollups();
   }
 
   listUsage(query: UsageLogQuery): Promise<UsageRow[]> {

@@ -1,5 +1,4 @@
-import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 
 /**
@@ -23,86 +22,18 @@ export function applyGatewayMemorySettings(
   setFlags(`--heap-growing-percent=${heapGrowingPercent}`);
 }
 
-/** V8's own growth factor for the young generation, which `releaseYoungGenerationGrowth` puts back. */
-export const defaultSemiSpaceGrowthFactor = 2;
+/**
+ * The usage writer thread's heap. It holds its modules and the price catalogue (~12 MB) and one batch at a
+ * time (500 rows, ~1 MB once deserialized). A young generation of 6 MB (2 MB semi-spaces, against V8's 8 MB
+ * otherwise) still takes a whole batch, and the old-generation cap, far above what it needs, also makes V8
+ * collect sooner on a small heap. Past the cap the thread ends with ERR_WORKER_OUT_OF_MEMORY and its batches
+ * go to a new one (WorkerUsageSink), so the cap bounds memory without losing rows.
+ */
+export const usageWriterThreadLimits: ResourceLimits = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 96 };
 
 /**
- * The request thread's young generation at most, both semi-spaces together: what `--max-semi-space-size=4`
- * would give, against V8's 2 × 16 MB on a machine with gigabytes of memory. After 30,000 calls at 50
- * connections the gateway was ~20 MB smaller for ~5% more CPU a call (more frequent scavenges; BENCHMARKS.md,
- * one-core section, and docs/operations.md, Memory).
+ * The rollup compactor thread's heap: as the writer's young generation; a higher old-generation cap because a
+ * pass over a busy day reads that day's minute packs (a thread over its cap would fail the same pass again on
+ * every interval, so the cap is kept well clear of any day's packs).
  */
-export const youngGenerationCapMb = 8;
-
-interface ProcessOptions {
-  execArgv?: readonly string[];
-  nodeOptions?: string;
-  setFlags?: (flags: string) => void;
-}
-
-/** Whether the operator sized the young generation themselves (command line or NODE_OPTIONS): then it is theirs. */
-function youngGenerationGiven(execArgv: readonly string[], nodeOptions: string): boolean {
-  return [...execArgv, nodeOptions].some((option) => option.includes('semi-space'));
-}
-
-/**
- * Keeps V8's young generation at its starting size while the CLI's modules load and the gateway starts
- * (main.ts calls it before importing anything else). Loading and starting keep most of what they allocate,
- * and V8 reads that survival as a reason to grow the young generation to its maximum (2 × 16 MB on the
- * request thread), which this V8 never gives back when the process then sits idle: ~26 MB resident for a
- * gateway serving nothing. Held, the young generation stays at 2 × 2 MB until traffic grows it (~8 MB more
- * old generation holds what would have died young; start takes ~3% longer).
- */
-export function holdYoungGenerationGrowth(options: ProcessOptions = {}): void {
-  const { execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '', setFlags = setFlagsFromString } = options;
-  if (youngGenerationGiven(execArgv, nodeOptions)) return;
-  setFlags('--semi-space-growth-factor=1');
-}
-
-export interface YoungGenerationWatch {
-  /** The request thread's young generation now, in bytes (both semi-spaces). */
-  newSpaceBytes(): number;
-  /** Calls `check` after each garbage collection until the returned function is called. */
-  afterEachCollection(check: () => void): () => void;
-}
-
-/** The young generation as V8 reports it, read after each collection (a `gc` performance observer). */
-const v8YoungGeneration: YoungGenerationWatch = {
-  newSpaceBytes: () => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0,
-  afterEachCollection(check) {
-    const observer = new PerformanceObserver(check);
-    observer.observe({ entryTypes: ['gc'] });
-    return () => observer.disconnect();
-  },
-};
-
-/**
- * Gives the young generation V8's own growth back (`sluice serve` once listening, any other command at once),
- * up to `youngGenerationCapMb`: V8 takes its maximum only when the process starts, so the cap is kept by
- * holding the growth again once a collection finds the young generation there (checked after each collection
- * until then, then no more). The growth factor is the process's, so a writer thread started after that keeps
- * its starting young generation too (its own cap, `usageWriterThreadLimits`, is 2 × 2 MB).
- */
-export function releaseYoungGenerationGrowth(options: ProcessOptions & { youngGeneration?: YoungGenerationWatch } = {}): void {
-  const { execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '', setFlags = setFlagsFromString, youngGeneration = v8YoungGeneration } = options;
-  if (youngGenerationGiven(execArgv, nodeOptions)) return;
-  const capped = () => youngGeneration.newSpaceBytes() >= youngGenerationCapMb * 1024 * 1024;
-  if (capped()) return;
-  setFlags(`--semi-space-growth-factor=${defaultSemiSpaceGrowthFactor}`);
-  const stopWatching = youngGeneration.afterEachCollection(() => {
-    if (!capped()) return;
-    setFlags('--semi-space-growth-factor=1');
-    stopWatching();
-  });
-}
-
-/**
- * The usage writer thread's heap. It holds its modules and the price catalogue (~12 MB), one batch at a time
- * (500 rows, ~1 MB once deserialized) and, between batches, one rollup compaction step (an hour's minute
- * packs, and the day's hour packs when the mark passes a day). A young generation of 6 MB (2 MB
- * semi-spaces, against V8's 8 MB otherwise) still takes a whole batch. The old-generation cap is kept well
- * clear of a busy day's packs (a thread over it would fail the same step again on every interval). Past it
- * the thread ends with ERR_WORKER_OUT_OF_MEMORY and its batches go to a new one (WorkerUsageSink), so the cap
- * bounds memory without losing rows.
- */
-export const usageWriterThreadLimits: ResourceLimits = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 256 };
+export const rollupCompactorThreadLimits: ResourceLimits = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 256 };

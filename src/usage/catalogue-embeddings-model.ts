@@ -1,4 +1,4 @@
-import { calcPrice } from './price-catalogue.js';
+import { calcPrice } from '@pydantic/genai-prices';
 
 /** Model names come from callers: the memo is bounded, and cleared when full rather than grown. */
 const maximumRemembered = 1024;

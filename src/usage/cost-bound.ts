@@ -1,4 +1,4 @@
-import { calcPrice } from './price-catalogue.js';
+import { calcPrice } from '@pydantic/genai-prices';
 import type { PriceOverride } from '../config/config-schema.js';
 
 interface Rates {

@@ -6,7 +6,6 @@ import type { RedactionConfig } from '../config/capture-schema.js';
 import type { PriceOverride } from '../config/config-schema.js';
 import { SecretBox } from '../keys/secret-box.js';
 import { openStore, type StoreLocation } from '../store/open-store.js';
-import { RollupCompactionPasses, type RollupCompactionReport } from '../store/rollups/rollup-compaction-passes.js';
 import { storeErrorKind, type StoreErrorKind } from '../store/store-error-kind.js';
 import type { Store } from '../store/store.js';
 import { priceUsageRow } from './price-usage-row.js';
@@ -16,9 +15,7 @@ import { unpackUsageRows, type PackedUsageRows } from './packed-usage-rows.js';
 /**
  * Runs in a worker thread: prices usage rows and writes them to the store with its own connection, so
  * neither the synchronous SQLite write nor the pricing lookup (tens of microseconds a row) ever runs on the
- * event loop that serves requests. With `compactionIntervalMs`, the same thread and connection compact the
- * rollups between batches (`RollupCompactionPasses`, a step at a time): one isolate fewer than a thread of
- * their own (~13 MB of the gateway's resident memory).
+ * event loop that serves requests.
  */
 export interface UsageWorkerData {
   store: StoreLocation;
@@ -37,8 +34,6 @@ export interface UsageWorkerData {
   redact?: RedactionConfig[];
   /** False only in the usage writer benchmark: rows written without rollups, its baseline. */
   rollups?: boolean;
-  /** Compacts the rollups every this many milliseconds (after each pass ends); none when absent. */
-  compactionIntervalMs?: number;
 }
 
 export interface UsageWorkerRequest {
@@ -48,14 +43,6 @@ export interface UsageWorkerRequest {
   /** The captured calls among the rows: redacted, sealed and stored after them. */
   captures?: readonly PendingCapture[];
 }
-
-/** Sent when the gateway stops: the thread ends its compaction step under way and answers `compaction-stopped`. */
-export interface UsageWorkerStopCompaction {
-  kind: 'stop-compaction';
-}
-
-/** What the thread says apart from batch answers: a compaction pass's report, or that compaction has stopped. */
-export type UsageWorkerNotice = { kind: 'compaction'; report: RollupCompactionReport } | { kind: 'compaction-stopped' };
 
 /** New configured redactions after a config reload. */
 export interface UsageWorkerRedaction {
@@ -97,8 +84,8 @@ function addPriceList(pricing: UsageWorkerPricing): PriceList {
   return list;
 }
 
-// Compaction is left to the passes below, between batches: a batch that passes an hour is written as fast
-// as any other.
+// Compaction is left to the rollup compactor's thread (`rollup-compact-worker.ts`): a batch that passes an
+// hour is written as fast as any other.
 // Opened on first use and again after a failed open: a store that is down when the thread starts must make
 // this batch fail (and be retried), never end the thread and leave every later batch unanswered.
 let opening: Promise<Store> | undefined;
@@ -110,17 +97,7 @@ function store(): Promise<Store> {
   return opening;
 }
 
-const compaction =
-  data.compactionIntervalMs === undefined
-    ? undefined
-    : new RollupCompactionPasses({ store, intervalMs: data.compactionIntervalMs, report: (report) => parentPort?.postMessage({ kind: 'compaction', report } satisfies UsageWorkerNotice) });
-compaction?.start();
-
-parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing | UsageWorkerRedaction | UsageWorkerStopCompaction) => {
-  if ('kind' in message) {
-    void (compaction?.stop() ?? Promise.resolve()).then(() => parentPort?.postMessage({ kind: 'compaction-stopped' } satisfies UsageWorkerNotice));
-    return;
-  }
+parentPort?.on('message', (message: UsageWorkerRequest | UsageWorkerPricing | UsageWorkerRedaction) => {
   if ('pricing' in message) {
     newestPriceList = addPriceList(message);
     return;

@@ -5,6 +5,7 @@ import type { StoreHealth } from '../../store/store-health.js';
 import type { Store } from '../../store/store.js';
 import type { UsageRow } from '../../domain/usage-row.js';
 import { CaptureRetention } from '../../capture/capture-retention.js';
+import { RollupCompactor } from '../../store/rollups/rollup-compactor.js';
 import { UsageRetention } from '../../usage/usage-retention.js';
 import { UsageSpool } from '../../usage/usage-spool.js';
 import { UsageWriter } from '../../usage/usage-writer.js';
@@ -15,15 +16,15 @@ import type { Logger } from '../../domain/logger.js';
 const retentionIntervalMs = 3_600_000;
 
 /**
- * How often the writer thread looks for an hour whose minutes can be compacted (its batches leave that to
- * these passes). Until it does, reports read those minutes: the answers are the same, a little slower.
+ * How often the rollup compactor looks for an hour whose minutes can be compacted (the usage writer leaves
+ * that to it). Until it does, reports read those minutes: the answers are the same, a little slower.
  */
 const rollupCompactionIntervalMs = 10_000;
 
 /**
  * Where usage rows go after a call: queued on the request thread, written (and priced) by the usage writer
- * thread, spooled to disk while the store refuses writes; then compacted into hour and day rollups by the
- * same thread between its batches, and deleted past their retention.
+ * thread, spooled to disk while the store refuses writes; then compacted into hour and day rollups by their
+ * own thread, and deleted past their retention.
  */
 export interface UsagePipeline {
   writer: UsageWriter;
@@ -51,18 +52,15 @@ export interface UsagePipelineOptions {
 
 export async function startUsagePipeline(options: UsagePipelineOptions): Promise<UsagePipeline> {
   const { config, logger, storeLocation, queryTimeoutMs } = options;
-  const sink = new WorkerUsageSink(
-    {
-      store: storeLocation,
-      queryTimeoutMs,
-      pricing: config.pricing.overrides,
-      pricingProviderIds: options.pricingProviderIds,
-      pricingEpoch: options.pricingEpoch,
-      masterKey: options.masterKey,
-      redact: config.capture.redact,
-    },
-    { compaction: { intervalMs: rollupCompactionIntervalMs, logger } },
-  );
+  const sink = new WorkerUsageSink({
+    store: storeLocation,
+    queryTimeoutMs,
+    pricing: config.pricing.overrides,
+    pricingProviderIds: options.pricingProviderIds,
+    pricingEpoch: options.pricingEpoch,
+    masterKey: options.masterKey,
+    redact: config.capture.redact,
+  });
   // Rows from an earlier run still in the spool are replayed by the writer once the store takes writes.
   const spool = await UsageSpool.open({ directory: join(config.dataDir, 'usage-spool'), maxBytes: config.usage.maxSpoolBytes, logger });
   const writer = new UsageWriter({
@@ -85,13 +83,15 @@ export async function startUsagePipeline(options: UsagePipelineOptions): Promise
   // Captures carry their own expiry (their key's, team's or group's retainDays): deleted on the same schedule.
   const captureRetention = new CaptureRetention({ store: options.store, logger });
   captureRetention.start(retentionIntervalMs);
+  const compactor = new RollupCompactor({ store: storeLocation, queryTimeoutMs, intervalMs: rollupCompactionIntervalMs, logger });
+  compactor.start();
   return {
     writer,
     sink,
     async close() {
       await retention.stop();
       await captureRetention.stop();
-      await sink.stopCompaction();
+      await compactor.close();
       await writer.close();
       await spool.close();
       await sink.close();

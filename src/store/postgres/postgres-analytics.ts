@@ -1,5 +1,5 @@
 import type { UsageRow } from '../../domain/usage-row.js';
-import type { AnalyticsStore, CompactRollupsOptions, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
+import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../rollups/analytics-sql.js';
 import { BucketSumsAggregation } from '../rollups/bucket-sums.js';
 import { eachPackPage } from '../rollups/postgres/postgres-bucket-sums-sql.js';
@@ -58,8 +58,8 @@ export class PostgresAnalytics implements AnalyticsStore {
   }
 
   /** See compaction-loop.ts and `PostgresRollups.compactDueSteps`. */
-  async compactRollups(options: CompactRollupsOptions = {}): Promise<number> {
-    return this.rollups ? this.rollups.compactDueSteps(options.maxSteps) : 0;
+  async compactRollups(): Promise<number> {
+    return this.rollups ? this.rollups.compactDueSteps() : 0;
   }
 
   async rollupsCompactedUntil(): Promise<number> {

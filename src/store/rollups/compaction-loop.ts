@@ -76,11 +76,10 @@ function* nextStep(tables: RollupTablesReader): StoreWork<{ mark: number; target
  * passes). Each step is read in a read transaction, which the usage writer does not wait for, and written
  * in a short write transaction if nothing it read has changed since (else read again; after a few tries,
  * in one write transaction): a batch waiting on the mark waits for a step's inserts, not for its reading
- * and summing. At most `maxSteps` steps are written (a caller that shares its thread with other work takes
- * them one at a time). Resolves with the mark.
+ * and summing. Resolves with the mark.
  */
-export function* compactDueSteps(port: RollupTablesPort, narrowShapeRows: NarrowShapeRows<NarrowShape>, maxSteps = Infinity): StoreWork<number> {
-  for (let stale = 0, written = 0; ; ) {
+export function* compactDueSteps(port: RollupTablesPort, narrowShapeRows: NarrowShapeRows<NarrowShape>): StoreWork<number> {
+  for (let stale = 0; ; ) {
     if (stale >= staleStepsBeforeLocking) {
       const locked = yield* port.writing(function* (tables) {
         const { mark, target } = yield* nextStep(tables);
@@ -88,7 +87,6 @@ export function* compactDueSteps(port: RollupTablesPort, narrowShapeRows: Narrow
         return { mark, target };
       });
       if (locked.target === undefined) return locked.mark;
-      if (++written >= maxSteps) return locked.target;
       stale = 0;
       continue;
     }
@@ -98,13 +96,12 @@ export function* compactDueSteps(port: RollupTablesPort, narrowShapeRows: Narrow
     });
     const plan = read.plan;
     if (!plan) return read.mark;
-    const stored = yield* port.writing(function* (tables) {
+    const written = yield* port.writing(function* (tables) {
       if (!(yield* stillHolds(tables, plan))) return false;
       yield* writeStep(tables, plan);
       return true;
     });
-    if (!stored) stale++;
-    else if (++written >= maxSteps) return plan.target;
+    if (!written) stale++;
   }
 }
 

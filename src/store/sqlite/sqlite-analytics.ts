@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { UsageRow } from '../../domain/usage-row.js';
-import type { AnalyticsStore, CompactRollupsOptions, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
+import type { AnalyticsStore, PruneTarget, RollupGroup, RollupQuery, UsageLogQuery } from '../analytics-store.js';
 import { attemptTrailsByUsageId } from '../attempt-trails-by-usage-id.js';
 import { rollupAggregateStatement, toRollupGroup, usageLogStatement, type AnalyticsSqlDialect } from '../rollups/analytics-sql.js';
 import { BucketSumsAggregation } from '../rollups/bucket-sums.js';
@@ -72,8 +72,8 @@ export class SqliteAnalytics implements AnalyticsStore {
   }
 
   /** See compaction-loop.ts: each step read in a read transaction, written in a short write transaction if it still holds. */
-  async compactRollups(options: CompactRollupsOptions = {}): Promise<number> {
-    return guarded(() => this.rollups?.compactDueSteps(options.maxSteps) ?? 0);
+  async compactRollups(): Promise<number> {
+    return guarded(() => this.rollups?.compactDueSteps() ?? 0);
   }
 
   async rollupsCompactedUntil(): Promise<number> {

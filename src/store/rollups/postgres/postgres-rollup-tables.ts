@@ -148,12 +148,12 @@ export class PostgresRollups implements RollupTablesPort {
   }
 
   /**
-   * Compacts every hour that is due (compaction-loop.ts), at most `maxSteps` steps. Each step is read in a read-only snapshot, without
+   * Compacts every hour that is due (compaction-loop.ts). Each step is read in a read-only snapshot, without
    * the mark's row, which every instance's batches hold `FOR SHARE`, and written holding it `FOR UPDATE`.
    * One instance's compactor works at a time (a session advisory lock, let go at the end of the pass or with
    * its connection): the others would work out the same steps only to find them written. Resolves with the mark.
    */
-  async compactDueSteps(maxSteps?: number): Promise<number> {
+  async compactDueSteps(): Promise<number> {
     let holder: pg.PoolClient;
     try {
       holder = await this.database.pool.connect();
@@ -165,7 +165,7 @@ export class PostgresRollups implements RollupTablesPort {
       const { rows } = await holder.query<Row>('SELECT pg_try_advisory_lock($1) AS locked', [compactorLockKey]);
       if (rows[0]!.locked !== true) return await this.compactedUntil();
       try {
-        return await doAwaiting(compactDueSteps(this, this.#narrowShapeRows, maxSteps));
+        return await doAwaiting(compactDueSteps(this, this.#narrowShapeRows));
       } finally {
         await holder.query('SELECT pg_advisory_unlock($1)', [compactorLockKey]);
       }

@@ -125,9 +125,9 @@ export class SqliteRollupTables implements RollupTablesPort, RollupTablesWriter 
     });
   }
 
-  /** Compacts every hour that is due (compaction-loop.ts), at most `maxSteps` steps; the mark. */
-  compactDueSteps(maxSteps?: number): number {
-    return doNow(compactDueSteps(this, this.#narrowShapeRows, maxSteps));
+  /** Compacts every hour that is due (compaction-loop.ts); the mark. */
+  compactDueSteps(): number {
+    return doNow(compactDueSteps(this, this.#narrowShapeRows));
   }
 
   reading<Result>(work: (tables: RollupTablesReader) => StoreWork<Result>): StoreWork<Result> {

@@ -8,11 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compactionStep } from '../../src/store/rollups/rollup-batch.js';
 import { openStore, type StoreLocation } from '../../src/store/open-store.js';
 import { compactorLockKey } from '../../src/store/postgres/postgres-store.js';
+import { RollupCompactor } from '../../src/store/rollups/rollup-compactor.js';
 import { WorkerUsageSink } from '../../src/usage/worker-usage-sink.js';
 import { createTestDatabase } from '../helpers/postgres-backend.js';
 import { testUsageRow } from '../helpers/usage-rows.js';
 
-/** Rollup compaction in the usage writer's thread, against a real store: SQLite, and PostgreSQL when there is one. */
+/** The rollup compactor's thread against a real store: SQLite, and PostgreSQL when there is one. */
 const directory = await mkdtemp(join(tmpdir(), 'sluice-compactor-'));
 const postgres = await createTestDatabase();
 // Databases of their own: these tests need a compaction mark no other test has moved.
@@ -55,8 +56,8 @@ describe('compactionStep', () => {
   });
 });
 
-describe.each(locations)('rollup compaction in the usage writer thread on $name', ({ location }) => {
-  it('compacts the hours the batches left, between them, and stops when asked before the thread ends', async () => {
+describe.each(locations)('the rollup compactor on $name', ({ location }) => {
+  it('compacts the hours the usage writer left, in its own thread, and its thread ends when closed', async () => {
     // Rows from four hours ago up to now, by a writer that leaves compaction apart (as the gateway's does).
     const writer = await openStore(location, { compactWithBatches: false });
     const now = Date.now();
@@ -66,22 +67,17 @@ describe.each(locations)('rollup compaction in the usage writer thread on $name'
     const markBefore = await writer.rollupsCompactedUntil();
     expect(markBefore).toBeLessThanOrEqual(start);
     const { logger, lines } = recordingLogger();
-    const thread = new WorkerUsageSink({ store: location, queryTimeoutMs: 5_000, pricing: {}, pricingProviderIds: [], pricingEpoch: 0 }, { compaction: { intervalMs: 50, logger } });
+    const compactor = new RollupCompactor({ store: location, queryTimeoutMs: 5_000, intervalMs: 50, logger });
+    compactor.start();
     try {
       // Every ended hour: up to the start of the current one.
       await expect.poll(() => writer.rollupsCompactedUntil(), { timeout: 10_000 }).toBe(now - (now % hour));
       await expect.poll(() => lines.some((line) => line.msg === 'usage rollups compacted'), { timeout: 10_000 }).toBe(true);
-      await thread.stopCompaction();
-      // Compaction has stopped; the thread still writes batches (the rows a stop flushes), into the minutes.
-      const late = testUsageRow('compactor-after-stop', { createdAt: now - (now % hour) - 10 * hour, keyId: 'key_compactor', costUsd: 1 });
-      await thread.recordUsage([late]);
-      expect(await writer.usageRow(late.id)).toMatchObject({ id: late.id });
-      expect(await writer.rollupsCompactedUntil()).toBe(now - (now % hour));
     } finally {
-      await thread.close();
+      await compactor.close();
     }
-    // Its passes said where they moved the mark to, a step (an hour) at a time, in one report.
-    expect(lines.filter((line) => line.msg === 'usage rollups compacted')).toMatchObject([{ to: new Date(now - (now % hour)).toISOString() }]);
+    // Its pass said where it moved the mark to; close() resolved once the thread had ended.
+    expect(lines.find((line) => line.msg === 'usage rollups compacted')).toMatchObject({ to: new Date(now - (now % hour)).toISOString() });
     expect(lines.filter((line) => line.level !== 20)).toEqual([]);
     await writer.close();
   });
@@ -148,21 +144,18 @@ describe.skipIf(!('url' in lockingPostgres))('rollup compactors of several insta
   });
 });
 
-describe('rollup compaction with its store down', () => {
+describe('the rollup compactor with its store down', () => {
   it('says each failed pass, and keeps trying', async () => {
     const { logger, lines } = recordingLogger();
     // Nothing listens on port 9: every pass fails to connect.
-    const thread = new WorkerUsageSink(
-      { store: { kind: 'postgres', url: 'postgres://nobody@127.0.0.1:9/none' }, queryTimeoutMs: 1_000, pricing: {}, pricingProviderIds: [], pricingEpoch: 0 },
-      { compaction: { intervalMs: 20, logger } },
-    );
+    const compactor = new RollupCompactor({ store: { kind: 'postgres', url: 'postgres://nobody@127.0.0.1:9/none' }, queryTimeoutMs: 1_000, intervalMs: 20, logger });
+    compactor.start();
     try {
       await expect
         .poll(() => lines.filter((line) => line.msg === 'usage rollup compaction failed; it is tried again on the next pass').length, { timeout: 10_000 })
         .toBeGreaterThanOrEqual(2);
-      await thread.stopCompaction();
     } finally {
-      await thread.close();
+      await compactor.close();
     }
   });
 });
