@@ -41,7 +41,8 @@ async function connectWhenUp(url: string): Promise<Redis> {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now (the kernel's pick), for a server started next. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
